@@ -1,0 +1,76 @@
+# remotectl build. `make` builds ./remotectl; `make test` runs every test; see README.md.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+
+CC ?= cc
+PKGS = libtracefs libtraceevent libzstd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+VERSION := $(shell cat VERSION)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DREMOTECTL_VERSION='"$(VERSION)"' \
+	  $(PKG_CFLAGS) -MMD -MP
+LDLIBS += $(PKG_LIBS) -lpthread
+
+SRCS := $(wildcard src/*.c)
+OBJS := $(SRCS:src/%.c=build/%.o)
+LIB_OBJS := $(filter-out build/remotectl.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
+
+all: remotectl
+
+remotectl: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/%.o: src/%.c | build
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+build:
+	mkdir -p build/unit
+
+build/unit/%: tests/unit/%.c $(LIB_OBJS) | build
+	$(CC) $(CFLAGS) -Isrc -o $@ $^ $(LDLIBS)
+
+deps:
+	scripts/deps build test
+
+# The README's run command: set up, build, and run the main job on this machine.
+run: deps
+	$(MAKE) remotectl
+	./remotectl list
+
+unit: $(UNIT_BINS)
+	@tests/unit/run $(UNIT_BINS)
+
+# The README's test command: every test, host first, then the Linux 7.x guest.
+test: deps
+	$(MAKE) remotectl
+	$(MAKE) unit
+	tests/bats/run
+	$(MAKE) test-vm
+
+test-host: deps
+	$(MAKE) remotectl unit
+	tests/bats/run
+
+test-vm:
+	@if [ -x tests/vm/test ]; then tests/vm/test; else echo "test-vm: no VM suite yet"; fi
+
+install: remotectl
+	install -D -m 0755 remotectl $(DESTDIR)$(BINDIR)/remotectl
+	install -D -m 0644 man/remotectl.1 $(DESTDIR)$(MANDIR)/remotectl.1
+	install -D -m 0644 completions/remotectl.bash $(DESTDIR)$(BASHCOMPDIR)/remotectl
+	install -D -m 0644 completions/_remotectl $(DESTDIR)$(ZSHCOMPDIR)/_remotectl
+
+clean:
+	rm -rf build remotectl
+
+.PHONY: all deps run unit test test-host test-vm install clean
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command-line plumbing shared by the front end and every subcommand. */
+#ifndef REMOTECTL_CLI_H
+#define REMOTECTL_CLI_H
+
+#include <argp.h>
+
+/* Options valid before and after the command name. */
+struct global_opts {
+	const char *tracefs;	/* --tracefs DIR, or NULL to locate it with libtracefs */
+};
+
+extern struct global_opts global_opts;
+
+/*
+ * Every subcommand's argp lists this as its children so that -q, -v and --tracefs work after
+ * the command too, and so that argp's errors are one line on stderr.
+ */
+extern const struct argp_child cli_children[];
+
+/*
+ * Parse a subcommand's arguments. argv[0] is the command's display name ("remotectl size").
+ * Returns 0, or RC_USAGE after argp printed a one-line error.
+ */
+int cli_parse(const struct argp *argp, int argc, char **argv, void *input);
+
+/* A subcommand: argv[0] is "remotectl NAME". */
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+int cmd_list(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_size(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_clock(int argc, char **argv);
+
+#endif

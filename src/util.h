@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Messages, exit codes and small file helpers shared by every part of remotectl. */
+#ifndef REMOTECTL_UTIL_H
+#define REMOTECTL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes; documented in man/remotectl.1. */
+enum rc {
+	RC_OK = 0,
+	RC_FAIL = 1,	/* failure at run time */
+	RC_USAGE = 2,	/* bad command line or value */
+	RC_MISSING = 3,	/* target, file or kernel feature missing */
+	RC_PERM = 4,	/* permission denied or read-only target */
+	RC_BUSY = 5,	/* target busy (e.g. a loaded remote buffer) */
+};
+
+/* -1 with -q, 0 by default, 1 or more with -v. */
+extern int verbosity;
+
+void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void info_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void debug_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Map an errno value to the exit code a user should see. */
+int rc_from_errno(int err);
+
+/* malloc() that ends the program with a message when memory is gone. */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Read a whole (small) file into buf, NUL-terminated; returns length or -errno. */
+ssize_t read_file(const char *path, char *buf, size_t size);
+/* Read a file and strip the trailing newline; returns length or -errno. */
+ssize_t read_line_file(const char *path, char *buf, size_t size);
+/* One write() of s to an existing file; returns 0 or -errno. */
+int write_file(const char *path, const char *s);
+/* Does path exist (any type)? */
+bool path_exists(const char *path);
+bool is_dir(const char *path);
+
+/*
+ * Sizes: "512K", "4M", "1G", "2T" (binary units, optional "iB"/"B") or a plain number of KiB.
+ * Returns 0 and the size in KiB, or -EINVAL (malformed or zero) / -ERANGE (too large).
+ */
+int parse_size_kib(const char *s, uint64_t *kib);
+/* "4M" when a whole number of MiB, else "1408K"; buf of at least 24 bytes. */
+const char *format_size_kib(uint64_t kib, char *buf, size_t size);
+
+#endif
