@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Trace targets: directories with the tracefs instance layout (the top level, instances/NAME,
+ * remotes/NAME, Android's hypervisor/ and hyp/). Finding them, probing what they offer and
+ * reading or changing their control files, with an undo log so commands restore what they
+ * changed.
+ */
+#ifndef REMOTECTL_TARGET_H
+#define REMOTECTL_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum target_kind {
+	TARGET_TOP,		/* the tracefs root */
+	TARGET_INSTANCE,	/* instances/NAME */
+	TARGET_REMOTE,		/* remotes/NAME (Linux 7.1+) */
+	TARGET_HYP,		/* Android's hypervisor/ or hyp/ at the root */
+	TARGET_DIR,		/* any other directory given as a path */
+};
+
+/* Capture transports, best last. */
+enum transport {
+	TRANSPORT_NONE,
+	TRANSPORT_TEXT,		/* per_cpu/cpuN/trace_pipe text */
+	TRANSPORT_READ,		/* read() of per_cpu/cpuN/trace_pipe_raw */
+	TRANSPORT_MMAP,		/* mmap of trace_pipe_raw + TRACE_MMAP_IOCTL_GET_READER */
+};
+
+struct target {
+	enum target_kind kind;
+	char *name;		/* "top", "foo", "test", "hypervisor" */
+	char *label;		/* how to name it unambiguously: "instances/foo", "remotes/test" */
+	char *dir;		/* absolute directory */
+
+	int *cpus;		/* CPUs with a per_cpu/cpuN directory, ascending */
+	int nr_cpus;
+
+	bool has_tracing_on;
+	bool has_events;
+	bool has_trace_clock;
+	bool has_stats;		/* per_cpu/cpuN/stats */
+	bool has_raw;		/* per_cpu/cpuN/trace_pipe_raw */
+	bool has_text;		/* per_cpu/cpuN/trace_pipe */
+	bool mmap_ok;		/* mapping trace_pipe_raw worked */
+	int mmap_err;		/* errno of the failed mapping, or 0 */
+	bool read_only;		/* a backup instance: no tracing_on, writes give EACCES */
+	enum transport best;
+};
+
+/* The tracefs root: --tracefs, else located (and mounted if needed) by libtracefs. */
+const char *tracefs_root(void);
+
+/*
+ * Resolve -r NAME: a path ("/...", "./...", "../...") selects a directory; "remotes/X",
+ * "instances/X" select that; "top" the root; else remotes/NAME, a root directory NAME
+ * (hypervisor, hyp), instances/NAME. A name found in more than one place is ambiguous.
+ * Prints the error and returns an exit code on failure.
+ */
+int target_resolve(const char *name, struct target **out);
+
+/* Every target under the tracefs root: top, Android dirs, instances, remotes. */
+int target_list_all(struct target ***out, int *nr);
+
+void target_free(struct target *t);
+const char *target_kind_name(enum target_kind kind);
+const char *transport_name(enum transport t);
+
+/* dir/rel and dir/per_cpu/cpuN/file, malloc'd. */
+char *target_path(const struct target *t, const char *rel);
+char *target_cpu_path(const struct target *t, int cpu, const char *file);
+
+/* Read a control file (newline stripped); returns length or -errno. */
+ssize_t target_read(const struct target *t, const char *rel, char *buf, size_t size);
+/*
+ * Write a control file. On failure prints one line naming the target and file (a read-only
+ * target is named as such) and returns an exit code; 0 on success.
+ */
+int target_write(const struct target *t, const char *rel, const char *value);
+
+/* tracing_on: 1, 0, or -errno. */
+int target_tracing_on(const struct target *t);
+
+struct buffer_size {
+	uint64_t kib;		/* per-CPU size; 0 when unknown or differing per CPU */
+	int loaded;		/* remotes: 1 loaded, 0 unloaded; -1 elsewhere */
+	bool per_cpu_differ;	/* the kernel printed "X" */
+};
+int target_buffer_size(const struct target *t, struct buffer_size *bs);
+
+/* Clear the buffers of one CPU, or all with cpu < 0 (a real write: remotes need it). */
+int target_reset(const struct target *t, int cpu);
+
+/* Current clock name (the bracketed one in trace_clock); returns 0 or -errno. */
+int target_clock(const struct target *t, char *buf, size_t size);
+
+/*
+ * Undo log: every control-file change made through it is remembered the first time it is
+ * made, and undo_restore() puts the old values back in reverse order.
+ */
+struct undo_log;
+struct undo_log *undo_new(const struct target *t);
+int undo_write(struct undo_log *u, const char *rel, const char *value);
+int undo_restore(struct undo_log *u);
+void undo_free(struct undo_log *u);
+
+#endif
