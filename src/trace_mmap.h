@@ -37,6 +37,9 @@ struct trace_buffer_meta {
 	__u64 pages_touched;		/* "Reserved2" before trace remotes (7.1) */
 };
 
+/* The oldest released layout ends after the read counter. */
+#define TRACE_BUFFER_META_MIN_LEN 64
+
 /*
  * Hand the reader the next sub-buffer (or more of the current one). Magic 'R', number 0x20
  * (0x5220). The RFC versions used _IO('T', 0x1), which is TCGETS: never send that number.
