@@ -162,7 +162,7 @@ static int map_data(struct source *s, struct mmap_priv *m, char *why, size_t len
 
 	m->subbuf_size = READ_ONCE(meta->subbuf_size);
 	m->nr_subbufs = READ_ONCE(meta->nr_subbufs);
-	if (READ_ONCE(meta->meta_struct_len) < offsetof(struct trace_buffer_meta, read) ||
+	if (READ_ONCE(meta->meta_struct_len) < TRACE_BUFFER_META_MIN_LEN ||
 	    m->subbuf_size < s->p.hdr_size + 8 || m->subbuf_size > (1U << 24) ||
 	    m->nr_subbufs < 2 || m->nr_subbufs > (1U << 24)) {
 		snprintf(why, len, "unexpected meta page in %s (sub-buffer %u bytes x %u)",
