@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event-parse.h>
@@ -17,10 +18,13 @@ struct format {
 	const struct target *t;
 	struct event_list events;	/* id -> system/name, for lazy parsing */
 	bool events_loaded;
+	bool idless_parsed;
 	uint8_t *tried;			/* ids whose format was looked for */
 	int tried_size;
 	bool ns_clock;			/* print seconds.microseconds */
 	struct trace_seq seq;
+	struct tep_plugin_list *plugins;
+	double cmdlines_read;		/* when saved_cmdlines was last read */
 };
 
 /* Read a whole tracefs or proc file of unknown size; malloc'd, NUL-terminated. */
@@ -93,17 +97,33 @@ static bool clock_in_ns(const struct target *t)
 	return false;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Process names the kernel saved (tracefs root, shared by all instances). */
+static void load_cmdlines(struct format *f)
+{
+	char *path = xasprintf("%s/saved_cmdlines", tracefs_root());
+	char *buf = slurp(path, NULL);
+
+	if (buf)
+		tep_parse_saved_cmdlines(f->tep, buf);
+	free(buf);
+	free(path);
+	f->cmdlines_read = now_s();
+}
+
 /* Symbols and comms from the tracefs root and /proc; all optional. */
 static void load_extras(struct format *f)
 {
 	char *path, *buf;
 
-	path = xasprintf("%s/saved_cmdlines", tracefs_root());
-	buf = slurp(path, NULL);
-	if (buf)
-		tep_parse_saved_cmdlines(f->tep, buf);
-	free(buf);
-	free(path);
+	load_cmdlines(f);
 	path = xasprintf("%s/printk_formats", tracefs_root());
 	buf = slurp(path, NULL);
 	if (buf)
@@ -140,6 +160,8 @@ struct format *format_new(const struct target *t, char *err, size_t len)
 	}
 	f->ns_clock = clock_in_ns(t);
 	load_extras(f);
+	/* The same print helpers trace-cmd report uses (sched_switch, hrtimer, ...). */
+	f->plugins = tep_load_plugins(f->tep);
 	trace_seq_init(&f->seq);
 	return f;
 }
@@ -149,6 +171,8 @@ void format_free(struct format *f)
 	if (!f)
 		return;
 	trace_seq_destroy(&f->seq);
+	if (f->plugins)
+		tep_unload_plugins(f->plugins, f->tep);
 	tep_free(f->tep);
 	if (f->events_loaded)
 		events_free(&f->events);
@@ -194,7 +218,25 @@ static struct tep_event *find_event(struct format *f, int id)
 		free(buf);
 		free(path);
 		free(rel);
-		break;
+		return tep_find_event(f->tep, id);
+	}
+	/* Events with a format but no id file (ftrace:raw_data...): parse them all, once. */
+	if (!f->idless_parsed) {
+		f->idless_parsed = true;
+		for (i = 0; i < f->events.nr; i++) {
+			const struct event_info *e = &f->events.ev[i];
+
+			if (e->id >= 0)
+				continue;
+			rel = xasprintf("events/%s/%s/format", e->system, e->name);
+			path = target_path(f->t, rel);
+			buf = slurp(path, &n);
+			if (buf)
+				tep_parse_event(f->tep, buf, n, e->system);
+			free(buf);
+			free(path);
+			free(rel);
+		}
 	}
 	return tep_find_event(f->tep, id);
 }
@@ -220,6 +262,10 @@ const char *format_event(struct format *f, int cpu, uint64_t ts, const void *dat
 	trace_seq_reset(seq);
 	if (ev) {
 		pid = tep_data_pid(f->tep, &rec);
+		/* A process started since: read the saved names again, once a second at most. */
+		if (pid > 0 && !tep_is_pid_registered(f->tep, pid) &&
+		    now_s() - f->cmdlines_read > 1.0)
+			load_cmdlines(f);
 		trace_seq_printf(seq, "%16s-%-5d", tep_data_comm_from_pid(f->tep, pid), pid);
 	} else {
 		trace_seq_printf(seq, "%16s-%-5s", "<...>", "?");
@@ -233,6 +279,9 @@ const char *format_event(struct format *f, int cpu, uint64_t ts, const void *dat
 		snprintf(name, sizeof(name), "%s:", ev->name);
 		trace_seq_printf(seq, "%-21s ", name);
 		tep_print_event(f->tep, seq, &rec, "%s", TEP_PRINT_INFO);
+		/* trace_marker text usually ends in a newline: one line per event. */
+		while (seq->len && seq->buffer[seq->len - 1] == '\n')
+			seq->len--;
 	} else {
 		trace_seq_printf(seq, "[unknown event id %u, %u bytes]", id, len);
 	}
