@@ -28,6 +28,7 @@
 #include "merge.h"
 #include "source.h"
 #include "subbuf.h"
+#include "target_probe.h"
 #include "util.h"
 
 #define RECORD_INTERVAL_MS	200
@@ -161,7 +162,7 @@ static int apply_settings(struct capture *c)
 			if (!matched) {
 				err_msg("%s: no event matches '%s'", t->label, o->events[j]);
 				events_free(&list);
-				return RC_MISSING;
+				return RC_USAGE;
 			}
 			debug_msg("%s: %d events match '%s'", t->label, matched, o->events[j]);
 		}
@@ -212,8 +213,7 @@ static int open_sources(struct capture *c)
 	if (c->transport == TRANSPORT_NONE)
 		c->transport = TRANSPORT_READ;
 	if (o->transport == TRANSPORT_NONE && c->transport == TRANSPORT_READ && t->mmap_err)
-		snprintf(c->fallback, sizeof(c->fallback), "mmap refused: %s",
-			 strerror(t->mmap_err));
+		target_transport_reason(t, c->fallback, sizeof(c->fallback));
 	subbuf_geometry(t, &hdr, &size);
 	for (i = 0; i < c->nr; i++) {
 		struct cpu_state *cs = &c->cs[i];
