@@ -319,8 +319,9 @@ static bool pull(struct capture *c, int idx, int max, double now)
 			merge_end(c->merge, idx);
 			return false;
 		}
-		/* Caught up (nothing, or part of the writer's sub-buffer). */
-		merge_caught_up(c->merge, idx);
+		/* Nothing, or part of the writer's sub-buffer: wait a little. */
+		if (cs->src->caught_up)
+			merge_caught_up(c->merge, idx);
 		cs->resting = true;
 		cs->deadline = now + c->interval;
 		return false;

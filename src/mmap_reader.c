@@ -64,8 +64,10 @@ static int mmap_next(struct source *s, struct source_unit *u)
 		/* The same sub-buffer emptied and refilled (a reset): start it again. */
 		m->off = 0;
 	}
-	if (rd == m->off)
+	if (rd == m->off) {
+		s->caught_up = true;
 		return 0;
+	}
 
 	u->buf = m->data + (size_t)id * m->subbuf_size;
 	u->len = m->subbuf_size;
@@ -79,6 +81,7 @@ static int mmap_next(struct source *s, struct source_unit *u)
 	 */
 	u->partial = READ_ONCE(m->meta->entries) - READ_ONCE(m->meta->overrun) -
 		     READ_ONCE(m->meta->read) == 0;
+	s->caught_up = u->partial;
 	m->off = rd;
 	return 1;
 }

@@ -32,8 +32,10 @@ static int raw_next(struct source *s, struct source_unit *u)
 		n = read(s->fd, r->buf, s->p.subbuf_size);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		if (errno == EAGAIN)
+		if (errno == EAGAIN) {
+			s->caught_up = true;
 			return 0;
+		}
 		/* A drained backup instance may vanish under us. */
 		if (s->p.eof_ends && errno == ENODEV)
 			return -ENODATA;

@@ -14,6 +14,7 @@ int source_next(struct source *s, struct source_unit *u)
 
 	if (s->ended)
 		return -ENODATA;
+	s->caught_up = false;
 	ret = s->ops->next(s, u);
 	if (ret == 1) {
 		s->stats.units++;
@@ -22,6 +23,7 @@ int source_next(struct source *s, struct source_unit *u)
 		s->stats.waits++;
 	} else if (ret == -ENODATA) {
 		s->ended = true;
+		s->caught_up = true;
 	}
 	return ret;
 }

@@ -56,6 +56,12 @@ struct source {
 	struct source_params p;
 	int fd;			/* poll() it for POLLIN */
 	bool ended;		/* no more data will ever come */
+	/*
+	 * Set by each source_next(): everything this CPU had written when the call was made
+	 * has now been delivered (what comes later is newer). The merge relies on it, so a
+	 * reader sets it only when sure; "partial" is only a hint to wait.
+	 */
+	bool caught_up;
 	struct source_stats stats;
 	void *priv;
 };
