@@ -27,6 +27,7 @@
 #include "format.h"
 #include "merge.h"
 #include "source.h"
+#include "spool.h"
 #include "subbuf.h"
 #include "target_probe.h"
 #include "util.h"
@@ -46,6 +47,7 @@ struct cpu_state {
 	uint64_t missed_pages;	/* sub-buffers flagged with a loss */
 	uint64_t corrupt;	/* sub-buffers that failed to decode completely */
 	int64_t kernel_lost;	/* at the end: the kernel's count, -1 unknown */
+	uint64_t bytes;		/* event bytes taken, kept when the source is closed */
 };
 
 struct capture {
@@ -56,6 +58,8 @@ struct capture {
 	enum transport transport;
 	char fallback[256];	/* why the transport is not the best one */
 	struct merge *merge;
+	struct spool *spool;	/* record: raw units now, text after the capture */
+	double format_secs;
 	struct format *fmt;
 	FILE *out;
 	bool out_is_stdout;
@@ -68,6 +72,9 @@ struct capture {
 	bool progress;
 	double last_progress;
 	bool percent_zero;	/* buffer_percent is 0: POLLIN would mean "any data" */
+	bool spool_failed;
+	bool restored;		/* the undo log was played */
+	unsigned int hdr_size;	/* sub-buffer header size */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -215,6 +222,7 @@ static int open_sources(struct capture *c)
 	if (o->transport == TRANSPORT_NONE && c->transport == TRANSPORT_READ && t->mmap_err)
 		target_transport_reason(t, c->fallback, sizeof(c->fallback));
 	subbuf_geometry(t, &hdr, &size);
+	c->hdr_size = hdr;
 	for (i = 0; i < c->nr; i++) {
 		struct cpu_state *cs = &c->cs[i];
 
@@ -262,36 +270,77 @@ static int open_sources(struct capture *c)
 	return 0;
 }
 
-/* Decode one unit into the merge. */
-static void take_unit(struct capture *c, int idx, const struct source_unit *u)
+/*
+ * Decode one unit: count its events and losses (count), queue them in the merge (push), or
+ * both. With a spool, capture counts and the replay pushes.
+ */
+static void decode_unit(struct capture *c, int idx, const struct source_unit *u, bool count,
+			bool push)
 {
 	struct cpu_state *cs = &c->cs[idx];
 	struct subbuf_event ev;
 	struct subbuf sb;
 	int ret;
 
-	if (subbuf_init(&sb, u->buf, u->len, cs->src->p.hdr_size)) {
-		cs->corrupt++;
+	if (subbuf_init(&sb, u->buf, u->len, c->hdr_size)) {
+		cs->corrupt += count;
 		return;
 	}
 	/* A sub-buffer's loss flag belongs to its first delivery only. */
 	if (u->skip == 0 && sb.missed) {
-		cs->missed_pages++;
-		if (sb.lost > 0)
-			cs->stored_lost += sb.lost;
-		merge_push_lost(c->merge, idx, sb.page_ts, sb.lost);
+		if (count) {
+			cs->missed_pages++;
+			if (sb.lost > 0)
+				cs->stored_lost += sb.lost;
+		}
+		if (push)
+			merge_push_lost(c->merge, idx, sb.page_ts, sb.lost);
 	}
 	subbuf_set_end(&sb, u->end);
 	if (u->skip && subbuf_skip(&sb, u->skip)) {
-		cs->corrupt++;
+		cs->corrupt += count;
 		return;
 	}
 	while ((ret = subbuf_next(&sb, &ev)) == 1) {
-		merge_push(c->merge, idx, ev.ts, ev.payload, ev.len);
-		cs->events++;
+		if (push)
+			merge_push(c->merge, idx, ev.ts, ev.payload, ev.len);
+		cs->events += count;
 	}
 	if (ret < 0)
-		cs->corrupt++;
+		cs->corrupt += count;
+}
+
+/* A unit from a source: spooled for later, or queued for output now. */
+static int take_unit(struct capture *c, int idx, const struct source_unit *u)
+{
+	int err;
+
+	if (!c->spool) {
+		decode_unit(c, idx, u, true, true);
+		return 0;
+	}
+	decode_unit(c, idx, u, true, false);
+	err = spool_unit(c->spool, idx, u);
+	if (err)
+		err_msg("cannot write the spool file: %s", strerror(-err));
+	return err;
+}
+
+static int mark(struct capture *c, enum spool_kind kind, int idx)
+{
+	int err;
+
+	if (!c->spool) {
+		if (kind == SPOOL_CAUGHT_UP)
+			merge_caught_up(c->merge, idx);
+		else
+			merge_end(c->merge, idx);
+		return 0;
+	}
+	err = spool_mark(c->spool, kind, idx);
+	if (err)
+		err_msg("cannot write the spool file: %s", strerror(-err));
+	return err;
 }
 
 /*
@@ -307,7 +356,8 @@ static bool pull(struct capture *c, int idx, int max, double now)
 	for (n = 0; n < max; n++) {
 		ret = source_next(cs->src, &u);
 		if (ret == 1) {
-			take_unit(c, idx, &u);
+			if (take_unit(c, idx, &u))
+				c->spool_failed = true;
 			if (!u.partial)
 				continue;
 		}
@@ -316,12 +366,13 @@ static bool pull(struct capture *c, int idx, int max, double now)
 				err_msg("%s: CPU %d: %s", c->o->t->label, cs->cpu, strerror(-ret));
 				cs->failed = true;
 			}
-			merge_end(c->merge, idx);
+			if (mark(c, SPOOL_END, idx))
+				c->spool_failed = true;
 			return false;
 		}
 		/* Nothing, or part of the writer's sub-buffer: wait a little. */
-		if (cs->src->caught_up)
-			merge_caught_up(c->merge, idx);
+		if (cs->src->caught_up && mark(c, SPOOL_CAUGHT_UP, idx))
+			c->spool_failed = true;
 		cs->resting = true;
 		cs->deadline = now + c->interval;
 		return false;
@@ -396,6 +447,15 @@ static void show_progress(struct capture *c, double now, bool final)
 		c->out_bytes / 1e6, lost);
 }
 
+static uint64_t captured_bytes(const struct capture *c)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < c->nr; i++)
+		n += c->cs[i].src->stats.bytes;
+	return n;
+}
+
 static bool should_stop(struct capture *c, double now)
 {
 	if (stop_signal) {
@@ -406,7 +466,12 @@ static bool should_stop(struct capture *c, double now)
 		c->stop_reason = "duration";
 		return true;
 	}
-	if (c->max_reached) {
+	/*
+	 * Spooling, the text is written later: stop on the raw size, which the text exceeds;
+	 * the text is then cut at the size on a line boundary.
+	 */
+	if (c->max_reached ||
+	    (c->spool && c->o->max_bytes && captured_bytes(c) >= c->o->max_bytes)) {
 		c->stop_reason = "max size";
 		return true;
 	}
@@ -436,7 +501,9 @@ static int run_loop(struct capture *c)
 				continue;
 			busy |= pull(c, i, BATCH_UNITS, now);
 		}
-		rc = emit(c, false);
+		rc = c->spool ? 0 : emit(c, false);
+		if (c->spool_failed)
+			rc = RC_FAIL;
 		if (rc)
 			break;
 		show_progress(c, now, false);
@@ -514,7 +581,42 @@ static int drain(struct capture *c)
 
 		cs->kernel_lost = source_kernel_lost(cs->src);
 	}
-	return emit(c, true);
+	if (c->spool_failed)
+		return RC_FAIL;
+	return c->spool ? 0 : emit(c, true);
+}
+
+/* After the capture: the spooled units through the merge to text, as they came. */
+static int replay(struct capture *c)
+{
+	struct spool_rec rec;
+	double t0 = now_s();
+	int ret, rc = 0;
+
+	ret = spool_rewind(c->spool);
+	while (ret >= 0 && (ret = spool_read(c->spool, &rec)) == 1) {
+		if (rec.stream < 0 || rec.stream >= c->nr) {
+			ret = -EBADMSG;
+			break;
+		}
+		if (rec.kind == SPOOL_UNIT)
+			decode_unit(c, rec.stream, &rec.unit, false, true);
+		else if (rec.kind == SPOOL_CAUGHT_UP)
+			merge_caught_up(c->merge, rec.stream);
+		else
+			merge_end(c->merge, rec.stream);
+		rc = emit(c, false);
+		if (rc)
+			break;
+	}
+	if (ret < 0) {
+		err_msg("cannot read the spool file back: %s", strerror(-ret));
+		rc = RC_FAIL;
+	}
+	if (!rc)
+		rc = emit(c, true);
+	c->format_secs = now_s() - t0;
+	return rc;
 }
 
 static void summary(const struct capture *c, double secs)
@@ -542,15 +644,18 @@ static void summary(const struct capture *c, double secs)
 		if (cs->kernel_lost < 0)
 			lost_known = false;
 		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12s%s\n", cs->cpu, cs->events,
-			cs->src->stats.bytes, lbuf, cs->corrupt ? "  (corrupt sub-buffers!)" : "");
+			cs->bytes, lbuf, cs->corrupt ? "  (corrupt sub-buffers!)" : "");
 		ev += cs->events;
-		bytes += cs->src->stats.bytes;
+		bytes += cs->bytes;
 		lost += l;
 	}
 	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 "%s\n", "all", ev, bytes,
 		lost, lost_known ? "" : " (at least)");
-	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s\n", c->written,
+	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s", c->written,
 		c->out_bytes, c->out_is_stdout ? " to stdout" : "");
+	if (c->spool)
+		fprintf(stderr, ", formatted in %.2f s after the capture", c->format_secs);
+	fputc('\n', stderr);
 	if (c->dropped_max)
 		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
 			c->dropped_max);
@@ -561,6 +666,20 @@ static int buffer_percent_is_zero(const struct target *t)
 	char buf[32];
 
 	return target_read(t, "buffer_percent", buf, sizeof(buf)) > 0 && atoi(buf) == 0;
+}
+
+/* Close the sources, keeping what the summary needs. */
+static void release(struct capture *c)
+{
+	for (int i = 0; i < c->nr; i++) {
+		struct cpu_state *cs = &c->cs[i];
+
+		if (!cs->src)
+			continue;
+		cs->bytes = cs->src->stats.bytes;
+		source_close(cs->src);
+		cs->src = NULL;
+	}
 }
 
 int capture_run(const struct capture_opts *o)
@@ -611,6 +730,14 @@ int capture_run(const struct capture_opts *o)
 		rc = RC_FAIL;
 		goto out;
 	}
+	if (!o->live) {
+		c.spool = spool_new(NULL, err, sizeof(err));
+		if (!c.spool) {
+			err_msg("%s", err);
+			rc = RC_FAIL;
+			goto out;
+		}
+	}
 	rc = open_sources(&c);
 	if (rc)
 		goto out;
@@ -622,6 +749,19 @@ int capture_run(const struct capture_opts *o)
 		rc = rc2;
 	end = now_s();
 	show_progress(&c, end, true);
+	/*
+	 * The capture is over: let go of the buffers and put the target back before the
+	 * (slower) text is written.
+	 */
+	release(&c);
+	rc2 = undo_restore(c.undo);
+	c.restored = true;
+	if (!rc)
+		rc = rc2;
+	if (c.spool && !rc)
+		rc2 = replay(&c);
+	if (!rc)
+		rc = rc2;
 	if (fflush(c.out) && !rc) {
 		err_msg("cannot write output: %s", strerror(errno));
 		rc = RC_FAIL;
@@ -631,17 +771,19 @@ int capture_run(const struct capture_opts *o)
 			rc = RC_FAIL;
 	summary(&c, end - c.start);
 out:
-	for (i = 0; i < c.nr; i++)
-		source_close(c.cs[i].src);
-	rc2 = undo_restore(c.undo);
-	if (!rc)
-		rc = rc2;
+	release(&c);
+	if (!c.restored) {
+		rc2 = undo_restore(c.undo);
+		if (!rc)
+			rc = rc2;
+	}
 	undo_free(c.undo);
 	if (c.out && !c.out_is_stdout && fclose(c.out) && !rc) {
 		err_msg("cannot write %s: %s", o->output, strerror(errno));
 		rc = RC_FAIL;
 	}
 	merge_free(c.merge);
+	spool_free(c.spool);
 	format_free(c.fmt);
 	free(c.cs);
 	restore_signals();
