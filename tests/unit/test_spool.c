@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the capture spool and of header_page parsing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "spool.h"
+
+static int failures, checks;
+
+#define CHECK(cond) do {							\
+	checks++;								\
+	if (!(cond)) {								\
+		failures++;							\
+		printf("not ok - %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
+	}									\
+} while (0)
+
+static void test_roundtrip(void)
+{
+	uint8_t page[4096], small[100];
+	struct source_unit u = { 0 };
+	struct spool_rec rec;
+	struct spool *sp;
+	char err[256];
+	int i;
+
+	sp = spool_new(NULL, err, sizeof(err));
+	CHECK(sp != NULL);
+	if (!sp)
+		return;
+	for (i = 0; i < 1000; i++) {
+		memset(page, i & 0xff, sizeof(page));
+		u.buf = page;
+		u.len = sizeof(page);
+		u.skip = i;
+		u.end = 4000 - i;
+		u.partial = i & 1;
+		CHECK(spool_unit(sp, i % 3, &u) == 0);
+		if (i % 10 == 0)
+			CHECK(spool_mark(sp, SPOOL_CAUGHT_UP, i % 3) == 0);
+	}
+	u.buf = small;
+	u.len = sizeof(small);
+	memset(small, 0x5a, sizeof(small));
+	CHECK(spool_unit(sp, 7, &u) == 0);
+	CHECK(spool_mark(sp, SPOOL_END, 2) == 0);
+	CHECK(spool_bytes(sp) == 1000 * (24 + 4096) + 100 * 24 + 24 + 100 + 24);
+
+	CHECK(spool_rewind(sp) == 0);
+	for (i = 0; i < 1000; i++) {
+		CHECK(spool_read(sp, &rec) == 1);
+		CHECK(rec.kind == SPOOL_UNIT && rec.stream == i % 3);
+		CHECK(rec.unit.len == 4096 && rec.unit.skip == (uint32_t)i);
+		CHECK(rec.unit.end == (uint32_t)(4000 - i) && rec.unit.partial == (i & 1));
+		CHECK(((const uint8_t *)rec.unit.buf)[4095] == (i & 0xff));
+		if (i % 10 == 0) {
+			CHECK(spool_read(sp, &rec) == 1);
+			CHECK(rec.kind == SPOOL_CAUGHT_UP && rec.stream == i % 3);
+		}
+	}
+	CHECK(spool_read(sp, &rec) == 1 && rec.stream == 7 && rec.unit.len == 100);
+	CHECK(((const uint8_t *)rec.unit.buf)[99] == 0x5a);
+	CHECK(spool_read(sp, &rec) == 1 && rec.kind == SPOOL_END && rec.stream == 2);
+	CHECK(spool_read(sp, &rec) == 0);
+	spool_free(sp);
+
+	CHECK(spool_new("/nonexistent-dir", err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "/nonexistent-dir") != NULL);
+}
+
+static void test_header_page(void)
+{
+	static const char live[] =
+		"\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
+		"\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n"
+		"\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
+		"\tfield: char data;\toffset:16;\tsize:4080;\tsigned:0;\n";
+	static const char k32[] =
+		"\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
+		"\tfield: local_t commit;\toffset:8;\tsize:4;\tsigned:1;\n"
+		"\tfield: char data;\toffset:12;\tsize:4084;\tsigned:0;\n";
+	unsigned int hdr = 0, size = 0;
+
+	CHECK(header_page_sizes(live, &hdr, &size) == 0 && hdr == 16 && size == 4096);
+	CHECK(header_page_sizes(k32, &hdr, &size) == 0 && hdr == 12 && size == 4096);
+	CHECK(header_page_sizes("", &hdr, &size) < 0);
+	CHECK(header_page_sizes("\tfield: char data;\toffset:20;\tsize:4080;\n", &hdr, &size) < 0);
+	CHECK(header_page_sizes("\tfield: char data;\toffset:16;\n", &hdr, &size) < 0);
+}
+
+int main(void)
+{
+	test_roundtrip();
+	test_header_page();
+	printf("%s - test_spool: %d checks, %d failed\n", failures ? "not ok" : "ok", checks,
+	       failures);
+	return failures ? 1 : 0;
+}
