@@ -24,6 +24,15 @@ extern const struct argp_child cli_children[];
  */
 int cli_parse(const struct argp *argp, int argc, char **argv, void *input);
 
+/* -r NAME, the same in every command that acts on one target. */
+#define CLI_TARGET_OPTION \
+	{ "target", 'r', "NAME", 0, \
+	  "Target: a remote, instance, hypervisor/hyp, 'top', remotes/NAME, instances/NAME or a " \
+	  "path", 0 }
+
+/* Fail with a usage error when -r was not given. */
+int cli_need_target(struct argp_state *state, const char *target);
+
 /* A subcommand: argv[0] is "remotectl NAME". */
 struct command {
 	const char *name;
