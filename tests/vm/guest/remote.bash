@@ -4,8 +4,9 @@
 
 TRACEFS=/sys/kernel/tracing
 REMOTE=$TRACEFS/remotes/test
-# Event lines: "[CPU]\tSEC.USEC: selftest id=N", CPU printed with three digits.
-LINE_RE=$'^\\[([0-9]{3})\\]\t([0-9]+)\\.([0-9]{6}): selftest id=([0-9]+)$'
+# Event lines: "[CPU]\tSEC.USEC: selftest id=N", CPU printed with three digits, seconds
+# right-aligned in five columns ("[001]\t   13.239547: selftest id=1").
+LINE_RE=$'^\\[([0-9]{3})\\]\t *([0-9]+)\\.([0-9]{6}): selftest id=([0-9]+)$'
 
 # Fail with both values shown.
 expect_eq()
