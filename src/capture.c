@@ -27,6 +27,7 @@
 #include "format.h"
 #include "merge.h"
 #include "source.h"
+#include "remote_capture.h"
 #include "spool.h"
 #include "subbuf.h"
 #include "target_probe.h"
@@ -690,6 +691,9 @@ int capture_run(const struct capture_opts *o)
 	int i, rc, rc2;
 	double end;
 
+	/* Remotes offer only text: their own capture path. */
+	if ((o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT)
+		return remote_capture_run(o);
 	stop_signal = 0;
 	install_signals();
 	c.undo = undo_new(t);
