@@ -74,3 +74,15 @@ clean:
 .PHONY: all deps run unit test test-host test-vm install clean
 
 -include $(OBJS:.o=.d)
+
+# Test programs (drivers used by tests/bats), linked like the unit tests.
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
+
+build/tools/%: tests/tools/%.c $(LIB_OBJS) | build
+	@mkdir -p build/tools
+	$(CC) $(CFLAGS) -Isrc -o $@ $^ $(LDLIBS)
+
+tools: $(TOOL_BINS)
+
+.PHONY: tools
