@@ -226,11 +226,10 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec,
 	for (i = 0; i < j->nr_cpus; i++) {
 		struct td_cpu_data *c = &j->cpus[i];
 
+		/* Like trace-cmd, the stored size leaves out the u32 chunk count. */
 		c->offset = align_up(cursor, j->page_size);
-		if (j->compressed)
-			c->size += 4;
 		wr[i] = c->offset + (j->compressed ? 4 : 0);
-		cursor = c->offset + c->size;
+		cursor = wr[i] + c->size;
 		if (j->compressed) {
 			uint8_t n[4];
 
