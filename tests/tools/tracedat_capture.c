@@ -8,6 +8,8 @@
  *   tracedat_capture -o FILE [-n MARKERS] [-e SYS/EVENT]... [-c none|zstd] [-z LEVEL]
  *                    [-k]   (flush, then SIGKILL itself instead of finishing)
  *                    [-K]   (SIGKILL itself without flushing partial chunks)
+ *                    [-m]   (minimal metadata: no kallsyms, printk formats, cmdlines)
+ * -o - writes to stdout.
  */
 #include <sys/stat.h>
 #include <errno.h>
@@ -51,6 +53,7 @@ int main(int argc, char **argv)
 {
 	const char *root = "/sys/kernel/tracing", *out = NULL, *comp = "zstd";
 	int nmark = 500, level = 3, opt, ncpu = 0, cpu, i, fd, kill_mode = 0;
+	unsigned int meta = TDW_META_KERNEL;
 	char *events[16], buf[256], *name;
 	int nev = 0;
 	enum td_compression c;
@@ -58,7 +61,7 @@ int main(int argc, char **argv)
 	struct tdw *w;
 	static int seq;
 
-	while ((opt = getopt(argc, argv, "o:n:e:c:z:kKr:")) != -1) {
+	while ((opt = getopt(argc, argv, "o:n:e:c:z:kKr:m")) != -1) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'n': nmark = atoi(optarg); break;
@@ -68,6 +71,7 @@ int main(int argc, char **argv)
 		case 'k': kill_mode = 1; break;
 		case 'K': kill_mode = 2; break;
 		case 'r': root = optarg; break;
+		case 'm': meta = 0; break;
 		default: return 2;
 		}
 	}
@@ -125,9 +129,9 @@ int main(int argc, char **argv)
 	read_line_file(xasprintf("%s/trace_clock", inst), buf, sizeof(buf));
 	o.trace_clock = xstrdup(buf);
 	o.clock = strchr(buf, '[') ? strtok(strchr(buf, '[') + 1, "]") : "local";
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	w = fd >= 0 ? tdw_create(strcmp(out, "-") ? fd : 1, &o) : NULL;
-	if (!w || tdw_meta_from_dir(w, inst, root, TDW_META_KERNEL) || tdw_begin_data(w))
+	fd = strcmp(out, "-") ? open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644) : 1;
+	w = fd >= 0 ? tdw_create(fd, &o) : NULL;
+	if (!w || tdw_meta_from_dir(w, inst, root, meta) || tdw_begin_data(w))
 		return 1;
 	for (i = 0; i < nev; i++) {
 		char *rel = xasprintf("events/%s/enable", events[i]);
@@ -168,6 +172,6 @@ int main(int argc, char **argv)
 		return 1;
 	if (strcmp(out, "-"))
 		close(fd);
-	printf("%s %d\n", name, ncpu);
+	fprintf(stderr, "%s %d\n", name, ncpu);
 	return 0;
 }
