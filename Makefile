@@ -86,3 +86,22 @@ build/tools/%: tests/tools/%.c $(LIB_OBJS) | build
 tools: $(TOOL_BINS)
 
 .PHONY: tools
+
+# The same programs built with ASan/UBSan (untrusted-input paths: the trace.dat reader).
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_CFLAGS = $(filter-out -MMD -MP,$(CFLAGS)) $(SAN_FLAGS)
+LIB_SRCS := $(filter-out src/remotectl.c,$(SRCS))
+SAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/%)
+
+build/asan/remotectl: $(SRCS) $(wildcard src/*.h)
+	@mkdir -p build/asan
+	$(CC) $(SAN_CFLAGS) -o $@ $(SRCS) $(LDLIBS)
+
+build/asan/test_%: tests/unit/test_%.c $(LIB_SRCS) $(wildcard src/*.h)
+	@mkdir -p build/asan
+	$(CC) $(SAN_CFLAGS) -Isrc -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+unit-asan: build/asan/remotectl $(SAN_UNIT_BINS)
+	@tests/unit/run $(SAN_UNIT_BINS)
+
+.PHONY: unit-asan

@@ -133,6 +133,12 @@ int td_src_next(struct td_src *s, struct td_event *ev)
 		ev->buffer = s->buffer;
 		ev->data = data;
 		ev->size = kbuffer_event_size(s->kbuf);
+		/* A damaged length must not let formatting read past the sub-buffer. */
+		if (ev->size < 0 || (size_t)((uint8_t *)data - s->page) + ev->size > s->page_size) {
+			ev->size = (uint8_t *)data - s->page < s->page_size ?
+				   s->page_size - ((uint8_t *)data - s->page) : 0;
+			s->st.errors++;
+		}
 		ev->missed = kbuffer_missed_events(s->kbuf);
 		if (ev->missed > 0)
 			s->st.lost += ev->missed;

@@ -35,6 +35,30 @@ static bool raw_timestamps(const char *trace_clock)
 	return true;
 }
 
+/*
+ * libtraceevent trusts a format's field offsets and sizes; a damaged file could make it read
+ * far outside a record. Every field must lie inside a sub-buffer.
+ */
+static bool sane_format(const struct tdr_format *fm, uint32_t page_size)
+{
+	const char *p = fm->text;
+
+	while ((p = strstr(p, "offset:"))) {
+		unsigned long off, size;
+		char *end;
+
+		off = strtoul(p + 7, &end, 10);
+		p = strstr(end, "size:");
+		if (!p)
+			return false;
+		size = strtoul(p + 5, &end, 10);
+		if (off > page_size || size > page_size || off + size > page_size)
+			return false;
+		p = end;
+	}
+	return true;
+}
+
 struct td_fmt *td_fmt_new(const struct tdr_info *in)
 {
 	struct td_fmt *f = xcalloc(1, sizeof(*f));
@@ -54,10 +78,16 @@ struct td_fmt *td_fmt_new(const struct tdr_info *in)
 	if (in->header_page.data)
 		tep_parse_header_page(f->tep, in->header_page.data, in->header_page.len,
 				      in->long_size);
-	for (i = 0; i < in->nr_formats; i++)
+	for (i = 0; i < in->nr_formats; i++) {
+		if (!sane_format(&in->formats[i], in->page_size)) {
+			warn_msg("skipping a damaged event format of system %s",
+				 in->formats[i].system);
+			continue;
+		}
 		if (tep_parse_event(f->tep, in->formats[i].text, in->formats[i].len,
 				    in->formats[i].system))
 			debug_msg("cannot parse a format of system %s", in->formats[i].system);
+	}
 	if (in->kallsyms.data)
 		tep_parse_kallsyms(f->tep, in->kallsyms.data);
 	if (in->printk.data)
@@ -91,6 +121,20 @@ static void to_record(const struct td_event *ev, struct tep_record *rec)
 	rec->missed_events = ev->missed;
 }
 
+static int min_size(const struct tep_event *e)
+{
+	const struct tep_format_field *fl;
+	int need = 0;
+
+	for (fl = e->format.common_fields; fl; fl = fl->next)
+		if (fl->offset + fl->size > need)
+			need = fl->offset + fl->size;
+	for (fl = e->format.fields; fl; fl = fl->next)
+		if (fl->offset + fl->size > need)
+			need = fl->offset + fl->size;
+	return need;
+}
+
 void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *ev)
 {
 	const char *name = f->in->buffers[ev->buffer].name;
@@ -100,6 +144,13 @@ void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *
 	int len;
 
 	to_record(ev, &rec);
+	e = tep_find_event_by_record(f->tep, &rec);
+	/*
+	 * libtraceevent sizes trailing arrays as record size - field offset; a record cut short
+	 * by damage would make that negative. The reader's slack keeps the extra bytes in bounds.
+	 */
+	if (e && rec.size < min_size(e))
+		rec.size = min_size(e);
 	if (ev->missed > 0)
 		trace_seq_printf(s, "CPU:%d [%lld EVENTS DROPPED]\n", ev->cpu, ev->missed);
 	else if (ev->missed < 0)
@@ -112,7 +163,6 @@ void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *
 		tep_print_event(f->tep, s, &rec, "%12d:", TEP_PRINT_TIME);
 	else
 		tep_print_event(f->tep, s, &rec, "%6.1000d:", TEP_PRINT_TIME);
-	e = tep_find_event_by_record(f->tep, &rec);
 	/* trace-cmd pads "name: " so that the details start in one column. */
 	len = e ? strlen(e->name) : 6;
 	trace_seq_printf(s, " %s: %*s", e ? e->name : "(NULL)", len < 20 ? 20 - len : 0, "");

@@ -274,12 +274,14 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec,
 	return cursor;
 }
 
+/* Options 2: BUFFER (data at sec), CPUSTATs, CMDLINES; offsets lowered by delta. */
 static void build_options2(struct tdbuf *b, const struct td_journal *j, uint64_t sec,
 			   uint64_t cmdlines, const struct td_final *fin, uint64_t delta)
 {
 	struct tdbuf o = { 0 };
 	int i;
 
+	b->len = 0;
 	tdbuf_u64(&o, sec - delta);
 	tdbuf_str(&o, j->name);
 	tdbuf_str(&o, j->clock);
@@ -287,7 +289,7 @@ static void build_options2(struct tdbuf *b, const struct td_journal *j, uint64_t
 	tdbuf_u32(&o, j->nr_cpus);
 	for (i = 0; i < j->nr_cpus; i++) {
 		tdbuf_u32(&o, j->cpus[i].cpu);
-		tdbuf_u64(&o, j->cpus[i].offset - delta);
+		tdbuf_u64(&o, j->cpus[i].offset ? j->cpus[i].offset - delta : 0);
 		tdbuf_u64(&o, j->cpus[i].size);
 	}
 	tdbuf_option(b, TD_OPT_BUFFER, o.p, o.len);
@@ -308,16 +310,15 @@ static int write_options(int fd, uint64_t off, const struct tdbuf *b)
 	return ret ? ret : td_pwrite(fd, b->p, b->len, off + TD_SEC_HDR_SIZE);
 }
 
-/* CMDLINES section at off; returns its end, or off when there is none. */
-static uint64_t write_cmdlines(int fd, uint64_t off, const struct td_final *fin, bool zstd)
+/* The CMDLINES section (header included) in c; c->len = 0 when there is none. */
+static void build_cmdlines(struct tdbuf *c, const struct td_final *fin, bool zstd)
 {
 	struct tdbuf b = { 0 };
 	uint16_t flags = 0;
-	uint64_t end;
-	int ret;
+	uint8_t h[TD_SEC_HDR_SIZE];
 
 	if (!fin || !fin->cmdlines)
-		return off;
+		return;
 	tdbuf_u64(&b, fin->cmdlines_len);
 	tdbuf_put(&b, fin->cmdlines, fin->cmdlines_len);
 	if (zstd) {
@@ -330,18 +331,19 @@ static uint64_t write_cmdlines(int fd, uint64_t off, const struct td_final *fin,
 			td_put32(z + 4, b.len);
 			tdbuf_free(&b);
 			b.p = z;
-			b.len = n + 8;
+			b.len = b.cap = n + 8;
 			flags = TD_SEC_FL_COMPRESS;
 		} else {
 			free(z);
 		}
 	}
-	end = off + TD_SEC_HDR_SIZE + b.len;
-	ret = td_write_section_header(fd, off, TD_SEC_CMDLINES, flags, b.len);
-	if (!ret)
-		ret = td_pwrite(fd, b.p, b.len, off + TD_SEC_HDR_SIZE);
+	td_put16(h, TD_SEC_CMDLINES);
+	td_put16(h + 2, flags);
+	td_put32(h + 4, TD_NO_STRING);
+	td_put64(h + 8, b.len);
+	tdbuf_put(c, h, sizeof(h));
+	tdbuf_put(c, b.p, b.len);
 	tdbuf_free(&b);
-	return ret ? off : end;
 }
 
 static int link_options(int fd, uint64_t done_pos, uint64_t target)
@@ -359,64 +361,74 @@ static int link_options(int fd, uint64_t done_pos, uint64_t target)
 }
 
 /*
- * Move BUFFER (+ CMDLINES) down over the journal, keeping page alignment, when the moved
- * copy and its new options do not overlap the old ones that the file still points at.
+ * Move options 2, CMDLINES and BUFFER down over the journal (keeping the data page-aligned)
+ * when the copy does not overlap the copy the file still points at; then cut the file.
  */
-static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t sec,
-		    uint64_t cmdlines, uint64_t opts2, const struct td_final *fin, uint8_t *buf)
+static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
+		    uint64_t cmdlines, uint64_t sec, uint64_t end, const struct td_final *fin,
+		    uint8_t *buf)
 {
-	uint64_t base = j->meta_off, dst, delta, new_opts;
+	uint64_t base = j->meta_off, dst, delta;
 	struct tdbuf b = { 0 };
 
-	dst = base + (sec - base) % j->page_size;
+	dst = base + (opts2 - base) % j->page_size;
 	if (dst != base && dst - base < TD_SEC_HDR_SIZE)
 		dst += j->page_size;
-	if (dst >= sec)
+	if (dst >= opts2 || dst + (end - opts2) > opts2)
 		return;
-	delta = sec - dst;
-	build_options2(&b, j, sec, cmdlines, fin, delta);
-	new_opts = opts2 - delta;
-	if (new_opts + TD_SEC_HDR_SIZE + b.len > sec)
-		goto out;
+	delta = opts2 - dst;
 	if (dst != base && td_write_section_header(fd, base, TD_SEC_RC_PAD, 0,
 						   dst - base - TD_SEC_HDR_SIZE))
-		goto out;
-	if (copy_range(fd, sec, dst, opts2 - sec, buf) || write_options(fd, new_opts, &b))
-		goto out;
-	if (link_options(fd, done_pos, new_opts))
-		goto out;
-	if (ftruncate(fd, new_opts + TD_SEC_HDR_SIZE + b.len))
+		return;
+	if (copy_range(fd, opts2, dst, end - opts2, buf))
+		return;
+	build_options2(&b, j, sec, cmdlines, fin, delta);
+	if (!write_options(fd, dst, &b) && !link_options(fd, done_pos, dst) &&
+	    ftruncate(fd, end - delta))
 		warn_msg("cannot shorten the file: %s", strerror(errno));
-out:
 	tdbuf_free(&b);
 }
 
+/*
+ * Final layout at j->end: options 2, CMDLINES, BUFFER. The options come first so that a
+ * file cut short later (a partial copy) still describes its data and the intact chunks can
+ * be read.
+ */
 int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		      const struct td_final *fin)
 {
 	uint8_t *buf = xmalloc(COPY_BLOCK);
-	uint64_t sec = j->end, end, cmdlines, opts2;
-	struct tdbuf b = { 0 };
+	uint64_t opts2 = j->end, cmdlines = 0, sec, end;
+	struct tdbuf b = { 0 }, c = { 0 };
 	int ret;
 
-	end = write_buffer_section(fd, j, sec, buf);
-	if (!end) {
-		free(buf);
-		return -1;
+	build_cmdlines(&c, fin, j->compressed);
+	/* The options' size does not depend on the offsets they hold. */
+	build_options2(&b, j, 0, c.len ? 1 : 0, fin, 0);
+	sec = opts2 + TD_SEC_HDR_SIZE + b.len;
+	if (c.len) {
+		cmdlines = sec;
+		sec += c.len;
 	}
-	opts2 = write_cmdlines(fd, end, fin, j->compressed);
-	cmdlines = opts2 != end ? end : 0;
-	build_options2(&b, j, sec, cmdlines, fin, 0);
-	ret = write_options(fd, opts2, &b);
+	end = write_buffer_section(fd, j, sec, buf);
+	ret = end ? 0 : -1;
+	if (!ret && c.len)
+		ret = td_pwrite(fd, c.p, c.len, cmdlines);
+	if (!ret) {
+		build_options2(&b, j, sec, cmdlines, fin, 0);
+		ret = write_options(fd, opts2, &b);
+	}
 	if (!ret)
 		ret = link_options(fd, done_pos, opts2);
 	tdbuf_free(&b);
+	tdbuf_free(&c);
 	if (ret) {
-		err_msg("writing the final options: %s", strerror(-ret));
+		if (end)
+			err_msg("writing the final options: %s", strerror(-ret));
 		free(buf);
 		return -1;
 	}
-	compact(fd, done_pos, j, sec, cmdlines, opts2, fin, buf);
+	compact(fd, done_pos, j, opts2, cmdlines, sec, end, fin, buf);
 	free(buf);
 	return 0;
 }

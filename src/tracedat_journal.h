@@ -14,11 +14,13 @@
  *	capture order, each appended with one write() as soon as it is full
  *
  * Every byte is an ordinary v7 section, so the file can be walked section by section at any
- * moment. Finishing appends a BUFFER section (each CPU's chunks copied together, as the format
- * requires) and options 2 (BUFFER, CPUSTAT), points options 1's DONE at options 2, and then,
- * when it fits without overwriting anything still referenced, moves BUFFER + options 2 down
- * over the journal and truncates the file. A crash at any point leaves either a complete file
- * or a journal that `recover` completes, losing only chunks that were never written.
+ * moment. Finishing appends options 2 (BUFFER, CPUSTAT, CMDLINES), a fresh CMDLINES section
+ * and the BUFFER section (each CPU's chunks copied together, as the format requires), points
+ * options 1's DONE at options 2, and then, when it fits without overwriting anything still
+ * referenced, moves those three down over the journal and truncates the file. A crash at any
+ * point leaves either a complete file or a journal that `recover` completes, losing only
+ * chunks that were never written. Options before data: a complete file cut short later still
+ * describes its data, so the intact chunks stay readable.
  */
 #ifndef REMOTECTL_TRACEDAT_JOURNAL_H
 #define REMOTECTL_TRACEDAT_JOURNAL_H

@@ -19,6 +19,7 @@
 
 #define MAX_CPU		65536
 #define CHUNK_PREFIX	(TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE)
+#define JOURNAL_RESERVE	(64u << 10)
 
 struct tdw_cpu {
 	uint8_t *raw;		/* TD_PAGES_PER_CHUNK pages */
@@ -26,6 +27,7 @@ struct tdw_cpu {
 	uint8_t *out;		/* section being built */
 	size_t out_cap;
 	ZSTD_CCtx *cctx;
+	bool padded;		/* its page of journal reserve is written */
 };
 
 struct tdw {
@@ -231,6 +233,22 @@ int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len)
 	return ret;
 }
 
+/*
+ * Room in the journal (a hole, costing no disk) for what finishing adds on top of the chunks:
+ * options 2 and CMDLINES up front, a page of alignment per CPU. With it the final sections fit
+ * below the journal's end and can be moved down over it, so the journal does not stay in the
+ * file as dead weight.
+ */
+static int append_pad(struct tdw *w, uint64_t size)
+{
+	int ret = td_write_section_header(w->fd, w->pos, TD_SEC_RC_PAD, 0, size);
+
+	if (ret)
+		return fail(w, "journal", -ret);
+	w->pos += TD_SEC_HDR_SIZE + size;
+	return 0;
+}
+
 int tdw_begin_data(struct tdw *w)
 {
 	struct tdbuf meta = { 0 };
@@ -283,6 +301,8 @@ int tdw_begin_data(struct tdw *w)
 		fail(w, "journal", -ret);
 	}
 	tdbuf_free(&meta);
+	if (!ret)
+		ret = append_pad(w, JOURNAL_RESERVE);
 	w->data = true;
 	return ret;
 }
@@ -347,7 +367,10 @@ static int flush_cpu(struct tdw *w, int cpu, struct tdw_cpu *c)
 	td_put32(p + 20, 0);
 
 	pthread_mutex_lock(&w->lock);
-	ret = append(w, p, n + CHUNK_PREFIX, "data");
+	ret = c->padded ? 0 : append_pad(w, w->page_size);
+	c->padded = true;
+	if (!ret)
+		ret = append(w, p, n + CHUNK_PREFIX, "data");
 	w->pages += c->used;
 	now = time(NULL);
 	/* SIGKILL keeps what write() took; once a second also push it towards the disk. */
