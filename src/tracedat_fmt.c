@@ -41,20 +41,28 @@ static bool raw_timestamps(const char *trace_clock)
  */
 static bool sane_format(const struct tdr_format *fm, uint32_t page_size)
 {
-	const char *p = fm->text;
+	const char *p = fm->text, *end = fm->text + fm->len;
 
-	while ((p = strstr(p, "offset:"))) {
+	/* Field lines: "\tfield:TYPE NAME;\toffset:N;\tsize:N;..."; stop at "print fmt:". */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p), *o, *z;
 		unsigned long off, size;
-		char *end;
 
-		off = strtoul(p + 7, &end, 10);
-		p = strstr(end, "size:");
-		if (!p)
-			return false;
-		size = strtoul(p + 5, &end, 10);
-		if (off > page_size || size > page_size || off + size > page_size)
-			return false;
-		p = end;
+		if (!nl)
+			nl = end;
+		if (nl - p > 11 && !strncmp(p, "print fmt:", 10))
+			break;
+		o = memmem(p, nl - p, "offset:", 7);
+		z = o ? memmem(o, nl - o, "size:", 5) : NULL;
+		if (memmem(p, nl - p, "field:", 6) && o) {
+			if (!z)
+				return false;
+			off = strtoul(o + 7, NULL, 10);
+			size = strtoul(z + 5, NULL, 10);
+			if (off > page_size || size > page_size || off + size > page_size)
+				return false;
+		}
+		p = nl + 1;
 	}
 	return true;
 }
