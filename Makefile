@@ -105,3 +105,23 @@ unit-asan: build/asan/remotectl $(SAN_UNIT_BINS)
 	@tests/unit/run $(SAN_UNIT_BINS)
 
 .PHONY: unit-asan
+
+# libFuzzer harness for the trace.dat reader (clang); runs FUZZ_TIME seconds from a small
+# seed corpus written by the unit-test generator.
+FUZZ_CC ?= clang-14
+FUZZ_TIME ?= 60
+FUZZ_SRCS := src/tracedat_read.c src/tracedat_read_opts.c src/tracedat_iter.c \
+	     src/tracedat_events.c src/tracedat_journal.c src/tracedat_buf.c src/util.c
+
+build/fuzz/fuzz_tracedat_read: tests/fuzz/fuzz_tracedat_read.c $(FUZZ_SRCS) $(wildcard src/*.h)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) -g -O1 -D_GNU_SOURCE -DREMOTECTL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -Isrc \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_SRCS) $(PKG_LIBS)
+
+fuzz: build/fuzz/fuzz_tracedat_read build/unit/test_tracedat_roundtrip
+	@mkdir -p build/fuzz/corpus
+	TRACEDAT_SEED_DIR=build/fuzz/corpus build/unit/test_tracedat_roundtrip >/dev/null
+	build/fuzz/fuzz_tracedat_read -max_total_time=$(FUZZ_TIME) -max_len=262144 \
+		-rss_limit_mb=2048 build/fuzz/corpus
+
+.PHONY: fuzz

@@ -81,10 +81,30 @@ static int run_recover(const char *path)
 	return cmd_recover(2, argv);
 }
 
+/* With TRACEDAT_SEED_DIR set, also leave small files there (the fuzzer's seeds). */
+static void write_seeds(void)
+{
+	const char *dir = getenv("TRACEDAT_SEED_DIR");
+	int c, fd;
+
+	for (c = TD_COMP_NONE; dir && c <= TD_COMP_ZSTD; c++) {
+		char *path = xasprintf("%s/seed-%s.dat", dir, c == TD_COMP_NONE ? "none" : "zstd");
+
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			synth_file(fd, c, 2, 200, true, false);
+			close(fd);
+		}
+		free(path);
+	}
+}
+
 int main(void)
 {
 	const char *path = synth_tmp("rt.dat");
 	int fd, c;
+
+	write_seeds();
 
 	for (c = TD_COMP_NONE; c <= TD_COMP_ZSTD; c++) {
 		const char *name = c == TD_COMP_NONE ? "none" : "zstd";
