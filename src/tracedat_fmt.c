@@ -159,18 +159,20 @@ void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *
 	 */
 	if (e && rec.size < min_size(e))
 		rec.size = min_size(e);
+	/* trace-cmd puts the buffer name before a drop notice, not before the event after it. */
+	if (name[0])
+		trace_seq_printf(s, "%s: ", name);
 	if (ev->missed > 0)
 		trace_seq_printf(s, "CPU:%d [%lld EVENTS DROPPED]\n", ev->cpu, ev->missed);
 	else if (ev->missed < 0)
 		trace_seq_printf(s, "CPU:%d [EVENTS DROPPED]\n", ev->cpu);
-	if (name[0])
-		trace_seq_printf(s, "%s: ", name);
-	tep_print_event(f->tep, s, &rec, "%16s-%-5d [%03d] ", TEP_PRINT_COMM, TEP_PRINT_PID,
+	tep_print_event(f->tep, s, &rec, "%16s-%-5d [%03d]", TEP_PRINT_COMM, TEP_PRINT_PID,
 			TEP_PRINT_CPU);
+	/* Raw times follow the CPU without a space, as trace-cmd 3.1.6 prints them. */
 	if (f->nsecs)
 		tep_print_event(f->tep, s, &rec, "%12d:", TEP_PRINT_TIME);
 	else
-		tep_print_event(f->tep, s, &rec, "%6.1000d:", TEP_PRINT_TIME);
+		tep_print_event(f->tep, s, &rec, " %6.1000d:", TEP_PRINT_TIME);
 	/* trace-cmd pads "name: " so that the details start in one column. */
 	len = e ? strlen(e->name) : 6;
 	trace_seq_printf(s, " %s: %*s", e ? e->name : "(NULL)", len < 20 ? 20 - len : 0, "");

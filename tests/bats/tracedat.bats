@@ -114,6 +114,40 @@ td_trace_cmd_record() {
 	[ "$(grep -o 'tdmark [0-9]*' "$f.rc" | sort | uniq -d | wc -l)" -eq 0 ]
 }
 
+@test "boot clock: our file prints seconds in both tools (no TRACECLOCK), same text" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/boot.dat"
+	"$TD_CAP" -o "$f" -n 300 -m -C boot
+	td_same_report "$f"
+	grep -q '\] *[0-9]*\.[0-9]\{6\}: print:' "$f.tc"
+	run trace-cmd dump --options -i "$f"
+	[[ "$output" != *"TRACECLOCK"* ]]
+}
+
+@test "boot clock: trace-cmd's file (TRACECLOCK [boot]) prints raw ns in both tools" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/tcboot.dat"
+	td_instance
+	echo boot > "$TD_IDIR/trace_clock"
+	(sleep 0.4; for i in $(seq 0 49); do echo "bmark $i" > "$TD_IDIR/trace_marker"; done) &
+	trace-cmd record -d --no-filter -k -B "$TD_INST" -e sched:sched_switch -o "$f" \
+		sleep 1 >/dev/null 2>&1
+	wait
+	td_same_report "$f"
+	grep -q '\][0-9]\{10,\}: print:' "$f.rc"
+	td_each_once "$f.rc" bmark 50
+}
+
+@test "overwritten buffer: drop notices print like trace-cmd's" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/drop.dat"
+	"$TD_CAP" -o "$f" -n 70000 -m
+	td_same_report "$f"
+	grep -q 'EVENTS DROPPED\]' "$f.rc"
+	run "$TD_RC" report --stat "$f"
+	[[ "$output" == *"overrun: "* ]]
+}
+
 @test "report --stat, --cpu, --event, --from/--to" {
 	f="$BATS_TEST_TMPDIR/s.dat"
 	"$TD_CAP" -o "$f" -n 400 -m -e sched/sched_switch

@@ -9,6 +9,7 @@
  *                    [-k]   (flush, then SIGKILL itself instead of finishing)
  *                    [-K]   (SIGKILL itself without flushing partial chunks)
  *                    [-m]   (minimal metadata: no kallsyms, printk formats, cmdlines)
+ *                    [-C CLOCK] (set the instance's trace_clock first)
  * -o - writes to stdout.
  */
 #include <sys/stat.h>
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
 	const char *root = "/sys/kernel/tracing", *out = NULL, *comp = "zstd";
 	int nmark = 500, level = 3, opt, ncpu = 0, cpu, i, fd, kill_mode = 0;
 	unsigned int meta = TDW_META_KERNEL;
+	const char *clock = NULL;
 	char *events[16], buf[256], *name;
 	int nev = 0;
 	enum td_compression c;
@@ -61,7 +63,7 @@ int main(int argc, char **argv)
 	struct tdw *w;
 	static int seq;
 
-	while ((opt = getopt(argc, argv, "o:n:e:c:z:kKr:m")) != -1) {
+	while ((opt = getopt(argc, argv, "o:n:e:c:z:kKr:mC:")) != -1) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'n': nmark = atoi(optarg); break;
@@ -72,6 +74,7 @@ int main(int argc, char **argv)
 		case 'K': kill_mode = 2; break;
 		case 'r': root = optarg; break;
 		case 'm': meta = 0; break;
+		case 'C': clock = optarg; break;
 		default: return 2;
 		}
 	}
@@ -89,6 +92,8 @@ int main(int argc, char **argv)
 		inst[0] = 0;
 		return 1;
 	}
+	if (clock)
+		put("trace_clock", clock);
 	for (i = 0; i < nev; i++) {
 		char *rel = xasprintf("events/%s/enable", events[i]);
 
