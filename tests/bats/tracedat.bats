@@ -141,7 +141,7 @@ td_trace_cmd_record() {
 @test "overwritten buffer: drop notices print like trace-cmd's" {
 	td_need_trace_cmd
 	f="$BATS_TEST_TMPDIR/drop.dat"
-	"$TD_CAP" -o "$f" -n 70000 -m
+	"$TD_CAP" -o "$f" -n 70000 -e sched/sched_switch
 	td_same_report "$f"
 	grep -q 'EVENTS DROPPED\]' "$f.rc"
 	run "$TD_RC" report --stat "$f"
