@@ -28,6 +28,7 @@ struct tdw_cpu {
 	size_t out_cap;
 	ZSTD_CCtx *cctx;
 	bool padded;		/* its page of journal reserve is written */
+	pthread_mutex_t lock;	/* raw/used: the feeding thread vs tdw_flush() */
 };
 
 struct tdw {
@@ -330,6 +331,7 @@ static struct tdw_cpu *get_cpu(struct tdw *w, int cpu)
 		c->out = xmalloc(c->out_cap);
 		if (w->comp == TD_COMP_ZSTD)
 			c->cctx = ZSTD_createCCtx();
+		pthread_mutex_init(&c->lock, NULL);
 		w->cpus[cpu] = c;
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -387,6 +389,7 @@ int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len)
 {
 	struct tdw_cpu *c;
 	uint8_t *dst;
+	int ret = 0;
 
 	if (!w->data || w->failed)
 		return -1;
@@ -397,21 +400,36 @@ int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len)
 	c = get_cpu(w, cpu);
 	if (!c)
 		return fail(w, "data", EINVAL);
+	pthread_mutex_lock(&c->lock);
 	dst = c->raw + (size_t)c->used * w->page_size;
 	memcpy(dst, data, len);
 	memset(dst + len, 0, w->page_size - len);
 	if (++c->used == TD_PAGES_PER_CHUNK)
-		return flush_cpu(w, cpu, c);
-	return 0;
+		ret = flush_cpu(w, cpu, c);
+	pthread_mutex_unlock(&c->lock);
+	return ret;
 }
 
 int tdw_flush(struct tdw *w)
 {
-	int i, ret = 0;
+	int i, n, ret = 0;
 
-	for (i = 0; i < w->nr_slots; i++)
-		if (w->cpus[i] && flush_cpu(w, i, w->cpus[i]))
+	pthread_mutex_lock(&w->lock);
+	n = w->nr_slots;
+	pthread_mutex_unlock(&w->lock);
+	for (i = 0; i < n; i++) {
+		struct tdw_cpu *c;
+
+		pthread_mutex_lock(&w->lock);
+		c = w->cpus[i];
+		pthread_mutex_unlock(&w->lock);
+		if (!c)
+			continue;
+		pthread_mutex_lock(&c->lock);
+		if (flush_cpu(w, i, c))
 			ret = -1;
+		pthread_mutex_unlock(&c->lock);
+	}
 	return ret;
 }
 
@@ -541,6 +559,7 @@ void tdw_abort(struct tdw *w)
 		if (!w->cpus[i])
 			continue;
 		ZSTD_freeCCtx(w->cpus[i]->cctx);
+		pthread_mutex_destroy(&w->cpus[i]->lock);
 		free(w->cpus[i]->raw);
 		free(w->cpus[i]->out);
 		free(w->cpus[i]);

@@ -14,7 +14,8 @@
  * Memory: one chunk buffer and one zstd context per CPU, whatever the capture length.
  * Output: a regular file is written in place (reopened O_RDWR if needed); anything else (pipe, socket, tty) is spooled to
  * an unlinked temporary file and streamed out by tdw_finish().
- * Calls may come from several threads (one per CPU); a CPU must be fed by one thread at a time.
+ * Thread-safe: each CPU may be fed from its own thread, and tdw_flush() called from any thread.
+ * Create, metadata, begin and finish belong to one thread.
  */
 #ifndef REMOTECTL_TRACEDAT_WRITE_H
 #define REMOTECTL_TRACEDAT_WRITE_H
