@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Global options and one-line argp errors, shared by every subcommand. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,13 +25,18 @@ static const struct argp_option global_options[] = {
 struct line_filter {
 	char line[1024];
 	size_t len;
+	bool dropping;	/* in the "Try" text, which argp may wrap over several lines */
 };
 
 static void flush_line(struct line_filter *f)
 {
 	static const char try_help[] = "Try `";
 
-	if (f->len && strncmp(f->line, try_help, sizeof(try_help) - 1))
+	if (!strncmp(f->line, try_help, sizeof(try_help) - 1))
+		f->dropping = true;
+	else if (!strncmp(f->line, "remotectl", 9))
+		f->dropping = false;
+	if (f->len && !f->dropping)
 		fwrite(f->line, 1, f->len, stderr);
 	f->len = 0;
 }
@@ -96,4 +102,11 @@ int cli_parse(const struct argp *argp, int argc, char **argv, void *input)
 {
 	argp_err_exit_status = RC_USAGE;
 	return argp_parse(argp, argc, argv, 0, NULL, input) ? RC_USAGE : 0;
+}
+
+int cli_need_target(struct argp_state *state, const char *target)
+{
+	if (!target)
+		argp_error(state, "no target given (-r NAME; see 'remotectl list')");
+	return 0;
 }

@@ -24,6 +24,15 @@ extern const struct argp_child cli_children[];
  */
 int cli_parse(const struct argp *argp, int argc, char **argv, void *input);
 
+/* -r NAME, the same in every command that acts on one target. */
+#define CLI_TARGET_OPTION \
+	{ "target", 'r', "NAME", 0, \
+	  "Target: a remote, instance, hypervisor/hyp, 'top', remotes/NAME, instances/NAME or a " \
+	  "path", 0 }
+
+/* Fail with a usage error when -r was not given. */
+int cli_need_target(struct argp_state *state, const char *target);
+
 /* A subcommand: argv[0] is "remotectl NAME". */
 struct command {
 	const char *name;
@@ -39,6 +48,8 @@ int cmd_size(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_clock(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_stream(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 

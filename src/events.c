@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Listing a target's events. Written here rather than with tracefs_event_systems(): that
+ * helper only lists systems with an enable file, which remotes and backup instances lack.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "util.h"
+
+static int cmp_event(const void *a, const void *b)
+{
+	const struct event_info *x = a, *y = b;
+	int c = strcmp(x->system, y->system);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+static int read_int(const char *path, int *val)
+{
+	char buf[32], *end;
+	long v;
+
+	if (read_line_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	v = strtol(buf, &end, 10);
+	if (*end)
+		return -1;
+	*val = v;
+	return 0;
+}
+
+static void add_system(struct event_list *list, const char *events_dir, const char *system)
+{
+	char *sysdir = xasprintf("%s/%s", events_dir, system);
+	struct dirent *de;
+	DIR *d = opendir(sysdir);
+
+	if (!d) {
+		free(sysdir);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct event_info ev = { .id = -1, .enabled = -1 };
+		char *evdir, *path;
+		bool is_event;
+
+		if (de->d_name[0] == '.')
+			continue;
+		evdir = xasprintf("%s/%s", sysdir, de->d_name);
+		/* An event directory has an id or a format file; a system has neither. */
+		path = xasprintf("%s/id", evdir);
+		is_event = !read_int(path, &ev.id);
+		free(path);
+		if (!is_event) {
+			path = xasprintf("%s/format", evdir);
+			is_event = path_exists(path);
+			free(path);
+		}
+		if (!is_event) {
+			free(evdir);
+			continue;
+		}
+		path = xasprintf("%s/enable", evdir);
+		if (read_int(path, &ev.enabled))
+			ev.enabled = -1;
+		free(path);
+		free(evdir);
+		ev.system = xstrdup(system);
+		ev.name = xstrdup(de->d_name);
+		list->ev = xrealloc(list->ev, (list->nr + 1) * sizeof(*list->ev));
+		list->ev[list->nr++] = ev;
+	}
+	closedir(d);
+	free(sysdir);
+}
+
+int events_load(const struct target *t, struct event_list *list)
+{
+	char *dir = target_path(t, "events");
+	struct dirent *de;
+	DIR *d;
+
+	memset(list, 0, sizeof(*list));
+	d = opendir(dir);
+	if (!d) {
+		int err = -errno;
+
+		free(dir);
+		return err;
+	}
+	while ((de = readdir(d))) {
+		char *p;
+
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (is_dir(p))
+			add_system(list, dir, de->d_name);
+		free(p);
+	}
+	closedir(d);
+	free(dir);
+	qsort(list->ev, list->nr, sizeof(*list->ev), cmp_event);
+	return 0;
+}
+
+void events_free(struct event_list *list)
+{
+	for (int i = 0; i < list->nr; i++) {
+		free(list->ev[i].system);
+		free(list->ev[i].name);
+	}
+	free(list->ev);
+	memset(list, 0, sizeof(*list));
+}
+
+bool event_matches(const struct event_info *ev, const char *glob)
+{
+	const char *colon = strchr(glob, ':');
+	char sys[256];
+
+	if (!colon)
+		return !fnmatch(glob, ev->name, 0) || !fnmatch(glob, ev->system, 0);
+	snprintf(sys, sizeof(sys), "%.*s", (int)(colon - glob), glob);
+	return !fnmatch(sys, ev->system, 0) && !fnmatch(colon + 1, ev->name, 0);
+}
+
+char *event_enable_rel(const struct event_info *ev)
+{
+	return xasprintf("events/%s/%s/enable", ev->system, ev->name);
+}
