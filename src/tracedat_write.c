@@ -28,6 +28,8 @@ struct tdw_cpu {
 	size_t out_cap;
 	ZSTD_CCtx *cctx;
 	bool padded;		/* its page of journal reserve is written */
+	uint8_t *held;		/* a sub-buffer that may still grow (tdw_add_unit) */
+	size_t held_len;
 	pthread_mutex_t lock;	/* raw/used: the feeding thread vs tdw_flush() */
 };
 
@@ -385,10 +387,76 @@ static int flush_cpu(struct tdw *w, int cpu, struct tdw_cpu *c)
 	return ret;
 }
 
+static int add_locked(struct tdw *w, int cpu, struct tdw_cpu *c, const void *data, size_t len)
+{
+	uint8_t *dst = c->raw + (size_t)c->used * w->page_size;
+
+	memcpy(dst, data, len);
+	memset(dst + len, 0, w->page_size - len);
+	if (++c->used == TD_PAGES_PER_CHUNK)
+		return flush_cpu(w, cpu, c);
+	return 0;
+}
+
+static int release_held(struct tdw *w, int cpu, struct tdw_cpu *c)
+{
+	int ret = 0;
+
+	if (c->held_len)
+		ret = add_locked(w, cpu, c, c->held, c->held_len);
+	c->held_len = 0;
+	return ret;
+}
+
+/* Cut the commit of a held copy to end event bytes; a stored lost count no longer fits. */
+static void cut_commit(uint8_t *page, unsigned int hdr_size, uint32_t end)
+{
+	const uint64_t size_mask = (1ull << 30) - 1, stored = 1ull << 30;
+	uint64_t commit = hdr_size == 16 ? td_get64(page + 8, 0) : td_get32(page + 8, 0);
+
+	if ((commit & size_mask) <= end)
+		return;
+	commit = (commit & ~size_mask & ~stored) | end;
+	if (hdr_size == 16)
+		td_put64(page + 8, commit);
+	else
+		td_put32(page + 8, commit);
+}
+
+int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t skip,
+		 uint32_t end, bool partial, unsigned int hdr_size)
+{
+	struct tdw_cpu *c;
+	int ret = 0;
+
+	if (!w->data || w->failed)
+		return -1;
+	if (len > w->page_size || (hdr_size != 16 && hdr_size != 12) || len < hdr_size)
+		return fail(w, "data", EINVAL);
+	c = get_cpu(w, cpu);
+	if (!c)
+		return fail(w, "data", EINVAL);
+	pthread_mutex_lock(&c->lock);
+	/* skip == 0 starts a new sub-buffer: the held one is complete. */
+	if (!skip)
+		ret = release_held(w, cpu, c);
+	if (!ret) {
+		if (!c->held)
+			c->held = xmalloc(w->page_size);
+		memcpy(c->held, buf, len);
+		c->held_len = len;
+		if (end)
+			cut_commit(c->held, hdr_size, end);
+		if (!partial)
+			ret = release_held(w, cpu, c);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
 int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len)
 {
 	struct tdw_cpu *c;
-	uint8_t *dst;
 	int ret = 0;
 
 	if (!w->data || w->failed)
@@ -401,11 +469,9 @@ int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len)
 	if (!c)
 		return fail(w, "data", EINVAL);
 	pthread_mutex_lock(&c->lock);
-	dst = c->raw + (size_t)c->used * w->page_size;
-	memcpy(dst, data, len);
-	memset(dst + len, 0, w->page_size - len);
-	if (++c->used == TD_PAGES_PER_CHUNK)
-		ret = flush_cpu(w, cpu, c);
+	ret = release_held(w, cpu, c);
+	if (!ret)
+		ret = add_locked(w, cpu, c, data, len);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
@@ -527,10 +593,13 @@ int tdw_finish(struct tdw *w)
 				.level = w->level };
 	char err[256];
 	struct td_journal j;
-	int ret = -1;
+	int ret = -1, i;
 
 	if (!w->data && !w->failed)
 		tdw_begin_data(w);
+	for (i = 0; !w->failed && i < w->nr_slots; i++)
+		if (w->cpus[i])
+			release_held(w, i, w->cpus[i]);
 	if (w->failed || tdw_flush(w))
 		goto out;
 	if (w->cmdlines_path)
@@ -561,6 +630,7 @@ void tdw_abort(struct tdw *w)
 		ZSTD_freeCCtx(w->cpus[i]->cctx);
 		pthread_mutex_destroy(&w->cpus[i]->lock);
 		free(w->cpus[i]->raw);
+		free(w->cpus[i]->held);
 		free(w->cpus[i]->out);
 		free(w->cpus[i]);
 	}

@@ -67,7 +67,19 @@ int tdw_begin_data(struct tdw *w);
 
 /* One sub-buffer of len <= page_size bytes (zero-padded); returns 0 or -1 after a message. */
 int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len);
-/* Write every CPU's partial chunk now. */
+/*
+ * A unit as the capture engine's sources deliver it (source.h): the sub-buffer buf of which
+ * event bytes [skip, end) are new; hdr_size is the sub-buffer header size (16 on 64-bit).
+ * read() units are distinct sub-buffers; an mmap reader hands out one sub-buffer in pieces
+ * (skip > 0 continues the previous unit). A sub-buffer that may still grow is held back
+ * (one page per CPU) and written once, complete, when the next one starts, when a full one
+ * arrives, or at tdw_finish(); its commit is cut to end so the file holds exactly the
+ * events that were delivered.
+ */
+int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t skip,
+		 uint32_t end, bool partial, unsigned int hdr_size);
+
+/* Write every CPU's partial chunk now (held-back sub-buffers stay held). */
 int tdw_flush(struct tdw *w);
 
 /* Saved at the end: per-CPU `stats` text (CPUSTAT) and the file saved_cmdlines is read from. */

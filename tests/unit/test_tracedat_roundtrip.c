@@ -99,12 +99,49 @@ static void write_seeds(void)
 	}
 }
 
+/*
+ * Units as an mmap source delivers them: each page in three pieces, the last page left
+ * partial (the writer still on it) -- every event must be in the file exactly once.
+ */
+static void test_units(const char *path)
+{
+	struct tdw_opts o = { .compression = TD_COMP_ZSTD, .page_size = SYNTH_PAGE,
+			      .buffer_name = "synth", .clock = "local", .nr_cpus = 2 };
+	uint8_t page[SYNTH_PAGE];
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), cpu, p, n[2] = { 0 }, ok = 1;
+	struct tdw *w = tdw_create(fd, &o);
+	const uint32_t ev = 68;	/* bytes per synthetic event */
+
+	if (!w || synth_meta(w) || tdw_begin_data(w))
+		ok = 0;
+	for (p = 0; ok && p < 25; p++) {
+		for (cpu = 0; cpu < 2; cpu++) {
+			int events = synth_page(page, cpu, &n[cpu], 1500);
+			uint32_t size = events * ev;
+
+			/* First piece, with the commit word still growing past it. */
+			ok &= !tdw_add_unit(w, cpu, page, SYNTH_PAGE, 0, 20 * ev, true, 16);
+			ok &= !tdw_add_unit(w, cpu, page, SYNTH_PAGE, 20 * ev, 40 * ev, true, 16);
+			if (p < 24)
+				ok &= !tdw_add_unit(w, cpu, page, SYNTH_PAGE, 40 * ev, size, false,
+						    16);
+		}
+	}
+	ok &= !tdw_finish(w);
+	close(fd);
+	CHECK(ok, "units: written");
+	/* The last page of each CPU stopped after 40 events: 24 * 60 + 40 per CPU. */
+	CHECK(check_file(path, 2, 24 * 60 + 40, true) == 2 * (24 * 60 + 40),
+	      "units: each delivered event exactly once");
+}
+
 int main(void)
 {
 	const char *path = synth_tmp("rt.dat");
 	int fd, c;
 
 	write_seeds();
+	test_units(path);
 
 	for (c = TD_COMP_NONE; c <= TD_COMP_ZSTD; c++) {
 		const char *name = c == TD_COMP_NONE ? "none" : "zstd";
