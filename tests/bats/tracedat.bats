@@ -221,3 +221,67 @@ PY
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"not a trace.dat file"* ]]
 }
+
+@test "record -o cap.dat (mmap and read): report and trace-cmd agree on every event" {
+	td_need_trace_cmd
+	td_instance
+	for tr in mmap read; do
+		f="$BATS_TEST_TMPDIR/cap-$tr.dat"
+		"$TD_RC" record -q -r "$TD_INST" -e sched:sched_switch -d 1.5 --transport $tr \
+			-o "$f" &
+		sleep 0.4
+		for i in $(seq 0 999); do echo "recmark $i" > "$TD_IDIR/trace_marker"; done
+		wait
+		td_same_report "$f"
+		td_each_once "$f.rc" recmark 1000
+	done
+	# --format dat to a pipe, no compression.
+	"$TD_RC" record -q -r "$TD_INST" -d 1 --format dat --compression none -o - \
+		> "$BATS_TEST_TMPDIR/pipe.dat" &
+	sleep 0.4
+	for i in $(seq 0 99); do echo "pmark $i" > "$TD_IDIR/trace_marker"; done
+	wait
+	td_same_report "$BATS_TEST_TMPDIR/pipe.dat"
+	td_each_once "$BATS_TEST_TMPDIR/pipe.dat.rc" pmark 100
+	run "$TD_RC" record -r "$TD_INST" -d 1 -z 99 -o x.dat
+	[ "$status" -eq 2 ]
+}
+
+@test "record killed with SIGKILL: recover keeps every chunk written before the kill" {
+	td_need_trace_cmd
+	td_instance
+	f="$BATS_TEST_TMPDIR/killed.dat"
+	"$TD_RC" record -q -r "$TD_INST" -e sched:sched_switch -o "$f" &
+	pid=$!
+	sleep 0.4
+	for i in $(seq 0 5999); do echo "killmark $i" > "$TD_IDIR/trace_marker"; done
+	sleep 1
+	kill -9 "$pid"
+	wait "$pid" || true
+	chunks=$(td_journal_chunks "$f")
+	[ "$chunks" -gt 0 ]
+	run "$TD_RC" recover "$f"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"recovered $chunks chunks"* ]]
+	td_same_report "$f"
+	n=$(grep -c killmark "$f.rc")
+	[ "$n" -gt 0 ]
+	[ "$(grep -o 'killmark [0-9]*' "$f.rc" | sort | uniq -d | wc -l)" -eq 0 ]
+}
+
+@test "record to .dat stopped by SIGINT or SIGTERM writes a complete file" {
+	td_need_trace_cmd
+	td_instance
+	for sig in INT TERM; do
+		f="$BATS_TEST_TMPDIR/sig$sig.dat"
+		"$TD_RC" record -q -r "$TD_INST" -o "$f" &
+		pid=$!
+		sleep 0.4
+		for i in $(seq 0 299); do echo "sigmark $i" > "$TD_IDIR/trace_marker"; done
+		sleep 0.3
+		kill -$sig "$pid"
+		wait "$pid"
+		td_same_report "$f"
+		td_each_once "$f.rc" sigmark 300
+	done
+}

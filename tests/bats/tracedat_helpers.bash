@@ -97,3 +97,22 @@ td_asan_report() {
 		return 1
 	fi
 }
+
+# RC_CHUNK sections (remotectl's journal) in FILE.
+td_journal_chunks() {
+	python3 - "$1" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+pos = d.index(b'\0', 10) + 1 + 2 + 4
+pos = d.index(b'\0', pos) + 1
+pos = d.index(b'\0', pos) + 1 + 8
+n = 0
+while pos + 16 <= len(d):
+    sid, size = struct.unpack_from('<H', d, pos)[0], struct.unpack_from('<Q', d, pos + 8)[0]
+    if pos + 16 + size > len(d):
+        break
+    n += sid == 0x7263
+    pos += 16 + size
+print(n)
+PY
+}
