@@ -229,7 +229,7 @@ PY
 		f="$BATS_TEST_TMPDIR/cap-$tr.dat"
 		"$TD_RC" record -q -r "$TD_INST" -e sched:sched_switch -d 1.5 --transport $tr \
 			-o "$f" &
-		sleep 0.4
+		sleep 1
 		for i in $(seq 0 999); do echo "recmark $i" > "$TD_IDIR/trace_marker"; done
 		wait
 		td_same_report "$f"
@@ -238,7 +238,7 @@ PY
 	# --format dat to a pipe, no compression.
 	"$TD_RC" record -q -r "$TD_INST" -d 1 --format dat --compression none -o - \
 		> "$BATS_TEST_TMPDIR/pipe.dat" &
-	sleep 0.4
+	sleep 1
 	for i in $(seq 0 99); do echo "pmark $i" > "$TD_IDIR/trace_marker"; done
 	wait
 	td_same_report "$BATS_TEST_TMPDIR/pipe.dat"
@@ -253,7 +253,7 @@ PY
 	f="$BATS_TEST_TMPDIR/killed.dat"
 	"$TD_RC" record -q -r "$TD_INST" -e sched:sched_switch -o "$f" &
 	pid=$!
-	sleep 0.4
+	sleep 1
 	for i in $(seq 0 5999); do echo "killmark $i" > "$TD_IDIR/trace_marker"; done
 	sleep 1
 	kill -9 "$pid"
@@ -276,7 +276,7 @@ PY
 		f="$BATS_TEST_TMPDIR/sig$sig.dat"
 		"$TD_RC" record -q -r "$TD_INST" -o "$f" &
 		pid=$!
-		sleep 0.4
+		sleep 1
 		for i in $(seq 0 299); do echo "sigmark $i" > "$TD_IDIR/trace_marker"; done
 		sleep 0.3
 		kill -$sig "$pid"
