@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "subbuf.h"
 #include "tracedat_buf.h"
 #include "tracedat_journal.h"
 #include "tracedat_write.h"
@@ -423,6 +424,32 @@ static void cut_commit(uint8_t *page, unsigned int hdr_size, uint32_t end)
 		td_put32(page + 8, commit);
 }
 
+/*
+ * Hold a copy of the sub-buffer with only the events at [skip, end): they move to the start,
+ * the page time stamp becomes the running time before the first of them (the shared decoder
+ * computes it), and the loss flags, which belonged to the earlier reader, are dropped.
+ */
+static int rebase(struct tdw *w, struct tdw_cpu *c, const uint8_t *buf, size_t len,
+		  uint32_t skip, uint32_t end, unsigned int hdr_size)
+{
+	struct subbuf sb;
+
+	if (subbuf_init(&sb, buf, len, hdr_size) || subbuf_skip(&sb, skip) || sb.pos != skip ||
+	    end < skip || hdr_size + (size_t)end > len)
+		return 0;	/* nothing trustworthy to keep: the decoder saw the same */
+	if (!c->held)
+		c->held = xmalloc(w->page_size);
+	memset(c->held, 0, len);
+	td_put64(c->held, sb.ts);
+	if (hdr_size == 16)
+		td_put64(c->held + 8, end - skip);
+	else
+		td_put32(c->held + 8, end - skip);
+	memcpy(c->held + hdr_size, buf + hdr_size + skip, end - skip);
+	c->held_len = len;
+	return 0;
+}
+
 int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t skip,
 		 uint32_t end, bool partial, unsigned int hdr_size)
 {
@@ -440,16 +467,22 @@ int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t s
 	/* skip == 0 starts a new sub-buffer: the held one is complete. */
 	if (!skip)
 		ret = release_held(w, cpu, c);
-	if (!ret) {
+	if (!ret && skip && !c->held_len) {
+		/* The start of this sub-buffer was read before us: keep only [skip, end). */
+		ret = rebase(w, c, buf, len, skip, end, hdr_size);
+	} else if (!ret) {
 		if (!c->held)
 			c->held = xmalloc(w->page_size);
 		memcpy(c->held, buf, len);
 		c->held_len = len;
 		if (end)
 			cut_commit(c->held, hdr_size, end);
-		if (!partial)
-			ret = release_held(w, cpu, c);
 	}
+	/*
+	 * Even a unit called full may be continued (a reader cannot always tell a full page
+	 * from one the writer is still on), so only the next sub-buffer releases it.
+	 */
+	(void)partial;
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }

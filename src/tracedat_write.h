@@ -72,9 +72,9 @@ int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len);
  * event bytes [skip, end) are new; hdr_size is the sub-buffer header size (16 on 64-bit).
  * read() units are distinct sub-buffers; an mmap reader hands out one sub-buffer in pieces
  * (skip > 0 continues the previous unit). A sub-buffer that may still grow is held back
- * (one page per CPU) and written once, complete, when the next one starts, when a full one
- * arrives, or at tdw_finish(); its commit is cut to end so the file holds exactly the
- * events that were delivered.
+ * (one page per CPU) and written once, complete, when the next one starts (skip == 0) or at
+ * tdw_finish(); its commit is cut to end so the file holds exactly the events that were
+ * delivered. partial is accepted for symmetry with source.h but not trusted.
  */
 int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t skip,
 		 uint32_t end, bool partial, unsigned int hdr_size);

@@ -236,7 +236,7 @@ PY
 		td_each_once "$f.rc" recmark 1000
 	done
 	# --format dat to a pipe, no compression.
-	"$TD_RC" record -q -r "$TD_INST" -d 1 --format dat --compression none -o - \
+	"$TD_RC" record -q -r "$TD_INST" -d 3 --format dat --compression none -o - \
 		> "$BATS_TEST_TMPDIR/pipe.dat" &
 	sleep 1
 	for i in $(seq 0 99); do echo "pmark $i" > "$TD_IDIR/trace_marker"; done

@@ -130,9 +130,46 @@ static void test_units(const char *path)
 	ok &= !tdw_finish(w);
 	close(fd);
 	CHECK(ok, "units: written");
+	/* ... and for units_after_reader(): see below. */
 	/* The last page of each CPU stopped after 40 events: 24 * 60 + 40 per CPU. */
 	CHECK(check_file(path, 2, 24 * 60 + 40, true) == 2 * (24 * 60 + 40),
 	      "units: each delivered event exactly once");
+}
+
+/*
+ * An mmap source opened after another reader consumed part of the current sub-buffer
+ * starts with skip > 0: only the events from skip on belong to this capture, with their
+ * own time stamps.
+ */
+static void test_units_after_reader(const char *path)
+{
+	struct tdw_opts o = { .compression = TD_COMP_NONE, .page_size = SYNTH_PAGE,
+			      .buffer_name = "synth", .clock = "local", .nr_cpus = 1 };
+	uint8_t page[SYNTH_PAGE];
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), n = 0, events, ok = 1;
+	struct tdw *w = tdw_create(fd, &o);
+	struct td_event ev;
+	struct td_src *src;
+	struct tdr *r;
+	char err[256];
+	long count = 0;
+	int k = 25;
+
+	if (!w || synth_meta(w) || tdw_begin_data(w))
+		ok = 0;
+	events = synth_page(page, 0, &n, 60);
+	ok &= !tdw_add_unit(w, 0, page, SYNTH_PAGE, 25 * 68, events * 68, true, 16);
+	ok &= !tdw_finish(w);
+	close(fd);
+	r = tdr_open(path, err, sizeof(err));
+	src = r ? td_src_new(r, 0, 0) : NULL;
+	while (src && td_src_next(src, &ev) > 0) {
+		ok &= ev.ts == SYNTH_TS0 + (uint64_t)k++ * SYNTH_DELTA;
+		count++;
+	}
+	td_src_free(src);
+	tdr_close(r);
+	CHECK(ok && count == 35, "units after an earlier reader: events 25..59 only (%ld)", count);
 }
 
 int main(void)
@@ -142,6 +179,7 @@ int main(void)
 
 	write_seeds();
 	test_units(path);
+	test_units_after_reader(path);
 
 	for (c = TD_COMP_NONE; c <= TD_COMP_ZSTD; c++) {
 		const char *name = c == TD_COMP_NONE ? "none" : "zstd";
