@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "capture_dat.h"
 #include "events.h"
 #include "format.h"
 #include "merge.h"
@@ -58,6 +59,7 @@ struct capture {
 	char fallback[256];	/* why the transport is not the best one */
 	struct merge *merge;
 	struct format *fmt;
+	struct tdw *dat;	/* trace.dat output instead of text */
 	FILE *out;
 	bool out_is_stdout;
 	uint64_t out_bytes;
@@ -271,6 +273,13 @@ static void take_unit(struct capture *c, int idx, const struct source_unit *u)
 	struct subbuf sb;
 	int ret;
 
+	if (c->dat) {
+		if (capture_dat_unit(c->dat, cs->cpu, u, cs->src->p.hdr_size))
+			cs->failed = true;
+		c->out_bytes = tdw_bytes(c->dat);
+		if (c->o->max_bytes && c->out_bytes >= c->o->max_bytes)
+			c->max_reached = true;
+	}
 	if (subbuf_init(&sb, u->buf, u->len, cs->src->p.hdr_size)) {
 		cs->corrupt++;
 		return;
@@ -280,7 +289,8 @@ static void take_unit(struct capture *c, int idx, const struct source_unit *u)
 		cs->missed_pages++;
 		if (sb.lost > 0)
 			cs->stored_lost += sb.lost;
-		merge_push_lost(c->merge, idx, sb.page_ts, sb.lost);
+		if (!c->dat)
+			merge_push_lost(c->merge, idx, sb.page_ts, sb.lost);
 	}
 	subbuf_set_end(&sb, u->end);
 	if (u->skip && subbuf_skip(&sb, u->skip)) {
@@ -288,7 +298,8 @@ static void take_unit(struct capture *c, int idx, const struct source_unit *u)
 		return;
 	}
 	while ((ret = subbuf_next(&sb, &ev)) == 1) {
-		merge_push(c->merge, idx, ev.ts, ev.payload, ev.len);
+		if (!c->dat)
+			merge_push(c->merge, idx, ev.ts, ev.payload, ev.len);
 		cs->events++;
 	}
 	if (ret < 0)
@@ -572,8 +583,14 @@ int capture_run(const struct capture_opts *o)
 	double end;
 
 	/* Remotes offer only text: their own capture path. */
-	if ((o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT)
+	if ((o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT) {
+		if (o->dat) {
+			err_msg("%s: trace.dat output from text-only targets is not supported yet; "
+				"use --format text", t->label);
+			return RC_USAGE;
+		}
 		return remote_capture_run(o);
+	}
 	stop_signal = 0;
 	install_signals();
 	c.undo = undo_new(t);
@@ -617,12 +634,33 @@ int capture_run(const struct capture_opts *o)
 	rc = open_sources(&c);
 	if (rc)
 		goto out;
+	if (o->dat) {
+		fflush(c.out);
+		c.dat = capture_dat_open(o, fileno(c.out));
+		if (!c.dat) {
+			rc = RC_FAIL;
+			goto out;
+		}
+	}
 	c.merge = merge_new(c.nr);
 	c.start = now_s();
 	rc = run_loop(&c);
 	rc2 = drain(&c);
 	if (!rc)
 		rc = rc2;
+	if (c.dat) {
+		int *cpus = xcalloc(c.nr, sizeof(*cpus));
+
+		for (i = 0; i < c.nr; i++)
+			cpus[i] = c.cs[i].cpu;
+		c.out_bytes = tdw_bytes(c.dat);
+		c.written = total_events(&c);
+		rc2 = capture_dat_finish(c.dat, t, cpus, c.nr);
+		c.dat = NULL;
+		free(cpus);
+		if (!rc)
+			rc = rc2;
+	}
 	end = now_s();
 	show_progress(&c, end, true);
 	if (fflush(c.out) && !rc) {
@@ -644,6 +682,7 @@ out:
 		err_msg("cannot write %s: %s", o->output, strerror(errno));
 		rc = RC_FAIL;
 	}
+	tdw_abort(c.dat);	/* an error before the end: leave what was written recoverable */
 	merge_free(c.merge);
 	format_free(c.fmt);
 	free(c.cs);
