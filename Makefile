@@ -95,3 +95,38 @@ clean:
 .PHONY: all deps run unit unit-asan fuzz test test-host test-vm install clean
 
 -include $(OBJS:.o=.d)
+
+# Test programs (drivers used by tests/bats), linked like the unit tests.
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(B)/tools/%)
+
+$(B)/tools/%: tests/tools/%.c $(LIB_OBJS) | $(B)
+	@mkdir -p $(B)/tools
+	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ $^ $(LDLIBS)
+
+# remotectl itself with ASan/UBSan, for the damaged-file bats tests (build/asan/remotectl).
+$(B)/remotectl: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tools: $(TOOL_BINS)
+	$(MAKE) B=build/asan SAN="$(SAN_FLAGS)" build/asan/remotectl
+
+# libFuzzer on the trace.dat reader (open, chunks, kbuffer events) for FUZZ_TIME seconds,
+# seeded with small files from the round-trip unit test.
+TD_FUZZ_SRCS := src/tracedat_read.c src/tracedat_read_opts.c src/tracedat_iter.c \
+		src/tracedat_events.c src/tracedat_journal.c src/tracedat_buf.c src/util.c
+
+build/fuzz/fuzz_tracedat_read: tests/fuzz/fuzz_tracedat_read.c $(TD_FUZZ_SRCS) $(wildcard src/*.h)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		-DREMOTECTL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -Isrc \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(TD_FUZZ_SRCS) $(PKG_LIBS)
+
+fuzz-tracedat: build/fuzz/fuzz_tracedat_read $(B)/unit/test_tracedat_roundtrip
+	@mkdir -p build/fuzz/corpus-tracedat
+	TRACEDAT_SEED_DIR=build/fuzz/corpus-tracedat $(B)/unit/test_tracedat_roundtrip >/dev/null
+	build/fuzz/fuzz_tracedat_read -max_total_time=$(FUZZ_TIME) -max_len=262144 \
+		-rss_limit_mb=2048 -print_final_stats=1 build/fuzz/corpus-tracedat
+
+.PHONY: tools fuzz-tracedat

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "capture_dat.h"
 #include "events.h"
 #include "format.h"
 #include "merge.h"
@@ -62,6 +63,7 @@ struct capture {
 	struct spool *spool;	/* record: raw units now, text after the capture */
 	double format_secs;
 	struct format *fmt;
+	struct tdw *dat;	/* trace.dat output instead of text */
 	FILE *out;
 	bool out_is_stdout;
 	uint64_t out_bytes;
@@ -311,11 +313,21 @@ static void decode_unit(struct capture *c, int idx, const struct source_unit *u,
 		cs->corrupt += count;
 }
 
-/* A unit from a source: spooled for later, or queued for output now. */
+/* A unit from a source: into trace.dat, spooled for text later, or queued for output now. */
 static int take_unit(struct capture *c, int idx, const struct source_unit *u)
 {
+	struct cpu_state *cs = &c->cs[idx];
 	int err;
 
+	if (c->dat) {
+		if (capture_dat_unit(c->dat, cs->cpu, u, c->hdr_size))
+			cs->failed = true;
+		c->out_bytes = tdw_bytes(c->dat);
+		if (c->o->max_bytes && c->out_bytes >= c->o->max_bytes)
+			c->max_reached = true;
+		decode_unit(c, idx, u, true, false);
+		return 0;
+	}
 	if (!c->spool) {
 		decode_unit(c, idx, u, true, true);
 		return 0;
@@ -692,8 +704,14 @@ int capture_run(const struct capture_opts *o)
 	double end;
 
 	/* Remotes offer only text: their own capture path. */
-	if ((o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT)
+	if ((o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT) {
+		if (o->dat) {
+			err_msg("%s: trace.dat output from text-only targets is not supported yet; "
+				"use --format text", t->label);
+			return RC_USAGE;
+		}
 		return remote_capture_run(o);
+	}
 	stop_signal = 0;
 	install_signals();
 	c.undo = undo_new(t);
@@ -734,7 +752,7 @@ int capture_run(const struct capture_opts *o)
 		rc = RC_FAIL;
 		goto out;
 	}
-	if (!o->live) {
+	if (!o->live && !o->dat) {
 		c.spool = spool_new(NULL, err, sizeof(err));
 		if (!c.spool) {
 			err_msg("%s", err);
@@ -745,12 +763,33 @@ int capture_run(const struct capture_opts *o)
 	rc = open_sources(&c);
 	if (rc)
 		goto out;
+	if (o->dat) {
+		fflush(c.out);
+		c.dat = capture_dat_open(o, fileno(c.out));
+		if (!c.dat) {
+			rc = RC_FAIL;
+			goto out;
+		}
+	}
 	c.merge = merge_new(c.nr);
 	c.start = now_s();
 	rc = run_loop(&c);
 	rc2 = drain(&c);
 	if (!rc)
 		rc = rc2;
+	if (c.dat) {
+		int *cpus = xcalloc(c.nr, sizeof(*cpus));
+
+		for (i = 0; i < c.nr; i++)
+			cpus[i] = c.cs[i].cpu;
+		c.out_bytes = tdw_bytes(c.dat);
+		c.written = total_events(&c);
+		rc2 = capture_dat_finish(c.dat, t, cpus, c.nr);
+		c.dat = NULL;
+		free(cpus);
+		if (!rc)
+			rc = rc2;
+	}
 	end = now_s();
 	show_progress(&c, end, true);
 	/*
@@ -786,6 +825,7 @@ out:
 		err_msg("cannot write %s: %s", o->output, strerror(errno));
 		rc = RC_FAIL;
 	}
+	tdw_abort(c.dat);	/* an error before the end: leave what was written recoverable */
 	merge_free(c.merge);
 	spool_free(c.spool);
 	format_free(c.fmt);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "target.h"
+#include "tracedat_write.h"
 
 struct capture_opts {
 	struct target *t;
@@ -24,6 +25,9 @@ struct capture_opts {
 	enum transport transport;	/* TRANSPORT_NONE: the target's best */
 	const char *output;	/* file name, NULL or "-" for stdout */
 	bool live;		/* stream: short release delay, line-buffered output */
+	bool dat;		/* write trace.dat (capture_dat.c) instead of text */
+	enum td_compression compression;	/* trace.dat: --compression */
+	int level;		/* trace.dat: -z, 0 = default */
 };
 
 /* Runs the capture; returns an exit code. */

@@ -50,5 +50,7 @@ int cmd_events(int argc, char **argv);
 int cmd_clock(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_stream(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
 
 #endif

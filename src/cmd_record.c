@@ -23,10 +23,12 @@ struct record_args {
 	const char *transport;
 	const char *output;
 	const char *format;
+	const char *compression;
+	const char *level;
 	bool live;
 };
 
-enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT };
+enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT, OPT_COMPRESSION };
 
 static error_t parse_record(int key, char *arg, struct argp_state *state)
 {
@@ -61,6 +63,12 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 	case OPT_FORMAT:
 		args->format = arg;
 		return 0;
+	case OPT_COMPRESSION:
+		args->compression = arg;
+		return 0;
+	case 'z':
+		args->level = arg;
+		return 0;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return 0;
@@ -69,6 +77,36 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
+}
+
+/*
+ * trace.dat output: --format dat, or no --format and an -o FILE ending in ".dat".
+ * -z LEVEL and --compression none|zstd (zstd level 3 by default) apply to it.
+ */
+static int check_dat_args(const struct record_args *args, struct capture_opts *o)
+{
+	size_t len = args->output ? strlen(args->output) : 0;
+	char *end;
+
+	o->dat = args->format ? !strcmp(args->format, "dat") :
+		 len > 4 && !strcmp(args->output + len - 4, ".dat");
+	o->compression = TD_COMP_ZSTD;
+	if (args->compression && tdw_parse_compression(args->compression, &o->compression)) {
+		err_msg("invalid compression '%s' (none, zstd)", args->compression);
+		return RC_USAGE;
+	}
+	if (args->level) {
+		o->level = strtol(args->level, &end, 10);
+		if (*end || end == args->level || o->level < 1 || o->level > 22) {
+			err_msg("invalid compression level '%s' (1-22)", args->level);
+			return RC_USAGE;
+		}
+	}
+	if ((args->compression || args->level) && !o->dat) {
+		err_msg("--compression and -z apply to trace.dat output (--format dat)");
+		return RC_USAGE;
+	}
+	return 0;
 }
 
 /* Turn the parsed strings into capture options; prints the error and returns RC_USAGE. */
@@ -114,11 +152,11 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 			return RC_USAGE;
 		}
 	}
-	if (args->format && strcmp(args->format, "text")) {
-		err_msg("invalid format '%s' (text)", args->format);
+	if (args->format && strcmp(args->format, "text") && strcmp(args->format, "dat")) {
+		err_msg("invalid format '%s' (text, dat)", args->format);
 		return RC_USAGE;
 	}
-	return 0;
+	return check_dat_args(args, o);
 }
 
 /* --cpu: only CPUs the target has. */
@@ -186,7 +224,11 @@ int cmd_record(int argc, char **argv)
 		{ "duration", 'd', "SECONDS", 0, "Stop after this long", 0 },
 		{ "max-size", OPT_MAX_SIZE, "SIZE", 0, "Stop when the output reaches SIZE", 0 },
 		{ "output", 'o', "FILE", 0, "Write to FILE ('-': stdout, the default)", 0 },
-		{ "format", OPT_FORMAT, "FMT", 0, "Output format: text", 0 },
+		{ "format", OPT_FORMAT, "FMT", 0, "Output format: text, or dat (trace.dat v7; the "
+		  "default for an -o FILE ending in .dat)", 0 },
+		{ "compression", OPT_COMPRESSION, "C", 0, "trace.dat compression: zstd (default) "
+		  "or none", 0 },
+		{ NULL, 'z', "LEVEL", 0, "zstd level for trace.dat (1-22, default 3)", 0 },
 		{ 0 }
 	};
 	static const struct argp argp = { options, parse_record, NULL,
