@@ -23,7 +23,7 @@ _remotectl_target()
 _remotectl()
 {
 	local cur prev cmd i target
-	local commands="list status start stop size reset events clock"
+	local commands="list status start stop size reset events clock record stream"
 	local global="--tracefs --quiet --verbose --help --version -q -v"
 	_remotectl_global=()
 	cur="${COMP_WORDS[COMP_CWORD]}"
@@ -44,12 +44,24 @@ _remotectl()
 	-r | --target)
 		COMPREPLY=($(compgen -W "$(_remotectl_targets)" -- "$cur"))
 		return ;;
-	--enable | --disable)
+	--enable | --disable | -e | --event)
 		target=$(_remotectl_target)
 		[ -n "$target" ] && COMPREPLY=($(compgen -W "$(remotectl "${_remotectl_global[@]}" \
 			-q events -r "$target" 2>/dev/null | awk '{print $3}')" -- "$cur"))
 		return ;;
-	--cpu)
+	--cpu | -d | --duration | -z)
+		return ;;
+	-o | --output)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	--transport)
+		COMPREPLY=($(compgen -W "auto mmap read" -- "$cur"))
+		return ;;
+	--format)
+		COMPREPLY=($(compgen -W "text dat" -- "$cur"))
+		return ;;
+	-b | --buffer-size | --max-size)
+		COMPREPLY=($(compgen -W "512K 1M 4M 16M 64M" -- "$cur"))
 		return ;;
 	esac
 
@@ -66,6 +78,9 @@ _remotectl()
 	reset) opts="$opts --cpu" ;;
 	events) opts="$opts --enable --disable --json" ;;
 	clock) opts="$opts --list" ;;
+	record) opts="$opts -e --event -b --buffer-size -d --duration --max-size --cpu --transport
+		-o --output --format --compression -z" ;;
+	stream) opts="$opts -e --event --cpu --transport" ;;
 	esac
 	if [[ "$cur" == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -20,13 +20,18 @@ complete_words() {
 }
 
 @test "bash: commands" {
-	[ "$(complete_words s)" = "$(printf '%s\n' size start status stop)" ]
+	[ "$(complete_words s)" = "$(printf '%s\n' size start status stop stream)" ]
+	[ "$(complete_words r)" = "$(printf '%s\n' record reset)" ]
 }
 
 @test "bash: a command's options" {
 	[ "$(complete_words size --f)" = "--force" ]
 	[ "$(complete_words events -r x --e)" = "--enable" ]
 	[ "$(complete_words reset --c)" = "--cpu" ]
+	[ "$(complete_words record --trans)" = "--transport" ]
+	[ "$(complete_words record --transport "")" = "$(printf '%s\n' auto mmap read)" ]
+	[ "$(complete_words stream --m)" = "" ]
+	[ "$(complete_words record --max)" = "--max-size" ]
 }
 
 @test "bash: target names from the tracefs given" {
