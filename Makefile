@@ -49,7 +49,7 @@ deps:
 # The README's run command: set up, build, and run the main job on this machine.
 run: deps
 	$(MAKE) remotectl
-	./remotectl list
+	scripts/demo
 
 unit: $(UNIT_BINS)
 	@tests/unit/run $(UNIT_BINS)
