@@ -20,7 +20,7 @@ struct merge;
 struct merge_event {
 	uint64_t ts;
 	int stream;		/* index given to merge_new() order */
-	int64_t lost;		/* 0: an event; > 0 a loss of that many; -1 a loss of unknown size */
+	int64_t lost;		/* 0 an event; > 0 that many lost; -1 a loss of unknown size */
 	uint32_t len;
 	const void *data;	/* a copy; valid until the next push or pop */
 };
