@@ -37,12 +37,15 @@
 #define RECORD_INTERVAL_MS	200
 #define STREAM_INTERVAL_MS	50
 #define BATCH_UNITS		64	/* units per CPU per round before looking at the others */
+#define MIN_REST_S		0.001	/* shortest rest of a caught-up CPU */
 
 struct cpu_state {
 	int cpu;
 	struct source *src;
 	bool resting;		/* caught up: wait for POLLIN or the deadline */
 	double deadline;	/* when resting ends */
+	double cycle_start;	/* when the last rest began, and the bytes taken then */
+	uint64_t cycle_bytes;
 	bool failed;
 	uint64_t events;	/* events captured */
 	uint64_t stored_lost;	/* losses the sub-buffers counted */
@@ -72,6 +75,7 @@ struct capture {
 	bool max_reached;
 	const char *stop_reason;
 	double start, interval;
+	double buffer_bytes;	/* per-CPU buffer size */
 	bool progress;
 	double last_progress;
 	bool percent_zero;	/* buffer_percent is 0: POLLIN would mean "any data" */
@@ -357,6 +361,28 @@ static int mark(struct capture *c, enum spool_kind kind, int idx)
 }
 
 /*
+ * How long a caught-up CPU may rest: the interval, or less when its writer would fill a
+ * quarter of the buffer sooner at the rate of the last cycle. POLLIN (buffer_percent) wakes
+ * it earlier anyway, but waiting for half a buffer leaves too little margin when the reader
+ * shares the CPUs with busy writers; a short timer keeps it far from overflow without
+ * changing buffer_percent and without chasing the writer.
+ */
+static double rest_time(struct capture *c, struct cpu_state *cs, double now)
+{
+	uint64_t got = cs->src->stats.bytes - cs->cycle_bytes;
+	double elapsed = now - cs->cycle_start, rest = c->interval, fill;
+
+	if (elapsed > 0 && got) {
+		fill = c->buffer_bytes / 4.0 / (got / elapsed);
+		if (fill < rest)
+			rest = fill > MIN_REST_S ? fill : MIN_REST_S;
+	}
+	cs->cycle_start = now;
+	cs->cycle_bytes = cs->src->stats.bytes;
+	return rest;
+}
+
+/*
  * Ask one source for up to max units. Returns true when it still has more (it delivered full
  * sub-buffers only), false when it caught up, ended or failed.
  */
@@ -387,7 +413,7 @@ static bool pull(struct capture *c, int idx, int max, double now)
 		if (cs->src->caught_up && mark(c, SPOOL_CAUGHT_UP, idx))
 			c->spool_failed = true;
 		cs->resting = true;
-		cs->deadline = now + c->interval;
+		cs->deadline = now + rest_time(c, cs, now);
 		return false;
 	}
 	cs->resting = false;
@@ -695,6 +721,14 @@ static void release(struct capture *c)
 	}
 }
 
+/* Per-CPU buffer size in bytes, 1 MiB when unknown. */
+static double buffer_bytes(const struct target *t)
+{
+	struct buffer_size bs;
+
+	return !target_buffer_size(t, &bs) && bs.kib ? bs.kib * 1024.0 : 1 << 20;
+}
+
 int capture_run(const struct capture_opts *o)
 {
 	struct capture c = { .o = o };
@@ -773,6 +807,9 @@ int capture_run(const struct capture_opts *o)
 	}
 	c.merge = merge_new(c.nr);
 	c.start = now_s();
+	for (i = 0; i < c.nr; i++)
+		c.cs[i].cycle_start = c.start;
+	c.buffer_bytes = buffer_bytes(t);
 	rc = run_loop(&c);
 	rc2 = drain(&c);
 	if (!rc)

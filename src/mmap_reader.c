@@ -42,6 +42,7 @@ static int mmap_next(struct source *s, struct source_unit *u)
 {
 	struct mmap_priv *m = s->priv;
 	uint32_t id, rd, capacity = m->subbuf_size - s->p.hdr_size;
+	bool more;
 
 	s->stats.ioctls++;
 	/*
@@ -56,6 +57,7 @@ static int mmap_next(struct source *s, struct source_unit *u)
 	rd = READ_ONCE(m->meta->reader.read);
 	if (id >= m->nr_subbufs || rd > capacity)
 		return -EBADMSG;
+	more = id == m->id;
 	if (id != m->id) {
 		/* A new sub-buffer: all of it is ours. */
 		m->id = id;
@@ -74,14 +76,19 @@ static int mmap_next(struct source *s, struct source_unit *u)
 	u->skip = m->off;
 	u->end = rd;
 	/*
-	 * Caught up when every event written is either read or overwritten (the counters were
-	 * refreshed by this ioctl). Then the writer is on this sub-buffer, and asking again at
-	 * once would only chase it. (The commit size cannot tell: a full sub-buffer may end
-	 * short of its capacity by up to one event.)
+	 * Caught up, exactly, when every event written is either read or overwritten (the
+	 * counters were refreshed by this ioctl): the merge relies on that.
+	 *
+	 * Whether to ask again at once is another matter. A busy writer adds events between
+	 * the swap and the counters' update, so "caught up" is rarely true under load, yet
+	 * asking again would only fetch the few events it wrote meanwhile on the same
+	 * sub-buffer, event by event (measured: the reader never rested and fell behind). So
+	 * wait after more of the same sub-buffer or after a sub-buffer at most half full (a
+	 * full one may end short of its capacity by up to one event).
 	 */
-	u->partial = READ_ONCE(m->meta->entries) - READ_ONCE(m->meta->overrun) -
-		     READ_ONCE(m->meta->read) == 0;
-	s->caught_up = u->partial;
+	s->caught_up = READ_ONCE(m->meta->entries) - READ_ONCE(m->meta->overrun) -
+		       READ_ONCE(m->meta->read) == 0;
+	u->partial = s->caught_up || more || rd <= capacity / 2;
 	m->off = rd;
 	return 1;
 }
