@@ -14,28 +14,34 @@ VERSION := $(shell cat VERSION)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DREMOTECTL_VERSION='"$(VERSION)"' \
-	  $(PKG_CFLAGS) -MMD -MP
+	  $(PKG_CFLAGS) -MMD -MP $(SAN)
+LDFLAGS += $(SAN)
 LDLIBS += $(PKG_LIBS) -lpthread
 
+# Object directory; `make unit-asan` builds a second tree with sanitizers in build/asan.
+B ?= build
 SRCS := $(wildcard src/*.c)
-OBJS := $(SRCS:src/%.c=build/%.o)
-LIB_OBJS := $(filter-out build/remotectl.o,$(OBJS))
+OBJS := $(SRCS:src/%.c=$(B)/%.o)
+LIB_OBJS := $(filter-out $(B)/remotectl.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CC ?= clang-14
+FUZZ_TIME ?= 30
 
 all: remotectl
 
 remotectl: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-build/%.o: src/%.c | build
+$(B)/%.o: src/%.c | $(B)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-build:
-	mkdir -p build/unit
+$(B):
+	mkdir -p $(B)/unit
 
-build/unit/%: tests/unit/%.c $(LIB_OBJS) | build
-	$(CC) $(CFLAGS) -Isrc -o $@ $^ $(LDLIBS)
+$(B)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(B)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ $^ $(LDLIBS)
 
 deps:
 	scripts/deps build test
@@ -47,6 +53,21 @@ run: deps
 
 unit: $(UNIT_BINS)
 	@tests/unit/run $(UNIT_BINS)
+
+# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+unit-asan:
+	$(MAKE) B=build/asan SAN="$(SAN_FLAGS)" unit
+
+# libFuzzer on the sub-buffer decoder for FUZZ_TIME seconds (corpus kept in build/fuzz).
+fuzz: build/fuzz/fuzz_subbuf
+	mkdir -p build/fuzz/corpus
+	build/fuzz/fuzz_subbuf -max_total_time=$(FUZZ_TIME) -print_final_stats=1 build/fuzz/corpus
+
+build/fuzz/fuzz_subbuf: tests/fuzz/fuzz_subbuf.c src/subbuf.c src/subbuf.h
+	mkdir -p build/fuzz
+	$(FUZZ_CC) -g -O1 -std=gnu11 -Wall -Wextra -Werror -Isrc \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ tests/fuzz/fuzz_subbuf.c src/subbuf.c
 
 # The README's test command: every test, host first, then the Linux 7.x guest.
 test: deps
@@ -71,6 +92,41 @@ install: remotectl
 clean:
 	rm -rf build remotectl
 
-.PHONY: all deps run unit test test-host test-vm install clean
+.PHONY: all deps run unit unit-asan fuzz test test-host test-vm install clean
 
 -include $(OBJS:.o=.d)
+
+# Test programs (drivers used by tests/bats), linked like the unit tests.
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(B)/tools/%)
+
+$(B)/tools/%: tests/tools/%.c $(LIB_OBJS) | $(B)
+	@mkdir -p $(B)/tools
+	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ $^ $(LDLIBS)
+
+# remotectl itself with ASan/UBSan, for the damaged-file bats tests (build/asan/remotectl).
+$(B)/remotectl: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tools: $(TOOL_BINS)
+	$(MAKE) B=build/asan SAN="$(SAN_FLAGS)" build/asan/remotectl
+
+# libFuzzer on the trace.dat reader (open, chunks, kbuffer events) for FUZZ_TIME seconds,
+# seeded with small files from the round-trip unit test.
+TD_FUZZ_SRCS := src/tracedat_read.c src/tracedat_read_opts.c src/tracedat_iter.c \
+		src/tracedat_events.c src/tracedat_journal.c src/tracedat_buf.c src/util.c
+
+build/fuzz/fuzz_tracedat_read: tests/fuzz/fuzz_tracedat_read.c $(TD_FUZZ_SRCS) $(wildcard src/*.h)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		-DREMOTECTL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -Isrc \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(TD_FUZZ_SRCS) $(PKG_LIBS)
+
+fuzz-tracedat: build/fuzz/fuzz_tracedat_read $(B)/unit/test_tracedat_roundtrip
+	@mkdir -p build/fuzz/corpus-tracedat
+	TRACEDAT_SEED_DIR=build/fuzz/corpus-tracedat $(B)/unit/test_tracedat_roundtrip >/dev/null
+	build/fuzz/fuzz_tracedat_read -max_total_time=$(FUZZ_TIME) -max_len=262144 \
+		-rss_limit_mb=2048 -print_final_stats=1 build/fuzz/corpus-tracedat
+
+.PHONY: tools fuzz-tracedat

@@ -48,5 +48,9 @@ int cmd_size(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_clock(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_stream(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 struct view_args {
 	const char *target;
 	bool json;
+	bool needs_target;
 };
 
 enum { OPT_JSON = 0x200 };
@@ -33,6 +34,8 @@ static error_t parse_view(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return 0;
+	case ARGP_KEY_END:
+		return args->needs_target ? cli_need_target(state, args->target) : 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -288,7 +291,7 @@ int cmd_status(int argc, char **argv)
 	static const struct argp argp = { options, parse_view, NULL,
 					  "Show one target in detail, with per-CPU statistics "
 					  "where the kernel gives them.", cli_children, NULL, NULL };
-	struct view_args args = { 0 };
+	struct view_args args = { .needs_target = true };
 	struct target_info info;
 	struct target *t;
 	int rc;
@@ -296,10 +299,6 @@ int cmd_status(int argc, char **argv)
 	rc = cli_parse(&argp, argc, argv, &args);
 	if (rc)
 		return rc;
-	if (!args.target) {
-		err_msg("status: no target given (-r NAME; see 'remotectl list')");
-		return RC_USAGE;
-	}
 	rc = target_resolve(args.target, &t);
 	if (rc)
 		return rc;

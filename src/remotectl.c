@@ -22,6 +22,10 @@ static const struct command commands[] = {
 	{ "reset", cmd_reset, "Clear the buffers" },
 	{ "events", cmd_events, "List, enable or disable events" },
 	{ "clock", cmd_clock, "Show or set the trace clock" },
+	{ "record", cmd_record, "Capture events to a file or stdout, then restore the target" },
+	{ "stream", cmd_stream, "Print live merged events until interrupted" },
+	{ "report", cmd_report, "Print a trace.dat file as text" },
+	{ "recover", cmd_recover, "Complete a trace.dat left by an interrupted record" },
 	{ NULL, NULL, NULL }
 };
 

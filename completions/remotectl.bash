@@ -1,0 +1,80 @@
+# bash completion for remotectl
+
+_remotectl_targets()
+{
+	remotectl "${_remotectl_global[@]}" -q list 2>/dev/null | awk '
+		$1 == "remote" { print $2; print "remotes/" $2 }
+		$1 == "instance" { print $2; print "instances/" $2 }
+		$1 == "top" || $1 == "hypervisor" { print $2 }'
+}
+
+# The -r target already on the command line, if any.
+_remotectl_target()
+{
+	local i
+	for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
+		case "${COMP_WORDS[i]}" in
+		-r | --target) echo "${COMP_WORDS[i + 1]}"; return ;;
+		--target=*) echo "${COMP_WORDS[i]#--target=}"; return ;;
+		esac
+	done
+}
+
+_remotectl()
+{
+	local cur prev cmd i target
+	local commands="list status start stop size reset events clock"
+	local global="--tracefs --quiet --verbose --help --version -q -v"
+	_remotectl_global=()
+	cur="${COMP_WORDS[COMP_CWORD]}"
+	prev="${COMP_WORDS[COMP_CWORD - 1]}"
+
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case "${COMP_WORDS[i]}" in
+		--tracefs) _remotectl_global=(--tracefs "${COMP_WORDS[i + 1]}"); ((i++)) ;;
+		-*) ;;
+		*) [ -z "$cmd" ] && cmd="${COMP_WORDS[i]}" ;;
+		esac
+	done
+
+	case "$prev" in
+	--tracefs)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return ;;
+	-r | --target)
+		COMPREPLY=($(compgen -W "$(_remotectl_targets)" -- "$cur"))
+		return ;;
+	--enable | --disable)
+		target=$(_remotectl_target)
+		[ -n "$target" ] && COMPREPLY=($(compgen -W "$(remotectl "${_remotectl_global[@]}" \
+			-q events -r "$target" 2>/dev/null | awk '{print $3}')" -- "$cur"))
+		return ;;
+	--cpu)
+		return ;;
+	esac
+
+	if [ -z "$cmd" ]; then
+		COMPREPLY=($(compgen -W "$commands $global" -- "$cur"))
+		return
+	fi
+
+	local opts="-r --target --help $global"
+	case "$cmd" in
+	list) opts="--json --help $global" ;;
+	status) opts="$opts --json" ;;
+	size) opts="$opts --force" ;;
+	reset) opts="$opts --cpu" ;;
+	events) opts="$opts --enable --disable --json" ;;
+	clock) opts="$opts --list" ;;
+	esac
+	if [[ "$cur" == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+	elif [ "$cmd" = clock ] && target=$(_remotectl_target) && [ -n "$target" ]; then
+		COMPREPLY=($(compgen -W "$(remotectl "${_remotectl_global[@]}" clock -r "$target" \
+			--list 2>/dev/null | awk '{print $1}')" -- "$cur"))
+	elif [ "$cmd" = size ]; then
+		COMPREPLY=($(compgen -W "512K 1M 4M 16M 64M" -- "$cur"))
+	fi
+}
+
+complete -F _remotectl remotectl

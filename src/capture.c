@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The capture loop. One thread polls every CPU's source: on this kind of machine (2 CPUs) a
+ * single loop keeps up with the kernel's event rate, needs no locking between readers, merge
+ * and output, and lets the merge see every CPU's state directly.
+ *
+ * Waiting: a source that delivered a full sub-buffer is asked again at once; one that had
+ * nothing or only part of a sub-buffer (the reader caught up with the writer) rests until its
+ * fd polls readable (the instance's buffer_percent, which we leave alone) or the interval
+ * passes. So there is no busy loop and no chasing of the writer, and an idle CPU is checked
+ * once per interval, which bounds how long it holds back the merged output.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "capture_dat.h"
+#include "events.h"
+#include "format.h"
+#include "merge.h"
+#include "source.h"
+#include "remote_capture.h"
+#include "subbuf.h"
+#include "target_probe.h"
+#include "util.h"
+
+#define RECORD_INTERVAL_MS	200
+#define STREAM_INTERVAL_MS	50
+#define BATCH_UNITS		64	/* units per CPU per round before looking at the others */
+
+struct cpu_state {
+	int cpu;
+	struct source *src;
+	bool resting;		/* caught up: wait for POLLIN or the deadline */
+	double deadline;	/* when resting ends */
+	bool failed;
+	uint64_t events;	/* events captured */
+	uint64_t stored_lost;	/* losses the sub-buffers counted */
+	uint64_t missed_pages;	/* sub-buffers flagged with a loss */
+	uint64_t corrupt;	/* sub-buffers that failed to decode completely */
+	int64_t kernel_lost;	/* at the end: the kernel's count, -1 unknown */
+};
+
+struct capture {
+	const struct capture_opts *o;
+	struct undo_log *undo;
+	struct cpu_state *cs;
+	int nr;
+	enum transport transport;
+	char fallback[256];	/* why the transport is not the best one */
+	struct merge *merge;
+	struct format *fmt;
+	struct tdw *dat;	/* trace.dat output instead of text */
+	FILE *out;
+	bool out_is_stdout;
+	uint64_t out_bytes;
+	uint64_t written;	/* events written */
+	uint64_t dropped_max;	/* events not written because of --max-size */
+	bool max_reached;
+	const char *stop_reason;
+	double start, interval;
+	bool progress;
+	double last_progress;
+	bool percent_zero;	/* buffer_percent is 0: POLLIN would mean "any data" */
+};
+
+static volatile sig_atomic_t stop_signal;
+static int signal_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+
+	stop_signal = sig;
+	if (signal_pipe[1] >= 0 && write(signal_pipe[1], "x", 1) < 0) {
+		/* The pipe is full: a wake-up is pending anyway. */
+	}
+	errno = saved;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { 0 };
+
+	if (pipe2(signal_pipe, O_NONBLOCK | O_CLOEXEC))
+		signal_pipe[0] = signal_pipe[1] = -1;
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked call returns EINTR and the loop sees the flag. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void restore_signals(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (signal_pipe[0] >= 0) {
+		close(signal_pipe[0]);
+		close(signal_pipe[1]);
+	}
+	signal_pipe[0] = signal_pipe[1] = -1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Buffer size, events, tracing on: each through the undo log. */
+static int apply_settings(struct capture *c)
+{
+	const struct capture_opts *o = c->o;
+	struct target *t = o->t;
+	struct event_list list;
+	char kib[32];
+	int i, j, rc, matched;
+
+	if (o->buffer_kib) {
+		snprintf(kib, sizeof(kib), "%" PRIu64, o->buffer_kib);
+		rc = undo_write(c->undo, "buffer_size_kb", kib);
+		if (rc)
+			return rc;
+		debug_msg("%s: buffer size %s KiB per CPU", t->label, kib);
+	}
+	if (o->nr_events) {
+		rc = events_load(t, &list);
+		if (rc) {
+			err_msg("%s: cannot list events: %s", t->label, strerror(-rc));
+			return rc_from_errno(-rc);
+		}
+		for (j = 0; j < o->nr_events; j++) {
+			matched = 0;
+			for (i = 0; i < list.nr; i++) {
+				char *rel;
+
+				if (!event_matches(&list.ev[i], o->events[j]))
+					continue;
+				matched++;
+				if (list.ev[i].enabled == 1)
+					continue;
+				if (list.ev[i].enabled < 0)
+					continue;	/* no enable file (ftrace:print...) */
+				rel = event_enable_rel(&list.ev[i]);
+				rc = undo_write(c->undo, rel, "1");
+				free(rel);
+				if (rc) {
+					events_free(&list);
+					return rc;
+				}
+			}
+			if (!matched) {
+				err_msg("%s: no event matches '%s'", t->label, o->events[j]);
+				events_free(&list);
+				return RC_USAGE;
+			}
+			debug_msg("%s: %d events match '%s'", t->label, matched, o->events[j]);
+		}
+		events_free(&list);
+	}
+	if (t->has_tracing_on && target_tracing_on(t) == 0) {
+		rc = undo_write(c->undo, "tracing_on", "1");
+		if (rc)
+			return rc;
+		debug_msg("%s: tracing on", t->label);
+	}
+	return 0;
+}
+
+/* Sub-buffer geometry from events/header_page, else the 64-bit defaults. */
+static void subbuf_geometry(const struct target *t, unsigned int *hdr, unsigned int *size)
+{
+	char buf[1024];
+
+	*hdr = SUBBUF_HDR_SIZE_64;
+	*size = getpagesize();
+	if (target_read(t, "events/header_page", buf, sizeof(buf)) > 0)
+		header_page_sizes(buf, hdr, size);
+	/* header_page shows one page; larger sub-buffers are set per instance. */
+	if (target_read(t, "buffer_subbuf_size_kb", buf, sizeof(buf)) > 0 && atoi(buf) > 0)
+		*size = atoi(buf) * 1024;
+}
+
+static int open_sources(struct capture *c)
+{
+	const struct capture_opts *o = c->o;
+	struct target *t = o->t;
+	struct source_params p = { 0 };
+	unsigned int hdr, size;
+	char why[256];
+	int i, err;
+
+	if (!t->has_raw) {
+		err_msg("%s: no per-CPU trace_pipe_raw; text capture of remotes is not available "
+			"yet", t->label);
+		return RC_MISSING;
+	}
+	c->transport = o->transport != TRANSPORT_NONE ? o->transport : t->best;
+	if (c->transport == TRANSPORT_TEXT) {
+		err_msg("%s: the text transport is not available yet", t->label);
+		return RC_MISSING;
+	}
+	if (c->transport == TRANSPORT_NONE)
+		c->transport = TRANSPORT_READ;
+	if (o->transport == TRANSPORT_NONE && c->transport == TRANSPORT_READ && t->mmap_err)
+		target_transport_reason(t, c->fallback, sizeof(c->fallback));
+	subbuf_geometry(t, &hdr, &size);
+	for (i = 0; i < c->nr; i++) {
+		struct cpu_state *cs = &c->cs[i];
+
+		p.cpu = cs->cpu;
+		p.raw_path = target_cpu_path(t, cs->cpu, "trace_pipe_raw");
+		p.stats_path = t->has_stats ? target_cpu_path(t, cs->cpu, "stats") : NULL;
+		p.subbuf_size = size;
+		p.hdr_size = hdr;
+		p.eof_ends = t->read_only;
+		err = -EINVAL;
+		if (c->transport == TRANSPORT_MMAP) {
+			err = mmap_source_open(&p, &cs->src, why, sizeof(why));
+			if (err && o->transport == TRANSPORT_MMAP) {
+				err_msg("%s: %s", t->label, why);
+				source_params_free(&p);
+				return rc_from_errno(-err);
+			}
+			if (err) {
+				/* Not an error with auto: fall back for every CPU. */
+				snprintf(c->fallback, sizeof(c->fallback), "%s", why);
+				debug_msg("%s: %s; falling back to read()", t->label, why);
+				c->transport = TRANSPORT_READ;
+				for (int k = 0; k < i; k++) {
+					source_close(c->cs[k].src);
+					c->cs[k].src = NULL;
+				}
+				i = -1;
+				source_params_free(&p);
+				continue;
+			}
+		} else {
+			err = raw_source_open(&p, &cs->src, why, sizeof(why));
+			if (err) {
+				err_msg("%s: %s", t->label, why);
+				source_params_free(&p);
+				return rc_from_errno(-err);
+			}
+		}
+		source_params_free(&p);
+	}
+	if (c->fallback[0])
+		debug_msg("%s: transport read (%s)", t->label, c->fallback);
+	else
+		debug_msg("%s: transport %s", t->label, transport_name(c->transport));
+	return 0;
+}
+
+/* Decode one unit into the merge. */
+static void take_unit(struct capture *c, int idx, const struct source_unit *u)
+{
+	struct cpu_state *cs = &c->cs[idx];
+	struct subbuf_event ev;
+	struct subbuf sb;
+	int ret;
+
+	if (c->dat) {
+		if (capture_dat_unit(c->dat, cs->cpu, u, cs->src->p.hdr_size))
+			cs->failed = true;
+		c->out_bytes = tdw_bytes(c->dat);
+		if (c->o->max_bytes && c->out_bytes >= c->o->max_bytes)
+			c->max_reached = true;
+	}
+	if (subbuf_init(&sb, u->buf, u->len, cs->src->p.hdr_size)) {
+		cs->corrupt++;
+		return;
+	}
+	/* A sub-buffer's loss flag belongs to its first delivery only. */
+	if (u->skip == 0 && sb.missed) {
+		cs->missed_pages++;
+		if (sb.lost > 0)
+			cs->stored_lost += sb.lost;
+		if (!c->dat)
+			merge_push_lost(c->merge, idx, sb.page_ts, sb.lost);
+	}
+	subbuf_set_end(&sb, u->end);
+	if (u->skip && subbuf_skip(&sb, u->skip)) {
+		cs->corrupt++;
+		return;
+	}
+	while ((ret = subbuf_next(&sb, &ev)) == 1) {
+		if (!c->dat)
+			merge_push(c->merge, idx, ev.ts, ev.payload, ev.len);
+		cs->events++;
+	}
+	if (ret < 0)
+		cs->corrupt++;
+}
+
+/*
+ * Ask one source for up to max units. Returns true when it still has more (it delivered full
+ * sub-buffers only), false when it caught up, ended or failed.
+ */
+static bool pull(struct capture *c, int idx, int max, double now)
+{
+	struct cpu_state *cs = &c->cs[idx];
+	struct source_unit u;
+	int ret, n;
+
+	for (n = 0; n < max; n++) {
+		ret = source_next(cs->src, &u);
+		if (ret == 1) {
+			take_unit(c, idx, &u);
+			if (!u.partial)
+				continue;
+		}
+		if (ret < 0) {
+			if (ret != -ENODATA) {
+				err_msg("%s: CPU %d: %s", c->o->t->label, cs->cpu, strerror(-ret));
+				cs->failed = true;
+			}
+			merge_end(c->merge, idx);
+			return false;
+		}
+		/* Caught up (nothing, or part of the writer's sub-buffer). */
+		merge_caught_up(c->merge, idx);
+		cs->resting = true;
+		cs->deadline = now + c->interval;
+		return false;
+	}
+	cs->resting = false;
+	return true;
+}
+
+/* Write out what the merge may release; everything with drain. */
+static int emit(struct capture *c, bool drain)
+{
+	struct merge_event ev;
+	char lost[64];
+	const char *line;
+	size_t len;
+
+	while (merge_pop(c->merge, drain, &ev) == 1) {
+		int cpu = c->cs[ev.stream].cpu;
+
+		if (ev.lost) {
+			len = format_lost(lost, sizeof(lost), cpu, ev.lost);
+			line = lost;
+		} else {
+			line = format_event(c->fmt, cpu, ev.ts, ev.data, ev.len, &len);
+		}
+		if (c->max_reached || (c->o->max_bytes && c->out_bytes + len > c->o->max_bytes)) {
+			c->max_reached = true;
+			if (!ev.lost)
+				c->dropped_max++;
+			continue;
+		}
+		if (fwrite(line, 1, len, c->out) != len) {
+			err_msg("cannot write output: %s", strerror(errno));
+			return RC_FAIL;
+		}
+		c->out_bytes += len;
+		if (!ev.lost)
+			c->written++;
+	}
+	if (c->o->live)
+		fflush(c->out);
+	return 0;
+}
+
+static uint64_t total_events(const struct capture *c)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < c->nr; i++)
+		n += c->cs[i].events;
+	return n;
+}
+
+static void show_progress(struct capture *c, double now, bool final)
+{
+	uint64_t lost = 0;
+	double secs = now - c->start;
+
+	if (!c->progress)
+		return;
+	if (final) {
+		fprintf(stderr, "\r\033[K");
+		return;
+	}
+	if (now - c->last_progress < 1.0)
+		return;
+	c->last_progress = now;
+	for (int i = 0; i < c->nr; i++)
+		lost += c->cs[i].stored_lost;
+	fprintf(stderr, "\r\033[K%.0f s  %" PRIu64 " events  %.0f events/s  %.1f MB  %" PRIu64
+		" lost", secs, total_events(c), secs > 0 ? total_events(c) / secs : 0.0,
+		c->out_bytes / 1e6, lost);
+}
+
+static bool should_stop(struct capture *c, double now)
+{
+	if (stop_signal) {
+		c->stop_reason = stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
+		return true;
+	}
+	if (c->o->duration > 0 && now - c->start >= c->o->duration) {
+		c->stop_reason = "duration";
+		return true;
+	}
+	if (c->max_reached) {
+		c->stop_reason = "max size";
+		return true;
+	}
+	return false;
+}
+
+static int run_loop(struct capture *c)
+{
+	struct pollfd *pfd = xcalloc(c->nr + 1, sizeof(*pfd));
+	int *map = xcalloc(c->nr + 1, sizeof(*map));
+	int i, n, rc = 0, timeout_ms;
+	bool busy;
+	double now, wake;
+
+	for (;;) {
+		now = now_s();
+		if (should_stop(c, now))
+			break;
+		/* Read every source that is not resting. */
+		busy = false;
+		for (i = 0; i < c->nr; i++) {
+			struct cpu_state *cs = &c->cs[i];
+
+			if (cs->src->ended || cs->failed)
+				continue;
+			if (cs->resting && now < cs->deadline)
+				continue;
+			busy |= pull(c, i, BATCH_UNITS, now);
+		}
+		rc = emit(c, false);
+		if (rc)
+			break;
+		show_progress(c, now, false);
+		for (i = 0, n = 0; i < c->nr; i++)
+			if (!c->cs[i].src->ended && !c->cs[i].failed)
+				n++;
+		if (!n) {
+			c->stop_reason = "end of data";
+			break;
+		}
+		if (busy)
+			continue;
+
+		/* Sleep until a source polls readable, a rest ends or it is time to stop. */
+		wake = now + c->interval;
+		if (c->o->duration > 0 && c->start + c->o->duration < wake)
+			wake = c->start + c->o->duration;
+		for (i = 0, n = 0; i < c->nr; i++) {
+			struct cpu_state *cs = &c->cs[i];
+
+			if (cs->src->ended || cs->failed)
+				continue;
+			if (cs->deadline < wake)
+				wake = cs->deadline;
+			/* With buffer_percent 0 POLLIN means "any data": the timer decides. */
+			if (c->percent_zero)
+				continue;
+			pfd[n].fd = cs->src->fd;
+			pfd[n].events = POLLIN;
+			map[n++] = i;
+		}
+		if (signal_pipe[0] >= 0) {
+			pfd[n].fd = signal_pipe[0];
+			pfd[n].events = POLLIN;
+			map[n++] = -1;
+		}
+		timeout_ms = (int)((wake - now) * 1000) + 1;
+		if (timeout_ms < 0)
+			timeout_ms = 0;
+		if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR) {
+			err_msg("poll: %s", strerror(errno));
+			rc = RC_FAIL;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (map[i] >= 0 && (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)))
+				c->cs[map[i]].resting = false;
+			pfd[i].revents = 0;
+		}
+	}
+	free(pfd);
+	free(map);
+	return rc;
+}
+
+/*
+ * After the stop: take what each CPU has, up to the writer's position at this moment (a busy
+ * writer is not chased), then write everything out.
+ */
+static int drain(struct capture *c)
+{
+	double now = now_s();
+	int i;
+
+	for (i = 0; i < c->nr; i++) {
+		struct cpu_state *cs = &c->cs[i];
+
+		if (cs->src->ended || cs->failed)
+			continue;
+		/* Stops at the writer; bounded in case the writer outruns us. */
+		pull(c, i, 1 << 16, now);
+	}
+	for (i = 0; i < c->nr; i++) {
+		struct cpu_state *cs = &c->cs[i];
+
+		cs->kernel_lost = source_kernel_lost(cs->src);
+	}
+	return emit(c, true);
+}
+
+static void summary(const struct capture *c, double secs)
+{
+	uint64_t ev = 0, bytes = 0, lost = 0;
+	bool lost_known = true;
+	int i;
+
+	if (verbosity < 0)
+		return;
+	fprintf(stderr, "remotectl: %s: %.2f s, stopped by %s, transport %s%s%s%s\n",
+		c->o->t->label, secs, c->stop_reason ? c->stop_reason : "error",
+		transport_name(c->transport), c->fallback[0] ? " (" : "", c->fallback,
+		c->fallback[0] ? ")" : "");
+	fprintf(stderr, "  %4s %12s %14s %12s\n", "CPU", "events", "bytes", "lost");
+	for (i = 0; i < c->nr; i++) {
+		const struct cpu_state *cs = &c->cs[i];
+		int64_t l = cs->kernel_lost >= 0 ? cs->kernel_lost : (int64_t)cs->stored_lost;
+		char lbuf[32];
+
+		if (cs->kernel_lost < 0 && cs->missed_pages && !cs->stored_lost)
+			snprintf(lbuf, sizeof(lbuf), "unknown");
+		else
+			snprintf(lbuf, sizeof(lbuf), "%" PRId64, l);
+		if (cs->kernel_lost < 0)
+			lost_known = false;
+		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12s%s\n", cs->cpu, cs->events,
+			cs->src->stats.bytes, lbuf, cs->corrupt ? "  (corrupt sub-buffers!)" : "");
+		ev += cs->events;
+		bytes += cs->src->stats.bytes;
+		lost += l;
+	}
+	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 "%s\n", "all", ev, bytes,
+		lost, lost_known ? "" : " (at least)");
+	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s\n", c->written,
+		c->out_bytes, c->out_is_stdout ? " to stdout" : "");
+	if (c->dropped_max)
+		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
+			c->dropped_max);
+}
+
+static int buffer_percent_is_zero(const struct target *t)
+{
+	char buf[32];
+
+	return target_read(t, "buffer_percent", buf, sizeof(buf)) > 0 && atoi(buf) == 0;
+}
+
+int capture_run(const struct capture_opts *o)
+{
+	struct capture c = { .o = o };
+	struct target *t = o->t;
+	char err[256];
+	int i, rc, rc2;
+	double end;
+
+	/* Remotes offer only text: their own capture path. */
+	if ((o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT) {
+		if (o->dat) {
+			err_msg("%s: trace.dat output from text-only targets is not supported yet; "
+				"use --format text", t->label);
+			return RC_USAGE;
+		}
+		return remote_capture_run(o);
+	}
+	stop_signal = 0;
+	install_signals();
+	c.undo = undo_new(t);
+	c.nr = o->cpus ? o->nr_cpus : t->nr_cpus;
+	c.cs = xcalloc(c.nr ? c.nr : 1, sizeof(*c.cs));
+	for (i = 0; i < c.nr; i++) {
+		c.cs[i].cpu = o->cpus ? o->cpus[i] : t->cpus[i];
+		c.cs[i].kernel_lost = -1;
+	}
+	c.interval = (o->live ? STREAM_INTERVAL_MS : RECORD_INTERVAL_MS) / 1000.0;
+	c.percent_zero = buffer_percent_is_zero(t);
+	c.progress = isatty(2) && verbosity >= 0 && !o->live;
+
+	if (!c.nr) {
+		err_msg("%s: no CPUs to capture", t->label);
+		rc = RC_MISSING;
+		goto out;
+	}
+	if (!o->output || !strcmp(o->output, "-")) {
+		c.out = stdout;
+		c.out_is_stdout = true;
+	} else {
+		c.out = fopen(o->output, "we");
+		if (!c.out) {
+			err_msg("cannot create %s: %s", o->output, strerror(errno));
+			rc = rc_from_errno(errno) == RC_USAGE ? RC_FAIL : rc_from_errno(errno);
+			goto out;
+		}
+	}
+	if (!o->live)
+		setvbuf(c.out, NULL, _IOFBF, 1 << 20);
+	rc = apply_settings(&c);
+	if (rc)
+		goto out;
+	c.fmt = format_new(t, err, sizeof(err));
+	if (!c.fmt) {
+		err_msg("%s: %s", t->label, err);
+		rc = RC_FAIL;
+		goto out;
+	}
+	rc = open_sources(&c);
+	if (rc)
+		goto out;
+	if (o->dat) {
+		fflush(c.out);
+		c.dat = capture_dat_open(o, fileno(c.out));
+		if (!c.dat) {
+			rc = RC_FAIL;
+			goto out;
+		}
+	}
+	c.merge = merge_new(c.nr);
+	c.start = now_s();
+	rc = run_loop(&c);
+	rc2 = drain(&c);
+	if (!rc)
+		rc = rc2;
+	if (c.dat) {
+		int *cpus = xcalloc(c.nr, sizeof(*cpus));
+
+		for (i = 0; i < c.nr; i++)
+			cpus[i] = c.cs[i].cpu;
+		c.out_bytes = tdw_bytes(c.dat);
+		c.written = total_events(&c);
+		rc2 = capture_dat_finish(c.dat, t, cpus, c.nr);
+		c.dat = NULL;
+		free(cpus);
+		if (!rc)
+			rc = rc2;
+	}
+	end = now_s();
+	show_progress(&c, end, true);
+	if (fflush(c.out) && !rc) {
+		err_msg("cannot write output: %s", strerror(errno));
+		rc = RC_FAIL;
+	}
+	for (i = 0; i < c.nr; i++)
+		if (c.cs[i].failed && !rc)
+			rc = RC_FAIL;
+	summary(&c, end - c.start);
+out:
+	for (i = 0; i < c.nr; i++)
+		source_close(c.cs[i].src);
+	rc2 = undo_restore(c.undo);
+	if (!rc)
+		rc = rc2;
+	undo_free(c.undo);
+	if (c.out && !c.out_is_stdout && fclose(c.out) && !rc) {
+		err_msg("cannot write %s: %s", o->output, strerror(errno));
+		rc = RC_FAIL;
+	}
+	tdw_abort(c.dat);	/* an error before the end: leave what was written recoverable */
+	merge_free(c.merge);
+	format_free(c.fmt);
+	free(c.cs);
+	restore_signals();
+	return rc;
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The trace.dat sink of a capture: the target's metadata, sub-buffers, stats. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture_dat.h"
+#include "format.h"
+#include "util.h"
+
+struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
+{
+	const struct target *t = o->t;
+	struct tdw_opts wo = { .compression = o->compression, .level = o->level };
+	char buf[1024], clock[64] = "local", *trace_clock = NULL;
+	unsigned int hdr = 16, size = getpagesize();
+	unsigned int flags = 0;
+	struct tdw *w;
+
+	if (target_read(t, "events/header_page", buf, sizeof(buf)) > 0)
+		header_page_sizes(buf, &hdr, &size);
+	if (target_read(t, "buffer_subbuf_size_kb", buf, sizeof(buf)) > 0 && atoi(buf) > 0)
+		size = atoi(buf) * 1024;
+	if (target_read(t, "trace_clock", buf, sizeof(buf)) > 0)
+		trace_clock = xstrdup(buf);
+	target_clock(t, clock, sizeof(clock));
+	wo.page_size = size;
+	/* Like trace-cmd: the top level is the unnamed buffer, everything else by name. */
+	wo.buffer_name = t->kind == TARGET_TOP ? "" : t->name;
+	wo.clock = clock;
+	wo.trace_clock = trace_clock;
+	wo.nr_cpus = t->nr_cpus;
+	w = tdw_create(fd, &wo);
+	free(trace_clock);
+	if (!w)
+		return NULL;
+	/* Kernel events print with names (kallsyms, printk formats, comms). */
+	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP)
+		flags |= TDW_META_KERNEL;
+	if (tdw_meta_from_dir(w, t->dir, tracefs_root(), flags) || tdw_begin_data(w)) {
+		tdw_abort(w);
+		return NULL;
+	}
+	return w;
+}
+
+int capture_dat_unit(struct tdw *w, int cpu, const struct source_unit *u, unsigned int hdr)
+{
+	return tdw_add_unit(w, cpu, u->buf, u->len, u->skip, u->end, u->partial, hdr);
+}
+
+int capture_dat_finish(struct tdw *w, const struct target *t, const int *cpus, int nr)
+{
+	char stats[4096];
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		char *path = target_cpu_path(t, cpus[i], "stats");
+
+		if (read_file(path, stats, sizeof(stats)) > 0)
+			tdw_set_cpustat(w, cpus[i], stats);
+		free(path);
+	}
+	return tdw_finish(w) ? RC_FAIL : RC_OK;
+}

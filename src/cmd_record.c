@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/* remotectl record and stream: the command lines of a capture. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "cli.h"
+#include "cpulist.h"
+#include "target.h"
+#include "util.h"
+
+struct record_args {
+	const char *target;
+	const char **events;
+	int nr_events;
+	const char *buffer;
+	const char *duration;
+	const char *max_size;
+	const char *cpus;
+	const char *transport;
+	const char *output;
+	const char *format;
+	const char *compression;
+	const char *level;
+	bool live;
+};
+
+enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT, OPT_COMPRESSION };
+
+static error_t parse_record(int key, char *arg, struct argp_state *state)
+{
+	struct record_args *args = state->input;
+
+	switch (key) {
+	case 'r':
+		args->target = arg;
+		return 0;
+	case 'e':
+		args->events = xrealloc(args->events, (args->nr_events + 1) * sizeof(char *));
+		args->events[args->nr_events++] = arg;
+		return 0;
+	case 'b':
+		args->buffer = arg;
+		return 0;
+	case 'd':
+		args->duration = arg;
+		return 0;
+	case 'o':
+		args->output = arg;
+		return 0;
+	case OPT_MAX_SIZE:
+		args->max_size = arg;
+		return 0;
+	case OPT_CPU:
+		args->cpus = arg;
+		return 0;
+	case OPT_TRANSPORT:
+		args->transport = arg;
+		return 0;
+	case OPT_FORMAT:
+		args->format = arg;
+		return 0;
+	case OPT_COMPRESSION:
+		args->compression = arg;
+		return 0;
+	case 'z':
+		args->level = arg;
+		return 0;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return 0;
+	case ARGP_KEY_END:
+		return cli_need_target(state, args->target);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+/*
+ * trace.dat output: --format dat, or no --format and an -o FILE ending in ".dat".
+ * -z LEVEL and --compression none|zstd (zstd level 3 by default) apply to it.
+ */
+static int check_dat_args(const struct record_args *args, struct capture_opts *o)
+{
+	size_t len = args->output ? strlen(args->output) : 0;
+	char *end;
+
+	o->dat = args->format ? !strcmp(args->format, "dat") :
+		 len > 4 && !strcmp(args->output + len - 4, ".dat");
+	o->compression = TD_COMP_ZSTD;
+	if (args->compression && tdw_parse_compression(args->compression, &o->compression)) {
+		err_msg("invalid compression '%s' (none, zstd)", args->compression);
+		return RC_USAGE;
+	}
+	if (args->level) {
+		o->level = strtol(args->level, &end, 10);
+		if (*end || end == args->level || o->level < 1 || o->level > 22) {
+			err_msg("invalid compression level '%s' (1-22)", args->level);
+			return RC_USAGE;
+		}
+	}
+	if ((args->compression || args->level) && !o->dat) {
+		err_msg("--compression and -z apply to trace.dat output (--format dat)");
+		return RC_USAGE;
+	}
+	return 0;
+}
+
+/* Turn the parsed strings into capture options; prints the error and returns RC_USAGE. */
+static int check_args(const struct record_args *args, struct capture_opts *o)
+{
+	uint64_t kib;
+	char *end;
+
+	o->events = args->events;
+	o->nr_events = args->nr_events;
+	o->output = args->output;
+	o->live = args->live;
+	if (args->buffer && parse_size_kib(args->buffer, &o->buffer_kib)) {
+		err_msg("invalid buffer size '%s'", args->buffer);
+		return RC_USAGE;
+	}
+	if (args->max_size) {
+		if (parse_size_kib(args->max_size, &kib) || kib > UINT64_MAX / 1024) {
+			err_msg("invalid size '%s'", args->max_size);
+			return RC_USAGE;
+		}
+		o->max_bytes = kib * 1024;
+	}
+	if (args->duration) {
+		errno = 0;
+		o->duration = strtod(args->duration, &end);
+		if (errno || *end || end == args->duration || !(o->duration > 0) ||
+		    o->duration > 1e9) {
+			err_msg("invalid duration '%s' (seconds, > 0)", args->duration);
+			return RC_USAGE;
+		}
+	}
+	o->transport = TRANSPORT_NONE;
+	if (args->transport) {
+		if (!strcmp(args->transport, "mmap"))
+			o->transport = TRANSPORT_MMAP;
+		else if (!strcmp(args->transport, "read"))
+			o->transport = TRANSPORT_READ;
+		else if (!strcmp(args->transport, "text"))
+			o->transport = TRANSPORT_TEXT;
+		else if (strcmp(args->transport, "auto")) {
+			err_msg("invalid transport '%s' (auto, mmap, read)", args->transport);
+			return RC_USAGE;
+		}
+	}
+	if (args->format && strcmp(args->format, "text") && strcmp(args->format, "dat")) {
+		err_msg("invalid format '%s' (text, dat)", args->format);
+		return RC_USAGE;
+	}
+	return check_dat_args(args, o);
+}
+
+/* --cpu: only CPUs the target has. */
+static int select_cpus(const struct record_args *args, const struct target *t,
+		       struct capture_opts *o)
+{
+	int i, j, n;
+
+	if (!args->cpus)
+		return 0;
+	n = cpulist_parse(args->cpus, 1 << 20, &o->cpus);
+	if (n <= 0) {
+		err_msg("invalid CPU list '%s'", args->cpus);
+		return RC_USAGE;
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < t->nr_cpus; j++)
+			if (t->cpus[j] == o->cpus[i])
+				break;
+		if (j == t->nr_cpus) {
+			err_msg("%s has no CPU %d", t->label, o->cpus[i]);
+			return RC_USAGE;
+		}
+	}
+	o->nr_cpus = n;
+	return 0;
+}
+
+static int run(const struct argp *argp, int argc, char **argv, bool live)
+{
+	struct record_args args = { .live = live };
+	struct capture_opts o = { 0 };
+	struct target *t = NULL;
+	int rc;
+
+	rc = cli_parse(argp, argc, argv, &args);
+	if (!rc)
+		rc = check_args(&args, &o);
+	if (!rc)
+		rc = target_resolve(args.target, &t);
+	if (!rc)
+		rc = select_cpus(&args, t, &o);
+	if (!rc) {
+		o.t = t;
+		rc = capture_run(&o);
+	}
+	free(o.cpus);
+	free(args.events);
+	if (t)
+		target_free(t);
+	return rc;
+}
+
+#define CAPTURE_OPTIONS \
+	CLI_TARGET_OPTION, \
+	{ "event", 'e', "GLOB", 0, "Enable matching events (system:event, globs; repeatable)", 0 }, \
+	{ "cpu", OPT_CPU, "LIST", 0, "Capture only these CPUs, e.g. 0-3,6", 0 }, \
+	{ "transport", OPT_TRANSPORT, "T", 0, "auto (default), mmap or read", 0 }
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct argp_option options[] = {
+		CAPTURE_OPTIONS,
+		{ "buffer-size", 'b', "SIZE", 0, "Per-CPU buffer size while recording", 0 },
+		{ "duration", 'd', "SECONDS", 0, "Stop after this long", 0 },
+		{ "max-size", OPT_MAX_SIZE, "SIZE", 0, "Stop when the output reaches SIZE", 0 },
+		{ "output", 'o', "FILE", 0, "Write to FILE ('-': stdout, the default)", 0 },
+		{ "format", OPT_FORMAT, "FMT", 0, "Output format: text, or dat (trace.dat v7; the "
+		  "default for an -o FILE ending in .dat)", 0 },
+		{ "compression", OPT_COMPRESSION, "C", 0, "trace.dat compression: zstd (default) "
+		  "or none", 0 },
+		{ NULL, 'z', "LEVEL", 0, "zstd level for trace.dat (1-22, default 3)", 0 },
+		{ 0 }
+	};
+	static const struct argp argp = { options, parse_record, NULL,
+		"Capture a target's events until SIGINT/SIGTERM, -d or --max-size, then restore "
+		"every setting changed and print a summary on stderr.", cli_children, NULL, NULL };
+
+	return run(&argp, argc, argv, false);
+}
+
+int cmd_stream(int argc, char **argv)
+{
+	static const struct argp_option options[] = { CAPTURE_OPTIONS, { 0 } };
+	static const struct argp argp = { options, parse_record, NULL,
+		"Print a target's events as merged text on stdout until interrupted.",
+		cli_children, NULL, NULL };
+
+	return run(&argp, argc, argv, true);
+}

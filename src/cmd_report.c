@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * remotectl report FILE: a trace.dat as text, merged by timestamp, like `trace-cmd report`.
+ *
+ * The merge below is a plain minimum over the per-CPU sources and the text comes from
+ * tracedat_fmt.c: both are stand-ins for the capture engine's src/merge.c and src/format.c,
+ * which replace them (through td_src / td_fmt) once they are on main.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "tracedat_events.h"
+#include "tracedat_fmt.h"
+#include "tracedat_read.h"
+#include "util.h"
+
+#define MAX_CPUS	65536
+#define MAX_GLOBS	64
+
+struct report_args {
+	const char *file;
+	const char *cpus;
+	const char *globs[MAX_GLOBS];
+	int nr_globs;
+	const char *from;
+	const char *to;
+	bool stat;
+};
+
+enum { OPT_FROM = 0x100, OPT_TO, OPT_STAT, OPT_CPU, OPT_EVENT };
+
+static const struct argp_option options[] = {
+	{ "cpu", OPT_CPU, "LIST", 0, "Only these CPUs (e.g. 0,2-3)", 0 },
+	{ "event", OPT_EVENT, "GLOB", 0, "Only events matching GLOB (system:event or event; "
+	  "repeatable)", 0 },
+	{ "from", OPT_FROM, "T", 0, "Only events at or after T (seconds, as printed)", 0 },
+	{ "to", OPT_TO, "T", 0, "Only events at or before T", 0 },
+	{ "stat", OPT_STAT, NULL, 0, "Print per-CPU event and loss counts and the saved CPU "
+	  "statistics instead of events", 0 },
+	{ 0 }
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct report_args *a = state->input;
+
+	switch (key) {
+	case OPT_CPU:
+		a->cpus = arg;
+		return 0;
+	case OPT_EVENT:
+		if (a->nr_globs == MAX_GLOBS)
+			argp_error(state, "too many --event options");
+		a->globs[a->nr_globs++] = arg;
+		return 0;
+	case OPT_FROM:
+		a->from = arg;
+		return 0;
+	case OPT_TO:
+		a->to = arg;
+		return 0;
+	case OPT_STAT:
+		a->stat = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (a->file)
+			argp_error(state, "only one FILE");
+		a->file = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!a->file)
+			argp_error(state, "no FILE given");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+/* "0,2-3" into a MAX_CPUS map; returns 0 or -EINVAL. */
+static int parse_cpu_list(const char *s, bool *map)
+{
+	while (*s) {
+		char *end;
+		long a = strtol(s, &end, 10), b = a;
+
+		if (end == s || a < 0 || a >= MAX_CPUS)
+			return -EINVAL;
+		s = end;
+		if (*s == '-') {
+			b = strtol(s + 1, &end, 10);
+			if (end == s + 1 || b < a || b >= MAX_CPUS)
+				return -EINVAL;
+			s = end;
+		}
+		while (a <= b)
+			map[a++] = true;
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Seconds ("12.345678") into nanoseconds, or a raw value when the file shows raw times. */
+static int parse_time(const char *s, bool raw, uint64_t *ns)
+{
+	unsigned long long sec, frac = 0;
+	const char *p;
+	char *end;
+	int digits = 0;
+
+	errno = 0;
+	sec = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-')
+		return -EINVAL;
+	if (raw) {
+		*ns = sec;
+		return *end ? -EINVAL : 0;
+	}
+	if (*end == '.') {
+		for (p = end + 1; *p >= '0' && *p <= '9'; p++)
+			if (digits++ < 9)
+				frac = frac * 10 + (*p - '0');
+		end = (char *)p;
+	}
+	while (digits++ < 9)
+		frac *= 10;
+	if (*end || sec > UINT64_MAX / 1000000000ull)
+		return -EINVAL;
+	*ns = sec * 1000000000ull + frac;
+	return 0;
+}
+
+struct report {
+	struct report_args *a;
+	struct tdr *r;
+	struct td_fmt *fmt;
+	struct td_src **src;
+	struct td_event *cur;
+	bool *have;
+	int nr;
+	uint64_t from, to;
+	uint64_t *shown;	/* per source, events passing the filters */
+};
+
+static bool wanted(struct report *rp, const struct td_event *ev)
+{
+	char name[256];
+	const char *n, *colon;
+	int i;
+
+	if (ev->ts < rp->from || ev->ts > rp->to)
+		return false;
+	if (!rp->a->nr_globs)
+		return true;
+	n = td_fmt_event_name(rp->fmt, ev, name, sizeof(name));
+	if (!n)
+		return false;
+	colon = strchr(n, ':');
+	for (i = 0; i < rp->a->nr_globs; i++)
+		if (!fnmatch(rp->a->globs[i], n, 0) || !fnmatch(rp->a->globs[i], colon + 1, 0))
+			return true;
+	return false;
+}
+
+static int open_sources(struct report *rp, const bool *cpus)
+{
+	const struct tdr_info *in = tdr_info(rp->r);
+	int b, i;
+
+	for (b = 0; b < in->nr_buffers; b++) {
+		for (i = 0; i < in->buffers[b].nr_cpus; i++) {
+			struct td_src *s;
+
+			if (cpus && !cpus[in->buffers[b].cpus[i].cpu])
+				continue;
+			s = td_src_new(rp->r, b, i);
+			if (!s)
+				return -1;
+			rp->src = xrealloc(rp->src, (rp->nr + 1) * sizeof(*rp->src));
+			rp->src[rp->nr++] = s;
+		}
+	}
+	rp->cur = xcalloc(rp->nr + 1, sizeof(*rp->cur));
+	rp->have = xcalloc(rp->nr + 1, sizeof(*rp->have));
+	rp->shown = xcalloc(rp->nr + 1, sizeof(*rp->shown));
+	for (i = 0; i < rp->nr; i++)
+		rp->have[i] = td_src_next(rp->src[i], &rp->cur[i]) > 0;
+	return 0;
+}
+
+/* Index of the source with the earliest pending event (lowest index on ties), or -1. */
+static int next_source(const struct report *rp)
+{
+	int i, best = -1;
+
+	for (i = 0; i < rp->nr; i++)
+		if (rp->have[i] && (best < 0 || rp->cur[i].ts < rp->cur[best].ts))
+			best = i;
+	return best;
+}
+
+static int cpu_count(const struct tdr_info *in)
+{
+	int b, i, n = in->cpu_count;
+
+	for (b = 0; b < in->nr_buffers; b++)
+		for (i = 0; i < in->buffers[b].nr_cpus; i++)
+			if (in->buffers[b].cpus[i].cpu >= n)
+				n = in->buffers[b].cpus[i].cpu + 1;
+	return n;
+}
+
+static void print_stat(struct report *rp)
+{
+	const struct tdr_info *in = tdr_info(rp->r);
+	int i, last = -1;
+
+	printf("file: trace.dat v%d, compression %s, page size %u, cpus=%d\n", in->version,
+	       in->compression, in->page_size, cpu_count(in));
+	for (i = 0; i < rp->nr; i++) {
+		const struct td_src_stats *st = td_src_stats(rp->src[i]);
+		int b = rp->cur[i].buffer;
+
+		if (b != last) {
+			const struct tdr_buffer *buf = &in->buffers[b];
+
+			printf("\nbuffer: %s (clock %s)\n", buf->name[0] ? buf->name : "(top)",
+			       buf->clock[0] ? buf->clock : "?");
+			printf("%5s %12s %10s %12s %12s %8s\n", "CPU", "events", "pages",
+			       "lost", "lost-pages", "damaged");
+			last = b;
+		}
+		printf("%5d %12llu %10llu %12llu %12llu %8llu\n", rp->cur[i].cpu,
+		       (unsigned long long)rp->shown[i], (unsigned long long)st->pages,
+		       (unsigned long long)st->lost, (unsigned long long)st->lost_unknown,
+		       (unsigned long long)st->errors);
+	}
+	if (in->nr_cpustats)
+		printf("\nsaved CPU statistics:\n");
+	for (i = 0; i < in->nr_cpustats; i++) {
+		size_t len = strlen(in->cpustats[i]);
+
+		if (!len || !strcmp(in->cpustats[i], "\n"))
+			continue;
+		printf("%s%s", in->cpustats[i], in->cpustats[i][len - 1] == '\n' ? "" : "\n");
+	}
+}
+
+static int run(struct report *rp)
+{
+	struct trace_seq s;
+	uint64_t errors = 0;
+	int i;
+
+	trace_seq_init(&s);
+	if (!rp->a->stat)
+		printf("cpus=%d\n", cpu_count(tdr_info(rp->r)));
+	while ((i = next_source(rp)) >= 0) {
+		struct td_event *ev = &rp->cur[i];
+
+		rp->cur[i].buffer = ev->buffer;
+		if (wanted(rp, ev)) {
+			rp->shown[i]++;
+			if (!rp->a->stat) {
+				trace_seq_reset(&s);
+				td_fmt_event(rp->fmt, &s, ev);
+				trace_seq_terminate(&s);
+				fwrite(s.buffer, 1, s.len, stdout);
+			}
+		}
+		if (td_src_next(rp->src[i], &rp->cur[i]) <= 0) {
+			rp->have[i] = false;
+			rp->cur[i].buffer = ev->buffer;
+		}
+	}
+	trace_seq_destroy(&s);
+	if (rp->a->stat)
+		print_stat(rp);
+	for (i = 0; i < rp->nr; i++)
+		errors += td_src_stats(rp->src[i])->errors;
+	if (fflush(stdout)) {
+		err_msg("writing the report: %s", strerror(errno));
+		return RC_FAIL;
+	}
+	if (errors) {
+		err_msg("%s: %llu damaged chunks or pages skipped", rp->a->file,
+			(unsigned long long)errors);
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct argp argp = { options, parse_opt, "FILE",
+					  "Print a trace.dat file as text, merged by timestamp, "
+					  "like trace-cmd report.", cli_children, NULL, NULL };
+	struct report_args a = { 0 };
+	struct report rp = { .a = &a, .to = UINT64_MAX };
+	bool *cpus = NULL;
+	char err[300];
+	int ret, i;
+
+	ret = cli_parse(&argp, argc, argv, &a);
+	if (ret)
+		return ret;
+	if (a.cpus) {
+		cpus = xcalloc(MAX_CPUS, sizeof(*cpus));
+		if (parse_cpu_list(a.cpus, cpus)) {
+			err_msg("bad CPU list '%s'", a.cpus);
+			free(cpus);
+			return RC_USAGE;
+		}
+	}
+	rp.r = tdr_open(a.file, err, sizeof(err));
+	if (!rp.r) {
+		err_msg("%s: %s", a.file, err);
+		free(cpus);
+		return access(a.file, F_OK) ? RC_MISSING : RC_FAIL;
+	}
+	rp.fmt = td_fmt_new(tdr_info(rp.r));
+	ret = RC_USAGE;
+	if (!rp.fmt) {
+		err_msg("out of memory");
+		ret = RC_FAIL;
+	} else if (a.from && parse_time(a.from, td_fmt_raw_time(rp.fmt), &rp.from)) {
+		err_msg("bad --from time '%s'", a.from);
+	} else if (a.to && parse_time(a.to, td_fmt_raw_time(rp.fmt), &rp.to)) {
+		err_msg("bad --to time '%s'", a.to);
+	} else if (open_sources(&rp, cpus)) {
+		err_msg("out of memory");
+		ret = RC_FAIL;
+	} else {
+		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+		ret = run(&rp);
+	}
+	for (i = 0; i < rp.nr; i++)
+		td_src_free(rp.src[i]);
+	free(rp.src);
+	free(rp.cur);
+	free(rp.have);
+	free(rp.shown);
+	td_fmt_free(rp.fmt);
+	tdr_close(rp.r);
+	free(cpus);
+	return ret;
+}

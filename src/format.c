@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Text output of events with libtraceevent, from the target's own format files. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event-parse.h>
+
+#include "events.h"
+#include "format.h"
+#include "util.h"
+
+struct format {
+	struct tep_handle *tep;
+	const struct target *t;
+	struct event_list events;	/* id -> system/name, for lazy parsing */
+	bool events_loaded;
+	bool idless_parsed;
+	uint8_t *tried;			/* ids whose format was looked for */
+	int tried_size;
+	bool ns_clock;			/* print seconds.microseconds */
+	struct trace_seq seq;
+	struct tep_plugin_list *plugins;
+	double cmdlines_read;		/* when saved_cmdlines was last read */
+};
+
+/* Read a whole tracefs or proc file of unknown size; malloc'd, NUL-terminated. */
+static char *slurp(const char *path, size_t *len)
+{
+	size_t size = 65536, n = 0;
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t got;
+
+	if (!f)
+		return NULL;
+	buf = xmalloc(size);
+	while ((got = fread(buf + n, 1, size - n - 1, f)) > 0) {
+		n += got;
+		if (size - n - 1 == 0) {
+			size *= 2;
+			buf = xrealloc(buf, size);
+		}
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static int field_value(const char *line, const char *key, unsigned int *val)
+{
+	const char *p = strstr(line, key);
+
+	if (!p)
+		return -EINVAL;
+	*val = strtoul(p + strlen(key), NULL, 10);
+	return 0;
+}
+
+int header_page_sizes(const char *text, unsigned int *hdr_size, unsigned int *subbuf_size)
+{
+	const char *line = strstr(text, " data;");
+	unsigned int off, size;
+	const char *eol;
+	char buf[256];
+
+	if (!line)
+		return -EINVAL;
+	eol = strchr(line, '\n');
+	snprintf(buf, sizeof(buf), "%.*s", eol ? (int)(eol - line) : (int)strlen(line), line);
+	if (field_value(buf, "offset:", &off) || field_value(buf, "size:", &size))
+		return -EINVAL;
+	if ((off != 12 && off != 16) || size < 64 || size > (1U << 24))
+		return -EINVAL;
+	*hdr_size = off;
+	*subbuf_size = off + size;
+	return 0;
+}
+
+static bool clock_in_ns(const struct target *t)
+{
+	static const char *const ns_clocks[] = { "local", "global", "perf", "mono", "mono_raw",
+						 "boot", "tai" };
+	char clock[64];
+	size_t i;
+
+	if (target_clock(t, clock, sizeof(clock)))
+		return true;
+	for (i = 0; i < sizeof(ns_clocks) / sizeof(ns_clocks[0]); i++)
+		if (!strcmp(clock, ns_clocks[i]))
+			return true;
+	return false;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Process names the kernel saved (tracefs root, shared by all instances). */
+static void load_cmdlines(struct format *f)
+{
+	char *path = xasprintf("%s/saved_cmdlines", tracefs_root());
+	char *buf = slurp(path, NULL);
+
+	if (buf)
+		tep_parse_saved_cmdlines(f->tep, buf);
+	free(buf);
+	free(path);
+	f->cmdlines_read = now_s();
+}
+
+/* Symbols and comms from the tracefs root and /proc; all optional. */
+static void load_extras(struct format *f)
+{
+	char *path, *buf;
+
+	load_cmdlines(f);
+	path = xasprintf("%s/printk_formats", tracefs_root());
+	buf = slurp(path, NULL);
+	if (buf)
+		tep_parse_printk_formats(f->tep, buf);
+	free(buf);
+	free(path);
+	buf = slurp("/proc/kallsyms", NULL);
+	if (buf)
+		tep_parse_kallsyms(f->tep, buf);
+	free(buf);
+}
+
+struct format *format_new(const struct target *t, char *err, size_t len)
+{
+	struct format *f = xcalloc(1, sizeof(*f));
+	char *path, *buf;
+	size_t n;
+
+	f->t = t;
+	f->tep = tep_alloc();
+	if (!f->tep) {
+		snprintf(err, len, "out of memory");
+		free(f);
+		return NULL;
+	}
+	tep_set_long_size(f->tep, sizeof(long));
+	tep_set_page_size(f->tep, getpagesize());
+	path = target_path(t, "events/header_page");
+	buf = slurp(path, &n);
+	free(path);
+	if (buf) {
+		tep_parse_header_page(f->tep, buf, n, sizeof(long));
+		free(buf);
+	}
+	f->ns_clock = clock_in_ns(t);
+	load_extras(f);
+	/* The same print helpers trace-cmd report uses (sched_switch, hrtimer, ...). */
+	f->plugins = tep_load_plugins(f->tep);
+	trace_seq_init(&f->seq);
+	return f;
+}
+
+void format_free(struct format *f)
+{
+	if (!f)
+		return;
+	trace_seq_destroy(&f->seq);
+	if (f->plugins)
+		tep_unload_plugins(f->plugins, f->tep);
+	tep_free(f->tep);
+	if (f->events_loaded)
+		events_free(&f->events);
+	free(f->tried);
+	free(f);
+}
+
+/* Parse the format of event id the first time it is met. */
+static struct tep_event *find_event(struct format *f, int id)
+{
+	struct tep_event *ev = tep_find_event(f->tep, id);
+	char *rel, *path, *buf;
+	size_t n;
+	int i;
+
+	if (ev || id < 0 || id > 65535)
+		return ev;
+	if (id >= f->tried_size) {
+		int size = id + 256;
+
+		f->tried = xrealloc(f->tried, size);
+		memset(f->tried + f->tried_size, 0, size - f->tried_size);
+		f->tried_size = size;
+	}
+	if (f->tried[id])
+		return NULL;
+	f->tried[id] = 1;
+	if (!f->events_loaded) {
+		if (events_load(f->t, &f->events))
+			f->events.nr = 0;
+		f->events_loaded = true;
+	}
+	for (i = 0; i < f->events.nr; i++) {
+		const struct event_info *e = &f->events.ev[i];
+
+		if (e->id != id)
+			continue;
+		rel = xasprintf("events/%s/%s/format", e->system, e->name);
+		path = target_path(f->t, rel);
+		buf = slurp(path, &n);
+		if (buf && tep_parse_event(f->tep, buf, n, e->system))
+			debug_msg("cannot parse %s", path);
+		free(buf);
+		free(path);
+		free(rel);
+		return tep_find_event(f->tep, id);
+	}
+	/* Events with a format but no id file (ftrace:raw_data...): parse them all, once. */
+	if (!f->idless_parsed) {
+		f->idless_parsed = true;
+		for (i = 0; i < f->events.nr; i++) {
+			const struct event_info *e = &f->events.ev[i];
+
+			if (e->id >= 0)
+				continue;
+			rel = xasprintf("events/%s/%s/format", e->system, e->name);
+			path = target_path(f->t, rel);
+			buf = slurp(path, &n);
+			if (buf)
+				tep_parse_event(f->tep, buf, n, e->system);
+			free(buf);
+			free(path);
+			free(rel);
+		}
+	}
+	return tep_find_event(f->tep, id);
+}
+
+const char *format_event(struct format *f, int cpu, uint64_t ts, const void *data,
+			 uint32_t len, size_t *line_len)
+{
+	struct tep_record rec = { 0 };
+	struct trace_seq *seq = &f->seq;
+	struct tep_event *ev;
+	char name[64];
+	uint16_t id = 0;
+	int pid;
+
+	if (len >= 2)
+		memcpy(&id, data, 2);
+	ev = find_event(f, id);
+	rec.ts = ts;
+	rec.cpu = cpu;
+	rec.size = len;
+	rec.record_size = len;
+	rec.data = (void *)data;
+	trace_seq_reset(seq);
+	if (ev) {
+		pid = tep_data_pid(f->tep, &rec);
+		/* A process started since: read the saved names again, once a second at most. */
+		if (pid > 0 && !tep_is_pid_registered(f->tep, pid) &&
+		    now_s() - f->cmdlines_read > 1.0)
+			load_cmdlines(f);
+		trace_seq_printf(seq, "%16s-%-5d", tep_data_comm_from_pid(f->tep, pid), pid);
+	} else {
+		trace_seq_printf(seq, "%16s-%-5s", "<...>", "?");
+	}
+	if (f->ns_clock)
+		trace_seq_printf(seq, " [%03d] %6" PRIu64 ".%06" PRIu64 ": ", cpu,
+				 ts / 1000000000, ts % 1000000000 / 1000);
+	else
+		trace_seq_printf(seq, " [%03d] %" PRIu64 ": ", cpu, ts);
+	if (ev) {
+		snprintf(name, sizeof(name), "%s:", ev->name);
+		trace_seq_printf(seq, "%-21s ", name);
+		tep_print_event(f->tep, seq, &rec, "%s", TEP_PRINT_INFO);
+		/* trace_marker text usually ends in a newline: one line per event. */
+		while (seq->len && seq->buffer[seq->len - 1] == '\n')
+			seq->len--;
+	} else {
+		trace_seq_printf(seq, "[unknown event id %u, %u bytes]", id, len);
+	}
+	trace_seq_putc(seq, '\n');
+	trace_seq_terminate(seq);
+	*line_len = seq->len;
+	return seq->buffer;
+}
+
+size_t format_lost(char *buf, size_t size, int cpu, int64_t lost)
+{
+	int n;
+
+	if (lost > 0)
+		n = snprintf(buf, size, "CPU:%d [LOST %" PRId64 " EVENTS]\n", cpu, lost);
+	else
+		n = snprintf(buf, size, "CPU:%d [LOST EVENTS]\n", cpu);
+	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
+}

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Per-CPU streams merged by time stamp with a binary heap; see merge.h for the release rule. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "merge.h"
+#include "util.h"
+
+struct entry {
+	uint64_t ts;
+	uint64_t seq;		/* merge-wide arrival counter */
+	int64_t lost;
+	uint32_t len;
+	size_t off;		/* payload offset in the stream's byte buffer */
+};
+
+struct stream {
+	struct entry *ent;
+	size_t head, nr, alloc;
+	uint8_t *bytes;
+	size_t bytes_head, bytes_len, bytes_alloc;
+	uint64_t caught_seq;	/* seq value when last found caught up */
+	bool ended;
+	int heap_pos;		/* index in the heap, -1 when empty */
+};
+
+struct merge {
+	struct stream *s;
+	int nr;
+	int *heap;		/* streams with queued events, oldest head first */
+	int heap_nr;
+	uint64_t seq;
+	uint64_t queued;
+};
+
+struct merge *merge_new(int nr_streams)
+{
+	struct merge *m = xcalloc(1, sizeof(*m));
+	int i;
+
+	m->nr = nr_streams;
+	m->s = xcalloc(nr_streams, sizeof(*m->s));
+	m->heap = xcalloc(nr_streams, sizeof(*m->heap));
+	for (i = 0; i < nr_streams; i++)
+		m->s[i].heap_pos = -1;
+	return m;
+}
+
+void merge_free(struct merge *m)
+{
+	int i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->nr; i++) {
+		free(m->s[i].ent);
+		free(m->s[i].bytes);
+	}
+	free(m->s);
+	free(m->heap);
+	free(m);
+}
+
+static const struct entry *head_of(const struct merge *m, int stream)
+{
+	const struct stream *s = &m->s[stream];
+
+	return &s->ent[s->head];
+}
+
+/* Older first; at equal stamps the earlier arrival (a loss marker before its events). */
+static bool older(const struct merge *m, int a, int b)
+{
+	const struct entry *x = head_of(m, a), *y = head_of(m, b);
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts;
+	if (x->seq != y->seq)
+		return x->seq < y->seq;
+	return a < b;
+}
+
+static void heap_set(struct merge *m, int pos, int stream)
+{
+	m->heap[pos] = stream;
+	m->s[stream].heap_pos = pos;
+}
+
+static void sift_up(struct merge *m, int pos)
+{
+	int stream = m->heap[pos];
+
+	while (pos > 0) {
+		int parent = (pos - 1) / 2;
+
+		if (!older(m, stream, m->heap[parent]))
+			break;
+		heap_set(m, pos, m->heap[parent]);
+		pos = parent;
+	}
+	heap_set(m, pos, stream);
+}
+
+static void sift_down(struct merge *m, int pos)
+{
+	int stream = m->heap[pos];
+
+	for (;;) {
+		int child = 2 * pos + 1;
+
+		if (child >= m->heap_nr)
+			break;
+		if (child + 1 < m->heap_nr && older(m, m->heap[child + 1], m->heap[child]))
+			child++;
+		if (!older(m, m->heap[child], stream))
+			break;
+		heap_set(m, pos, m->heap[child]);
+		pos = child;
+	}
+	heap_set(m, pos, stream);
+}
+
+static void push_entry(struct merge *m, int stream, uint64_t ts, int64_t lost, const void *data,
+		       uint32_t len)
+{
+	struct stream *s = &m->s[stream];
+	struct entry *e;
+
+	if (s->nr == s->alloc) {
+		/* Reuse the consumed front before growing. */
+		if (s->head) {
+			memmove(s->ent, s->ent + s->head, (s->nr - s->head) * sizeof(*s->ent));
+			s->nr -= s->head;
+			s->head = 0;
+		}
+		if (s->nr == s->alloc) {
+			s->alloc = s->alloc ? 2 * s->alloc : 256;
+			s->ent = xrealloc(s->ent, s->alloc * sizeof(*s->ent));
+		}
+	}
+	if (s->bytes_len + len > s->bytes_alloc) {
+		if (s->bytes_head) {
+			memmove(s->bytes, s->bytes + s->bytes_head, s->bytes_len - s->bytes_head);
+			for (size_t i = s->head; i < s->nr; i++)
+				s->ent[i].off -= s->bytes_head;
+			s->bytes_len -= s->bytes_head;
+			s->bytes_head = 0;
+		}
+		while (s->bytes_len + len > s->bytes_alloc)
+			s->bytes_alloc = s->bytes_alloc ? 2 * s->bytes_alloc : 65536;
+		s->bytes = xrealloc(s->bytes, s->bytes_alloc);
+	}
+	e = &s->ent[s->nr++];
+	e->ts = ts;
+	e->seq = ++m->seq;
+	e->lost = lost;
+	e->len = len;
+	e->off = s->bytes_len;
+	if (len)
+		memcpy(s->bytes + s->bytes_len, data, len);
+	s->bytes_len += len;
+	m->queued++;
+	if (s->heap_pos < 0) {
+		heap_set(m, m->heap_nr++, stream);
+		sift_up(m, m->heap_nr - 1);
+	}
+}
+
+void merge_push(struct merge *m, int stream, uint64_t ts, const void *data, uint32_t len)
+{
+	push_entry(m, stream, ts, 0, data, len);
+}
+
+void merge_push_lost(struct merge *m, int stream, uint64_t ts, int64_t lost)
+{
+	push_entry(m, stream, ts, lost ? lost : -1, NULL, 0);
+}
+
+void merge_caught_up(struct merge *m, int stream)
+{
+	m->s[stream].caught_seq = ++m->seq;
+}
+
+void merge_end(struct merge *m, int stream)
+{
+	m->s[stream].ended = true;
+}
+
+/* May the entry e of a stream go out while the other streams are as they are? */
+static bool releasable(const struct merge *m, int stream, const struct entry *e)
+{
+	int i;
+
+	if (m->heap_nr == m->nr)
+		return true;	/* every stream has something queued: the heap decides */
+	for (i = 0; i < m->nr; i++) {
+		const struct stream *s = &m->s[i];
+
+		if (i == stream || s->heap_pos >= 0 || s->ended)
+			continue;
+		if (s->caught_seq <= e->seq)
+			return false;
+	}
+	return true;
+}
+
+int merge_pop(struct merge *m, bool drain, struct merge_event *ev)
+{
+	struct stream *s;
+	struct entry *e;
+	int stream;
+
+	if (!m->heap_nr)
+		return 0;
+	stream = m->heap[0];
+	s = &m->s[stream];
+	e = &s->ent[s->head];
+	if (!drain && !releasable(m, stream, e))
+		return 0;
+	ev->ts = e->ts;
+	ev->stream = stream;
+	ev->lost = e->lost;
+	ev->len = e->len;
+	ev->data = s->bytes + e->off;
+	s->head++;
+	s->bytes_head = e->off + e->len;
+	m->queued--;
+	if (s->head == s->nr) {
+		/* Empty: start over (the bytes just returned stay until the next push). */
+		s->head = s->nr = 0;
+		s->bytes_len = s->bytes_head = 0;
+		m->heap_nr--;
+		s->heap_pos = -1;
+		if (m->heap_nr) {
+			heap_set(m, 0, m->heap[m->heap_nr]);
+			sift_down(m, 0);
+		}
+	} else {
+		sift_down(m, 0);
+	}
+	return 1;
+}
+
+uint64_t merge_queued(const struct merge *m)
+{
+	return m->queued;
+}

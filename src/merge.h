@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Merge per-CPU event streams by time stamp. Each stream is already in time order; a heap
+ * keyed on each stream's oldest event picks the next one.
+ *
+ * Live output cannot wait for the end, and an idle CPU must not hold the others back for
+ * long. The rule: the oldest queued event e may go out when every other stream has queued
+ * events, has ended, or was found caught up (its reader had nothing more) after e was queued
+ * -- anything that stream delivers later was written after e was read, so it is newer. The
+ * capture loop checks idle CPUs at a fixed interval, which bounds the delay.
+ */
+#ifndef REMOTECTL_MERGE_H
+#define REMOTECTL_MERGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct merge;
+
+struct merge_event {
+	uint64_t ts;
+	int stream;		/* index given to merge_new() order */
+	int64_t lost;		/* 0: an event; > 0 a loss of that many; -1 a loss of unknown size */
+	uint32_t len;
+	const void *data;	/* a copy; valid until the next push or pop */
+};
+
+struct merge *merge_new(int nr_streams);
+void merge_free(struct merge *m);
+
+/* Queue an event (payload copied) or a loss marker on a stream. */
+void merge_push(struct merge *m, int stream, uint64_t ts, const void *data, uint32_t len);
+void merge_push_lost(struct merge *m, int stream, uint64_t ts, int64_t lost);
+
+/* The stream's reader has caught up: everything it had is queued. */
+void merge_caught_up(struct merge *m, int stream);
+/* The stream will deliver nothing more. */
+void merge_end(struct merge *m, int stream);
+
+/*
+ * The next event that may go out: 1 and *ev filled, 0 when none may go out yet (or none is
+ * queued). With drain, every queued event may go out (the end of a capture).
+ */
+int merge_pop(struct merge *m, bool drain, struct merge_event *ev);
+
+/* Events queued in all streams. */
+uint64_t merge_queued(const struct merge *m);
+
+#endif

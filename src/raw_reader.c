@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The read() source: whole sub-buffers copied out of per_cpu/cpuN/trace_pipe_raw. For kernels
+ * before 6.10, buffers that refuse mmap (read-only backup instances, memmap'ed buffers) and
+ * whenever --transport read is asked for. The fd is non-blocking and polled.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "source.h"
+#include "subbuf.h"
+#include "util.h"
+
+struct raw_priv {
+	uint8_t *buf;		/* one sub-buffer */
+	int64_t stats0;		/* stats file losses at open */
+};
+
+static int raw_next(struct source *s, struct source_unit *u)
+{
+	struct raw_priv *r = s->priv;
+	uint32_t capacity = s->p.subbuf_size - s->p.hdr_size;
+	struct subbuf sb;
+	ssize_t n;
+
+	s->stats.ioctls++;
+	do {
+		n = read(s->fd, r->buf, s->p.subbuf_size);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		/* A drained backup instance may vanish under us. */
+		if (s->p.eof_ends && errno == ENODEV)
+			return -ENODATA;
+		return -errno;
+	}
+	if (n == 0) {
+		/*
+		 * Only a drained read-only backup instance really ends. A live instance can
+		 * return 0 under load with data still there (seen on 6.18): wait and retry.
+		 */
+		return s->p.eof_ends ? -ENODATA : 0;
+	}
+	u->buf = r->buf;
+	u->len = n;
+	u->skip = 0;
+	u->end = 0;
+	/*
+	 * A copy taken while the writer was on the page holds only part of it; reading again
+	 * at once would chase the writer in fragments. Copies leave the end padding out, so a
+	 * full page may look short by up to one event: call it partial only when at most half
+	 * full (a page cut short by one huge event only costs a short wait).
+	 */
+	u->partial = true;
+	if (subbuf_init(&sb, r->buf, n, s->p.hdr_size) == 0) {
+		u->end = sb.size;
+		u->partial = sb.size <= capacity / 2;
+	}
+	return 1;
+}
+
+static int64_t raw_kernel_lost(struct source *s)
+{
+	struct raw_priv *r = s->priv;
+	int64_t now;
+
+	if (r->stats0 < 0)
+		return -1;
+	now = stats_file_lost(s->p.stats_path);
+	return now < 0 ? -1 : now - r->stats0;
+}
+
+static void raw_close(struct source *s)
+{
+	struct raw_priv *r = s->priv;
+
+	if (r) {
+		free(r->buf);
+		free(r);
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+}
+
+static const struct source_ops raw_ops = {
+	.name = "read",
+	.next = raw_next,
+	.kernel_lost = raw_kernel_lost,
+	.close = raw_close,
+};
+
+int raw_source_open(const struct source_params *p, struct source **out, char *why, size_t len)
+{
+	struct raw_priv *r;
+	struct source *s;
+	int ret;
+
+	if (p->subbuf_size < p->hdr_size + 8) {
+		if (why)
+			snprintf(why, len, "bad sub-buffer size %u", p->subbuf_size);
+		return -EINVAL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->ops = &raw_ops;
+	source_params_copy(&s->p, p);
+	s->fd = open(p->raw_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (s->fd < 0) {
+		ret = -errno;
+		if (why)
+			snprintf(why, len, "cannot open %s: %s", p->raw_path, strerror(errno));
+		source_close(s);
+		return ret;
+	}
+	r = s->priv = xcalloc(1, sizeof(*r));
+	r->buf = xmalloc(p->subbuf_size);
+	r->stats0 = stats_file_lost(p->stats_path);
+	*out = s;
+	return 0;
+}

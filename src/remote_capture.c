@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Capturing trace remotes through their text trace_pipe; see remote_capture.h. */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "format.h"
+#include "merge.h"
+#include "remote_capture.h"
+#include "remote_text.h"
+#include "stop_signal.h"
+#include "text_reader.h"
+#include "util.h"
+
+/* The kernel polls a remote every 100 ms per reader: idle for longer means caught up. */
+#define CAUGHT_UP_NS	(300 * 1000 * 1000ULL)
+#define LOOP_MS		50
+#define DRAIN_MAX_S	10.0
+
+struct rcpu {
+	int cpu;
+	struct text_reader *r;
+	uint64_t events;	/* event lines, UNKNOWN included */
+	uint64_t lost;		/* from LOST lines */
+	uint64_t unparsed;	/* lines kept as they were */
+	uint64_t last_ts;
+	int64_t pending_lost;	/* a LOST line waiting for the CPU's next event */
+	uint64_t bytes;		/* text read, noted when the reader closes */
+	bool skipped;		/* not in the remote's buffer */
+	bool drained;
+};
+
+struct rcap {
+	const struct capture_opts *o;
+	struct target *t;
+	struct undo_log *undo;
+	struct rcpu *c;
+	int nr;
+	struct merge *merge;
+	FILE *out;
+	bool out_is_stdout;
+	uint64_t out_bytes, written, dropped_max;
+	bool max_reached;
+	const char *stop_reason;
+	double start;
+	int signal_fd;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int enable_events(struct rcap *rc)
+{
+	const struct capture_opts *o = rc->o;
+	struct event_list list;
+	int rc_ = RC_OK, enabled = 0;
+
+	if (events_load(rc->t, &list)) {
+		err_msg("%s has no events/ directory", rc->t->label);
+		return RC_MISSING;
+	}
+	for (int g = 0; g < o->nr_events && !rc_; g++) {
+		int matched = 0;
+
+		for (int i = 0; i < list.nr && !rc_; i++) {
+			char *rel;
+
+			if (!event_matches(&list.ev[i], o->events[g]))
+				continue;
+			matched++;
+			rel = event_enable_rel(&list.ev[i]);
+			rc_ = undo_write(rc->undo, rel, "1");
+			list.ev[i].enabled = 1;
+			free(rel);
+		}
+		if (!matched && !rc_) {
+			err_msg("no event of %s matches '%s' (see 'remotectl events -r %s')",
+				rc->t->label, o->events[g], rc->t->label);
+			rc_ = RC_USAGE;
+		}
+	}
+	for (int i = 0; i < list.nr; i++)
+		enabled += list.ev[i].enabled > 0;
+	if (!rc_ && !enabled)
+		warn_msg("%s: no event is enabled: nothing will be captured (use -e)",
+			 rc->t->label);
+	events_free(&list);
+	return rc_;
+}
+
+/* Tracing off, clear, resize while unloaded, events, tracing on: all through the undo log. */
+static int apply_settings(struct rcap *rc)
+{
+	struct buffer_size bs;
+	char kib[32];
+	int r;
+
+	r = undo_write(rc->undo, "tracing_on", "0");
+	if (!r)
+		r = target_reset(rc->t, -1);
+	if (r)
+		return r;
+	if (rc->o->buffer_kib) {
+		if (!target_buffer_size(rc->t, &bs) && bs.loaded == 1) {
+			err_msg("%s: cannot resize: the buffer stays loaded after stopping and "
+				"clearing it, so another reader has its trace_pipe or trace open",
+				rc->t->label);
+			return RC_BUSY;
+		}
+		snprintf(kib, sizeof(kib), "%" PRIu64, rc->o->buffer_kib);
+		r = undo_write(rc->undo, "buffer_size_kb", kib);
+		if (r)
+			return r;
+	}
+	r = enable_events(rc);
+	if (!r)
+		r = undo_write(rc->undo, "tracing_on", "1");
+	return r;
+}
+
+static int open_readers(struct rcap *rc)
+{
+	int opened = 0, r;
+
+	for (int i = 0; i < rc->nr; i++) {
+		char *path = target_cpu_path(rc->t, rc->c[i].cpu, "trace_pipe");
+
+		r = text_reader_open(path, rc->c[i].cpu, &rc->c[i].r);
+		free(path);
+		if (r == -ENODEV) {
+			info_msg("%s: CPU %d is not in the buffer (offline when it was loaded): "
+				 "skipped", rc->t->label, rc->c[i].cpu);
+			rc->c[i].drained = rc->c[i].skipped = true;
+			continue;
+		}
+		if (r) {
+			err_msg("%s: cannot open CPU %d's trace_pipe: %s", rc->t->label,
+				rc->c[i].cpu, strerror(-r));
+			return rc_from_errno(-r);
+		}
+		r = text_reader_start(rc->c[i].r);
+		if (r) {
+			err_msg("cannot start a reader thread: %s", strerror(-r));
+			return RC_FAIL;
+		}
+		opened++;
+	}
+	if (!opened) {
+		err_msg("%s: none of the CPUs asked for is in the buffer", rc->t->label);
+		return RC_MISSING;
+	}
+	debug_msg("%s: transport text, %d readers", rc->t->label, opened);
+	return RC_OK;
+}
+
+/* One line of CPU i into the merge. */
+static void take_line(struct rcap *rc, int i, const char *line, size_t len)
+{
+	struct rcpu *c = &rc->c[i];
+	struct rline r;
+
+	switch (rline_parse(line, len - 1, &r)) {
+	case RLINE_LOST:
+		c->pending_lost += r.lost;
+		c->lost += r.lost;
+		return;
+	case RLINE_EVENT:
+	case RLINE_UNKNOWN:
+		c->events++;
+		c->last_ts = r.ts_ns;
+		break;
+	default:
+		/* Kept in place, at the time of the line before it. */
+		c->unparsed++;
+		break;
+	}
+	if (c->pending_lost) {
+		merge_push_lost(rc->merge, i, c->last_ts, c->pending_lost);
+		c->pending_lost = 0;
+	}
+	merge_push(rc->merge, i, c->last_ts, line, len);
+}
+
+/* Take what CPU i's reader has; returns whether it had anything. */
+static bool pull(struct rcap *rc, int i)
+{
+	char *buf, *p, *nl;
+	size_t len;
+
+	if (!rc->c[i].r)
+		return false;
+	len = text_reader_take(rc->c[i].r, &buf);
+	for (p = buf; p && p < buf + len; p = nl + 1) {
+		nl = memchr(p, '\n', buf + len - p);
+		take_line(rc, i, p, nl - p + 1);
+	}
+	free(buf);
+	if (!len && text_reader_idle_ns(rc->c[i].r) > CAUGHT_UP_NS)
+		merge_caught_up(rc->merge, i);
+	return len > 0;
+}
+
+static int emit(struct rcap *rc, bool drain)
+{
+	struct merge_event ev;
+	char lost[64];
+	const char *line;
+	size_t len;
+
+	while (merge_pop(rc->merge, drain, &ev) == 1) {
+		if (ev.lost) {
+			len = format_lost(lost, sizeof(lost), rc->c[ev.stream].cpu, ev.lost);
+			line = lost;
+		} else {
+			line = ev.data;
+			len = ev.len;
+		}
+		if (rc->max_reached || (rc->o->max_bytes && rc->out_bytes + len > rc->o->max_bytes)) {
+			rc->max_reached = true;
+			rc->dropped_max += !ev.lost;
+			continue;
+		}
+		if (fwrite(line, 1, len, rc->out) != len) {
+			err_msg("cannot write output: %s", strerror(errno));
+			return RC_FAIL;
+		}
+		rc->out_bytes += len;
+		rc->written += !ev.lost;
+	}
+	if (rc->o->live)
+		fflush(rc->out);
+	return RC_OK;
+}
+
+static bool should_stop(struct rcap *rc)
+{
+	if (stop_signal_pending())
+		rc->stop_reason = stop_signal_name();
+	else if (rc->o->duration > 0 && now_s() - rc->start >= rc->o->duration)
+		rc->stop_reason = "duration";
+	else if (rc->max_reached)
+		rc->stop_reason = "max size";
+	return rc->stop_reason != NULL;
+}
+
+static int run_loop(struct rcap *rc)
+{
+	struct pollfd *pfd = xcalloc(rc->nr + 1, sizeof(*pfd));
+	int r = RC_OK;
+
+	while (!r && !should_stop(rc)) {
+		int n = 0, timeout = LOOP_MS;
+
+		for (int i = 0; i < rc->nr; i++)
+			if (rc->c[i].r)
+				pfd[n++] = (struct pollfd){ text_reader_fd(rc->c[i].r), POLLIN, 0 };
+		if (rc->signal_fd >= 0)
+			pfd[n++] = (struct pollfd){ rc->signal_fd, POLLIN, 0 };
+		if (rc->o->duration > 0) {
+			double left = rc->o->duration - (now_s() - rc->start);
+
+			if (left * 1000 < timeout)
+				timeout = left > 0 ? (int)(left * 1000) + 1 : 0;
+		}
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
+			err_msg("poll: %s", strerror(errno));
+			r = RC_FAIL;
+			break;
+		}
+		for (int i = 0; i < rc->nr; i++)
+			pull(rc, i);
+		r = emit(rc, false);
+	}
+	free(pfd);
+	return r;
+}
+
+/*
+ * Tracing is off and the kernel has polled the remote one last time: what is left is in the
+ * kernel's buffer and a read returns it at once. A CPU is drained once its reader has found
+ * nothing for longer than the kernel's poll interval.
+ */
+static int drain(struct rcap *rc)
+{
+	double until = now_s() + DRAIN_MAX_S;
+	bool all;
+
+	do {
+		struct timespec pause = { 0, LOOP_MS * 1000 * 1000 };
+
+		all = true;
+		for (int i = 0; i < rc->nr; i++) {
+			struct rcpu *c = &rc->c[i];
+
+			if (c->drained)
+				continue;
+			if (pull(rc, i) || text_reader_idle_ns(c->r) <= CAUGHT_UP_NS)
+				all = false;
+			else
+				c->drained = true;
+		}
+		if (!all)
+			nanosleep(&pause, NULL);
+	} while (!all && now_s() < until);
+	if (!all)
+		warn_msg("%s: events kept arriving for %.0f s after tracing was turned off; "
+			 "stopped reading", rc->t->label, DRAIN_MAX_S);
+	for (int i = 0; i < rc->nr; i++) {
+		if (!rc->c[i].r)
+			continue;
+		text_reader_stop(rc->c[i].r);
+		pull(rc, i);
+		/* A loss with no event after it still belongs in the output. */
+		if (rc->c[i].pending_lost) {
+			merge_push_lost(rc->merge, i, rc->c[i].last_ts, rc->c[i].pending_lost);
+			rc->c[i].pending_lost = 0;
+		}
+		merge_end(rc->merge, i);
+	}
+	return emit(rc, true);
+}
+
+/* Losses with the default-sized buffer: say how much it cost and what -b would avoid it. */
+static void warn_small_buffer(struct rcap *rc, uint64_t events, uint64_t lost, uint64_t kib)
+{
+	uint64_t want = 1024;
+	char have[32], need[32];
+
+	if (!lost || !kib)
+		return;
+	/* Room for what was lost as well, twice over, in whole MiB. */
+	while (want < kib * 2 * (events + lost) / (events ? events : 1) && want < (1 << 20))
+		want *= 2;
+	warn_msg("%s: %" PRIu64 " events lost with %s per CPU; record with -b %s to keep them",
+		 rc->t->label, lost, format_size_kib(kib, have, sizeof(have)),
+		 format_size_kib(want, need, sizeof(need)));
+}
+
+static void summary(struct rcap *rc, double secs)
+{
+	uint64_t ev = 0, bytes = 0, lost = 0, unparsed = 0;
+	struct buffer_size bs;
+
+	if (verbosity < 0)
+		return;
+	fprintf(stderr, "remotectl: %s: %.2f s, stopped by %s, transport text\n", rc->t->label,
+		secs, rc->stop_reason ? rc->stop_reason : "error");
+	fprintf(stderr, "  %4s %12s %14s %12s %10s\n", "CPU", "events", "bytes", "lost",
+		"unparsed");
+	for (int i = 0; i < rc->nr; i++) {
+		struct rcpu *c = &rc->c[i];
+		uint64_t b = c->bytes;
+
+		if (c->skipped) {
+			fprintf(stderr, "  %4d %12s\n", c->cpu, "(not in the buffer)");
+			continue;
+		}
+		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n",
+			c->cpu, c->events, b, c->lost, c->unparsed);
+		ev += c->events;
+		bytes += b;
+		lost += c->lost;
+		unparsed += c->unparsed;
+	}
+	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n", "all",
+		ev, bytes, lost, unparsed);
+	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s\n", rc->written,
+		rc->out_bytes, rc->out_is_stdout ? " to stdout" : "");
+	if (rc->dropped_max)
+		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
+			rc->dropped_max);
+	if (!target_buffer_size(rc->t, &bs))
+		warn_small_buffer(rc, ev, lost, bs.kib);
+}
+
+/* After the readers closed, with tracing off, a drained remote unloads its buffer. */
+static void check_unloaded(struct rcap *rc)
+{
+	struct buffer_size bs;
+
+	if (!target_buffer_size(rc->t, &bs) && bs.loaded == 1)
+		warn_msg("%s: the buffer is still loaded after the capture: another reader has "
+			 "it open, or events were left unread", rc->t->label);
+}
+
+int remote_capture_run(const struct capture_opts *o)
+{
+	struct rcap rc = { .o = o, .t = o->t };
+	double end;
+	int r, r2;
+
+	rc.signal_fd = stop_signal_install();
+	rc.undo = undo_new(rc.t);
+	rc.nr = o->cpus ? o->nr_cpus : rc.t->nr_cpus;
+	rc.c = xcalloc(rc.nr ? rc.nr : 1, sizeof(*rc.c));
+	for (int i = 0; i < rc.nr; i++)
+		rc.c[i].cpu = o->cpus ? o->cpus[i] : rc.t->cpus[i];
+	if (!rc.nr) {
+		err_msg("%s: no CPUs to capture", rc.t->label);
+		r = RC_MISSING;
+		goto out;
+	}
+	if (!o->output || !strcmp(o->output, "-")) {
+		rc.out = stdout;
+		rc.out_is_stdout = true;
+	} else if (!(rc.out = fopen(o->output, "we"))) {
+		err_msg("cannot create %s: %s", o->output, strerror(errno));
+		r = RC_FAIL;
+		goto out;
+	}
+	r = apply_settings(&rc);
+	if (r)
+		goto out;
+	r = open_readers(&rc);
+	if (r)
+		goto out;
+	rc.merge = merge_new(rc.nr);
+	rc.start = now_s();
+	r = run_loop(&rc);
+	/* Tracing off first: the kernel then polls every CPU one last time. */
+	r2 = target_write(rc.t, "tracing_on", "0");
+	if (!r)
+		r = r2;
+	r2 = drain(&rc);
+	if (!r)
+		r = r2;
+	end = now_s();
+	if (fflush(rc.out) && !r) {
+		err_msg("cannot write output: %s", strerror(errno));
+		r = RC_FAIL;
+	}
+	for (int i = 0; i < rc.nr; i++) {
+		if (rc.c[i].r)
+			rc.c[i].bytes = text_reader_bytes(rc.c[i].r);
+		text_reader_close(rc.c[i].r);
+		rc.c[i].r = NULL;
+	}
+	check_unloaded(&rc);
+	summary(&rc, end - rc.start);
+out:
+	for (int i = 0; i < rc.nr; i++)
+		text_reader_close(rc.c[i].r);
+	r2 = undo_restore(rc.undo);
+	if (!r)
+		r = r2;
+	undo_free(rc.undo);
+	if (rc.out && !rc.out_is_stdout && fclose(rc.out) && !r) {
+		err_msg("cannot write %s: %s", o->output, strerror(errno));
+		r = RC_FAIL;
+	}
+	merge_free(rc.merge);
+	free(rc.c);
+	stop_signal_restore();
+	return r;
+}

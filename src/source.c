@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The source interface: dispatch and helpers shared by the readers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "source.h"
+#include "util.h"
+
+int source_next(struct source *s, struct source_unit *u)
+{
+	int ret;
+
+	if (s->ended)
+		return -ENODATA;
+	ret = s->ops->next(s, u);
+	if (ret == 1) {
+		s->stats.units++;
+		s->stats.bytes += u->end - u->skip;
+	} else if (ret == 0) {
+		s->stats.waits++;
+	} else if (ret == -ENODATA) {
+		s->ended = true;
+	}
+	return ret;
+}
+
+int64_t source_kernel_lost(struct source *s)
+{
+	return s->ops->kernel_lost ? s->ops->kernel_lost(s) : -1;
+}
+
+void source_close(struct source *s)
+{
+	if (!s)
+		return;
+	s->ops->close(s);
+	source_params_free(&s->p);
+	free(s);
+}
+
+/*
+ * Events the kernel could not keep: overwritten by the writer ("overrun"), dropped when the
+ * writer lapped the commit page ("commit overrun") or dropped in non-overwrite mode ("dropped
+ * events"). Lines missing from older kernels count as 0.
+ */
+int64_t stats_file_lost(const char *path)
+{
+	static const char *const keys[] = { "overrun:", "commit overrun:", "dropped events:" };
+	char buf[1024], *line, *save;
+	int64_t total = 0;
+	bool found = false;
+	size_t i;
+
+	if (!path || read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			size_t n = strlen(keys[i]);
+
+			if (!strncmp(line, keys[i], n)) {
+				total += strtoll(line + n, NULL, 10);
+				found = true;
+			}
+		}
+	}
+	return found ? total : -1;
+}
+
+void source_params_copy(struct source_params *dst, const struct source_params *src)
+{
+	*dst = *src;
+	dst->raw_path = xstrdup(src->raw_path);
+	dst->stats_path = src->stats_path ? xstrdup(src->stats_path) : NULL;
+}
+
+void source_params_free(struct source_params *p)
+{
+	free(p->raw_path);
+	free(p->stats_path);
+	p->raw_path = p->stats_path = NULL;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A source delivers the trace data of one CPU as ring-buffer sub-buffers. The mmap reader and
+ * the read() reader implement it now; the text reader of trace remotes plugs in the same way.
+ * capture.c polls every source's fd, asks each for its next unit and never cares which kind
+ * it has.
+ */
+#ifndef REMOTECTL_SOURCE_H
+#define REMOTECTL_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * One unit of data: a sub-buffer (header included) of which the event bytes [skip, end) are
+ * new. A whole sub-buffer has skip 0 and end at least its commit size. Valid until the next
+ * source_next() or source_close() on the same source.
+ */
+struct source_unit {
+	const void *buf;
+	size_t len;		/* bytes of buf that may be read */
+	uint32_t skip;		/* event bytes handed out before */
+	uint32_t end;		/* decode no further than this many event bytes */
+	bool partial;		/* the sub-buffer was not full: the reader has caught up */
+};
+
+struct source_stats {
+	uint64_t units;		/* units delivered */
+	uint64_t bytes;		/* new event bytes delivered */
+	uint64_t ioctls;	/* GET_READER calls or read() calls */
+	uint64_t waits;		/* times the source asked to wait */
+};
+
+struct source_params {
+	char *raw_path;		/* per_cpu/cpuN/trace_pipe_raw */
+	char *stats_path;	/* per_cpu/cpuN/stats, NULL if absent */
+	int cpu;
+	uint32_t subbuf_size;	/* bytes per sub-buffer (read(): bytes per read) */
+	unsigned int hdr_size;	/* sub-buffer header size: 16 on 64-bit kernels */
+	bool eof_ends;		/* a read-only backup: EOF means drained, not "nothing yet" */
+};
+
+struct source;
+
+struct source_ops {
+	const char *name;	/* "mmap", "read" */
+	int (*next)(struct source *s, struct source_unit *u);
+	/* Events the kernel reports lost since open (overrun deltas), or -1 if unknown. */
+	int64_t (*kernel_lost)(struct source *s);
+	void (*close)(struct source *s);
+};
+
+struct source {
+	const struct source_ops *ops;
+	struct source_params p;
+	int fd;			/* poll() it for POLLIN */
+	bool ended;		/* no more data will ever come */
+	struct source_stats stats;
+	void *priv;
+};
+
+/*
+ * Open one CPU with the mmap reader or the read() reader. On failure returns -errno (the
+ * mmap reader's errno tells why mapping was refused: ENODEV, EINVAL, EPERM...) and, when why
+ * is not NULL, a short reason in why.
+ */
+int mmap_source_open(const struct source_params *p, struct source **out, char *why, size_t len);
+int raw_source_open(const struct source_params *p, struct source **out, char *why, size_t len);
+
+/*
+ * The next unit: 1 (u filled), 0 nothing new now (wait with poll() on s->fd, or a timer after
+ * a partial unit), -ENODATA the source has ended for good, else -errno.
+ */
+int source_next(struct source *s, struct source_unit *u);
+
+/* See source_ops.kernel_lost. */
+int64_t source_kernel_lost(struct source *s);
+
+void source_close(struct source *s);
+
+/* Helpers for the readers. */
+/* Sum of "overrun" and "dropped events" in a per-CPU stats file, or -1. */
+int64_t stats_file_lost(const char *path);
+void source_params_copy(struct source_params *dst, const struct source_params *src);
+void source_params_free(struct source_params *p);
+
+#endif

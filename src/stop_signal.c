@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/* SIGINT/SIGTERM as a flag and a pipe the capture loop polls; see stop_signal.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "stop_signal.h"
+
+static volatile sig_atomic_t pending;
+static int wake[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+
+	pending = sig;
+	/* A full pipe means a wake-up is pending anyway. */
+	if (wake[1] >= 0 && write(wake[1], "x", 1) < 0)
+		pending = sig;
+	errno = saved;
+}
+
+int stop_signal_install(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	pending = 0;
+	if (pipe2(wake, O_NONBLOCK | O_CLOEXEC))
+		wake[0] = wake[1] = -1;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return wake[0];
+}
+
+int stop_signal_pending(void)
+{
+	return pending;
+}
+
+const char *stop_signal_name(void)
+{
+	return pending == SIGINT ? "SIGINT" : pending == SIGTERM ? "SIGTERM" : "signal";
+}
+
+void stop_signal_restore(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (wake[0] >= 0) {
+		close(wake[0]);
+		close(wake[1]);
+	}
+	wake[0] = wake[1] = -1;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Decoder of one ring-buffer sub-buffer (a page of trace_pipe_raw, read or mapped). The input
+ * is untrusted: whatever its bytes say, nothing outside the given buffer is read, and every
+ * call makes progress, so a corrupt sub-buffer ends the iteration instead of looping.
+ *
+ * Layout (kernel-interface.md section 3): a header of hdr_size bytes (16 on 64-bit kernels,
+ * 12 on 32-bit ones) holding the page time stamp and the commit word, then the events.
+ */
+#ifndef REMOTECTL_SUBBUF_H
+#define REMOTECTL_SUBBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SUBBUF_HDR_SIZE_64	16
+#define SUBBUF_HDR_SIZE_32	12
+
+/* Flags of the commit word. */
+#define SUBBUF_MISSED_EVENTS	(1U << 31)	/* events were lost before this sub-buffer */
+#define SUBBUF_MISSED_STORED	(1U << 30)	/* ... and their number follows the data */
+#define SUBBUF_SIZE_MASK	0x3fffffffU
+
+/* Event types in the 5-bit type_len field. */
+enum {
+	SUBBUF_TYPE_DATA_MAX = 28,
+	SUBBUF_TYPE_PADDING = 29,
+	SUBBUF_TYPE_TIME_EXTEND = 30,
+	SUBBUF_TYPE_TIME_STAMP = 31,
+};
+
+struct subbuf {
+	const uint8_t *data;	/* first event */
+	uint32_t size;		/* bytes of events the header claims (flags removed) */
+	uint32_t end;		/* decode up to here: size, or less with subbuf_set_end() */
+	uint32_t pos;		/* offset of the next event header in data */
+	uint64_t page_ts;	/* the sub-buffer's time stamp */
+	uint64_t ts;		/* running time stamp */
+	bool missed;		/* SUBBUF_MISSED_EVENTS was set */
+	int64_t lost;		/* events lost before this sub-buffer: 0, a count, or -1 unknown */
+	bool corrupt;		/* a bad header or event was met; decoding stopped there */
+	uint32_t discarded;	/* padding records of discarded events skipped so far */
+};
+
+struct subbuf_event {
+	uint64_t ts;		/* absolute time stamp, in trace clock units */
+	const void *payload;	/* inside the caller's buffer */
+	uint32_t len;		/* payload bytes (4-byte units for compact records) */
+};
+
+/*
+ * Start decoding buf (len bytes: the whole sub-buffer or as much as was read). hdr_size is 16
+ * or 12. Returns 0, or -EINVAL for a bad hdr_size, or -EBADMSG when the header is corrupt
+ * (commit flags/size impossible for len); sb is then set up to yield nothing.
+ */
+int subbuf_init(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr_size);
+
+/* Decode no further than end bytes of event data (a page the writer is still filling). */
+void subbuf_set_end(struct subbuf *sb, uint32_t end);
+
+/*
+ * The next data event: 1 and *ev filled, 0 at the end, -EBADMSG when a corrupt record stops
+ * decoding (sb->corrupt is set; later calls return 0).
+ */
+int subbuf_next(struct subbuf *sb, struct subbuf_event *ev);
+
+/*
+ * Skip the events that end at or before offset bytes of data, keeping the running time
+ * stamp right (bytes a previous reader consumed). Returns 0 or -EBADMSG.
+ */
+int subbuf_skip(struct subbuf *sb, uint32_t offset);
+
+#endif

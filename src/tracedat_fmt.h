@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Event text for `report`, in trace-cmd report's layout, from a trace.dat's own formats
+ * (libtraceevent + its plugins). A stand-in with a small surface until the capture engine's
+ * shared src/format.c lands; then cmd_report.c switches to it.
+ */
+#ifndef REMOTECTL_TRACEDAT_FMT_H
+#define REMOTECTL_TRACEDAT_FMT_H
+
+#include <stdbool.h>
+
+#include <event-parse.h>
+#include <trace-seq.h>
+
+#include "tracedat_events.h"
+#include "tracedat_read.h"
+
+struct td_fmt;
+
+struct td_fmt *td_fmt_new(const struct tdr_info *in);
+void td_fmt_free(struct td_fmt *f);
+/* One line (with newline) for ev, prefixed with "NAME: " when the buffer has a name. */
+void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *ev);
+/* Does the text show raw clock values (true) or seconds.microseconds? */
+bool td_fmt_raw_time(const struct td_fmt *f);
+/* "system:event" of ev, or NULL when unknown. */
+const char *td_fmt_event_name(struct td_fmt *f, const struct td_event *ev, char *buf,
+			      size_t size);
+
+#endif

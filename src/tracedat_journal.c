@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The journal of a file being recorded, and turning it into a BUFFER section. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "tracedat.h"
+#include "tracedat_journal.h"
+#include "util.h"
+
+#define COPY_BLOCK	(256u << 10)
+#define META_MAX	4096
+
+int td_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -EIO;
+		p += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+int td_pwrite(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+int td_write_section_header(int fd, uint64_t off, uint16_t id, uint16_t flags, uint64_t len)
+{
+	uint8_t h[TD_SEC_HDR_SIZE];
+
+	td_put16(h, id);
+	td_put16(h + 2, flags);
+	td_put32(h + 4, TD_NO_STRING);
+	td_put64(h + 8, len);
+	return td_pwrite(fd, h, sizeof(h), off);
+}
+
+void td_journal_meta(struct tdbuf *b, const char *name, const char *clock, uint32_t page_size,
+		     bool compressed)
+{
+	tdbuf_str(b, name);
+	tdbuf_str(b, clock);
+	tdbuf_u32(b, page_size);
+	tdbuf_u32(b, compressed);
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+static struct td_cpu_data *journal_cpu(struct td_journal *j, int cpu)
+{
+	int i;
+
+	for (i = 0; i < j->nr_cpus && j->cpus[i].cpu < cpu; i++)
+		;
+	if (i < j->nr_cpus && j->cpus[i].cpu == cpu)
+		return &j->cpus[i];
+	j->cpus = xrealloc(j->cpus, (j->nr_cpus + 1) * sizeof(*j->cpus));
+	memmove(&j->cpus[i + 1], &j->cpus[i], (j->nr_cpus - i) * sizeof(*j->cpus));
+	j->nr_cpus++;
+	memset(&j->cpus[i], 0, sizeof(*j->cpus));
+	j->cpus[i].cpu = cpu;
+	return &j->cpus[i];
+}
+
+static int parse_meta(int fd, uint64_t off, uint64_t file_end, struct td_journal *j,
+		      char *err, size_t errlen)
+{
+	uint8_t h[TD_SEC_HDR_SIZE], body[META_MAX];
+	uint64_t size;
+	size_t nlen, clen;
+
+	if (off + sizeof(h) > file_end || td_pread(fd, h, sizeof(h), off)) {
+		snprintf(err, errlen, "no recording journal (file ends before it)");
+		return -1;
+	}
+	size = td_get64(h + 8, 0);
+	if (td_get16(h, 0) != TD_SEC_RC_META || size < 10 || size > META_MAX ||
+	    off + sizeof(h) + size > file_end || td_pread(fd, body, size, off + sizeof(h))) {
+		snprintf(err, errlen, "no recording journal (not a file left by remotectl record)");
+		return -1;
+	}
+	nlen = strnlen((char *)body, size);
+	clen = nlen < size ? strnlen((char *)body + nlen + 1, size - nlen - 1) : size;
+	if (nlen >= size || nlen + 1 + clen + 1 + 8 > size) {
+		snprintf(err, errlen, "recording journal header is damaged");
+		return -1;
+	}
+	j->name = xstrdup((char *)body);
+	j->clock = xstrdup((char *)body + nlen + 1);
+	j->page_size = td_get32(body + nlen + clen + 2, 0);
+	j->compressed = td_get32(body + nlen + clen + 6, 0) & 1;
+	if (j->page_size < 64 || j->page_size > (16u << 20)) {
+		snprintf(err, errlen, "recording journal header: bad sub-buffer size %u",
+			 j->page_size);
+		return -1;
+	}
+	j->meta_off = off;
+	j->end = off + sizeof(h) + size;
+	return 0;
+}
+
+static bool chunk_decompresses(int fd, uint64_t off, uint32_t csize, uint32_t usize)
+{
+	void *src = malloc(csize), *dst = malloc(usize);
+	bool ok = false;
+
+	if (src && dst && !td_pread(fd, src, csize, off)) {
+		size_t r = ZSTD_decompress(dst, usize, src, csize);
+
+		ok = !ZSTD_isError(r) && r == usize;
+	}
+	free(src);
+	free(dst);
+	return ok;
+}
+
+int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_journal *j,
+		    bool verify, char *err, size_t errlen)
+{
+	uint64_t pos;
+
+	memset(j, 0, sizeof(*j));
+	if (parse_meta(fd, meta_off, file_end, j, err, errlen))
+		return -1;
+	for (pos = j->end; pos + TD_SEC_HDR_SIZE <= file_end;) {
+		uint8_t h[TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE];
+		uint32_t cpu, csize, usize;
+		struct td_cpu_data *c;
+		uint64_t size;
+		uint16_t id;
+
+		if (td_pread(fd, h, TD_SEC_HDR_SIZE, pos))
+			break;
+		id = td_get16(h, 0);
+		size = td_get64(h + 8, 0);
+		if (size > file_end - pos - TD_SEC_HDR_SIZE)
+			break;
+		if (id == TD_SEC_RC_PAD) {
+			pos += TD_SEC_HDR_SIZE + size;
+			continue;
+		}
+		if (id != TD_SEC_RC_CHUNK || size < TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE ||
+		    td_pread(fd, h, sizeof(h), pos))
+			break;
+		cpu = td_get32(h + 16, 0);
+		csize = td_get32(h + 24, 0);
+		usize = td_get32(h + 28, 0);
+		if (cpu >= 65536 || csize + 16ull != size || !usize || usize % j->page_size ||
+		    usize > TD_MAX_CHUNK_RAW || (!j->compressed && csize != usize))
+			break;
+		if (verify && j->compressed && !chunk_decompresses(fd, pos + sizeof(h), csize, usize))
+			break;
+		c = journal_cpu(j, cpu);
+		c->chunks++;
+		c->size += j->compressed ? TD_CHUNK_HDR_SIZE + csize : csize;
+		j->chunks++;
+		pos += TD_SEC_HDR_SIZE + size;
+		j->end = pos;
+	}
+	return 0;
+}
+
+void td_journal_free(struct td_journal *j)
+{
+	free(j->name);
+	free(j->clock);
+	free(j->cpus);
+	memset(j, 0, sizeof(*j));
+}
+
+static int copy_range(int fd, uint64_t from, uint64_t to, uint64_t len, uint8_t *buf)
+{
+	while (len) {
+		size_t n = len < COPY_BLOCK ? len : COPY_BLOCK;
+		int ret = td_pread(fd, buf, n, from);
+
+		if (!ret)
+			ret = td_pwrite(fd, buf, n, to);
+		if (ret)
+			return ret;
+		from += n;
+		to += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Lay out and fill the BUFFER section at sec; returns its end or 0 after a message. */
+static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec, uint8_t *buf)
+{
+	uint64_t *wr = xcalloc(j->nr_cpus + 1, sizeof(*wr));
+	uint64_t cursor = sec + TD_SEC_HDR_SIZE, pos;
+	int i, ret = 0;
+
+	for (i = 0; i < j->nr_cpus; i++) {
+		struct td_cpu_data *c = &j->cpus[i];
+
+		/* Like trace-cmd, the stored size leaves out the u32 chunk count. */
+		c->offset = align_up(cursor, j->page_size);
+		wr[i] = c->offset + (j->compressed ? 4 : 0);
+		cursor = wr[i] + c->size;
+		if (j->compressed) {
+			uint8_t n[4];
+
+			td_put32(n, c->chunks);
+			ret = ret ? ret : td_pwrite(fd, n, 4, c->offset);
+		}
+	}
+	/* Copy every chunk of the journal to its CPU's place, in journal order. */
+	for (pos = j->meta_off; !ret && pos < j->end;) {
+		uint8_t h[TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE];
+		uint64_t size;
+		uint32_t csize;
+
+		ret = td_pread(fd, h, sizeof(h) < j->end - pos ? sizeof(h) : TD_SEC_HDR_SIZE, pos);
+		if (ret)
+			break;
+		size = td_get64(h + 8, 0);
+		if (td_get16(h, 0) == TD_SEC_RC_CHUNK) {
+			struct td_cpu_data *c = journal_cpu(j, td_get32(h + 16, 0));
+
+			i = c - j->cpus;
+			csize = td_get32(h + 24, 0);
+			if (j->compressed)
+				ret = copy_range(fd, pos + 24, wr[i], 8 + (uint64_t)csize, buf);
+			else
+				ret = copy_range(fd, pos + 32, wr[i], csize, buf);
+			wr[i] += j->compressed ? 8 + (uint64_t)csize : csize;
+		}
+		pos += TD_SEC_HDR_SIZE + size;
+	}
+	free(wr);
+	if (!ret)
+		ret = td_write_section_header(fd, sec, TD_OPT_BUFFER,
+					      j->compressed ? TD_SEC_FL_COMPRESS : 0,
+					      cursor - sec - TD_SEC_HDR_SIZE);
+	if (!ret && ftruncate(fd, cursor))
+		ret = -errno;
+	if (ret) {
+		err_msg("writing the trace data section: %s", strerror(-ret));
+		return 0;
+	}
+	return cursor;
+}
+
+/* Options 2: BUFFER (data at sec), CPUSTATs, CMDLINES; offsets lowered by delta. */
+static void build_options2(struct tdbuf *b, const struct td_journal *j, uint64_t sec,
+			   uint64_t cmdlines, const struct td_final *fin, uint64_t delta)
+{
+	struct tdbuf o = { 0 };
+	int i;
+
+	b->len = 0;
+	tdbuf_u64(&o, sec - delta);
+	tdbuf_str(&o, j->name);
+	tdbuf_str(&o, j->clock);
+	tdbuf_u32(&o, j->page_size);
+	tdbuf_u32(&o, j->nr_cpus);
+	for (i = 0; i < j->nr_cpus; i++) {
+		tdbuf_u32(&o, j->cpus[i].cpu);
+		tdbuf_u64(&o, j->cpus[i].offset ? j->cpus[i].offset - delta : 0);
+		tdbuf_u64(&o, j->cpus[i].size);
+	}
+	tdbuf_option(b, TD_OPT_BUFFER, o.p, o.len);
+	tdbuf_free(&o);
+	for (i = 0; fin && i < fin->nr_cpustats; i++)
+		if (fin->cpustats[i])
+			tdbuf_option(b, TD_OPT_CPUSTAT, fin->cpustats[i],
+				     strlen(fin->cpustats[i]) + 1);
+	if (cmdlines)
+		tdbuf_option_u64(b, TD_SEC_CMDLINES, cmdlines - delta);
+	tdbuf_option_u64(b, TD_OPT_DONE, 0);
+}
+
+static int write_options(int fd, uint64_t off, const struct tdbuf *b)
+{
+	int ret = td_write_section_header(fd, off, TD_OPT_DONE, 0, b->len);
+
+	return ret ? ret : td_pwrite(fd, b->p, b->len, off + TD_SEC_HDR_SIZE);
+}
+
+/* The CMDLINES section (header included) in c; c->len = 0 when there is none. */
+static void build_cmdlines(struct tdbuf *c, const struct td_final *fin, bool zstd)
+{
+	struct tdbuf b = { 0 };
+	uint16_t flags = 0;
+	uint8_t h[TD_SEC_HDR_SIZE];
+
+	if (!fin || !fin->cmdlines)
+		return;
+	tdbuf_u64(&b, fin->cmdlines_len);
+	tdbuf_put(&b, fin->cmdlines, fin->cmdlines_len);
+	if (zstd) {
+		size_t cap = ZSTD_compressBound(b.len), n;
+		uint8_t *z = xmalloc(cap + 8);
+
+		n = ZSTD_compress(z + 8, cap, b.p, b.len, fin->level ? fin->level : 3);
+		if (!ZSTD_isError(n)) {
+			td_put32(z, n);
+			td_put32(z + 4, b.len);
+			tdbuf_free(&b);
+			b.p = z;
+			b.len = b.cap = n + 8;
+			flags = TD_SEC_FL_COMPRESS;
+		} else {
+			free(z);
+		}
+	}
+	td_put16(h, TD_SEC_CMDLINES);
+	td_put16(h + 2, flags);
+	td_put32(h + 4, TD_NO_STRING);
+	td_put64(h + 8, b.len);
+	tdbuf_put(c, h, sizeof(h));
+	tdbuf_put(c, b.p, b.len);
+	tdbuf_free(&b);
+}
+
+static int link_options(int fd, uint64_t done_pos, uint64_t target)
+{
+	uint8_t v[8];
+
+	td_put64(v, target);
+	if (fdatasync(fd) && errno != EINVAL)
+		return -errno;
+	if (td_pwrite(fd, v, 8, done_pos))
+		return -EIO;
+	if (fdatasync(fd) && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Move options 2, CMDLINES and BUFFER down over the journal (keeping the data page-aligned)
+ * when the copy does not overlap the copy the file still points at; then cut the file.
+ */
+static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
+		    uint64_t cmdlines, uint64_t sec, uint64_t end, const struct td_final *fin,
+		    uint8_t *buf)
+{
+	uint64_t base = j->meta_off, dst, delta;
+	struct tdbuf b = { 0 };
+
+	dst = base + (opts2 - base) % j->page_size;
+	if (dst != base && dst - base < TD_SEC_HDR_SIZE)
+		dst += j->page_size;
+	if (dst >= opts2 || dst + (end - opts2) > opts2)
+		return;
+	delta = opts2 - dst;
+	if (dst != base && td_write_section_header(fd, base, TD_SEC_RC_PAD, 0,
+						   dst - base - TD_SEC_HDR_SIZE))
+		return;
+	if (copy_range(fd, opts2, dst, end - opts2, buf))
+		return;
+	build_options2(&b, j, sec, cmdlines, fin, delta);
+	if (!write_options(fd, dst, &b) && !link_options(fd, done_pos, dst) &&
+	    ftruncate(fd, end - delta))
+		warn_msg("cannot shorten the file: %s", strerror(errno));
+	tdbuf_free(&b);
+}
+
+/*
+ * Final layout at j->end: options 2, CMDLINES, BUFFER. The options come first so that a
+ * file cut short later (a partial copy) still describes its data and the intact chunks can
+ * be read.
+ */
+int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
+		      const struct td_final *fin)
+{
+	uint8_t *buf = xmalloc(COPY_BLOCK);
+	uint64_t opts2 = j->end, cmdlines = 0, sec, end;
+	struct tdbuf b = { 0 }, c = { 0 };
+	int ret;
+
+	build_cmdlines(&c, fin, j->compressed);
+	/* The options' size does not depend on the offsets they hold. */
+	build_options2(&b, j, 0, c.len ? 1 : 0, fin, 0);
+	sec = opts2 + TD_SEC_HDR_SIZE + b.len;
+	if (c.len) {
+		cmdlines = sec;
+		sec += c.len;
+	}
+	end = write_buffer_section(fd, j, sec, buf);
+	ret = end ? 0 : -1;
+	if (!ret && c.len)
+		ret = td_pwrite(fd, c.p, c.len, cmdlines);
+	if (!ret) {
+		build_options2(&b, j, sec, cmdlines, fin, 0);
+		ret = write_options(fd, opts2, &b);
+	}
+	if (!ret)
+		ret = link_options(fd, done_pos, opts2);
+	tdbuf_free(&b);
+	tdbuf_free(&c);
+	if (ret) {
+		if (end)
+			err_msg("writing the final options: %s", strerror(-ret));
+		free(buf);
+		return -1;
+	}
+	compact(fd, done_pos, j, opts2, cmdlines, sec, end, fin, buf);
+	free(buf);
+	return 0;
+}

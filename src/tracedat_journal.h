@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The journal: how remotectl writes per-CPU data so that an interrupted record can be
+ * completed, and the steps that turn a journal into trace-cmd's BUFFER section. Used when a
+ * record finishes and by `remotectl recover`.
+ *
+ * A file being recorded is laid out as
+ *
+ *	header ("7", codec, u64 -> options 1)
+ *	HEADER_INFO, FTRACE_EVENTS, EVENT_FORMATS, KALLSYMS, PRINTK, CMDLINES sections
+ *	options 1 (their offsets, CPUCOUNT, TRACECLOCK, UNAME, VERSION; DONE -> 0 for now)
+ *	RC_META section (buffer name, clock, sub-buffer size, codec)
+ *	RC_CHUNK sections, one per compressed chunk of 10 sub-buffers, CPUs interleaved in
+ *	capture order, each appended with one write() as soon as it is full
+ *
+ * Every byte is an ordinary v7 section, so the file can be walked section by section at any
+ * moment. Finishing appends options 2 (BUFFER, CPUSTAT, CMDLINES), a fresh CMDLINES section
+ * and the BUFFER section (each CPU's chunks copied together, as the format requires), points
+ * options 1's DONE at options 2, and then, when it fits without overwriting anything still
+ * referenced, moves those three down over the journal and truncates the file. A crash at any
+ * point leaves either a complete file or a journal that `recover` completes, losing only
+ * chunks that were never written. Options before data: a complete file cut short later still
+ * describes its data, so the intact chunks stay readable.
+ */
+#ifndef REMOTECTL_TRACEDAT_JOURNAL_H
+#define REMOTECTL_TRACEDAT_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tracedat_buf.h"
+
+#define TD_SEC_RC_META	0x7264
+#define TD_SEC_RC_PAD	0x7265
+
+struct td_cpu_data {
+	int cpu;
+	uint32_t chunks;
+	uint64_t offset;	/* of the CPU's data in the BUFFER section */
+	uint64_t size;		/* stored size */
+};
+
+struct td_journal {
+	char *name;		/* buffer (target) name */
+	char *clock;
+	uint32_t page_size;
+	bool compressed;
+	uint64_t meta_off;	/* the RC_META section: where the journal starts */
+	uint64_t end;		/* end of the last complete chunk */
+	uint64_t chunks;
+	int nr_cpus;
+	struct td_cpu_data *cpus;	/* ascending cpu */
+};
+
+/* Full-length pread/pwrite: 0, or -errno (-EIO for a short read). */
+int td_pread(int fd, void *buf, size_t len, uint64_t off);
+int td_pwrite(int fd, const void *buf, size_t len, uint64_t off);
+/* Write a section header for a body of len bytes. */
+int td_write_section_header(int fd, uint64_t off, uint16_t id, uint16_t flags, uint64_t len);
+
+/* The RC_META body. */
+void td_journal_meta(struct tdbuf *b, const char *name, const char *clock, uint32_t page_size,
+		     bool compressed);
+
+/*
+ * Read the RC_META section at meta_off and every complete chunk section after it, up to
+ * file_end. Stops quietly at the first incomplete or malformed chunk (what a crash leaves;
+ * with verify, a chunk that does not decompress counts as malformed); j->end says where.
+ * Returns 0, or -1 with a message in err when there is no journal.
+ */
+int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_journal *j,
+		    bool verify, char *err, size_t errlen);
+void td_journal_free(struct td_journal *j);
+
+/* What finishing adds besides the data. */
+struct td_final {
+	char **cpustats;	/* CPUSTAT texts, may be NULL */
+	int nr_cpustats;
+	const void *cmdlines;	/* saved_cmdlines text for a CMDLINES section, or NULL */
+	size_t cmdlines_len;
+	int level;		/* zstd level for CMDLINES */
+};
+
+/*
+ * Complete a file whose journal was scanned into j and whose options 1 DONE value sits at
+ * done_pos: append the BUFFER section and options 2 at j->end, link them, then compact.
+ * Returns 0, or -1 after printing one line naming the step.
+ */
+int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
+		      const struct td_final *fin);
+
+#endif

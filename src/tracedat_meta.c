@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Collecting trace.dat metadata (headers, event formats, kallsyms...) from tracefs. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracedat_buf.h"
+#include "tracedat_write.h"
+#include "util.h"
+
+/* A whole tracefs or proc file (their sizes are not known in advance). */
+static char *slurp(const char *path, size_t *len)
+{
+	size_t cap = 1 << 14;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(cap);
+	while ((n = read(fd, buf + *len, cap - *len)) > 0) {
+		*len += n;
+		if (*len == cap)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* dir/events/rel, else root/events/rel. */
+static char *slurp_events(const char *dir, const char *root, const char *rel, size_t *len)
+{
+	char *path = xasprintf("%s/events/%s", dir, rel), *s = slurp(path, len);
+
+	free(path);
+	if (!s && root) {
+		path = xasprintf("%s/events/%s", root, rel);
+		s = slurp(path, len);
+		free(path);
+	}
+	return s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of the subdirectories of path. */
+static char **subdirs(const char *path, int *nr)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char **v = NULL;
+
+	*nr = 0;
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		v = xrealloc(v, (*nr + 1) * sizeof(*v));
+		v[(*nr)++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (*nr)
+		qsort(v, *nr, sizeof(*v), cmp_str);
+	return v;
+}
+
+static void free_names(char **v, int nr)
+{
+	while (nr--)
+		free(v[nr]);
+	free(v);
+}
+
+/* u32 count + (u64 size + format) for every event of events_dir; returns the count. */
+static uint32_t add_formats(struct tdbuf *b, const char *events_dir)
+{
+	int nr, i;
+	char **ev = subdirs(events_dir, &nr);
+	size_t count_at = b->len;
+	uint32_t count = 0;
+
+	tdbuf_u32(b, 0);
+	for (i = 0; i < nr; i++) {
+		char *path = xasprintf("%s/%s/format", events_dir, ev[i]);
+		size_t len;
+		char *f = slurp(path, &len);
+
+		free(path);
+		if (!f)
+			continue;
+		tdbuf_u64(b, len);
+		tdbuf_put(b, f, len);
+		free(f);
+		count++;
+	}
+	td_put32(b->p + count_at, count);
+	free_names(ev, nr);
+	return count;
+}
+
+static bool system_wanted(const char *events, const char *sys, unsigned int flags)
+{
+	char *path, buf[16];
+	ssize_t n;
+
+	if (flags & TDW_META_ALL_SYSTEMS)
+		return true;
+	path = xasprintf("%s/%s/enable", events, sys);
+	n = read_line_file(path, buf, sizeof(buf));
+	free(path);
+	/* Remotes may have no enable file: keep their formats. */
+	return n < 0 || strcmp(buf, "0");
+}
+
+static int add_header_info(struct tdw *w, const char *dir, const char *root)
+{
+	struct tdbuf b = { 0 };
+	size_t plen, elen;
+	char *page = slurp_events(dir, root, "header_page", &plen);
+	char *event = slurp_events(dir, root, "header_event", &elen);
+	int ret = -1;
+
+	if (!page || !event) {
+		err_msg("cannot read events/header_page and header_event of %s", dir);
+		goto out;
+	}
+	tdbuf_str(&b, "header_page");
+	tdbuf_u64(&b, plen);
+	tdbuf_put(&b, page, plen);
+	tdbuf_str(&b, "header_event");
+	tdbuf_u64(&b, elen);
+	tdbuf_put(&b, event, elen);
+	ret = tdw_add_section(w, TD_SEC_HEADER_INFO, b.p, b.len);
+out:
+	tdbuf_free(&b);
+	free(page);
+	free(event);
+	return ret;
+}
+
+static int add_event_formats(struct tdw *w, const char *dir, const char *root,
+			     unsigned int flags)
+{
+	char *events = xasprintf("%s/events", dir), *ftrace;
+	struct tdbuf b = { 0 };
+	char **sys;
+	uint32_t nr_sys = 0;
+	int nr, i, ret;
+
+	ftrace = xasprintf("%s/ftrace", events);
+	if (!is_dir(ftrace) && root) {
+		free(ftrace);
+		ftrace = xasprintf("%s/events/ftrace", root);
+	}
+	add_formats(&b, ftrace);
+	free(ftrace);
+	ret = tdw_add_section(w, TD_SEC_FTRACE_EVENTS, b.p, b.len);
+	b.len = 0;
+
+	sys = subdirs(events, &nr);
+	tdbuf_u32(&b, 0);
+	for (i = 0; !ret && i < nr; i++) {
+		char *sdir;
+
+		if (!strcmp(sys[i], "ftrace") || !system_wanted(events, sys[i], flags))
+			continue;
+		sdir = xasprintf("%s/%s", events, sys[i]);
+		tdbuf_str(&b, sys[i]);
+		add_formats(&b, sdir);
+		free(sdir);
+		nr_sys++;
+	}
+	td_put32(b.p, nr_sys);
+	if (!ret)
+		ret = tdw_add_section(w, TD_SEC_EVENT_FORMATS, b.p, b.len);
+	free_names(sys, nr);
+	tdbuf_free(&b);
+	free(events);
+	return ret;
+}
+
+/* A u32- or u64-sized text section from a file; a missing file is skipped. */
+static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size64)
+{
+	struct tdbuf b = { 0 };
+	size_t len;
+	char *s = slurp(path, &len);
+	int ret;
+
+	if (!s) {
+		debug_msg("trace.dat: no %s: %s", path, strerror(errno));
+		return 0;
+	}
+	if (size64)
+		tdbuf_u64(&b, len);
+	else
+		tdbuf_u32(&b, len);
+	tdbuf_put(&b, s, len);
+	free(s);
+	ret = tdw_add_section(w, id, b.p, b.len);
+	tdbuf_free(&b);
+	return ret;
+}
+
+int tdw_meta_from_dir(struct tdw *w, const char *dir, const char *root, unsigned int flags)
+{
+	char *path;
+	int ret;
+
+	if (add_header_info(w, dir, root) || add_event_formats(w, dir, root, flags))
+		return -1;
+	if (!(flags & TDW_META_KERNEL) || !root)
+		return 0;
+	ret = add_text_file(w, TD_SEC_KALLSYMS, "/proc/kallsyms", false);
+	path = xasprintf("%s/printk_formats", root);
+	if (!ret)
+		ret = add_text_file(w, TD_SEC_PRINTK, path, false);
+	free(path);
+	path = xasprintf("%s/saved_cmdlines", root);
+	if (!ret)
+		ret = add_text_file(w, TD_SEC_CMDLINES, path, true);
+	tdw_set_cmdlines_path(w, path);
+	free(path);
+	return ret;
+}

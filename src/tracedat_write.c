@@ -1,0 +1,683 @@
+// SPDX-License-Identifier: GPL-2.0
+/* trace.dat v7 writer: headers, metadata sections, journal chunks, finishing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "subbuf.h"
+#include "tracedat_buf.h"
+#include "tracedat_journal.h"
+#include "tracedat_write.h"
+#include "util.h"
+
+#define MAX_CPU		65536
+#define CHUNK_PREFIX	(TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE)
+#define JOURNAL_RESERVE	(64u << 10)
+
+struct tdw_cpu {
+	uint8_t *raw;		/* TD_PAGES_PER_CHUNK pages */
+	unsigned int used;	/* pages in raw */
+	uint8_t *out;		/* section being built */
+	size_t out_cap;
+	ZSTD_CCtx *cctx;
+	bool padded;		/* its page of journal reserve is written */
+	uint8_t *held;		/* a sub-buffer that may still grow (tdw_add_unit) */
+	size_t held_len;
+	pthread_mutex_t lock;	/* raw/used: the feeding thread vs tdw_flush() */
+};
+
+struct tdw {
+	int out_fd;
+	int fd;
+	bool spool;
+	bool own_fd;	/* fd is our O_RDWR reopening of out_fd */
+	enum td_compression comp;
+	int level;
+	uint32_t page_size;
+	char *name;
+	char *clock;
+	char *trace_clock;
+	int nr_cpus;
+
+	pthread_mutex_t lock;	/* pos, the file append, counters */
+	uint64_t pos;
+	uint64_t options_ptr;	/* where the header's u64 options offset is */
+	struct tdbuf opts1;
+	uint64_t done_pos;
+	uint64_t meta_off;
+	bool data;
+	bool failed;
+	uint64_t pages;
+	time_t synced;
+
+	struct tdw_cpu **cpus;
+	int nr_slots;
+	char **cpustats;
+	int nr_cpustats;
+	char *cmdlines_path;
+};
+
+int tdw_parse_compression(const char *s, enum td_compression *c)
+{
+	if (!strcmp(s, "none"))
+		*c = TD_COMP_NONE;
+	else if (!strcmp(s, "zstd"))
+		*c = TD_COMP_ZSTD;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int fail(struct tdw *w, const char *what, int err)
+{
+	if (!w->failed)
+		err_msg("writing trace.dat (%s): %s", what, strerror(err));
+	w->failed = true;
+	return -1;
+}
+
+static int append(struct tdw *w, const void *buf, size_t len, const char *what)
+{
+	int ret = td_pwrite(w->fd, buf, len, w->pos);
+
+	if (ret)
+		return fail(w, what, -ret);
+	w->pos += len;
+	return 0;
+}
+
+static int open_spool(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = xasprintf("%s/remotectl-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+
+	if (fd >= 0)
+		unlink(path);
+	else
+		err_msg("cannot create a spool file in %s: %s", dir && *dir ? dir : "/tmp",
+			strerror(errno));
+	free(path);
+	return fd;
+}
+
+static int write_header(struct tdw *w)
+{
+	struct tdbuf b = { 0 };
+	int ret;
+
+	tdbuf_put(&b, TD_MAGIC, TD_MAGIC_LEN);
+	tdbuf_str(&b, "7");
+	tdbuf_put(&b, "\0\x08", 2);	/* little endian, 8-byte long */
+	tdbuf_u32(&b, w->page_size);
+	if (w->comp == TD_COMP_ZSTD) {
+		tdbuf_str(&b, "zstd");
+		tdbuf_str(&b, ZSTD_versionString());
+	} else {
+		tdbuf_str(&b, "none");
+		tdbuf_str(&b, "");
+	}
+	w->options_ptr = b.len;
+	tdbuf_u64(&b, 0);
+	ret = append(w, b.p, b.len, "header");
+	tdbuf_free(&b);
+	return ret;
+}
+
+struct tdw *tdw_create(int fd, const struct tdw_opts *o)
+{
+	struct tdw *w = xcalloc(1, sizeof(*w));
+	struct stat st;
+	int fl;
+
+	w->out_fd = fd;
+	w->comp = o->compression;
+	w->level = o->level ? o->level : 3;
+	w->page_size = o->page_size;
+	w->name = xstrdup(o->buffer_name ? o->buffer_name : "");
+	w->clock = xstrdup(o->clock ? o->clock : "local");
+	w->trace_clock = o->trace_clock ? xstrdup(o->trace_clock) : NULL;
+	w->nr_cpus = o->nr_cpus;
+	pthread_mutex_init(&w->lock, NULL);
+	if (w->page_size < 64 || w->page_size > (16u << 20)) {
+		err_msg("trace.dat: unsupported sub-buffer size %u", w->page_size);
+		goto err;
+	}
+	/* In place needs reading back (finishing copies the journal): O_RDWR, no O_APPEND. */
+	fl = fcntl(fd, F_GETFL);
+	w->fd = -1;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && fl >= 0 && !(fl & O_APPEND)) {
+		if ((fl & O_ACCMODE) == O_RDWR) {
+			w->fd = fd;
+		} else {
+			char *p = xasprintf("/proc/self/fd/%d", fd);
+
+			w->fd = open(p, O_RDWR | O_CLOEXEC);
+			w->own_fd = w->fd >= 0;
+			free(p);
+		}
+		if (w->fd >= 0 && ftruncate(w->fd, 0)) {
+			if (w->own_fd)
+				close(w->fd);
+			w->fd = -1;
+			w->own_fd = false;
+		}
+	}
+	if (w->fd < 0) {
+		w->fd = open_spool();
+		w->spool = true;
+		if (w->fd < 0)
+			goto err;
+	}
+	if (write_header(w))
+		goto err;
+	return w;
+err:
+	tdw_abort(w);
+	return NULL;
+}
+
+/* Compress src into dst (capacity cap) with the chunk header; returns bytes or 0. */
+static size_t compress_block(ZSTD_CCtx *cctx, int level, uint8_t *dst, size_t cap,
+			     const void *src, size_t len)
+{
+	size_t n;
+
+	ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+	n = ZSTD_compress2(cctx, dst + TD_CHUNK_HDR_SIZE, cap - TD_CHUNK_HDR_SIZE, src, len);
+	if (ZSTD_isError(n))
+		return 0;
+	td_put32(dst, n);
+	td_put32(dst + 4, len);
+	return n + TD_CHUNK_HDR_SIZE;
+}
+
+int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len)
+{
+	uint8_t h[TD_SEC_HDR_SIZE];
+	uint16_t flags = 0;
+	uint8_t *z = NULL;
+	uint64_t off = w->pos;
+	int ret;
+
+	if (w->data || w->failed)
+		return -1;
+	if (w->comp == TD_COMP_ZSTD && len < UINT32_MAX) {
+		ZSTD_CCtx *cctx = ZSTD_createCCtx();
+		size_t cap = ZSTD_compressBound(len) + TD_CHUNK_HDR_SIZE, n;
+
+		z = xmalloc(cap);
+		n = cctx ? compress_block(cctx, w->level, z, cap, body, len) : 0;
+		ZSTD_freeCCtx(cctx);
+		if (n) {
+			body = z;
+			len = n;
+			flags = TD_SEC_FL_COMPRESS;
+		}
+	}
+	td_put16(h, id);
+	td_put16(h + 2, flags);
+	td_put32(h + 4, TD_NO_STRING);
+	td_put64(h + 8, len);
+	ret = append(w, h, sizeof(h), "metadata");
+	if (!ret)
+		ret = append(w, body, len, "metadata");
+	free(z);
+	if (!ret)
+		tdbuf_option_u64(&w->opts1, id, off);
+	return ret;
+}
+
+/*
+ * Room in the journal (a hole, costing no disk) for what finishing adds on top of the chunks:
+ * options 2 and CMDLINES up front, a page of alignment per CPU. With it the final sections fit
+ * below the journal's end and can be moved down over it, so the journal does not stay in the
+ * file as dead weight.
+ */
+static int append_pad(struct tdw *w, uint64_t size)
+{
+	int ret = td_write_section_header(w->fd, w->pos, TD_SEC_RC_PAD, 0, size);
+
+	if (ret)
+		return fail(w, "journal", -ret);
+	w->pos += TD_SEC_HDR_SIZE + size;
+	return 0;
+}
+
+int tdw_begin_data(struct tdw *w)
+{
+	struct tdbuf meta = { 0 };
+	struct utsname u;
+	uint8_t ptr[8], n[4];
+	uint64_t off = w->pos;
+	char *s;
+	int ret;
+
+	if (w->data || w->failed)
+		return -1;
+	td_put32(n, w->nr_cpus);
+	if (w->nr_cpus > 0)
+		tdbuf_option(&w->opts1, TD_OPT_CPUCOUNT, n, 4);
+	/*
+	 * TRACECLOCK: trace-cmd only formats seconds for the clocks it knows; with [boot] it
+	 * prints raw nanoseconds. boot is a nanosecond clock, so leave TRACECLOCK out for it
+	 * (the BUFFER option still names the clock) and trace-cmd prints seconds like ours.
+	 */
+	if (w->trace_clock && strcmp(w->clock, "boot"))
+		tdbuf_option(&w->opts1, TD_OPT_TRACECLOCK, w->trace_clock,
+			     strlen(w->trace_clock) + 1);
+	if (!uname(&u)) {
+		s = xasprintf("%s %s %s %s", u.sysname, u.nodename, u.release, u.machine);
+		tdbuf_option(&w->opts1, TD_OPT_UNAME, s, strlen(s) + 1);
+		free(s);
+	}
+	s = "remotectl " REMOTECTL_VERSION;
+	tdbuf_option(&w->opts1, TD_OPT_VERSION, s, strlen(s) + 1);
+	tdbuf_option_u64(&w->opts1, TD_OPT_DONE, 0);
+	ret = td_write_section_header(w->fd, off, TD_OPT_DONE, 0, w->opts1.len);
+	if (ret)
+		return fail(w, "options", -ret);
+	w->pos += TD_SEC_HDR_SIZE;
+	if (append(w, w->opts1.p, w->opts1.len, "options"))
+		return -1;
+	w->done_pos = w->pos - 8;
+	td_put64(ptr, off);
+	ret = td_pwrite(w->fd, ptr, 8, w->options_ptr);
+	if (ret)
+		return fail(w, "header", -ret);
+
+	w->meta_off = w->pos;
+	td_journal_meta(&meta, w->name, w->clock, w->page_size, w->comp == TD_COMP_ZSTD);
+	ret = td_write_section_header(w->fd, w->pos, TD_SEC_RC_META, 0, meta.len);
+	if (!ret) {
+		w->pos += TD_SEC_HDR_SIZE;
+		ret = append(w, meta.p, meta.len, "journal");
+	} else {
+		fail(w, "journal", -ret);
+	}
+	tdbuf_free(&meta);
+	if (!ret)
+		ret = append_pad(w, JOURNAL_RESERVE);
+	w->data = true;
+	return ret;
+}
+
+static struct tdw_cpu *get_cpu(struct tdw *w, int cpu)
+{
+	struct tdw_cpu *c;
+
+	if (cpu < 0 || cpu >= MAX_CPU)
+		return NULL;
+	pthread_mutex_lock(&w->lock);
+	if (cpu >= w->nr_slots) {
+		int n = cpu + 1;
+
+		w->cpus = xrealloc(w->cpus, n * sizeof(*w->cpus));
+		memset(w->cpus + w->nr_slots, 0, (n - w->nr_slots) * sizeof(*w->cpus));
+		w->nr_slots = n;
+	}
+	c = w->cpus[cpu];
+	if (!c) {
+		c = xcalloc(1, sizeof(*c));
+		c->raw = xmalloc((size_t)w->page_size * TD_PAGES_PER_CHUNK);
+		c->out_cap = CHUNK_PREFIX + ZSTD_compressBound((size_t)w->page_size *
+							       TD_PAGES_PER_CHUNK);
+		c->out = xmalloc(c->out_cap);
+		if (w->comp == TD_COMP_ZSTD)
+			c->cctx = ZSTD_createCCtx();
+		pthread_mutex_init(&c->lock, NULL);
+		w->cpus[cpu] = c;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return c;
+}
+
+static int flush_cpu(struct tdw *w, int cpu, struct tdw_cpu *c)
+{
+	size_t raw = (size_t)c->used * w->page_size, n;
+	uint8_t *p = c->out;
+	time_t now;
+	int ret;
+
+	if (!c->used)
+		return 0;
+	if (w->comp == TD_COMP_ZSTD) {
+		if (!c->cctx)
+			return fail(w, "compression", ENOMEM);
+		n = compress_block(c->cctx, w->level, p + CHUNK_PREFIX - TD_CHUNK_HDR_SIZE,
+				   c->out_cap - CHUNK_PREFIX + TD_CHUNK_HDR_SIZE, c->raw, raw);
+		if (!n)
+			return fail(w, "compression", EINVAL);
+		n -= TD_CHUNK_HDR_SIZE;
+	} else {
+		memcpy(p + CHUNK_PREFIX, c->raw, raw);
+		td_put32(p + CHUNK_PREFIX - 8, raw);
+		td_put32(p + CHUNK_PREFIX - 4, raw);
+		n = raw;
+	}
+	td_put16(p, TD_SEC_RC_CHUNK);
+	td_put16(p + 2, w->comp == TD_COMP_ZSTD ? TD_SEC_FL_COMPRESS : 0);
+	td_put32(p + 4, TD_NO_STRING);
+	td_put64(p + 8, n + CHUNK_PREFIX - TD_SEC_HDR_SIZE);
+	td_put32(p + 16, cpu);
+	td_put32(p + 20, 0);
+
+	pthread_mutex_lock(&w->lock);
+	ret = c->padded ? 0 : append_pad(w, w->page_size);
+	c->padded = true;
+	if (!ret)
+		ret = append(w, p, n + CHUNK_PREFIX, "data");
+	w->pages += c->used;
+	now = time(NULL);
+	/* SIGKILL keeps what write() took; once a second also push it towards the disk. */
+	if (!ret && !w->spool && now != w->synced) {
+		w->synced = now;
+		fdatasync(w->fd);
+	}
+	pthread_mutex_unlock(&w->lock);
+	c->used = 0;
+	return ret;
+}
+
+static int add_locked(struct tdw *w, int cpu, struct tdw_cpu *c, const void *data, size_t len)
+{
+	uint8_t *dst = c->raw + (size_t)c->used * w->page_size;
+
+	memcpy(dst, data, len);
+	memset(dst + len, 0, w->page_size - len);
+	if (++c->used == TD_PAGES_PER_CHUNK)
+		return flush_cpu(w, cpu, c);
+	return 0;
+}
+
+static int release_held(struct tdw *w, int cpu, struct tdw_cpu *c)
+{
+	int ret = 0;
+
+	if (c->held_len)
+		ret = add_locked(w, cpu, c, c->held, c->held_len);
+	c->held_len = 0;
+	return ret;
+}
+
+/* Cut the commit of a held copy to end event bytes; a stored lost count no longer fits. */
+static void cut_commit(uint8_t *page, unsigned int hdr_size, uint32_t end)
+{
+	const uint64_t size_mask = (1ull << 30) - 1, stored = 1ull << 30;
+	uint64_t commit = hdr_size == 16 ? td_get64(page + 8, 0) : td_get32(page + 8, 0);
+
+	if ((commit & size_mask) <= end)
+		return;
+	commit = (commit & ~size_mask & ~stored) | end;
+	if (hdr_size == 16)
+		td_put64(page + 8, commit);
+	else
+		td_put32(page + 8, commit);
+}
+
+/*
+ * Hold a copy of the sub-buffer with only the events at [skip, end): they move to the start,
+ * the page time stamp becomes the running time before the first of them (the shared decoder
+ * computes it), and the loss flags, which belonged to the earlier reader, are dropped.
+ */
+static int rebase(struct tdw *w, struct tdw_cpu *c, const uint8_t *buf, size_t len,
+		  uint32_t skip, uint32_t end, unsigned int hdr_size)
+{
+	struct subbuf sb;
+
+	if (subbuf_init(&sb, buf, len, hdr_size) || subbuf_skip(&sb, skip) || sb.pos != skip ||
+	    end < skip || hdr_size + (size_t)end > len)
+		return 0;	/* nothing trustworthy to keep: the decoder saw the same */
+	if (!c->held)
+		c->held = xmalloc(w->page_size);
+	memset(c->held, 0, len);
+	td_put64(c->held, sb.ts);
+	if (hdr_size == 16)
+		td_put64(c->held + 8, end - skip);
+	else
+		td_put32(c->held + 8, end - skip);
+	memcpy(c->held + hdr_size, buf + hdr_size + skip, end - skip);
+	c->held_len = len;
+	return 0;
+}
+
+int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t skip,
+		 uint32_t end, bool partial, unsigned int hdr_size)
+{
+	struct tdw_cpu *c;
+	int ret = 0;
+
+	if (!w->data || w->failed)
+		return -1;
+	if (len > w->page_size || (hdr_size != 16 && hdr_size != 12) || len < hdr_size)
+		return fail(w, "data", EINVAL);
+	c = get_cpu(w, cpu);
+	if (!c)
+		return fail(w, "data", EINVAL);
+	pthread_mutex_lock(&c->lock);
+	/* skip == 0 starts a new sub-buffer: the held one is complete. */
+	if (!skip)
+		ret = release_held(w, cpu, c);
+	if (!ret && skip && !c->held_len) {
+		/* The start of this sub-buffer was read before us: keep only [skip, end). */
+		ret = rebase(w, c, buf, len, skip, end, hdr_size);
+	} else if (!ret) {
+		if (!c->held)
+			c->held = xmalloc(w->page_size);
+		memcpy(c->held, buf, len);
+		c->held_len = len;
+		if (end)
+			cut_commit(c->held, hdr_size, end);
+	}
+	/*
+	 * Even a unit called full may be continued (a reader cannot always tell a full page
+	 * from one the writer is still on), so only the next sub-buffer releases it.
+	 */
+	(void)partial;
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len)
+{
+	struct tdw_cpu *c;
+	int ret = 0;
+
+	if (!w->data || w->failed)
+		return -1;
+	if (len > w->page_size) {
+		err_msg("trace.dat: sub-buffer of %zu bytes is larger than %u", len, w->page_size);
+		return -1;
+	}
+	c = get_cpu(w, cpu);
+	if (!c)
+		return fail(w, "data", EINVAL);
+	pthread_mutex_lock(&c->lock);
+	ret = release_held(w, cpu, c);
+	if (!ret)
+		ret = add_locked(w, cpu, c, data, len);
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+int tdw_flush(struct tdw *w)
+{
+	int i, n, ret = 0;
+
+	pthread_mutex_lock(&w->lock);
+	n = w->nr_slots;
+	pthread_mutex_unlock(&w->lock);
+	for (i = 0; i < n; i++) {
+		struct tdw_cpu *c;
+
+		pthread_mutex_lock(&w->lock);
+		c = w->cpus[i];
+		pthread_mutex_unlock(&w->lock);
+		if (!c)
+			continue;
+		pthread_mutex_lock(&c->lock);
+		if (flush_cpu(w, i, c))
+			ret = -1;
+		pthread_mutex_unlock(&c->lock);
+	}
+	return ret;
+}
+
+void tdw_set_cpustat(struct tdw *w, int cpu, const char *text)
+{
+	if (cpu < 0 || cpu >= MAX_CPU)
+		return;
+	if (cpu >= w->nr_cpustats) {
+		w->cpustats = xrealloc(w->cpustats, (cpu + 1) * sizeof(*w->cpustats));
+		memset(w->cpustats + w->nr_cpustats, 0,
+		       (cpu + 1 - w->nr_cpustats) * sizeof(*w->cpustats));
+		w->nr_cpustats = cpu + 1;
+	}
+	free(w->cpustats[cpu]);
+	/* trace-cmd's CPUSTAT starts with the CPU's number. */
+	w->cpustats[cpu] = xasprintf("CPU: %d\n%s", cpu, text);
+}
+
+void tdw_set_cmdlines_path(struct tdw *w, const char *path)
+{
+	free(w->cmdlines_path);
+	w->cmdlines_path = path ? xstrdup(path) : NULL;
+}
+
+uint64_t tdw_pages(const struct tdw *w)
+{
+	return w->pages;
+}
+
+uint64_t tdw_bytes(const struct tdw *w)
+{
+	return w->pos;
+}
+
+static int stream_out(struct tdw *w)
+{
+	uint64_t off = 0, size = w->pos;
+	char *buf = xmalloc(1 << 20);
+	int ret = 0;
+
+	if (lseek(w->fd, 0, SEEK_END) >= 0)
+		size = lseek(w->fd, 0, SEEK_END);
+	while (off < size) {
+		size_t n = size - off < (1 << 20) ? size - off : (1 << 20);
+		const char *p = buf;
+
+		ret = td_pread(w->fd, buf, n, off);
+		if (ret)
+			break;
+		off += n;
+		while (n) {
+			ssize_t k = write(w->out_fd, p, n);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				ret = -errno;
+				goto out;
+			}
+			p += k;
+			n -= k;
+		}
+	}
+out:
+	free(buf);
+	if (ret)
+		err_msg("writing the trace.dat output: %s", strerror(-ret));
+	return ret ? -1 : 0;
+}
+
+static char *slurp_path(const char *path, size_t *len)
+{
+	size_t cap = 1 << 16;
+	char *buf = xmalloc(cap);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	*len = 0;
+	if (fd < 0) {
+		free(buf);
+		return NULL;
+	}
+	while ((n = read(fd, buf + *len, cap - *len)) > 0) {
+		*len += n;
+		if (*len == cap)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	close(fd);
+	return buf;
+}
+
+int tdw_finish(struct tdw *w)
+{
+	struct td_final fin = { .cpustats = w->cpustats, .nr_cpustats = w->nr_cpustats,
+				.level = w->level };
+	char err[256];
+	struct td_journal j;
+	int ret = -1, i;
+
+	if (!w->data && !w->failed)
+		tdw_begin_data(w);
+	for (i = 0; !w->failed && i < w->nr_slots; i++)
+		if (w->cpus[i])
+			release_held(w, i, w->cpus[i]);
+	if (w->failed || tdw_flush(w))
+		goto out;
+	if (w->cmdlines_path)
+		fin.cmdlines = slurp_path(w->cmdlines_path, &fin.cmdlines_len);
+	if (td_journal_scan(w->fd, w->meta_off, w->pos, &j, false, err, sizeof(err))) {
+		err_msg("finishing trace.dat: %s", err);
+		goto out;
+	}
+	ret = td_journal_finish(w->fd, w->done_pos, &j, &fin);
+	td_journal_free(&j);
+	if (!ret && w->spool)
+		ret = stream_out(w);
+out:
+	free((void *)fin.cmdlines);
+	tdw_abort(w);
+	return ret;
+}
+
+void tdw_abort(struct tdw *w)
+{
+	int i;
+
+	if (!w)
+		return;
+	for (i = 0; i < w->nr_slots; i++) {
+		if (!w->cpus[i])
+			continue;
+		ZSTD_freeCCtx(w->cpus[i]->cctx);
+		pthread_mutex_destroy(&w->cpus[i]->lock);
+		free(w->cpus[i]->raw);
+		free(w->cpus[i]->held);
+		free(w->cpus[i]->out);
+		free(w->cpus[i]);
+	}
+	for (i = 0; i < w->nr_cpustats; i++)
+		free(w->cpustats[i]);
+	if ((w->spool || w->own_fd) && w->fd >= 0)
+		close(w->fd);
+	pthread_mutex_destroy(&w->lock);
+	tdbuf_free(&w->opts1);
+	free(w->cpustats);
+	free(w->cpus);
+	free(w->name);
+	free(w->clock);
+	free(w->trace_clock);
+	free(w->cmdlines_path);
+	free(w);
+}

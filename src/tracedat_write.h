@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Writing trace.dat (v7) while capturing. The capture engine creates a writer on the output
+ * fd, adds the metadata (tdw_meta_from_dir() collects it from a tracefs target), starts the
+ * data, hands over whole sub-buffers per CPU as they are read, and finishes.
+ *
+ * Data: every CPU's sub-buffers are gathered into chunks of TD_PAGES_PER_CHUNK (10) sub-buffers,
+ * like trace-cmd, compressed with zstd (or stored) and appended to the file with one write()
+ * as soon as a chunk is full -- a killed record loses at most the unfinished chunk of each
+ * CPU, and `remotectl recover` completes the file (layout in tracedat_journal.h). Ten 4 KiB
+ * pages compress at ~650 MB/s with zstd -3 (measurements.md); bigger chunks gain little ratio
+ * and lose more on a crash. tdw_flush() writes partial chunks too (for idle CPUs).
+ *
+ * Memory: one chunk buffer and one zstd context per CPU, whatever the capture length.
+ * Output: a regular file is written in place (reopened O_RDWR if needed); anything else (pipe, socket, tty) is spooled to
+ * an unlinked temporary file and streamed out by tdw_finish().
+ * Thread-safe: each CPU may be fed from its own thread, and tdw_flush() called from any thread.
+ * Create, metadata, begin and finish belong to one thread.
+ */
+#ifndef REMOTECTL_TRACEDAT_WRITE_H
+#define REMOTECTL_TRACEDAT_WRITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tracedat.h"
+
+enum td_compression {
+	TD_COMP_NONE,
+	TD_COMP_ZSTD,
+};
+
+struct tdw_opts {
+	enum td_compression compression;
+	int level;			/* zstd level, 0 = 3 (trace-cmd's) */
+	uint32_t page_size;		/* the target's sub-buffer size */
+	const char *buffer_name;	/* the target's name; "" = a top-level buffer */
+	const char *clock;		/* current clock name ("local", "boot", ...) */
+	const char *trace_clock;	/* text of trace_clock for TRACECLOCK, or NULL */
+	int nr_cpus;			/* CPUs of the system, for CPUCOUNT */
+};
+
+struct tdw;
+
+/* Parse "none"/"zstd"; returns 0 or -EINVAL. */
+int tdw_parse_compression(const char *s, enum td_compression *c);
+
+/* Start a file on fd (left open; the caller closes it). NULL after a message. */
+struct tdw *tdw_create(int fd, const struct tdw_opts *opts);
+
+/* A metadata section (HEADER_INFO ... CMDLINES ids) with its body; before tdw_begin_data. */
+int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len);
+
+enum {
+	TDW_META_KERNEL = 1,	/* kallsyms, printk formats, saved cmdlines */
+	TDW_META_ALL_SYSTEMS = 2,	/* every system's formats, not only enabled ones */
+};
+/*
+ * HEADER_INFO, FTRACE_EVENTS and EVENT_FORMATS from the target directory dir (falling back to
+ * root/events for header files and ftrace formats), plus the TDW_META_KERNEL files of root.
+ */
+int tdw_meta_from_dir(struct tdw *w, const char *dir, const char *root, unsigned int flags);
+
+/* Write options 1 and start the journal. */
+int tdw_begin_data(struct tdw *w);
+
+/* One sub-buffer of len <= page_size bytes (zero-padded); returns 0 or -1 after a message. */
+int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len);
+/*
+ * A unit as the capture engine's sources deliver it (source.h): the sub-buffer buf of which
+ * event bytes [skip, end) are new; hdr_size is the sub-buffer header size (16 on 64-bit).
+ * read() units are distinct sub-buffers; an mmap reader hands out one sub-buffer in pieces
+ * (skip > 0 continues the previous unit). A sub-buffer that may still grow is held back
+ * (one page per CPU) and written once, complete, when the next one starts (skip == 0) or at
+ * tdw_finish(); its commit is cut to end so the file holds exactly the events that were
+ * delivered. partial is accepted for symmetry with source.h but not trusted.
+ */
+int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t skip,
+		 uint32_t end, bool partial, unsigned int hdr_size);
+
+/* Write every CPU's partial chunk now (held-back sub-buffers stay held). */
+int tdw_flush(struct tdw *w);
+
+/* Saved at the end: per-CPU `stats` text (CPUSTAT) and the file saved_cmdlines is read from. */
+void tdw_set_cpustat(struct tdw *w, int cpu, const char *text);
+void tdw_set_cmdlines_path(struct tdw *w, const char *path);
+
+/* Sub-buffers and bytes written so far. */
+uint64_t tdw_pages(const struct tdw *w);
+uint64_t tdw_bytes(const struct tdw *w);
+
+/* Complete the file and free w; 0, or -1 after a message. */
+int tdw_finish(struct tdw *w);
+/* Free w, leaving what was written (a recoverable file). */
+void tdw_abort(struct tdw *w);
+
+#endif

@@ -1,0 +1,81 @@
+#!/usr/bin/env bats
+# The command line: help, version, usage errors (one line on stderr, exit 2).
+load helpers
+
+@test "--version prints the version" {
+	run "$RCTL" --version
+	[ "$status" -eq 0 ]
+	[ "$output" = "remotectl $(cat "$BATS_TEST_DIRNAME/../../VERSION")" ]
+}
+
+@test "--help lists every command and the exit codes" {
+	run "$RCTL" --help
+	[ "$status" -eq 0 ]
+	for c in list status start stop size reset events clock; do
+		echo "$output" | grep -qE "^  $c +[A-Z]"
+	done
+	echo "$output" | grep -q "5 target busy"
+}
+
+@test "a command's --help shows its options and the global ones" {
+	run "$RCTL" size --help
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -q "Usage: remotectl size \[OPTION...\] \[SIZE\]"
+	echo "$output" | grep -q -- "--force"
+	echo "$output" | grep -q -- "--tracefs=DIR"
+}
+
+@test "no command: one line, exit 2" {
+	run --separate-stderr "$RCTL"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: no command given (try 'remotectl --help')" ]
+	[ -z "$output" ]
+}
+
+@test "unknown command: one line, exit 2" {
+	run --separate-stderr "$RCTL" frobnicate
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: unknown command 'frobnicate' (try 'remotectl --help')" ]
+}
+
+@test "unknown global option: one line, exit 2" {
+	run --separate-stderr "$RCTL" --bogus list
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: unrecognized option '--bogus'" ]
+}
+
+@test "unknown command option: one line, exit 2" {
+	run --separate-stderr "$RCTL" list --bogus
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl list: unrecognized option '--bogus'" ]
+	run --separate-stderr "$RCTL" status -r top -x
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl status: invalid option -- 'x'" ]
+}
+
+@test "missing option argument and missing target: one line, exit 2" {
+	run --separate-stderr "$RCTL" --tracefs
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: option '--tracefs' requires an argument" ]
+	run --separate-stderr "$RCTL" start
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl start: no target given (-r NAME; see 'remotectl list')" ]
+	run --separate-stderr "$RCTL" status
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl status: no target given (-r NAME; see 'remotectl list')" ]
+}
+
+@test "extra arguments: one line, exit 2" {
+	run --separate-stderr "$RCTL" start -r top extra
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl start: unexpected argument 'extra'" ]
+	run --separate-stderr "$RCTL" list extra
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl list: unexpected argument 'extra'" ]
+}
+
+@test "--tracefs pointing nowhere: one line, exit 3" {
+	run --separate-stderr "$RCTL" --tracefs /nonexistent/tracefs list
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "remotectl: tracefs directory /nonexistent/tracefs: No such file or directory" ]
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bats
+# Shell completions: bash completion run for real on a fixture; zsh checked for syntax.
+load helpers
+load fixture
+
+setup() {
+	FX="$BATS_TEST_TMPDIR/tracefs"
+	make_fixture "$FX"
+	PATH="$(dirname "$RCTL"):$PATH"
+	source "$BATS_TEST_DIRNAME/../../completions/remotectl.bash"
+}
+
+# complete_words WORD...: the completions bash offers for the last word.
+complete_words() {
+	COMP_WORDS=(remotectl "$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMPREPLY=()
+	_remotectl
+	printf '%s\n' "${COMPREPLY[@]}" | sort
+}
+
+@test "bash: commands" {
+	[ "$(complete_words s)" = "$(printf '%s\n' size start status stop)" ]
+}
+
+@test "bash: a command's options" {
+	[ "$(complete_words size --f)" = "--force" ]
+	[ "$(complete_words events -r x --e)" = "--enable" ]
+	[ "$(complete_words reset --c)" = "--cpu" ]
+}
+
+@test "bash: target names from the tracefs given" {
+	[ "$(complete_words --tracefs "$FX" status -r "")" = "$(printf '%s\n' backup hypervisor instances/backup instances/test remotes/test test test top | sort)" ]
+	[ "$(complete_words --tracefs "$FX" start -r rem)" = "remotes/test" ]
+}
+
+@test "bash: events of the target for --enable" {
+	[ "$(complete_words --tracefs "$FX" events -r hypervisor --enable hypervisor:h)" = "$(printf '%s\n' hypervisor:hyp_enter hypervisor:hyp_exit)" ]
+}
+
+@test "bash: clocks of the target" {
+	[ "$(complete_words --tracefs "$FX" clock -r top g)" = "global" ]
+}
+
+@test "zsh: the completion function parses" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	zsh -n "$BATS_TEST_DIRNAME/../../completions/_remotectl"
+}

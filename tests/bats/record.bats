@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# remotectl record/stream on the real kernel: marker injection through mmap and read().
+load helpers
+load record_helpers
+
+setup_file() {
+	if [ -d "$TRACEFS/instances" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null; then
+		top_state > "$BATS_FILE_TMPDIR/top.before"
+	fi
+}
+
+teardown_file() {
+	[ -f "$BATS_FILE_TMPDIR/top.before" ] || return 0
+	top_state > "$BATS_FILE_TMPDIR/top.after"
+	diff "$BATS_FILE_TMPDIR/top.before" "$BATS_FILE_TMPDIR/top.after"
+}
+
+setup() {
+	make_instance
+	NCPU=$(ls -d "$IDIR"/per_cpu/cpu* | wc -l)
+	N=2000
+}
+
+teardown() {
+	[ -z "${RPID:-}" ] || kill -KILL "$RPID" 2>/dev/null || true
+	remove_instance
+}
+
+# Markers and raw markers on every CPU while recording with transport $1.
+inject_and_check() {
+	local cpu i
+	start_record -v record -r "$INST" --transport "$1" -b 4M -o "$BATS_TEST_TMPDIR/trace.txt"
+	wait_capturing
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		write_markers "$cpu" "$N" "cpu$cpu" &
+		write_raw "$cpu" "$N" $((cpu * 100000)) &
+	done
+	wait $(jobs -p | grep -v "^$RPID\$") 2>/dev/null || true
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	local f="$BATS_TEST_TMPDIR/trace.txt"
+	grep -q "transport $1" "$ERR"
+	! grep -q 'LOST' "$f"
+	check_sorted_complete "$f"
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		c=$(printf '%03d' "$cpu")
+		# Each text marker exactly once, on its CPU, in the order written.
+		grep -o "\[$c\] .*tracing_mark_write: cpu$cpu-[0-9]*\$" "$f" | sed 's/.*-//' > "$BATS_TEST_TMPDIR/seq"
+		seq 1 "$N" | diff - "$BATS_TEST_TMPDIR/seq"
+		# Each raw marker exactly once, in order ("# <id in hex> <bytes>").
+		grep "\[$c\] .*raw_data: " "$f" | sed 's/.*raw_data: *# \([0-9a-f]*\) .*/\1/' |
+			while read -r h; do echo $((16#$h)); done > "$BATS_TEST_TMPDIR/raw"
+		seq $((cpu * 100000 + 1)) $((cpu * 100000 + N)) | diff - "$BATS_TEST_TMPDIR/raw"
+		[ "$(summary_events "$cpu")" -eq $((2 * N)) ]
+		[ "$(summary_lost "$cpu")" -eq 0 ]
+	done
+}
+
+@test "record via mmap: every marker exactly once, per-CPU order kept, output sorted" {
+	inject_and_check mmap
+}
+
+@test "record via read(): every marker exactly once, per-CPU order kept, output sorted" {
+	inject_and_check read
+}
+
+@test "record: the default transport is mmap here" {
+	run --separate-stderr "$RCTL" record -r "$INST" -d 0.2 -o /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"transport mmap"* ]]
+}
+
+@test "record --transport read: the summary names the transport, with no fallback reason" {
+	run --separate-stderr "$RCTL" record -r "$INST" --transport read -d 0.2 -o /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"stopped by duration, transport read"$'\n'* ]]
+}
+
+@test "record -q prints no summary" {
+	run --separate-stderr "$RCTL" -q record -r "$INST" -d 0.2 -o /dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+}
+
+@test "record: usage errors are exit 2 with one line" {
+	run --separate-stderr "$RCTL" record -r "$INST" --transport carrier-pigeon
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: invalid transport 'carrier-pigeon' (auto, mmap, read)" ]
+	run --separate-stderr "$RCTL" record -r "$INST" -d -1
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: invalid duration '-1' (seconds, > 0)" ]
+	run --separate-stderr "$RCTL" record -r "$INST" --cpu 4096
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: instances/$INST has no CPU 4096" ]
+	run --separate-stderr "$RCTL" record -r "$INST" -e no_such_event_xyz -d 1
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: instances/$INST: no event matches 'no_such_event_xyz'" ]
+	run --separate-stderr "$RCTL" record -r "$INST" --format dat
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: invalid format 'dat' (text)" ]
+}
+
+@test "record --cpu captures only the CPUs listed" {
+	[ "$NCPU" -ge 2 ] || skip "needs 2 CPUs"
+	start_record -v record -r "$INST" --cpu 1 -o "$BATS_TEST_TMPDIR/trace.txt"
+	wait_capturing
+	write_markers 0 10 zero
+	write_markers 1 10 one
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	[ "$(grep -c 'tracing_mark_write: one-' "$BATS_TEST_TMPDIR/trace.txt")" -eq 10 ]
+	! grep -q 'tracing_mark_write: zero-' "$BATS_TEST_TMPDIR/trace.txt"
+	# CPU 0's markers are still in its buffer.
+	[ "$(grep -c 'zero-' "$IDIR/per_cpu/cpu0/trace")" -eq 10 ]
+}
+
+@test "stream prints live merged text and ends cleanly on SIGINT" {
+	start_record -v stream -r "$INST"
+	wait_capturing
+	write_markers 0 5 live
+	# Live: the lines appear while the stream runs.
+	for _ in $(seq 1 40); do
+		[ "$(grep -c 'tracing_mark_write: live-' "$OUT")" -eq 5 ] && break
+		sleep 0.05
+	done
+	[ "$(grep -c 'tracing_mark_write: live-' "$OUT")" -eq 5 ]
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	check_sorted_complete "$OUT"
+}

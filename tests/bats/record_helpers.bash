@@ -1,0 +1,69 @@
+# Helpers for the record/stream suites (on top of helpers.bash).
+
+# Start remotectl in the background with stderr to $ERR and stdout to $OUT; sets RPID.
+start_record() {
+	ERR="$BATS_TEST_TMPDIR/err"
+	OUT="$BATS_TEST_TMPDIR/out"
+	"$RCTL" "$@" > "$OUT" 2> "$ERR" &
+	RPID=$!
+}
+
+# Wait until the capture reads (-v prints "transport ..." once the sources are open).
+wait_capturing() {
+	local i
+	for i in $(seq 1 100); do
+		grep -q ': transport ' "$ERR" && return 0
+		kill -0 "$RPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$ERR" >&2
+	return 1
+}
+
+# Send a signal and wait for the exit status in RC.
+stop_record() {
+	kill -"$1" "$RPID"
+	RC=0
+	wait "$RPID" || RC=$?
+}
+
+# write_markers CPU N PREFIX: N trace_marker lines "PREFIX-i" from CPU, i = 1..N.
+write_markers() {
+	taskset -c "$1" sh -c 'i=1; while [ $i -le '"$2"' ]; do echo "'"$3"'-$i"; i=$((i + 1)); done > "'"$IDIR"'/trace_marker"' &&
+		true
+}
+
+# write_raw CPU N BASE: N trace_marker_raw writes with ids BASE+1..BASE+N and 16 bytes each.
+write_raw() {
+	taskset -c "$1" python3 -c '
+import os, struct, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+base, n = int(sys.argv[2]), int(sys.argv[3])
+for i in range(base + 1, base + n + 1):
+    os.write(fd, struct.pack("<I", i) + b"0123456789abcdef")
+' "$IDIR/trace_marker_raw" "$3" "$2"
+}
+
+# The lost count the summary reports for CPU $1.
+summary_lost() {
+	awk -v c="$1" '$1 == c && NF >= 4 { print $4; exit }' "$ERR"
+}
+
+summary_events() {
+	awk -v c="$1" '$1 == c && NF >= 4 { print $2; exit }' "$ERR"
+}
+
+# Every output line is a whole event line or a loss line, timestamps never go back.
+check_sorted_complete() {
+	local f="$1"
+	[ -s "$f" ]
+	[ "$(tail -c 1 "$f" | od -An -c | tr -d ' ')" = '\n' ]
+	awk '
+		/^CPU:[0-9]+ \[LOST/ { next }
+		{
+			if (!match($0, / \[[0-9][0-9][0-9]\] +[0-9]+\.[0-9]+: /)) { print "bad line: " $0; exit 1 }
+			s = substr($0, RSTART, RLENGTH); sub(/^ \[[0-9]+\] +/, "", s); sub(/: $/, "", s)
+			if (s + 0 < last) { print "not sorted: " $0; exit 1 }
+			last = s + 0
+		}' "$f"
+}

@@ -1,0 +1,287 @@
+#!/usr/bin/env bats
+# trace.dat: files remotectl writes are read by trace-cmd; trace-cmd's files are read by
+# `remotectl report` with identical text; recover after SIGKILL; damaged files never crash.
+
+load tracedat_helpers
+
+setup_file() {
+	td_build
+}
+
+setup() {
+	td_need_kernel
+}
+
+teardown() {
+	td_cleanup
+}
+
+@test "writer (zstd): trace-cmd prints every marker once, same text as remotectl report" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/w.dat"
+	"$TD_CAP" -o "$f" -n 3000 -e sched/sched_switch -e sched/sched_wakeup
+	td_same_report "$f"
+	td_each_once "$f.tc" tdmark 3000
+	grep -q 'sched_switch:' "$f.tc"
+	# The buffer is named after the target; kernel events have names (cmdlines, kallsyms).
+	grep -q '^remotectl-test-[0-9-]*: .* print: *tracing_mark_write: tdmark 0$' "$f.tc"
+}
+
+@test "writer (none): trace-cmd prints every marker once, same text" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/n.dat"
+	"$TD_CAP" -o "$f" -n 1500 -c none
+	td_same_report "$f"
+	td_each_once "$f.tc" tdmark 1500
+}
+
+@test "writer: -o - to a pipe spools and streams a complete file" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/p.dat"
+	"$TD_CAP" -o - -n 800 -m | cat > "$f"
+	td_same_report "$f"
+	td_each_once "$f.tc" tdmark 800
+}
+
+td_trace_cmd_record() {
+	local f="$1"; shift
+	td_instance
+	(sleep 0.4; for i in $(seq 0 199); do echo "tcmark $i" > "$TD_IDIR/trace_marker"; done) &
+	trace-cmd record -d --no-filter -k -B "$TD_INST" -e sched:sched_switch \
+		-e sched:sched_wakeup "$@" -o "$f" sleep 1 >/dev/null 2>&1
+	wait
+}
+
+@test "trace-cmd record v7/zstd: remotectl report prints the same events in the same order" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/tc7.dat"
+	td_trace_cmd_record "$f"
+	[ "$(head -c 12 "$f" | tail -c 2 | od -An -c | tr -d ' ')" = '7\0' ]
+	td_same_report "$f"
+	td_each_once "$f.rc" tcmark 200
+	[ "$(wc -l < "$f.rc")" -gt 200 ]
+}
+
+@test "trace-cmd record v6 (--file-version 6 --compression none): same text" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/tc6.dat"
+	td_trace_cmd_record "$f" --file-version 6 --compression none
+	# measurements.md: with zstd trace-cmd 3.1.6 writes v7 even when asked for 6.
+	[ "$(head -c 12 "$f" | tail -c 2 | od -An -c | tr -d ' ')" = '6\0' ]
+	td_same_report "$f"
+	td_each_once "$f.rc" tcmark 200
+}
+
+@test "trace-cmd extract -B: same text" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/ex.dat"
+	td_instance
+	echo 1 > "$TD_IDIR/events/sched/sched_switch/enable"
+	for i in $(seq 0 99); do echo "exmark $i" > "$TD_IDIR/trace_marker"; done
+	sleep 0.2
+	echo 0 > "$TD_IDIR/events/sched/sched_switch/enable"
+	trace-cmd extract -k -B "$TD_INST" -o "$f" >/dev/null 2>&1
+	td_same_report "$f"
+	td_each_once "$f.rc" exmark 100
+}
+
+@test "SIGKILL after flushed chunks: recover keeps every marker; trace-cmd agrees" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/k.dat"
+	run "$TD_CAP" -o "$f" -n 3000 -k
+	[ "$status" -eq 137 ]
+	run "$TD_RC" report "$f"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"try 'remotectl recover'"* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	"$TD_RC" recover "$f"
+	td_same_report "$f"
+	td_each_once "$f.tc" tdmark 3000
+	run "$TD_RC" recover "$f"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nothing to recover"* ]]
+}
+
+@test "SIGKILL with unfinished chunks: recover keeps the whole chunks, files agree" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/kk.dat"
+	run "$TD_CAP" -o "$f" -n 3000 -K
+	[ "$status" -eq 137 ]
+	"$TD_RC" recover "$f"
+	td_same_report "$f"
+	n=$(grep -c tdmark "$f.rc")
+	[ "$n" -gt 0 ] && [ "$n" -lt 3000 ]
+	[ "$(grep -o 'tdmark [0-9]*' "$f.rc" | sort | uniq -d | wc -l)" -eq 0 ]
+}
+
+@test "boot clock: our file prints seconds in both tools (no TRACECLOCK), same text" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/boot.dat"
+	"$TD_CAP" -o "$f" -n 300 -m -C boot
+	td_same_report "$f"
+	grep -q '\] *[0-9]*\.[0-9]\{6\}: print:' "$f.tc"
+	run trace-cmd dump --options -i "$f"
+	[[ "$output" != *"TRACECLOCK"* ]]
+}
+
+@test "boot clock: trace-cmd's file (TRACECLOCK [boot]) prints raw ns in both tools" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/tcboot.dat"
+	td_instance
+	echo boot > "$TD_IDIR/trace_clock"
+	(sleep 0.4; for i in $(seq 0 49); do echo "bmark $i" > "$TD_IDIR/trace_marker"; done) &
+	trace-cmd record -d --no-filter -k -B "$TD_INST" -e sched:sched_switch -o "$f" \
+		sleep 1 >/dev/null 2>&1
+	wait
+	td_same_report "$f"
+	grep -q '\][0-9]\{10,\}: print:' "$f.rc"
+	td_each_once "$f.rc" bmark 50
+}
+
+@test "overwritten buffer: drop notices print like trace-cmd's" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/drop.dat"
+	"$TD_CAP" -o "$f" -n 70000 -e sched/sched_switch
+	td_same_report "$f"
+	grep -q 'EVENTS DROPPED\]' "$f.rc"
+	run "$TD_RC" report --stat "$f"
+	[[ "$output" == *"overrun: "* ]]
+}
+
+@test "report --stat, --cpu, --event, --from/--to" {
+	f="$BATS_TEST_TMPDIR/s.dat"
+	"$TD_CAP" -o "$f" -n 400 -m -e sched/sched_switch
+	run "$TD_RC" report --stat "$f"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"saved CPU statistics:"* ]]
+	[[ "$output" == *"CPU: 0"* ]]
+	"$TD_RC" report --cpu 0 "$f" | tail -n +2 | grep -v ' \[000\] ' && false
+	"$TD_RC" report --event 'ftrace:print' "$f" | tail -n +2 | grep -vc 'print:' | grep -qx 0
+	[ "$("$TD_RC" report --event print "$f" | grep -c tdmark)" -eq 400 ]
+	t=$("$TD_RC" report "$f" | grep 'tdmark 200$' | awk '{print $4}' | tr -d :)
+	[ "$("$TD_RC" report --from "$t" --event print "$f" | grep -c tdmark)" -ge 200 ]
+	[ "$("$TD_RC" report --from "$t" --event print "$f" | grep -c tdmark)" -lt 400 ]
+	[ "$("$TD_RC" report --to "$t" --event print "$f" | grep -c tdmark)" -le 201 ]
+	run "$TD_RC" report --cpu x "$f"
+	[ "$status" -eq 2 ]
+}
+
+@test "damaged files: cut at every section boundary, under ASan/UBSan" {
+	td_need_trace_cmd
+	d="$BATS_TEST_TMPDIR"
+	"$TD_CAP" -o "$d/own.dat" -n 2000 -e sched/sched_switch
+	td_trace_cmd_record "$d/tc7.dat"
+	for f in "$d/own.dat" "$d/tc7.dat"; do
+		for off in $(td_section_boundaries "$f"); do
+			for o in $((off - 1)) "$off" $((off + 1)); do
+				[ "$o" -ge 0 ] || continue
+				head -c "$o" "$f" > "$d/cut.dat"
+				td_asan_report "$d/cut.dat"
+			done
+		done
+	done
+}
+
+@test "damaged files: v6 cut at many points, under ASan/UBSan" {
+	td_need_trace_cmd
+	d="$BATS_TEST_TMPDIR"
+	td_trace_cmd_record "$d/tc6.dat" --file-version 6 --compression none
+	size=$(stat -c %s "$d/tc6.dat")
+	for o in 0 10 13 20 100 500 1000 5000 $((size / 2)) $((size - 8192)) $((size - 4097)) \
+		 $((size - 100)) $((size - 1)); do
+		head -c "$o" "$d/tc6.dat" > "$d/cut.dat"
+		td_asan_report "$d/cut.dat"
+	done
+}
+
+@test "damaged files: random byte flips, under ASan/UBSan" {
+	d="$BATS_TEST_TMPDIR"
+	"$TD_CAP" -o "$d/f.dat" -n 1500 -m -e sched/sched_switch
+	python3 - "$d/f.dat" "$d" <<'PY'
+import random, sys
+d = open(sys.argv[1], 'rb').read()
+r = random.Random(7)
+for i in range(150):
+    b = bytearray(d)
+    for k in range(r.randint(1, 6)):
+        b[r.randrange(len(b))] ^= r.randint(1, 255)
+    open('%s/flip%03d.dat' % (sys.argv[2], i), 'wb').write(b)
+PY
+	for f in "$d"/flip*.dat; do
+		td_asan_report "$f"
+	done
+}
+
+@test "report: missing file and non-trace files give one line" {
+	run "$TD_RC" report /nonexistent.dat
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	run "$TD_RC" report /etc/passwd
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"not a trace.dat file"* ]]
+}
+
+@test "record -o cap.dat (mmap and read): report and trace-cmd agree on every event" {
+	td_need_trace_cmd
+	td_instance
+	for tr in mmap read; do
+		f="$BATS_TEST_TMPDIR/cap-$tr.dat"
+		"$TD_RC" record -q -r "$TD_INST" -e sched:sched_switch -d 1.5 --transport $tr \
+			-o "$f" &
+		sleep 1
+		for i in $(seq 0 999); do echo "recmark $i" > "$TD_IDIR/trace_marker"; done
+		wait
+		td_same_report "$f"
+		td_each_once "$f.rc" recmark 1000
+	done
+	# --format dat to a pipe, no compression.
+	"$TD_RC" record -q -r "$TD_INST" -d 3 --format dat --compression none -o - \
+		> "$BATS_TEST_TMPDIR/pipe.dat" &
+	sleep 1
+	for i in $(seq 0 99); do echo "pmark $i" > "$TD_IDIR/trace_marker"; done
+	wait
+	td_same_report "$BATS_TEST_TMPDIR/pipe.dat"
+	td_each_once "$BATS_TEST_TMPDIR/pipe.dat.rc" pmark 100
+	run "$TD_RC" record -r "$TD_INST" -d 1 -z 99 -o x.dat
+	[ "$status" -eq 2 ]
+}
+
+@test "record killed with SIGKILL: recover keeps every chunk written before the kill" {
+	td_need_trace_cmd
+	td_instance
+	f="$BATS_TEST_TMPDIR/killed.dat"
+	"$TD_RC" record -q -r "$TD_INST" -e sched:sched_switch -o "$f" &
+	pid=$!
+	sleep 1
+	for i in $(seq 0 5999); do echo "killmark $i" > "$TD_IDIR/trace_marker"; done
+	sleep 1
+	kill -9 "$pid"
+	wait "$pid" || true
+	chunks=$(td_journal_chunks "$f")
+	[ "$chunks" -gt 0 ]
+	run "$TD_RC" recover "$f"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"recovered $chunks chunks"* ]]
+	td_same_report "$f"
+	n=$(grep -c killmark "$f.rc")
+	[ "$n" -gt 0 ]
+	[ "$(grep -o 'killmark [0-9]*' "$f.rc" | sort | uniq -d | wc -l)" -eq 0 ]
+}
+
+@test "record to .dat stopped by SIGINT or SIGTERM writes a complete file" {
+	td_need_trace_cmd
+	td_instance
+	for sig in INT TERM; do
+		f="$BATS_TEST_TMPDIR/sig$sig.dat"
+		"$TD_RC" record -q -r "$TD_INST" -o "$f" &
+		pid=$!
+		sleep 1
+		for i in $(seq 0 299); do echo "sigmark $i" > "$TD_IDIR/trace_marker"; done
+		sleep 0.3
+		kill -$sig "$pid"
+		wait "$pid"
+		td_same_report "$f"
+		td_each_once "$f.rc" sigmark 300
+	done
+}

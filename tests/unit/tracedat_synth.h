@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Synthetic trace.dat files for the unit tests: print events in 4 KiB sub-buffers. */
+#ifndef TRACEDAT_SYNTH_H
+#define TRACEDAT_SYNTH_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracedat.h"
+#include "tracedat_buf.h"
+#include "tracedat_write.h"
+
+#define SYNTH_PAGE	4096
+#define SYNTH_PRINT_ID	5
+#define SYNTH_TS0	1000000000ull	/* 1 s */
+#define SYNTH_DELTA	1000ull		/* 1 us between events of a CPU */
+
+static int fails;
+
+#define CHECK(cond, ...) do {						\
+	if (cond) {							\
+		printf("ok - " __VA_ARGS__);				\
+	} else {							\
+		printf("not ok - " __VA_ARGS__);			\
+		fails++;						\
+	}								\
+	printf("\n");							\
+} while (0)
+
+static const char synth_header_page[] =
+	"\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
+	"\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n"
+	"\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
+	"\tfield: char data;\toffset:16;\tsize:4080;\tsigned:0;\n";
+static const char synth_header_event[] =
+	"# compressed entry header\n\ttype_len    :    5 bits\n\ttime_delta  :   27 bits\n"
+	"\tarray       :   32 bits\n\n\tpadding     : type == 29\n\ttime_extend : type == 30\n"
+	"\ttime_stamp : type == 31\n\tdata max type_len  == 28\n";
+static const char synth_print_format[] =
+	"name: print\nID: 5\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:char buf[];\toffset:16;\tsize:0;\tsigned:0;\n\n"
+	"print fmt: \"%ps: %s\", (void *)REC->ip, REC->buf\n";
+
+/*
+ * Fill page with print events "msg CPU.N" starting at event number *n; ts of event k on a
+ * CPU = SYNTH_TS0 + k * SYNTH_DELTA. Returns the number of events in the page.
+ */
+static int synth_page(uint8_t *page, int cpu, int *n, int max)
+{
+	size_t off = 16;
+	int count = 0;
+
+	memset(page, 0, SYNTH_PAGE);
+	td_put64(page, SYNTH_TS0 + (uint64_t)*n * SYNTH_DELTA);
+	while (*n < max) {
+		uint8_t payload[64] = { 0 };
+		uint32_t hdr, delta = count ? SYNTH_DELTA : 0;
+
+		if (off + 4 + sizeof(payload) > SYNTH_PAGE)
+			break;
+		td_put16(payload, SYNTH_PRINT_ID);
+		td_put32(payload + 4, 100 + cpu);
+		td_put64(payload + 8, 0);
+		snprintf((char *)payload + 16, sizeof(payload) - 16, "msg %d.%d\n", cpu, *n);
+		hdr = (sizeof(payload) / 4) | delta << 5;
+		td_put32(page + off, hdr);
+		memcpy(page + off + 4, payload, sizeof(payload));
+		off += 4 + sizeof(payload);
+		(*n)++;
+		count++;
+	}
+	td_put64(page + 8, off - 16);
+	return count;
+}
+
+/* Metadata the way tdw_meta_from_dir() would build it, from the texts above. */
+static int synth_meta(struct tdw *w)
+{
+	struct tdbuf b = { 0 };
+	int ret;
+
+	tdbuf_str(&b, "header_page");
+	tdbuf_u64(&b, strlen(synth_header_page));
+	tdbuf_put(&b, synth_header_page, strlen(synth_header_page));
+	tdbuf_str(&b, "header_event");
+	tdbuf_u64(&b, strlen(synth_header_event));
+	tdbuf_put(&b, synth_header_event, strlen(synth_header_event));
+	ret = tdw_add_section(w, TD_SEC_HEADER_INFO, b.p, b.len);
+	b.len = 0;
+	tdbuf_u32(&b, 1);
+	tdbuf_u64(&b, strlen(synth_print_format));
+	tdbuf_put(&b, synth_print_format, strlen(synth_print_format));
+	ret = ret ? ret : tdw_add_section(w, TD_SEC_FTRACE_EVENTS, b.p, b.len);
+	b.len = 0;
+	tdbuf_u32(&b, 0);
+	ret = ret ? ret : tdw_add_section(w, TD_SEC_EVENT_FORMATS, b.p, b.len);
+	tdbuf_free(&b);
+	return ret;
+}
+
+/*
+ * Write a file on fd with ncpu CPUs x nev events each. finish=0 leaves it as a killed
+ * record would (after flushing partial chunks when flush is set).
+ */
+static int synth_file(int fd, enum td_compression c, int ncpu, int nev, bool finish, bool flush)
+{
+	struct tdw_opts o = { .compression = c, .page_size = SYNTH_PAGE, .buffer_name = "synth",
+			      .clock = "local", .trace_clock = "[local] global boot",
+			      .nr_cpus = ncpu };
+	uint8_t page[SYNTH_PAGE];
+	int *n = calloc(ncpu, sizeof(int)), cpu, more = 1;
+	struct tdw *w = tdw_create(fd, &o);
+
+	if (!w || synth_meta(w) || tdw_begin_data(w))
+		return -1;
+	/* Interleave the CPUs a page at a time, as a capture would. */
+	while (more) {
+		more = 0;
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			if (n[cpu] >= nev)
+				continue;
+			synth_page(page, cpu, &n[cpu], nev);
+			if (tdw_add_subbuf(w, cpu, page, SYNTH_PAGE))
+				return -1;
+			more = 1;
+		}
+	}
+	free(n);
+	if (finish) {
+		tdw_set_cpustat(w, 0, "entries: 0\noverrun: 0\n");
+		return tdw_finish(w);
+	}
+	if (flush)
+		tdw_flush(w);
+	tdw_abort(w);
+	return 0;
+}
+
+static char *synth_tmp(const char *tag)
+{
+	const char *dir = getenv("TMPDIR");
+	static char path[256];
+
+	snprintf(path, sizeof(path), "%s/remotectl-unit-%d-%s", dir ? dir : "/tmp", getpid(), tag);
+	return path;
+}
+
+#endif
