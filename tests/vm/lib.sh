@@ -2,6 +2,7 @@
 # shellcheck shell=bash
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034 # used by the scripts that source this file
 REPO_ROOT=$(cd "$VM_DIR/../.." && pwd)
 CACHE_DIR=${REMOTECTL_CACHE:-$HOME/.cache/remotectl}/vm
 VM_START=${VM_START:-$(date +%s)}

@@ -6,7 +6,8 @@ load guest/remote
 
 setup()
 {
-	command -v remotectl >/dev/null || { echo "no remotectl in the guest: run make first" >&2; return 1; }
+	command -v remotectl >/dev/null ||
+		{ echo "no remotectl in the guest: run make first" >&2; return 1; }
 	[ -d "$REMOTE" ] || { echo "no $REMOTE" >&2; return 1; }
 	remote_restore
 	cpus=$(cat /sys/devices/system/cpu/possible)

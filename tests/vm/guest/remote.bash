@@ -19,7 +19,7 @@ expect_eq()
 # every event off (which also unloads the buffer).
 remote_restore()
 {
-	cd "$REMOTE"
+	cd "$REMOTE" || return 1
 	echo 0 >tracing_on
 	echo >trace
 	echo 7 >buffer_size_kb
