@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# remotectl record on the kernel's test remote (remotes/test): every written event exactly
+# once, per-CPU order, merged time order, the kernel's own loss counts, restore of every
+# setting, and the selftests' unloading after a capture.
+
+load guest/remote
+
+setup()
+{
+	[ -d "$REMOTE" ] || { echo "no $REMOTE" >&2; return 1; }
+	remote_restore
+	out=$BATS_TEST_TMPDIR/out
+	err=$BATS_TEST_TMPDIR/err
+}
+
+teardown()
+{
+	remote_teardown
+}
+
+# record_while ARGS... -- CMD: run remotectl record ARGS in the background, run CMD once the
+# capture has started (tracing_on is 1), and wait for the record to end.
+record_while()
+{
+	local args=() pid
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	remotectl record -r test "${args[@]}" >"$out" 2>"$err" &
+	pid=$!
+	for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
+	expect_eq "$(cat "$REMOTE/tracing_on")" 1
+	bash -c "$*"
+	wait "$pid"
+}
+
+# The lines of CPU $1 in $out.
+cpu_lines()
+{
+	awk -v p="$(printf '[%03d]\t' "$1")" 'index($0, p) == 1' "$out"
+}
+
+# write_burst FIRST LAST CPU: like write_events, through one open file, as fast as the shell
+# goes: faster than the kernel's 100 ms polls drain a 7 KiB buffer.
+write_burst()
+{
+	taskset -c "$3" bash -c "exec 3>$REMOTE/write_event; for ((i = $1; i <= $2; i++)); do echo \$i >&3; done"
+}
+
+@test "record: ids 1..N on each CPU, each exactly once, per-CPU order, merged in time order" {
+	local c n=60
+	record_while -e selftest -b 1M -d 3 -- "$(declare -f write_events); REMOTE=$REMOTE
+		for c in $(cpu_ids | tr '\n' ' '); do write_events \$((c * 1000 + 1)) \$((c * 1000 + $n)) \$c & done; wait"
+	for c in $(cpu_ids); do
+		cpu_lines "$c" >"$out.$c"
+		check_ids $((c * 1000 + 1)) $((c * 1000 + n)) "$out.$c" "$c"
+	done
+	expect_eq "$(wc -l <"$out")" $((n * $(cpu_ids | wc -l)))
+	# Merged: time stamps (seconds and microseconds as one number) never go back.
+	sed 's/^\[[0-9]*\]\t *\([0-9]*\)\.\([0-9]*\):.*/\1\2/' "$out" >"$out.ts"
+	expect_eq "$(awk '$1 < prev { print "back at line " NR } { prev = $1 }' "$out.ts")" ""
+	expect_eq "$(sort -n "$out.ts" | uniq | wc -l)" "$(uniq "$out.ts" | wc -l)"
+	grep -q "stopped by duration, transport text" "$err"
+	expect_eq "$(awk '$1 == "all" { print $2, $4, $5 }' "$err")" "$((n * $(cpu_ids | wc -l))) 0 0"
+}
+
+@test "record: the kernel's LOST counts appear in place; captured + lost == written" {
+	local cpu written=4000
+	cpu=$(first_cpu)
+	record_while -e selftest -d 3 -- "$(declare -f write_burst); REMOTE=$REMOTE
+		write_burst 1 $written $cpu"
+	local captured lost
+	captured=$(grep -c 'selftest id=' "$out")
+	lost=$(sed -n 's/^CPU:[0-9]* \[LOST \([0-9]*\) EVENTS\]$/\1/p' "$out" | awk '{ s += $1 } END { print s + 0 }')
+	[ "$lost" -gt 0 ]
+	expect_eq "$((captured + lost))" "$written"
+	expect_eq "$(awk '$1 == "all" { print $2, $4 }' "$err")" "$captured $lost"
+	grep -q "events lost with 7K per CPU; record with -b" "$err"
+	# Ids after each loss resume exactly where the loss says.
+	awk '/LOST/ { n = $0; gsub(/[^0-9]+/, " ", n); split(n, a, " "); skip = a[2]; next }
+	     { sub(/.*id=/, ""); if (skip) { if ($0 != prev + skip + 1) { print "bad resume at " NR; exit 1 } skip = 0 }
+	       else if (prev && $0 != prev + 1) { print "gap at " NR; exit 1 } prev = $0 }' "$out"
+}
+
+@test "record: every setting it changed is restored, and the buffer unloads" {
+	echo 0 >events/test/selftest/enable
+	echo 16 >buffer_size_kb
+	record_while -e selftest -b 64K -d 1 -- "echo 7 >$REMOTE/write_event"
+	expect_eq "$(grep -c 'selftest id=7' "$out")" 1
+	expect_eq "$(cat tracing_on)" 0
+	expect_eq "$(cat events/test/selftest/enable)" 0
+	assert_unloaded 16
+	! grep -q "still loaded" "$err"
+}
+
+@test "record: tracing left on before is on again after, with the old size" {
+	echo 1 >events/test/selftest/enable
+	echo 1 >tracing_on
+	assert_loaded
+	remotectl record -r test -b 32K -d 1 -q -o "$out"
+	expect_eq "$(cat tracing_on)" 1
+	assert_loaded 7
+}
+
+@test "record: SIGINT and SIGTERM end with complete output and a restored remote" {
+	local sig pid
+	for sig in INT TERM; do
+		remotectl record -r test -e selftest -o "$out" 2>"$err" &
+		pid=$!
+		for _ in $(seq 100); do [ "$(cat tracing_on)" = 1 ] && break; sleep 0.05; done
+		write_events 1 20
+		sleep 0.5
+		kill -$sig "$pid"
+		wait "$pid"
+		check_ids 1 20 "$out"
+		grep -q "stopped by SIG$sig" "$err"
+		expect_eq "$(cat tracing_on)" 0
+		expect_eq "$(cat events/test/selftest/enable)" 0
+		assert_unloaded
+	done
+}
+
+@test "record: --max-size stops the capture at the output size" {
+	record_while -e selftest -b 1M --max-size 1K -- "$(declare -f write_events); REMOTE=$REMOTE
+		# Writes fail with ENODEV once the capture has stopped at its size.
+		write_events 1 200 2>/dev/null || true"
+	[ "$(stat -c %s "$out")" -le 1024 ]
+	[ "$(stat -c %s "$out")" -gt 900 ]
+	grep -q "stopped by max size" "$err"
+	expect_eq "$(cat tracing_on)" 0
+}
+
+@test "record: a resize refused because another reader holds the buffer is explained" {
+	echo 1 >events/test/selftest/enable
+	cat trace_pipe >/dev/null &
+	local reader=$!
+	sleep 0.2
+	run remotectl record -r test -b 64K -d 1
+	kill "$reader"
+	wait "$reader" 2>/dev/null || true
+	expect_eq "$status" 5
+	[[ $output == *"cannot resize: the buffer stays loaded after stopping and clearing it, so another reader has its trace_pipe or trace open"* ]]
+	expect_eq "$(cat tracing_on)" 0
+	assert_unloaded
+}
+
+@test "record --cpu: only the CPUs asked for" {
+	local cpus
+	cpus=($(cpu_ids))
+	[ "${#cpus[@]}" -ge 2 ] || skip "needs two CPUs"
+	record_while -e selftest -d 2 --cpu "${cpus[1]}" -- "$(declare -f write_events); REMOTE=$REMOTE
+		write_events 1 5 ${cpus[0]}; write_events 11 15 ${cpus[1]}"
+	check_ids 11 15 "$out" "${cpus[1]}"
+}
