@@ -233,7 +233,7 @@ PY
 	td_instance
 	for tr in mmap read; do
 		f="$BATS_TEST_TMPDIR/cap-$tr.dat"
-		"$TD_RC" record -q -r "$TD_INST" -e sched:sched_switch -d 1.5 --transport $tr \
+		"$TD_RC" record -q -r "$TD_INST" -e sched:sched_switch -d 4 --transport $tr \
 			-o "$f" &
 		sleep 1
 		for i in $(seq 0 999); do echo "recmark $i" > "$TD_IDIR/trace_marker"; done
