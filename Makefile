@@ -73,6 +73,8 @@ build/fuzz/fuzz_subbuf: tests/fuzz/fuzz_subbuf.c src/subbuf.c src/subbuf.h
 test: deps
 	$(MAKE) remotectl
 	$(MAKE) unit
+	$(MAKE) unit-asan
+	$(MAKE) fuzz-all FUZZ_TIME=10
 	tests/bats/run
 	$(MAKE) test-vm
 
