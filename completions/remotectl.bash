@@ -23,7 +23,7 @@ _remotectl_target()
 _remotectl()
 {
 	local cur prev cmd i target
-	local commands="list status start stop size reset events clock"
+	local commands="list status start stop size reset events clock report recover"
 	local global="--tracefs --quiet --verbose --help --version -q -v"
 	_remotectl_global=()
 	cur="${COMP_WORDS[COMP_CWORD]}"
@@ -50,6 +50,17 @@ _remotectl()
 			-q events -r "$target" 2>/dev/null | awk '{print $3}')" -- "$cur"))
 		return ;;
 	--cpu)
+		return ;;
+	esac
+
+	case "$cmd" in
+	report | recover)
+		if [[ "$cur" == -* ]]; then
+			[ "$cmd" = report ] && COMPREPLY=($(compgen -W "--cpu --event --from --to \
+				--stat --help $global" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -X '!*.dat' -- "$cur") $(compgen -d -- "$cur"))
+		fi
 		return ;;
 	esac
 

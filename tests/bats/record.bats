@@ -96,9 +96,9 @@ inject_and_check() {
 	run --separate-stderr "$RCTL" record -r "$INST" -e no_such_event_xyz -d 1
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "remotectl: instances/$INST: no event matches 'no_such_event_xyz'" ]
-	run --separate-stderr "$RCTL" record -r "$INST" --format dat
+	run --separate-stderr "$RCTL" record -r "$INST" --format xml -d 1
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "remotectl: invalid format 'dat' (text)" ]
+	[ "$stderr" = "remotectl: invalid format 'xml' (text, dat)" ]
 }
 
 @test "record --cpu captures only the CPUs listed" {

@@ -151,3 +151,45 @@ write_burst()
 		write_events 1 5 ${cpus[0]}; write_events 11 15 ${cpus[1]}"
 	check_ids 11 15 "$out" "${cpus[1]}"
 }
+
+@test "record to trace.dat: report and trace-cmd print the same events as the text capture" {
+	local n=40 c
+	record_while -e selftest -b 256K -d 2 -o "$out.dat" -- "$(declare -f write_events); REMOTE=$REMOTE
+		for c in $(cpu_ids | tr '\n' ' '); do write_events \$((c * 1000 + 1)) \$((c * 1000 + $n)) \$c; done"
+	grep -q "stopped by duration, transport text" "$err"
+	remotectl report "$out.dat" >"$out.report"
+	# "test: <...>--1 [001] 12.345678: selftest: id=1001" -> "[001] 12.345678 id=1001"
+	sed -n 's/^.*\(\[[0-9]*\]\) *\([0-9.]*\): selftest: *\(id=[0-9]*\)$/\1 \2 \3/p' "$out.report" >"$out.r"
+	expect_eq "$(wc -l <"$out.r")" $((n * $(cpu_ids | wc -l)))
+	for c in $(cpu_ids); do
+		expect_eq "$(grep -c "^\[00$c\] " "$out.r")" "$n"
+		expect_eq "$(grep "^\[00$c\] " "$out.r" | sed 's/.*id=//' | tr '\n' ' ')" \
+			"$(seq -s ' ' $((c * 1000 + 1)) $((c * 1000 + n))) "
+	done
+	command -v trace-cmd >/dev/null || skip "no trace-cmd in the guest"
+	trace-cmd report -i "$out.dat" 2>/dev/null |
+		sed -n 's/^.*\(\[[0-9]*\]\) *\([0-9.]*\): selftest: *\(id=[0-9]*\)$/\1 \2 \3/p' >"$out.t"
+	expect_eq "$(cat "$out.t")" "$(cat "$out.r")"
+}
+
+@test "record to trace.dat: the kernel's losses are stored and reported" {
+	local cpu written=3000
+	cpu=$(first_cpu)
+	record_while -e selftest -d 3 -o "$out.dat" -- "$(declare -f write_burst); REMOTE=$REMOTE
+		write_burst 1 $written $cpu"
+	local captured lost
+	captured=$(awk '$1 == "all" { print $2 }' "$err")
+	lost=$(awk '$1 == "all" { print $4 }' "$err")
+	[ "$lost" -gt 0 ]
+	expect_eq "$((captured + lost))" "$written"
+	remotectl report --stat "$out.dat" >"$out.stat"
+	remotectl report "$out.dat" >"$out.report"
+	expect_eq "$(grep -c 'selftest: *id=' "$out.report")" "$captured"
+	# Each stored loss shows before the first event after it, with the kernel's count, as
+	# trace-cmd shows it: "CPU:0 [680 EVENTS DROPPED]".
+	expect_eq "$(sed -n 's/^.*CPU:[0-9]* \[\([0-9]*\) EVENTS DROPPED\]$/\1/p' "$out.report" | awk '{ s += $1 } END { print s }')" "$lost"
+	expect_eq "$(awk '$1 == "0" || $1 == "1" || $1 == "2" || $1 == "3" { s += $4 } END { print s }' "$out.stat")" "$lost"
+	if command -v trace-cmd >/dev/null; then
+		expect_eq "$(trace-cmd report -i "$out.dat" 2>/dev/null | sed -n 's/^.*CPU:[0-9]* \[\([0-9]*\) EVENTS DROPPED\]$/\1/p' | awk '{ s += $1 } END { print s }')" "$lost"
+	fi
+}
