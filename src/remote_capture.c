@@ -23,8 +23,14 @@
 #include "tracedat_write.h"
 #include "util.h"
 
-/* The kernel polls a remote every 100 ms per reader: idle for longer means caught up. */
-#define CAUGHT_UP_NS	(300 * 1000 * 1000ULL)
+/*
+ * The kernel polls a remote every 100 ms per reader, so an event reaches us at most that long
+ * (plus our own loop) after it was written. An event queued LATE_NS ago can go out: anything
+ * older from another CPU was written before it and has arrived by now. The same bound tells
+ * a drained CPU: no data for that long.
+ */
+#define LATE_NS		(500 * 1000 * 1000ULL)
+#define SEQ_HISTORY	64
 #define LOOP_MS		50
 #define DRAIN_MAX_S	10.0
 
@@ -62,6 +68,11 @@ struct rcap {
 	const char *stop_reason;
 	double start;
 	int signal_fd;
+	struct {
+		uint64_t ns;	/* CLOCK_MONOTONIC */
+		uint64_t seq;	/* merge_seq() then */
+	} hist[SEQ_HISTORY];	/* a ring, one entry per loop */
+	int hist_next;
 };
 
 static double now_s(void)
@@ -239,9 +250,37 @@ static bool pull(struct rcap *rc, int i)
 		take_line(rc, i, p, nl - p + 1);
 	}
 	free(buf);
-	if (!len && text_reader_idle_ns(rc->c[i].r) > CAUGHT_UP_NS)
-		merge_caught_up(rc->merge, i);
 	return len > 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Release what was queued LATE_NS ago or earlier: note this moment, find that one. */
+static void advance_watermark(struct rcap *rc)
+{
+	uint64_t now = mono_ns(), seq = 0;
+	bool found = false;
+
+	rc->hist[rc->hist_next].ns = now;
+	rc->hist[rc->hist_next].seq = merge_seq(rc->merge);
+	rc->hist_next = (rc->hist_next + 1) % SEQ_HISTORY;
+	for (int k = 0; k < SEQ_HISTORY; k++) {
+		if (!rc->hist[k].ns || now - rc->hist[k].ns < LATE_NS)
+			continue;
+		if (!found || rc->hist[k].seq > seq)
+			seq = rc->hist[k].seq;
+		found = true;
+	}
+	if (!found)
+		return;
+	for (int i = 0; i < rc->nr; i++)
+		merge_caught_up_at(rc->merge, i, seq);
 }
 
 static int emit(struct rcap *rc, bool drain)
@@ -319,6 +358,8 @@ static int run_loop(struct rcap *rc)
 		}
 		for (int i = 0; i < rc->nr; i++)
 			pull(rc, i);
+		if (rc->merge)
+			advance_watermark(rc);
 		r = emit(rc, false);
 	}
 	free(pfd);
@@ -344,7 +385,7 @@ static int drain(struct rcap *rc)
 
 			if (c->drained)
 				continue;
-			if (pull(rc, i) || text_reader_idle_ns(c->r) <= CAUGHT_UP_NS)
+			if (pull(rc, i) || text_reader_idle_ns(c->r) <= LATE_NS)
 				all = false;
 			else
 				c->drained = true;
