@@ -33,6 +33,23 @@ record_while()
 	wait "$pid"
 }
 
+# record_around ARGS... -- CMD: like record_while, but the capture ends with SIGINT once CMD
+# is done (and the kernel's 100 ms poll has passed), however long CMD took under emulation.
+record_around()
+{
+	local args=() pid
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	remotectl record -r test "${args[@]}" >"$out" 2>"$err" &
+	pid=$!
+	for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
+	expect_eq "$(cat "$REMOTE/tracing_on")" 1
+	bash -c "$*"
+	sleep 0.3
+	kill -INT "$pid"
+	wait "$pid"
+}
+
 # The lines of CPU $1 in $out.
 cpu_lines()
 {
@@ -48,7 +65,7 @@ write_burst()
 
 @test "record: ids 1..N on each CPU, each exactly once, per-CPU order, merged in time order" {
 	local c n=60
-	record_while -e selftest -b 1M -d 3 -- "$(declare -f write_events); REMOTE=$REMOTE
+	record_around -e selftest -b 1M -- "$(declare -f write_events); REMOTE=$REMOTE
 		for c in $(cpu_ids | tr '\n' ' '); do write_events \$((c * 1000 + 1)) \$((c * 1000 + $n)) \$c & done; wait"
 	for c in $(cpu_ids); do
 		cpu_lines "$c" >"$out.$c"
@@ -59,14 +76,14 @@ write_burst()
 	sed 's/^\[[0-9]*\]\t *\([0-9]*\)\.\([0-9]*\):.*/\1\2/' "$out" >"$out.ts"
 	expect_eq "$(awk '$1 < prev { print "back at line " NR } { prev = $1 }' "$out.ts")" ""
 	expect_eq "$(sort -n "$out.ts" | uniq | wc -l)" "$(uniq "$out.ts" | wc -l)"
-	grep -q "stopped by duration, transport text" "$err"
+	grep -q "stopped by SIGINT, transport text" "$err"
 	expect_eq "$(awk '$1 == "all" { print $2, $4, $5 }' "$err")" "$((n * $(cpu_ids | wc -l))) 0 0"
 }
 
 @test "record: the kernel's LOST counts appear in place; captured + lost == written" {
 	local cpu written=4000
 	cpu=$(first_cpu)
-	record_while -e selftest -d 3 -- "$(declare -f write_burst); REMOTE=$REMOTE
+	record_around -e selftest -- "$(declare -f write_burst); REMOTE=$REMOTE
 		write_burst 1 $written $cpu"
 	local captured lost
 	captured=$(grep -c 'selftest id=' "$out")
@@ -84,7 +101,7 @@ write_burst()
 @test "record: every setting it changed is restored, and the buffer unloads" {
 	echo 0 >events/test/selftest/enable
 	echo 16 >buffer_size_kb
-	record_while -e selftest -b 64K -d 1 -- "echo 7 >$REMOTE/write_event"
+	record_around -e selftest -b 64K -- "echo 7 >$REMOTE/write_event"
 	expect_eq "$(grep -c 'selftest id=7' "$out")" 1
 	expect_eq "$(cat tracing_on)" 0
 	expect_eq "$(cat events/test/selftest/enable)" 0
@@ -147,16 +164,16 @@ write_burst()
 	local cpus
 	cpus=($(cpu_ids))
 	[ "${#cpus[@]}" -ge 2 ] || skip "needs two CPUs"
-	record_while -e selftest -d 2 --cpu "${cpus[1]}" -- "$(declare -f write_events); REMOTE=$REMOTE
+	record_around -e selftest --cpu "${cpus[1]}" -- "$(declare -f write_events); REMOTE=$REMOTE
 		write_events 1 5 ${cpus[0]}; write_events 11 15 ${cpus[1]}"
 	check_ids 11 15 "$out" "${cpus[1]}"
 }
 
 @test "record to trace.dat: report and trace-cmd print the same events as the text capture" {
 	local n=40 c
-	record_while -e selftest -b 256K -d 2 -o "$out.dat" -- "$(declare -f write_events); REMOTE=$REMOTE
+	record_around -e selftest -b 256K -o "$out.dat" -- "$(declare -f write_events); REMOTE=$REMOTE
 		for c in $(cpu_ids | tr '\n' ' '); do write_events \$((c * 1000 + 1)) \$((c * 1000 + $n)) \$c; done"
-	grep -q "stopped by duration, transport text" "$err"
+	grep -q "stopped by SIGINT, transport text" "$err"
 	remotectl report "$out.dat" >"$out.report"
 	# "test: <...>--1 [001] 12.345678: selftest: id=1001" -> "[001] 12.345678 id=1001"
 	sed -n 's/^.*\(\[[0-9]*\]\) *\([0-9.]*\): selftest: *\(id=[0-9]*\)$/\1 \2 \3/p' "$out.report" >"$out.r"
@@ -175,7 +192,7 @@ write_burst()
 @test "record to trace.dat: the kernel's losses are stored and reported" {
 	local cpu written=3000
 	cpu=$(first_cpu)
-	record_while -e selftest -d 3 -o "$out.dat" -- "$(declare -f write_burst); REMOTE=$REMOTE
+	record_around -e selftest -o "$out.dat" -- "$(declare -f write_burst); REMOTE=$REMOTE
 		write_burst 1 $written $cpu"
 	local captured lost
 	captured=$(awk '$1 == "all" { print $2 }' "$err")
