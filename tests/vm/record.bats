@@ -18,11 +18,14 @@ teardown()
 	remote_teardown
 }
 
-# record_while ARGS... -- CMD: run remotectl record ARGS in the background, run CMD once the
-# capture has started (tracing_on is 1), and wait for the record to end.
-record_while()
+# record_with STOP ARGS... -- CMD: run remotectl record ARGS in the background, run CMD once
+# the capture has started (tracing_on is 1), then end it: STOP "int" sends SIGINT once CMD is
+# done and the kernel's 100 ms poll has passed (however long CMD took under emulation);
+# "self" waits for the capture to stop by itself (-d, --max-size).
+record_with()
 {
-	local args=() pid
+	local stop=$1 args=() pid
+	shift
 	while [ "$1" != -- ]; do args+=("$1"); shift; done
 	shift
 	remotectl record -r test "${args[@]}" >"$out" 2>"$err" &
@@ -30,23 +33,10 @@ record_while()
 	for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
 	expect_eq "$(cat "$REMOTE/tracing_on")" 1
 	bash -c "$*"
-	wait "$pid"
-}
-
-# record_around ARGS... -- CMD: like record_while, but the capture ends with SIGINT once CMD
-# is done (and the kernel's 100 ms poll has passed), however long CMD took under emulation.
-record_around()
-{
-	local args=() pid
-	while [ "$1" != -- ]; do args+=("$1"); shift; done
-	shift
-	remotectl record -r test "${args[@]}" >"$out" 2>"$err" &
-	pid=$!
-	for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
-	expect_eq "$(cat "$REMOTE/tracing_on")" 1
-	bash -c "$*"
-	sleep 0.3
-	kill -INT "$pid"
+	if [ "$stop" = int ]; then
+		sleep 0.3
+		kill -INT "$pid"
+	fi
 	wait "$pid"
 }
 
@@ -65,7 +55,7 @@ write_burst()
 
 @test "record: ids 1..N on each CPU, each exactly once, per-CPU order, merged in time order" {
 	local c n=60
-	record_around -e selftest -b 1M -- "$(declare -f write_events); REMOTE=$REMOTE
+	record_with int -e selftest -b 1M -- "$(declare -f write_events); REMOTE=$REMOTE
 		for c in $(cpu_ids | tr '\n' ' '); do write_events \$((c * 1000 + 1)) \$((c * 1000 + $n)) \$c & done; wait"
 	for c in $(cpu_ids); do
 		cpu_lines "$c" >"$out.$c"
@@ -83,7 +73,7 @@ write_burst()
 @test "record: the kernel's LOST counts appear in place; captured + lost == written" {
 	local cpu written=4000
 	cpu=$(first_cpu)
-	record_around -e selftest -- "$(declare -f write_burst); REMOTE=$REMOTE
+	record_with int -e selftest -- "$(declare -f write_burst); REMOTE=$REMOTE
 		write_burst 1 $written $cpu"
 	local captured lost
 	captured=$(grep -c 'selftest id=' "$out")
@@ -101,7 +91,7 @@ write_burst()
 @test "record: every setting it changed is restored, and the buffer unloads" {
 	echo 0 >events/test/selftest/enable
 	echo 16 >buffer_size_kb
-	record_around -e selftest -b 64K -- "echo 7 >$REMOTE/write_event"
+	record_with int -e selftest -b 64K -- "echo 7 >$REMOTE/write_event"
 	expect_eq "$(grep -c 'selftest id=7' "$out")" 1
 	expect_eq "$(cat tracing_on)" 0
 	expect_eq "$(cat events/test/selftest/enable)" 0
@@ -137,7 +127,7 @@ write_burst()
 }
 
 @test "record: --max-size stops the capture at the output size" {
-	record_while -e selftest -b 1M --max-size 1K -- "$(declare -f write_events); REMOTE=$REMOTE
+	record_with self -e selftest -b 1M --max-size 1K -- "$(declare -f write_events); REMOTE=$REMOTE
 		# Writes fail with ENODEV once the capture has stopped at its size.
 		write_events 1 200 2>/dev/null || true"
 	[ "$(stat -c %s "$out")" -le 1024 ]
@@ -164,14 +154,14 @@ write_burst()
 	local cpus
 	cpus=($(cpu_ids))
 	[ "${#cpus[@]}" -ge 2 ] || skip "needs two CPUs"
-	record_around -e selftest --cpu "${cpus[1]}" -- "$(declare -f write_events); REMOTE=$REMOTE
+	record_with int -e selftest --cpu "${cpus[1]}" -- "$(declare -f write_events); REMOTE=$REMOTE
 		write_events 1 5 ${cpus[0]}; write_events 11 15 ${cpus[1]}"
 	check_ids 11 15 "$out" "${cpus[1]}"
 }
 
 @test "record to trace.dat: report and trace-cmd print the same events as the text capture" {
 	local n=40 c
-	record_around -e selftest -b 256K -o "$out.dat" -- "$(declare -f write_events); REMOTE=$REMOTE
+	record_with int -e selftest -b 256K -o "$out.dat" -- "$(declare -f write_events); REMOTE=$REMOTE
 		for c in $(cpu_ids | tr '\n' ' '); do write_events \$((c * 1000 + 1)) \$((c * 1000 + $n)) \$c; done"
 	grep -q "stopped by SIGINT, transport text" "$err"
 	remotectl report "$out.dat" >"$out.report"
@@ -192,7 +182,7 @@ write_burst()
 @test "record to trace.dat: the kernel's losses are stored and reported" {
 	local cpu written=3000
 	cpu=$(first_cpu)
-	record_around -e selftest -o "$out.dat" -- "$(declare -f write_burst); REMOTE=$REMOTE
+	record_with int -e selftest -o "$out.dat" -- "$(declare -f write_burst); REMOTE=$REMOTE
 		write_burst 1 $written $cpu"
 	local captured lost
 	captured=$(awk '$1 == "all" { print $2 }' "$err")
