@@ -200,3 +200,22 @@ write_burst()
 		expect_eq "$(trace-cmd report -i "$out.dat" 2>/dev/null | sed -n 's/^.*CPU:[0-9]* \[\([0-9]*\) EVENTS DROPPED\]$/\1/p' | awk '{ s += $1 } END { print s }')" "$lost"
 	fi
 }
+
+@test "record: a CPU offline when the buffer loads is skipped and reported; hotplug back works" {
+	[ "$(cpu_ids | wc -l)" -ge 2 ] || skip "needs 2 CPUs"
+	local online=/sys/devices/system/cpu/cpu1/online others
+	# x86 cannot offline cpu0: take cpu1 away before the capture loads the buffer.
+	echo 0 >"$online"
+	record_with int -e selftest -b 64K -- "$(declare -f write_events); REMOTE=$REMOTE
+		write_events 1 5 0"
+	check_ids 1 5 "$out" 0
+	grep -q "remotes/test: CPU 1 is not in the buffer (offline when it was loaded): skipped" "$err"
+	grep -Eq '^ +1 +\(not in the buffer\)$' "$err"
+	assert_unloaded
+	# Online again: a new capture loads a buffer with every CPU and reads cpu1 too.
+	echo 1 >"$online"
+	record_with int -e selftest -- "$(declare -f write_events); REMOTE=$REMOTE
+		write_events 11 15 1"
+	check_ids 11 15 "$out" 1
+	! grep -q "not in the buffer" "$err"
+}
