@@ -73,6 +73,8 @@ build/fuzz/fuzz_subbuf: tests/fuzz/fuzz_subbuf.c src/subbuf.c src/subbuf.h
 test: deps
 	$(MAKE) remotectl
 	$(MAKE) unit
+	$(MAKE) unit-asan
+	$(MAKE) fuzz-all FUZZ_TIME=10
 	tests/bats/run
 	$(MAKE) test-vm
 
@@ -129,4 +131,25 @@ fuzz-tracedat: build/fuzz/fuzz_tracedat_read $(B)/unit/test_tracedat_roundtrip
 	build/fuzz/fuzz_tracedat_read -max_total_time=$(FUZZ_TIME) -max_len=262144 \
 		-rss_limit_mb=2048 -print_final_stats=1 build/fuzz/corpus-tracedat
 
-.PHONY: tools fuzz-tracedat
+# libFuzzer on the remote text-line parser and re-encoder.
+RT_FUZZ_SRCS := src/remote_text.c src/remote_encode.c src/util.c
+
+build/fuzz/fuzz_remote_text: tests/fuzz/fuzz_remote_text.c $(RT_FUZZ_SRCS) $(wildcard src/*.h)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(PKG_CFLAGS) -Isrc \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(RT_FUZZ_SRCS) $(PKG_LIBS)
+
+fuzz-remote-text: build/fuzz/fuzz_remote_text
+	@mkdir -p build/fuzz/corpus-remote-text
+	printf '[001]\t   12.000003: a id=5' > build/fuzz/corpus-remote-text/seed-a
+	printf '[000]\t    1.000000: b x=-7 y=0xff' > build/fuzz/corpus-remote-text/seed-b
+	printf '[002]\t    1.000000: c r=hvc' > build/fuzz/corpus-remote-text/seed-c
+	printf 'CPU:1 [LOST 3 EVENTS]' > build/fuzz/corpus-remote-text/seed-lost
+	build/fuzz/fuzz_remote_text -max_total_time=$(FUZZ_TIME) -max_len=5000 \
+		-print_final_stats=1 build/fuzz/corpus-remote-text
+
+# Every fuzzer for FUZZ_TIME seconds each.
+fuzz-all: fuzz fuzz-tracedat fuzz-remote-text
+
+.PHONY: tools fuzz-tracedat fuzz-remote-text fuzz-all

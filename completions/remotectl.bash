@@ -23,7 +23,7 @@ _remotectl_target()
 _remotectl()
 {
 	local cur prev cmd i target
-	local commands="list status start stop size reset events clock record stream"
+	local commands="list status start stop size reset events clock record stream report recover"
 	local global="--tracefs --quiet --verbose --help --version -q -v"
 	_remotectl_global=()
 	cur="${COMP_WORDS[COMP_CWORD]}"
@@ -62,6 +62,17 @@ _remotectl()
 		return ;;
 	-b | --buffer-size | --max-size)
 		COMPREPLY=($(compgen -W "512K 1M 4M 16M 64M" -- "$cur"))
+		return ;;
+	esac
+
+	case "$cmd" in
+	report | recover)
+		if [[ "$cur" == -* ]]; then
+			[ "$cmd" = report ] && COMPREPLY=($(compgen -W "--cpu --event --from --to \
+				--stat --help $global" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -X '!*.dat' -- "$cur") $(compgen -d -- "$cur"))
+		fi
 		return ;;
 	esac
 

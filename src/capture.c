@@ -738,14 +738,8 @@ int capture_run(const struct capture_opts *o)
 	double end;
 
 	/* Remotes offer only text: their own capture path. */
-	if ((o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT) {
-		if (o->dat) {
-			err_msg("%s: trace.dat output from text-only targets is not supported yet; "
-				"use --format text", t->label);
-			return RC_USAGE;
-		}
+	if ((o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT)
 		return remote_capture_run(o);
-	}
 	stop_signal = 0;
 	install_signals();
 	c.undo = undo_new(t);

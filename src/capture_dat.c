@@ -37,7 +37,12 @@ struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
 	/* Kernel events print with names (kallsyms, printk formats, comms). */
 	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP)
 		flags |= TDW_META_KERNEL;
-	if (tdw_meta_from_dir(w, t->dir, tracefs_root(), flags) || tdw_begin_data(w)) {
+	/*
+	 * A hypervisor's event ids are its own and collide with the kernel's ftrace events:
+	 * take no formats from the root for it.
+	 */
+	if (tdw_meta_from_dir(w, t->dir, (flags & TDW_META_KERNEL) ? tracefs_root() : NULL, flags) ||
+	    tdw_begin_data(w)) {
 		tdw_abort(w);
 		return NULL;
 	}

@@ -76,39 +76,65 @@ static int control_setup(const struct argp *argp, int argc, char **argv,
 	return target_resolve(args->target, t);
 }
 
-static int set_tracing(int argc, char **argv, bool on)
+typedef int (*control_fn)(const struct target *t, const struct control_args *args);
+
+/* Parse, resolve the target, run fn on it. */
+static int control_run(const struct argp *argp, int argc, char **argv, control_fn fn)
 {
-	static const struct argp_option options[] = { CLI_TARGET_OPTION, { 0 } };
-	static const struct argp argp = { options, parse_control, NULL,
-					  "Turn tracing on (start) or off (stop) in a target.",
-					  cli_children, NULL, NULL };
 	struct control_args args;
 	struct target *t;
 	int rc;
 
-	rc = control_setup(&argp, argc, argv, &args, &t);
+	rc = control_setup(argp, argc, argv, &args, &t);
 	if (rc)
 		return rc;
-	if (!t->has_tracing_on && !t->read_only) {
-		err_msg("%s has no tracing_on file", t->label);
-		rc = RC_MISSING;
-	} else {
-		rc = target_write(t, "tracing_on", on ? "1" : "0");
-	}
-	if (!rc)
-		debug_msg("%s: tracing %s", t->label, on ? "on" : "off");
+	rc = fn(t, &args);
 	target_free(t);
 	return rc;
 }
 
+static int set_tracing(const struct target *t, bool on)
+{
+	int rc;
+
+	if (!t->has_tracing_on && !t->read_only) {
+		err_msg("%s has no tracing_on file", t->label);
+		return RC_MISSING;
+	}
+	rc = target_write(t, "tracing_on", on ? "1" : "0");
+	if (!rc)
+		debug_msg("%s: tracing %s", t->label, on ? "on" : "off");
+	return rc;
+}
+
+static int start_command(const struct target *t, const struct control_args *args)
+{
+	(void)args;
+	return set_tracing(t, true);
+}
+
+static int stop_command(const struct target *t, const struct control_args *args)
+{
+	(void)args;
+	return set_tracing(t, false);
+}
+
+static const struct argp_option tracing_options[] = { CLI_TARGET_OPTION, { 0 } };
+
 int cmd_start(int argc, char **argv)
 {
-	return set_tracing(argc, argv, true);
+	static const struct argp argp = { tracing_options, parse_control, NULL,
+					  "Turn tracing on in a target.", cli_children, NULL, NULL };
+
+	return control_run(&argp, argc, argv, start_command);
 }
 
 int cmd_stop(int argc, char **argv)
 {
-	return set_tracing(argc, argv, false);
+	static const struct argp argp = { tracing_options, parse_control, NULL,
+					  "Turn tracing off in a target.", cli_children, NULL, NULL };
+
+	return control_run(&argp, argc, argv, stop_command);
 }
 
 static int show_size(const struct target *t)
@@ -208,6 +234,11 @@ static int set_size(const struct target *t, const char *text, bool force)
 	return RC_OK;
 }
 
+static int size_command(const struct target *t, const struct control_args *args)
+{
+	return args->value ? set_size(t, args->value, args->force) : show_size(t);
+}
+
 int cmd_size(int argc, char **argv)
 {
 	static const struct argp_option options[] = {
@@ -219,16 +250,8 @@ int cmd_size(int argc, char **argv)
 	static const struct argp argp = { options, parse_control, "[SIZE]",
 					  "Show or set the per-CPU buffer size. SIZE is 512K, 4M, "
 					  "1G, or a number of KiB.", cli_children, NULL, NULL };
-	struct control_args args;
-	struct target *t;
-	int rc;
 
-	rc = control_setup(&argp, argc, argv, &args, &t);
-	if (rc)
-		return rc;
-	rc = args.value ? set_size(t, args.value, args.force) : show_size(t);
-	target_free(t);
-	return rc;
+	return control_run(&argp, argc, argv, size_command);
 }
 
 static bool has_cpu(const struct target *t, int cpu)
@@ -237,6 +260,15 @@ static bool has_cpu(const struct target *t, int cpu)
 		if (t->cpus[i] == cpu)
 			return true;
 	return false;
+}
+
+static int reset_command(const struct target *t, const struct control_args *args)
+{
+	if (args->cpu >= 0 && !has_cpu(t, args->cpu)) {
+		err_msg("%s has no CPU %d", t->label, args->cpu);
+		return RC_MISSING;
+	}
+	return target_reset(t, args->cpu);
 }
 
 int cmd_reset(int argc, char **argv)
@@ -249,21 +281,8 @@ int cmd_reset(int argc, char **argv)
 	static const struct argp argp = { options, parse_control, NULL,
 					  "Clear a target's buffers (all CPUs, or one with --cpu).",
 					  cli_children, NULL, NULL };
-	struct control_args args;
-	struct target *t;
-	int rc;
 
-	rc = control_setup(&argp, argc, argv, &args, &t);
-	if (rc)
-		return rc;
-	if (args.cpu >= 0 && !has_cpu(t, args.cpu)) {
-		err_msg("%s has no CPU %d", t->label, args.cpu);
-		rc = RC_MISSING;
-	} else {
-		rc = target_reset(t, args.cpu);
-	}
-	target_free(t);
-	return rc;
+	return control_run(&argp, argc, argv, reset_command);
 }
 
 /* Is name one of the clocks listed in trace_clock ("[local] global counter ...")? */
@@ -331,14 +350,6 @@ int cmd_clock(int argc, char **argv)
 	static const struct argp argp = { options, parse_control, "[CLOCK]",
 					  "Show or set the trace clock of a target that has a "
 					  "trace_clock file.", cli_children, NULL, NULL };
-	struct control_args args;
-	struct target *t;
-	int rc;
 
-	rc = control_setup(&argp, argc, argv, &args, &t);
-	if (rc)
-		return rc;
-	rc = clock_command(t, &args);
-	target_free(t);
-	return rc;
+	return control_run(&argp, argc, argv, clock_command);
 }

@@ -146,6 +146,7 @@ struct report {
 	bool *have;
 	int nr;
 	uint64_t from, to;
+	bool raw;		/* the file prints raw clock values */
 	uint64_t *shown;	/* per source, events passing the filters */
 };
 
@@ -155,7 +156,10 @@ static bool wanted(struct report *rp, const struct td_event *ev)
 	const char *n, *colon;
 	int i;
 
-	if (ev->ts < rp->from || ev->ts > rp->to)
+	if (rp->raw ? ev->ts < rp->from || ev->ts > rp->to :
+		      /* compare as printed: microseconds, rounded like libtraceevent */
+		      (ev->ts + 500) / 1000 < rp->from / 1000 ||
+		      (rp->to != UINT64_MAX && (ev->ts + 500) / 1000 > rp->to / 1000))
 		return false;
 	if (!rp->a->nr_globs)
 		return true;
@@ -326,13 +330,14 @@ int cmd_report(int argc, char **argv)
 		return access(a.file, F_OK) ? RC_MISSING : RC_FAIL;
 	}
 	rp.fmt = td_fmt_new(tdr_info(rp.r));
+	rp.raw = rp.fmt && td_fmt_raw_time(rp.fmt);
 	ret = RC_USAGE;
 	if (!rp.fmt) {
 		err_msg("out of memory");
 		ret = RC_FAIL;
-	} else if (a.from && parse_time(a.from, td_fmt_raw_time(rp.fmt), &rp.from)) {
+	} else if (a.from && parse_time(a.from, rp.raw, &rp.from)) {
 		err_msg("bad --from time '%s'", a.from);
-	} else if (a.to && parse_time(a.to, td_fmt_raw_time(rp.fmt), &rp.to)) {
+	} else if (a.to && parse_time(a.to, rp.raw, &rp.to)) {
 		err_msg("bad --to time '%s'", a.to);
 	} else if (open_sources(&rp, cpus)) {
 		err_msg("out of memory");

@@ -181,6 +181,17 @@ void merge_caught_up(struct merge *m, int stream)
 	m->s[stream].caught_seq = ++m->seq;
 }
 
+void merge_caught_up_at(struct merge *m, int stream, uint64_t seq)
+{
+	if (seq + 1 > m->s[stream].caught_seq)
+		m->s[stream].caught_seq = seq + 1;
+}
+
+uint64_t merge_seq(const struct merge *m)
+{
+	return m->seq;
+}
+
 void merge_end(struct merge *m, int stream)
 {
 	m->s[stream].ended = true;

@@ -34,6 +34,14 @@ void merge_push_lost(struct merge *m, int stream, uint64_t ts, int64_t lost);
 
 /* The stream's reader has caught up: everything it had is queued. */
 void merge_caught_up(struct merge *m, int stream);
+/*
+ * Everything the stream will deliver later is newer than the events queued (on any stream)
+ * while merge_seq() was at most seq: for readers that know how late their data can be.
+ */
+void merge_caught_up_at(struct merge *m, int stream, uint64_t seq);
+/* A counter that grows with every event queued. */
+uint64_t merge_seq(const struct merge *m);
+
 /* The stream will deliver nothing more. */
 void merge_end(struct merge *m, int stream);
 

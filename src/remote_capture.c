@@ -9,21 +9,35 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include "events.h"
 #include "format.h"
 #include "merge.h"
 #include "remote_capture.h"
+#include "remote_encode.h"
 #include "remote_text.h"
 #include "stop_signal.h"
+#include "subbuf_write.h"
 #include "text_reader.h"
+#include "tracedat_write.h"
 #include "util.h"
 
-/* The kernel polls a remote every 100 ms per reader: idle for longer means caught up. */
-#define CAUGHT_UP_NS	(300 * 1000 * 1000ULL)
+/*
+ * The kernel polls a remote every 100 ms per reader, so an event reaches us at most that long
+ * (plus our own loop) after it was written. An event queued LATE_NS ago can go out: anything
+ * older from another CPU was written before it and has arrived by now. The same bound tells
+ * a drained CPU: no data for that long.
+ */
+#define LATE_NS		(500 * 1000 * 1000ULL)
+#define SEQ_HISTORY	64
 #define LOOP_MS		50
 #define DRAIN_MAX_S	10.0
 
+struct rcap;
+
 struct rcpu {
+	struct rcap *rc;
 	int cpu;
 	struct text_reader *r;
 	uint64_t events;	/* event lines, UNKNOWN included */
@@ -34,6 +48,7 @@ struct rcpu {
 	uint64_t bytes;		/* text read, noted when the reader closes */
 	bool skipped;		/* not in the remote's buffer */
 	bool drained;
+	struct subbuf_writer sbw;	/* trace.dat: the CPU's events re-encoded */
 };
 
 struct rcap {
@@ -42,14 +57,22 @@ struct rcap {
 	struct undo_log *undo;
 	struct rcpu *c;
 	int nr;
-	struct merge *merge;
+	struct merge *merge;		/* text: the kernel's lines in time order */
 	FILE *out;
 	bool out_is_stdout;
+	int out_fd;			/* trace.dat */
+	struct tdw *w;
+	struct remote_encoder *enc;
 	uint64_t out_bytes, written, dropped_max;
 	bool max_reached;
 	const char *stop_reason;
 	double start;
 	int signal_fd;
+	struct {
+		uint64_t ns;	/* CLOCK_MONOTONIC */
+		uint64_t seq;	/* merge_seq() then */
+	} hist[SEQ_HISTORY];	/* a ring, one entry per loop */
+	int hist_next;
 };
 
 static double now_s(void)
@@ -164,7 +187,20 @@ static int open_readers(struct rcap *rc)
 	return RC_OK;
 }
 
-/* One line of CPU i into the merge. */
+/* trace.dat: the line as a binary event of its CPU's sub-buffers. */
+static void encode_line(struct rcap *rc, struct rcpu *c, const struct rline *r,
+			const char *line, size_t len)
+{
+	uint8_t payload[REMOTE_PAYLOAD_MAX];
+	size_t plen;
+
+	plen = remote_encode(rc->enc, r, line, len, payload);
+	subbuf_writer_add(&c->sbw, c->last_ts, payload, plen);
+	if (rc->o->max_bytes && tdw_bytes(rc->w) >= rc->o->max_bytes)
+		rc->max_reached = true;
+}
+
+/* One line of CPU i into the merge (text) or the CPU's sub-buffers (trace.dat). */
 static void take_line(struct rcap *rc, int i, const char *line, size_t len)
 {
 	struct rcpu *c = &rc->c[i];
@@ -174,6 +210,8 @@ static void take_line(struct rcap *rc, int i, const char *line, size_t len)
 	case RLINE_LOST:
 		c->pending_lost += r.lost;
 		c->lost += r.lost;
+		if (rc->w)
+			subbuf_writer_lost(&c->sbw, r.lost, true);
 		return;
 	case RLINE_EVENT:
 	case RLINE_UNKNOWN:
@@ -184,6 +222,12 @@ static void take_line(struct rcap *rc, int i, const char *line, size_t len)
 		/* Kept in place, at the time of the line before it. */
 		c->unparsed++;
 		break;
+	}
+	if (rc->w) {
+		c->pending_lost = 0;
+		if (!rc->max_reached)
+			encode_line(rc, c, &r, line, len - 1);
+		return;
 	}
 	if (c->pending_lost) {
 		merge_push_lost(rc->merge, i, c->last_ts, c->pending_lost);
@@ -206,9 +250,37 @@ static bool pull(struct rcap *rc, int i)
 		take_line(rc, i, p, nl - p + 1);
 	}
 	free(buf);
-	if (!len && text_reader_idle_ns(rc->c[i].r) > CAUGHT_UP_NS)
-		merge_caught_up(rc->merge, i);
 	return len > 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Release what was queued LATE_NS ago or earlier: note this moment, find that one. */
+static void advance_watermark(struct rcap *rc)
+{
+	uint64_t now = mono_ns(), seq = 0;
+	bool found = false;
+
+	rc->hist[rc->hist_next].ns = now;
+	rc->hist[rc->hist_next].seq = merge_seq(rc->merge);
+	rc->hist_next = (rc->hist_next + 1) % SEQ_HISTORY;
+	for (int k = 0; k < SEQ_HISTORY; k++) {
+		if (!rc->hist[k].ns || now - rc->hist[k].ns < LATE_NS)
+			continue;
+		if (!found || rc->hist[k].seq > seq)
+			seq = rc->hist[k].seq;
+		found = true;
+	}
+	if (!found)
+		return;
+	for (int i = 0; i < rc->nr; i++)
+		merge_caught_up_at(rc->merge, i, seq);
 }
 
 static int emit(struct rcap *rc, bool drain)
@@ -218,6 +290,12 @@ static int emit(struct rcap *rc, bool drain)
 	const char *line;
 	size_t len;
 
+	if (rc->w) {
+		for (int i = 0; i < rc->nr; i++)
+			if (rc->c[i].sbw.err)
+				return RC_FAIL;
+		return RC_OK;
+	}
 	while (merge_pop(rc->merge, drain, &ev) == 1) {
 		if (ev.lost) {
 			len = format_lost(lost, sizeof(lost), rc->c[ev.stream].cpu, ev.lost);
@@ -280,6 +358,8 @@ static int run_loop(struct rcap *rc)
 		}
 		for (int i = 0; i < rc->nr; i++)
 			pull(rc, i);
+		if (rc->merge)
+			advance_watermark(rc);
 		r = emit(rc, false);
 	}
 	free(pfd);
@@ -305,7 +385,7 @@ static int drain(struct rcap *rc)
 
 			if (c->drained)
 				continue;
-			if (pull(rc, i) || text_reader_idle_ns(c->r) <= CAUGHT_UP_NS)
+			if (pull(rc, i) || text_reader_idle_ns(c->r) <= LATE_NS)
 				all = false;
 			else
 				c->drained = true;
@@ -329,6 +409,89 @@ static int drain(struct rcap *rc)
 		merge_end(rc->merge, i);
 	}
 	return emit(rc, true);
+}
+
+static int emit_subbuf(void *ctx, const void *subbuf, size_t size)
+{
+	struct rcpu *c = ctx;
+
+	return tdw_add_subbuf(c->rc->w, c->cpu, subbuf, size);
+}
+
+/*
+ * trace.dat: the remote's own header and event formats plus remotectl:text for lines kept as
+ * text, the remote's name as the buffer name, and its trace_clock when it has one. Without
+ * one, the clock is named "global": the test remote stamps with trace_clock_global(), and
+ * the name makes trace-cmd print seconds as the kernel's text does.
+ */
+static int open_dat(struct rcap *rc)
+{
+	struct tdw_opts wo = { .compression = rc->o->compression, .level = rc->o->level };
+	char buf[1024], clock[64] = "global", *events, *trace_clock = NULL;
+	unsigned int hdr = SUBBUF_HDR_SIZE, size = 4096;
+	struct tdw_extra_system extra = { "remotectl", NULL, 1 };
+	const char *formats[1];
+	int err;
+
+	events = target_path(rc->t, "events");
+	err = remote_encoder_new(events, rc->t->name, &rc->enc);
+	free(events);
+	if (err) {
+		err_msg("%s: cannot read events/%s: %s", rc->t->label, rc->t->name,
+			strerror(-err));
+		return RC_MISSING;
+	}
+	if (target_read(rc->t, "events/header_page", buf, sizeof(buf)) > 0)
+		header_page_sizes(buf, &hdr, &size);
+	if (hdr != SUBBUF_HDR_SIZE) {
+		err_msg("%s: sub-buffer header of %u bytes: only 64-bit kernels are supported",
+			rc->t->label, hdr);
+		return RC_FAIL;
+	}
+	if (rc->t->has_trace_clock && target_read(rc->t, "trace_clock", buf, sizeof(buf)) > 0) {
+		trace_clock = xstrdup(buf);
+		target_clock(rc->t, clock, sizeof(clock));
+	}
+	wo.page_size = size;
+	wo.buffer_name = rc->t->name;
+	wo.clock = clock;
+	wo.trace_clock = trace_clock;
+	wo.nr_cpus = rc->t->nr_cpus;
+	rc->w = tdw_create(rc->out_fd, &wo);
+	free(trace_clock);
+	if (!rc->w)
+		return RC_FAIL;
+	formats[0] = remote_encoder_text_format(rc->enc);
+	extra.formats = formats;
+	/* No root: the kernel's ftrace event ids would collide with the remote's own. */
+	if (tdw_meta_from_dir_extra(rc->w, rc->t->dir, NULL, 0, &extra) ||
+	    tdw_begin_data(rc->w))
+		return RC_FAIL;
+	for (int i = 0; i < rc->nr; i++) {
+		rc->c[i].rc = rc;
+		subbuf_writer_init(&rc->c[i].sbw, size, emit_subbuf, &rc->c[i]);
+	}
+	return RC_OK;
+}
+
+/* Write out every CPU's last sub-buffer and complete the file. */
+static int finish_dat(struct rcap *rc)
+{
+	struct remote_encode_stats st;
+	int r = RC_OK;
+
+	for (int i = 0; i < rc->nr; i++)
+		if (subbuf_writer_flush(&rc->c[i].sbw))
+			r = RC_FAIL;
+	rc->out_bytes = tdw_bytes(rc->w);
+	remote_encoder_stats(rc->enc, &st);
+	rc->written = st.exact + st.as_text;
+	debug_msg("%s: %" PRIu64 " events stored with their fields, %" PRIu64 " as text",
+		  rc->t->label, st.exact, st.as_text);
+	if (tdw_finish(rc->w))
+		r = RC_FAIL;
+	rc->w = NULL;
+	return r;
 }
 
 /* Losses with the default-sized buffer: say how much it cost and what -b would avoid it. */
@@ -411,13 +574,23 @@ int remote_capture_run(const struct capture_opts *o)
 		r = RC_MISSING;
 		goto out;
 	}
-	if (!o->output || !strcmp(o->output, "-")) {
-		rc.out = stdout;
-		rc.out_is_stdout = true;
-	} else if (!(rc.out = fopen(o->output, "we"))) {
+	rc.out_fd = -1;
+	rc.out_is_stdout = !o->output || !strcmp(o->output, "-");
+	if (o->dat) {
+		rc.out_fd = rc.out_is_stdout ? STDOUT_FILENO :
+			    open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	} else {
+		rc.out = rc.out_is_stdout ? stdout : fopen(o->output, "we");
+	}
+	if (o->dat ? rc.out_fd < 0 : !rc.out) {
 		err_msg("cannot create %s: %s", o->output, strerror(errno));
 		r = RC_FAIL;
 		goto out;
+	}
+	if (o->dat) {
+		r = open_dat(&rc);
+		if (r)
+			goto out;
 	}
 	r = apply_settings(&rc);
 	if (r)
@@ -436,7 +609,11 @@ int remote_capture_run(const struct capture_opts *o)
 	if (!r)
 		r = r2;
 	end = now_s();
-	if (fflush(rc.out) && !r) {
+	if (rc.w) {
+		r2 = finish_dat(&rc);
+		if (!r)
+			r = r2;
+	} else if (fflush(rc.out) && !r) {
 		err_msg("cannot write output: %s", strerror(errno));
 		r = RC_FAIL;
 	}
@@ -459,6 +636,16 @@ out:
 		err_msg("cannot write %s: %s", o->output, strerror(errno));
 		r = RC_FAIL;
 	}
+	/* A failed capture leaves what it wrote: `remotectl recover` completes it. */
+	if (rc.w)
+		tdw_abort(rc.w);
+	if (rc.out_fd >= 0 && !rc.out_is_stdout && close(rc.out_fd) && !r) {
+		err_msg("cannot write %s: %s", o->output, strerror(errno));
+		r = RC_FAIL;
+	}
+	for (int i = 0; i < rc.nr; i++)
+		subbuf_writer_free(&rc.c[i].sbw);
+	remote_encoder_free(rc.enc);
 	merge_free(rc.merge);
 	free(rc.c);
 	stop_signal_restore();

@@ -153,7 +153,7 @@ out:
 }
 
 static int add_event_formats(struct tdw *w, const char *dir, const char *root,
-			     unsigned int flags)
+			     unsigned int flags, const struct tdw_extra_system *extra)
 {
 	char *events = xasprintf("%s/events", dir), *ftrace;
 	struct tdbuf b = { 0 };
@@ -182,6 +182,15 @@ static int add_event_formats(struct tdw *w, const char *dir, const char *root,
 		tdbuf_str(&b, sys[i]);
 		add_formats(&b, sdir);
 		free(sdir);
+		nr_sys++;
+	}
+	if (extra && extra->nr) {
+		tdbuf_str(&b, extra->name);
+		tdbuf_u32(&b, extra->nr);
+		for (i = 0; i < extra->nr; i++) {
+			tdbuf_u64(&b, strlen(extra->formats[i]));
+			tdbuf_put(&b, extra->formats[i], strlen(extra->formats[i]));
+		}
 		nr_sys++;
 	}
 	td_put32(b.p, nr_sys);
@@ -218,10 +227,16 @@ static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size
 
 int tdw_meta_from_dir(struct tdw *w, const char *dir, const char *root, unsigned int flags)
 {
+	return tdw_meta_from_dir_extra(w, dir, root, flags, NULL);
+}
+
+int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, unsigned int flags,
+			    const struct tdw_extra_system *extra)
+{
 	char *path;
 	int ret;
 
-	if (add_header_info(w, dir, root) || add_event_formats(w, dir, root, flags))
+	if (add_header_info(w, dir, root) || add_event_formats(w, dir, root, flags, extra))
 		return -1;
 	if (!(flags & TDW_META_KERNEL) || !root)
 		return 0;

@@ -62,6 +62,16 @@ enum {
  */
 int tdw_meta_from_dir(struct tdw *w, const char *dir, const char *root, unsigned int flags);
 
+/* A system of event formats that exists only in the file (remotectl's own events). */
+struct tdw_extra_system {
+	const char *name;
+	const char *const *formats;	/* texts of format files */
+	int nr;
+};
+/* tdw_meta_from_dir() with one more system in EVENT_FORMATS (extra may be NULL). */
+int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, unsigned int flags,
+			    const struct tdw_extra_system *extra);
+
 /* Write options 1 and start the journal. */
 int tdw_begin_data(struct tdw *w);
 

@@ -21,7 +21,7 @@ complete_words() {
 
 @test "bash: commands" {
 	[ "$(complete_words s)" = "$(printf '%s\n' size start status stop stream)" ]
-	[ "$(complete_words r)" = "$(printf '%s\n' record reset)" ]
+	[ "$(complete_words r)" = "$(printf '%s\n' record recover report reset)" ]
 }
 
 @test "bash: a command's options" {

@@ -96,7 +96,7 @@ inject_and_check() {
 	run --separate-stderr "$RCTL" record -r "$INST" -e no_such_event_xyz -d 1
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "remotectl: instances/$INST: no event matches 'no_such_event_xyz'" ]
-	run --separate-stderr "$RCTL" record -r "$INST" --format xml
+	run --separate-stderr "$RCTL" record -r "$INST" --format xml -d 1
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "remotectl: invalid format 'xml' (text, dat)" ]
 }

@@ -29,6 +29,31 @@ static uint32_t val(const struct merge_event *ev)
 	return v;
 }
 
+/* merge_caught_up_at(): only what was queued by then may pass an empty stream. */
+static void test_caught_up_at(void)
+{
+	struct merge *m = merge_new(2);
+	struct merge_event ev;
+	uint64_t then;
+
+	push_u32(m, 0, 10, 1);
+	then = merge_seq(m);
+	push_u32(m, 0, 20, 2);
+	merge_caught_up_at(m, 1, then);
+	CHECK(merge_pop(m, false, &ev) == 1 && ev.ts == 10);
+	CHECK(merge_pop(m, false, &ev) == 0);
+	/* A later, older event of stream 1 still goes out first. */
+	push_u32(m, 1, 15, 3);
+	CHECK(merge_pop(m, false, &ev) == 1 && ev.ts == 15 && ev.stream == 1);
+	merge_caught_up_at(m, 1, merge_seq(m));
+	CHECK(merge_pop(m, false, &ev) == 1 && ev.ts == 20);
+	/* An older mark never takes back a newer one. */
+	merge_caught_up_at(m, 1, 0);
+	push_u32(m, 0, 30, 4);
+	CHECK(merge_pop(m, false, &ev) == 0);
+	merge_free(m);
+}
+
 static void test_order_and_rule(void)
 {
 	struct merge *m = merge_new(3);
@@ -120,6 +145,7 @@ static void test_many(void)
 int main(void)
 {
 	test_order_and_rule();
+	test_caught_up_at();
 	test_drain_and_lost();
 	test_many();
 	printf("%s - test_merge: %d checks, %d failed\n", failures ? "not ok" : "ok", checks,

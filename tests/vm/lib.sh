@@ -2,8 +2,10 @@
 # shellcheck shell=bash
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034 # used by the scripts that source this file
 REPO_ROOT=$(cd "$VM_DIR/../.." && pwd)
-CACHE_DIR=${REMOTECTL_CACHE:-$HOME/.cache/remotectl}/vm
+# CI may run without HOME: bash's ~ then falls back to the password database.
+CACHE_DIR=${REMOTECTL_CACHE:-${HOME:-$(cd ~ && pwd)}/.cache/remotectl}/vm
 VM_START=${VM_START:-$(date +%s)}
 export VM_START
 

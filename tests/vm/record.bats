@@ -18,11 +18,14 @@ teardown()
 	remote_teardown
 }
 
-# record_while ARGS... -- CMD: run remotectl record ARGS in the background, run CMD once the
-# capture has started (tracing_on is 1), and wait for the record to end.
-record_while()
+# record_with STOP ARGS... -- CMD: run remotectl record ARGS in the background, run CMD once
+# the capture has started (tracing_on is 1), then end it: STOP "int" sends SIGINT once CMD is
+# done and the kernel's 100 ms poll has passed (however long CMD took under emulation);
+# "self" waits for the capture to stop by itself (-d, --max-size).
+record_with()
 {
-	local args=() pid
+	local stop=$1 args=() pid
+	shift
 	while [ "$1" != -- ]; do args+=("$1"); shift; done
 	shift
 	remotectl record -r test "${args[@]}" >"$out" 2>"$err" &
@@ -30,6 +33,10 @@ record_while()
 	for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
 	expect_eq "$(cat "$REMOTE/tracing_on")" 1
 	bash -c "$*"
+	if [ "$stop" = int ]; then
+		sleep 0.3
+		kill -INT "$pid"
+	fi
 	wait "$pid"
 }
 
@@ -48,7 +55,7 @@ write_burst()
 
 @test "record: ids 1..N on each CPU, each exactly once, per-CPU order, merged in time order" {
 	local c n=60
-	record_while -e selftest -b 1M -d 3 -- "$(declare -f write_events); REMOTE=$REMOTE
+	record_with int -e selftest -b 1M -- "$(declare -f write_events); REMOTE=$REMOTE
 		for c in $(cpu_ids | tr '\n' ' '); do write_events \$((c * 1000 + 1)) \$((c * 1000 + $n)) \$c & done; wait"
 	for c in $(cpu_ids); do
 		cpu_lines "$c" >"$out.$c"
@@ -59,14 +66,14 @@ write_burst()
 	sed 's/^\[[0-9]*\]\t *\([0-9]*\)\.\([0-9]*\):.*/\1\2/' "$out" >"$out.ts"
 	expect_eq "$(awk '$1 < prev { print "back at line " NR } { prev = $1 }' "$out.ts")" ""
 	expect_eq "$(sort -n "$out.ts" | uniq | wc -l)" "$(uniq "$out.ts" | wc -l)"
-	grep -q "stopped by duration, transport text" "$err"
+	grep -q "stopped by SIGINT, transport text" "$err"
 	expect_eq "$(awk '$1 == "all" { print $2, $4, $5 }' "$err")" "$((n * $(cpu_ids | wc -l))) 0 0"
 }
 
 @test "record: the kernel's LOST counts appear in place; captured + lost == written" {
 	local cpu written=4000
 	cpu=$(first_cpu)
-	record_while -e selftest -d 3 -- "$(declare -f write_burst); REMOTE=$REMOTE
+	record_with int -e selftest -- "$(declare -f write_burst); REMOTE=$REMOTE
 		write_burst 1 $written $cpu"
 	local captured lost
 	captured=$(grep -c 'selftest id=' "$out")
@@ -84,7 +91,7 @@ write_burst()
 @test "record: every setting it changed is restored, and the buffer unloads" {
 	echo 0 >events/test/selftest/enable
 	echo 16 >buffer_size_kb
-	record_while -e selftest -b 64K -d 1 -- "echo 7 >$REMOTE/write_event"
+	record_with int -e selftest -b 64K -- "echo 7 >$REMOTE/write_event"
 	expect_eq "$(grep -c 'selftest id=7' "$out")" 1
 	expect_eq "$(cat tracing_on)" 0
 	expect_eq "$(cat events/test/selftest/enable)" 0
@@ -120,7 +127,7 @@ write_burst()
 }
 
 @test "record: --max-size stops the capture at the output size" {
-	record_while -e selftest -b 1M --max-size 1K -- "$(declare -f write_events); REMOTE=$REMOTE
+	record_with self -e selftest -b 1M --max-size 1K -- "$(declare -f write_events); REMOTE=$REMOTE
 		# Writes fail with ENODEV once the capture has stopped at its size.
 		write_events 1 200 2>/dev/null || true"
 	[ "$(stat -c %s "$out")" -le 1024 ]
@@ -147,7 +154,68 @@ write_burst()
 	local cpus
 	cpus=($(cpu_ids))
 	[ "${#cpus[@]}" -ge 2 ] || skip "needs two CPUs"
-	record_while -e selftest -d 2 --cpu "${cpus[1]}" -- "$(declare -f write_events); REMOTE=$REMOTE
+	record_with int -e selftest --cpu "${cpus[1]}" -- "$(declare -f write_events); REMOTE=$REMOTE
 		write_events 1 5 ${cpus[0]}; write_events 11 15 ${cpus[1]}"
 	check_ids 11 15 "$out" "${cpus[1]}"
+}
+
+@test "record to trace.dat: report and trace-cmd print the same events as the text capture" {
+	local n=40 c
+	record_with int -e selftest -b 256K -o "$out.dat" -- "$(declare -f write_events); REMOTE=$REMOTE
+		for c in $(cpu_ids | tr '\n' ' '); do write_events \$((c * 1000 + 1)) \$((c * 1000 + $n)) \$c; done"
+	grep -q "stopped by SIGINT, transport text" "$err"
+	remotectl report "$out.dat" >"$out.report"
+	# "test: <...>--1 [001] 12.345678: selftest: id=1001" -> "[001] 12.345678 id=1001"
+	sed -n 's/^.*\(\[[0-9]*\]\) *\([0-9.]*\): selftest: *\(id=[0-9]*\)$/\1 \2 \3/p' "$out.report" >"$out.r"
+	expect_eq "$(wc -l <"$out.r")" $((n * $(cpu_ids | wc -l)))
+	for c in $(cpu_ids); do
+		expect_eq "$(grep -c "^\[00$c\] " "$out.r")" "$n"
+		expect_eq "$(grep "^\[00$c\] " "$out.r" | sed 's/.*id=//' | tr '\n' ' ')" \
+			"$(seq -s ' ' $((c * 1000 + 1)) $((c * 1000 + n))) "
+	done
+	command -v trace-cmd >/dev/null || skip "no trace-cmd in the guest"
+	trace-cmd report -i "$out.dat" 2>/dev/null |
+		sed -n 's/^.*\(\[[0-9]*\]\) *\([0-9.]*\): selftest: *\(id=[0-9]*\)$/\1 \2 \3/p' >"$out.t"
+	expect_eq "$(cat "$out.t")" "$(cat "$out.r")"
+}
+
+@test "record to trace.dat: the kernel's losses are stored and reported" {
+	local cpu written=3000
+	cpu=$(first_cpu)
+	record_with int -e selftest -o "$out.dat" -- "$(declare -f write_burst); REMOTE=$REMOTE
+		write_burst 1 $written $cpu"
+	local captured lost
+	captured=$(awk '$1 == "all" { print $2 }' "$err")
+	lost=$(awk '$1 == "all" { print $4 }' "$err")
+	[ "$lost" -gt 0 ]
+	expect_eq "$((captured + lost))" "$written"
+	remotectl report --stat "$out.dat" >"$out.stat"
+	remotectl report "$out.dat" >"$out.report"
+	expect_eq "$(grep -c 'selftest: *id=' "$out.report")" "$captured"
+	# Each stored loss shows before the first event after it, with the kernel's count, as
+	# trace-cmd shows it: "CPU:0 [680 EVENTS DROPPED]".
+	expect_eq "$(sed -n 's/^.*CPU:[0-9]* \[\([0-9]*\) EVENTS DROPPED\]$/\1/p' "$out.report" | awk '{ s += $1 } END { print s }')" "$lost"
+	expect_eq "$(awk '$1 == "0" || $1 == "1" || $1 == "2" || $1 == "3" { s += $4 } END { print s }' "$out.stat")" "$lost"
+	if command -v trace-cmd >/dev/null; then
+		expect_eq "$(trace-cmd report -i "$out.dat" 2>/dev/null | sed -n 's/^.*CPU:[0-9]* \[\([0-9]*\) EVENTS DROPPED\]$/\1/p' | awk '{ s += $1 } END { print s }')" "$lost"
+	fi
+}
+
+@test "record: a CPU offline when the buffer loads is skipped and reported; hotplug back works" {
+	[ "$(cpu_ids | wc -l)" -ge 2 ] || skip "needs 2 CPUs"
+	local online=/sys/devices/system/cpu/cpu1/online others
+	# x86 cannot offline cpu0: take cpu1 away before the capture loads the buffer.
+	echo 0 >"$online"
+	record_with int -e selftest -b 64K -- "$(declare -f write_events); REMOTE=$REMOTE
+		write_events 1 5 0"
+	check_ids 1 5 "$out" 0
+	grep -q "remotes/test: CPU 1 is not in the buffer (offline when it was loaded): skipped" "$err"
+	grep -Eq '^ +1 +\(not in the buffer\)$' "$err"
+	assert_unloaded
+	# Online again: a new capture loads a buffer with every CPU and reads cpu1 too.
+	echo 1 >"$online"
+	record_with int -e selftest -- "$(declare -f write_events); REMOTE=$REMOTE
+		write_events 11 15 1"
+	check_ids 11 15 "$out" 1
+	! grep -q "not in the buffer" "$err"
 }

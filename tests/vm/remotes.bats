@@ -34,6 +34,27 @@ teardown()
 	expect_eq "$(ls per_cpu/cpu0 | tr '\n' ' ')" "trace trace_pipe "
 }
 
+@test "write_event: ENODEV with the event off or the buffer unloaded, EINVAL for text" {
+	echo 0 >events/test/selftest/enable
+	run bash -c 'echo 1 >write_event'
+	expect_eq "$status" 1
+	[[ $output == *"No such device"* ]]
+	echo 1 >events/test/selftest/enable
+	echo 0 >tracing_on
+	assert_unloaded
+	run bash -c 'echo 2 >write_event'
+	expect_eq "$status" 1
+	[[ $output == *"No such device"* ]]
+	echo 1 >tracing_on
+	run bash -c 'echo x >write_event'
+	expect_eq "$status" 1
+	[[ $output == *"Invalid argument"* ]]
+	expect_eq "$(wc -l <trace)" 0
+	write_events 3 3
+	cat trace >"$out"
+	check_ids 3 3 "$out"
+}
+
 @test "buffer_size: resizable only while unloaded; EBUSY while loaded, EINVAL for 0" {
 	echo 0 >tracing_on
 	assert_unloaded
