@@ -465,6 +465,15 @@ static uint64_t total_events(const struct capture *c)
 	return n;
 }
 
+static uint64_t captured_bytes(const struct capture *c)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < c->nr; i++)
+		n += c->cs[i].src->stats.bytes;
+	return n;
+}
+
 static void show_progress(struct capture *c, double now, bool final)
 {
 	uint64_t lost = 0;
@@ -483,16 +492,7 @@ static void show_progress(struct capture *c, double now, bool final)
 		lost += c->cs[i].stored_lost;
 	fprintf(stderr, "\r\033[K%.0f s  %" PRIu64 " events  %.0f events/s  %.1f MB  %" PRIu64
 		" lost", secs, total_events(c), secs > 0 ? total_events(c) / secs : 0.0,
-		c->out_bytes / 1e6, lost);
-}
-
-static uint64_t captured_bytes(const struct capture *c)
-{
-	uint64_t n = 0;
-
-	for (int i = 0; i < c->nr; i++)
-		n += c->cs[i].src->stats.bytes;
-	return n;
+		captured_bytes(c) / 1e6, lost);
 }
 
 static bool should_stop(struct capture *c, double now)
@@ -801,6 +801,7 @@ int capture_run(const struct capture_opts *o)
 	}
 	c.merge = merge_new(c.nr);
 	c.start = now_s();
+	c.last_progress = c.start;
 	for (i = 0; i < c.nr; i++)
 		c.cs[i].cycle_start = c.start;
 	c.buffer_bytes = buffer_bytes(t);

@@ -130,3 +130,14 @@ inject_and_check() {
 	[ "$RC" -eq 0 ]
 	check_sorted_complete "$OUT"
 }
+
+@test "record shows a progress line only while stderr is a terminal" {
+	command -v script > /dev/null || skip "script(1) is not installed"
+	run --separate-stderr "$RCTL" record -r "$INST" -d 1.3 -o /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$stderr" != *"events/s"* ]]
+	run script -qec "'$RCTL' record -r '$INST' -d 1.3 -o /dev/null" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\r\033[K1 s  '*" events/s  "*" MB  0 lost"* ]]
+	[[ "$output" == *$'\r\033[K'"remotectl: instances/$INST: 1.30 s, stopped by duration"* ]]
+}
