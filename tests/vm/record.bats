@@ -219,3 +219,19 @@ write_burst()
 	check_ids 11 15 "$out" 1
 	! grep -q "not in the buffer" "$err"
 }
+
+@test "stream: live merged kernel lines on stdout until SIGINT, then the remote is restored" {
+	local pid
+	remotectl stream -r test -e selftest >"$out" 2>"$err" &
+	pid=$!
+	for _ in $(seq 100); do [ "$(cat tracing_on)" = 1 ] && break; sleep 0.05; done
+	write_events 1 3 0
+	# Live: the lines are out within the kernel's poll and the merge's bound, before the end.
+	for _ in $(seq 40); do [ "$(wc -l <"$out")" -ge 3 ] && break; sleep 0.1; done
+	expect_eq "$(wc -l <"$out")" 3
+	kill -INT "$pid"
+	wait "$pid"
+	check_ids 1 3 "$out" 0
+	expect_eq "$(cat tracing_on)" 0
+	expect_eq "$(cat events/test/selftest/enable)" 0
+}
