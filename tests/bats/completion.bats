@@ -51,3 +51,32 @@ complete_words() {
 	command -v zsh >/dev/null || skip "zsh is not installed"
 	zsh -n "$BATS_TEST_DIRNAME/../../completions/_remotectl"
 }
+
+# zsh_complete LINE: what an interactive zsh shows after LINE and a TAB.
+zsh_complete() {
+	COMPDIR="$BATS_TEST_DIRNAME/../../completions" BINDIR="$(dirname "$RCTL")" \
+		zsh -f "$BATS_TEST_DIRNAME/zsh_complete.zsh" "$1" |
+		sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | tr '\r' '\n'
+}
+
+@test "zsh: commands with their descriptions" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	run zsh_complete "remotectl s"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c -- ' -- ')" -eq 5 ]
+	printf '%s\n' "${lines[@]}" | grep -qx 'size    -- show or set the per-CPU buffer size'
+	printf '%s\n' "${lines[@]}" | grep -qx 'stream  -- print live merged events'
+}
+
+@test "zsh: a command's options" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	run zsh_complete "remotectl size --fo"
+	printf '%s\n' "${lines[@]}" | grep -q 'remotectl size --force'
+}
+
+@test "zsh: target names of the real tracefs" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	make_instance
+	run zsh_complete "remotectl status -r instances/remotectl-test-$$-$BATS_TEST_NUMBER"
+	remove_instance
+	printf '%s\n' "${lines[@]}" | grep -q "remotectl status -r instances/$INST "
+}
