@@ -36,6 +36,20 @@ marker_on_cpu() {
 	taskset -c "$1" sh -c "echo '$2' > '$IDIR/trace_marker'"
 }
 
+# setup_file and teardown_file of every real-kernel suite: note the top-level settings before
+# the file's tests and fail the file if any of them changed.
+setup_file() {
+	if [ -d "$TRACEFS/instances" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null; then
+		top_state > "$BATS_FILE_TMPDIR/top.before"
+	fi
+}
+
+teardown_file() {
+	[ -f "$BATS_FILE_TMPDIR/top.before" ] || return 0
+	top_state > "$BATS_FILE_TMPDIR/top.after"
+	diff "$BATS_FILE_TMPDIR/top.before" "$BATS_FILE_TMPDIR/top.after"
+}
+
 # Snapshot of the top-level settings tests must never change.
 top_state() {
 	local f

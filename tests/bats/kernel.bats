@@ -3,18 +3,6 @@
 # The top level is never changed: the whole file checks that at its end.
 load helpers
 
-setup_file() {
-	if [ -d "$TRACEFS/instances" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null; then
-		top_state > "$BATS_FILE_TMPDIR/top.before"
-	fi
-}
-
-teardown_file() {
-	[ -f "$BATS_FILE_TMPDIR/top.before" ] || return 0
-	top_state > "$BATS_FILE_TMPDIR/top.after"
-	diff "$BATS_FILE_TMPDIR/top.before" "$BATS_FILE_TMPDIR/top.after"
-}
-
 setup() {
 	make_instance
 }
