@@ -383,13 +383,35 @@ static int min_size(const struct tep_event *e)
 	return need;
 }
 
+void td_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record *rec,
+		 struct tep_event *e, bool raw_time)
+{
+	unsigned int start;
+	int len;
+
+	tep_print_event(tep, s, rec, "%16s-%-5d [%03d]", TEP_PRINT_COMM, TEP_PRINT_PID,
+			TEP_PRINT_CPU);
+	/* Raw times follow the CPU without a space, as trace-cmd 3.1.6 prints them. */
+	if (raw_time)
+		tep_print_event(tep, s, rec, "%12d:", TEP_PRINT_TIME);
+	else
+		tep_print_event(tep, s, rec, " %6.1000d:", TEP_PRINT_TIME);
+	/* trace-cmd pads "name: " so that the details start in one column. */
+	len = e ? strlen(e->name) : 6;
+	trace_seq_printf(s, " %s: %*s", e ? e->name : "(NULL)", len < 20 ? 20 - len : 0, "");
+	start = s->len;
+	tep_print_event(tep, s, rec, "%s", TEP_PRINT_INFO);
+	/* ... and drops the newline a print event's text ends with. */
+	while (s->len > start && s->buffer[s->len - 1] == '\n')
+		s->len--;
+	trace_seq_putc(s, '\n');
+}
+
 void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *ev)
 {
 	const char *name = f->in->buffers[ev->buffer].name;
 	struct tep_record rec;
 	struct tep_event *e;
-	unsigned int start;
-	int len;
 
 	to_record(ev, &rec);
 	e = tep_find_event_by_record(f->tep, &rec);
@@ -406,22 +428,7 @@ void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *
 		trace_seq_printf(s, "CPU:%d [%lld EVENTS DROPPED]\n", ev->cpu, ev->missed);
 	else if (ev->missed < 0)
 		trace_seq_printf(s, "CPU:%d [EVENTS DROPPED]\n", ev->cpu);
-	tep_print_event(f->tep, s, &rec, "%16s-%-5d [%03d]", TEP_PRINT_COMM, TEP_PRINT_PID,
-			TEP_PRINT_CPU);
-	/* Raw times follow the CPU without a space, as trace-cmd 3.1.6 prints them. */
-	if (f->nsecs)
-		tep_print_event(f->tep, s, &rec, "%12d:", TEP_PRINT_TIME);
-	else
-		tep_print_event(f->tep, s, &rec, " %6.1000d:", TEP_PRINT_TIME);
-	/* trace-cmd pads "name: " so that the details start in one column. */
-	len = e ? strlen(e->name) : 6;
-	trace_seq_printf(s, " %s: %*s", e ? e->name : "(NULL)", len < 20 ? 20 - len : 0, "");
-	start = s->len;
-	tep_print_event(f->tep, s, &rec, "%s", TEP_PRINT_INFO);
-	/* ... and drops the newline a print event's text ends with. */
-	while (s->len > start && s->buffer[s->len - 1] == '\n')
-		s->len--;
-	trace_seq_putc(s, '\n');
+	td_fmt_line(f->tep, s, &rec, e, f->nsecs);
 }
 
 const char *td_fmt_event_name(struct td_fmt *f, const struct td_event *ev, char *buf,
