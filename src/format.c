@@ -11,6 +11,7 @@
 
 #include "events.h"
 #include "format.h"
+#include "tracedat_fmt.h"
 #include "util.h"
 
 struct format {
@@ -159,6 +160,8 @@ struct format *format_new(const struct target *t, char *err, size_t len)
 		free(buf);
 	}
 	f->ns_clock = clock_in_ns(t);
+	if (!f->ns_clock)
+		tep_set_flag(f->tep, TEP_NSEC_OUTPUT);
 	load_extras(f);
 	/* The same print helpers trace-cmd report uses (sched_switch, hrtimer, ...). */
 	f->plugins = tep_load_plugins(f->tep);
@@ -247,7 +250,6 @@ const char *format_event(struct format *f, int cpu, uint64_t ts, const void *dat
 	struct tep_record rec = { 0 };
 	struct trace_seq *seq = &f->seq;
 	struct tep_event *ev;
-	char name[64];
 	uint16_t id = 0;
 	int pid;
 
@@ -266,25 +268,19 @@ const char *format_event(struct format *f, int cpu, uint64_t ts, const void *dat
 		if (pid > 0 && !tep_is_pid_registered(f->tep, pid) &&
 		    now_s() - f->cmdlines_read > 1.0)
 			load_cmdlines(f);
-		trace_seq_printf(seq, "%16s-%-5d", tep_data_comm_from_pid(f->tep, pid), pid);
-	} else {
-		trace_seq_printf(seq, "%16s-%-5s", "<...>", "?");
+		/* The same line as `remotectl report` (and trace-cmd report) prints. */
+		td_fmt_line(f->tep, seq, &rec, ev, !f->ns_clock);
+		trace_seq_terminate(seq);
+		*line_len = seq->len;
+		return seq->buffer;
 	}
+	trace_seq_printf(seq, "%16s-%-5s", "<...>", "?");
 	if (f->ns_clock)
 		trace_seq_printf(seq, " [%03d] %6" PRIu64 ".%06" PRIu64 ": ", cpu,
 				 ts / 1000000000, ts % 1000000000 / 1000);
 	else
 		trace_seq_printf(seq, " [%03d] %" PRIu64 ": ", cpu, ts);
-	if (ev) {
-		snprintf(name, sizeof(name), "%s:", ev->name);
-		trace_seq_printf(seq, "%-21s ", name);
-		tep_print_event(f->tep, seq, &rec, "%s", TEP_PRINT_INFO);
-		/* trace_marker text usually ends in a newline: one line per event. */
-		while (seq->len && seq->buffer[seq->len - 1] == '\n')
-			seq->len--;
-	} else {
-		trace_seq_printf(seq, "[unknown event id %u, %u bytes]", id, len);
-	}
+	trace_seq_printf(seq, "[unknown event id %u, %u bytes]", id, len);
 	trace_seq_putc(seq, '\n');
 	trace_seq_terminate(seq);
 	*line_len = seq->len;

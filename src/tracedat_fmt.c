@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Event text for `report` with libtraceevent, laid out like trace-cmd report. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,40 +37,270 @@ static bool raw_timestamps(const char *trace_clock)
 }
 
 /*
- * libtraceevent trusts a format's field offsets and sizes; a damaged file could make it read
- * far outside a record. Every field must lie inside a sub-buffer.
+ * libtraceevent's format parser trusts its input: a NUL inside the text, a flipped byte in a
+ * helper's arguments or a field outside the record can make it dereference NULL or read past
+ * a record. A file is untrusted, so a format reaches libtraceevent only when it has the shape
+ * the kernel prints:
+ *
+ *	name: NAME
+ *	ID: N
+ *	format:
+ *	\tfield:DECL;\toffset:N;\tsize:N;[\tsigned:N;]	(blank lines allowed between)
+ *	print fmt: "...", ARGS	(to the end; strings may hold newlines)
+ *
+ * all of it printable ASCII, bounded in length, fields inside a sub-buffer, the print format's
+ * strings closed, its brackets balanced, every REC->NAME naming one of its own fields and
+ * every divisor a non-zero constant.
  */
-static bool sane_format(const struct tdr_format *fm, uint32_t page_size)
+#define TD_FORMAT_MAX	(64 * 1024)
+#define TD_FIELDS_MAX	256
+
+struct fline {
+	const char *p, *end;
+};
+
+static bool next_line(const char **p, const char *end, struct fline *l)
 {
-	const char *p = fm->text, *end = fm->text + fm->len;
+	const char *nl;
 
-	/* Field lines: "\tfield:TYPE NAME;\toffset:N;\tsize:N;..."; stop at "print fmt:". */
-	while (p < end) {
-		const char *nl = memchr(p, '\n', end - p), *o, *z;
-		unsigned long off, size;
-
-		if (!nl)
-			nl = end;
-		if (nl - p > 11 && !strncmp(p, "print fmt:", 10))
-			break;
-		o = memmem(p, nl - p, "offset:", 7);
-		z = o ? memmem(o, nl - o, "size:", 5) : NULL;
-		if (memmem(p, nl - p, "field:", 6) && o) {
-			if (!z)
-				return false;
-			off = strtoul(o + 7, NULL, 10);
-			size = strtoul(z + 5, NULL, 10);
-			if (off > page_size || size > page_size || off + size > page_size)
-				return false;
-		}
-		p = nl + 1;
-	}
+	if (*p >= end)
+		return false;
+	nl = memchr(*p, '\n', end - *p);
+	l->p = *p;
+	l->end = nl ? nl : end;
+	*p = nl ? nl + 1 : end;
 	return true;
+}
+
+static bool is_ident(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/* "KEY:N;" at *p with N decimal and at most 9 digits; advances past the ';'. */
+static bool key_num(const char **p, const char *end, const char *key, unsigned long *v)
+{
+	size_t kl = strlen(key);
+	int digits = 0;
+
+	if ((size_t)(end - *p) < kl || memcmp(*p, key, kl))
+		return false;
+	*p += kl;
+	*v = 0;
+	while (*p < end && **p >= '0' && **p <= '9' && digits < 9) {
+		*v = *v * 10 + (unsigned long)(**p - '0');
+		(*p)++;
+		digits++;
+	}
+	if (!digits || *p >= end || **p != ';')
+		return false;
+	(*p)++;
+	return true;
+}
+
+/* A field line; *name and *nlen get the field's name (the last identifier before '[' or ';'). */
+static const char *check_field(const struct fline *l, uint32_t page_size, const char **name,
+			       size_t *nlen)
+{
+	const char *p = l->p + 7, *decl_end, *n;
+	unsigned long off, size, sgn;
+
+	if (l->end - l->p < 8 || memcmp(l->p, "\tfield:", 7))
+		return "a field line is damaged";
+	decl_end = memchr(p, ';', l->end - p);
+	if (!decl_end || decl_end == p || decl_end - p > 256)
+		return "a field declaration is damaged";
+	for (n = p; n < decl_end; n++)
+		if (!is_ident(*n) && !strchr(" *[]", *n))
+			return "a field declaration has odd characters";
+	/* The name: skip a trailing "[N]", then take the identifier before it. */
+	n = decl_end;
+	if (n[-1] == ']') {
+		n = memrchr(p, '[', decl_end - p);
+		if (!n)
+			return "a field declaration is damaged";
+	}
+	*nlen = 0;
+	while (n > p && is_ident(n[-1])) {
+		n--;
+		(*nlen)++;
+	}
+	*name = n;
+	if (!*nlen)
+		return "a field has no name";
+	p = decl_end + 1;
+	if (!key_num(&p, l->end, "\toffset:", &off) || !key_num(&p, l->end, "\tsize:", &size))
+		return "a field's offset or size is damaged";
+	if (p < l->end && !key_num(&p, l->end, "\tsigned:", &sgn))
+		return "a field's sign is damaged";
+	if (p != l->end)
+		return "a field line has trailing text";
+	if (off > page_size || size > page_size || off + size > page_size)
+		return "a field lies outside the sub-buffer";
+	return NULL;
+}
+
+static bool known_field(const char *const *names, const size_t *lens, int n, const char *id,
+			size_t len)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (lens[i] == len && !memcmp(names[i], id, len))
+			return true;
+	return false;
+}
+
+/* What follows a '/' or '%': a non-zero number or sizeof(...), as in the kernel's formats. */
+static bool sane_divisor(const char *p, const char *end)
+{
+	bool nonzero = false;
+
+	while (p < end && *p == ' ')
+		p++;
+	if (end - p > 6 && !memcmp(p, "sizeof", 6) && !is_ident(p[6]))
+		return true;
+	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		for (p += 2; p < end && isxdigit((unsigned char)*p); p++)
+			nonzero |= *p != '0';
+	} else {
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			nonzero |= *p != '0';
+	}
+	return nonzero;
+}
+
+/* The arguments after "print fmt: ": strings closed, brackets balanced, REC-> fields known. */
+static const char *check_print_fmt(const char *p, const char *end, const char *const *names,
+				   const size_t *lens, int n)
+{
+	const char *start = p;
+	char stack[64];
+	int depth = 0;
+
+	if (p >= end || *p != '"')
+		return "the print format does not start with a string";
+	while (p < end) {
+		char c = *p;
+
+		if (c == '"' || c == '\'') {
+			for (p++; p < end && *p != c; p++)
+				if (*p == '\\' && ++p >= end)
+					break;
+			if (p >= end)
+				return "the print format has an unclosed string";
+			p++;
+			continue;
+		}
+		if (c == '(' || c == '[' || c == '{') {
+			if (depth == (int)sizeof(stack))
+				return "the print format nests too deep";
+			stack[depth++] = c == '(' ? ')' : c == '[' ? ']' : '}';
+		} else if (c == ')' || c == ']' || c == '}') {
+			if (!depth || stack[--depth] != c)
+				return "the print format's brackets do not match";
+		} else if (c == '/' || c == '%') {
+			/* libtraceevent folds constants while parsing: x / 0 is SIGFPE. */
+			if (!sane_divisor(p + 1, end))
+				return "the print format divides by something not a constant";
+		} else if (c == 'R' && end - p > 5 && !memcmp(p, "REC->", 5) &&
+			   (p == start || !is_ident(p[-1]))) {
+			const char *id = p + 5;
+
+			for (p = id; p < end && is_ident(*p); p++)
+				;
+			if (!known_field(names, lens, n, id, p - id))
+				return "the print format names an unknown field";
+			continue;
+		}
+		p++;
+	}
+	return depth ? "the print format's brackets do not match" : NULL;
+}
+
+const char *td_format_problem(const char *text, size_t len, uint32_t page_size)
+{
+	const char *names[TD_FIELDS_MAX];
+	size_t lens[TD_FIELDS_MAX];
+	const char *p = text, *end = text + len, *why, *q;
+	struct fline l;
+	unsigned long id;
+	int nf = 0;
+	size_t i;
+
+	if (!len || len > TD_FORMAT_MAX)
+		return "its size is not plausible";
+	for (i = 0; i < len; i++)
+		if ((text[i] < 0x20 || text[i] > 0x7e) && text[i] != '\t' && text[i] != '\n')
+			return "it is not text";
+	if (!next_line(&p, end, &l) || l.end - l.p < 7 || memcmp(l.p, "name: ", 6))
+		return "no name: line";
+	for (q = l.p + 6; q < l.end; q++)
+		if (!is_ident(*q) && *q != '.' && *q != '-')
+			return "the event name has odd characters";
+	if (!next_line(&p, end, &l))
+		return "no ID: line";
+	q = l.p;
+	if (l.end - l.p < 5 || memcmp(l.p, "ID: ", 4))
+		return "no ID: line";
+	q += 4;
+	for (id = 0; q < l.end && *q >= '0' && *q <= '9' && id <= 0xffff; q++)
+		id = id * 10 + (unsigned long)(*q - '0');
+	if (q != l.end || q == l.p + 4 || id > 0xffff)
+		return "the ID is damaged";
+	if (!next_line(&p, end, &l) || l.end - l.p != 7 || memcmp(l.p, "format:", 7))
+		return "no format: line";
+	while (next_line(&p, end, &l)) {
+		if (l.p == l.end)
+			continue;
+		if (l.end - l.p >= 10 && !memcmp(l.p, "print fmt:", 10)) {
+			q = l.p + 10;
+			if (q < l.end && *q == ' ')
+				q++;
+			if (!nf)
+				return "no fields";
+			/* Its strings may hold newlines: it runs to the end of the text. */
+			return check_print_fmt(q, end, names, lens, nf);
+		}
+		if (nf == TD_FIELDS_MAX)
+			return "too many fields";
+		why = check_field(&l, page_size, &names[nf], &lens[nf]);
+		if (why)
+			return why;
+		nf++;
+	}
+	return "no print fmt: line";
+}
+
+/* header_page: field lines only (no name, ID or print format). */
+static const char *header_page_problem(const char *text, size_t len, uint32_t page_size)
+{
+	const char *p = text, *end = text + len, *name, *why;
+	struct fline l;
+	size_t i, nlen;
+	int nf = 0;
+
+	if (!len || len > 4096)
+		return "its size is not plausible";
+	for (i = 0; i < len; i++)
+		if ((text[i] < 0x20 || text[i] > 0x7e) && text[i] != '\t' && text[i] != '\n')
+			return "it is not text";
+	while (next_line(&p, end, &l)) {
+		if (l.p == l.end)
+			continue;
+		why = check_field(&l, page_size, &name, &nlen);
+		if (why)
+			return why;
+		nf++;
+	}
+	return nf ? NULL : "no fields";
 }
 
 struct td_fmt *td_fmt_new(const struct tdr_info *in)
 {
 	struct td_fmt *f = xcalloc(1, sizeof(*f));
+	const char *why;
 	int i;
 
 	f->in = in;
@@ -83,18 +314,27 @@ struct td_fmt *td_fmt_new(const struct tdr_info *in)
 	tep_set_file_bigendian(f->tep, in->big_endian ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
 	tep_set_local_bigendian(f->tep, tep_is_bigendian() ? TEP_BIG_ENDIAN :
 			       TEP_LITTLE_ENDIAN);
-	if (in->header_page.data)
-		tep_parse_header_page(f->tep, in->header_page.data, in->header_page.len,
-				      in->long_size);
+	/* The reader's copies are NUL-terminated; libtraceevent gets nothing else. */
+	if (in->header_page.data) {
+		why = header_page_problem(in->header_page.data, in->header_page.len,
+					  in->page_size);
+		if (why)
+			warn_msg("header_page is damaged (%s); using default page layout", why);
+		else
+			tep_parse_header_page(f->tep, in->header_page.data, in->header_page.len,
+					      in->long_size);
+	}
 	for (i = 0; i < in->nr_formats; i++) {
-		if (!sane_format(&in->formats[i], in->page_size)) {
-			warn_msg("skipping a damaged event format of system %s",
-				 in->formats[i].system);
+		const struct tdr_format *fm = &in->formats[i];
+
+		why = td_format_problem(fm->text, fm->len, in->page_size);
+		if (why) {
+			warn_msg("skipping event format %d of system %s: %s; its events print as unknown",
+				 i, fm->system, why);
 			continue;
 		}
-		if (tep_parse_event(f->tep, in->formats[i].text, in->formats[i].len,
-				    in->formats[i].system))
-			debug_msg("cannot parse a format of system %s", in->formats[i].system);
+		if (tep_parse_event(f->tep, fm->text, fm->len, fm->system))
+			debug_msg("cannot parse a format of system %s", fm->system);
 	}
 	if (in->kallsyms.data)
 		tep_parse_kallsyms(f->tep, in->kallsyms.data);
@@ -143,13 +383,35 @@ static int min_size(const struct tep_event *e)
 	return need;
 }
 
+void td_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record *rec,
+		 struct tep_event *e, bool raw_time)
+{
+	unsigned int start;
+	int len;
+
+	tep_print_event(tep, s, rec, "%16s-%-5d [%03d]", TEP_PRINT_COMM, TEP_PRINT_PID,
+			TEP_PRINT_CPU);
+	/* Raw times follow the CPU without a space, as trace-cmd 3.1.6 prints them. */
+	if (raw_time)
+		tep_print_event(tep, s, rec, "%12d:", TEP_PRINT_TIME);
+	else
+		tep_print_event(tep, s, rec, " %6.1000d:", TEP_PRINT_TIME);
+	/* trace-cmd pads "name: " so that the details start in one column. */
+	len = e ? strlen(e->name) : 6;
+	trace_seq_printf(s, " %s: %*s", e ? e->name : "(NULL)", len < 20 ? 20 - len : 0, "");
+	start = s->len;
+	tep_print_event(tep, s, rec, "%s", TEP_PRINT_INFO);
+	/* ... and drops the newline a print event's text ends with. */
+	while (s->len > start && s->buffer[s->len - 1] == '\n')
+		s->len--;
+	trace_seq_putc(s, '\n');
+}
+
 void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *ev)
 {
 	const char *name = f->in->buffers[ev->buffer].name;
 	struct tep_record rec;
 	struct tep_event *e;
-	unsigned int start;
-	int len;
 
 	to_record(ev, &rec);
 	e = tep_find_event_by_record(f->tep, &rec);
@@ -166,22 +428,7 @@ void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *
 		trace_seq_printf(s, "CPU:%d [%lld EVENTS DROPPED]\n", ev->cpu, ev->missed);
 	else if (ev->missed < 0)
 		trace_seq_printf(s, "CPU:%d [EVENTS DROPPED]\n", ev->cpu);
-	tep_print_event(f->tep, s, &rec, "%16s-%-5d [%03d]", TEP_PRINT_COMM, TEP_PRINT_PID,
-			TEP_PRINT_CPU);
-	/* Raw times follow the CPU without a space, as trace-cmd 3.1.6 prints them. */
-	if (f->nsecs)
-		tep_print_event(f->tep, s, &rec, "%12d:", TEP_PRINT_TIME);
-	else
-		tep_print_event(f->tep, s, &rec, " %6.1000d:", TEP_PRINT_TIME);
-	/* trace-cmd pads "name: " so that the details start in one column. */
-	len = e ? strlen(e->name) : 6;
-	trace_seq_printf(s, " %s: %*s", e ? e->name : "(NULL)", len < 20 ? 20 - len : 0, "");
-	start = s->len;
-	tep_print_event(f->tep, s, &rec, "%s", TEP_PRINT_INFO);
-	/* ... and drops the newline a print event's text ends with. */
-	while (s->len > start && s->buffer[s->len - 1] == '\n')
-		s->len--;
-	trace_seq_putc(s, '\n');
+	td_fmt_line(f->tep, s, &rec, e, f->nsecs);
 }
 
 const char *td_fmt_event_name(struct td_fmt *f, const struct td_event *ev, char *buf,

@@ -17,10 +17,24 @@
 
 struct td_fmt;
 
+/*
+ * Why a format text is unfit for libtraceevent (not the kernel's shape, not printable, a field
+ * outside a page_size sub-buffer...), or NULL when it may be parsed.
+ */
+const char *td_format_problem(const char *text, size_t len, uint32_t page_size);
+
 struct td_fmt *td_fmt_new(const struct tdr_info *in);
 void td_fmt_free(struct td_fmt *f);
 /* One line (with newline) for ev, prefixed with "NAME: " when the buffer has a name. */
 void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *ev);
+/*
+ * The layout both `report` and `record --format text` print, trace-cmd report's:
+ *   "            bash-1234  [001]   685.208295: sched_switch:         prev_comm=..."
+ * rec's event is e (NULL if unknown); raw_time prints clock counts instead of seconds (tep
+ * must then have TEP_NSEC_OUTPUT set). Appends the line with its newline to s.
+ */
+void td_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record *rec,
+		 struct tep_event *e, bool raw_time);
 /* Does the text show raw clock values (true) or seconds.microseconds? */
 bool td_fmt_raw_time(const struct td_fmt *f);
 /* "system:event" of ev, or NULL when unknown. */

@@ -172,6 +172,26 @@ td_trace_cmd_record() {
 	[ "$status" -eq 2 ]
 }
 
+@test "record's text formatter and report's print every event line alike (and like trace-cmd)" {
+	td_need_trace_cmd
+	d="$BATS_TEST_TMPDIR"
+	td_instance
+	"$TD_RC" record -q -r "$TD_INST" -e sched:sched_switch -e sched:sched_wakeup -d 2 \
+		-o "$d/r.dat" &
+	pid=$!
+	sleep 0.7
+	for i in $(seq 0 299); do echo "fcmark $i" > "$TD_IDIR/trace_marker"; done
+	wait "$pid"
+	td_same_report "$d/r.dat"
+	td_each_once "$d/r.dat.rc" fcmark 300
+	# src/format.c (record --format text, from the instance's files) against
+	# src/tracedat_fmt.c (report, from the file's metadata), event by event.
+	run "$TD_ROOT/build/tools/fmt_compare" "$TD_INST" "$d/r.dat"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	n=$(grep -vc '^cpus=' "$d/r.dat.rc")
+	[ "$output" = "$n events, $n identical" ]
+}
+
 @test "damaged files: cut at every section boundary, under ASan/UBSan" {
 	td_need_trace_cmd
 	d="$BATS_TEST_TMPDIR"

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer harness for the trace.dat reader: open, walk every buffer and CPU through the
- * chunk iterator and the kbuffer event decoder, the path `remotectl report` takes on an
- * untrusted file. (libtraceevent's own format parser is left out: it is not ours to harden.)
- *   make fuzz FUZZ_TIME=60
+ * chunk iterator and the kbuffer event decoder, and format every event through td_fmt (which
+ * checks each event format and header_page before libtraceevent parses it): the path
+ * `remotectl report` takes on an untrusted file.
+ *   make fuzz-tracedat FUZZ_TIME=60
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "tracedat_events.h"
+#include "tracedat_fmt.h"
 #include "tracedat_read.h"
 #include "util.h"
 
@@ -20,6 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int fd = memfd_create("fuzz", 0), b, i;
 	const struct tdr_info *in;
+	struct td_fmt *fmt;
+	struct trace_seq seq;
 	struct tdr *r;
 	char err[256];
 
@@ -34,6 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!r)
 		return 0;
 	in = tdr_info(r);
+	fmt = td_fmt_new(in);
+	trace_seq_init(&seq);
 	for (b = 0; b < in->nr_buffers; b++) {
 		for (i = 0; i < in->buffers[b].nr_cpus; i++) {
 			struct td_src *s = td_src_new(r, b, i);
@@ -47,10 +53,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(void)x;
 				if (ev.size > 0)
 					x = ((uint8_t *)ev.data)[ev.size - 1];
+				if (fmt && n <= 2000) {
+					char name[256];
+
+					trace_seq_reset(&seq);
+					td_fmt_event(fmt, &seq, &ev);
+					td_fmt_event_name(fmt, &ev, name, sizeof(name));
+				}
 			}
 			td_src_free(s);
 		}
 	}
+	trace_seq_destroy(&seq);
+	td_fmt_free(fmt);
 	tdr_close(r);
 	return 0;
 }

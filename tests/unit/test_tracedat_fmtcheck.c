@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Event formats from a damaged trace.dat must never reach libtraceevent's parser when they
+ * could crash it. The three inputs below are flips of this kernel's formats that crashed
+ * `remotectl report` inside tep_parse_event (SEGV on "__print_flags(REC->prev_s,ate", SEGV on
+ * a NUL in "caller[8]", SIGFPE on "R/C->next_prio"): td_format_problem() must name each, and
+ * td_fmt_new() must survive them (run under ASan/UBSan with `make unit-asan`).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "tracedat_fmt.h"
+#include "util.h"
+
+static const char sched_switch[] =
+	"name: sched_switch\n"
+	"ID: 372\n"
+	"format:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"
+	"\n"
+	"\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
+	"\tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;\n"
+	"\tfield:int prev_prio;\toffset:28;\tsize:4;\tsigned:1;\n"
+	"\tfield:long prev_state;\toffset:32;\tsize:8;\tsigned:1;\n"
+	"\tfield:char next_comm[16];\toffset:40;\tsize:16;\tsigned:0;\n"
+	"\tfield:pid_t next_pid;\toffset:56;\tsize:4;\tsigned:1;\n"
+	"\tfield:int next_prio;\toffset:60;\tsize:4;\tsigned:1;\n"
+	"\n"
+	"print fmt: \"prev_comm=%s prev_pid=%d prev_prio=%d prev_state=%s%s ==> next_comm"
+	"=%s next_pid=%d next_prio=%d\", REC->prev_comm, REC->prev_pid, REC->prev_prio, ("
+	"REC->prev_state & ((((0x00000000 | 0x00000001 | 0x00000002 | 0x00000004 | 0x0000"
+	"0008 | 0x00000010 | 0x00000020 | 0x00000040) + 1) << 1) - 1)) ? __print_flags(RE"
+	"C->prev_state & ((((0x00000000 | 0x00000001 | 0x00000002 | 0x00000004 | 0x000000"
+	"08 | 0x00000010 | 0x00000020 | 0x00000040) + 1) << 1) - 1), \"|\", { 0x00000001,"
+	" \"S\" }, { 0x00000002, \"D\" }, { 0x00000004, \"T\" }, { 0x00000008, \"t\" }, {"
+	" 0x00000010, \"X\" }, { 0x00000020, \"Z\" }, { 0x00000040, \"P\" }, { 0x00000080"
+	", \"I\" }) : \"R\", REC->prev_state & (((0x00000000 | 0x00000001 | 0x00000002 | "
+	"0x00000004 | 0x00000008 | 0x00000010 | 0x00000020 | 0x00000040) + 1) << 1) ? \"+"
+	"\" : \"\", REC->next_comm, REC->next_pid, REC->next_prio\n";
+
+static const char kernel_stack[] =
+	"name: kernel_stack\n"
+	"ID: 4\n"
+	"format:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"
+	"\n"
+	"\tfield:int size;\toffset:8;\tsize:4;\tsigned:1;\n"
+	"\tfield:unsigned long caller[8];\toffset:16;\tsize:64;\tsigned:0;\n"
+	"\n"
+	"print fmt: \"\\t=> %ps\\n\\t=> %ps\\n\\t=> %ps\\n\" \"\\t=> %ps\\n\\t=> %ps\\n"
+	"\\t=> %ps\\n\" \"\\t=> %ps\\n\\t=> %ps\\n\", (void *)REC->caller[0], (void *)REC"
+	"->caller[1], (void *)REC->caller[2], (void *)REC->caller[3], (void *)REC->caller"
+	"[4], (void *)REC->caller[5], (void *)REC->caller[6], (void *)REC->caller[7]\n";
+
+/* A copy of text with the first occurrence of from replaced by to (same length). */
+static char *flip(const char *text, size_t len, const char *from, const char *to, size_t n)
+{
+	char *c = malloc(len + 1), *p;
+
+	memcpy(c, text, len + 1);
+	p = memmem(c, len, from, n);
+	if (p)
+		memcpy(p, to, n);
+	return p ? c : NULL;
+}
+
+static const char *problem(const char *t, size_t len)
+{
+	const char *why = t ? td_format_problem(t, len, 4096) : "flip not applied";
+
+	return why ? why : "ok";
+}
+
+int main(void)
+{
+	size_t sw = sizeof(sched_switch) - 1, ks = sizeof(kernel_stack) - 1;
+	char *bad[3], *good_sw = strdup(sched_switch), *good_ks = strdup(kernel_stack);
+	struct tdr_format formats[5];
+	struct tdr_info in;
+	struct td_fmt *f;
+	int i;
+
+	verbosity = -1;
+	CHECK_STR(problem(sched_switch, sw), "ok");
+	CHECK_STR(problem(kernel_stack, ks), "ok");
+	bad[0] = flip(sched_switch, sw, "__print_flags(REC->prev_state",
+		      "__print_flags(REC->prev_s,ate", 29);
+	bad[1] = flip(kernel_stack, ks, "caller[8]", "caller[\0]", 9);
+	bad[2] = flip(sched_switch, sw, "REC->next_prio\n", "R/C->next_prio\n", 15);
+	CHECK_STR(problem(bad[0], sw), "the print format names an unknown field");
+	CHECK_STR(problem(bad[1], ks), "it is not text");
+	CHECK_STR(problem(bad[2], sw), "the print format divides by something not a constant");
+	/* More shapes the kernel never prints. */
+	CHECK_STR(problem("name: x\nID: 1\nformat:\n", 22), "no print fmt: line");
+	CHECK_STR(problem(sched_switch, 0), "its size is not plausible");
+	{
+		char *c = flip(sched_switch, sw, "offset:8;", "offset:x;", 9);
+
+		CHECK_STR(problem(c, sw), "a field's offset or size is damaged");
+		free(c);
+		c = flip(sched_switch, sw, "offset:8;\ts", "offset:9999", 11);
+		CHECK_STR(problem(c, sw), "a field's offset or size is damaged");
+		free(c);
+		c = flip(sched_switch, sw, "REC->prev_prio, (", "REC->prev_prio, )", 17);
+		CHECK_STR(problem(c, sw), "the print format's brackets do not match");
+		free(c);
+		c = flip(sched_switch, sw, "ID: ", "ID:x", 4);
+		CHECK_STR(problem(c, sw), "no ID: line");
+		free(c);
+	}
+
+	/* td_fmt_new() skips the damaged ones and parses the rest, without crashing. */
+	memset(&in, 0, sizeof(in));
+	in.long_size = 8;
+	in.page_size = 4096;
+	formats[0] = (struct tdr_format){ "sched", bad[0], sw };
+	formats[1] = (struct tdr_format){ "ftrace", bad[1], ks };
+	formats[2] = (struct tdr_format){ "sched", bad[2], sw };
+	formats[3] = (struct tdr_format){ "sched", good_sw, sw };
+	formats[4] = (struct tdr_format){ "ftrace", good_ks, ks };
+	in.formats = formats;
+	in.nr_formats = 5;
+	f = td_fmt_new(&in);
+	CHECK(f != NULL);
+	td_fmt_free(f);
+	for (i = 0; i < 3; i++)
+		free(bad[i]);
+	free(good_sw);
+	free(good_ks);
+	CHECK_DONE();
+}
