@@ -25,6 +25,7 @@ struct spool_rec {
 	enum spool_kind kind;
 	int stream;
 	struct source_unit unit;	/* SPOOL_UNIT; buf valid until the next spool_read() */
+	uint64_t seq;		/* the writer's stamp (0 when none was given) */
 };
 
 /* A spool in dir (NULL: $TMPDIR or /tmp). Returns NULL with a message in err. */
@@ -34,6 +35,12 @@ void spool_free(struct spool *sp);
 /* Append; 0 or -errno (a full disk). */
 int spool_unit(struct spool *sp, int stream, const struct source_unit *u);
 int spool_mark(struct spool *sp, enum spool_kind kind, int stream);
+/*
+ * The same with a stamp kept in the record: per-CPU spools written by one thread each carry
+ * a capture-wide sequence so that the replay can interleave them and keep the merge exact.
+ */
+int spool_unit_seq(struct spool *sp, int stream, const struct source_unit *u, uint64_t seq);
+int spool_mark_seq(struct spool *sp, enum spool_kind kind, int stream, uint64_t seq);
 
 /* Bytes spooled so far. */
 uint64_t spool_bytes(const struct spool *sp);
