@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A spool: what the capture loop saw, in order (sub-buffer units, "caught up" and "ended"
+ * A spool: what a capture reader saw, in order (sub-buffer units, "caught up" and "ended"
  * marks per stream), kept in an unlinked temporary file and replayed after the capture.
+ * record keeps one spool per CPU, written by that CPU's reader thread only.
  *
  * Why: turning events into text costs far more than taking them (about 2 us against 50 ns
  * per small event here), so record copies the raw sub-buffers while the kernel is writing
