@@ -1,8 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The capture loop. One thread polls every CPU's source: on this kind of machine (2 CPUs) a
- * single loop keeps up with the kernel's event rate, needs no locking between readers, merge
- * and output, and lets the merge see every CPU's state directly.
+ * The capture loop. `record` (text or trace.dat) gives every CPU its own reader thread, the
+ * way trace-cmd runs a recorder process per CPU: with every CPU busy writing events, one
+ * thread serving all of them got too small a share of the machine and lost events (see
+ * bench/RESULTS.md). Each thread owns its source and its spool (text) or its CPU of the
+ * trace.dat writer, and shares nothing else but a sequence counter and a few flags; the main
+ * thread keeps the stop conditions, the progress line, the summary and the restore.
+ *
+ * Exact order across threads: every spooled unit is stamped with the capture-wide counter
+ * after it was read, and every "caught up" mark with the value taken before the call that
+ * found the CPU caught up. A unit stamped below a mark's stamp was read before that check
+ * began, so whatever that CPU delivers after the mark is newer; the replay hands the stamps
+ * to the merge (merge_advance_seq(), merge_caught_up_at()), which then releases events
+ * exactly as a single loop would have.
+ *
+ * `stream` (live text) keeps the single loop below: it merges as it reads, with a short
+ * interval that bounds the delay.
  *
  * Waiting: a source that delivered a full sub-buffer is asked again at once; one that had
  * nothing or only part of a sub-buffer (the reader caught up with the writer) rests until its
@@ -14,6 +27,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +67,16 @@ struct cpu_state {
 	uint64_t corrupt;	/* sub-buffers that failed to decode completely */
 	int64_t kernel_lost;	/* at the end: the kernel's count, -1 unknown */
 	uint64_t bytes;		/* event bytes taken, kept when the source is closed */
+	/* Threads: */
+	struct capture *c;
+	struct spool *spool;	/* this CPU's units and marks, stamped */
+	uint64_t seq_before;	/* stamp taken before the last source_next() */
+	pthread_t thread;
+	bool started;
+	bool done;		/* atomic: the thread has drained and ends */
+	uint64_t pub_events;	/* atomic copies for the main thread */
+	uint64_t pub_bytes;
+	uint64_t pub_lost;
 };
 
 struct capture {
@@ -63,7 +87,11 @@ struct capture {
 	enum transport transport;
 	char fallback[256];	/* why the transport is not the best one */
 	struct merge *merge;
-	struct spool *spool;	/* record: raw units now, text after the capture */
+	bool spooling;		/* record: raw units per CPU now, text after the capture */
+	bool threaded;		/* one reader thread per CPU */
+	uint64_t seq;		/* atomic: stamps of spooled records */
+	bool stopping;		/* atomic: the threads drain and end */
+	int stop_pipe[2];	/* readable once the threads are to stop */
 	double format_secs;
 	struct format *fmt;
 	struct tdw *dat;	/* trace.dat output instead of text */
@@ -72,7 +100,8 @@ struct capture {
 	uint64_t out_bytes;
 	uint64_t written;	/* events written */
 	uint64_t dropped_max;	/* events not written because of --max-size */
-	bool max_reached;
+	bool max_reached;	/* the output is full (the main thread's) */
+	bool size_stop;		/* atomic: the readers saw --max-size reached */
 	const char *stop_reason;
 	double start, interval;
 	double buffer_bytes;	/* per-CPU buffer size */
@@ -317,6 +346,30 @@ static void decode_unit(struct capture *c, int idx, const struct source_unit *u,
 		cs->corrupt += count;
 }
 
+/* The next stamp of the capture-wide sequence (from 1). */
+static uint64_t next_seq(struct capture *c)
+{
+	return __atomic_add_fetch(&c->seq, 1, __ATOMIC_SEQ_CST);
+}
+
+static void set_flag(bool *flag)
+{
+	__atomic_store_n(flag, true, __ATOMIC_SEQ_CST);
+}
+
+static bool get_flag(const bool *flag)
+{
+	return __atomic_load_n(flag, __ATOMIC_SEQ_CST);
+}
+
+/* Wake the main thread (it polls the signal pipe). */
+static void poke_main(void)
+{
+	if (signal_pipe[1] >= 0 && write(signal_pipe[1], "x", 1) < 0) {
+		/* Full: a wake-up is pending anyway. */
+	}
+}
+
 /* A unit from a source: into trace.dat, spooled for text later, or queued for output now. */
 static int take_unit(struct capture *c, int idx, const struct source_unit *u)
 {
@@ -326,18 +379,17 @@ static int take_unit(struct capture *c, int idx, const struct source_unit *u)
 	if (c->dat) {
 		if (capture_dat_unit(c->dat, cs->cpu, u, c->hdr_size))
 			cs->failed = true;
-		c->out_bytes = tdw_bytes(c->dat);
-		if (c->o->max_bytes && c->out_bytes >= c->o->max_bytes)
-			c->max_reached = true;
+		if (c->o->max_bytes && tdw_bytes(c->dat) >= c->o->max_bytes)
+			set_flag(&c->size_stop);
 		decode_unit(c, idx, u, true, false);
 		return 0;
 	}
-	if (!c->spool) {
+	if (!cs->spool) {
 		decode_unit(c, idx, u, true, true);
 		return 0;
 	}
 	decode_unit(c, idx, u, true, false);
-	err = spool_unit(c->spool, idx, u);
+	err = spool_unit_seq(cs->spool, idx, u, next_seq(c));
 	if (err)
 		err_msg("cannot write the spool file: %s", strerror(-err));
 	return err;
@@ -345,19 +397,32 @@ static int take_unit(struct capture *c, int idx, const struct source_unit *u)
 
 static int mark(struct capture *c, enum spool_kind kind, int idx)
 {
+	struct cpu_state *cs = &c->cs[idx];
 	int err;
 
-	if (!c->spool) {
+	if (!cs->spool) {
+		if (c->dat)
+			return 0;
 		if (kind == SPOOL_CAUGHT_UP)
 			merge_caught_up(c->merge, idx);
 		else
 			merge_end(c->merge, idx);
 		return 0;
 	}
-	err = spool_mark(c->spool, kind, idx);
+	/* Caught up: stamped before the call that found it; the end: in order. */
+	err = spool_mark_seq(cs->spool, kind, idx,
+			     kind == SPOOL_CAUGHT_UP ? cs->seq_before : next_seq(c));
 	if (err)
 		err_msg("cannot write the spool file: %s", strerror(-err));
 	return err;
+}
+
+/* Counters the main thread may read while the readers run. */
+static void publish(struct cpu_state *cs)
+{
+	__atomic_store_n(&cs->pub_events, cs->events, __ATOMIC_RELAXED);
+	__atomic_store_n(&cs->pub_bytes, cs->src->stats.bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&cs->pub_lost, cs->stored_lost, __ATOMIC_RELAXED);
 }
 
 /*
@@ -393,10 +458,12 @@ static bool pull(struct capture *c, int idx, int max, double now)
 	int ret, n;
 
 	for (n = 0; n < max; n++) {
+		if (cs->spool)
+			cs->seq_before = next_seq(c);
 		ret = source_next(cs->src, &u);
 		if (ret == 1) {
 			if (take_unit(c, idx, &u))
-				c->spool_failed = true;
+				set_flag(&c->spool_failed);
 			if (!u.partial)
 				continue;
 		}
@@ -406,17 +473,20 @@ static bool pull(struct capture *c, int idx, int max, double now)
 				cs->failed = true;
 			}
 			if (mark(c, SPOOL_END, idx))
-				c->spool_failed = true;
+				set_flag(&c->spool_failed);
+			publish(cs);
 			return false;
 		}
 		/* Nothing, or part of the writer's sub-buffer: wait a little. */
 		if (cs->src->caught_up && mark(c, SPOOL_CAUGHT_UP, idx))
-			c->spool_failed = true;
+			set_flag(&c->spool_failed);
 		cs->resting = true;
 		cs->deadline = now + rest_time(c, cs, now);
+		publish(cs);
 		return false;
 	}
 	cs->resting = false;
+	publish(cs);
 	return true;
 }
 
@@ -461,7 +531,7 @@ static uint64_t total_events(const struct capture *c)
 	uint64_t n = 0;
 
 	for (int i = 0; i < c->nr; i++)
-		n += c->cs[i].events;
+		n += __atomic_load_n(&c->cs[i].pub_events, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -470,7 +540,7 @@ static uint64_t captured_bytes(const struct capture *c)
 	uint64_t n = 0;
 
 	for (int i = 0; i < c->nr; i++)
-		n += c->cs[i].src->stats.bytes;
+		n += __atomic_load_n(&c->cs[i].pub_bytes, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -489,7 +559,7 @@ static void show_progress(struct capture *c, double now, bool final)
 		return;
 	c->last_progress = now;
 	for (int i = 0; i < c->nr; i++)
-		lost += c->cs[i].stored_lost;
+		lost += __atomic_load_n(&c->cs[i].pub_lost, __ATOMIC_RELAXED);
 	fprintf(stderr, "\r\033[K%.0f s  %" PRIu64 " events  %.0f events/s  %.1f MB  %" PRIu64
 		" lost", secs, total_events(c), secs > 0 ? total_events(c) / secs : 0.0,
 		captured_bytes(c) / 1e6, lost);
@@ -509,8 +579,8 @@ static bool should_stop(struct capture *c, double now)
 	 * Spooling, the text is written later: stop on the raw size, which the text exceeds;
 	 * the text is then cut at the size on a line boundary.
 	 */
-	if (c->max_reached ||
-	    (c->spool && c->o->max_bytes && captured_bytes(c) >= c->o->max_bytes)) {
+	if (c->max_reached || get_flag(&c->size_stop) ||
+	    (c->spooling && c->o->max_bytes && captured_bytes(c) >= c->o->max_bytes)) {
 		c->stop_reason = "max size";
 		return true;
 	}
@@ -540,7 +610,7 @@ static int run_loop(struct capture *c)
 				continue;
 			busy |= pull(c, i, BATCH_UNITS, now);
 		}
-		rc = c->spool ? 0 : emit(c, false);
+		rc = c->spooling || c->dat ? 0 : emit(c, false);
 		if (c->spool_failed)
 			rc = RC_FAIL;
 		if (rc)
@@ -599,15 +669,161 @@ static int run_loop(struct capture *c)
 }
 
 /*
+ * One CPU's reader thread: the loop above for a single source, waiting on its fd (unless
+ * buffer_percent is 0), its rest deadline and the stop pipe; then its own drain.
+ */
+static void *reader_main(void *arg)
+{
+	struct cpu_state *cs = arg;
+	struct capture *c = cs->c;
+	int idx = cs - c->cs, n, timeout_ms;
+	struct pollfd pfd[2];
+	bool busy;
+	double now;
+
+	for (;;) {
+		if (get_flag(&c->stopping))
+			break;
+		now = now_s();
+		busy = false;
+		if (!cs->resting || now >= cs->deadline)
+			busy = pull(c, idx, BATCH_UNITS, now);
+		if (cs->src->ended || cs->failed || get_flag(&c->spool_failed))
+			break;
+		if (c->spooling && c->o->max_bytes && captured_bytes(c) >= c->o->max_bytes)
+			set_flag(&c->size_stop);
+		if (get_flag(&c->size_stop)) {
+			poke_main();
+			break;
+		}
+		if (busy)
+			continue;
+		n = 0;
+		pfd[n].fd = c->stop_pipe[0];
+		pfd[n++].events = POLLIN;
+		/* With buffer_percent 0 POLLIN means "any data": the timer decides. */
+		if (!c->percent_zero) {
+			pfd[n].fd = cs->src->fd;
+			pfd[n++].events = POLLIN;
+		}
+		timeout_ms = (int)((cs->deadline - now) * 1000) + 1;
+		if (timeout_ms < 0)
+			timeout_ms = 0;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR) {
+			err_msg("poll: %s", strerror(errno));
+			cs->failed = true;
+			break;
+		}
+		if (n > 1 && (pfd[1].revents & (POLLIN | POLLERR | POLLHUP)))
+			cs->resting = false;
+	}
+	/* Stops at the writer; bounded in case the writer outruns us. */
+	if (!cs->src->ended && !cs->failed && !get_flag(&c->spool_failed))
+		pull(c, idx, 1 << 16, now_s());
+	__atomic_store_n(&cs->done, true, __ATOMIC_SEQ_CST);
+	poke_main();
+	return NULL;
+}
+
+/* Empty the signal pipe after a wake-up (the flag says whether a signal came). */
+static void drain_wakeups(void)
+{
+	char buf[64];
+
+	while (signal_pipe[0] >= 0 && read(signal_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+static void stop_threads(struct capture *c)
+{
+	set_flag(&c->stopping);
+	if (c->stop_pipe[1] >= 0 && write(c->stop_pipe[1], "x", 1) < 0) {
+		/* Cannot happen on an empty pipe; the threads also see the flag. */
+	}
+	for (int i = 0; i < c->nr; i++) {
+		if (c->cs[i].started)
+			pthread_join(c->cs[i].thread, NULL);
+		c->cs[i].started = false;
+	}
+}
+
+/* record: start a reader per CPU, then watch the stop conditions and show progress. */
+static int run_threads(struct capture *c)
+{
+	struct pollfd pfd;
+	sigset_t block, old;
+	int i, n, err, rc = 0, timeout_ms;
+	double now, wake;
+
+	if (pipe2(c->stop_pipe, O_NONBLOCK | O_CLOEXEC)) {
+		err_msg("pipe: %s", strerror(errno));
+		c->stop_pipe[0] = c->stop_pipe[1] = -1;
+		return RC_FAIL;
+	}
+	/* Signals go to the main thread only. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (i = 0; i < c->nr; i++) {
+		c->cs[i].c = c;
+		err = pthread_create(&c->cs[i].thread, NULL, reader_main, &c->cs[i]);
+		if (err) {
+			err_msg("cannot start a reader thread: %s", strerror(err));
+			rc = RC_FAIL;
+			break;
+		}
+		c->cs[i].started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	while (!rc) {
+		now = now_s();
+		if (should_stop(c, now))
+			break;
+		if (get_flag(&c->spool_failed)) {
+			rc = RC_FAIL;
+			break;
+		}
+		for (i = 0, n = 0; i < c->nr; i++)
+			if (!__atomic_load_n(&c->cs[i].done, __ATOMIC_SEQ_CST))
+				n++;
+		if (!n) {
+			c->stop_reason = "end of data";
+			break;
+		}
+		show_progress(c, now, false);
+		wake = now + c->interval;
+		if (c->o->duration > 0 && c->start + c->o->duration < wake)
+			wake = c->start + c->o->duration;
+		timeout_ms = (int)((wake - now) * 1000) + 1;
+		if (timeout_ms < 0)
+			timeout_ms = 0;
+		pfd.fd = signal_pipe[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, signal_pipe[0] >= 0, timeout_ms) < 0 && errno != EINTR) {
+			err_msg("poll: %s", strerror(errno));
+			rc = RC_FAIL;
+			break;
+		}
+		drain_wakeups();
+	}
+	stop_threads(c);
+	if (!rc && get_flag(&c->spool_failed))
+		rc = RC_FAIL;
+	return rc;
+}
+
+/*
  * After the stop: take what each CPU has, up to the writer's position at this moment (a busy
- * writer is not chased), then write everything out.
+ * writer is not chased), then write everything out. The reader threads drained their own.
  */
 static int drain(struct capture *c)
 {
 	double now = now_s();
 	int i;
 
-	for (i = 0; i < c->nr; i++) {
+	for (i = 0; i < c->nr && !c->threaded; i++) {
 		struct cpu_state *cs = &c->cs[i];
 
 		if (cs->src->ended || cs->failed)
@@ -622,32 +838,57 @@ static int drain(struct capture *c)
 	}
 	if (c->spool_failed)
 		return RC_FAIL;
-	return c->spool ? 0 : emit(c, true);
+	return c->spooling || c->dat ? 0 : emit(c, true);
 }
 
-/* After the capture: the spooled units through the merge to text, as they came. */
+/*
+ * A stamp as the merge's counter: room for 2^32 events per unit below the next stamp, so
+ * every event of a unit stamped s sorts below a mark stamped s' > s.
+ */
+#define MERGE_SEQ(s)	((uint64_t)(s) << 32)
+
+/*
+ * After the capture: the per-CPU spools through the merge to text, interleaved by stamp
+ * (which keeps memory bounded) with the stamps given to the merge (which keeps it exact).
+ */
 static int replay(struct capture *c)
 {
-	struct spool_rec rec;
+	struct spool_rec *rec = xcalloc(c->nr, sizeof(*rec));
+	int *have = xcalloc(c->nr, sizeof(*have));
 	double t0 = now_s();
-	int ret, rc = 0;
+	int i, best, ret = 0, rc = 0;
 
-	ret = spool_rewind(c->spool);
-	while (ret >= 0 && (ret = spool_read(c->spool, &rec)) == 1) {
-		if (rec.stream < 0 || rec.stream >= c->nr) {
+	for (i = 0; i < c->nr && ret >= 0; i++) {
+		ret = spool_rewind(c->cs[i].spool);
+		if (!ret)
+			ret = have[i] = spool_read(c->cs[i].spool, &rec[i]);
+	}
+	while (ret >= 0) {
+		best = -1;
+		for (i = 0; i < c->nr; i++)
+			if (have[i] == 1 && (best < 0 || rec[i].seq < rec[best].seq))
+				best = i;
+		if (best < 0)
+			break;
+		if (rec[best].stream != best) {
 			ret = -EBADMSG;
 			break;
 		}
-		if (rec.kind == SPOOL_UNIT)
-			decode_unit(c, rec.stream, &rec.unit, false, true);
-		else if (rec.kind == SPOOL_CAUGHT_UP)
-			merge_caught_up(c->merge, rec.stream);
-		else
-			merge_end(c->merge, rec.stream);
+		if (rec[best].kind == SPOOL_UNIT) {
+			merge_advance_seq(c->merge, MERGE_SEQ(rec[best].seq));
+			decode_unit(c, best, &rec[best].unit, false, true);
+		} else if (rec[best].kind == SPOOL_CAUGHT_UP) {
+			merge_caught_up_at(c->merge, best, MERGE_SEQ(rec[best].seq));
+		} else {
+			merge_end(c->merge, best);
+		}
 		rc = emit(c, false);
 		if (rc)
 			break;
+		ret = have[best] = spool_read(c->cs[best].spool, &rec[best]);
 	}
+	free(rec);
+	free(have);
 	if (ret < 0) {
 		err_msg("cannot read the spool file back: %s", strerror(-ret));
 		rc = RC_FAIL;
@@ -692,7 +933,7 @@ static void summary(const struct capture *c, double secs)
 		lost, lost_known ? "" : " (at least)");
 	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s", c->written,
 		c->out_bytes, c->out_is_stdout ? " to stdout" : "");
-	if (c->spool)
+	if (c->spooling)
 		fprintf(stderr, ", formatted in %.2f s after the capture", c->format_secs);
 	fputc('\n', stderr);
 	if (c->dropped_max)
@@ -731,7 +972,7 @@ static double buffer_bytes(const struct target *t)
 
 int capture_run(const struct capture_opts *o)
 {
-	struct capture c = { .o = o };
+	struct capture c = { .o = o, .stop_pipe = { -1, -1 } };
 	struct target *t = o->t;
 	char err[256];
 	int i, rc, rc2;
@@ -780,9 +1021,11 @@ int capture_run(const struct capture_opts *o)
 		rc = RC_FAIL;
 		goto out;
 	}
-	if (!o->live && !o->dat) {
-		c.spool = spool_new(NULL, err, sizeof(err));
-		if (!c.spool) {
+	c.threaded = !o->live;
+	c.spooling = !o->live && !o->dat;
+	for (i = 0; i < c.nr && c.spooling; i++) {
+		c.cs[i].spool = spool_new(NULL, err, sizeof(err));
+		if (!c.cs[i].spool) {
 			err_msg("%s", err);
 			rc = RC_FAIL;
 			goto out;
@@ -805,7 +1048,7 @@ int capture_run(const struct capture_opts *o)
 	for (i = 0; i < c.nr; i++)
 		c.cs[i].cycle_start = c.start;
 	c.buffer_bytes = buffer_bytes(t);
-	rc = run_loop(&c);
+	rc = c.threaded ? run_threads(&c) : run_loop(&c);
 	rc2 = drain(&c);
 	if (!rc)
 		rc = rc2;
@@ -833,7 +1076,7 @@ int capture_run(const struct capture_opts *o)
 	c.restored = true;
 	if (!rc)
 		rc = rc2;
-	if (c.spool && !rc)
+	if (c.spooling && !rc)
 		rc2 = replay(&c);
 	if (!rc)
 		rc = rc2;
@@ -859,7 +1102,12 @@ out:
 	}
 	tdw_abort(c.dat);	/* an error before the end: leave what was written recoverable */
 	merge_free(c.merge);
-	spool_free(c.spool);
+	for (i = 0; i < c.nr; i++)
+		spool_free(c.cs[i].spool);
+	if (c.stop_pipe[0] >= 0) {
+		close(c.stop_pipe[0]);
+		close(c.stop_pipe[1]);
+	}
 	format_free(c.fmt);
 	free(c.cs);
 	restore_signals();

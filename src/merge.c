@@ -192,6 +192,12 @@ uint64_t merge_seq(const struct merge *m)
 	return m->seq;
 }
 
+void merge_advance_seq(struct merge *m, uint64_t seq)
+{
+	if (seq > m->seq)
+		m->seq = seq;
+}
+
 void merge_end(struct merge *m, int stream)
 {
 	m->s[stream].ended = true;

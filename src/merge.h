@@ -41,6 +41,12 @@ void merge_caught_up(struct merge *m, int stream);
 void merge_caught_up_at(struct merge *m, int stream, uint64_t seq);
 /* A counter that grows with every event queued. */
 uint64_t merge_seq(const struct merge *m);
+/*
+ * Move the counter forward to at least seq (never back): a caller replaying records stamped
+ * with its own increasing sequence keeps merge_seq() in that domain, so merge_caught_up_at()
+ * can take the stamps directly.
+ */
+void merge_advance_seq(struct merge *m, uint64_t seq);
 
 /* The stream will deliver nothing more. */
 void merge_end(struct merge *m, int stream);

@@ -18,6 +18,8 @@ struct rec_hdr {
 	uint32_t skip;
 	uint32_t end;
 	uint32_t partial;
+	uint32_t pad;
+	uint64_t seq;
 };
 
 struct spool {
@@ -78,17 +80,27 @@ static int put(struct spool *sp, const struct rec_hdr *h, const void *data)
 
 int spool_unit(struct spool *sp, int stream, const struct source_unit *u)
 {
-	struct rec_hdr h = { SPOOL_UNIT, stream, u->len, u->skip, u->end, u->partial };
+	return spool_unit_seq(sp, stream, u, 0);
+}
+
+int spool_mark(struct spool *sp, enum spool_kind kind, int stream)
+{
+	return spool_mark_seq(sp, kind, stream, 0);
+}
+
+int spool_unit_seq(struct spool *sp, int stream, const struct source_unit *u, uint64_t seq)
+{
+	struct rec_hdr h = { SPOOL_UNIT, stream, u->len, u->skip, u->end, u->partial, 0, seq };
 
 	if (u->len > UINT32_MAX)
 		return -EINVAL;
 	return put(sp, &h, u->buf);
 }
 
-int spool_mark(struct spool *sp, enum spool_kind kind, int stream)
+int spool_mark_seq(struct spool *sp, enum spool_kind kind, int stream, uint64_t seq)
 {
 	static const uint8_t none[1];
-	struct rec_hdr h = { kind, stream, 0, 0, 0, 0 };
+	struct rec_hdr h = { kind, stream, 0, 0, 0, 0, 0, seq };
 
 	return put(sp, &h, none);
 }
@@ -126,5 +138,6 @@ int spool_read(struct spool *sp, struct spool_rec *rec)
 	rec->unit.skip = h.skip;
 	rec->unit.end = h.end;
 	rec->unit.partial = h.partial;
+	rec->seq = h.seq;
 	return 1;
 }

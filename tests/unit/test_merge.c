@@ -54,6 +54,32 @@ static void test_caught_up_at(void)
 	merge_free(m);
 }
 
+/*
+ * Stamps from reader threads (capture.c's replay): units stamped 1 and 3 on stream 0, stream 1
+ * found caught up at stamp 2 -- only the unit stamped 1 may pass it.
+ */
+static void test_advance_seq(void)
+{
+	struct merge *m = merge_new(2);
+	struct merge_event ev;
+
+	merge_advance_seq(m, 1ULL << 32);
+	push_u32(m, 0, 10, 1);
+	push_u32(m, 0, 11, 2);
+	merge_advance_seq(m, 3ULL << 32);
+	push_u32(m, 0, 30, 3);
+	CHECK(merge_seq(m) == (3ULL << 32) + 1);
+	merge_advance_seq(m, 2ULL << 32);	/* never back */
+	CHECK(merge_seq(m) == (3ULL << 32) + 1);
+	merge_caught_up_at(m, 1, 2ULL << 32);
+	CHECK(merge_pop(m, false, &ev) == 1 && val(&ev) == 1);
+	CHECK(merge_pop(m, false, &ev) == 1 && val(&ev) == 2);
+	CHECK(merge_pop(m, false, &ev) == 0);
+	merge_caught_up_at(m, 1, 4ULL << 32);
+	CHECK(merge_pop(m, false, &ev) == 1 && val(&ev) == 3);
+	merge_free(m);
+}
+
 static void test_order_and_rule(void)
 {
 	struct merge *m = merge_new(3);
@@ -146,6 +172,7 @@ int main(void)
 {
 	test_order_and_rule();
 	test_caught_up_at();
+	test_advance_seq();
 	test_drain_and_lost();
 	test_many();
 	printf("%s - test_merge: %d checks, %d failed\n", failures ? "not ok" : "ok", checks,

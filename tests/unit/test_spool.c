@@ -37,30 +37,33 @@ static void test_roundtrip(void)
 		u.skip = i;
 		u.end = 4000 - i;
 		u.partial = i & 1;
-		CHECK(spool_unit(sp, i % 3, &u) == 0);
+		CHECK(spool_unit_seq(sp, i % 3, &u, 2 * i + 1) == 0);
 		if (i % 10 == 0)
-			CHECK(spool_mark(sp, SPOOL_CAUGHT_UP, i % 3) == 0);
+			CHECK(spool_mark_seq(sp, SPOOL_CAUGHT_UP, i % 3, 2 * i) == 0);
 	}
 	u.buf = small;
 	u.len = sizeof(small);
 	memset(small, 0x5a, sizeof(small));
 	CHECK(spool_unit(sp, 7, &u) == 0);
 	CHECK(spool_mark(sp, SPOOL_END, 2) == 0);
-	CHECK(spool_bytes(sp) == 1000 * (24 + 4096) + 100 * 24 + 24 + 100 + 24);
+	CHECK(spool_bytes(sp) == 1000 * (40 + 4096) + 100 * 40 + 40 + 100 + 40);
 
 	CHECK(spool_rewind(sp) == 0);
 	for (i = 0; i < 1000; i++) {
 		CHECK(spool_read(sp, &rec) == 1);
 		CHECK(rec.kind == SPOOL_UNIT && rec.stream == i % 3);
+		CHECK(rec.seq == (uint64_t)(2 * i + 1));
 		CHECK(rec.unit.len == 4096 && rec.unit.skip == (uint32_t)i);
 		CHECK(rec.unit.end == (uint32_t)(4000 - i) && rec.unit.partial == (i & 1));
 		CHECK(((const uint8_t *)rec.unit.buf)[4095] == (i & 0xff));
 		if (i % 10 == 0) {
 			CHECK(spool_read(sp, &rec) == 1);
 			CHECK(rec.kind == SPOOL_CAUGHT_UP && rec.stream == i % 3);
+			CHECK(rec.seq == (uint64_t)(2 * i));
 		}
 	}
 	CHECK(spool_read(sp, &rec) == 1 && rec.stream == 7 && rec.unit.len == 100);
+	CHECK(rec.seq == 0);
 	CHECK(((const uint8_t *)rec.unit.buf)[99] == 0x5a);
 	CHECK(spool_read(sp, &rec) == 1 && rec.kind == SPOOL_END && rec.stream == 2);
 	CHECK(spool_read(sp, &rec) == 0);
