@@ -4,17 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "merge.h"
 
-static int failures, checks;
-
-#define CHECK(cond) do {							\
-	checks++;								\
-	if (!(cond)) {								\
-		failures++;							\
-		printf("not ok - %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-	}									\
-} while (0)
 
 static void push_u32(struct merge *m, int stream, uint64_t ts, uint32_t v)
 {
@@ -175,7 +167,5 @@ int main(void)
 	test_advance_seq();
 	test_drain_and_lost();
 	test_many();
-	printf("%s - test_merge: %d checks, %d failed\n", failures ? "not ok" : "ok", checks,
-	       failures);
-	return failures ? 1 : 0;
+	CHECK_DONE();
 }

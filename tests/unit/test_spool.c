@@ -4,18 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "format.h"
 #include "spool.h"
 
-static int failures, checks;
-
-#define CHECK(cond) do {							\
-	checks++;								\
-	if (!(cond)) {								\
-		failures++;							\
-		printf("not ok - %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-	}									\
-} while (0)
 
 static void test_roundtrip(void)
 {
@@ -97,7 +89,5 @@ int main(void)
 {
 	test_roundtrip();
 	test_header_page();
-	printf("%s - test_spool: %d checks, %d failed\n", failures ? "not ok" : "ok", checks,
-	       failures);
-	return failures ? 1 : 0;
+	CHECK_DONE();
 }

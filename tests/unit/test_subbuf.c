@@ -5,17 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "subbuf.h"
 
-static int failures, checks;
-
-#define CHECK(cond) do {							\
-	checks++;								\
-	if (!(cond)) {								\
-		failures++;							\
-		printf("not ok - %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-	}									\
-} while (0)
 
 #define PAGE 4096
 
@@ -504,7 +496,5 @@ int main(void)
 	test_corrupt_records();
 	test_end_and_skip();
 	test_random();
-	printf("%s - test_subbuf: %d checks, %d failed\n", failures ? "not ok" : "ok", checks,
-	       failures);
-	return failures ? 1 : 0;
+	CHECK_DONE();
 }
