@@ -44,6 +44,7 @@
 #include "source.h"
 #include "remote_capture.h"
 #include "spool.h"
+#include "stop_signal.h"
 #include "subbuf.h"
 #include "target_probe.h"
 #include "util.h"
@@ -112,45 +113,6 @@ struct capture {
 	bool restored;		/* the undo log was played */
 	unsigned int hdr_size;	/* sub-buffer header size */
 };
-
-static volatile sig_atomic_t stop_signal;
-static int signal_pipe[2] = { -1, -1 };
-
-static void on_signal(int sig)
-{
-	int saved = errno;
-
-	stop_signal = sig;
-	if (signal_pipe[1] >= 0 && write(signal_pipe[1], "x", 1) < 0) {
-		/* The pipe is full: a wake-up is pending anyway. */
-	}
-	errno = saved;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa = { 0 };
-
-	if (pipe2(signal_pipe, O_NONBLOCK | O_CLOEXEC))
-		signal_pipe[0] = signal_pipe[1] = -1;
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a blocked call returns EINTR and the loop sees the flag. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static void restore_signals(void)
-{
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	if (signal_pipe[0] >= 0) {
-		close(signal_pipe[0]);
-		close(signal_pipe[1]);
-	}
-	signal_pipe[0] = signal_pipe[1] = -1;
-}
 
 static double now_s(void)
 {
@@ -365,9 +327,7 @@ static bool get_flag(const bool *flag)
 /* Wake the main thread (it polls the signal pipe). */
 static void poke_main(void)
 {
-	if (signal_pipe[1] >= 0 && write(signal_pipe[1], "x", 1) < 0) {
-		/* Full: a wake-up is pending anyway. */
-	}
+	stop_signal_wake();
 }
 
 /* A unit from a source: into trace.dat, spooled for text later, or queued for output now. */
@@ -567,8 +527,8 @@ static void show_progress(struct capture *c, double now, bool final)
 
 static bool should_stop(struct capture *c, double now)
 {
-	if (stop_signal) {
-		c->stop_reason = stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
+	if (stop_signal_pending()) {
+		c->stop_reason = stop_signal_name();
 		return true;
 	}
 	if (c->o->duration > 0 && now - c->start >= c->o->duration) {
@@ -644,8 +604,8 @@ static int run_loop(struct capture *c)
 			pfd[n].events = POLLIN;
 			map[n++] = i;
 		}
-		if (signal_pipe[0] >= 0) {
-			pfd[n].fd = signal_pipe[0];
+		if (stop_signal_fd() >= 0) {
+			pfd[n].fd = stop_signal_fd();
 			pfd[n].events = POLLIN;
 			map[n++] = -1;
 		}
@@ -726,14 +686,6 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-/* Empty the signal pipe after a wake-up (the flag says whether a signal came). */
-static void drain_wakeups(void)
-{
-	char buf[64];
-
-	while (signal_pipe[0] >= 0 && read(signal_pipe[0], buf, sizeof(buf)) > 0)
-		;
-}
 
 static void stop_threads(struct capture *c)
 {
@@ -799,14 +751,14 @@ static int run_threads(struct capture *c)
 		timeout_ms = (int)((wake - now) * 1000) + 1;
 		if (timeout_ms < 0)
 			timeout_ms = 0;
-		pfd.fd = signal_pipe[0];
+		pfd.fd = stop_signal_fd();
 		pfd.events = POLLIN;
-		if (poll(&pfd, signal_pipe[0] >= 0, timeout_ms) < 0 && errno != EINTR) {
+		if (poll(&pfd, pfd.fd >= 0, timeout_ms) < 0 && errno != EINTR) {
 			err_msg("poll: %s", strerror(errno));
 			rc = RC_FAIL;
 			break;
 		}
-		drain_wakeups();
+		stop_signal_drain();
 	}
 	stop_threads(c);
 	if (!rc && get_flag(&c->spool_failed))
@@ -981,8 +933,7 @@ int capture_run(const struct capture_opts *o)
 	/* Remotes offer only text: their own capture path. */
 	if ((o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT)
 		return remote_capture_run(o);
-	stop_signal = 0;
-	install_signals();
+	stop_signal_install();
 	c.undo = undo_new(t);
 	c.nr = o->cpus ? o->nr_cpus : t->nr_cpus;
 	c.cs = xcalloc(c.nr ? c.nr : 1, sizeof(*c.cs));
@@ -1110,6 +1061,6 @@ out:
 	}
 	format_free(c.fmt);
 	free(c.cs);
-	restore_signals();
+	stop_signal_restore();
 	return rc;
 }

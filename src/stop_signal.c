@@ -45,6 +45,26 @@ const char *stop_signal_name(void)
 	return pending == SIGINT ? "SIGINT" : pending == SIGTERM ? "SIGTERM" : "signal";
 }
 
+int stop_signal_fd(void)
+{
+	return wake[0];
+}
+
+void stop_signal_wake(void)
+{
+	/* A full pipe means a wake-up is pending anyway. */
+	if (wake[1] >= 0 && write(wake[1], "x", 1) < 0)
+		return;
+}
+
+void stop_signal_drain(void)
+{
+	char buf[64];
+
+	while (wake[0] >= 0 && read(wake[0], buf, sizeof(buf)) > 0)
+		;
+}
+
 void stop_signal_restore(void)
 {
 	signal(SIGINT, SIG_DFL);

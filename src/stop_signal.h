@@ -13,6 +13,12 @@ int stop_signal_install(void);
 int stop_signal_pending(void);
 /* "SIGINT" or "SIGTERM" for the pending signal. */
 const char *stop_signal_name(void);
+/* The poll()able fd of the last install, or -1. */
+int stop_signal_fd(void);
+/* Wake the poller from another thread, as a signal would (without setting the flag). */
+void stop_signal_wake(void);
+/* Empty the pipe after a wake-up; the flag still says whether a signal came. */
+void stop_signal_drain(void);
 /* Default handlers again; closes the pipe. */
 void stop_signal_restore(void);
 
