@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cpulist.h"
 #include "tracedat_events.h"
 #include "tracedat_fmt.h"
 #include "tracedat_read.h"
@@ -79,32 +80,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
-}
-
-/* "0,2-3" into a MAX_CPUS map; returns 0 or -EINVAL. */
-static int parse_cpu_list(const char *s, bool *map)
-{
-	while (*s) {
-		char *end;
-		long a = strtol(s, &end, 10), b = a;
-
-		if (end == s || a < 0 || a >= MAX_CPUS)
-			return -EINVAL;
-		s = end;
-		if (*s == '-') {
-			b = strtol(s + 1, &end, 10);
-			if (end == s + 1 || b < a || b >= MAX_CPUS)
-				return -EINVAL;
-			s = end;
-		}
-		while (a <= b)
-			map[a++] = true;
-		if (*s == ',')
-			s++;
-		else if (*s)
-			return -EINVAL;
-	}
-	return 0;
 }
 
 /* Seconds ("12.345678") into nanoseconds, or a raw value when the file shows raw times. */
@@ -316,12 +291,16 @@ int cmd_report(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (a.cpus) {
-		cpus = xcalloc(MAX_CPUS, sizeof(*cpus));
-		if (parse_cpu_list(a.cpus, cpus)) {
+		int *list, n = cpulist_parse(a.cpus, MAX_CPUS - 1, &list);
+
+		if (n < 0) {
 			err_msg("bad CPU list '%s'", a.cpus);
-			free(cpus);
 			return RC_USAGE;
 		}
+		cpus = xcalloc(MAX_CPUS, sizeof(*cpus));
+		for (i = 0; i < n; i++)
+			cpus[list[i]] = true;
+		free(list);
 	}
 	rp.r = tdr_open(a.file, err, sizeof(err));
 	if (!rp.r) {
