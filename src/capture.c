@@ -999,6 +999,8 @@ int capture_run(const struct capture_opts *o)
 	for (i = 0; i < c.nr; i++)
 		c.cs[i].cycle_start = c.start;
 	c.buffer_bytes = buffer_bytes(t);
+	/* Tests wait for this line: from here on the buffers are read. */
+	debug_msg("%s: capturing", t->label);
 	rc = c.threaded ? run_threads(&c) : run_loop(&c);
 	rc2 = drain(&c);
 	if (!rc)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "file_appender.h"
 #include "subbuf.h"
 #include "tracedat_buf.h"
 #include "tracedat_journal.h"
@@ -21,6 +22,8 @@
 #define MAX_CPU		65536
 #define CHUNK_PREFIX	(TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE)
 #define JOURNAL_RESERVE	(64u << 10)
+#define APPEND_RING	(8u << 20)	/* ~0.2 s of a saturated CPU's raw data; far more zstd'ed */
+#define IDLE_FLUSH_NS	1000000000ull
 
 struct tdw_cpu {
 	uint8_t *raw;		/* TD_PAGES_PER_CHUNK pages */
@@ -29,6 +32,7 @@ struct tdw_cpu {
 	size_t out_cap;
 	ZSTD_CCtx *cctx;
 	bool padded;		/* its page of journal reserve is written */
+	uint64_t first_ns;	/* when the first page of raw came */
 	uint8_t *held;		/* a sub-buffer that may still grow (tdw_add_unit) */
 	size_t held_len;
 	pthread_mutex_t lock;	/* raw/used: the feeding thread vs tdw_flush() */
@@ -56,7 +60,7 @@ struct tdw {
 	bool data;
 	bool failed;
 	uint64_t pages;
-	time_t synced;
+	struct file_appender *app;	/* the data's writer thread, from tdw_begin_data() */
 
 	struct tdw_cpu **cpus;
 	int nr_slots;
@@ -253,6 +257,8 @@ static int append_pad(struct tdw *w, uint64_t size)
 	return 0;
 }
 
+static void flush_idle(void *arg);
+
 int tdw_begin_data(struct tdw *w)
 {
 	struct tdbuf meta = { 0 };
@@ -307,6 +313,16 @@ int tdw_begin_data(struct tdw *w)
 	tdbuf_free(&meta);
 	if (!ret)
 		ret = append_pad(w, JOURNAL_RESERVE);
+	if (!ret) {
+		size_t chunk = CHUNK_PREFIX + ZSTD_compressBound((size_t)w->page_size *
+								 TD_PAGES_PER_CHUNK);
+		size_t ring = APPEND_RING > 2 * chunk ? APPEND_RING : 2 * chunk;
+
+		/* A spool is read back at the end: no need to sync it. */
+		w->app = appender_start(w->fd, w->pos, ring, !w->spool, flush_idle, w);
+		if (!w->app)
+			ret = fail(w, "starting the writer thread", errno);
+	}
 	w->data = true;
 	return ret;
 }
@@ -341,15 +357,43 @@ static struct tdw_cpu *get_cpu(struct tdw *w, int cpu)
 	return c;
 }
 
-static int flush_cpu(struct tdw *w, int cpu, struct tdw_cpu *c)
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* A CPU's page of journal reserve (see append_pad()), written out as zeros. */
+static int push_pad(struct tdw *w)
+{
+	size_t len = TD_SEC_HDR_SIZE + (size_t)w->page_size;
+	uint8_t *p = xcalloc(1, len);
+	int ret;
+
+	td_put16(p, TD_SEC_RC_PAD);
+	td_put32(p + 4, TD_NO_STRING);
+	td_put64(p + 8, w->page_size);
+	ret = appender_push(w->app, p, len, true);
+	free(p);
+	return ret;
+}
+
+/*
+ * Compress a CPU's chunk and queue it for the writer thread (file_appender.h). wait is false
+ * on that thread itself: a full queue then leaves the chunk for later (returns 0).
+ */
+static int flush_cpu(struct tdw *w, int cpu, struct tdw_cpu *c, bool wait)
 {
 	size_t raw = (size_t)c->used * w->page_size, n;
 	uint8_t *p = c->out;
-	time_t now;
 	int ret;
 
 	if (!c->used)
 		return 0;
+	if (!w->app)
+		return fail(w, "data", EINVAL);
 	if (w->comp == TD_COMP_ZSTD) {
 		if (!c->cctx)
 			return fail(w, "compression", ENOMEM);
@@ -371,31 +415,58 @@ static int flush_cpu(struct tdw *w, int cpu, struct tdw_cpu *c)
 	td_put32(p + 16, cpu);
 	td_put32(p + 20, 0);
 
-	pthread_mutex_lock(&w->lock);
-	ret = c->padded ? 0 : append_pad(w, w->page_size);
-	c->padded = true;
+	ret = c->padded ? 0 : push_pad(w);
 	if (!ret)
-		ret = append(w, p, n + CHUNK_PREFIX, "data");
-	w->pages += c->used;
-	now = time(NULL);
-	/* SIGKILL keeps what write() took; once a second also push it towards the disk. */
-	if (!ret && !w->spool && now != w->synced) {
-		w->synced = now;
-		fdatasync(w->fd);
-	}
-	pthread_mutex_unlock(&w->lock);
+		c->padded = true;
+	if (!ret)
+		ret = appender_push(w->app, p, n + CHUNK_PREFIX, wait);
+	if (ret == -EAGAIN && !wait)
+		return 0;
+	if (ret)
+		return fail(w, "data", -ret);
+	__atomic_add_fetch(&w->pages, c->used, __ATOMIC_RELAXED);
 	c->used = 0;
-	return ret;
+	return 0;
+}
+
+/*
+ * On the writer thread, once a second: a CPU that filled part of a chunk a second ago or
+ * earlier is idle or slow; write what it has, so that a killed record keeps it too.
+ */
+static void flush_idle(void *arg)
+{
+	struct tdw *w = arg;
+	uint64_t now = mono_ns();
+	int i, n;
+
+	pthread_mutex_lock(&w->lock);
+	n = w->nr_slots;
+	pthread_mutex_unlock(&w->lock);
+	for (i = 0; i < n && !w->failed; i++) {
+		struct tdw_cpu *c;
+
+		pthread_mutex_lock(&w->lock);
+		c = w->cpus[i];
+		pthread_mutex_unlock(&w->lock);
+		/* A busy reader holds the lock: its chunk fills soon enough. */
+		if (!c || pthread_mutex_trylock(&c->lock))
+			continue;
+		if (c->used && now - c->first_ns >= IDLE_FLUSH_NS)
+			flush_cpu(w, i, c, false);
+		pthread_mutex_unlock(&c->lock);
+	}
 }
 
 static int add_locked(struct tdw *w, int cpu, struct tdw_cpu *c, const void *data, size_t len)
 {
 	uint8_t *dst = c->raw + (size_t)c->used * w->page_size;
 
+	if (!c->used)
+		c->first_ns = mono_ns();
 	memcpy(dst, data, len);
 	memset(dst + len, 0, w->page_size - len);
 	if (++c->used == TD_PAGES_PER_CHUNK)
-		return flush_cpu(w, cpu, c);
+		return flush_cpu(w, cpu, c, true);
 	return 0;
 }
 
@@ -525,10 +596,12 @@ int tdw_flush(struct tdw *w)
 		if (!c)
 			continue;
 		pthread_mutex_lock(&c->lock);
-		if (flush_cpu(w, i, c))
+		if (flush_cpu(w, i, c, true))
 			ret = -1;
 		pthread_mutex_unlock(&c->lock);
 	}
+	if (!ret && w->app && appender_drain(w->app))
+		ret = fail(w, "data", EIO);
 	return ret;
 }
 
@@ -555,12 +628,27 @@ void tdw_set_cmdlines_path(struct tdw *w, const char *path)
 
 uint64_t tdw_pages(const struct tdw *w)
 {
-	return w->pages;
+	return __atomic_load_n(&w->pages, __ATOMIC_RELAXED);
 }
 
 uint64_t tdw_bytes(const struct tdw *w)
 {
-	return w->pos;
+	return w->app ? appender_end(w->app) : w->pos;
+}
+
+/* Stop the writer thread; the file position is again the writer's own. */
+static int stop_appender(struct tdw *w)
+{
+	int ret;
+
+	if (!w->app)
+		return 0;
+	w->pos = appender_end(w->app);
+	ret = appender_stop(w->app);
+	w->app = NULL;
+	if (ret)
+		return fail(w, "data", -ret);
+	return 0;
 }
 
 static int stream_out(struct tdw *w)
@@ -633,7 +721,7 @@ int tdw_finish(struct tdw *w)
 	for (i = 0; !w->failed && i < w->nr_slots; i++)
 		if (w->cpus[i])
 			release_held(w, i, w->cpus[i]);
-	if (w->failed || tdw_flush(w))
+	if (w->failed || tdw_flush(w) || stop_appender(w))
 		goto out;
 	if (w->cmdlines_path)
 		fin.cmdlines = slurp_path(w->cmdlines_path, &fin.cmdlines_len);
@@ -657,6 +745,8 @@ void tdw_abort(struct tdw *w)
 
 	if (!w)
 		return;
+	/* What was queued is written: it stays recoverable. */
+	stop_appender(w);
 	for (i = 0; i < w->nr_slots; i++) {
 		if (!w->cpus[i])
 			continue;

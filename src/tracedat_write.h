@@ -5,13 +5,17 @@
  * data, hands over whole sub-buffers per CPU as they are read, and finishes.
  *
  * Data: every CPU's sub-buffers are gathered into chunks of TD_PAGES_PER_CHUNK (10) sub-buffers,
- * like trace-cmd, compressed with zstd (or stored) and appended to the file with one write()
- * as soon as a chunk is full -- a killed record loses at most the unfinished chunk of each
- * CPU, and `remotectl recover` completes the file (layout in tracedat_journal.h). Ten 4 KiB
- * pages compress at ~650 MB/s with zstd -3 (measurements.md); bigger chunks gain little ratio
- * and lose more on a crash. tdw_flush() writes partial chunks too (for idle CPUs).
+ * like trace-cmd, compressed with zstd (or stored) on the feeding thread and queued for a
+ * writer thread (file_appender.h) as soon as a chunk is full, so that no reader ever waits for
+ * the disk. The writer thread appends them, syncs once a second, and writes the partial chunk
+ * of a CPU whose chunk started a second ago or more. A killed record thus loses at most what
+ * came in the last second or so (the unfinished chunk of each CPU, and whatever was queued
+ * behind a stalled disk); `remotectl recover` completes the file (layout in tracedat_journal.h).
+ * Ten 4 KiB pages compress at ~650 MB/s with zstd -3 (measurements.md); bigger chunks gain
+ * little ratio and lose more on a crash. tdw_flush() queues every partial chunk and waits.
  *
- * Memory: one chunk buffer and one zstd context per CPU, whatever the capture length.
+ * Memory: one chunk buffer and one zstd context per CPU and an 8 MiB queue, whatever the
+ * capture length.
  * Output: a regular file is written in place (reopened O_RDWR if needed); anything else (pipe, socket, tty) is spooled to
  * an unlinked temporary file and streamed out by tdw_finish().
  * Thread-safe: each CPU may be fed from its own thread, and tdw_flush() called from any thread.

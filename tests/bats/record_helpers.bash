@@ -8,11 +8,11 @@ start_record() {
 	RPID=$!
 }
 
-# Wait until the capture reads (-v prints "transport ..." once the sources are open).
+# Wait until the capture reads (-v prints "capturing" just before the readers start).
 wait_capturing() {
 	local i
-	for i in $(seq 1 100); do
-		grep -q ': transport ' "$ERR" && return 0
+	for i in $(seq 1 200); do
+		grep -q ': capturing$' "$ERR" && return 0
 		kill -0 "$RPID" 2>/dev/null || break
 		sleep 0.05
 	done

@@ -253,18 +253,15 @@ PY
 	td_instance
 	for tr in mmap read; do
 		f="$BATS_TEST_TMPDIR/cap-$tr.dat"
-		"$TD_RC" record -q -r "$TD_INST" -e sched:sched_switch -d 4 --transport $tr \
-			-o "$f" &
-		sleep 1
+		td_record_bg -r "$TD_INST" -e sched:sched_switch -d 4 --transport $tr -o "$f"
 		for i in $(seq 0 999); do echo "recmark $i" > "$TD_IDIR/trace_marker"; done
 		wait
 		td_same_report "$f"
 		td_each_once "$f.rc" recmark 1000
 	done
 	# --format dat to a pipe, no compression.
-	"$TD_RC" record -q -r "$TD_INST" -d 3 --format dat --compression none -o - \
-		> "$BATS_TEST_TMPDIR/pipe.dat" &
-	sleep 1
+	td_record_bg -r "$TD_INST" -d 3 --format dat --compression none -o - \
+		> "$BATS_TEST_TMPDIR/pipe.dat"
 	for i in $(seq 0 99); do echo "pmark $i" > "$TD_IDIR/trace_marker"; done
 	wait
 	td_same_report "$BATS_TEST_TMPDIR/pipe.dat"
@@ -277,9 +274,8 @@ PY
 	td_need_trace_cmd
 	td_instance
 	f="$BATS_TEST_TMPDIR/killed.dat"
-	"$TD_RC" record -q -r "$TD_INST" -e sched:sched_switch -o "$f" &
-	pid=$!
-	sleep 1
+	td_record_bg -r "$TD_INST" -e sched:sched_switch -o "$f"
+	pid=$TD_PID
 	for i in $(seq 0 5999); do echo "killmark $i" > "$TD_IDIR/trace_marker"; done
 	sleep 1
 	kill -9 "$pid"
@@ -300,9 +296,8 @@ PY
 	td_instance
 	for sig in INT TERM; do
 		f="$BATS_TEST_TMPDIR/sig$sig.dat"
-		"$TD_RC" record -q -r "$TD_INST" -o "$f" &
-		pid=$!
-		sleep 1
+		td_record_bg -r "$TD_INST" -o "$f"
+		pid=$TD_PID
 		for i in $(seq 0 299); do echo "sigmark $i" > "$TD_IDIR/trace_marker"; done
 		sleep 0.3
 		kill -$sig "$pid"

@@ -32,8 +32,28 @@ td_instance() {
 	echo "$TD_IDIR" >> "$BATS_TEST_TMPDIR/instances"
 }
 
+# remotectl record ARGS in the background (pid in TD_PID; its stderr with the summary in
+# record.err); returns once it reads the buffers. td_cleanup ends it if the test did not.
+td_record_bg() {
+	local err="$BATS_TEST_TMPDIR/record.err" i
+	: > "$err"
+	"$TD_RC" record -v "$@" 2> "$err" &
+	TD_PID=$!
+	for i in $(seq 1 200); do
+		grep -q ': capturing$' "$err" && return 0
+		kill -0 "$TD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$err" >&2
+	return 1
+}
+
 td_cleanup() {
 	local d
+	if [ -n "${TD_PID:-}" ] && kill -0 "$TD_PID" 2>/dev/null; then
+		kill "$TD_PID"
+		wait "$TD_PID" 2>/dev/null || true
+	fi
 	[ -f "$BATS_TEST_TMPDIR/instances" ] || return 0
 	while read -r d; do
 		[ -d "$d" ] && rmdir "$d" 2>/dev/null

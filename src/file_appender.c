@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The appending thread of file_appender.h: a byte ring, one consumer, many producers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "file_appender.h"
+
+#define TICK_NS		1000000000ull
+
+struct file_appender {
+	int fd;
+	bool sync;
+	appender_tick_fn tick;
+	void *arg;
+	pthread_t thread;
+
+	pthread_mutex_t lock;
+	pthread_cond_t work;	/* to the thread: bytes queued, or stop */
+	pthread_cond_t room;	/* to producers and drain: bytes written */
+	uint8_t *ring;
+	size_t size;
+	uint64_t head;		/* bytes written so far (ring positions are modulo size) */
+	uint64_t tail;		/* bytes queued so far */
+	uint64_t base;		/* the file offset of stream byte 0 */
+	bool busy;		/* the thread holds bytes it took from head */
+	bool stop;
+	int err;
+	uint64_t stalls;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int write_at(int fd, const uint8_t *p, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/* Write the ring's oldest contiguous span; called with the lock held, returns with it. */
+static void write_span(struct file_appender *a)
+{
+	size_t at = a->head % a->size, len = a->tail - a->head;
+	uint64_t off = a->base + a->head;
+	int ret;
+
+	if (len > a->size - at)
+		len = a->size - at;
+	a->busy = true;
+	pthread_mutex_unlock(&a->lock);
+	ret = write_at(a->fd, a->ring + at, len, off);
+	/* Start writeback now so that the once-a-second fdatasync() finds little to do. */
+	if (!ret && a->sync)
+		sync_file_range(a->fd, off, len, SYNC_FILE_RANGE_WRITE);
+	pthread_mutex_lock(&a->lock);
+	a->busy = false;
+	if (ret && !a->err)
+		a->err = ret;
+	a->head += len;
+	pthread_cond_broadcast(&a->room);
+}
+
+static void *run(void *arg)
+{
+	struct file_appender *a = arg;
+	uint64_t last_tick = now_ns(), last_sync = last_tick, t;
+	bool dirty = false;
+
+	pthread_mutex_lock(&a->lock);
+	for (;;) {
+		if (a->head != a->tail) {
+			write_span(a);
+			dirty = true;
+		} else if (a->stop) {
+			break;
+		} else {
+			struct timespec ts;
+
+			t = last_tick + TICK_NS;
+			ts.tv_sec = t / 1000000000ull;
+			ts.tv_nsec = t % 1000000000ull;
+			pthread_cond_timedwait(&a->work, &a->lock, &ts);
+		}
+		t = now_ns();
+		if (dirty && a->sync && t - last_sync >= TICK_NS) {
+			pthread_mutex_unlock(&a->lock);
+			fdatasync(a->fd);
+			pthread_mutex_lock(&a->lock);
+			last_sync = t;
+			dirty = false;
+		}
+		if (a->tick && t - last_tick >= TICK_NS) {
+			last_tick = t;
+			pthread_mutex_unlock(&a->lock);
+			a->tick(a->arg);
+			pthread_mutex_lock(&a->lock);
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (dirty && a->sync)
+		fdatasync(a->fd);
+	return NULL;
+}
+
+struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, bool sync,
+				     appender_tick_fn tick, void *arg)
+{
+	struct file_appender *a = calloc(1, sizeof(*a));
+	pthread_condattr_t attr;
+	int ret;
+
+	if (!a)
+		return NULL;
+	a->ring = malloc(ring_size);
+	if (!a->ring) {
+		free(a);
+		errno = ENOMEM;
+		return NULL;
+	}
+	a->fd = fd;
+	a->size = ring_size;
+	a->base = pos;
+	a->sync = sync;
+	a->tick = tick;
+	a->arg = arg;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->work, &attr);
+	pthread_condattr_destroy(&attr);
+	pthread_cond_init(&a->room, NULL);
+	ret = pthread_create(&a->thread, NULL, run, a);
+	if (ret) {
+		pthread_cond_destroy(&a->work);
+		pthread_cond_destroy(&a->room);
+		pthread_mutex_destroy(&a->lock);
+		free(a->ring);
+		free(a);
+		errno = ret;
+		return NULL;
+	}
+	return a;
+}
+
+int appender_push(struct file_appender *a, const void *buf, size_t len, bool wait)
+{
+	size_t at, first;
+	int ret;
+
+	if (len > a->size)
+		return -EMSGSIZE;
+	pthread_mutex_lock(&a->lock);
+	if (!a->err && a->tail - a->head + len > a->size) {
+		if (!wait) {
+			pthread_mutex_unlock(&a->lock);
+			return -EAGAIN;
+		}
+		a->stalls++;
+		while (!a->err && a->tail - a->head + len > a->size)
+			pthread_cond_wait(&a->room, &a->lock);
+	}
+	ret = a->err;
+	if (!ret) {
+		at = a->tail % a->size;
+		first = len < a->size - at ? len : a->size - at;
+		memcpy(a->ring + at, buf, first);
+		memcpy(a->ring, (const uint8_t *)buf + first, len - first);
+		a->tail += len;
+		pthread_cond_signal(&a->work);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return ret;
+}
+
+uint64_t appender_end(struct file_appender *a)
+{
+	uint64_t end;
+
+	pthread_mutex_lock(&a->lock);
+	end = a->base + a->tail;
+	pthread_mutex_unlock(&a->lock);
+	return end;
+}
+
+int appender_drain(struct file_appender *a)
+{
+	int ret;
+
+	pthread_mutex_lock(&a->lock);
+	while (a->head != a->tail || a->busy)
+		pthread_cond_wait(&a->room, &a->lock);
+	ret = a->err;
+	pthread_mutex_unlock(&a->lock);
+	return ret;
+}
+
+uint64_t appender_stalls(struct file_appender *a)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&a->lock);
+	n = a->stalls;
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
+
+int appender_stop(struct file_appender *a)
+{
+	int ret;
+
+	if (!a)
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	a->stop = true;
+	pthread_cond_signal(&a->work);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	ret = a->err;
+	pthread_cond_destroy(&a->work);
+	pthread_cond_destroy(&a->room);
+	pthread_mutex_destroy(&a->lock);
+	free(a->ring);
+	free(a);
+	return ret;
+}
