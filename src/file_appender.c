@@ -15,9 +15,11 @@
 struct file_appender {
 	int fd;
 	bool sync;
-	appender_tick_fn tick;
-	void *arg;
 	pthread_t thread;
+	pthread_t syncer;
+	bool syncing;		/* syncer started */
+	bool sync_stop;		/* the writer is done: sync a last time and end */
+	pthread_cond_t sync_wake;
 
 	pthread_mutex_t lock;
 	pthread_cond_t work;	/* to the thread: bytes queued, or stop */
@@ -29,6 +31,7 @@ struct file_appender {
 	uint64_t base;		/* the file offset of stream byte 0 */
 	bool busy;		/* the thread holds bytes it took from head */
 	bool stop;
+	uint64_t synced;	/* head when the last fdatasync() began */
 	int err;
 	uint64_t stalls;
 };
@@ -71,9 +74,6 @@ static void write_span(struct file_appender *a)
 	a->busy = true;
 	pthread_mutex_unlock(&a->lock);
 	ret = write_at(a->fd, a->ring + at, len, off);
-	/* Start writeback now so that the once-a-second fdatasync() finds little to do. */
-	if (!ret && a->sync)
-		sync_file_range(a->fd, off, len, SYNC_FILE_RANGE_WRITE);
 	pthread_mutex_lock(&a->lock);
 	a->busy = false;
 	if (ret && !a->err)
@@ -85,47 +85,53 @@ static void write_span(struct file_appender *a)
 static void *run(void *arg)
 {
 	struct file_appender *a = arg;
-	uint64_t last_tick = now_ns(), last_sync = last_tick, t;
-	bool dirty = false;
 
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
-		if (a->head != a->tail) {
+		if (a->head != a->tail)
 			write_span(a);
-			dirty = true;
-		} else if (a->stop) {
+		else if (a->stop)
 			break;
-		} else {
-			struct timespec ts;
-
-			t = last_tick + TICK_NS;
-			ts.tv_sec = t / 1000000000ull;
-			ts.tv_nsec = t % 1000000000ull;
-			pthread_cond_timedwait(&a->work, &a->lock, &ts);
-		}
-		t = now_ns();
-		if (dirty && a->sync && t - last_sync >= TICK_NS) {
-			pthread_mutex_unlock(&a->lock);
-			fdatasync(a->fd);
-			pthread_mutex_lock(&a->lock);
-			last_sync = t;
-			dirty = false;
-		}
-		if (a->tick && t - last_tick >= TICK_NS) {
-			last_tick = t;
-			pthread_mutex_unlock(&a->lock);
-			a->tick(a->arg);
-			pthread_mutex_lock(&a->lock);
-		}
+		else
+			pthread_cond_wait(&a->work, &a->lock);
 	}
 	pthread_mutex_unlock(&a->lock);
-	if (dirty && a->sync)
-		fdatasync(a->fd);
 	return NULL;
 }
 
-struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, bool sync,
-				     appender_tick_fn tick, void *arg)
+/*
+ * fdatasync() once a second on a thread of its own: it can take long on a busy disk, and the
+ * writes must go on meanwhile (appending is not held up by writeback of earlier pages).
+ */
+static void *sync_run(void *arg)
+{
+	struct file_appender *a = arg;
+	struct timespec ts;
+	uint64_t t;
+	bool last;
+
+	pthread_mutex_lock(&a->lock);
+	for (;;) {
+		t = now_ns() + TICK_NS;
+		ts.tv_sec = t / 1000000000ull;
+		ts.tv_nsec = t % 1000000000ull;
+		if (!a->sync_stop)
+			pthread_cond_timedwait(&a->sync_wake, &a->lock, &ts);
+		last = a->sync_stop;
+		if (a->head != a->synced) {
+			a->synced = a->head;
+			pthread_mutex_unlock(&a->lock);
+			fdatasync(a->fd);
+			pthread_mutex_lock(&a->lock);
+		}
+		if (last)
+			break;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, bool sync)
 {
 	struct file_appender *a = calloc(1, sizeof(*a));
 	pthread_condattr_t attr;
@@ -143,17 +149,28 @@ struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, boo
 	a->size = ring_size;
 	a->base = pos;
 	a->sync = sync;
-	a->tick = tick;
-	a->arg = arg;
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&a->work, &attr);
+	pthread_cond_init(&a->sync_wake, &attr);
 	pthread_condattr_destroy(&attr);
 	pthread_cond_init(&a->room, NULL);
 	ret = pthread_create(&a->thread, NULL, run, a);
+	if (!ret && sync) {
+		ret = pthread_create(&a->syncer, NULL, sync_run, a);
+		if (ret) {
+			pthread_mutex_lock(&a->lock);
+			a->stop = true;
+			pthread_cond_signal(&a->work);
+			pthread_mutex_unlock(&a->lock);
+			pthread_join(a->thread, NULL);
+		}
+		a->syncing = !ret;
+	}
 	if (ret) {
 		pthread_cond_destroy(&a->work);
+		pthread_cond_destroy(&a->sync_wake);
 		pthread_cond_destroy(&a->room);
 		pthread_mutex_destroy(&a->lock);
 		free(a->ring);
@@ -237,8 +254,17 @@ int appender_stop(struct file_appender *a)
 	pthread_cond_signal(&a->work);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
+	/* Its last round syncs everything written. */
+	if (a->syncing) {
+		pthread_mutex_lock(&a->lock);
+		a->sync_stop = true;
+		pthread_cond_signal(&a->sync_wake);
+		pthread_mutex_unlock(&a->lock);
+		pthread_join(a->syncer, NULL);
+	}
 	ret = a->err;
 	pthread_cond_destroy(&a->work);
+	pthread_cond_destroy(&a->sync_wake);
 	pthread_cond_destroy(&a->room);
 	pthread_mutex_destroy(&a->lock);
 	free(a->ring);

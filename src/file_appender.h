@@ -6,8 +6,8 @@
  * while the kernel's ring buffer fills loses events (measured: --format dat lost 10-20 % of a
  * load that trace-cmd captured whole, until its writes moved here). Producers copy their bytes
  * into a bounded ring in memory and go back to reading; the thread writes them at consecutive
- * file offsets, starts writeback as it goes and, unless told not to, runs fdatasync() once a
- * second so that a power loss keeps what was captured up to a second ago.
+ * file offsets and, unless told not to, a second thread runs fdatasync() once a second (the
+ * writes go on meanwhile) so that a power loss keeps what was captured a second or so ago.
  *
  * A producer only waits when the ring is full, i.e. when the disk cannot keep up for longer
  * than the ring lasts; then the ring buffer in the kernel takes the strain, and any loss is
@@ -22,19 +22,15 @@
 
 struct file_appender;
 
-/* Called on the thread about once a second while it has nothing to write. */
-typedef void (*appender_tick_fn)(void *arg);
-
 /*
  * Start appending to fd at offset pos, with a ring of ring_size bytes (no single push may be
  * larger). sync: fdatasync() once a second. NULL (with errno) if the thread cannot start.
  */
-struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, bool sync,
-				     appender_tick_fn tick, void *arg);
+struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, bool sync);
 
 /*
  * Queue len bytes to follow everything queued before. wait: block while the ring is full;
- * otherwise a full ring gives -EAGAIN (for the tick, which runs on the thread itself).
+ * otherwise a full ring gives -EAGAIN.
  * Returns 0, -EAGAIN, -EMSGSIZE, or the -errno a write has already failed with.
  */
 int appender_push(struct file_appender *a, const void *buf, size_t len, bool wait);

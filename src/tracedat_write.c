@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* trace.dat v7 writer: headers, metadata sections, journal chunks, finishing. */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -12,30 +13,20 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "file_appender.h"
 #include "subbuf.h"
+#include "tracedat_chunks.h"
 #include "tracedat_buf.h"
 #include "tracedat_journal.h"
 #include "tracedat_write.h"
 #include "util.h"
 
 #define MAX_CPU		65536
-#define CHUNK_PREFIX	(TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE)
 #define JOURNAL_RESERVE	(64u << 10)
-#define APPEND_RING	(8u << 20)	/* ~0.2 s of a saturated CPU's raw data; far more zstd'ed */
-#define IDLE_FLUSH_NS	1000000000ull
 
 struct tdw_cpu {
-	uint8_t *raw;		/* TD_PAGES_PER_CHUNK pages */
-	unsigned int used;	/* pages in raw */
-	uint8_t *out;		/* section being built */
-	size_t out_cap;
-	ZSTD_CCtx *cctx;
-	bool padded;		/* its page of journal reserve is written */
-	uint64_t first_ns;	/* when the first page of raw came */
 	uint8_t *held;		/* a sub-buffer that may still grow (tdw_add_unit) */
 	size_t held_len;
-	pthread_mutex_t lock;	/* raw/used: the feeding thread vs tdw_flush() */
+	pthread_mutex_t lock;	/* held: the feeding thread vs tdw_finish() */
 };
 
 struct tdw {
@@ -60,7 +51,7 @@ struct tdw {
 	bool data;
 	bool failed;
 	uint64_t pages;
-	struct file_appender *app;	/* the data's writer thread, from tdw_begin_data() */
+	struct td_chunks *chunks;	/* the data, from tdw_begin_data() to finishing */
 
 	struct tdw_cpu **cpus;
 	int nr_slots;
@@ -257,8 +248,6 @@ static int append_pad(struct tdw *w, uint64_t size)
 	return 0;
 }
 
-static void flush_idle(void *arg);
-
 int tdw_begin_data(struct tdw *w)
 {
 	struct tdbuf meta = { 0 };
@@ -314,14 +303,16 @@ int tdw_begin_data(struct tdw *w)
 	if (!ret)
 		ret = append_pad(w, JOURNAL_RESERVE);
 	if (!ret) {
-		size_t chunk = CHUNK_PREFIX + ZSTD_compressBound((size_t)w->page_size *
-								 TD_PAGES_PER_CHUNK);
-		size_t ring = APPEND_RING > 2 * chunk ? APPEND_RING : 2 * chunk;
+		struct td_chunks_opts co = {
+			.fd = w->fd, .pos = w->pos, .page_size = w->page_size,
+			.nr_cpus = w->nr_cpus, .zstd = w->comp == TD_COMP_ZSTD, .level = w->level,
+			/* A spool is read back at the end: no need to sync it. */
+			.sync = !w->spool,
+		};
 
-		/* A spool is read back at the end: no need to sync it. */
-		w->app = appender_start(w->fd, w->pos, ring, !w->spool, flush_idle, w);
-		if (!w->app)
-			ret = fail(w, "starting the writer thread", errno);
+		w->chunks = td_chunks_start(&co);
+		if (!w->chunks)
+			ret = fail(w, "starting the writer threads", errno);
 	}
 	w->data = true;
 	return ret;
@@ -344,12 +335,6 @@ static struct tdw_cpu *get_cpu(struct tdw *w, int cpu)
 	c = w->cpus[cpu];
 	if (!c) {
 		c = xcalloc(1, sizeof(*c));
-		c->raw = xmalloc((size_t)w->page_size * TD_PAGES_PER_CHUNK);
-		c->out_cap = CHUNK_PREFIX + ZSTD_compressBound((size_t)w->page_size *
-							       TD_PAGES_PER_CHUNK);
-		c->out = xmalloc(c->out_cap);
-		if (w->comp == TD_COMP_ZSTD)
-			c->cctx = ZSTD_createCCtx();
 		pthread_mutex_init(&c->lock, NULL);
 		w->cpus[cpu] = c;
 	}
@@ -357,117 +342,11 @@ static struct tdw_cpu *get_cpu(struct tdw *w, int cpu)
 	return c;
 }
 
-static uint64_t mono_ns(void)
+static int add_locked(struct tdw *w, int cpu, const void *data, size_t len)
 {
-	struct timespec ts;
+	int ret = td_chunks_add(w->chunks, cpu, data, len);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-/* A CPU's page of journal reserve (see append_pad()), written out as zeros. */
-static int push_pad(struct tdw *w)
-{
-	size_t len = TD_SEC_HDR_SIZE + (size_t)w->page_size;
-	uint8_t *p = xcalloc(1, len);
-	int ret;
-
-	td_put16(p, TD_SEC_RC_PAD);
-	td_put32(p + 4, TD_NO_STRING);
-	td_put64(p + 8, w->page_size);
-	ret = appender_push(w->app, p, len, true);
-	free(p);
-	return ret;
-}
-
-/*
- * Compress a CPU's chunk and queue it for the writer thread (file_appender.h). wait is false
- * on that thread itself: a full queue then leaves the chunk for later (returns 0).
- */
-static int flush_cpu(struct tdw *w, int cpu, struct tdw_cpu *c, bool wait)
-{
-	size_t raw = (size_t)c->used * w->page_size, n;
-	uint8_t *p = c->out;
-	int ret;
-
-	if (!c->used)
-		return 0;
-	if (!w->app)
-		return fail(w, "data", EINVAL);
-	if (w->comp == TD_COMP_ZSTD) {
-		if (!c->cctx)
-			return fail(w, "compression", ENOMEM);
-		n = compress_block(c->cctx, w->level, p + CHUNK_PREFIX - TD_CHUNK_HDR_SIZE,
-				   c->out_cap - CHUNK_PREFIX + TD_CHUNK_HDR_SIZE, c->raw, raw);
-		if (!n)
-			return fail(w, "compression", EINVAL);
-		n -= TD_CHUNK_HDR_SIZE;
-	} else {
-		memcpy(p + CHUNK_PREFIX, c->raw, raw);
-		td_put32(p + CHUNK_PREFIX - 8, raw);
-		td_put32(p + CHUNK_PREFIX - 4, raw);
-		n = raw;
-	}
-	td_put16(p, TD_SEC_RC_CHUNK);
-	td_put16(p + 2, w->comp == TD_COMP_ZSTD ? TD_SEC_FL_COMPRESS : 0);
-	td_put32(p + 4, TD_NO_STRING);
-	td_put64(p + 8, n + CHUNK_PREFIX - TD_SEC_HDR_SIZE);
-	td_put32(p + 16, cpu);
-	td_put32(p + 20, 0);
-
-	ret = c->padded ? 0 : push_pad(w);
-	if (!ret)
-		c->padded = true;
-	if (!ret)
-		ret = appender_push(w->app, p, n + CHUNK_PREFIX, wait);
-	if (ret == -EAGAIN && !wait)
-		return 0;
-	if (ret)
-		return fail(w, "data", -ret);
-	__atomic_add_fetch(&w->pages, c->used, __ATOMIC_RELAXED);
-	c->used = 0;
-	return 0;
-}
-
-/*
- * On the writer thread, once a second: a CPU that filled part of a chunk a second ago or
- * earlier is idle or slow; write what it has, so that a killed record keeps it too.
- */
-static void flush_idle(void *arg)
-{
-	struct tdw *w = arg;
-	uint64_t now = mono_ns();
-	int i, n;
-
-	pthread_mutex_lock(&w->lock);
-	n = w->nr_slots;
-	pthread_mutex_unlock(&w->lock);
-	for (i = 0; i < n && !w->failed; i++) {
-		struct tdw_cpu *c;
-
-		pthread_mutex_lock(&w->lock);
-		c = w->cpus[i];
-		pthread_mutex_unlock(&w->lock);
-		/* A busy reader holds the lock: its chunk fills soon enough. */
-		if (!c || pthread_mutex_trylock(&c->lock))
-			continue;
-		if (c->used && now - c->first_ns >= IDLE_FLUSH_NS)
-			flush_cpu(w, i, c, false);
-		pthread_mutex_unlock(&c->lock);
-	}
-}
-
-static int add_locked(struct tdw *w, int cpu, struct tdw_cpu *c, const void *data, size_t len)
-{
-	uint8_t *dst = c->raw + (size_t)c->used * w->page_size;
-
-	if (!c->used)
-		c->first_ns = mono_ns();
-	memcpy(dst, data, len);
-	memset(dst + len, 0, w->page_size - len);
-	if (++c->used == TD_PAGES_PER_CHUNK)
-		return flush_cpu(w, cpu, c, true);
-	return 0;
+	return ret ? fail(w, "data", -ret) : 0;
 }
 
 static int release_held(struct tdw *w, int cpu, struct tdw_cpu *c)
@@ -475,7 +354,7 @@ static int release_held(struct tdw *w, int cpu, struct tdw_cpu *c)
 	int ret = 0;
 
 	if (c->held_len)
-		ret = add_locked(w, cpu, c, c->held, c->held_len);
+		ret = add_locked(w, cpu, c->held, c->held_len);
 	c->held_len = 0;
 	return ret;
 }
@@ -575,34 +454,19 @@ int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len)
 	pthread_mutex_lock(&c->lock);
 	ret = release_held(w, cpu, c);
 	if (!ret)
-		ret = add_locked(w, cpu, c, data, len);
+		ret = add_locked(w, cpu, data, len);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
 
 int tdw_flush(struct tdw *w)
 {
-	int i, n, ret = 0;
+	int ret;
 
-	pthread_mutex_lock(&w->lock);
-	n = w->nr_slots;
-	pthread_mutex_unlock(&w->lock);
-	for (i = 0; i < n; i++) {
-		struct tdw_cpu *c;
-
-		pthread_mutex_lock(&w->lock);
-		c = w->cpus[i];
-		pthread_mutex_unlock(&w->lock);
-		if (!c)
-			continue;
-		pthread_mutex_lock(&c->lock);
-		if (flush_cpu(w, i, c, true))
-			ret = -1;
-		pthread_mutex_unlock(&c->lock);
-	}
-	if (!ret && w->app && appender_drain(w->app))
-		ret = fail(w, "data", EIO);
-	return ret;
+	if (!w->chunks)
+		return w->failed ? -1 : 0;
+	ret = td_chunks_flush(w->chunks);
+	return ret ? fail(w, "data", -ret) : 0;
 }
 
 void tdw_set_cpustat(struct tdw *w, int cpu, const char *text)
@@ -628,27 +492,30 @@ void tdw_set_cmdlines_path(struct tdw *w, const char *path)
 
 uint64_t tdw_pages(const struct tdw *w)
 {
-	return __atomic_load_n(&w->pages, __ATOMIC_RELAXED);
+	return w->chunks ? td_chunks_pages(w->chunks) : w->pages;
 }
 
 uint64_t tdw_bytes(const struct tdw *w)
 {
-	return w->app ? appender_end(w->app) : w->pos;
+	return w->chunks ? td_chunks_end(w->chunks) : w->pos;
 }
 
-/* Stop the writer thread; the file position is again the writer's own. */
-static int stop_appender(struct tdw *w)
+/* Stop the writer threads; the file position is again the writer's own. */
+static int stop_chunks(struct tdw *w)
 {
+	uint64_t stalls;
 	int ret;
 
-	if (!w->app)
+	if (!w->chunks)
 		return 0;
-	w->pos = appender_end(w->app);
-	ret = appender_stop(w->app);
-	w->app = NULL;
-	if (ret)
-		return fail(w, "data", -ret);
-	return 0;
+	stalls = td_chunks_stalls(w->chunks);
+	if (stalls)
+		debug_msg("trace.dat: the compressor or the disk fell behind; %" PRIu64 " waits",
+			  stalls);
+	w->pages = td_chunks_pages(w->chunks);
+	ret = td_chunks_stop(w->chunks, &w->pos);
+	w->chunks = NULL;
+	return ret ? fail(w, "data", -ret) : 0;
 }
 
 static int stream_out(struct tdw *w)
@@ -721,7 +588,7 @@ int tdw_finish(struct tdw *w)
 	for (i = 0; !w->failed && i < w->nr_slots; i++)
 		if (w->cpus[i])
 			release_held(w, i, w->cpus[i]);
-	if (w->failed || tdw_flush(w) || stop_appender(w))
+	if (w->failed || tdw_flush(w) || stop_chunks(w))
 		goto out;
 	if (w->cmdlines_path)
 		fin.cmdlines = slurp_path(w->cmdlines_path, &fin.cmdlines_len);
@@ -746,15 +613,12 @@ void tdw_abort(struct tdw *w)
 	if (!w)
 		return;
 	/* What was queued is written: it stays recoverable. */
-	stop_appender(w);
+	stop_chunks(w);
 	for (i = 0; i < w->nr_slots; i++) {
 		if (!w->cpus[i])
 			continue;
-		ZSTD_freeCCtx(w->cpus[i]->cctx);
 		pthread_mutex_destroy(&w->cpus[i]->lock);
-		free(w->cpus[i]->raw);
 		free(w->cpus[i]->held);
-		free(w->cpus[i]->out);
 		free(w->cpus[i]);
 	}
 	for (i = 0; i < w->nr_cpustats; i++)

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Chunks of sub-buffers per CPU, compressed and written by a thread of their own. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zstd.h>
+
+#include "file_appender.h"
+#include "tracedat.h"
+#include "tracedat_chunks.h"
+#include "tracedat_journal.h"
+
+#define MAX_CPU		65536
+#define POOL_BYTES	(16u << 20)
+#define APPEND_RING	(8u << 20)
+#define TICK_NS		1000000000ull
+#define FAST_LEVEL	1
+/* Section header, our CPU prefix, the chunk's sizes. */
+#define CHUNK_PREFIX	(TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE)
+
+struct chunk_cpu {
+	pthread_mutex_t lock;	/* the feeding thread vs the tick and td_chunks_flush() */
+	int slot;		/* the chunk being filled, -1 for none */
+	unsigned int used;	/* sub-buffers in it */
+	uint64_t first_ns;	/* when its first sub-buffer came */
+	bool padded;		/* the compressor wrote its page of journal reserve */
+};
+
+struct queued {
+	int slot;
+	int cpu;
+	unsigned int used;
+};
+
+struct td_chunks {
+	uint32_t page_size;
+	size_t slot_size;
+	bool zstd;
+	int level;
+	struct file_appender *app;
+	pthread_t thread;
+
+	pthread_mutex_t lock;	/* everything below */
+	pthread_cond_t work;	/* to the compressor: a chunk queued, or stop */
+	pthread_cond_t freed;	/* to readers and flush: a slot is free again */
+	uint8_t *pool;
+	int nr_slots;
+	int *free;		/* stack of free slot numbers */
+	int nr_free;
+	struct queued *queue;	/* ring of nr_slots entries */
+	int q_head, q_len;
+	bool compressing;	/* the compressor holds a chunk it took */
+	bool stop;
+	int err;
+	uint64_t pages;
+	uint64_t stalls;
+	struct chunk_cpu **cpus;
+	int nr_cpus;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void set_err(struct td_chunks *ch, int err)
+{
+	pthread_mutex_lock(&ch->lock);
+	if (!ch->err)
+		ch->err = err;
+	pthread_cond_broadcast(&ch->freed);
+	pthread_mutex_unlock(&ch->lock);
+}
+
+/* Queue c's chunk (locks: c's, then ch's). */
+static void enqueue(struct td_chunks *ch, int cpu, struct chunk_cpu *c)
+{
+	struct queued *q;
+
+	if (c->slot < 0 || !c->used)
+		return;
+	pthread_mutex_lock(&ch->lock);
+	q = &ch->queue[(ch->q_head + ch->q_len++) % ch->nr_slots];
+	q->slot = c->slot;
+	q->cpu = cpu;
+	q->used = c->used;
+	ch->pages += c->used;
+	pthread_cond_signal(&ch->work);
+	pthread_mutex_unlock(&ch->lock);
+	c->slot = -1;
+	c->used = 0;
+}
+
+static int push_pad(struct td_chunks *ch)
+{
+	size_t len = TD_SEC_HDR_SIZE + (size_t)ch->page_size;
+	uint8_t *p = calloc(1, len);
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	/* A page of journal reserve per CPU (tracedat_write.c, append_pad()), as zeros. */
+	td_put16(p, TD_SEC_RC_PAD);
+	td_put32(p + 4, TD_NO_STRING);
+	td_put64(p + 8, ch->page_size);
+	ret = appender_push(ch->app, p, len, true);
+	free(p);
+	return ret;
+}
+
+/* Build the chunk's section in out; returns its length or 0. */
+static size_t build_section(struct td_chunks *ch, ZSTD_CCtx *cctx, uint8_t *out, size_t cap,
+			    const struct queued *q, int level)
+{
+	const uint8_t *raw = ch->pool + (size_t)q->slot * ch->slot_size;
+	size_t len = (size_t)q->used * ch->page_size, n;
+
+	if (ch->zstd) {
+		ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
+		ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+		n = ZSTD_compress2(cctx, out + CHUNK_PREFIX, cap - CHUNK_PREFIX, raw, len);
+		if (ZSTD_isError(n))
+			return 0;
+	} else {
+		memcpy(out + CHUNK_PREFIX, raw, len);
+		n = len;
+	}
+	td_put16(out, TD_SEC_RC_CHUNK);
+	td_put16(out + 2, ch->zstd ? TD_SEC_FL_COMPRESS : 0);
+	td_put32(out + 4, TD_NO_STRING);
+	td_put64(out + 8, n + CHUNK_PREFIX - TD_SEC_HDR_SIZE);
+	td_put32(out + 16, q->cpu);
+	td_put32(out + 20, 0);
+	td_put32(out + 24, n);
+	td_put32(out + 28, len);
+	return n + CHUNK_PREFIX;
+}
+
+/* Once a second: a chunk begun a second ago belongs to an idle or slow CPU; write it now. */
+static void flush_idle(struct td_chunks *ch)
+{
+	uint64_t now = now_ns();
+	int i, n;
+
+	pthread_mutex_lock(&ch->lock);
+	n = ch->nr_cpus;
+	pthread_mutex_unlock(&ch->lock);
+	for (i = 0; i < n; i++) {
+		struct chunk_cpu *c;
+
+		pthread_mutex_lock(&ch->lock);
+		c = ch->cpus[i];
+		pthread_mutex_unlock(&ch->lock);
+		/* A reader holding the lock is busy: its chunk fills soon enough. */
+		if (!c || pthread_mutex_trylock(&c->lock))
+			continue;
+		if (c->used && now - c->first_ns >= TICK_NS)
+			enqueue(ch, i, c);
+		pthread_mutex_unlock(&c->lock);
+	}
+}
+
+static void *compressor(void *arg)
+{
+	struct td_chunks *ch = arg;
+	size_t cap = CHUNK_PREFIX + ZSTD_compressBound(ch->slot_size);
+	uint8_t *out = malloc(cap);
+	ZSTD_CCtx *cctx = ch->zstd ? ZSTD_createCCtx() : NULL;
+	uint64_t last_tick = now_ns();
+
+	if (!out || (ch->zstd && !cctx))
+		set_err(ch, -ENOMEM);
+	pthread_mutex_lock(&ch->lock);
+	for (;;) {
+		struct queued q;
+		struct chunk_cpu *c;
+		int level = ch->level, ret = 0;
+		size_t n;
+
+		if (now_ns() - last_tick >= TICK_NS) {
+			pthread_mutex_unlock(&ch->lock);
+			flush_idle(ch);
+			last_tick = now_ns();
+			pthread_mutex_lock(&ch->lock);
+		}
+		if (!ch->q_len) {
+			struct timespec ts;
+			uint64_t t = last_tick + TICK_NS;
+
+			if (ch->stop)
+				break;
+			ts.tv_sec = t / 1000000000ull;
+			ts.tv_nsec = t % 1000000000ull;
+			pthread_cond_timedwait(&ch->work, &ch->lock, &ts);
+			continue;
+		}
+		q = ch->queue[ch->q_head];
+		ch->q_head = (ch->q_head + 1) % ch->nr_slots;
+		/* Falling behind: compress faster until the queue is short again. */
+		if (ch->q_len-- > ch->nr_slots / 2 && level > FAST_LEVEL)
+			level = FAST_LEVEL;
+		c = ch->cpus[q.cpu];
+		ch->compressing = true;
+		pthread_mutex_unlock(&ch->lock);
+
+		if (ch->err)
+			ret = ch->err;
+		else if (!c->padded)
+			ret = push_pad(ch);
+		c->padded = true;
+		n = ret ? 0 : build_section(ch, cctx, out, cap, &q, level);
+		if (!ret && !n)
+			ret = -EINVAL;
+		if (!ret)
+			ret = appender_push(ch->app, out, n, true);
+
+		pthread_mutex_lock(&ch->lock);
+		if (ret && !ch->err)
+			ch->err = ret;
+		ch->free[ch->nr_free++] = q.slot;
+		ch->compressing = false;
+		pthread_cond_broadcast(&ch->freed);
+	}
+	pthread_mutex_unlock(&ch->lock);
+	ZSTD_freeCCtx(cctx);
+	free(out);
+	return NULL;
+}
+
+static void free_chunks(struct td_chunks *ch)
+{
+	int i;
+
+	for (i = 0; i < ch->nr_cpus; i++) {
+		if (!ch->cpus[i])
+			continue;
+		pthread_mutex_destroy(&ch->cpus[i]->lock);
+		free(ch->cpus[i]);
+	}
+	pthread_cond_destroy(&ch->work);
+	pthread_cond_destroy(&ch->freed);
+	pthread_mutex_destroy(&ch->lock);
+	free(ch->cpus);
+	free(ch->queue);
+	free(ch->free);
+	free(ch->pool);
+	free(ch);
+}
+
+struct td_chunks *td_chunks_start(const struct td_chunks_opts *o)
+{
+	struct td_chunks *ch = calloc(1, sizeof(*ch));
+	pthread_condattr_t attr;
+	int i, ret;
+
+	if (!ch)
+		return NULL;
+	ch->page_size = o->page_size;
+	ch->slot_size = (size_t)o->page_size * TD_PAGES_PER_CHUNK;
+	ch->zstd = o->zstd;
+	ch->level = o->level;
+	ch->nr_slots = POOL_BYTES / ch->slot_size;
+	if (ch->nr_slots < 2 * (o->nr_cpus > 0 ? o->nr_cpus : 1))
+		ch->nr_slots = 2 * (o->nr_cpus > 0 ? o->nr_cpus : 1);
+	pthread_mutex_init(&ch->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&ch->work, &attr);
+	pthread_condattr_destroy(&attr);
+	pthread_cond_init(&ch->freed, NULL);
+	ch->pool = malloc((size_t)ch->nr_slots * ch->slot_size);
+	ch->free = calloc(ch->nr_slots, sizeof(*ch->free));
+	ch->queue = calloc(ch->nr_slots, sizeof(*ch->queue));
+	if (!ch->pool || !ch->free || !ch->queue) {
+		free_chunks(ch);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < ch->nr_slots; i++)
+		ch->free[ch->nr_free++] = ch->nr_slots - 1 - i;
+	ch->app = appender_start(o->fd, o->pos, APPEND_RING, o->sync);
+	if (!ch->app) {
+		free_chunks(ch);
+		return NULL;
+	}
+	ret = pthread_create(&ch->thread, NULL, compressor, ch);
+	if (ret) {
+		appender_stop(ch->app);
+		free_chunks(ch);
+		errno = ret;
+		return NULL;
+	}
+	return ch;
+}
+
+static struct chunk_cpu *get_cpu(struct td_chunks *ch, int cpu)
+{
+	struct chunk_cpu *c;
+
+	pthread_mutex_lock(&ch->lock);
+	if (cpu >= ch->nr_cpus) {
+		struct chunk_cpu **p = realloc(ch->cpus, (cpu + 1) * sizeof(*p));
+
+		if (!p) {
+			pthread_mutex_unlock(&ch->lock);
+			return NULL;
+		}
+		memset(p + ch->nr_cpus, 0, (cpu + 1 - ch->nr_cpus) * sizeof(*p));
+		ch->cpus = p;
+		ch->nr_cpus = cpu + 1;
+	}
+	c = ch->cpus[cpu];
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (c) {
+			pthread_mutex_init(&c->lock, NULL);
+			c->slot = -1;
+			ch->cpus[cpu] = c;
+		}
+	}
+	pthread_mutex_unlock(&ch->lock);
+	return c;
+}
+
+/* A free slot for c (locks: c's, then ch's); waits while none is free. */
+static int take_slot(struct td_chunks *ch, struct chunk_cpu *c)
+{
+	int ret;
+
+	pthread_mutex_lock(&ch->lock);
+	if (!ch->nr_free && !ch->err)
+		ch->stalls++;
+	while (!ch->nr_free && !ch->err)
+		pthread_cond_wait(&ch->freed, &ch->lock);
+	ret = ch->err;
+	if (!ret)
+		c->slot = ch->free[--ch->nr_free];
+	pthread_mutex_unlock(&ch->lock);
+	return ret;
+}
+
+int td_chunks_add(struct td_chunks *ch, int cpu, const void *data, size_t len)
+{
+	struct chunk_cpu *c;
+	uint8_t *dst;
+	int ret = 0;
+
+	if (cpu < 0 || cpu >= MAX_CPU || len > ch->page_size)
+		return -EINVAL;
+	c = get_cpu(ch, cpu);
+	if (!c)
+		return -ENOMEM;
+	pthread_mutex_lock(&c->lock);
+	if (c->slot < 0)
+		ret = take_slot(ch, c);
+	if (!ret) {
+		if (!c->used)
+			c->first_ns = now_ns();
+		dst = ch->pool + (size_t)c->slot * ch->slot_size + (size_t)c->used * ch->page_size;
+		memcpy(dst, data, len);
+		memset(dst + len, 0, ch->page_size - len);
+		if (++c->used == TD_PAGES_PER_CHUNK)
+			enqueue(ch, cpu, c);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+int td_chunks_flush(struct td_chunks *ch)
+{
+	int i, n, ret;
+
+	pthread_mutex_lock(&ch->lock);
+	n = ch->nr_cpus;
+	pthread_mutex_unlock(&ch->lock);
+	for (i = 0; i < n; i++) {
+		struct chunk_cpu *c;
+
+		pthread_mutex_lock(&ch->lock);
+		c = ch->cpus[i];
+		pthread_mutex_unlock(&ch->lock);
+		if (!c)
+			continue;
+		pthread_mutex_lock(&c->lock);
+		enqueue(ch, i, c);
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_lock(&ch->lock);
+	while ((ch->q_len || ch->compressing) && !ch->err)
+		pthread_cond_wait(&ch->freed, &ch->lock);
+	ret = ch->err;
+	pthread_mutex_unlock(&ch->lock);
+	if (!ret)
+		ret = appender_drain(ch->app);
+	return ret;
+}
+
+uint64_t td_chunks_end(struct td_chunks *ch)
+{
+	uint64_t queued;
+
+	pthread_mutex_lock(&ch->lock);
+	queued = (uint64_t)ch->q_len * ch->slot_size;
+	pthread_mutex_unlock(&ch->lock);
+	return appender_end(ch->app) + queued;
+}
+
+uint64_t td_chunks_pages(struct td_chunks *ch)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&ch->lock);
+	n = ch->pages;
+	pthread_mutex_unlock(&ch->lock);
+	return n;
+}
+
+uint64_t td_chunks_stalls(struct td_chunks *ch)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&ch->lock);
+	n = ch->stalls;
+	pthread_mutex_unlock(&ch->lock);
+	return n + appender_stalls(ch->app);
+}
+
+int td_chunks_stop(struct td_chunks *ch, uint64_t *end)
+{
+	int ret, ret2;
+
+	ret = td_chunks_flush(ch);
+	pthread_mutex_lock(&ch->lock);
+	ch->stop = true;
+	pthread_cond_signal(&ch->work);
+	pthread_mutex_unlock(&ch->lock);
+	pthread_join(ch->thread, NULL);
+	if (!ret)
+		ret = ch->err;
+	*end = appender_end(ch->app);
+	ret2 = appender_stop(ch->app);
+	if (!ret)
+		ret = ret2;
+	free_chunks(ch);
+	return ret;
+}
