@@ -172,6 +172,56 @@ static void test_units_after_reader(const char *path)
 	CHECK(ok && count == 35, "units after an earlier reader: events 25..59 only (%ld)", count);
 }
 
+
+/* Copy src to dst (the state of a file at one moment, as a SIGKILL would leave it). */
+static int copy_file(const char *src, const char *dst)
+{
+	int in = open(src, O_RDONLY), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	char buf[65536];
+	ssize_t n;
+	int ret = in >= 0 && out >= 0 ? 0 : -1;
+
+	while (!ret && (n = read(in, buf, sizeof(buf))) > 0)
+		ret = write(out, buf, n) == n ? 0 : -1;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return ret;
+}
+
+/*
+ * A CPU that stops after part of a chunk: the writer's thread writes that partial chunk
+ * within about two seconds, without any flush, so a record killed then keeps it.
+ */
+static void test_idle_flush(const char *path)
+{
+	struct tdw_opts o = { .compression = TD_COMP_ZSTD, .page_size = SYNTH_PAGE,
+			      .buffer_name = "synth", .clock = "local", .nr_cpus = 1 };
+	char copy[4096];
+	uint8_t page[SYNTH_PAGE];
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), n = 0, i, ok = 1;
+	struct tdw *w = tdw_create(fd, &o);
+
+	snprintf(copy, sizeof(copy), "%s.copy", path);
+	if (!w || synth_meta(w) || tdw_begin_data(w))
+		ok = 0;
+	for (i = 0; ok && i < 3; i++) {
+		synth_page(page, 0, &n, 60 * (i + 1));
+		ok &= !tdw_add_subbuf(w, 0, page, SYNTH_PAGE);
+	}
+	CHECK(ok, "idle flush: 3 pages written");
+	/* Nothing yet: the chunk is 3 pages of 10. */
+	CHECK(!copy_file(path, copy) && run_recover(copy) == 0 && check_file(copy, 1, 0, false) <= 0,
+	      "idle flush: a fresh partial chunk is still in memory");
+	usleep(2500 * 1000);
+	CHECK(!copy_file(path, copy) && run_recover(copy) == 0, "idle flush: recover the copy");
+	CHECK(check_file(copy, 1, 180, true) == 180, "idle flush: the 3 pages are on disk");
+	tdw_abort(w);
+	close(fd);
+	unlink(copy);
+}
+
 int main(void)
 {
 	const char *path = synth_tmp("rt.dat");
@@ -180,6 +230,7 @@ int main(void)
 	write_seeds();
 	test_units(path);
 	test_units_after_reader(path);
+	test_idle_flush(path);
 
 	for (c = TD_COMP_NONE; c <= TD_COMP_ZSTD; c++) {
 		const char *name = c == TD_COMP_NONE ? "none" : "zstd";
@@ -201,14 +252,17 @@ int main(void)
 		CHECK(n == 3000, "%s: recovered every flushed event (%ld)", name, n);
 		CHECK(run_recover(path) == 0, "%s: recover of a complete file is a no-op", name);
 
-		/* Killed without a flush: whole chunks only, in order. */
+		/*
+		 * Given up without a flush (an error during the capture): tdw_abort() still
+		 * writes every queued and partial chunk, so recover finds every event. (A SIGKILL
+		 * keeps whole chunks only: tests/bats/tracedat.bats kills a real writer.)
+		 */
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 		synth_file(fd, c, 2, 1500, false, false);
 		close(fd);
 		CHECK(run_recover(path) == 0, "%s: recover unflushed", name);
-		n = check_file(path, 2, 1500, false);
-		/* 60 events a page, 1500 = 25 pages a CPU: 2 full chunks of 10 pages = 1200. */
-		CHECK(n == 2 * 1200, "%s: full chunks kept (%ld)", name, n);
+		n = check_file(path, 2, 1500, true);
+		CHECK(n == 2 * 1500, "%s: abort keeps every chunk (%ld)", name, n);
 
 		/* A half-written last chunk (power loss) is dropped. */
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
