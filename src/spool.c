@@ -7,8 +7,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file_appender.h"
 #include "spool.h"
 #include "util.h"
+
+/*
+ * Records go to a file_appender while the capture runs: the reader thread that owns the
+ * spool copies them into memory and goes back to its ring buffer, and the appender's thread
+ * does the write() calls, so a reader never waits for the page cache or the disk.
+ */
+#define SPOOL_RING	(2u << 20)
 
 /* On-disk record header; the unit's bytes follow for SPOOL_UNIT. */
 struct rec_hdr {
@@ -24,6 +32,7 @@ struct rec_hdr {
 
 struct spool {
 	FILE *f;
+	struct file_appender *app;	/* until spool_rewind() */
 	uint64_t bytes;
 	uint8_t *buf;		/* replay buffer */
 	size_t buf_size;
@@ -57,6 +66,13 @@ struct spool *spool_new(const char *dir, char *err, size_t len)
 		return NULL;
 	}
 	setvbuf(sp->f, NULL, _IOFBF, 1 << 20);
+	sp->app = appender_start(fd, 0, SPOOL_RING, false);
+	if (!sp->app) {
+		snprintf(err, len, "spool: %s", strerror(errno));
+		fclose(sp->f);
+		free(sp);
+		return NULL;
+	}
 	return sp;
 }
 
@@ -64,6 +80,7 @@ void spool_free(struct spool *sp)
 {
 	if (!sp)
 		return;
+	appender_stop(sp->app);
 	fclose(sp->f);
 	free(sp->buf);
 	free(sp);
@@ -71,11 +88,18 @@ void spool_free(struct spool *sp)
 
 static int put(struct spool *sp, const struct rec_hdr *h, const void *data)
 {
-	if (fwrite(h, sizeof(*h), 1, sp->f) != 1 ||
-	    (h->len && fwrite(data, h->len, 1, sp->f) != 1))
-		return errno ? -errno : -EIO;
-	sp->bytes += sizeof(*h) + h->len;
-	return 0;
+	int ret;
+
+	if (!sp->app)
+		return -EINVAL;	/* already being replayed */
+	ret = appender_push(sp->app, h, sizeof(*h), true);
+	if (!ret && h->len)
+		ret = appender_push(sp->app, data, h->len, true);
+	if (ret == -EMSGSIZE)
+		ret = -EINVAL;
+	if (!ret)
+		sp->bytes += sizeof(*h) + h->len;
+	return ret;
 }
 
 int spool_unit(struct spool *sp, int stream, const struct source_unit *u)
@@ -112,7 +136,15 @@ uint64_t spool_bytes(const struct spool *sp)
 
 int spool_rewind(struct spool *sp)
 {
-	if (fflush(sp->f) || fseeko(sp->f, 0, SEEK_SET))
+	int ret = 0;
+
+	if (sp->app) {
+		ret = appender_stop(sp->app);
+		sp->app = NULL;
+	}
+	if (ret)
+		return ret;
+	if (fseeko(sp->f, 0, SEEK_SET))
 		return -errno;
 	return 0;
 }
