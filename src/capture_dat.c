@@ -34,9 +34,13 @@ struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
 	free(trace_clock);
 	if (!w)
 		return NULL;
-	/* Kernel events print with names (kallsyms, printk formats, comms). */
+	/*
+	 * Kernel events print with names (kallsyms, printk formats, comms). Every system's
+	 * formats (2 MB, ~0.1 s on this machine's top level; far less compressed): the buffer may
+	 * hold events of systems that were enabled before this capture and are not any more.
+	 */
 	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP)
-		flags |= TDW_META_KERNEL;
+		flags |= TDW_META_KERNEL | TDW_META_ALL_SYSTEMS;
 	/*
 	 * A hypervisor's event ids are its own and collide with the kernel's ftrace events:
 	 * take no formats from the root for it.

@@ -268,20 +268,9 @@ const char *format_event(struct format *f, int cpu, uint64_t ts, const void *dat
 		if (pid > 0 && !tep_is_pid_registered(f->tep, pid) &&
 		    now_s() - f->cmdlines_read > 1.0)
 			load_cmdlines(f);
-		/* The same line as `remotectl report` (and trace-cmd report) prints. */
-		td_fmt_line(f->tep, seq, &rec, ev, !f->ns_clock);
-		trace_seq_terminate(seq);
-		*line_len = seq->len;
-		return seq->buffer;
 	}
-	trace_seq_printf(seq, "%16s-%-5s", "<...>", "?");
-	if (f->ns_clock)
-		trace_seq_printf(seq, " [%03d] %6" PRIu64 ".%06" PRIu64 ": ", cpu,
-				 ts / 1000000000, ts % 1000000000 / 1000);
-	else
-		trace_seq_printf(seq, " [%03d] %" PRIu64 ": ", cpu, ts);
-	trace_seq_printf(seq, "[unknown event id %u, %u bytes]", id, len);
-	trace_seq_putc(seq, '\n');
+	/* The same line as `remotectl report` (and trace-cmd report) prints, known or not. */
+	td_fmt_line(f->tep, seq, &rec, ev, !f->ns_clock);
 	trace_seq_terminate(seq);
 	*line_len = seq->len;
 	return seq->buffer;
@@ -289,11 +278,5 @@ const char *format_event(struct format *f, int cpu, uint64_t ts, const void *dat
 
 size_t format_lost(char *buf, size_t size, int cpu, int64_t lost)
 {
-	int n;
-
-	if (lost > 0)
-		n = snprintf(buf, size, "CPU:%d [LOST %" PRId64 " EVENTS]\n", cpu, lost);
-	else
-		n = snprintf(buf, size, "CPU:%d [LOST EVENTS]\n", cpu);
-	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
+	return td_fmt_lost(buf, size, cpu, lost);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Event text for `report` with libtraceevent, laid out like trace-cmd report. */
+#include <inttypes.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,22 @@ struct td_fmt {
 	struct tep_plugin_list *plugins;
 	const struct tdr_info *in;
 	bool nsecs;
+	bool prefix;	/* more than one buffer holds data: name each line's buffer */
 };
+
+/* Buffers with data: trace-cmd -B files also hold an empty top-level buffer. */
+static int buffers_with_data(const struct tdr_info *in)
+{
+	int b, i, n = 0;
+
+	for (b = 0; b < in->nr_buffers; b++) {
+		for (i = 0; i < in->buffers[b].nr_cpus; i++)
+			if (in->buffers[b].cpus[i].size)
+				break;
+		n += i < in->buffers[b].nr_cpus;
+	}
+	return n;
+}
 
 /*
  * trace-cmd prints seconds.microseconds unless TRACECLOCK names a clock outside its list of
@@ -344,6 +360,7 @@ struct td_fmt *td_fmt_new(const struct tdr_info *in)
 		tep_parse_saved_cmdlines(f->tep, in->cmdlines.data);
 	f->plugins = tep_load_plugins(f->tep);
 	f->nsecs = raw_timestamps(in->trace_clock);
+	f->prefix = buffers_with_data(in) > 1;
 	if (f->nsecs)
 		tep_set_flag(f->tep, TEP_NSEC_OUTPUT);
 	return f;
@@ -407,11 +424,24 @@ void td_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record 
 	trace_seq_putc(s, '\n');
 }
 
+size_t td_fmt_lost(char *buf, size_t size, int cpu, long long lost)
+{
+	int n;
+
+	if (lost > 0)
+		n = snprintf(buf, size, "CPU:%d [LOST %lld EVENTS]\n", cpu, lost);
+	else
+		n = snprintf(buf, size, "CPU:%d [LOST EVENTS]\n", cpu);
+	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
+}
+
 void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *ev)
 {
 	const char *name = f->in->buffers[ev->buffer].name;
+	bool prefix = f->prefix && name[0];
 	struct tep_record rec;
 	struct tep_event *e;
+	char lost[64];
 
 	to_record(ev, &rec);
 	e = tep_find_event_by_record(f->tep, &rec);
@@ -421,13 +451,12 @@ void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *
 	 */
 	if (e && rec.size < min_size(e))
 		rec.size = min_size(e);
-	/* trace-cmd puts the buffer name before a drop notice, not before the event after it. */
-	if (name[0])
+	if (ev->missed) {
+		td_fmt_lost(lost, sizeof(lost), ev->cpu, ev->missed);
+		trace_seq_printf(s, "%s%s%s", prefix ? name : "", prefix ? ": " : "", lost);
+	}
+	if (prefix)
 		trace_seq_printf(s, "%s: ", name);
-	if (ev->missed > 0)
-		trace_seq_printf(s, "CPU:%d [%lld EVENTS DROPPED]\n", ev->cpu, ev->missed);
-	else if (ev->missed < 0)
-		trace_seq_printf(s, "CPU:%d [EVENTS DROPPED]\n", ev->cpu);
 	td_fmt_line(f->tep, s, &rec, e, f->nsecs);
 }
 

@@ -25,8 +25,22 @@ const char *td_format_problem(const char *text, size_t len, uint32_t page_size);
 
 struct td_fmt *td_fmt_new(const struct tdr_info *in);
 void td_fmt_free(struct td_fmt *f);
-/* One line (with newline) for ev, prefixed with "NAME: " when the buffer has a name. */
+/*
+ * One line (with newline) for ev, after its loss line if events were lost before it. Lines
+ * start with "NAME: " only when more than one buffer of the file holds data (trace-cmd
+ * prefixes every named buffer's lines; one target's capture prints as `record --format text`
+ * does).
+ */
 void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *ev);
+
+/*
+ * The lines both `record --format text` and `report` print. Loss: the kernel's own trace_pipe
+ * form "CPU:N [LOST n EVENTS]" ("CPU:N [LOST EVENTS]" when lost <= 0, count unknown), where
+ * trace-cmd prints "CPU:N [n EVENTS DROPPED]". An event without a format prints as
+ * td_fmt_line() prints it with e == NULL: libtraceevent's "[UNKNOWN EVENT]" line, as in
+ * trace-cmd report.
+ */
+size_t td_fmt_lost(char *buf, size_t size, int cpu, long long lost);
 /*
  * The layout both `report` and `record --format text` print, trace-cmd report's:
  *   "            bash-1234  [001]   685.208295: sched_switch:         prev_comm=..."

@@ -23,8 +23,11 @@ teardown() {
 	td_same_report "$f"
 	td_each_once "$f.tc" tdmark 3000
 	grep -q 'sched_switch:' "$f.tc"
-	# The buffer is named after the target; kernel events have names (cmdlines, kallsyms).
-	grep -q '^remotectl-test-[0-9-]*: .* print: *tracing_mark_write: tdmark 0$' "$f.tc"
+	# The buffer is named after the target (trace-cmd prefixes it; remotectl does not for a
+	# single buffer); kernel events have names (cmdlines, kallsyms).
+	trace-cmd report -i "$f" 2>/dev/null |
+		grep -q '^remotectl-test-[0-9-]*: .* print: *tracing_mark_write: tdmark 0$'
+	grep -q '^ .* print: *tracing_mark_write: tdmark 0$' "$f.rc"
 }
 
 @test "writer (none): trace-cmd prints every marker once, same text" {
@@ -138,12 +141,14 @@ td_trace_cmd_record() {
 	td_each_once "$f.rc" bmark 50
 }
 
-@test "overwritten buffer: drop notices print like trace-cmd's" {
+@test "overwritten buffer: loss lines in the kernel's form where trace-cmd prints DROPPED" {
 	td_need_trace_cmd
 	f="$BATS_TEST_TMPDIR/drop.dat"
 	"$TD_CAP" -o "$f" -n 70000 -e sched/sched_switch
 	td_same_report "$f"
-	grep -q 'EVENTS DROPPED\]' "$f.rc"
+	n=$(grep -c '^CPU:[0-9]* \[LOST\( [0-9]*\)\? EVENTS\]$' "$f.rc")
+	[ "$n" -gt 0 ]
+	[ "$(trace-cmd report -i "$f" 2>/dev/null | grep -c 'EVENTS DROPPED\]$')" -eq "$n" ]
 	run "$TD_RC" report --stat "$f"
 	[[ "$output" == *"overrun: "* ]]
 }
@@ -160,9 +165,8 @@ td_trace_cmd_record() {
 	[ "$("$TD_RC" report --event print "$f" | grep -c tdmark)" -eq 400 ]
 	# Times within one CPU are ordered (CPUs' local clocks need not agree): use CPU 0.
 	"$TD_RC" report --cpu 0 --event print "$f" | grep tdmark > "$f.cpu0"
-	t=$(awk '{print $4}' <<<"$line" | tr -d :)
 	line=$(sed -n "$(( $(wc -l < "$f.cpu0") / 2 ))p" "$f.cpu0")
-	t=$(awk '{print $4}' <<<"$line" | tr -d :)
+	t=$(grep -o ' [0-9]*\.[0-9]*: ' <<<"$line" | head -1 | tr -d ': ')
 	from=$(sed -n "/${line##*: }\$/,\$p" "$f.cpu0" | wc -l)
 	to=$(( $(wc -l < "$f.cpu0") - from + 1 ))
 	[ "$("$TD_RC" report --cpu 0 --from "$t" --event print "$f" | grep -c tdmark)" -eq "$from" ]
@@ -188,8 +192,24 @@ td_trace_cmd_record() {
 	# src/tracedat_fmt.c (report, from the file's metadata), event by event.
 	run "$TD_ROOT/build/tools/fmt_compare" "$TD_INST" "$d/r.dat"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	n=$(grep -vc '^cpus=' "$d/r.dat.rc")
-	[ "$output" = "$n events, $n identical" ]
+	n=$(grep -vc -e '^cpus=' -e '^CPU:[0-9]* \[LOST' "$d/r.dat.rc")
+	[[ "$output" == "$n events, $n identical, "*" after a loss line" ]]
+	# Losses: the reader stopped while markers overrun the buffer; the loss lines are
+	# compared too (format_lost() against report's), and trace-cmd has them in place.
+	td_record_bg -r "$TD_INST" -b 8K -o "$d/l.dat"
+	kill -STOP "$TD_PID"
+	for i in $(seq 0 999); do echo "lossmark $i" > "$TD_IDIR/trace_marker"; done
+	kill -CONT "$TD_PID"
+	sleep 0.5
+	kill -INT "$TD_PID"
+	wait "$TD_PID"
+	td_same_report "$d/l.dat"
+	lost=$(grep -c '^CPU:[0-9]* \[LOST' "$d/l.dat.rc")
+	[ "$lost" -gt 0 ]
+	run "$TD_ROOT/build/tools/fmt_compare" "$TD_INST" "$d/l.dat"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	n=$(grep -vc -e '^cpus=' -e '^CPU:[0-9]* \[LOST' "$d/l.dat.rc")
+	[ "$output" = "$n events, $n identical, $lost after a loss line" ]
 }
 
 @test "damaged files: cut at every section boundary, under ASan/UBSan" {

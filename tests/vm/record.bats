@@ -192,9 +192,9 @@ write_burst()
 	remotectl report --stat "$out.dat" >"$out.stat"
 	remotectl report "$out.dat" >"$out.report"
 	expect_eq "$(grep -c 'selftest: *id=' "$out.report")" "$captured"
-	# Each stored loss shows before the first event after it, with the kernel's count, as
-	# trace-cmd shows it: "CPU:0 [680 EVENTS DROPPED]".
-	expect_eq "$(sed -n 's/^.*CPU:[0-9]* \[\([0-9]*\) EVENTS DROPPED\]$/\1/p' "$out.report" | awk '{ s += $1 } END { print s }')" "$lost"
+	# Each stored loss shows before the first event after it, with the kernel's count, in the
+	# kernel's form "CPU:0 [LOST 680 EVENTS]" (trace-cmd: "CPU:0 [680 EVENTS DROPPED]").
+	expect_eq "$(sed -n 's/^CPU:[0-9]* \[LOST \([0-9]*\) EVENTS\]$/\1/p' "$out.report" | awk '{ s += $1 } END { print s }')" "$lost"
 	expect_eq "$(awk '$1 == "0" || $1 == "1" || $1 == "2" || $1 == "3" { s += $4 } END { print s }' "$out.stat")" "$lost"
 	if command -v trace-cmd >/dev/null; then
 		expect_eq "$(trace-cmd report -i "$out.dat" 2>/dev/null | sed -n 's/^.*CPU:[0-9]* \[\([0-9]*\) EVENTS DROPPED\]$/\1/p' | awk '{ s += $1 } END { print s }')" "$lost"
