@@ -2,9 +2,9 @@
 /*
  * remotectl report FILE: a trace.dat as text, merged by timestamp, like `trace-cmd report`.
  *
- * The merge below is a plain minimum over the per-CPU sources and the text comes from
- * tracedat_fmt.c: both are stand-ins for the capture engine's src/merge.c and src/format.c,
- * which replace them (through td_src / td_fmt) once they are on main.
+ * The CPUs are merged by the capture engine's merge (src/merge.c), one pending event per CPU,
+ * so memory stays bounded; the lines come from tracedat_fmt.c, which record's text output
+ * (src/format.c) shares.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "cpulist.h"
+#include "merge.h"
 #include "tracedat_events.h"
 #include "tracedat_fmt.h"
 #include "tracedat_read.h"
@@ -117,8 +118,10 @@ struct report {
 	struct tdr *r;
 	struct td_fmt *fmt;
 	struct td_src **src;
-	struct td_event *cur;
-	bool *have;
+	struct td_event *cur;	/* each source's pending event, queued in merge */
+	int *buffer;		/* each source's buffer and CPU */
+	int *cpu;
+	struct merge *merge;
 	int nr;
 	uint64_t from, to;
 	bool raw;		/* the file prints raw clock values */
@@ -148,6 +151,20 @@ static bool wanted(struct report *rp, const struct td_event *ev)
 	return false;
 }
 
+/*
+ * Queue source i's next event in the merge (its struct: the event's bytes stay in the
+ * source's page until the next td_src_next(), which comes only after this one is out), or
+ * end the stream.
+ */
+static void refill(struct report *rp, int i)
+{
+	if (td_src_next(rp->src[i], &rp->cur[i]) > 0) {
+		merge_push(rp->merge, i, rp->cur[i].ts, &rp->cur[i], sizeof(rp->cur[i]));
+	} else {
+		merge_end(rp->merge, i);
+	}
+}
+
 static int open_sources(struct report *rp, const bool *cpus)
 {
 	const struct tdr_info *in = tdr_info(rp->r);
@@ -163,26 +180,19 @@ static int open_sources(struct report *rp, const bool *cpus)
 			if (!s)
 				return -1;
 			rp->src = xrealloc(rp->src, (rp->nr + 1) * sizeof(*rp->src));
+			rp->buffer = xrealloc(rp->buffer, (rp->nr + 1) * sizeof(*rp->buffer));
+			rp->cpu = xrealloc(rp->cpu, (rp->nr + 1) * sizeof(*rp->cpu));
+			rp->buffer[rp->nr] = b;
+			rp->cpu[rp->nr] = in->buffers[b].cpus[i].cpu;
 			rp->src[rp->nr++] = s;
 		}
 	}
 	rp->cur = xcalloc(rp->nr + 1, sizeof(*rp->cur));
-	rp->have = xcalloc(rp->nr + 1, sizeof(*rp->have));
 	rp->shown = xcalloc(rp->nr + 1, sizeof(*rp->shown));
+	rp->merge = merge_new(rp->nr);
 	for (i = 0; i < rp->nr; i++)
-		rp->have[i] = td_src_next(rp->src[i], &rp->cur[i]) > 0;
+		refill(rp, i);
 	return 0;
-}
-
-/* Index of the source with the earliest pending event (lowest index on ties), or -1. */
-static int next_source(const struct report *rp)
-{
-	int i, best = -1;
-
-	for (i = 0; i < rp->nr; i++)
-		if (rp->have[i] && (best < 0 || rp->cur[i].ts < rp->cur[best].ts))
-			best = i;
-	return best;
 }
 
 static int cpu_count(const struct tdr_info *in)
@@ -205,7 +215,7 @@ static void print_stat(struct report *rp)
 	       in->compression, in->page_size, cpu_count(in));
 	for (i = 0; i < rp->nr; i++) {
 		const struct td_src_stats *st = td_src_stats(rp->src[i]);
-		int b = rp->cur[i].buffer;
+		int b = rp->buffer[i];
 
 		if (b != last) {
 			const struct tdr_buffer *buf = &in->buffers[b];
@@ -216,7 +226,7 @@ static void print_stat(struct report *rp)
 			       "lost", "lost-pages", "damaged");
 			last = b;
 		}
-		printf("%5d %12llu %10llu %12llu %12llu %8llu\n", rp->cur[i].cpu,
+		printf("%5d %12llu %10llu %12llu %12llu %8llu\n", rp->cpu[i],
 		       (unsigned long long)rp->shown[i], (unsigned long long)st->pages,
 		       (unsigned long long)st->lost, (unsigned long long)st->lost_unknown,
 		       (unsigned long long)st->errors);
@@ -241,10 +251,14 @@ static int run(struct report *rp)
 	trace_seq_init(&s);
 	if (!rp->a->stat)
 		printf("cpus=%d\n", cpu_count(tdr_info(rp->r)));
-	while ((i = next_source(rp)) >= 0) {
-		struct td_event *ev = &rp->cur[i];
+	for (;;) {
+		struct merge_event me;
+		struct td_event *ev;
 
-		rp->cur[i].buffer = ev->buffer;
+		if (merge_pop(rp->merge, false, &me) != 1)
+			break;
+		i = me.stream;
+		ev = &rp->cur[i];
 		if (wanted(rp, ev)) {
 			rp->shown[i]++;
 			if (!rp->a->stat) {
@@ -254,10 +268,7 @@ static int run(struct report *rp)
 				fwrite(s.buffer, 1, s.len, stdout);
 			}
 		}
-		if (td_src_next(rp->src[i], &rp->cur[i]) <= 0) {
-			rp->have[i] = false;
-			rp->cur[i].buffer = ev->buffer;
-		}
+		refill(rp, i);
 	}
 	trace_seq_destroy(&s);
 	if (rp->a->stat)
@@ -329,7 +340,9 @@ int cmd_report(int argc, char **argv)
 		td_src_free(rp.src[i]);
 	free(rp.src);
 	free(rp.cur);
-	free(rp.have);
+	free(rp.buffer);
+	free(rp.cpu);
+	merge_free(rp.merge);
 	free(rp.shown);
 	td_fmt_free(rp.fmt);
 	tdr_close(rp.r);
