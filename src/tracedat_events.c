@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Events of one trace.dat CPU via kbuffer, with the page header checked first. */
+/*
+ * Events of one trace.dat CPU: the capture engine's decoder (src/subbuf.c) for files in this
+ * machine's byte order, libtraceevent's kbuffer for the others (subbuf.c reads host order).
+ */
 #include <stdlib.h>
 #include <string.h>
 
 #include <kbuffer.h>
 
+#include "subbuf.h"
 #include "tracedat.h"
 #include "tracedat_events.h"
 #include "util.h"
@@ -16,7 +20,9 @@
 struct td_src {
 	struct tdr *r;
 	struct tdr_iter *it;
-	struct kbuffer *kbuf;
+	struct kbuffer *kbuf;	/* foreign byte order only */
+	struct subbuf sb;
+	bool first;		/* the next event is the page's first (its loss count) */
 	int buffer;
 	int cpu;
 	uint32_t page_size;
@@ -40,10 +46,13 @@ struct td_src *td_src_new(struct tdr *r, int buffer, int cpu_index)
 	s->page_size = in->buffers[buffer].page_size;
 	s->long_size = in->long_size;
 	s->big = in->big_endian;
-	s->kbuf = kbuffer_alloc(in->long_size == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
-				in->big_endian ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
+	if (in->big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__))
+		s->kbuf = kbuffer_alloc(in->long_size == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
+					in->big_endian ? KBUFFER_ENDIAN_BIG :
+							 KBUFFER_ENDIAN_LITTLE);
 	s->page = xcalloc(1, (size_t)s->page_size + TDR_PAGE_SLACK);
-	if (!s->it || !s->kbuf) {
+	if (!s->it || (!s->kbuf && in->big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)) ||
+	    (s->long_size != 4 && s->long_size != 8)) {
 		td_src_free(s);
 		return NULL;
 	}
@@ -100,11 +109,60 @@ static int load_page(struct td_src *s)
 		if (!ret)
 			return 0;
 		memcpy(s->page, p, s->page_size);
-		sanitize_page(s);
 		s->st.pages++;
+		if (!s->kbuf) {
+			/* subbuf.c checks the header itself and never reads past the page. */
+			if (subbuf_init(&s->sb, s->page, s->page_size, 8 + s->long_size)) {
+				s->st.errors++;
+				continue;
+			}
+			s->first = true;
+			return 1;
+		}
+		sanitize_page(s);
 		if (kbuffer_load_subbuffer(s->kbuf, s->page) < 0)
 			continue;
 		s->budget = s->page_size / 4 + 1;
+		return 1;
+	}
+}
+
+static void count(struct td_src *s, struct td_event *ev)
+{
+	if (ev->missed > 0)
+		s->st.lost += ev->missed;
+	else if (ev->missed < 0)
+		s->st.lost_unknown++;
+	s->st.events++;
+}
+
+/* The next event from subbuf.c; a corrupt record ends its page (counted as damage). */
+static int next_subbuf(struct td_src *s, struct td_event *ev)
+{
+	struct subbuf_event se;
+	int ret;
+
+	for (;;) {
+		if (!s->loaded) {
+			if (!load_page(s))
+				return 0;
+			s->loaded = true;
+		}
+		ret = subbuf_next(&s->sb, &se);
+		if (ret != 1) {
+			if (ret < 0)
+				s->st.errors++;
+			s->loaded = false;
+			continue;
+		}
+		ev->ts = se.ts;
+		ev->cpu = s->cpu;
+		ev->buffer = s->buffer;
+		ev->data = (void *)se.payload;
+		ev->size = se.len;
+		ev->missed = s->first ? s->sb.lost : 0;
+		s->first = false;
+		count(s, ev);
 		return 1;
 	}
 }
@@ -114,6 +172,8 @@ int td_src_next(struct td_src *s, struct td_event *ev)
 	unsigned long long ts;
 	void *data;
 
+	if (!s->kbuf)
+		return next_subbuf(s, ev);
 	for (;;) {
 		if (!s->loaded) {
 			if (!load_page(s))
@@ -140,11 +200,7 @@ int td_src_next(struct td_src *s, struct td_event *ev)
 			s->st.errors++;
 		}
 		ev->missed = kbuffer_missed_events(s->kbuf);
-		if (ev->missed > 0)
-			s->st.lost += ev->missed;
-		else if (ev->missed < 0)
-			s->st.lost_unknown++;
-		s->st.events++;
+		count(s, ev);
 		return 1;
 	}
 }

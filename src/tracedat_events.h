@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Events of one CPU of a trace.dat buffer, in order: the reader's sub-buffers decoded with
- * libtraceevent's kbuffer (1.7.1 API) after checking each page header. A stand-in until the
- * capture engine's shared decoder (src/subbuf.c) lands; `report` only sees this interface.
+ * Events of one CPU of a trace.dat buffer, in order: the reader's sub-buffers decoded with the
+ * capture engine's bounds-checked decoder (src/subbuf.c), or, for a file in the other byte
+ * order, with libtraceevent's kbuffer after checking each page header.
  */
 #ifndef REMOTECTL_TRACEDAT_EVENTS_H
 #define REMOTECTL_TRACEDAT_EVENTS_H

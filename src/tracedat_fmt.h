@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Event text for `report`, in trace-cmd report's layout, from a trace.dat's own formats
- * (libtraceevent + its plugins). A stand-in with a small surface until the capture engine's
- * shared src/format.c lands; then cmd_report.c switches to it.
+ * Event text, in trace-cmd report's layout, from a trace.dat's own formats (libtraceevent +
+ * its plugins) for `report`; td_fmt_line() and td_fmt_lost() also make `record --format text`
+ * lines (src/format.c), so both print the same text.
  */
 #ifndef REMOTECTL_TRACEDAT_FMT_H
 #define REMOTECTL_TRACEDAT_FMT_H
