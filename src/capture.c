@@ -127,9 +127,8 @@ static int apply_settings(struct capture *c)
 {
 	const struct capture_opts *o = c->o;
 	struct target *t = o->t;
-	struct event_list list;
 	char kib[32];
-	int i, j, rc, matched;
+	int rc, bad, selected;
 
 	if (o->buffer_kib) {
 		snprintf(kib, sizeof(kib), "%" PRIu64, o->buffer_kib);
@@ -139,39 +138,18 @@ static int apply_settings(struct capture *c)
 		debug_msg("%s: buffer size %s KiB per CPU", t->label, kib);
 	}
 	if (o->nr_events) {
-		rc = events_load(t, &list);
-		if (rc) {
+		rc = events_select(t, c->undo, o->events, o->nr_events, &bad, &selected);
+		if (rc == RC_USAGE) {
+			err_msg("%s: no event matches '%s'", t->label, o->events[bad]);
+			return rc;
+		}
+		if (rc < 0) {
 			err_msg("%s: cannot list events: %s", t->label, strerror(-rc));
 			return rc_from_errno(-rc);
 		}
-		for (j = 0; j < o->nr_events; j++) {
-			matched = 0;
-			for (i = 0; i < list.nr; i++) {
-				char *rel;
-
-				if (!event_matches(&list.ev[i], o->events[j]))
-					continue;
-				matched++;
-				if (list.ev[i].enabled == 1)
-					continue;
-				if (list.ev[i].enabled < 0)
-					continue;	/* no enable file (ftrace:print...) */
-				rel = event_enable_rel(&list.ev[i]);
-				rc = undo_write(c->undo, rel, "1");
-				free(rel);
-				if (rc) {
-					events_free(&list);
-					return rc;
-				}
-			}
-			if (!matched) {
-				err_msg("%s: no event matches '%s'", t->label, o->events[j]);
-				events_free(&list);
-				return RC_USAGE;
-			}
-			debug_msg("%s: %d events match '%s'", t->label, matched, o->events[j]);
-		}
-		events_free(&list);
+		if (rc)
+			return rc;
+		debug_msg("%s: %d events selected, every other event off", t->label, selected);
 	}
 	if (t->has_tracing_on && target_tracing_on(t) == 0) {
 		rc = undo_write(c->undo, "tracing_on", "1");

@@ -212,7 +212,8 @@ static int run(const struct argp *argp, int argc, char **argv, bool live)
 
 #define CAPTURE_OPTIONS \
 	CLI_TARGET_OPTION, \
-	{ "event", 'e', "GLOB", 0, "Enable matching events (system:event globs; repeatable)", 0 }, \
+	{ "event", 'e', "GLOB", 0, "Record exactly the matching events (system:event globs; " \
+	  "repeatable); others are off for the capture", 0 }, \
 	{ "cpu", OPT_CPU, "LIST", 0, "Capture only these CPUs, e.g. 0-3,6", 0 }, \
 	{ "transport", OPT_TRANSPORT, "T", 0, "auto (default), mmap or read", 0 }
 

@@ -135,3 +135,48 @@ char *event_enable_rel(const struct event_info *ev)
 {
 	return xasprintf("events/%s/%s/enable", ev->system, ev->name);
 }
+
+int events_select(const struct target *t, struct undo_log *u, const char **globs, int nr,
+		  int *bad, int *selected)
+{
+	struct event_list list;
+	bool *want;
+	int i, g, rc = 0;
+
+	*selected = 0;
+	rc = events_load(t, &list);
+	if (rc)
+		return rc;
+	want = xcalloc(list.nr + 1, sizeof(*want));
+	/* Every glob first: a typo changes nothing. */
+	for (g = 0; g < nr; g++) {
+		int matched = 0;
+
+		for (i = 0; i < list.nr; i++) {
+			if (event_matches(&list.ev[i], globs[g])) {
+				want[i] = true;
+				matched++;
+			}
+		}
+		if (!matched) {
+			*bad = g;
+			rc = RC_USAGE;
+			goto out;
+		}
+	}
+	/* Exactly these: enable what matches, disable what else is on (no enable file: skip). */
+	for (i = 0; i < list.nr && !rc; i++) {
+		char *rel;
+
+		*selected += want[i];
+		if (list.ev[i].enabled < 0 || list.ev[i].enabled == want[i])
+			continue;
+		rel = event_enable_rel(&list.ev[i]);
+		rc = undo_write(u, rel, want[i] ? "1" : "0");
+		free(rel);
+	}
+out:
+	free(want);
+	events_free(&list);
+	return rc;
+}

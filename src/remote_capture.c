@@ -86,40 +86,38 @@ static double now_s(void)
 static int enable_events(struct rcap *rc)
 {
 	const struct capture_opts *o = rc->o;
+	int r, bad, selected;
+
+	r = events_select(rc->t, rc->undo, o->events, o->nr_events, &bad, &selected);
+	if (r == RC_USAGE) {
+		err_msg("no event of %s matches '%s' (see 'remotectl events -r %s')",
+			rc->t->label, o->events[bad], rc->t->label);
+		return r;
+	}
+	if (r < 0) {
+		err_msg("%s has no events/ directory", rc->t->label);
+		return RC_MISSING;
+	}
+	return r;
+}
+
+/* Without -e: what is enabled already is captured; say so when that is nothing. */
+static int check_enabled(struct rcap *rc)
+{
 	struct event_list list;
-	int rc_ = RC_OK, enabled = 0;
+	int enabled = 0;
 
 	if (events_load(rc->t, &list)) {
 		err_msg("%s has no events/ directory", rc->t->label);
 		return RC_MISSING;
 	}
-	for (int g = 0; g < o->nr_events && !rc_; g++) {
-		int matched = 0;
-
-		for (int i = 0; i < list.nr && !rc_; i++) {
-			char *rel;
-
-			if (!event_matches(&list.ev[i], o->events[g]))
-				continue;
-			matched++;
-			rel = event_enable_rel(&list.ev[i]);
-			rc_ = undo_write(rc->undo, rel, "1");
-			list.ev[i].enabled = 1;
-			free(rel);
-		}
-		if (!matched && !rc_) {
-			err_msg("no event of %s matches '%s' (see 'remotectl events -r %s')",
-				rc->t->label, o->events[g], rc->t->label);
-			rc_ = RC_USAGE;
-		}
-	}
 	for (int i = 0; i < list.nr; i++)
 		enabled += list.ev[i].enabled > 0;
-	if (!rc_ && !enabled)
+	if (!enabled)
 		warn_msg("%s: no event is enabled: nothing will be captured (use -e)",
 			 rc->t->label);
 	events_free(&list);
-	return rc_;
+	return RC_OK;
 }
 
 /* Tracing off, clear, resize while unloaded, events, tracing on: all through the undo log. */
@@ -146,7 +144,7 @@ static int apply_settings(struct rcap *rc)
 		if (r)
 			return r;
 	}
-	r = enable_events(rc);
+	r = rc->o->nr_events ? enable_events(rc) : check_enabled(rc);
 	if (!r)
 		r = undo_write(rc->undo, "tracing_on", "1");
 	return r;

@@ -129,3 +129,49 @@ inject_and_check() {
 	[[ "$output" == *$'\r\033[K1 s  '*" events/s  "*" MB  0 lost"* ]]
 	[[ "$output" == *$'\r\033[K'"remotectl: instances/$INST: 1.30 s, stopped by duration"* ]]
 }
+
+# Every event enable file of the instance, "path=value" per line.
+enables() {
+	(cd "$IDIR/events" && grep -r . --include=enable . | sort)
+}
+
+@test "-e records exactly the events asked for; every enable file is restored after each stop" {
+	local stop f
+	echo 1 > "$IDIR/events/sched/sched_switch/enable"
+	echo 1 > "$IDIR/events/sched/sched_wakeup/enable"
+	enables > "$BATS_TEST_TMPDIR/before"
+	grep -qx './sched/sched_switch/enable:1' "$BATS_TEST_TMPDIR/before"
+	for stop in INT TERM d; do
+		f="$BATS_TEST_TMPDIR/$stop.txt"
+		if [ "$stop" = d ]; then
+			start_record -v record -r "$INST" -e sched:sched_process_exec -e sched_process_exit \
+				-d 2 -o "$f"
+		else
+			start_record -v record -r "$INST" -e sched:sched_process_exec -e sched_process_exit \
+				-o "$f"
+		fi
+		wait_capturing
+		# During the capture: exactly the two asked for are on.
+		[ "$(cat "$IDIR/events/sched/sched_switch/enable")" = 0 ]
+		[ "$(cat "$IDIR/events/sched/sched_wakeup/enable")" = 0 ]
+		[ "$(cat "$IDIR/events/sched/sched_process_exec/enable")" = 1 ]
+		for i in 1 2 3 4 5; do /bin/true; done
+		sleep 0.5
+		if [ "$stop" = d ]; then
+			RC=0
+			wait "$RPID" || RC=$?
+		else
+			stop_record "$stop"
+		fi
+		[ "$RC" -eq 0 ]
+		grep -q 'sched_process_exec:' "$f"
+		grep -q 'sched_process_exit:' "$f"
+		! grep -q -e 'sched_switch:' -e 'sched_wakeup:' "$f"
+		enables | diff "$BATS_TEST_TMPDIR/before" -
+	done
+	# A typo among the globs changes nothing at all.
+	run --separate-stderr "$RCTL" record -r "$INST" -e sched:sched_process_exec -e nosuch_xyz -d 1
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: instances/$INST: no event matches 'nosuch_xyz'" ]
+	enables | diff "$BATS_TEST_TMPDIR/before" -
+}
