@@ -38,7 +38,7 @@
 
 #include "capture.h"
 #include "capture_dat.h"
-#include "events.h"
+#include "event_select.h"
 #include "format.h"
 #include "merge.h"
 #include "source.h"
@@ -83,6 +83,7 @@ struct cpu_state {
 struct capture {
 	const struct capture_opts *o;
 	struct undo_log *undo;
+	struct event_selection *sel;	/* -e */
 	struct cpu_state *cs;
 	int nr;
 	enum transport transport;
@@ -122,13 +123,27 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The events of -e, nothing written yet. */
+static int select_events(struct capture *c)
+{
+	const struct capture_opts *o = c->o;
+	int rc, bad;
+
+	rc = event_selection_new(o->t, o->events, o->nr_events, &c->sel, &bad);
+	if (rc == RC_USAGE)
+		err_msg("%s: no event matches '%s'", o->t->label, o->events[bad]);
+	else if (rc < 0)
+		err_msg("%s: cannot list events: %s", o->t->label, strerror(-rc));
+	return rc < 0 ? rc_from_errno(-rc) : rc;
+}
+
 /* Buffer size, events, tracing on: each through the undo log. */
 static int apply_settings(struct capture *c)
 {
 	const struct capture_opts *o = c->o;
 	struct target *t = o->t;
 	char kib[32];
-	int rc, bad, selected;
+	int rc;
 
 	if (o->buffer_kib) {
 		snprintf(kib, sizeof(kib), "%" PRIu64, o->buffer_kib);
@@ -137,19 +152,12 @@ static int apply_settings(struct capture *c)
 			return rc;
 		debug_msg("%s: buffer size %s KiB per CPU", t->label, kib);
 	}
-	if (o->nr_events) {
-		rc = events_select(t, c->undo, o->events, o->nr_events, &bad, &selected);
-		if (rc == RC_USAGE) {
-			err_msg("%s: no event matches '%s'", t->label, o->events[bad]);
-			return rc;
-		}
-		if (rc < 0) {
-			err_msg("%s: cannot list events: %s", t->label, strerror(-rc));
-			return rc_from_errno(-rc);
-		}
+	if (c->sel) {
+		rc = event_selection_apply(c->sel, c->undo);
 		if (rc)
 			return rc;
-		debug_msg("%s: %d events selected, every other event off", t->label, selected);
+		debug_msg("%s: %d events selected, every other event off (%d enable files written)",
+			  t->label, event_selection_matched(c->sel), event_selection_writes(c->sel));
 	}
 	if (t->has_tracing_on && target_tracing_on(t) == 0) {
 		rc = undo_write(c->undo, "tracing_on", "1");
@@ -928,6 +936,12 @@ int capture_run(const struct capture_opts *o)
 		rc = RC_MISSING;
 		goto out;
 	}
+	/* Every glob checked before anything is changed or created. */
+	if (o->nr_events) {
+		rc = select_events(&c);
+		if (rc)
+			goto out;
+	}
 	if (!o->output || !strcmp(o->output, "-")) {
 		c.out = stdout;
 		c.out_is_stdout = true;
@@ -1027,6 +1041,7 @@ out:
 			rc = rc2;
 	}
 	undo_free(c.undo);
+	event_selection_free(c.sel);
 	if (c.out && !c.out_is_stdout && fclose(c.out) && !rc) {
 		err_msg("cannot write %s: %s", o->output, strerror(errno));
 		rc = RC_FAIL;

@@ -29,14 +29,4 @@ bool event_matches(const struct event_info *ev, const char *glob);
 /* events/<system>/<event>/enable, malloc'd. */
 char *event_enable_rel(const struct event_info *ev);
 
-/*
- * Make the events matching any of globs exactly the enabled ones (record -e): enable those
- * that match, disable the others that are on, each write through the undo log u. Every glob
- * is checked before anything is written. Returns 0 (*selected: events matched), RC_USAGE with
- * *bad the index of a glob that matches nothing (nothing written), -errno when the events
- * cannot be listed, or the RC_ code of a failed write.
- */
-int events_select(const struct target *t, struct undo_log *u, const char **globs, int nr,
-		  int *bad, int *selected);
-
 #endif

@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 
+#include "event_select.h"
 #include "events.h"
 #include "format.h"
 #include "merge.h"
@@ -55,6 +56,7 @@ struct rcap {
 	const struct capture_opts *o;
 	struct target *t;
 	struct undo_log *undo;
+	struct event_selection *sel;	/* -e */
 	struct rcpu *c;
 	int nr;
 	struct merge *merge;		/* text: the kernel's lines in time order */
@@ -83,21 +85,29 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int enable_events(struct rcap *rc)
+/* The events of -e, nothing written yet. */
+static int select_events(struct rcap *rc)
 {
 	const struct capture_opts *o = rc->o;
-	int r, bad, selected;
+	int r, bad;
 
-	r = events_select(rc->t, rc->undo, o->events, o->nr_events, &bad, &selected);
-	if (r == RC_USAGE) {
+	r = event_selection_new(rc->t, o->events, o->nr_events, &rc->sel, &bad);
+	if (r == RC_USAGE)
 		err_msg("no event of %s matches '%s' (see 'remotectl events -r %s')",
 			rc->t->label, o->events[bad], rc->t->label);
-		return r;
-	}
-	if (r < 0) {
+	else if (r < 0)
 		err_msg("%s has no events/ directory", rc->t->label);
-		return RC_MISSING;
-	}
+	return r < 0 ? RC_MISSING : r;
+}
+
+static int enable_events(struct rcap *rc)
+{
+	int r = event_selection_apply(rc->sel, rc->undo);
+
+	if (!r)
+		debug_msg("%s: %d events selected, every other event off (%d enable files "
+			  "written)", rc->t->label, event_selection_matched(rc->sel),
+			  event_selection_writes(rc->sel));
 	return r;
 }
 
@@ -144,7 +154,7 @@ static int apply_settings(struct rcap *rc)
 		if (r)
 			return r;
 	}
-	r = rc->o->nr_events ? enable_events(rc) : check_enabled(rc);
+	r = rc->sel ? enable_events(rc) : check_enabled(rc);
 	if (!r)
 		r = undo_write(rc->undo, "tracing_on", "1");
 	return r;
@@ -573,6 +583,12 @@ int remote_capture_run(const struct capture_opts *o)
 		goto out;
 	}
 	rc.out_fd = -1;
+	/* Every glob checked before the buffer is cleared or the output created. */
+	if (o->nr_events) {
+		r = select_events(&rc);
+		if (r)
+			goto out;
+	}
 	rc.out_is_stdout = !o->output || !strcmp(o->output, "-");
 	if (o->dat) {
 		rc.out_fd = rc.out_is_stdout ? STDOUT_FILENO :
@@ -630,6 +646,7 @@ out:
 	if (!r)
 		r = r2;
 	undo_free(rc.undo);
+	event_selection_free(rc.sel);
 	if (rc.out && !rc.out_is_stdout && fclose(rc.out) && !r) {
 		err_msg("cannot write %s: %s", o->output, strerror(errno));
 		r = RC_FAIL;

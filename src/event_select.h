@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * record/stream -e: the events matching the globs become exactly the enabled ones for the
+ * capture, with few reads and writes, every write through the undo log.
+ */
+#ifndef REMOTECTL_EVENT_SELECT_H
+#define REMOTECTL_EVENT_SELECT_H
+
+#include "target.h"
+
+struct event_selection;
+
+/*
+ * List t's events (names only) and mark those matching any of globs; nothing is written.
+ * Returns 0 and *out, RC_USAGE with *bad the index of a glob that matches nothing, or -errno
+ * when t has no readable events/ directory.
+ */
+int event_selection_new(const struct target *t, const char **globs, int nr,
+			struct event_selection **out, int *bad);
+
+/*
+ * Enable the marked events that are off and disable the others that are on, each write through
+ * u. A system whose enable file reads 0 is not looked into; one that reads 1 is turned off as
+ * a whole when that takes fewer writes. An event a trigger holds in soft mode is left as it is,
+ * with a warning. Returns 0 or the exit code of a failed write.
+ */
+int event_selection_apply(struct event_selection *s, struct undo_log *u);
+
+/* Events matched, and enable files written by event_selection_apply(). */
+int event_selection_matched(const struct event_selection *s);
+int event_selection_writes(const struct event_selection *s);
+
+void event_selection_free(struct event_selection *s);
+
+#endif
