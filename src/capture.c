@@ -156,8 +156,8 @@ static int apply_settings(struct capture *c)
 		rc = event_selection_apply(c->sel, c->undo);
 		if (rc)
 			return rc;
-		debug_msg("%s: %d events selected, every other event off (%d enable files written)",
-			  t->label, event_selection_matched(c->sel), event_selection_writes(c->sel));
+		debug_msg("%s: events matching -e: %d; enable files written: %d", t->label,
+			  event_selection_matched(c->sel), event_selection_writes(c->sel));
 	}
 	if (t->has_tracing_on && target_tracing_on(t) == 0) {
 		rc = undo_write(c->undo, "tracing_on", "1");

@@ -105,9 +105,8 @@ static int enable_events(struct rcap *rc)
 	int r = event_selection_apply(rc->sel, rc->undo);
 
 	if (!r)
-		debug_msg("%s: %d events selected, every other event off (%d enable files "
-			  "written)", rc->t->label, event_selection_matched(rc->sel),
-			  event_selection_writes(rc->sel));
+		debug_msg("%s: events matching -e: %d; enable files written: %d", rc->t->label,
+			  event_selection_matched(rc->sel), event_selection_writes(rc->sel));
 	return r;
 }
 

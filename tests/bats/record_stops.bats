@@ -128,7 +128,7 @@ signal_stop() {
 	check_restored
 }
 
-@test "an error half way restores what was already changed" {
+@test "a glob that matches nothing is found before -b or any other setting is changed" {
 	prepare_settings
 	run --separate-stderr "$RCTL" record -r "$INST" -b 256K -e sched:sched_switch -e no_such_xyz -d 1
 	[ "$status" -eq 2 ]

@@ -235,3 +235,41 @@ write_burst()
 	expect_eq "$(cat tracing_on)" 0
 	expect_eq "$(cat events/test/selftest/enable)" 0
 }
+
+# Every enable file of the remote, "path:value" per line (it has no system enable files).
+remote_enables()
+{
+	(cd "$REMOTE/events" && find . -name enable | sort | while read -r f; do echo "$f:$(cat "$f")"; done)
+}
+
+@test "record -e: the remote's event is on for the capture only, with one write; typos change nothing" {
+	expect_eq "$(remote_enables)" "./enable:0
+./test/selftest/enable:0"
+	record_with int -v -e 'test:self*' -- "echo 5 >$REMOTE/write_event"
+	grep -qx "remotectl: remotes/test: events matching -e: 1; enable files written: 1" "$err"
+	expect_eq "$(cat "$out")" "$(grep 'selftest id=5$' "$out")"
+	expect_eq "$(grep -c 'selftest id=5$' "$out")" 1
+	expect_eq "$(remote_enables)" "./enable:0
+./test/selftest/enable:0"
+	# Already on: nothing to write, and on again after.
+	echo 1 >events/test/selftest/enable
+	record_with int -v -e selftest -- "echo 6 >$REMOTE/write_event"
+	grep -qx "remotectl: remotes/test: events matching -e: 1; enable files written: 0" "$err"
+	expect_eq "$(grep -c 'selftest id=6$' "$out")" 1
+	expect_eq "$(remote_enables)" "./enable:1
+./test/selftest/enable:1"
+	# A glob that matches nothing is found before anything is done: tracing stays on, the
+	# size stays, the events in the buffer stay, and no output is created.
+	echo 1 >tracing_on
+	write_events 1 3
+	run remotectl record -r test -b 64K -e selftest -e nosuch -o "$out.typo"
+	expect_eq "$status" 2
+	expect_eq "$output" "remotectl: no event of remotes/test matches 'nosuch' (see 'remotectl events -r remotes/test')"
+	[ ! -e "$out.typo" ]
+	expect_eq "$(cat tracing_on)" 1
+	assert_loaded 7
+	expect_eq "$(remote_enables)" "./enable:1
+./test/selftest/enable:1"
+	cat trace >"$out.trace"
+	check_ids 1 3 "$out.trace"
+}
