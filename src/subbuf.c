@@ -14,35 +14,44 @@
 #define TS_MSB_MASK	(0x1fULL << 59)
 #define TS_LOW_BITS	59
 
-static uint32_t get32(const uint8_t *p)
+#define HOST_BIG	(__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+
+static uint32_t get32(const struct subbuf *sb, const uint8_t *p)
 {
 	uint32_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return v;
+	return sb->swap ? __builtin_bswap32(v) : v;
 }
 
-static uint64_t get64(const uint8_t *p)
+static uint64_t get64(const struct subbuf *sb, const uint8_t *p)
 {
 	uint64_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return v;
+	return sb->swap ? __builtin_bswap64(v) : v;
 }
 
-/* Split a record header word; the bit-field order follows the kernel's byte order. */
-static void split_header(uint32_t word, unsigned int *type_len, uint32_t *delta)
+/* Split a record header word; the bit-field order follows the writing kernel's byte order. */
+static void split_header(const struct subbuf *sb, uint32_t word, unsigned int *type_len,
+			 uint32_t *delta)
 {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	*type_len = word & 0x1f;
-	*delta = word >> 5;
-#else
-	*type_len = word >> 27;
-	*delta = word & 0x07ffffff;
-#endif
+	if (HOST_BIG == sb->swap) {
+		*type_len = word & 0x1f;
+		*delta = word >> 5;
+	} else {
+		*type_len = word >> 27;
+		*delta = word & 0x07ffffff;
+	}
 }
 
 int subbuf_init(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr_size)
+{
+	return subbuf_init_order(sb, buf, len, hdr_size, false);
+}
+
+int subbuf_init_order(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr_size,
+		      bool swap)
 {
 	const uint8_t *p = buf;
 	uint64_t commit;
@@ -50,6 +59,7 @@ int subbuf_init(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr
 	unsigned int long_size;
 
 	memset(sb, 0, sizeof(*sb));
+	sb->swap = swap;
 	if (hdr_size != SUBBUF_HDR_SIZE_64 && hdr_size != SUBBUF_HDR_SIZE_32)
 		return -EINVAL;
 	long_size = hdr_size - 8;
@@ -59,7 +69,7 @@ int subbuf_init(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr
 		return -EBADMSG;
 	}
 	sb->data = p + hdr_size;
-	sb->page_ts = get64(p);
+	sb->page_ts = get64(sb, p);
 	sb->ts = sb->page_ts;
 	capacity = len - hdr_size > UINT32_MAX ? UINT32_MAX : (uint32_t)(len - hdr_size);
 
@@ -68,14 +78,14 @@ int subbuf_init(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr
 	 * flagged commit is sign-extended: the upper half must copy bit 31.
 	 */
 	if (long_size == 8) {
-		commit = get64(p + 8);
+		commit = get64(sb, p + 8);
 		word = (uint32_t)commit;
 		if ((commit >> 32) != ((word & SUBBUF_MISSED_EVENTS) ? 0xffffffffULL : 0)) {
 			sb->corrupt = true;
 			return -EBADMSG;
 		}
 	} else {
-		word = get32(p + 8);
+		word = get32(sb, p + 8);
 	}
 	size = word & SUBBUF_SIZE_MASK;
 	if (size > capacity) {
@@ -87,8 +97,8 @@ int subbuf_init(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr
 		sb->lost = -1;
 		/* The count is stored only when a long fitted after the data. */
 		if ((word & SUBBUF_MISSED_STORED) && capacity - size >= long_size) {
-			int64_t n = long_size == 8 ? (int64_t)get64(sb->data + size)
-						   : (int32_t)get32(sb->data + size);
+			int64_t n = long_size == 8 ? (int64_t)get64(sb, sb->data + size)
+						   : (int32_t)get32(sb, sb->data + size);
 
 			sb->lost = n > 0 ? n : -1;
 		}
@@ -135,8 +145,8 @@ static int decode_one(struct subbuf *sb, struct subbuf_event *ev)
 	if (avail < 4)
 		goto corrupt;
 	rec = sb->data + sb->pos;
-	word = get32(rec);
-	split_header(word, &type_len, &delta);
+	word = get32(sb, rec);
+	split_header(sb, word, &type_len, &delta);
 
 	if (type_len == 0 || type_len >= SUBBUF_TYPE_PADDING) {
 		if (type_len == SUBBUF_TYPE_PADDING && delta == 0) {
@@ -146,7 +156,7 @@ static int decode_one(struct subbuf *sb, struct subbuf_event *ev)
 		}
 		if (avail < 8)
 			goto corrupt;
-		arg = get32(rec + 4);
+		arg = get32(sb, rec + 4);
 	}
 
 	switch (type_len) {

@@ -5,7 +5,8 @@
  * call makes progress, so a corrupt sub-buffer ends the iteration instead of looping.
  *
  * Layout (kernel-interface.md section 3): a header of hdr_size bytes (16 on 64-bit kernels,
- * 12 on 32-bit ones) holding the page time stamp and the commit word, then the events.
+ * 12 on 32-bit ones) holding the page time stamp and the commit word, then the events, all in
+ * the byte order of the kernel that wrote them (a trace.dat may come from another machine).
  */
 #ifndef REMOTECTL_SUBBUF_H
 #define REMOTECTL_SUBBUF_H
@@ -41,6 +42,7 @@ struct subbuf {
 	int64_t lost;		/* events lost before this sub-buffer: 0, a count, or -1 unknown */
 	bool corrupt;		/* a bad header or event was met; decoding stopped there */
 	uint32_t discarded;	/* padding records of discarded events skipped so far */
+	bool swap;		/* written in the other byte order than this machine's */
 };
 
 struct subbuf_event {
@@ -55,6 +57,9 @@ struct subbuf_event {
  * (commit flags/size impossible for len); sb is then set up to yield nothing.
  */
 int subbuf_init(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr_size);
+/* The same for a sub-buffer written in the other byte order when swap is true. */
+int subbuf_init_order(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr_size,
+		      bool swap);
 
 /* Decode no further than end bytes of event data (a page the writer is still filling). */
 void subbuf_set_end(struct subbuf *sb, uint32_t end);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer harness for the sub-buffer decoder: any bytes, both header sizes, with and without
- * a reader end and a skip offset taken from the input. ASan/UBSan catch any read outside the
+ * libFuzzer harness for the sub-buffer decoder: any bytes, both header sizes, both byte orders,
+ * with and without a reader end and a skip offset taken from the input. ASan/UBSan catch any read outside the
  * input; the checks below catch payloads outside it and iterations that do not progress.
  */
 #include <stdint.h>
@@ -18,6 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct subbuf sb;
 	uint32_t end = UINT32_MAX, skip = 0;
 	unsigned int hdr = SUBBUF_HDR_SIZE_64;
+	bool swap = false;
 	uint8_t *buf;
 	size_t n = 0;
 	int ret;
@@ -29,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			end = (uint32_t)data[1] << 8 | data[2];
 		if (data[0] & 4)
 			skip = (uint32_t)data[3] << 8 | data[4];
+		swap = data[0] & 8;
 		data += 5;
 		size -= 5;
 	}
@@ -38,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 
-	subbuf_init(&sb, buf, size, hdr);
+	subbuf_init_order(&sb, buf, size, hdr, swap);
 	subbuf_set_end(&sb, end);
 	if (skip)
 		subbuf_skip(&sb, skip);
