@@ -68,15 +68,17 @@ static const struct entry *head_of(const struct merge *m, int stream)
 	return &s->ent[s->head];
 }
 
-/* Older first; at equal stamps the earlier arrival (a loss marker before its events). */
+/*
+ * Older first; at equal stamps the lower stream (CPU), as trace-cmd report orders them: then
+ * the order does not depend on which reader happened to deliver first, and `record --format
+ * text` and `report` of the same data agree. A stream's own entries stay in arrival order.
+ */
 static bool older(const struct merge *m, int a, int b)
 {
 	const struct entry *x = head_of(m, a), *y = head_of(m, b);
 
 	if (x->ts != y->ts)
 		return x->ts < y->ts;
-	if (x->seq != y->seq)
-		return x->seq < y->seq;
 	return a < b;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Merge per-CPU event streams by time stamp. Each stream is already in time order; a heap
- * keyed on each stream's oldest event picks the next one.
+ * keyed on each stream's oldest event picks the next one (at equal stamps the lower stream).
  *
  * Live output cannot wait for the end, and an idle CPU must not hold the others back for
  * long. The rule: the oldest queued event e may go out when every other stream has queued

@@ -102,6 +102,26 @@ static void test_order_and_rule(void)
 	merge_free(m);
 }
 
+/* Equal stamps on several streams: the lower stream first, whatever arrived first. */
+static void test_ties(void)
+{
+	struct merge *m = merge_new(3);
+	struct merge_event ev;
+
+	push_u32(m, 2, 10, 1);
+	push_u32(m, 1, 10, 2);
+	push_u32(m, 2, 10, 3);
+	merge_push_lost(m, 0, 10, 5);
+	push_u32(m, 0, 10, 4);
+	CHECK(merge_pop(m, false, &ev) == 1 && ev.stream == 0 && ev.lost == 5);
+	CHECK(merge_pop(m, false, &ev) == 1 && ev.stream == 0 && val(&ev) == 4);
+	CHECK(merge_pop(m, true, &ev) == 1 && ev.stream == 1 && val(&ev) == 2);
+	CHECK(merge_pop(m, true, &ev) == 1 && ev.stream == 2 && val(&ev) == 1);
+	CHECK(merge_pop(m, true, &ev) == 1 && ev.stream == 2 && val(&ev) == 3);
+	CHECK(merge_pop(m, true, &ev) == 0);
+	merge_free(m);
+}
+
 static void test_drain_and_lost(void)
 {
 	struct merge *m = merge_new(2);
@@ -166,6 +186,7 @@ int main(void)
 	test_caught_up_at();
 	test_advance_seq();
 	test_drain_and_lost();
+	test_ties();
 	test_many();
 	CHECK_DONE();
 }
