@@ -110,3 +110,20 @@ int cli_need_target(struct argp_state *state, const char *target)
 		argp_error(state, "no target given (-r NAME; see 'remotectl list')");
 	return 0;
 }
+
+error_t cli_file_arg(int key, char *arg, struct argp_state *state, const char **file)
+{
+	switch (key) {
+	case ARGP_KEY_ARG:
+		if (*file)
+			argp_error(state, "only one FILE");
+		*file = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!*file)
+			argp_error(state, "no FILE given");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}

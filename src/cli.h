@@ -33,6 +33,12 @@ int cli_parse(const struct argp *argp, int argc, char **argv, void *input);
 /* Fail with a usage error when -r was not given. */
 int cli_need_target(struct argp_state *state, const char *target);
 
+/*
+ * The one FILE operand of report and recover, for a parser's default case: 0 when key was
+ * the operand (or the end, with a FILE), ARGP_ERR_UNKNOWN for any other key.
+ */
+error_t cli_file_arg(int key, char *arg, struct argp_state *state, const char **file);
+
 /* A subcommand: argv[0] is "remotectl NAME". */
 struct command {
 	const char *name;

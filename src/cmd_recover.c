@@ -20,19 +20,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct recover_args *a = state->input;
 
-	switch (key) {
-	case ARGP_KEY_ARG:
-		if (a->file)
-			argp_error(state, "only one FILE");
-		a->file = arg;
-		return 0;
-	case ARGP_KEY_END:
-		if (!a->file)
-			argp_error(state, "no FILE given");
-		return 0;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
+	return cli_file_arg(key, arg, state, &a->file);
 }
 
 /*
