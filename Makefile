@@ -118,7 +118,7 @@ tools: $(TOOL_BINS)
 # round-trip unit test.
 TD_FUZZ_SRCS := src/tracedat_read.c src/tracedat_read_opts.c src/tracedat_iter.c \
 		src/tracedat_events.c src/tracedat_journal.c src/tracedat_buf.c src/tracedat_fmt.c \
-		src/subbuf.c \
+		src/subbuf.c src/subbuf_merge.c src/merge.c \
 		src/util.c
 
 build/fuzz/fuzz_tracedat_read: tests/fuzz/fuzz_tracedat_read.c $(TD_FUZZ_SRCS) $(wildcard src/*.h)

@@ -46,6 +46,7 @@
 #include "spool.h"
 #include "stop_signal.h"
 #include "subbuf.h"
+#include "subbuf_merge.h"
 #include "target_probe.h"
 #include "util.h"
 
@@ -256,42 +257,22 @@ static int open_sources(struct capture *c)
 
 /*
  * Decode one unit: count its events and losses (count), queue them in the merge (push), or
- * both. With a spool, capture counts and the replay pushes.
+ * both. With a spool, capture counts and the replay pushes. report queues sub-buffers through
+ * the same subbuf_merge(), so both print the same text.
  */
 static void decode_unit(struct capture *c, int idx, const struct source_unit *u, bool count,
 			bool push)
 {
 	struct cpu_state *cs = &c->cs[idx];
-	struct subbuf_event ev;
-	struct subbuf sb;
-	int ret;
+	struct subbuf_counts n = { 0 };
 
-	if (subbuf_init(&sb, u->buf, u->len, c->hdr_size)) {
-		cs->corrupt += count;
-		return;
+	subbuf_merge(push ? c->merge : NULL, idx, u, c->hdr_size, false, &n);
+	if (count) {
+		cs->events += n.events;
+		cs->missed_pages += n.missed_pages;
+		cs->stored_lost += n.stored_lost;
+		cs->corrupt += n.corrupt;
 	}
-	/* A sub-buffer's loss flag belongs to its first delivery only. */
-	if (u->skip == 0 && sb.missed) {
-		if (count) {
-			cs->missed_pages++;
-			if (sb.lost > 0)
-				cs->stored_lost += sb.lost;
-		}
-		if (push)
-			merge_push_lost(c->merge, idx, sb.page_ts, sb.lost);
-	}
-	subbuf_set_end(&sb, u->end);
-	if (u->skip && subbuf_skip(&sb, u->skip)) {
-		cs->corrupt += count;
-		return;
-	}
-	while ((ret = subbuf_next(&sb, &ev)) == 1) {
-		if (push)
-			merge_push(c->merge, idx, ev.ts, ev.payload, ev.len);
-		cs->events += count;
-	}
-	if (ret < 0)
-		cs->corrupt += count;
 }
 
 /* The next stamp of the capture-wide sequence (from 1). */

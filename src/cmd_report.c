@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * remotectl report FILE: a trace.dat as text, merged by timestamp, like `trace-cmd report`.
+ * remotectl report FILE: a trace.dat as text, merged by timestamp, laid out like `trace-cmd
+ * report` and identical to `record --format text` of the same data.
  *
- * The CPUs are merged by the capture engine's merge (src/merge.c), one pending event per CPU,
- * so memory stays bounded; the lines come from tracedat_fmt.c, which record's text output
- * (src/format.c) shares.
+ * Each CPU's sub-buffers go into the capture engine's merge (src/merge.c) through the same
+ * subbuf_merge() record's text takes them through, one sub-buffer per CPU at a time, so memory
+ * stays bounded and loss lines fall where record puts them; the lines come from tracedat_fmt.c,
+ * which record's text output (src/format.c) shares.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -16,6 +18,7 @@
 #include "cli.h"
 #include "cpulist.h"
 #include "merge.h"
+#include "subbuf_merge.h"
 #include "tracedat_events.h"
 #include "tracedat_fmt.h"
 #include "tracedat_read.h"
@@ -69,17 +72,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_STAT:
 		a->stat = true;
 		return 0;
-	case ARGP_KEY_ARG:
-		if (a->file)
-			argp_error(state, "only one FILE");
-		a->file = arg;
-		return 0;
-	case ARGP_KEY_END:
-		if (!a->file)
-			argp_error(state, "no FILE given");
-		return 0;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_file_arg(key, arg, state, &a->file);
 	}
 }
 
@@ -117,16 +111,23 @@ struct report {
 	struct report_args *a;
 	struct tdr *r;
 	struct td_fmt *fmt;
-	struct td_src **src;
-	struct td_event *cur;	/* each source's pending event, queued in merge */
-	int *buffer;		/* each source's buffer and CPU */
-	int *cpu;
+	struct td_src **src;	/* one stream of the merge per buffer and CPU */
+	int *buffer;		/* each stream's buffer */
 	struct merge *merge;
 	int nr;
 	uint64_t from, to;
 	bool raw;		/* the file prints raw clock values */
-	uint64_t *shown;	/* per source, events passing the filters */
+	uint64_t *shown;	/* per stream, events passing the filters */
 };
+
+/* Inside --from/--to, compared as printed: microseconds, rounded like libtraceevent. */
+static bool in_window(const struct report *rp, uint64_t ts)
+{
+	if (rp->raw)
+		return ts >= rp->from && ts <= rp->to;
+	return (ts + 500) / 1000 >= rp->from / 1000 &&
+	       (rp->to == UINT64_MAX || (ts + 500) / 1000 <= rp->to / 1000);
+}
 
 static bool wanted(struct report *rp, const struct td_event *ev)
 {
@@ -134,10 +135,7 @@ static bool wanted(struct report *rp, const struct td_event *ev)
 	const char *n, *colon;
 	int i;
 
-	if (rp->raw ? ev->ts < rp->from || ev->ts > rp->to :
-		      /* compare as printed: microseconds, rounded like libtraceevent */
-		      (ev->ts + 500) / 1000 < rp->from / 1000 ||
-		      (rp->to != UINT64_MAX && (ev->ts + 500) / 1000 > rp->to / 1000))
+	if (!in_window(rp, ev->ts))
 		return false;
 	if (!rp->a->nr_globs)
 		return true;
@@ -151,18 +149,11 @@ static bool wanted(struct report *rp, const struct td_event *ev)
 	return false;
 }
 
-/*
- * Queue source i's next event in the merge (its struct: the event's bytes stay in the
- * source's page until the next td_src_next(), which comes only after this one is out), or
- * end the stream.
- */
+/* Queue stream i's next sub-buffer, or end the stream. */
 static void refill(struct report *rp, int i)
 {
-	if (td_src_next(rp->src[i], &rp->cur[i]) > 0) {
-		merge_push(rp->merge, i, rp->cur[i].ts, &rp->cur[i], sizeof(rp->cur[i]));
-	} else {
+	if (!td_src_fill(rp->src[i], rp->merge, i))
 		merge_end(rp->merge, i);
-	}
 }
 
 static int open_sources(struct report *rp, const bool *cpus)
@@ -181,13 +172,10 @@ static int open_sources(struct report *rp, const bool *cpus)
 				return -1;
 			rp->src = xrealloc(rp->src, (rp->nr + 1) * sizeof(*rp->src));
 			rp->buffer = xrealloc(rp->buffer, (rp->nr + 1) * sizeof(*rp->buffer));
-			rp->cpu = xrealloc(rp->cpu, (rp->nr + 1) * sizeof(*rp->cpu));
 			rp->buffer[rp->nr] = b;
-			rp->cpu[rp->nr] = in->buffers[b].cpus[i].cpu;
 			rp->src[rp->nr++] = s;
 		}
 	}
-	rp->cur = xcalloc(rp->nr + 1, sizeof(*rp->cur));
 	rp->shown = xcalloc(rp->nr + 1, sizeof(*rp->shown));
 	rp->merge = merge_new(rp->nr);
 	for (i = 0; i < rp->nr; i++)
@@ -204,6 +192,11 @@ static int cpu_count(const struct tdr_info *in)
 			if (in->buffers[b].cpus[i].cpu >= n)
 				n = in->buffers[b].cpus[i].cpu + 1;
 	return n;
+}
+
+static uint64_t damaged(const struct td_src_stats *st)
+{
+	return st->n.corrupt + st->bad_chunks;
 }
 
 static void print_stat(struct report *rp)
@@ -223,13 +216,13 @@ static void print_stat(struct report *rp)
 			printf("\nbuffer: %s (clock %s)\n", buf->name[0] ? buf->name : "(top)",
 			       buf->clock[0] ? buf->clock : "?");
 			printf("%5s %12s %10s %12s %12s %8s\n", "CPU", "events", "pages",
-			       "lost", "lost-pages", "damaged");
+			       "lost", "loss-pages", "damaged");
 			last = b;
 		}
-		printf("%5d %12llu %10llu %12llu %12llu %8llu\n", rp->cpu[i],
+		printf("%5d %12llu %10llu %12llu %12llu %8llu\n", td_src_cpu(rp->src[i]),
 		       (unsigned long long)rp->shown[i], (unsigned long long)st->pages,
-		       (unsigned long long)st->lost, (unsigned long long)st->lost_unknown,
-		       (unsigned long long)st->errors);
+		       (unsigned long long)st->n.stored_lost,
+		       (unsigned long long)st->n.missed_pages, (unsigned long long)damaged(st));
 	}
 	if (in->nr_cpustats)
 		printf("\nsaved CPU statistics:\n");
@@ -242,39 +235,51 @@ static void print_stat(struct report *rp)
 	}
 }
 
+/*
+ * One merged entry: a loss line (kept whatever --event selects: the lost events could have
+ * been any) or an event line.
+ */
+static void print_entry(struct report *rp, struct trace_seq *s, const struct merge_event *me)
+{
+	int i = me->stream, cpu = td_src_cpu(rp->src[i]);
+	struct td_event ev = { me->ts, cpu, rp->buffer[i], me->data, me->len };
+
+	if (me->lost) {
+		if (rp->a->stat || !in_window(rp, me->ts))
+			return;
+		trace_seq_reset(s);
+		td_fmt_loss(rp->fmt, s, ev.buffer, cpu, me->lost);
+	} else {
+		if (!wanted(rp, &ev))
+			return;
+		rp->shown[i]++;
+		if (rp->a->stat)
+			return;
+		trace_seq_reset(s);
+		td_fmt_event(rp->fmt, s, &ev);
+	}
+	fwrite(s->buffer, 1, s->len, stdout);
+}
+
 static int run(struct report *rp)
 {
+	struct merge_event me;
 	struct trace_seq s;
 	uint64_t errors = 0;
 	int i;
 
 	trace_seq_init(&s);
-	if (!rp->a->stat)
-		printf("cpus=%d\n", cpu_count(tdr_info(rp->r)));
-	for (;;) {
-		struct merge_event me;
-		struct td_event *ev;
-
-		if (merge_pop(rp->merge, false, &me) != 1)
-			break;
-		i = me.stream;
-		ev = &rp->cur[i];
-		if (wanted(rp, ev)) {
-			rp->shown[i]++;
-			if (!rp->a->stat) {
-				trace_seq_reset(&s);
-				td_fmt_event(rp->fmt, &s, ev);
-				trace_seq_terminate(&s);
-				fwrite(s.buffer, 1, s.len, stdout);
-			}
-		}
-		refill(rp, i);
+	/* Every stream holds a sub-buffer or has ended, so the merge's order is final. */
+	while (merge_pop(rp->merge, false, &me) == 1) {
+		print_entry(rp, &s, &me);
+		if (!merge_stream_queued(rp->merge, me.stream))
+			refill(rp, me.stream);
 	}
 	trace_seq_destroy(&s);
 	if (rp->a->stat)
 		print_stat(rp);
 	for (i = 0; i < rp->nr; i++)
-		errors += td_src_stats(rp->src[i])->errors;
+		errors += damaged(td_src_stats(rp->src[i]));
 	if (fflush(stdout)) {
 		err_msg("writing the report: %s", strerror(errno));
 		return RC_FAIL;
@@ -339,9 +344,7 @@ int cmd_report(int argc, char **argv)
 	for (i = 0; i < rp.nr; i++)
 		td_src_free(rp.src[i]);
 	free(rp.src);
-	free(rp.cur);
 	free(rp.buffer);
-	free(rp.cpu);
 	merge_free(rp.merge);
 	free(rp.shown);
 	td_fmt_free(rp.fmt);

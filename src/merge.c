@@ -264,3 +264,8 @@ uint64_t merge_queued(const struct merge *m)
 {
 	return m->queued;
 }
+
+uint64_t merge_stream_queued(const struct merge *m, int stream)
+{
+	return m->s[stream].nr - m->s[stream].head;
+}

@@ -57,7 +57,8 @@ void merge_end(struct merge *m, int stream);
  */
 int merge_pop(struct merge *m, bool drain, struct merge_event *ev);
 
-/* Events queued in all streams. */
+/* Events queued in all streams, or in one. */
 uint64_t merge_queued(const struct merge *m);
+uint64_t merge_stream_queued(const struct merge *m, int stream);
 
 #endif

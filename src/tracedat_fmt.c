@@ -9,12 +9,22 @@
 #include "tracedat_fmt.h"
 #include "util.h"
 
+/*
+ * Zeros after a payload copy: libtraceevent follows a record's dynamic-array offsets and
+ * lengths (16 bits each) and reads strings up to a NUL without checking them against the
+ * record, so a damaged record may send it up to 128 KiB past its start.
+ */
+#define PAYLOAD_SLACK	(192u << 10)
+
 struct td_fmt {
 	struct tep_handle *tep;
 	struct tep_plugin_list *plugins;
 	const struct tdr_info *in;
 	bool nsecs;
 	bool prefix;	/* more than one buffer holds data: name each line's buffer */
+	int prefix_width;	/* the longest buffer name */
+	uint8_t *payload;	/* the record being printed, then zeros */
+	uint32_t payload_max;
 };
 
 /* Buffers with data: trace-cmd -B files also hold an empty top-level buffer. */
@@ -361,6 +371,14 @@ struct td_fmt *td_fmt_new(const struct tdr_info *in)
 	f->plugins = tep_load_plugins(f->tep);
 	f->nsecs = raw_timestamps(in->trace_clock);
 	f->prefix = buffers_with_data(in) > 1;
+	for (i = 0; i < in->nr_buffers; i++)
+		if ((int)strlen(in->buffers[i].name) > f->prefix_width)
+			f->prefix_width = strlen(in->buffers[i].name);
+	f->payload_max = in->page_size;
+	for (i = 0; i < in->nr_buffers; i++)
+		if (in->buffers[i].page_size > f->payload_max)
+			f->payload_max = in->buffers[i].page_size;
+	f->payload = xcalloc(1, (size_t)f->payload_max + PAYLOAD_SLACK);
 	if (f->nsecs)
 		tep_set_flag(f->tep, TEP_NSEC_OUTPUT);
 	return f;
@@ -373,17 +391,26 @@ void td_fmt_free(struct td_fmt *f)
 	if (f->plugins)
 		tep_unload_plugins(f->plugins, f->tep);
 	tep_free(f->tep);
+	free(f->payload);
 	free(f);
 }
 
-static void to_record(const struct td_event *ev, struct tep_record *rec)
+/* ev as a record whose payload is our copy, followed by zeros; unload() clears it again. */
+static void load(struct td_fmt *f, const struct td_event *ev, struct tep_record *rec)
 {
+	uint32_t len = ev->size < f->payload_max ? ev->size : f->payload_max;
+
+	memcpy(f->payload, ev->data, len);
 	memset(rec, 0, sizeof(*rec));
 	rec->ts = ev->ts;
 	rec->cpu = ev->cpu;
-	rec->size = ev->size;
-	rec->data = ev->data;
-	rec->missed_events = ev->missed;
+	rec->size = len;
+	rec->data = f->payload;
+}
+
+static void unload(struct td_fmt *f, const struct tep_record *rec)
+{
+	memset(f->payload, 0, rec->size);
 }
 
 static int min_size(const struct tep_event *e)
@@ -435,29 +462,47 @@ size_t td_fmt_lost(char *buf, size_t size, int cpu, long long lost)
 	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
 }
 
+/*
+ * With several buffers, trace-cmd's prefix: the buffer's name right-aligned to the longest
+ * name and ": ", or as many spaces for the top level's lines.
+ */
+static void put_prefix(const struct td_fmt *f, struct trace_seq *s, int buffer)
+{
+	const char *name = f->in->buffers[buffer].name;
+
+	if (f->prefix)
+		trace_seq_printf(s, "%*s%s", f->prefix_width, name, name[0] ? ": " : "  ");
+}
+
+void td_fmt_loss(struct td_fmt *f, struct trace_seq *s, int buffer, int cpu, long long lost)
+{
+	char line[64];
+
+	td_fmt_lost(line, sizeof(line), cpu, lost);
+	put_prefix(f, s, buffer);
+	trace_seq_puts(s, line);
+}
+
 void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *ev)
 {
-	const char *name = f->in->buffers[ev->buffer].name;
-	bool prefix = f->prefix && name[0];
 	struct tep_record rec;
 	struct tep_event *e;
-	char lost[64];
+	int size;
 
-	to_record(ev, &rec);
+	load(f, ev, &rec);
+	size = rec.size;
 	e = tep_find_event_by_record(f->tep, &rec);
 	/*
 	 * libtraceevent sizes trailing arrays as record size - field offset; a record cut short
-	 * by damage would make that negative. The reader's slack keeps the extra bytes in bounds.
+	 * by damage would make that negative. Its fields lie inside a sub-buffer (checked when
+	 * the format was read): the zeros after the copy stand in for the missing bytes.
 	 */
 	if (e && rec.size < min_size(e))
 		rec.size = min_size(e);
-	if (ev->missed) {
-		td_fmt_lost(lost, sizeof(lost), ev->cpu, ev->missed);
-		trace_seq_printf(s, "%s%s%s", prefix ? name : "", prefix ? ": " : "", lost);
-	}
-	if (prefix)
-		trace_seq_printf(s, "%s: ", name);
+	put_prefix(f, s, ev->buffer);
 	td_fmt_line(f->tep, s, &rec, e, f->nsecs);
+	rec.size = size;
+	unload(f, &rec);
 }
 
 const char *td_fmt_event_name(struct td_fmt *f, const struct td_event *ev, char *buf,
@@ -466,8 +511,9 @@ const char *td_fmt_event_name(struct td_fmt *f, const struct td_event *ev, char 
 	struct tep_record rec;
 	struct tep_event *e;
 
-	to_record(ev, &rec);
+	load(f, ev, &rec);
 	e = tep_find_event_by_record(f->tep, &rec);
+	unload(f, &rec);
 	if (!e)
 		return NULL;
 	snprintf(buf, size, "%s:%s", e->system, e->name);

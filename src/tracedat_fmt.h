@@ -12,10 +12,18 @@
 #include <event-parse.h>
 #include <trace-seq.h>
 
-#include "tracedat_events.h"
 #include "tracedat_read.h"
 
 struct td_fmt;
+
+/* One event of a trace.dat buffer's CPU. */
+struct td_event {
+	uint64_t ts;
+	int cpu;
+	int buffer;		/* index into tdr_info()->buffers */
+	const void *data;	/* payload */
+	uint32_t size;
+};
 
 /*
  * Why a format text is unfit for libtraceevent (not the kernel's shape, not printable, a field
@@ -26,12 +34,15 @@ const char *td_format_problem(const char *text, size_t len, uint32_t page_size);
 struct td_fmt *td_fmt_new(const struct tdr_info *in);
 void td_fmt_free(struct td_fmt *f);
 /*
- * One line (with newline) for ev, after its loss line if events were lost before it. Lines
- * start with "NAME: " only when more than one buffer of the file holds data (trace-cmd
- * prefixes every named buffer's lines; one target's capture prints as `record --format text`
- * does).
+ * One line (with newline) for ev, or for a loss of lost events (td_fmt_lost()'s line) of a
+ * CPU of a buffer. Lines start with "NAME: " only when more than one buffer of the file holds
+ * data, NAME right-aligned to the longest buffer name as trace-cmd pads it (trace-cmd prefixes
+ * the lines of any file with an instance; one target's capture prints as `record --format
+ * text` does). The payload is read from a copy followed by zeros, so a damaged
+ * record cannot lead libtraceevent outside memory.
  */
 void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *ev);
+void td_fmt_loss(struct td_fmt *f, struct trace_seq *s, int buffer, int cpu, long long lost);
 
 /*
  * The lines both `record --format text` and `report` print. Loss: the kernel's own trace_pipe

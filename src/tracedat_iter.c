@@ -51,7 +51,7 @@ struct tdr_iter *tdr_iter_new(struct tdr *r, int buffer, int cpu_index)
 	/* trace-cmd's stored size of compressed data leaves out the u32 chunk count. */
 	if (it->zstd)
 		it->end = it->end + 4 < r->size ? it->end + 4 : r->size;
-	it->page_buf = xcalloc(1, (size_t)it->page + TDR_PAGE_SLACK);
+	it->page_buf = xcalloc(1, it->page);
 	return it;
 }
 

@@ -71,12 +71,9 @@ const struct tdr_info *tdr_info(const struct tdr *r);
 
 /*
  * The sub-buffers of one CPU of one buffer, in file order. tdr_iter_next() returns 1 with
- * *page pointing at page_size bytes (followed by TDR_PAGE_SLACK zero bytes, so a decoder
- * overrunning a damaged page stays inside the allocation), 0 at the end, or -1 for a damaged
- * chunk or page (message in tdr_iter_error()); iteration may continue after -1 with the next
- * intact chunk.
+ * *page pointing at page_size bytes, 0 at the end, or -1 for a damaged chunk or page (message
+ * in tdr_iter_error()); iteration may continue after -1 with the next intact chunk.
  */
-#define TDR_PAGE_SLACK	(192u << 10)
 struct tdr_iter *tdr_iter_new(struct tdr *r, int buffer, int cpu_index);
 int tdr_iter_next(struct tdr_iter *it, const uint8_t **page);
 const char *tdr_iter_error(const struct tdr_iter *it);

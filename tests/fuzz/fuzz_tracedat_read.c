@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer harness for the trace.dat reader: open, walk every buffer and CPU through the
- * chunk iterator and the kbuffer event decoder, and format every event through td_fmt (which
- * checks each event format and header_page before libtraceevent parses it): the path
- * `remotectl report` takes on an untrusted file.
+ * chunk iterator, the sub-buffer decoder and the merge, and format every event and loss through
+ * td_fmt (which checks each event format and header_page before libtraceevent parses it): the
+ * path `remotectl report` takes on an untrusted file.
  *   make fuzz-tracedat FUZZ_TIME=60
  */
 #include <stdint.h>
@@ -43,20 +43,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (b = 0; b < in->nr_buffers; b++) {
 		for (i = 0; i < in->buffers[b].nr_cpus; i++) {
 			struct td_src *s = td_src_new(r, b, i);
-			struct td_event ev;
+			struct merge_event me;
 			int n = 0;
 
-			/* Bounded work per input: at most 100000 events per CPU. */
-			while (s && n++ < 100000 && td_src_next(s, &ev) > 0) {
-				volatile uint8_t x = ((uint8_t *)ev.data)[0];
+			/* Bounded work per input: at most 100000 entries per CPU. */
+			while (s && n++ < 100000 && td_src_next(s, &me) > 0) {
+				struct td_event ev = { me.ts, td_src_cpu(s), b, me.data, me.len };
+				volatile uint8_t x;
 
-				(void)x;
-				if (ev.size > 0)
-					x = ((uint8_t *)ev.data)[ev.size - 1];
+				if (me.len > 0) {
+					x = ((const uint8_t *)me.data)[0];
+					x = ((const uint8_t *)me.data)[me.len - 1];
+					(void)x;
+				}
 				if (fmt && n <= 2000) {
 					char name[256];
 
 					trace_seq_reset(&seq);
+					if (me.lost) {
+						td_fmt_loss(fmt, &seq, b, ev.cpu, me.lost);
+						continue;
+					}
 					td_fmt_event(fmt, &seq, &ev);
 					td_fmt_event_name(fmt, &ev, name, sizeof(name));
 				}

@@ -4,11 +4,11 @@
  * `report` (src/tracedat_fmt.c, from a trace.dat's metadata) one formatter? Reads every event
  * of FILE and prints it both ways; the first event whose lines differ is printed with both
  * lines and the exit status is 1. The trace.dat must have been recorded from TARGET, which
- * must still exist (same formats, saved_cmdlines). An event after a loss is compared with its
- * loss line (format_lost() before format_event()). Files with one buffer only: report
- * prefixes lines with the buffer's name when there are several.
+ * must still exist (same formats, saved_cmdlines). Loss lines are compared too (format_lost()
+ * against report's). Files with one buffer only: report prefixes lines with the buffer's name
+ * when there are several.
  *
- *   fmt_compare TARGET FILE	prints "N events, N identical" on success
+ *   fmt_compare TARGET FILE	prints "N events, N identical, L loss lines" on success
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,37 +55,36 @@ int main(int argc, char **argv)
 	for (b = 0; b < in->nr_buffers; b++) {
 		for (i = 0; i < in->buffers[b].nr_cpus; i++) {
 			struct td_src *s = td_src_new(r, b, i);
-			struct td_event ev;
+			struct merge_event me;
 
-			while (s && td_src_next(s, &ev) > 0) {
-				char live[65536];
+			while (s && td_src_next(s, &me) > 0) {
+				struct td_event ev = { me.ts, td_src_cpu(s), b, me.data, me.len };
+				char lost[64];
 				const char *line;
-				size_t n = 0, k;
+				size_t n;
 
-				events++;
 				trace_seq_reset(&seq);
-				td_fmt_event(tf, &seq, &ev);
-				trace_seq_terminate(&seq);
-				if (ev.missed) {
-					n = format_lost(live, sizeof(live), ev.cpu, ev.missed);
+				if (me.lost) {
+					td_fmt_loss(tf, &seq, b, ev.cpu, me.lost);
+					n = format_lost(lost, sizeof(lost), ev.cpu, me.lost);
+					line = lost;
 					lost_lines++;
+				} else {
+					td_fmt_event(tf, &seq, &ev);
+					line = format_event(f, ev.cpu, ev.ts, ev.data, ev.size, &n);
+					events++;
 				}
-				line = format_event(f, ev.cpu, ev.ts, ev.data, ev.size, &k);
-				if (n + k < sizeof(live)) {
-					memcpy(live + n, line, k);
-					n += k;
-				}
-				live[n] = 0;
-				if ((size_t)seq.len != n || memcmp(seq.buffer, live, n)) {
-					printf("report: %srecord: %s", seq.buffer, live);
+				trace_seq_terminate(&seq);
+				if ((size_t)seq.len != n || memcmp(seq.buffer, line, n)) {
+					printf("report: %srecord: %.*s", seq.buffer, (int)n, line);
 					return 1;
 				}
-				same++;
+				same += !me.lost;
 			}
 			td_src_free(s);
 		}
 	}
-	printf("%lu events, %lu identical, %lu after a loss line\n", events, same, lost_lines);
+	printf("%lu events, %lu identical, %lu loss lines\n", events, same, lost_lines);
 	trace_seq_destroy(&seq);
 	td_fmt_free(tf);
 	tdr_close(r);

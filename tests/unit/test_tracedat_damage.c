@@ -61,12 +61,17 @@ static void exercise(const uint8_t *data, size_t len, struct outcome *o)
 	for (b = 0; b < tdr_info(r)->nr_buffers; b++) {
 		for (i = 0; i < tdr_info(r)->buffers[b].nr_cpus; i++) {
 			struct td_src *src = td_src_new(r, b, i);
-			struct td_event ev;
+			struct merge_event me;
 
-			while (src && td_src_next(src, &ev) > 0) {
+			while (src && td_src_next(src, &me) > 0) {
+				struct td_event ev = { me.ts, td_src_cpu(src), b, me.data, me.len };
+
 				trace_seq_reset(&s);
-				td_fmt_event(f, &s, &ev);
-				o->events++;
+				if (me.lost)
+					td_fmt_loss(f, &s, b, ev.cpu, me.lost);
+				else
+					td_fmt_event(f, &s, &ev);
+				o->events += !me.lost;
 			}
 			td_src_free(src);
 		}

@@ -36,11 +36,18 @@ static long check_file(const char *path, int ncpu, int nev, bool exact)
 	}
 	for (i = 0; total >= 0 && i < in->buffers[0].nr_cpus; i++) {
 		struct td_src *src = td_src_new(r, 0, i);
-		struct td_event ev;
+		struct merge_event me;
 		int k = 0;
 
-		while (td_src_next(src, &ev) > 0) {
+		while (td_src_next(src, &me) > 0) {
+			struct td_event ev = { me.ts, td_src_cpu(src), 0, me.data, me.len };
 			char want[128];
+
+			if (me.lost) {
+				printf("# cpu %d: a loss\n", i);
+				total = -1;
+				break;
+			}
 
 			if (ev.ts != SYNTH_TS0 + (uint64_t)k * SYNTH_DELTA) {
 				printf("# cpu %d event %d ts %llu\n", i, k,
@@ -148,7 +155,7 @@ static void test_units_after_reader(const char *path)
 	uint8_t page[SYNTH_PAGE];
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), n = 0, events, ok = 1;
 	struct tdw *w = tdw_create(fd, &o);
-	struct td_event ev;
+	struct merge_event me;
 	struct td_src *src;
 	struct tdr *r;
 	char err[256];
@@ -163,8 +170,8 @@ static void test_units_after_reader(const char *path)
 	close(fd);
 	r = tdr_open(path, err, sizeof(err));
 	src = r ? td_src_new(r, 0, 0) : NULL;
-	while (src && td_src_next(src, &ev) > 0) {
-		ok &= ev.ts == SYNTH_TS0 + (uint64_t)k++ * SYNTH_DELTA;
+	while (src && td_src_next(src, &me) > 0) {
+		ok &= !me.lost && me.ts == SYNTH_TS0 + (uint64_t)k++ * SYNTH_DELTA;
 		count++;
 	}
 	td_src_free(src);

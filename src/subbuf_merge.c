@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Sub-buffers into the merge, for record's text and for report alike (see subbuf_merge.h). */
+#include "subbuf.h"
+#include "subbuf_merge.h"
+
+int subbuf_merge(struct merge *m, int stream, const struct source_unit *u, unsigned int hdr_size,
+		 bool swap, struct subbuf_counts *cnt)
+{
+	struct subbuf_counts none = { 0 };
+	struct subbuf_event ev;
+	struct subbuf sb;
+	int ret, queued = 0;
+
+	if (!cnt)
+		cnt = &none;
+	if (subbuf_init_order(&sb, u->buf, u->len, hdr_size, swap)) {
+		cnt->corrupt++;
+		return 0;
+	}
+	/* A sub-buffer's loss flag belongs to its first delivery only. */
+	if (u->skip == 0 && sb.missed) {
+		cnt->missed_pages++;
+		if (sb.lost > 0)
+			cnt->stored_lost += sb.lost;
+		if (m) {
+			merge_push_lost(m, stream, sb.page_ts, sb.lost);
+			queued++;
+		}
+	}
+	subbuf_set_end(&sb, u->end);
+	if (u->skip && subbuf_skip(&sb, u->skip)) {
+		cnt->corrupt++;
+		return queued;
+	}
+	while ((ret = subbuf_next(&sb, &ev)) == 1) {
+		if (m) {
+			merge_push(m, stream, ev.ts, ev.payload, ev.len);
+			queued++;
+		}
+		cnt->events++;
+	}
+	if (ret < 0)
+		cnt->corrupt++;
+	return queued;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One sub-buffer into a merge stream: its loss marker, at the sub-buffer's time stamp and on
+ * its first delivery only, then its events. `record --format text` (capture.c) and `report`
+ * (cmd_report.c) both queue sub-buffers through here, so the same data merges into the same
+ * lines in the same order.
+ */
+#ifndef REMOTECTL_SUBBUF_MERGE_H
+#define REMOTECTL_SUBBUF_MERGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "merge.h"
+#include "source.h"
+
+struct subbuf_counts {
+	uint64_t events;
+	uint64_t missed_pages;	/* sub-buffers flagged with a loss */
+	uint64_t stored_lost;	/* the losses they counted */
+	uint64_t corrupt;	/* sub-buffers that failed to decode completely */
+};
+
+/*
+ * Decode unit u (hdr_size 16 or 12; swap: written in the other byte order), add to cnt and,
+ * when m is not NULL, queue the loss marker and events on stream. Either may be NULL. Returns
+ * the number of entries queued.
+ */
+int subbuf_merge(struct merge *m, int stream, const struct source_unit *u, unsigned int hdr_size,
+		 bool swap, struct subbuf_counts *cnt);
+
+#endif
