@@ -11,24 +11,33 @@ require_tracefs() {
 	[ -w "$TRACEFS/instances" ] || skip "cannot create tracefs instances (not root)"
 }
 
-# A private instance for this test: instances/remotectl-test-<pid>-<test number>.
+# A private instance for this test: instances/remotectl-test-<pid>-<test number>, and -2, -3...
+# for more in the same test; its name in INST, its path in IDIR.
 make_instance() {
 	require_tracefs
-	INST="remotectl-test-$$-${BATS_TEST_NUMBER}${1:-}"
+	NR_INSTANCES=$((${NR_INSTANCES:-0} + 1))
+	INST="remotectl-test-$$-${BATS_TEST_NUMBER}"
+	[ "$NR_INSTANCES" -eq 1 ] || INST="$INST-$NR_INSTANCES"
 	IDIR="$TRACEFS/instances/$INST"
 	mkdir "$IDIR"
+	echo "$IDIR" >> "$BATS_TEST_TMPDIR/instances"
 }
 
-# Remove the test's instance even when the test failed half way.
+# Remove every instance the test made, even when it failed half way.
 remove_instance() {
-	[ -n "${IDIR:-}" ] && [ -d "$IDIR" ] || return 0
-	echo 0 > "$IDIR/tracing_on" 2>/dev/null || true
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		rmdir "$IDIR" 2>/dev/null && return 0
-		sleep 0.2
-	done
-	echo "could not remove $IDIR" >&2
-	return 1
+	local d rc=0
+	[ -f "$BATS_TEST_TMPDIR/instances" ] || return 0
+	while read -r d; do
+		[ -d "$d" ] || continue
+		echo 0 > "$d/tracing_on" 2>/dev/null || true
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			rmdir "$d" 2>/dev/null && break
+			sleep 0.2
+		done
+		[ ! -d "$d" ] || { echo "could not remove $d" >&2; rc=1; }
+	done < "$BATS_TEST_TMPDIR/instances"
+	rm -f "$BATS_TEST_TMPDIR/instances"
+	return $rc
 }
 
 # Write one trace_marker line from CPU $1.
@@ -37,11 +46,16 @@ marker_on_cpu() {
 }
 
 # setup_file and teardown_file of every real-kernel suite: note the top-level settings before
-# the file's tests and fail the file if any of them changed.
-setup_file() {
+# the file's tests and fail the file if any of them changed. A suite with a setup_file of its
+# own calls top_guard_start from it.
+top_guard_start() {
 	if [ -d "$TRACEFS/instances" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null; then
 		top_state > "$BATS_FILE_TMPDIR/top.before"
 	fi
+}
+
+setup_file() {
+	top_guard_start
 }
 
 teardown_file() {

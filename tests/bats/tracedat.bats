@@ -5,11 +5,12 @@
 load tracedat_helpers
 
 setup_file() {
+	top_guard_start
 	td_build
 }
 
 setup() {
-	td_need_kernel
+	require_tracefs
 }
 
 teardown() {
@@ -48,9 +49,9 @@ teardown() {
 
 td_trace_cmd_record() {
 	local f="$1"; shift
-	td_instance
-	(sleep 0.4; for i in $(seq 0 199); do echo "tcmark $i" > "$TD_IDIR/trace_marker"; done) &
-	trace-cmd record -d --no-filter -k -B "$TD_INST" -e sched:sched_switch \
+	make_instance
+	(sleep 0.4; for i in $(seq 0 199); do echo "tcmark $i" > "$IDIR/trace_marker"; done) &
+	trace-cmd record -d --no-filter -k -B "$INST" -e sched:sched_switch \
 		-e sched:sched_wakeup "$@" -o "$f" sleep 1 >/dev/null 2>&1
 	wait
 }
@@ -78,14 +79,35 @@ td_trace_cmd_record() {
 @test "trace-cmd extract -B: same text" {
 	td_need_trace_cmd
 	f="$BATS_TEST_TMPDIR/ex.dat"
-	td_instance
-	echo 1 > "$TD_IDIR/events/sched/sched_switch/enable"
-	for i in $(seq 0 99); do echo "exmark $i" > "$TD_IDIR/trace_marker"; done
+	make_instance
+	echo 1 > "$IDIR/events/sched/sched_switch/enable"
+	for i in $(seq 0 99); do echo "exmark $i" > "$IDIR/trace_marker"; done
 	sleep 0.2
-	echo 0 > "$TD_IDIR/events/sched/sched_switch/enable"
-	trace-cmd extract -k -B "$TD_INST" -o "$f" >/dev/null 2>&1
+	echo 0 > "$IDIR/events/sched/sched_switch/enable"
+	trace-cmd extract -k -B "$INST" -o "$f" >/dev/null 2>&1
 	td_same_report "$f"
 	td_each_once "$f.rc" exmark 100
+}
+
+@test "trace-cmd record -B A -B B: two buffers, every line prefixed with its buffer, same text" {
+	td_need_trace_cmd
+	f="$BATS_TEST_TMPDIR/mb.dat"
+	make_instance
+	a=$INST adir=$IDIR
+	make_instance
+	b=$INST bdir=$IDIR
+	(sleep 0.4; for i in $(seq 0 99); do
+		echo "amark $i" > "$adir/trace_marker"
+		echo "bmark $i" > "$bdir/trace_marker"
+	done) &
+	trace-cmd record -d --no-filter -k -B "$a" -e sched:sched_switch -B "$b" \
+		-e sched:sched_switch -o "$f" sleep 1 >/dev/null 2>&1
+	wait
+	td_same_report "$f"
+	# Names right-aligned to the longest, as trace-cmd pads them.
+	[ "$(grep -c "^  $a: .*tracing_mark_write: amark [0-9]*\$" "$f.rc")" -eq 100 ]
+	[ "$(grep -c "^$b: .*tracing_mark_write: bmark [0-9]*\$" "$f.rc")" -eq 100 ]
+	[ "$(grep -vc -e "^  $a: " -e "^$b: " "$f.rc")" -eq 0 ]
 }
 
 @test "SIGKILL after flushed chunks: recover keeps every marker; trace-cmd agrees" {
@@ -130,10 +152,10 @@ td_trace_cmd_record() {
 @test "boot clock: trace-cmd's file (TRACECLOCK [boot]) prints raw ns in both tools" {
 	td_need_trace_cmd
 	f="$BATS_TEST_TMPDIR/tcboot.dat"
-	td_instance
-	echo boot > "$TD_IDIR/trace_clock"
-	(sleep 0.4; for i in $(seq 0 49); do echo "bmark $i" > "$TD_IDIR/trace_marker"; done) &
-	trace-cmd record -d --no-filter -k -B "$TD_INST" -e sched:sched_switch -o "$f" \
+	make_instance
+	echo boot > "$IDIR/trace_clock"
+	(sleep 0.4; for i in $(seq 0 49); do echo "bmark $i" > "$IDIR/trace_marker"; done) &
+	trace-cmd record -d --no-filter -k -B "$INST" -e sched:sched_switch -o "$f" \
 		sleep 1 >/dev/null 2>&1
 	wait
 	td_same_report "$f"
@@ -160,8 +182,10 @@ td_trace_cmd_record() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"saved CPU statistics:"* ]]
 	[[ "$output" == *"CPU: 0"* ]]
-	"$TD_RC" report --cpu 0 "$f" | tail -n +2 | grep -v ' \[000\] ' && false
-	"$TD_RC" report --event 'ftrace:print' "$f" | tail -n +2 | grep -vc 'print:' | grep -qx 0
+	"$TD_RC" report --cpu 0 "$f" | grep -v -e ' \[000\] ' -e '^CPU:0 \[LOST' && false
+	# Loss lines stay whatever --event selects: the lost events could have been any.
+	"$TD_RC" report --event 'ftrace:print' "$f" | grep -v -e 'print:' -e '^CPU:[0-9]* \[LOST' &&
+		false
 	[ "$("$TD_RC" report --event print "$f" | grep -c tdmark)" -eq 400 ]
 	# Times within one CPU are ordered (CPUs' local clocks need not agree): use CPU 0.
 	"$TD_RC" report --cpu 0 --event print "$f" | grep tdmark > "$f.cpu0"
@@ -179,37 +203,85 @@ td_trace_cmd_record() {
 @test "record's text formatter and report's print every event line alike (and like trace-cmd)" {
 	td_need_trace_cmd
 	d="$BATS_TEST_TMPDIR"
-	td_instance
-	"$TD_RC" record -q -r "$TD_INST" -e sched:sched_switch -e sched:sched_wakeup -d 2 \
+	make_instance
+	"$TD_RC" record -q -r "$INST" -e sched:sched_switch -e sched:sched_wakeup -d 2 \
 		-o "$d/r.dat" &
 	pid=$!
 	sleep 0.7
-	for i in $(seq 0 299); do echo "fcmark $i" > "$TD_IDIR/trace_marker"; done
+	for i in $(seq 0 299); do echo "fcmark $i" > "$IDIR/trace_marker"; done
 	wait "$pid"
 	td_same_report "$d/r.dat"
 	td_each_once "$d/r.dat.rc" fcmark 300
 	# src/format.c (record --format text, from the instance's files) against
-	# src/tracedat_fmt.c (report, from the file's metadata), event by event.
-	run "$TD_ROOT/build/tools/fmt_compare" "$TD_INST" "$d/r.dat"
+	# src/tracedat_fmt.c (report, from the file's metadata), event by event and loss by loss.
+	run "$TD_ROOT/build/tools/fmt_compare" "$INST" "$d/r.dat"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	n=$(grep -vc -e '^cpus=' -e '^CPU:[0-9]* \[LOST' "$d/r.dat.rc")
-	[[ "$output" == "$n events, $n identical, "*" after a loss line" ]]
-	# Losses: the reader stopped while markers overrun the buffer; the loss lines are
-	# compared too (format_lost() against report's), and trace-cmd has them in place.
-	td_record_bg -r "$TD_INST" -b 8K -o "$d/l.dat"
+	n=$(grep -vc '^CPU:[0-9]* \[LOST' "$d/r.dat.rc")
+	lost=$(grep -c '^CPU:[0-9]* \[LOST' "$d/r.dat.rc") || true
+	[ "$output" = "$n events, $n identical, $lost loss lines" ]
+}
+
+# A capture to trace.dat that lost events on both CPUs: record with a tiny buffer, its reader
+# stopped while both CPUs write markers. The file's name in LOSS_DAT.
+td_loss_capture() {
+	local c pids=()
+	LOSS_DAT="$BATS_TEST_TMPDIR/loss.dat"
+	make_instance
+	td_record_bg -r "$INST" -e sched:sched_switch -b 8K -o "$LOSS_DAT"
 	kill -STOP "$TD_PID"
-	for i in $(seq 0 999); do echo "lossmark $i" > "$TD_IDIR/trace_marker"; done
+	for c in 0 1; do
+		taskset -c "$c" sh -c 'for i in $(seq 0 499); do echo "lossmark $1 $i"; done > "$2"' \
+			sh "$c" "$IDIR/trace_marker" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
 	kill -CONT "$TD_PID"
+	sleep 0.3
+	for c in 0 1; do
+		taskset -c "$c" sh -c 'for i in $(seq 0 49); do echo "aftermark $1 $i"; done > "$2"' \
+			sh "$c" "$IDIR/trace_marker"
+	done
 	sleep 0.5
 	kill -INT "$TD_PID"
 	wait "$TD_PID"
-	td_same_report "$d/l.dat"
-	lost=$(grep -c '^CPU:[0-9]* \[LOST' "$d/l.dat.rc")
-	[ "$lost" -gt 0 ]
-	run "$TD_ROOT/build/tools/fmt_compare" "$TD_INST" "$d/l.dat"
+}
+
+@test "record --format text and report print the same bytes for the same data, losses included" {
+	d="$BATS_TEST_TMPDIR"
+	td_loss_capture
+	remove_instance
+	# The file's sub-buffers, formats, comms and clock as a read-only instance: record then
+	# reads exactly the file's data through its own path (read(), spool, merge, format.c).
+	run "$TD_ROOT/build/tools/dat_instance" "$LOSS_DAT" "$d/inst"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	n=$(grep -vc -e '^cpus=' -e '^CPU:[0-9]* \[LOST' "$d/l.dat.rc")
-	[ "$output" = "$n events, $n identical, $lost after a loss line" ]
+	run "$TD_RC" --tracefs "$d/inst" record -r "$d/inst" -o "$d/record.txt"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"stopped by end of data, transport read"* ]]
+	"$TD_RC" report "$LOSS_DAT" > "$d/report.txt"
+	cmp "$d/record.txt" "$d/report.txt"
+	# What was compared: loss lines on both CPUs, the markers of both CPUs after them, and
+	# every event of the capture.
+	grep -q '^CPU:0 \[LOST\( [0-9]*\)\? EVENTS\]$' "$d/report.txt"
+	grep -q '^CPU:1 \[LOST\( [0-9]*\)\? EVENTS\]$' "$d/report.txt"
+	td_each_once "$d/report.txt" "aftermark 0" 50
+	td_each_once "$d/report.txt" "aftermark 1" 50
+	captured=$(awk '$1 == "all" { print $2 }' "$d/record.err")
+	[ "$(grep -vc '^CPU:[0-9]* \[LOST' "$d/report.txt")" -eq "$captured" ]
+}
+
+@test "trace-cmd agrees with report on a capture with losses (its DROPPED lines in place)" {
+	td_need_trace_cmd
+	td_loss_capture
+	td_same_report "$LOSS_DAT"
+	[ "$(grep -c '^CPU:[0-9]* \[LOST' "$LOSS_DAT.rc")" -ge 2 ]
+	[ "$(trace-cmd report -i "$LOSS_DAT" 2>/dev/null | grep -c 'EVENTS DROPPED\]$')" -eq \
+	  "$(grep -c '^CPU:[0-9]* \[LOST' "$LOSS_DAT.rc")" ]
+	# record's formatter on the live instance gives the same loss and event lines.
+	run "$TD_ROOT/build/tools/fmt_compare" "$INST" "$LOSS_DAT"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	n=$(grep -vc '^CPU:[0-9]* \[LOST' "$LOSS_DAT.rc")
+	lost=$(grep -c '^CPU:[0-9]* \[LOST' "$LOSS_DAT.rc")
+	[ "$output" = "$n events, $n identical, $lost loss lines" ]
 }
 
 @test "damaged files: cut at every section boundary, under ASan/UBSan" {
@@ -270,33 +342,33 @@ PY
 
 @test "record -o cap.dat (mmap and read): report and trace-cmd agree on every event" {
 	td_need_trace_cmd
-	td_instance
+	make_instance
 	for tr in mmap read; do
 		f="$BATS_TEST_TMPDIR/cap-$tr.dat"
-		td_record_bg -r "$TD_INST" -e sched:sched_switch -d 4 --transport $tr -o "$f"
-		for i in $(seq 0 999); do echo "recmark $i" > "$TD_IDIR/trace_marker"; done
+		td_record_bg -r "$INST" -e sched:sched_switch -d 4 --transport $tr -o "$f"
+		for i in $(seq 0 999); do echo "recmark $i" > "$IDIR/trace_marker"; done
 		wait
 		td_same_report "$f"
 		td_each_once "$f.rc" recmark 1000
 	done
 	# --format dat to a pipe, no compression.
-	td_record_bg -r "$TD_INST" -d 3 --format dat --compression none -o - \
+	td_record_bg -r "$INST" -d 3 --format dat --compression none -o - \
 		> "$BATS_TEST_TMPDIR/pipe.dat"
-	for i in $(seq 0 99); do echo "pmark $i" > "$TD_IDIR/trace_marker"; done
+	for i in $(seq 0 99); do echo "pmark $i" > "$IDIR/trace_marker"; done
 	wait
 	td_same_report "$BATS_TEST_TMPDIR/pipe.dat"
 	td_each_once "$BATS_TEST_TMPDIR/pipe.dat.rc" pmark 100
-	run "$TD_RC" record -r "$TD_INST" -d 1 -z 99 -o x.dat
+	run "$TD_RC" record -r "$INST" -d 1 -z 99 -o x.dat
 	[ "$status" -eq 2 ]
 }
 
 @test "record killed with SIGKILL: recover keeps every chunk written before the kill" {
 	td_need_trace_cmd
-	td_instance
+	make_instance
 	f="$BATS_TEST_TMPDIR/killed.dat"
-	td_record_bg -r "$TD_INST" -e sched:sched_switch -o "$f"
+	td_record_bg -r "$INST" -e sched:sched_switch -o "$f"
 	pid=$TD_PID
-	for i in $(seq 0 5999); do echo "killmark $i" > "$TD_IDIR/trace_marker"; done
+	for i in $(seq 0 5999); do echo "killmark $i" > "$IDIR/trace_marker"; done
 	sleep 1
 	kill -9 "$pid"
 	wait "$pid" || true
@@ -313,12 +385,12 @@ PY
 
 @test "record to .dat stopped by SIGINT or SIGTERM writes a complete file" {
 	td_need_trace_cmd
-	td_instance
+	make_instance
 	for sig in INT TERM; do
 		f="$BATS_TEST_TMPDIR/sig$sig.dat"
-		td_record_bg -r "$TD_INST" -o "$f"
+		td_record_bg -r "$INST" -o "$f"
 		pid=$TD_PID
-		for i in $(seq 0 299); do echo "sigmark $i" > "$TD_IDIR/trace_marker"; done
+		for i in $(seq 0 299); do echo "sigmark $i" > "$IDIR/trace_marker"; done
 		sleep 0.3
 		kill -$sig "$pid"
 		wait "$pid"

@@ -1,11 +1,12 @@
-# Helpers for tests/bats/tracedat*.bats (trace.dat writer, reader, report, recover).
-# Real-kernel tests: they need root, tracefs and Debian's trace-cmd; otherwise they skip.
+# Helpers for tests/bats/tracedat*.bats (trace.dat writer, reader, report, recover), on top of
+# helpers.bash (instances, the top-level guard). Real-kernel tests need root, tracefs and
+# Debian's trace-cmd; otherwise they skip.
+load helpers
 
 TD_ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
-TD_RC="$TD_ROOT/remotectl"
+TD_RC="$RCTL"
 TD_ASAN="$TD_ROOT/build/asan/remotectl"
 TD_CAP="$TD_ROOT/build/tools/tracedat_capture"
-TD_TRACEFS=/sys/kernel/tracing
 export LSAN_OPTIONS="suppressions=$TD_ROOT/tests/lsan.supp"
 export ASAN_OPTIONS="exitcode=99:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:exitcode=98:print_stacktrace=1"
@@ -14,22 +15,8 @@ td_build() {
 	make -s -C "$TD_ROOT" remotectl tools >/dev/null
 }
 
-td_need_kernel() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root"
-	[ -d "$TD_TRACEFS/instances" ] || skip "no tracefs instances"
-}
-
 td_need_trace_cmd() {
 	command -v trace-cmd >/dev/null || skip "no trace-cmd"
-}
-
-# A private instance remotectl-test-<pid>-<n>; its name in TD_INST, path in TD_IDIR.
-td_instance() {
-	TD_N=$((${TD_N:-0} + 1))
-	TD_INST="remotectl-test-$$-$BATS_TEST_NUMBER-$TD_N"
-	TD_IDIR="$TD_TRACEFS/instances/$TD_INST"
-	mkdir "$TD_IDIR"
-	echo "$TD_IDIR" >> "$BATS_TEST_TMPDIR/instances"
 }
 
 # remotectl record ARGS in the background (pid in TD_PID; its stderr with the summary in
@@ -49,41 +36,42 @@ td_record_bg() {
 }
 
 td_cleanup() {
-	local d
 	if [ -n "${TD_PID:-}" ] && kill -0 "$TD_PID" 2>/dev/null; then
+		kill -CONT "$TD_PID" 2>/dev/null || true
 		kill "$TD_PID"
 		wait "$TD_PID" 2>/dev/null || true
 	fi
-	[ -f "$BATS_TEST_TMPDIR/instances" ] || return 0
-	while read -r d; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
-	done < "$BATS_TEST_TMPDIR/instances"
-	rm -f "$BATS_TEST_TMPDIR/instances"
+	remove_instance
 }
 
-# trace-cmd report's text on stdin in remotectl's canonical form, for a file whose single
-# buffer is named $1 ("" for none): no "NAME: " prefix (remotectl prefixes only when a file
-# holds several buffers), and loss lines as the kernel prints them ("CPU:N [LOST n EVENTS]").
+# trace-cmd report's text on stdin in remotectl's form: no "cpus=N" first line, loss lines as
+# the kernel prints them ("CPU:N [LOST n EVENTS]" for trace-cmd's "CPU:N [n EVENTS DROPPED]"),
+# and, for a file whose single buffer with data is named $1 ("" for the top level), no
+# "NAME: " prefix (remotectl prefixes lines only when several buffers hold data).
 td_canonical() {
 	awk -v p="$1: " '
+		NR == 1 && /^cpus=[0-9]+$/ { next }
 		p != ": " && index($0, p) == 1 { $0 = substr($0, length(p) + 1) }
-		/^CPU:[0-9]+ \[[0-9]+ EVENTS DROPPED\]$/ {
-			sub(/ \[/, " [LOST "); sub(/ EVENTS DROPPED\]/, " EVENTS]")
+		/(^|: )CPU:[0-9]+ \[[0-9]+ EVENTS DROPPED\]$/ {
+			sub(/ \[/, " [LOST "); sub(/ EVENTS DROPPED\]$/, " EVENTS]")
 		}
-		/^CPU:[0-9]+ \[EVENTS DROPPED\]$/ { sub(/\[EVENTS DROPPED\]/, "[LOST EVENTS]") }
+		/(^|: )CPU:[0-9]+ \[EVENTS DROPPED\]$/ { sub(/\[EVENTS DROPPED\]$/, "[LOST EVENTS]") }
 		{ print }'
 }
 
-# Both reports of FILE into FILE.tc / FILE.rc; fails unless they are identical (trace-cmd's
-# in the canonical form when one buffer holds data: report --stat lists those).
+# Both reports of FILE into FILE.tc / FILE.rc; fails unless they are identical (trace-cmd's in
+# remotectl's form; report --stat lists the buffers with data).
 td_same_report() {
-	local f="$1" names
-	names=$("$TD_RC" report --stat "$f" | sed -n 's/^buffer: \(.*\) (clock .*/\1/p')
-	if [ "$(printf '%s\n' "$names" | wc -l)" -eq 1 ]; then
-		[ "$names" = "(top)" ] && names=
+	local f="$1" names=""
+	names=$("$TD_RC" report --stat "$f" | awk '
+		/^buffer: / { name = $2; if (name == "(top)") name = "" }
+		$1 ~ /^[0-9]+$/ && $3 > 0 { has[name] = 1 }
+		END { for (n in has) { print (n == "" ? "-" : n) } }')
+	if [ "$(printf '%s' "$names" | grep -c .)" -le 1 ]; then
+		[ "$names" = "-" ] && names=
 		trace-cmd report -i "$f" 2>/dev/null | td_canonical "$names" > "$f.tc"
 	else
-		trace-cmd report -i "$f" > "$f.tc" 2>/dev/null
+		trace-cmd report -i "$f" 2>/dev/null | td_canonical "" > "$f.tc"
 	fi
 	"$TD_RC" report "$f" > "$f.rc"
 	if ! cmp -s "$f.tc" "$f.rc"; then
