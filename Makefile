@@ -7,7 +7,7 @@ BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 
 CC ?= cc
-PKGS = libtracefs libtraceevent libzstd
+PKGS = libtracefs libtraceevent libzstd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 VERSION := $(shell cat VERSION)
@@ -113,9 +113,9 @@ $(B)/remotectl: $(OBJS)
 tools: $(TOOL_BINS)
 	$(MAKE) B=build/asan SAN="$(SAN_FLAGS)" build/asan/remotectl
 
-# libFuzzer on the trace.dat reader (open, chunks, kbuffer events, format checks, libtraceevent
-# format parsing and event text) for FUZZ_TIME seconds, seeded with small files from the
-# round-trip unit test.
+# libFuzzer on the trace.dat reader (open, zstd and zlib chunks, sub-buffers into the merge,
+# format checks, libtraceevent format parsing and event text) for FUZZ_TIME seconds, seeded
+# with small files from the round-trip unit test (one recompressed with zlib).
 TD_FUZZ_SRCS := src/tracedat_read.c src/tracedat_read_opts.c src/tracedat_iter.c \
 		src/tracedat_events.c src/tracedat_journal.c src/tracedat_buf.c src/tracedat_fmt.c \
 		src/subbuf.c src/subbuf_merge.c src/merge.c \
@@ -131,6 +131,8 @@ build/fuzz/fuzz_tracedat_read: tests/fuzz/fuzz_tracedat_read.c $(TD_FUZZ_SRCS) $
 fuzz-tracedat: build/fuzz/fuzz_tracedat_read $(B)/unit/test_tracedat_roundtrip
 	@mkdir -p build/fuzz/corpus-tracedat
 	TRACEDAT_SEED_DIR=build/fuzz/corpus-tracedat $(B)/unit/test_tracedat_roundtrip >/dev/null
+	python3 tests/tools/dat_zlib.py build/fuzz/corpus-tracedat/seed-zstd.dat \
+		build/fuzz/corpus-tracedat/seed-zlib.dat
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	build/fuzz/fuzz_tracedat_read -max_total_time=$(FUZZ_TIME) -max_len=262144 \
 		-rss_limit_mb=2048 -print_final_stats=1 build/fuzz/corpus-tracedat

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* trace.dat reader: one CPU's sub-buffers, streamed a zstd chunk (or a page) at a time. */
+/* trace.dat reader: one CPU's sub-buffers, streamed a compressed chunk (or a page) at a time. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@ struct tdr_iter {
 	struct tdr *r;
 	int cpu;
 	uint32_t page;
-	bool zstd;
+	bool chunked;		/* compressed: chunks of pages */
 	bool started;
 	bool done;
 	uint64_t pos;
@@ -45,11 +45,11 @@ struct tdr_iter *tdr_iter_new(struct tdr *r, int buffer, int cpu_index)
 	it->r = r;
 	it->cpu = b->cpus[cpu_index].cpu;
 	it->page = b->page_size;
-	it->zstd = !strcmp(r->info.compression, "zstd");
+	it->chunked = r->codec != TDR_CODEC_NONE;
 	it->pos = b->cpus[cpu_index].offset;
 	it->end = it->pos + b->cpus[cpu_index].size;
 	/* trace-cmd's stored size of compressed data leaves out the u32 chunk count. */
-	if (it->zstd)
+	if (it->chunked)
 		it->end = it->end + 4 < r->size ? it->end + 4 : r->size;
 	it->page_buf = xcalloc(1, it->page);
 	return it;
@@ -61,7 +61,7 @@ static int iter_fail(struct tdr_iter *it, bool fatal, const char *fmt, ...)
 	int n;
 
 	n = snprintf(it->err, sizeof(it->err), "CPU %d data", it->cpu);
-	if (it->zstd && it->started)
+	if (it->chunked && it->started)
 		n += snprintf(it->err + n, sizeof(it->err) - n, ", chunk %u of %u",
 			      it->chunk_idx + 1, it->nr_chunks);
 	n += snprintf(it->err + n, sizeof(it->err) - n, " (offset %llu): ",
@@ -111,8 +111,8 @@ static int load_chunk(struct tdr_iter *it)
 {
 	uint8_t h[TD_CHUNK_HDR_SIZE];
 	uint32_t csize, usize;
+	const char *why;
 	uint64_t next;
-	size_t n;
 
 	if (!it->started) {
 		it->started = true;
@@ -141,10 +141,8 @@ static int load_chunk(struct tdr_iter *it)
 	}
 	if (td_pread(it->r->fd, it->src, csize, it->pos + TD_CHUNK_HDR_SIZE))
 		return iter_fail(it, true, "cannot read");
-	n = ZSTD_decompressDCtx(it->r->dctx, it->chunk, usize, it->src, csize);
-	if (ZSTD_isError(n) || n != usize) {
-		iter_fail(it, false, "damaged compressed data (%s), chunk skipped",
-			  ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short");
+	if (tdr_decompress(it->r, it->chunk, usize, it->src, csize, &why)) {
+		iter_fail(it, false, "damaged compressed data (%s), chunk skipped", why);
 		goto skip;
 	}
 	it->chunk_len = usize;
@@ -158,7 +156,7 @@ skip:
 	return -1;
 }
 
-static int next_zstd(struct tdr_iter *it, const uint8_t **page)
+static int next_chunked(struct tdr_iter *it, const uint8_t **page)
 {
 	while (it->chunk_off >= it->chunk_len) {
 		int ret = load_chunk(it);
@@ -184,7 +182,7 @@ int tdr_iter_next(struct tdr_iter *it, const uint8_t **page)
 	if (it->done)
 		return 0;
 	it->err[0] = 0;
-	return it->zstd ? next_zstd(it, page) : next_raw(it, page);
+	return it->chunked ? next_chunked(it, page) : next_raw(it, page);
 }
 
 const char *tdr_iter_error(const struct tdr_iter *it)

@@ -112,11 +112,35 @@ char *cur_blob(struct cur *c, uint64_t n)
 	return s;
 }
 
+int tdr_decompress(struct tdr *r, void *dst, size_t usize, const void *src, size_t csize,
+		   const char **why)
+{
+	uLongf zlen = usize;
+	size_t n;
+	int ret;
+
+	if (r->codec == TDR_CODEC_ZLIB) {
+		/* trace-cmd's zlib blocks are whole zlib streams (compress2()). */
+		ret = uncompress(dst, &zlen, src, csize);
+		if (ret != Z_OK || zlen != usize) {
+			*why = ret != Z_OK ? zError(ret) : "short";
+			return -1;
+		}
+		return 0;
+	}
+	n = ZSTD_decompressDCtx(r->dctx, dst, usize, src, csize);
+	if (ZSTD_isError(n) || n != usize) {
+		*why = ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short";
+		return -1;
+	}
+	return 0;
+}
+
 uint8_t *tdr_inflate(struct tdr *r, struct cur *c, uint32_t csize, uint32_t usize,
 		     const char *part)
 {
 	uint8_t *src, *dst;
-	size_t n;
+	const char *why;
 
 	if (usize > TDR_META_MAX) {
 		tdr_fail(r, "%s: uncompressed size %u too large", part, usize);
@@ -131,14 +155,13 @@ uint8_t *tdr_inflate(struct tdr *r, struct cur *c, uint32_t csize, uint32_t usiz
 		tdr_fail(r, "%s: out of memory", part);
 		return NULL;
 	}
-	n = ZSTD_decompressDCtx(r->dctx, dst, usize, src, csize);
-	free(src);
-	if (ZSTD_isError(n) || n != usize) {
+	if (tdr_decompress(r, dst, usize, src, csize, &why)) {
+		free(src);
 		free(dst);
-		tdr_fail(r, "%s: compressed data is damaged (%s)", part,
-			 ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short");
+		tdr_fail(r, "%s: compressed data is damaged (%s)", part, why);
 		return NULL;
 	}
+	free(src);
 	return dst;
 }
 

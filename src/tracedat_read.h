@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Reading trace.dat v6 and v7 (compression none or zstd), remotectl's and trace-cmd's files.
+ * Reading trace.dat v6 and v7 (compression none, zstd or zlib), remotectl's and trace-cmd's files.
  * Every offset and size is checked against the file; a damaged file gives one line naming
  * the broken part (tdr_error()). Metadata is loaded at open; per-CPU data is streamed one
- * zstd chunk (or one page) at a time, so memory stays bounded by the biggest chunk.
+ * compressed chunk (or one page) at a time, so memory stays bounded by the biggest chunk.
  */
 #ifndef REMOTECTL_TRACEDAT_READ_H
 #define REMOTECTL_TRACEDAT_READ_H
@@ -45,7 +45,7 @@ struct tdr_info {
 	bool big_endian;
 	int long_size;
 	uint32_t page_size;
-	char compression[32];	/* "none" or "zstd" */
+	char compression[32];	/* "none", "zstd" or "zlib" */
 	struct tdr_blob header_page;
 	struct tdr_blob header_event;
 	int nr_formats;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "tracedat_read.h"
@@ -12,10 +13,13 @@
 #define TDR_META_MAX	(128u << 20)	/* largest metadata section we inflate */
 #define TDR_MAX_ITEMS	100000		/* formats, systems, CPUs, options */
 
+enum tdr_codec { TDR_CODEC_NONE, TDR_CODEC_ZSTD, TDR_CODEC_ZLIB };
+
 struct tdr {
 	int fd;
 	uint64_t size;
 	struct tdr_info info;
+	enum tdr_codec codec;
 	ZSTD_DCtx *dctx;
 	char err[256];
 };
@@ -38,7 +42,13 @@ int cur_u64(struct cur *c, uint64_t *v);
 char *cur_str(struct cur *c, size_t max);
 /* n bytes as a NUL-terminated malloc'd copy; NULL when n exceeds what is left. */
 char *cur_blob(struct cur *c, uint64_t n);
-/* Inflate one zstd block of csize bytes at the cursor into a malloc'd usize buffer. */
+/*
+ * Decompress one block (zstd frame or zlib stream, the file's codec) of exactly usize bytes.
+ * Returns 0, or -1 with why naming the damage.
+ */
+int tdr_decompress(struct tdr *r, void *dst, size_t usize, const void *src, size_t csize,
+		   const char **why);
+/* Inflate one block of csize bytes at the cursor into a malloc'd usize buffer. */
 uint8_t *tdr_inflate(struct tdr *r, struct cur *c, uint32_t csize, uint32_t usize,
 		     const char *part);
 

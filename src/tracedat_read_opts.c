@@ -215,7 +215,7 @@ static int open_section(struct tdr *r, uint64_t off, uint16_t want, const char *
 	*out = c;
 	if (!(flags & TD_SEC_FL_COMPRESS))
 		return 0;
-	if (strcmp(r->info.compression, "zstd"))
+	if (r->codec == TDR_CODEC_NONE)
 		return tdr_fail(r, "%s: compressed, but the file has no codec", part);
 	if (cur_u32(&c, &csize) || cur_u32(&c, &usize))
 		return -1;
@@ -282,8 +282,12 @@ int tdr_load_v7(struct tdr *r, struct cur *c)
 	snprintf(in->compression, sizeof(in->compression), "%s", codec);
 	free(codec);
 	free(ver);
-	if (strcmp(in->compression, "none") && strcmp(in->compression, "zstd"))
-		return tdr_fail(r, "compression '%s' is not supported (none and zstd are)",
+	if (!strcmp(in->compression, "zstd"))
+		r->codec = TDR_CODEC_ZSTD;
+	else if (!strcmp(in->compression, "zlib"))
+		r->codec = TDR_CODEC_ZLIB;
+	else if (strcmp(in->compression, "none"))
+		return tdr_fail(r, "compression '%s' is not supported (none, zstd and zlib are)",
 				in->compression);
 	if (cur_u64(c, &next))
 		return -1;

@@ -76,6 +76,35 @@ td_trace_cmd_record() {
 	td_each_once "$f.rc" tcmark 200
 }
 
+@test "zlib: a trace-cmd file recompressed with zlib prints the same; a damaged chunk is skipped" {
+	td_need_trace_cmd
+	d="$BATS_TEST_TMPDIR"
+	td_trace_cmd_record "$d/tc.dat"
+	# Debian 12's trace-cmd has no zlib codec (trace-cmd list -c): dat_zlib.py rewrites its
+	# zstd file the way trace-cmd's zlib codec writes one.
+	python3 "$TD_ROOT/tests/tools/dat_zlib.py" "$d/tc.dat" "$d/z.dat"
+	[ "$(head -c 23 "$d/z.dat" | tail -c 5)" = "zlib" ]
+	"$TD_RC" report "$d/tc.dat" > "$d/tc.rc"
+	"$TD_RC" report "$d/z.dat" > "$d/z.rc"
+	cmp "$d/tc.rc" "$d/z.rc"
+	td_each_once "$d/z.rc" tcmark 200
+	run "$TD_RC" report --stat "$d/z.dat"
+	[[ "${lines[0]}" == "file: trace.dat v7, compression zlib, "* ]]
+	# A byte flipped inside the first chunk of a CPU's data: that chunk is skipped with one
+	# warning, the rest prints, exit status 1.
+	off=$("$TD_ROOT/tests/tools/dat_zlib.py" --first-chunk "$d/z.dat")
+	cp "$d/z.dat" "$d/bad.dat"
+	printf '\xff' | dd of="$d/bad.dat" bs=1 seek=$((off + 20)) conv=notrunc status=none
+	run "$TD_RC" report "$d/bad.dat"
+	[ "$status" -eq 1 ]
+	[ "$(grep -c 'damaged compressed data' <<<"$output")" -eq 1 ]
+	[[ "${lines[-1]}" == *"1 damaged chunks or pages skipped" ]]
+	if trace-cmd list -c 2>/dev/null | grep -qw zlib; then
+		td_trace_cmd_record "$d/tcz.dat" --compression zlib
+		td_same_report "$d/tcz.dat"
+	fi
+}
+
 @test "trace-cmd extract -B: same text" {
 	td_need_trace_cmd
 	f="$BATS_TEST_TMPDIR/ex.dat"
