@@ -69,6 +69,8 @@ struct cpu_state {
 	uint64_t corrupt;	/* sub-buffers that failed to decode completely */
 	int64_t kernel_lost;	/* at the end: the kernel's count, -1 unknown */
 	uint64_t bytes;		/* event bytes taken, kept when the source is closed */
+	uint32_t switched_epp;	/* the mmap source went over to read() (source_stats) */
+	bool switch_told;	/* -v said so */
 	/* Threads: */
 	struct capture *c;
 	struct spool *spool;	/* this CPU's units and marks, stamped */
@@ -217,6 +219,8 @@ static int open_sources(struct capture *c)
 		p.subbuf_size = size;
 		p.hdr_size = hdr;
 		p.eof_ends = t->read_only;
+		/* auto means the cheapest transport; a forced mmap stays mmap. */
+		p.may_switch = o->transport == TRANSPORT_NONE;
 		err = -EINVAL;
 		if (c->transport == TRANSPORT_MMAP) {
 			err = mmap_source_open(&p, &cs->src, why, sizeof(why));
@@ -388,6 +392,12 @@ static bool pull(struct capture *c, int idx, int max, double now)
 		if (cs->spool)
 			cs->seq_before = next_seq(c);
 		ret = source_next(cs->src, &u);
+		if (cs->src->stats.switched_epp && !cs->switch_told) {
+			cs->switch_told = true;
+			debug_msg("%s: CPU %d: %u events per sub-buffer: going over to read() "
+				  "(GET_READER steps over every event)",
+				  c->o->t->label, cs->cpu, cs->src->stats.switched_epp);
+		}
 		if (ret == 1) {
 			if (take_unit(c, idx, &u))
 				set_flag(&c->spool_failed);
@@ -842,8 +852,11 @@ static void summary(const struct capture *c, double secs)
 			snprintf(lbuf, sizeof(lbuf), "%" PRId64, l);
 		if (cs->kernel_lost < 0)
 			lost_known = false;
-		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12s%s\n", cs->cpu, cs->events,
+		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12s%s", cs->cpu, cs->events,
 			cs->bytes, lbuf, cs->corrupt ? "  (corrupt sub-buffers!)" : "");
+		if (cs->switched_epp)
+			fprintf(stderr, "  (then read(): %u events per sub-buffer)", cs->switched_epp);
+		fputc('\n', stderr);
 		ev += cs->events;
 		bytes += cs->bytes;
 		lost += l;
@@ -876,6 +889,7 @@ static void release(struct capture *c)
 		if (!cs->src)
 			continue;
 		cs->bytes = cs->src->stats.bytes;
+		cs->switched_epp = cs->src->stats.switched_epp;
 		source_close(cs->src);
 		cs->src = NULL;
 	}

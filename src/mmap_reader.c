@@ -22,6 +22,20 @@
 #include "trace_mmap.h"
 #include "util.h"
 
+/*
+ * Small events make GET_READER dear: before it hands out a sub-buffer the kernel steps its
+ * reader over every event in it, one rb_advance_reader() per event with interrupts off
+ * (ring_buffer_map_get_reader()), while read() swaps a full sub-buffer out whole and copies
+ * it. Measured on 6.18 (bench/RESULTS.md): ~30 us per GET_READER at ~200 events (20-byte
+ * getpid events) against ~10 us per read(); the same cost at 14 (256-byte markers). So with
+ * --transport auto a CPU whose sub-buffers average more than SWITCH_EPP events over a window
+ * of SWITCH_UNITS units goes over to read() on the same fd: the mapping is dropped between
+ * two units and read() goes on where GET_READER left the kernel's reader (checked on 6.18:
+ * nothing lost or repeated, also with the writer still on the reader sub-buffer).
+ */
+#define SWITCH_UNITS	16
+#define SWITCH_EPP	32
+
 /* The writer changes the meta page under us: read each field once. */
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 
@@ -36,7 +50,36 @@ struct mmap_priv {
 	uint32_t off;		/* event bytes of it already delivered (by us or earlier readers) */
 	uint64_t overrun0;	/* meta overrun at open */
 	int64_t stats0;		/* stats file losses at open */
+	uint64_t win_read;	/* meta "read" (events consumed) when the window began */
+	uint32_t win_units;	/* units handed out in the window */
+	bool unmap_next;	/* go over to read() at the next call */
+	uint8_t *rbuf;		/* after that: the read() buffer */
 };
+
+static void unmap(struct mmap_priv *m)
+{
+	if (m->data)
+		munmap(m->data, m->data_len);
+	if (m->meta)
+		munmap(m->meta, m->meta_len);
+	m->data = NULL;
+	m->meta = NULL;
+}
+
+/* Count the events of the units handed out; go over to read() when they are small. */
+static void watch_event_size(struct source *s, struct mmap_priv *m)
+{
+	uint64_t read = READ_ONCE(m->meta->read), events = read - m->win_read;
+
+	if (++m->win_units < SWITCH_UNITS)
+		return;
+	if (events > (uint64_t)SWITCH_EPP * SWITCH_UNITS) {
+		m->unmap_next = true;
+		s->stats.switched_epp = events / SWITCH_UNITS;
+	}
+	m->win_units = 0;
+	m->win_read = read;
+}
 
 static int mmap_next(struct source *s, struct source_unit *u)
 {
@@ -44,6 +87,14 @@ static int mmap_next(struct source *s, struct source_unit *u)
 	uint32_t id, rd, capacity = m->subbuf_size - s->p.hdr_size;
 	bool more;
 
+	if (m->unmap_next) {
+		/* The caller is done with the last mapped unit. */
+		unmap(m);
+		m->unmap_next = false;
+		m->rbuf = xmalloc(s->p.subbuf_size);
+	}
+	if (m->rbuf)
+		return raw_read_unit(s, m->rbuf, u);
 	s->stats.ioctls++;
 	/*
 	 * The fd is non-blocking, so the kernel does not wait for buffer_percent here; it hands
@@ -90,6 +141,8 @@ static int mmap_next(struct source *s, struct source_unit *u)
 		       READ_ONCE(m->meta->read) == 0;
 	u->partial = s->caught_up || more || rd <= capacity / 2;
 	m->off = rd;
+	if (s->p.may_switch)
+		watch_event_size(s, m);
 	return 1;
 }
 
@@ -105,6 +158,8 @@ static int64_t mmap_kernel_lost(struct source *s)
 			return now - m->stats0;
 	}
 	/* Refreshed by the last GET_READER, i.e. after the final drain. */
+	if (!m->meta)
+		return -1;	/* read() since: nothing counts its losses */
 	return (int64_t)(READ_ONCE(m->meta->overrun) - m->overrun0);
 }
 
@@ -113,10 +168,8 @@ static void mmap_close(struct source *s)
 	struct mmap_priv *m = s->priv;
 
 	if (m) {
-		if (m->data)
-			munmap(m->data, m->data_len);
-		if (m->meta)
-			munmap(m->meta, m->meta_len);
+		unmap(m);
+		free(m->rbuf);
 		free(m);
 	}
 	if (s->fd >= 0)
@@ -219,6 +272,7 @@ int mmap_source_open(const struct source_params *p, struct source **out, char *w
 	/* Earlier readers consumed this much of the current reader sub-buffer: skip it. */
 	m->off = READ_ONCE(m->meta->reader.read);
 	m->overrun0 = READ_ONCE(m->meta->overrun);
+	m->win_read = READ_ONCE(m->meta->read);
 	m->stats0 = stats_file_lost(p->stats_path);
 	*out = s;
 	return 0;

@@ -20,16 +20,15 @@ struct raw_priv {
 	int64_t stats0;		/* stats file losses at open */
 };
 
-static int raw_next(struct source *s, struct source_unit *u)
+int raw_read_unit(struct source *s, uint8_t *buf, struct source_unit *u)
 {
-	struct raw_priv *r = s->priv;
 	uint32_t capacity = s->p.subbuf_size - s->p.hdr_size;
 	struct subbuf sb;
 	ssize_t n;
 
 	s->stats.ioctls++;
 	do {
-		n = read(s->fd, r->buf, s->p.subbuf_size);
+		n = read(s->fd, buf, s->p.subbuf_size);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		if (errno == EAGAIN) {
@@ -48,7 +47,7 @@ static int raw_next(struct source *s, struct source_unit *u)
 		 */
 		return s->p.eof_ends ? -ENODATA : 0;
 	}
-	u->buf = r->buf;
+	u->buf = buf;
 	u->len = n;
 	u->skip = 0;
 	u->end = 0;
@@ -59,11 +58,18 @@ static int raw_next(struct source *s, struct source_unit *u)
 	 * full (a page cut short by one huge event only costs a short wait).
 	 */
 	u->partial = true;
-	if (subbuf_init(&sb, r->buf, n, s->p.hdr_size) == 0) {
+	if (subbuf_init(&sb, buf, n, s->p.hdr_size) == 0) {
 		u->end = sb.size;
 		u->partial = sb.size <= capacity / 2;
 	}
 	return 1;
+}
+
+static int raw_next(struct source *s, struct source_unit *u)
+{
+	struct raw_priv *r = s->priv;
+
+	return raw_read_unit(s, r->buf, u);
 }
 
 static int64_t raw_kernel_lost(struct source *s)

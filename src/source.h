@@ -30,6 +30,7 @@ struct source_stats {
 	uint64_t bytes;		/* new event bytes delivered */
 	uint64_t ioctls;	/* GET_READER calls or read() calls */
 	uint64_t waits;		/* times the source asked to wait */
+	uint32_t switched_epp;	/* mmap went over to read() at this many events per sub-buffer */
 };
 
 struct source_params {
@@ -39,6 +40,7 @@ struct source_params {
 	uint32_t subbuf_size;	/* bytes per sub-buffer (read(): bytes per read) */
 	unsigned int hdr_size;	/* sub-buffer header size: 16 on 64-bit kernels */
 	bool eof_ends;		/* a read-only backup: EOF means drained, not "nothing yet" */
+	bool may_switch;	/* mmap: go over to read() when the events are small */
 };
 
 struct source;
@@ -86,6 +88,11 @@ int64_t source_kernel_lost(struct source *s);
 void source_close(struct source *s);
 
 /* Helpers for the readers. */
+/*
+ * One read() of a whole sub-buffer into buf (subbuf_size bytes): the read() source's step,
+ * also taken by the mmap source once it has gone over to read(). Returns as source_next().
+ */
+int raw_read_unit(struct source *s, uint8_t *buf, struct source_unit *u);
 /* Sum of "overrun" and "dropped events" in a per-CPU stats file, or -1. */
 int64_t stats_file_lost(const char *path);
 void source_params_copy(struct source_params *dst, const struct source_params *src);

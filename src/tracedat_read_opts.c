@@ -313,7 +313,8 @@ int tdr_load_v7(struct tdr *r, struct cur *c)
 			return -1;
 	}
 	if (!in->nr_buffers)
-		return tdr_fail(r, "no trace data (no BUFFER option; an interrupted record? try 'remotectl recover')");
+		return tdr_fail(r, "no trace data (no BUFFER option; an interrupted record? "
+				   "try 'remotectl recover')");
 	if (!l.sec[TD_SEC_HEADER_INFO])
 		return tdr_fail(r, "no HEADER_INFO section (an interrupted record? try 'remotectl recover')");
 	for (id = TD_SEC_HEADER_INFO; id <= TD_SEC_CMDLINES; id++)

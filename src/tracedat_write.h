@@ -16,8 +16,8 @@
  *
  * Memory: one chunk buffer and one zstd context per CPU and an 8 MiB queue, whatever the
  * capture length.
- * Output: a regular file is written in place (reopened O_RDWR if needed); anything else (pipe, socket, tty) is spooled to
- * an unlinked temporary file and streamed out by tdw_finish().
+ * Output: a regular file is written in place (reopened O_RDWR if needed); anything else (pipe,
+ * socket, tty) is spooled to an unlinked temporary file and streamed out by tdw_finish().
  * Thread-safe: each CPU may be fed from its own thread, and tdw_flush() called from any thread.
  * Create, metadata, begin and finish belong to one thread.
  */

@@ -148,7 +148,7 @@ C
 	run "$RCTL" reset -r "$INST" --cpu 1
 	[ "$status" -eq 0 ]
 	grep -q first-cpu0 "$IDIR/per_cpu/cpu0/trace"
-	! grep -q first-cpu1 "$IDIR/per_cpu/cpu1/trace"
+	[ "$(grep -c first-cpu1 "$IDIR/per_cpu/cpu1/trace")" -eq 0 ]
 	grep -c first-cpu "$IDIR/trace" | grep -qx 1
 	marker_on_cpu 1 second-cpu1
 	run "$RCTL" reset -r "$INST"

@@ -29,7 +29,7 @@ inject_and_check() {
 	[ "$RC" -eq 0 ]
 	local f="$BATS_TEST_TMPDIR/trace.txt"
 	grep -q "transport $1" "$ERR"
-	! grep -q 'LOST' "$f"
+	[ "$(grep -c 'LOST' "$f")" -eq 0 ]
 	check_sorted_complete "$f"
 	for ((cpu = 0; cpu < NCPU; cpu++)); do
 		c=$(printf '%03d' "$cpu")
@@ -99,7 +99,7 @@ inject_and_check() {
 	stop_record INT
 	[ "$RC" -eq 0 ]
 	[ "$(grep -c 'tracing_mark_write: one-' "$BATS_TEST_TMPDIR/trace.txt")" -eq 10 ]
-	! grep -q 'tracing_mark_write: zero-' "$BATS_TEST_TMPDIR/trace.txt"
+	[ "$(grep -c 'tracing_mark_write: zero-' "$BATS_TEST_TMPDIR/trace.txt")" -eq 0 ]
 	# CPU 0's markers are still in its buffer.
 	[ "$(grep -c 'zero-' "$IDIR/per_cpu/cpu0/trace")" -eq 10 ]
 }
@@ -128,4 +128,53 @@ inject_and_check() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *$'\r\033[K1 s  '*" events/s  "*" MB  0 lost"* ]]
 	[[ "$output" == *$'\r\033[K'"remotectl: instances/$INST: 1.30 s, stopped by duration"* ]]
+}
+
+# write_raw_big CPU N: N trace_marker_raw writes with ids 1..N and 256 bytes each.
+write_raw_big() {
+	taskset -c "$1" python3 -c '
+import os, struct, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+for i in range(1, int(sys.argv[2]) + 1):
+    os.write(fd, struct.pack("<I", i) + bytes(252))
+' "$IDIR/trace_marker_raw" "$2"
+}
+
+# Record small text markers on CPU 0 and 256-byte raw markers on CPU 1 with transport $1.
+record_small_and_big() {
+	start_record -v record -r "$INST" --transport "$1" -b 4M -o "$BATS_TEST_TMPDIR/t.txt"
+	wait_capturing
+	write_markers 0 20000 s
+	write_raw_big 1 3000
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	local f="$BATS_TEST_TMPDIR/t.txt"
+	grep -o '\[000\] .*tracing_mark_write: s-[0-9]*$' "$f" | sed 's/.*-//' > "$BATS_TEST_TMPDIR/seq"
+	seq 1 20000 | diff - "$BATS_TEST_TMPDIR/seq"
+	grep '\[001\] .*raw_data: ' "$f" | sed 's/.*raw_data: *# \([0-9a-f]*\) .*/\1/' |
+		while read -r h; do echo $((16#$h)); done > "$BATS_TEST_TMPDIR/raw"
+	seq 1 3000 | diff - "$BATS_TEST_TMPDIR/raw"
+	[ "$(summary_events 0)" -eq 20000 ]
+	[ "$(summary_events 1)" -eq 3000 ]
+	[ "$(summary_lost 0)" -eq 0 ]
+	[ "$(summary_lost 1)" -eq 0 ]
+}
+
+@test "auto: small events go over from mmap to read(), nothing lost or repeated; large stay mmap" {
+	[ "$NCPU" -ge 2 ] || skip "needs 2 CPUs"
+	record_small_and_big auto
+	# ~32-byte events: over 100 per sub-buffer; 256-byte ones: 14.
+	[ "$(grep -c 'going over to read()' "$ERR")" -eq 1 ]
+	local why="going over to read\(\) \(GET_READER steps over every event\)"
+	grep -Eqx "remotectl: instances/$INST: CPU 0: [0-9]{3} events per sub-buffer: $why" "$ERR"
+	grep -Eq '^ +0 +20000 .*  \(then read\(\): [0-9]{3} events per sub-buffer\)$' "$ERR"
+	grep -Eq '^ +1 +3000 +[0-9]+ +0$' "$ERR"
+	grep -q "stopped by SIGINT, transport mmap$" "$ERR"
+}
+
+@test "--transport mmap stays on mmap whatever the event size" {
+	[ "$NCPU" -ge 2 ] || skip "needs 2 CPUs"
+	record_small_and_big mmap
+	[ "$(grep -c -e 'going over' -e 'then read()' "$ERR")" -eq 0 ]
 }
