@@ -137,6 +137,20 @@ static void load_extras(struct format *f)
 	free(buf);
 }
 
+static struct tep_event *find_event(struct format *f, int id);
+
+static void parse_all_formats(struct format *f)
+{
+	int i;
+
+	if (events_load(f->t, &f->events))
+		f->events.nr = 0;
+	f->events_loaded = true;
+	for (i = 0; i < f->events.nr; i++)
+		if (f->events.ev[i].id >= 0)
+			find_event(f, f->events.ev[i].id);
+}
+
 struct format *format_new(const struct target *t, char *err, size_t len)
 {
 	struct format *f = xcalloc(1, sizeof(*f));
@@ -163,6 +177,12 @@ struct format *format_new(const struct target *t, char *err, size_t len)
 	if (!f->ns_clock)
 		tep_set_flag(f->tep, TEP_NSEC_OUTPUT);
 	load_extras(f);
+	/*
+	 * A drained backup instance is removed by the kernel, its format files with it, before
+	 * the text is written: parse every format now.
+	 */
+	if (t->read_only)
+		parse_all_formats(f);
 	/* The same print helpers trace-cmd report uses (sched_switch, hrtimer, ...). */
 	f->plugins = tep_load_plugins(f->tep);
 	trace_seq_init(&f->seq);

@@ -31,6 +31,13 @@ int raw_read_unit(struct source *s, uint8_t *buf, struct source_unit *u)
 		n = read(s->fd, buf, s->p.subbuf_size);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
+		/*
+		 * Nothing now. A read-only backup has no writer: it is drained. Linux 7.2 returns
+		 * EOF only once, on the one read that finds the whole buffer (every CPU) empty,
+		 * and EAGAIN to every other non-blocking read, before and after.
+		 */
+		if (errno == EAGAIN && s->p.eof_ends)
+			return -ENODATA;
 		if (errno == EAGAIN) {
 			s->caught_up = true;
 			return 0;
