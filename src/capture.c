@@ -132,6 +132,12 @@ static int select_events(struct capture *c)
 	const struct capture_opts *o = c->o;
 	int rc, bad;
 
+	/* A backup has no enable files: say so rather than capture what it holds anyway. */
+	if (o->t->read_only && o->nr_events) {
+		err_msg("%s is a read-only instance (a backup of an earlier boot): cannot change "
+			"events (-e)", o->t->label);
+		return RC_PERM;
+	}
 	rc = event_selection_new(o->t, o->events, o->nr_events, &c->sel, &bad);
 	if (rc == RC_USAGE)
 		err_msg("%s: no event matches '%s'", o->t->label, o->events[bad]);

@@ -10,11 +10,15 @@ load ../guest/remote
 
 B=$TRACEFS/instances/backup
 
-@test "backup: -b is refused before anything is read (exit 4), the data stays" {
+@test "backup: -b and -e are refused before anything is read (exit 4), the data stays" {
 	run remotectl record -r backup -b 1M -d 1 -o "$BATS_TEST_TMPDIR/t.txt"
 	expect_eq "$status" 4
 	expect_eq "$output" \
 		"remotectl: instances/backup is a read-only instance (a backup of an earlier boot): cannot change buffer_size_kb"
+	run remotectl record -r backup -e 'ftrace:*' -d 1 -o "$BATS_TEST_TMPDIR/t.txt"
+	expect_eq "$status" 4
+	expect_eq "$output" \
+		"remotectl: instances/backup is a read-only instance (a backup of an earlier boot): cannot change events (-e)"
 	expect_eq "$(grep -c 'tracing_mark_write: bk-' "$B/trace")" 400
 }
 
