@@ -79,7 +79,7 @@ struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
 
 int capture_dat_unit(struct tdw *w, int cpu, const struct source_unit *u, unsigned int hdr)
 {
-	return tdw_add_unit(w, cpu, u->buf, u->len, u->skip, u->end, u->partial, hdr);
+	return tdw_add_unit(w, cpu, u->buf, u->len, u->skip, u->end, u->whole, hdr);
 }
 
 int capture_dat_finish(struct tdw *w, const struct target *t, const int *cpus, int nr)

@@ -125,6 +125,7 @@ static int mmap_next(struct source *s, struct source_unit *u)
 	u->buf = m->data + (size_t)id * m->subbuf_size;
 	u->len = m->subbuf_size;
 	u->skip = m->off;
+	u->whole = false;
 	u->end = rd;
 	/*
 	 * Caught up, exactly, when every event written is either read or overwritten (the

@@ -58,6 +58,7 @@ int raw_read_unit(struct source *s, uint8_t *buf, struct source_unit *u)
 	u->len = n;
 	u->skip = 0;
 	u->end = 0;
+	u->whole = true;
 	/*
 	 * A copy taken while the writer was on the page holds only part of it; reading again
 	 * at once would chase the writer in fragments. Copies leave the end padding out, so a

@@ -23,6 +23,7 @@ struct source_unit {
 	uint32_t skip;		/* event bytes handed out before */
 	uint32_t end;		/* decode no further than this many event bytes */
 	bool partial;		/* the sub-buffer was not full: the reader has caught up */
+	bool whole;		/* a copy (read()): no later unit continues it */
 };
 
 struct source_stats {

@@ -170,6 +170,7 @@ int spool_read(struct spool *sp, struct spool_rec *rec)
 	rec->unit.skip = h.skip;
 	rec->unit.end = h.end;
 	rec->unit.partial = h.partial;
+	rec->unit.whole = false;
 	rec->seq = h.seq;
 	return 1;
 }

@@ -400,8 +400,16 @@ static int rebase(struct tdw *w, struct tdw_cpu *c, const uint8_t *buf, size_t l
 	return 0;
 }
 
+/* The event bytes the header of sub-buffer page commits (flag bits off). */
+static uint64_t commit_size(const uint8_t *page, unsigned int hdr_size)
+{
+	uint64_t commit = hdr_size == 16 ? td_get64(page + 8, 0) : td_get32(page + 8, 0);
+
+	return commit & ((1ull << 30) - 1);
+}
+
 int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t skip,
-		 uint32_t end, bool partial, unsigned int hdr_size)
+		 uint32_t end, bool whole, unsigned int hdr_size)
 {
 	struct tdw_cpu *c;
 	int ret = 0;
@@ -417,7 +425,9 @@ int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t s
 	/* skip == 0 starts a new sub-buffer: the held one is complete. */
 	if (!skip)
 		ret = release_held(w, cpu, c);
-	if (!ret && skip && !c->held_len) {
+	if (!ret && !skip && whole && (!end || commit_size(buf, hdr_size) <= end)) {
+		ret = add_locked(w, cpu, buf, len);
+	} else if (!ret && skip && !c->held_len) {
 		/* The start of this sub-buffer was read before us: keep only [skip, end). */
 		ret = rebase(w, c, buf, len, skip, end, hdr_size);
 	} else if (!ret) {
@@ -432,7 +442,6 @@ int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t s
 	 * Even a unit called full may be continued (a reader cannot always tell a full page
 	 * from one the writer is still on), so only the next sub-buffer releases it.
 	 */
-	(void)partial;
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }

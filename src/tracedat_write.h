@@ -88,10 +88,11 @@ int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len);
  * (skip > 0 continues the previous unit). A sub-buffer that may still grow is held back
  * (one page per CPU) and written once, complete, when the next one starts (skip == 0) or at
  * tdw_finish(); its commit is cut to end so the file holds exactly the events that were
- * delivered. partial is accepted for symmetry with source.h but not trusted.
+ * delivered. whole (source.h) says no later unit continues this one: a read() copy goes to
+ * its chunk at once, without the held copy.
  */
 int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t skip,
-		 uint32_t end, bool partial, unsigned int hdr_size);
+		 uint32_t end, bool whole, unsigned int hdr_size);
 
 /* Write every CPU's partial chunk now (held-back sub-buffers stay held). */
 int tdw_flush(struct tdw *w);

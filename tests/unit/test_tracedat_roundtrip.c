@@ -127,8 +127,8 @@ static void test_units(const char *path)
 			uint32_t size = events * ev;
 
 			/* First piece, with the commit word still growing past it. */
-			ok &= !tdw_add_unit(w, cpu, page, SYNTH_PAGE, 0, 20 * ev, true, 16);
-			ok &= !tdw_add_unit(w, cpu, page, SYNTH_PAGE, 20 * ev, 40 * ev, true, 16);
+			ok &= !tdw_add_unit(w, cpu, page, SYNTH_PAGE, 0, 20 * ev, false, 16);
+			ok &= !tdw_add_unit(w, cpu, page, SYNTH_PAGE, 20 * ev, 40 * ev, false, 16);
 			if (p < 24)
 				ok &= !tdw_add_unit(w, cpu, page, SYNTH_PAGE, 40 * ev, size, false,
 						    16);
@@ -165,7 +165,7 @@ static void test_units_after_reader(const char *path)
 	if (!w || synth_meta(w) || tdw_begin_data(w))
 		ok = 0;
 	events = synth_page(page, 0, &n, 60);
-	ok &= !tdw_add_unit(w, 0, page, SYNTH_PAGE, 25 * 68, events * 68, true, 16);
+	ok &= !tdw_add_unit(w, 0, page, SYNTH_PAGE, 25 * 68, events * 68, false, 16);
 	ok &= !tdw_finish(w);
 	close(fd);
 	r = tdr_open(path, err, sizeof(err));
@@ -179,6 +179,41 @@ static void test_units_after_reader(const char *path)
 	CHECK(ok && count == 35, "units after an earlier reader: events 25..59 only (%ld)", count);
 }
 
+
+/*
+ * Units as the read() source delivers them (whole copies): straight to the chunks, in order,
+ * beside a CPU fed in mmap pieces; a whole unit cut short by end still keeps only [0, end).
+ */
+static void test_whole_units(const char *path)
+{
+	struct tdw_opts o = { .compression = TD_COMP_ZSTD, .page_size = SYNTH_PAGE,
+			      .buffer_name = "synth", .clock = "local", .nr_cpus = 2 };
+	uint8_t page[SYNTH_PAGE];
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), p, n[2] = { 0 }, ok = 1;
+	struct tdw *w = tdw_create(fd, &o);
+	const uint32_t ev = 68;
+	int events;
+
+	if (!w || synth_meta(w) || tdw_begin_data(w))
+		ok = 0;
+	for (p = 0; ok && p < 25; p++) {
+		events = synth_page(page, 0, &n[0], 100000);
+		ok &= !tdw_add_unit(w, 0, page, SYNTH_PAGE, 0, events * ev, true, 16);
+		events = synth_page(page, 1, &n[1], 100000);
+		ok &= !tdw_add_unit(w, 1, page, SYNTH_PAGE, 0, 30 * ev, false, 16);
+		ok &= !tdw_add_unit(w, 1, page, SYNTH_PAGE, 30 * ev, events * ev, false, 16);
+	}
+	/* The last page of CPU 0 delivered up to event 40 only: events 41..60 are not ours. */
+	events = synth_page(page, 0, &n[0], 100000);
+	ok &= !tdw_add_unit(w, 0, page, SYNTH_PAGE, 0, 40 * ev, true, 16);
+	events = synth_page(page, 1, &n[1], 100000);
+	ok &= !tdw_add_unit(w, 1, page, SYNTH_PAGE, 0, 40 * ev, false, 16);
+	ok &= !tdw_finish(w);
+	close(fd);
+	CHECK(ok, "whole units: written");
+	CHECK(check_file(path, 2, 25 * 60 + 40, true) == 2 * (25 * 60 + 40),
+	      "whole units: each delivered event exactly once, in order");
+}
 
 /* Copy src to dst (the state of a file at one moment, as a SIGKILL would leave it). */
 static int copy_file(const char *src, const char *dst)
@@ -237,6 +272,7 @@ int main(void)
 	write_seeds();
 	test_units(path);
 	test_units_after_reader(path);
+	test_whole_units(path);
 	test_idle_flush(path);
 
 	for (c = TD_COMP_NONE; c <= TD_COMP_ZSTD; c++) {
