@@ -915,6 +915,7 @@ int capture_run(const struct capture_opts *o)
 	struct target *t = o->t;
 	char err[256];
 	int i, rc, rc2;
+	int64_t before;
 	double end;
 
 	/* Remotes offer only text: their own capture path. */
@@ -993,6 +994,11 @@ int capture_run(const struct capture_opts *o)
 	for (i = 0; i < c.nr; i++)
 		c.cs[i].cycle_start = c.start;
 	c.buffer_bytes = buffer_bytes(t);
+	/* Unlike trace-cmd, record does not clear the buffer first: say what predates it. */
+	before = target_unread_entries(t);
+	if (before > 0)
+		debug_msg("%s: %" PRId64 " events were in the buffer before the capture: they are "
+			  "captured too", t->label, before);
 	/* Tests wait for this line: from here on the buffers are read. */
 	debug_msg("%s: capturing", t->label);
 	rc = c.threaded ? run_threads(&c) : run_loop(&c);

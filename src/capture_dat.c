@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The trace.dat sink of a capture: the target's metadata, sub-buffers, stats. */
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,24 +7,6 @@
 #include "capture_dat.h"
 #include "format.h"
 #include "util.h"
-
-/* Whether any CPU's buffer has unread entries (per_cpu/cpuN/stats); true when unknown. */
-static bool buffer_holds_events(const struct target *t)
-{
-	char stats[4096], *p;
-	int i;
-
-	for (i = 0; i < t->nr_cpus; i++) {
-		char *path = target_cpu_path(t, t->cpus[i], "stats");
-		ssize_t n = read_file(path, stats, sizeof(stats));
-
-		free(path);
-		p = n > 0 ? strstr(stats, "entries: ") : NULL;
-		if (!p || strtoull(p + strlen("entries: "), NULL, 10))
-			return true;
-	}
-	return false;
-}
 
 struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
 {
@@ -62,7 +43,7 @@ struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
 	 */
 	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP) {
 		flags |= TDW_META_KERNEL;
-		if (buffer_holds_events(t))
+		if (target_unread_entries(t) != 0)
 			flags |= TDW_META_ALL_SYSTEMS;
 	}
 	/*

@@ -83,6 +83,9 @@ int target_write(const struct target *t, const char *rel, const char *value);
 /* tracing_on: 1, 0, or -errno. */
 int target_tracing_on(const struct target *t);
 
+/* Unread entries in the buffers of every CPU (per_cpu/cpuN/stats), or -1 when unknown. */
+int64_t target_unread_entries(const struct target *t);
+
 struct buffer_size {
 	uint64_t kib;		/* per-CPU size; 0 when unknown or differing per CPU */
 	int loaded;		/* remotes: 1 loaded, 0 unloaded; -1 elsewhere */

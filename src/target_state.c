@@ -55,6 +55,27 @@ int target_tracing_on(const struct target *t)
 	return strcmp(buf, "0") != 0;
 }
 
+int64_t target_unread_entries(const struct target *t)
+{
+	char stats[4096], *p;
+	int64_t total = 0;
+	int i;
+
+	if (!t->nr_cpus)
+		return -1;
+	for (i = 0; i < t->nr_cpus; i++) {
+		char *path = target_cpu_path(t, t->cpus[i], "stats");
+		ssize_t n = read_file(path, stats, sizeof(stats));
+
+		free(path);
+		p = n > 0 ? strstr(stats, "entries: ") : NULL;
+		if (!p)
+			return -1;
+		total += strtoll(p + strlen("entries: "), NULL, 10);
+	}
+	return total;
+}
+
 /*
  * buffer_size_kb reads "1408", "7 (expanded: 1408)" (top level before first use), "X" (CPUs
  * differ), or on remotes "7 (loaded)" / "7 (unloaded)".

@@ -178,3 +178,15 @@ record_small_and_big() {
 	record_small_and_big mmap
 	[ "$(grep -c -e 'going over' -e 'then read()' "$ERR")" -eq 0 ]
 }
+
+@test "record -v says how many events were in the buffer before it started, and captures them" {
+	write_markers 0 3 before
+	write_markers 1 2 before
+	run --separate-stderr "$RCTL" -v record -r "$INST" -d 0.3 -o "$BATS_TEST_TMPDIR/t.txt"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"remotectl: instances/$INST: 5 events were in the buffer before the capture: they are captured too"$'\n'* ]]
+	[ "$(grep -c 'tracing_mark_write: before-' "$BATS_TEST_TMPDIR/t.txt")" -eq 5 ]
+	run --separate-stderr "$RCTL" -v record -r "$INST" -d 0.3 -o "$BATS_TEST_TMPDIR/t.txt"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" != *"were in the buffer before"* ]]
+}
