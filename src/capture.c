@@ -938,6 +938,12 @@ int capture_run(const struct capture_opts *o)
 		rc = RC_MISSING;
 		goto out;
 	}
+	if (o->clear && t->read_only) {
+		err_msg("%s is a read-only instance (a backup of an earlier boot): --clear would "
+			"erase it", t->label);
+		rc = RC_PERM;
+		goto out;
+	}
 	/* Every glob checked before anything is changed or created. */
 	if (o->nr_events) {
 		rc = select_events(&c);
@@ -958,6 +964,10 @@ int capture_run(const struct capture_opts *o)
 	if (!o->live)
 		setvbuf(c.out, NULL, _IOFBF, 1 << 20);
 	rc = apply_settings(&c);
+	if (!rc && o->clear) {
+		rc = target_reset(t, -1);
+		debug_msg("%s: buffer cleared (--clear)", t->label);
+	}
 	if (rc)
 		goto out;
 	/* A trace.dat capture prints nothing: no symbols or formats to parse (kallsyms ~0.1 s). */

@@ -26,6 +26,7 @@ struct capture_opts {
 	const char *output;	/* file name, NULL or "-" for stdout */
 	bool live;		/* stream: short release delay, line-buffered output */
 	bool dat;		/* write trace.dat (capture_dat.c) instead of text */
+	bool clear;		/* --clear: empty the buffer before capturing */
 	enum td_compression compression;	/* trace.dat: --compression */
 	int level;		/* trace.dat: -z, 0 = default */
 };

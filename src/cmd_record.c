@@ -25,10 +25,11 @@ struct record_args {
 	const char *format;
 	const char *compression;
 	const char *level;
+	bool clear;
 	bool live;
 };
 
-enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT, OPT_COMPRESSION };
+enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT, OPT_COMPRESSION, OPT_CLEAR };
 
 static error_t parse_record(int key, char *arg, struct argp_state *state)
 {
@@ -65,6 +66,9 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_COMPRESSION:
 		args->compression = arg;
+		return 0;
+	case OPT_CLEAR:
+		args->clear = true;
 		return 0;
 	case 'z':
 		args->level = arg;
@@ -119,6 +123,7 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 	o->nr_events = args->nr_events;
 	o->output = args->output;
 	o->live = args->live;
+	o->clear = args->clear;
 	if (args->buffer && parse_size_kib(args->buffer, &o->buffer_kib)) {
 		err_msg("invalid buffer size '%s'", args->buffer);
 		return RC_USAGE;
@@ -215,7 +220,9 @@ static int run(const struct argp *argp, int argc, char **argv, bool live)
 	{ "event", 'e', "GLOB", 0, "Record exactly the matching events (system:event globs; " \
 	  "repeatable); others are off for the capture", 0 }, \
 	{ "cpu", OPT_CPU, "LIST", 0, "Capture only these CPUs, e.g. 0-3,6", 0 }, \
-	{ "transport", OPT_TRANSPORT, "T", 0, "auto (default), mmap or read", 0 }
+	{ "transport", OPT_TRANSPORT, "T", 0, "auto (default), mmap or read", 0 }, \
+	{ "clear", OPT_CLEAR, NULL, 0, "Empty the buffer first (its events are lost) instead of " \
+	  "capturing them too", 0 }
 
 int cmd_record(int argc, char **argv)
 {

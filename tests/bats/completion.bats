@@ -29,6 +29,8 @@ complete_words() {
 	[ "$(complete_words events -r x --e)" = "--enable" ]
 	[ "$(complete_words reset --c)" = "--cpu" ]
 	[ "$(complete_words record --trans)" = "--transport" ]
+	[ "$(complete_words record --cle)" = "--clear" ]
+	[ "$(complete_words stream --cle)" = "--clear" ]
 	[ "$(complete_words record --transport "")" = "$(printf '%s\n' auto mmap read)" ]
 	[ "$(complete_words stream --m)" = "" ]
 	[ "$(complete_words record --max)" = "--max-size" ]

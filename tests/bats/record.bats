@@ -190,3 +190,17 @@ record_small_and_big() {
 	[ "$status" -eq 0 ]
 	[[ "$stderr" != *"were in the buffer before"* ]]
 }
+
+@test "record --clear empties the buffer first: only events written during the capture" {
+	write_markers 0 3 before
+	start_record -v record -r "$INST" --clear -o "$BATS_TEST_TMPDIR/t.txt"
+	wait_capturing
+	write_markers 1 4 during
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	grep -qx "remotectl: instances/$INST: buffer cleared (--clear)" "$ERR"
+	[ "$(grep -c 'were in the buffer before' "$ERR")" -eq 0 ]
+	[ "$(grep -c 'tracing_mark_write: before-' "$BATS_TEST_TMPDIR/t.txt")" -eq 0 ]
+	[ "$(grep -c 'tracing_mark_write: during-' "$BATS_TEST_TMPDIR/t.txt")" -eq 4 ]
+}
