@@ -137,18 +137,39 @@ static void load_extras(struct format *f)
 	free(buf);
 }
 
-static struct tep_event *find_event(struct format *f, int id);
+/* Parse one event's format file from the target; a failure leaves the event unknown. */
+static void parse_format(struct format *f, const struct event_info *e)
+{
+	char *rel = xasprintf("events/%s/%s/format", e->system, e->name);
+	char *path = target_path(f->t, rel);
+	size_t n;
+	char *buf = slurp(path, &n);
 
+	if (buf && tep_parse_event(f->tep, buf, n, e->system))
+		debug_msg("cannot parse %s", path);
+	free(buf);
+	free(path);
+	free(rel);
+}
+
+static void load_events(struct format *f)
+{
+	if (f->events_loaded)
+		return;
+	if (events_load(f->t, &f->events))
+		f->events.nr = 0;
+	f->events_loaded = true;
+}
+
+/* Every event's format, now (format files may not outlive the capture). */
 static void parse_all_formats(struct format *f)
 {
 	int i;
 
-	if (events_load(f->t, &f->events))
-		f->events.nr = 0;
-	f->events_loaded = true;
+	load_events(f);
 	for (i = 0; i < f->events.nr; i++)
-		if (f->events.ev[i].id >= 0)
-			find_event(f, f->events.ev[i].id);
+		parse_format(f, &f->events.ev[i]);
+	f->idless_parsed = true;
 }
 
 struct format *format_new(const struct target *t, char *err, size_t len)
@@ -207,8 +228,6 @@ void format_free(struct format *f)
 static struct tep_event *find_event(struct format *f, int id)
 {
 	struct tep_event *ev = tep_find_event(f->tep, id);
-	char *rel, *path, *buf;
-	size_t n;
 	int i;
 
 	if (ev || id < 0 || id > 65535)
@@ -223,43 +242,19 @@ static struct tep_event *find_event(struct format *f, int id)
 	if (f->tried[id])
 		return NULL;
 	f->tried[id] = 1;
-	if (!f->events_loaded) {
-		if (events_load(f->t, &f->events))
-			f->events.nr = 0;
-		f->events_loaded = true;
-	}
+	load_events(f);
 	for (i = 0; i < f->events.nr; i++) {
-		const struct event_info *e = &f->events.ev[i];
-
-		if (e->id != id)
-			continue;
-		rel = xasprintf("events/%s/%s/format", e->system, e->name);
-		path = target_path(f->t, rel);
-		buf = slurp(path, &n);
-		if (buf && tep_parse_event(f->tep, buf, n, e->system))
-			debug_msg("cannot parse %s", path);
-		free(buf);
-		free(path);
-		free(rel);
-		return tep_find_event(f->tep, id);
+		if (f->events.ev[i].id == id) {
+			parse_format(f, &f->events.ev[i]);
+			return tep_find_event(f->tep, id);
+		}
 	}
 	/* Events with a format but no id file (ftrace:raw_data...): parse them all, once. */
 	if (!f->idless_parsed) {
 		f->idless_parsed = true;
-		for (i = 0; i < f->events.nr; i++) {
-			const struct event_info *e = &f->events.ev[i];
-
-			if (e->id >= 0)
-				continue;
-			rel = xasprintf("events/%s/%s/format", e->system, e->name);
-			path = target_path(f->t, rel);
-			buf = slurp(path, &n);
-			if (buf)
-				tep_parse_event(f->tep, buf, n, e->system);
-			free(buf);
-			free(path);
-			free(rel);
-		}
+		for (i = 0; i < f->events.nr; i++)
+			if (f->events.ev[i].id < 0)
+				parse_format(f, &f->events.ev[i]);
 	}
 	return tep_find_event(f->tep, id);
 }

@@ -359,15 +359,28 @@ static int release_held(struct tdw *w, int cpu, struct tdw_cpu *c)
 	return ret;
 }
 
+#define COMMIT_SIZE_MASK	((1ull << 30) - 1)
+#define COMMIT_STORED		(1ull << 30)
+
+static uint64_t commit_word(const uint8_t *page, unsigned int hdr_size)
+{
+	return hdr_size == 16 ? td_get64(page + 8, 0) : td_get32(page + 8, 0);
+}
+
+/* The event bytes the header of sub-buffer page commits (flag bits off). */
+static uint64_t commit_size(const uint8_t *page, unsigned int hdr_size)
+{
+	return commit_word(page, hdr_size) & COMMIT_SIZE_MASK;
+}
+
 /* Cut the commit of a held copy to end event bytes; a stored lost count no longer fits. */
 static void cut_commit(uint8_t *page, unsigned int hdr_size, uint32_t end)
 {
-	const uint64_t size_mask = (1ull << 30) - 1, stored = 1ull << 30;
-	uint64_t commit = hdr_size == 16 ? td_get64(page + 8, 0) : td_get32(page + 8, 0);
+	uint64_t commit = commit_word(page, hdr_size);
 
-	if ((commit & size_mask) <= end)
+	if ((commit & COMMIT_SIZE_MASK) <= end)
 		return;
-	commit = (commit & ~size_mask & ~stored) | end;
+	commit = (commit & ~COMMIT_SIZE_MASK & ~COMMIT_STORED) | end;
 	if (hdr_size == 16)
 		td_put64(page + 8, commit);
 	else
@@ -398,14 +411,6 @@ static int rebase(struct tdw *w, struct tdw_cpu *c, const uint8_t *buf, size_t l
 	memcpy(c->held + hdr_size, buf + hdr_size + skip, end - skip);
 	c->held_len = len;
 	return 0;
-}
-
-/* The event bytes the header of sub-buffer page commits (flag bits off). */
-static uint64_t commit_size(const uint8_t *page, unsigned int hdr_size)
-{
-	uint64_t commit = hdr_size == 16 ? td_get64(page + 8, 0) : td_get32(page + 8, 0);
-
-	return commit & ((1ull << 30) - 1);
 }
 
 int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t skip,
