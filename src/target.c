@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <tracefs.h>
@@ -15,14 +16,23 @@
 #include "target_probe.h"
 #include "util.h"
 
+#define CANONICAL_TRACEFS "/sys/kernel/tracing"
+
 const char *tracefs_root(void)
 {
 	static char *root;
+	struct statfs sfs;
 	const char *dir;
 
 	if (root)
 		return root;
 	dir = global_opts.tracefs;
+	/*
+	 * The kernel's own mount point first, so that paths read the same whichever other
+	 * tracefs mount (debug/tracing) /proc/mounts lists first; libtracefs takes the first.
+	 */
+	if (!dir && !statfs(CANONICAL_TRACEFS, &sfs) && sfs.f_type == TRACEFS_MAGIC)
+		dir = CANONICAL_TRACEFS;
 	if (!dir) {
 		/* libtracefs finds the mount point and mounts tracefs when it is missing. */
 		dir = tracefs_tracing_dir();

@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* statfs() f_type of a tracefs mount (linux/magic.h). */
+#define TRACEFS_MAGIC 0x74726163
+
 enum target_kind {
 	TARGET_TOP,		/* the tracefs root */
 	TARGET_INSTANCE,	/* instances/NAME */

@@ -14,8 +14,6 @@
 #include "trace_mmap.h"
 #include "util.h"
 
-#define TRACEFS_MAGIC 0x74726163
-
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
