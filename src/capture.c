@@ -332,6 +332,35 @@ static int take_unit(struct capture *c, int idx, const struct source_unit *u)
 	return err;
 }
 
+/*
+ * The next unit of a source. A trace.dat capture has a read() copy made straight into its
+ * place in the file's chunk (one copy of every sub-buffer less: a few per cent of the CPU of
+ * small events), counted before the chunk may go to the compressor; *taken says so.
+ */
+static int next_unit(struct capture *c, int idx, struct source_unit *u, bool *taken)
+{
+	struct cpu_state *cs = &c->cs[idx];
+	uint8_t *slot;
+	int ret;
+
+	*taken = false;
+	if (!c->dat || !source_copies(cs->src))
+		return source_next(cs->src, u);
+	slot = tdw_reserve_subbuf(c->dat, cs->cpu);
+	if (!slot)
+		return source_next(cs->src, u);	/* the writer failed: take_unit() says so */
+	ret = source_next_into(cs->src, slot, u);
+	if (ret == 1)
+		decode_unit(c, idx, u, true, false);
+	tdw_commit_subbuf(c->dat, cs->cpu, ret == 1 ? u->len : 0);
+	if (ret == 1) {
+		*taken = true;
+		if (c->o->max_bytes && tdw_bytes(c->dat) >= c->o->max_bytes)
+			set_flag(&c->size_stop);
+	}
+	return ret;
+}
+
 static int mark(struct capture *c, enum spool_kind kind, int idx)
 {
 	struct cpu_state *cs = &c->cs[idx];
@@ -392,12 +421,13 @@ static bool pull(struct capture *c, int idx, int max, double now)
 {
 	struct cpu_state *cs = &c->cs[idx];
 	struct source_unit u;
+	bool taken;
 	int ret, n;
 
 	for (n = 0; n < max; n++) {
 		if (cs->spool)
 			cs->seq_before = next_seq(c);
-		ret = source_next(cs->src, &u);
+		ret = next_unit(c, idx, &u, &taken);
 		if (cs->src->stats.switched_epp && !cs->switch_told) {
 			cs->switch_told = true;
 			debug_msg("%s: CPU %d: %u events per sub-buffer: going over to read() "
@@ -405,7 +435,7 @@ static bool pull(struct capture *c, int idx, int max, double now)
 				  c->o->t->label, cs->cpu, cs->src->stats.switched_epp);
 		}
 		if (ret == 1) {
-			if (take_unit(c, idx, &u))
+			if (!taken && take_unit(c, idx, &u))
 				set_flag(&c->spool_failed);
 			if (!u.partial)
 				continue;

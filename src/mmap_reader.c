@@ -53,7 +53,8 @@ struct mmap_priv {
 	uint64_t win_read;	/* meta "read" (events consumed) when the window began */
 	uint32_t win_units;	/* units handed out in the window */
 	bool unmap_next;	/* go over to read() at the next call */
-	uint8_t *rbuf;		/* after that: the read() buffer */
+	bool reading;		/* gone over to read() */
+	uint8_t *rbuf;		/* the read() buffer, for mmap_next() */
 };
 
 static void unmap(struct mmap_priv *m)
@@ -81,20 +82,41 @@ static void watch_event_size(struct source *s, struct mmap_priv *m)
 	m->win_read = read;
 }
 
+/* The caller is done with the last mapped unit: drop the mapping, read() from now on. */
+static void go_over_to_read(struct mmap_priv *m)
+{
+	if (m->unmap_next) {
+		unmap(m);
+		m->unmap_next = false;
+		m->reading = true;
+	}
+}
+
+static bool mmap_copies(const struct source *s)
+{
+	const struct mmap_priv *m = s->priv;
+
+	return m->reading || m->unmap_next;
+}
+
+static int mmap_next_into(struct source *s, uint8_t *buf, struct source_unit *u)
+{
+	go_over_to_read(s->priv);
+	return raw_read_unit(s, buf, u);
+}
+
 static int mmap_next(struct source *s, struct source_unit *u)
 {
 	struct mmap_priv *m = s->priv;
 	uint32_t id, rd, capacity = m->subbuf_size - s->p.hdr_size;
 	bool more;
 
-	if (m->unmap_next) {
-		/* The caller is done with the last mapped unit. */
-		unmap(m);
-		m->unmap_next = false;
-		m->rbuf = xmalloc(s->p.subbuf_size);
-	}
-	if (m->rbuf)
+	go_over_to_read(m);
+	if (m->reading) {
+		if (!m->rbuf)
+			m->rbuf = xmalloc(s->p.subbuf_size);
 		return raw_read_unit(s, m->rbuf, u);
+	}
 	s->stats.ioctls++;
 	/*
 	 * The fd is non-blocking, so the kernel does not wait for buffer_percent here; it hands
@@ -180,6 +202,8 @@ static void mmap_close(struct source *s)
 static const struct source_ops mmap_ops = {
 	.name = "mmap",
 	.next = mmap_next,
+	.copies = mmap_copies,
+	.next_into = mmap_next_into,
 	.kernel_lost = mmap_kernel_lost,
 	.close = mmap_close,
 };

@@ -80,6 +80,12 @@ static int raw_next(struct source *s, struct source_unit *u)
 	return raw_read_unit(s, r->buf, u);
 }
 
+static bool raw_copies(const struct source *s)
+{
+	(void)s;
+	return true;
+}
+
 static int64_t raw_kernel_lost(struct source *s)
 {
 	struct raw_priv *r = s->priv;
@@ -106,6 +112,8 @@ static void raw_close(struct source *s)
 static const struct source_ops raw_ops = {
 	.name = "read",
 	.next = raw_next,
+	.copies = raw_copies,
+	.next_into = raw_read_unit,
 	.kernel_lost = raw_kernel_lost,
 	.close = raw_close,
 };

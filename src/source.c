@@ -8,14 +8,9 @@
 #include "source.h"
 #include "util.h"
 
-int source_next(struct source *s, struct source_unit *u)
+/* The counters and flags of a unit a reader delivered (or not). */
+static int account(struct source *s, int ret, const struct source_unit *u)
 {
-	int ret;
-
-	if (s->ended)
-		return -ENODATA;
-	s->caught_up = false;
-	ret = s->ops->next(s, u);
 	if (ret == 1) {
 		s->stats.units++;
 		s->stats.bytes += u->end - u->skip;
@@ -26,6 +21,29 @@ int source_next(struct source *s, struct source_unit *u)
 		s->caught_up = true;
 	}
 	return ret;
+}
+
+int source_next(struct source *s, struct source_unit *u)
+{
+	if (s->ended)
+		return -ENODATA;
+	s->caught_up = false;
+	return account(s, s->ops->next(s, u), u);
+}
+
+bool source_copies(const struct source *s)
+{
+	return !s->ended && s->ops->copies && s->ops->copies(s);
+}
+
+int source_next_into(struct source *s, uint8_t *buf, struct source_unit *u)
+{
+	if (s->ended)
+		return -ENODATA;
+	if (!source_copies(s))
+		return -EOPNOTSUPP;
+	s->caught_up = false;
+	return account(s, s->ops->next_into(s, buf, u), u);
 }
 
 int64_t source_kernel_lost(struct source *s)

@@ -49,6 +49,9 @@ struct source;
 struct source_ops {
 	const char *name;	/* "mmap", "read" */
 	int (*next)(struct source *s, struct source_unit *u);
+	/* Optional: the next unit will be a read() copy, which next_into() puts in buf. */
+	bool (*copies)(const struct source *s);
+	int (*next_into)(struct source *s, uint8_t *buf, struct source_unit *u);
 	/* Events the kernel reports lost since open (overrun deltas), or -1 if unknown. */
 	int64_t (*kernel_lost)(struct source *s);
 	void (*close)(struct source *s);
@@ -82,6 +85,14 @@ int raw_source_open(const struct source_params *p, struct source **out, char *wh
  * a partial unit), -ENODATA the source has ended for good, else -errno.
  */
 int source_next(struct source *s, struct source_unit *u);
+
+/*
+ * Whether the next unit will be a copy (read()), and source_next() reading it into the
+ * caller's buf of subbuf_size bytes instead of the source's own: the trace.dat writer reads
+ * straight into its chunk, saving a copy per sub-buffer. Only when source_copies() says so.
+ */
+bool source_copies(const struct source *s);
+int source_next_into(struct source *s, uint8_t *buf, struct source_unit *u);
 
 /* See source_ops.kernel_lost. */
 int64_t source_kernel_lost(struct source *s);

@@ -371,6 +371,49 @@ int td_chunks_add(struct td_chunks *ch, int cpu, const void *data, size_t len)
 	return ret;
 }
 
+uint8_t *td_chunks_reserve(struct td_chunks *ch, int cpu)
+{
+	struct chunk_cpu *c;
+	int ret = 0;
+
+	if (cpu < 0 || cpu >= MAX_CPU) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = get_cpu(ch, cpu);
+	if (!c) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (c->slot < 0)
+		ret = take_slot(ch, c);
+	if (ret) {
+		pthread_mutex_unlock(&c->lock);
+		errno = -ret;
+		return NULL;
+	}
+	return ch->pool + (size_t)c->slot * ch->slot_size + (size_t)c->used * ch->page_size;
+}
+
+void td_chunks_commit(struct td_chunks *ch, int cpu, size_t len)
+{
+	/* Under ch->lock: another CPU's first sub-buffer may grow ch->cpus meanwhile. */
+	struct chunk_cpu *c = get_cpu(ch, cpu);
+	uint8_t *dst = ch->pool + (size_t)c->slot * ch->slot_size + (size_t)c->used * ch->page_size;
+
+	if (len) {
+		if (len > ch->page_size)
+			len = ch->page_size;
+		if (!c->used)
+			c->first_ns = now_ns();
+		memset(dst + len, 0, ch->page_size - len);
+		if (++c->used == TD_PAGES_PER_CHUNK)
+			enqueue(ch, cpu, c);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
 int td_chunks_flush(struct td_chunks *ch)
 {
 	int i, n, ret;

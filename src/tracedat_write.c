@@ -451,6 +451,40 @@ int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t s
 	return ret;
 }
 
+uint8_t *tdw_reserve_subbuf(struct tdw *w, int cpu)
+{
+	struct tdw_cpu *c;
+	uint8_t *dst;
+
+	if (!w->data || w->failed)
+		return NULL;
+	c = get_cpu(w, cpu);
+	if (!c) {
+		fail(w, "data", EINVAL);
+		return NULL;
+	}
+	pthread_mutex_lock(&c->lock);
+	/* A held mmap unit is complete once a read() copy follows it. */
+	if (release_held(w, cpu, c)) {
+		pthread_mutex_unlock(&c->lock);
+		return NULL;
+	}
+	dst = td_chunks_reserve(w->chunks, cpu);
+	if (!dst) {
+		fail(w, "data", errno);
+		pthread_mutex_unlock(&c->lock);
+	}
+	return dst;
+}
+
+void tdw_commit_subbuf(struct tdw *w, int cpu, size_t len)
+{
+	struct tdw_cpu *c = get_cpu(w, cpu);
+
+	td_chunks_commit(w->chunks, cpu, len);
+	pthread_mutex_unlock(&c->lock);
+}
+
 int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len)
 {
 	struct tdw_cpu *c;

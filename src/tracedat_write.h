@@ -94,6 +94,15 @@ int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len);
 int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t skip,
 		 uint32_t end, bool whole, unsigned int hdr_size);
 
+/*
+ * A read() copy without copying it again: the place (page_size bytes) of cpu's next sub-buffer
+ * in its chunk, NULL after a message; the caller reads into it, then hands tdw_commit_subbuf()
+ * the bytes read (0: none). cpu's data stays locked in between: nothing else may be added
+ * for cpu, and the call must not block.
+ */
+uint8_t *tdw_reserve_subbuf(struct tdw *w, int cpu);
+void tdw_commit_subbuf(struct tdw *w, int cpu, size_t len);
+
 /* Write every CPU's partial chunk now (held-back sub-buffers stay held). */
 int tdw_flush(struct tdw *w);
 

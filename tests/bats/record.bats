@@ -141,15 +141,17 @@ for i in range(1, int(sys.argv[2]) + 1):
 }
 
 # Record small text markers on CPU 0 and 256-byte raw markers on CPU 1 with transport $1.
+# record_small_and_big TRANSPORT [txt|dat]: trace.dat read back with report.
 record_small_and_big() {
-	start_record -v record -r "$INST" --transport "$1" -b 4M -o "$BATS_TEST_TMPDIR/t.txt"
+	local f="$BATS_TEST_TMPDIR/t.txt" out="$BATS_TEST_TMPDIR/t.${2:-txt}"
+	start_record -v record -r "$INST" --transport "$1" -b 4M -o "$out"
 	wait_capturing
 	write_markers 0 20000 s
 	write_raw_big 1 3000
 	sleep 0.3
 	stop_record INT
 	[ "$RC" -eq 0 ]
-	local f="$BATS_TEST_TMPDIR/t.txt"
+	[ "$out" = "$f" ] || "$RCTL" report "$out" > "$f"
 	grep -o '\[000\] .*tracing_mark_write: s-[0-9]*$' "$f" | sed 's/.*-//' > "$BATS_TEST_TMPDIR/seq"
 	seq 1 20000 | diff - "$BATS_TEST_TMPDIR/seq"
 	grep '\[001\] .*raw_data: ' "$f" | sed 's/.*raw_data: *# \([0-9a-f]*\) .*/\1/' |
@@ -171,6 +173,13 @@ record_small_and_big() {
 	grep -Eq '^ +0 +20000 .*  \(then read\(\): [0-9]{3} events per sub-buffer\)$' "$ERR"
 	grep -Eq '^ +1 +3000 +[0-9]+ +0$' "$ERR"
 	grep -q "stopped by SIGINT, transport mmap$" "$ERR"
+}
+
+@test "auto to trace.dat: read() copies go straight to the file, nothing lost or repeated" {
+	[ "$NCPU" -ge 2 ] || skip "needs 2 CPUs"
+	record_small_and_big auto dat
+	[ "$(grep -c 'going over to read()' "$ERR")" -eq 1 ]
+	grep -Eq '^ +0 +20000 .*  \(then read\(\): [0-9]{3} events per sub-buffer\)$' "$ERR"
 }
 
 @test "--transport mmap stays on mmap whatever the event size" {

@@ -215,6 +215,58 @@ static void test_whole_units(const char *path)
 	      "whole units: each delivered event exactly once, in order");
 }
 
+/*
+ * Sub-buffers read straight into their chunk (tdw_reserve_subbuf()): a reservation given back
+ * empty adds nothing, and a held mmap unit goes to the file before the read() copy after it.
+ */
+static void test_reserved_subbufs(const char *path)
+{
+	struct tdw_opts o = { .compression = TD_COMP_ZSTD, .page_size = SYNTH_PAGE,
+			      .buffer_name = "synth", .clock = "local", .nr_cpus = 2 };
+	uint8_t page[SYNTH_PAGE], *slot;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), p, n[2] = { 0 }, ok = 1;
+	struct tdw *w = tdw_create(fd, &o);
+	const uint32_t ev = 68;
+	int events;
+
+	if (!w || synth_meta(w) || tdw_begin_data(w))
+		ok = 0;
+	for (p = 0; ok && p < 23; p++) {
+		slot = tdw_reserve_subbuf(w, 0);
+		ok &= slot != NULL;
+		if (!slot)
+			break;
+		tdw_commit_subbuf(w, 0, 0);
+		slot = tdw_reserve_subbuf(w, 0);
+		ok &= slot != NULL;
+		if (!slot)
+			break;
+		synth_page(slot, 0, &n[0], 100000);
+		tdw_commit_subbuf(w, 0, SYNTH_PAGE);
+		slot = tdw_reserve_subbuf(w, 0);
+		ok &= slot != NULL;
+		if (!slot)
+			break;
+		synth_page(slot, 0, &n[0], n[0] + 30);
+		tdw_commit_subbuf(w, 0, SYNTH_PAGE);
+		/* CPU 1: the first 30 events mapped (held), the page's rest read(). */
+		events = synth_page(page, 1, &n[1], 100000);
+		ok &= !tdw_add_unit(w, 1, page, SYNTH_PAGE, 0, 30 * ev, false, 16);
+		n[1] -= events - 30;
+		slot = tdw_reserve_subbuf(w, 1);
+		ok &= slot != NULL;
+		if (!slot)
+			break;
+		synth_page(slot, 1, &n[1], 100000);
+		tdw_commit_subbuf(w, 1, SYNTH_PAGE);
+	}
+	ok &= !tdw_finish(w);
+	close(fd);
+	CHECK(ok, "reserved sub-buffers: written");
+	CHECK(check_file(path, 2, 23 * 90, true) == 2 * 23 * 90,
+	      "reserved sub-buffers: each event exactly once, in order, held unit first");
+}
+
 /* Copy src to dst (the state of a file at one moment, as a SIGKILL would leave it). */
 static int copy_file(const char *src, const char *dst)
 {
@@ -273,6 +325,7 @@ int main(void)
 	test_units(path);
 	test_units_after_reader(path);
 	test_whole_units(path);
+	test_reserved_subbufs(path);
 	test_idle_flush(path);
 
 	for (c = TD_COMP_NONE; c <= TD_COMP_ZSTD; c++) {
