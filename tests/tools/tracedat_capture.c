@@ -7,7 +7,7 @@
  *
  *   tracedat_capture -o FILE [-n MARKERS] [-e SYS/EVENT]... [-c none|zstd] [-z LEVEL]
  *                    [-k]   (flush, then SIGKILL itself instead of finishing)
- *                    [-K]   (SIGKILL itself without flushing partial chunks)
+ *                    [-K]   (SIGKILL itself 0.5 s later, partial chunks unflushed)
  *                    [-m]   (minimal metadata: no kallsyms, printk formats, cmdlines)
  *                    [-C CLOCK] (set the instance's trace_clock first)
  * -o - writes to stdout.
@@ -170,6 +170,8 @@ int main(int argc, char **argv)
 	if (kill_mode) {
 		if (kill_mode == 1)
 			tdw_flush(w);
+		else	/* full chunks reach the file within two 100 ms batches; partial ones wait 1 s */
+			usleep(500000);
 		cleanup();
 		raise(SIGKILL);
 	}
