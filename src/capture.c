@@ -146,7 +146,7 @@ static int select_events(struct capture *c)
 	return rc < 0 ? rc_from_errno(-rc) : rc;
 }
 
-/* Buffer size, events, tracing on: each through the undo log. */
+/* Buffer size, events, buffer_percent, tracing on: each through the undo log. */
 static int apply_settings(struct capture *c)
 {
 	const struct capture_opts *o = c->o;
@@ -167,6 +167,14 @@ static int apply_settings(struct capture *c)
 			return rc;
 		debug_msg("%s: events matching -e: %d; enable files written: %d", t->label,
 			  event_selection_matched(c->sel), event_selection_writes(c->sel));
+	}
+	if (o->buffer_percent >= 0) {
+		snprintf(kib, sizeof(kib), "%d", o->buffer_percent);
+		rc = undo_write(c->undo, "buffer_percent", kib);
+		if (rc)
+			return rc;
+		c->percent_zero = o->buffer_percent == 0;
+		debug_msg("%s: buffer_percent %d", t->label, o->buffer_percent);
 	}
 	if (t->has_tracing_on && target_tracing_on(t) == 0) {
 		rc = undo_write(c->undo, "tracing_on", "1");
@@ -909,6 +917,18 @@ static void summary(const struct capture *c, double secs)
 	if (c->dropped_max)
 		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
 			c->dropped_max);
+	/*
+	 * record's losses mostly come from a burst after a quiet spell: the reader slept until the
+	 * kernel's wake level (bench/RESULTS.md, raw2). stream's come from formatting as it reads.
+	 */
+	if (lost && !c->o->live && !c->o->t->read_only) {
+		char pct[16] = "";
+
+		target_read(c->o->t, "buffer_percent", pct, sizeof(pct));
+		pct[strcspn(pct, "\n")] = 0;
+		fprintf(stderr, "  hint: a larger -b, or --buffer-percent below %s, wakes the reader "
+			"before a burst fills the buffer\n", *pct ? pct : "the instance's");
+	}
 }
 
 static int buffer_percent_is_zero(const struct target *t)
@@ -950,6 +970,17 @@ int capture_run(const struct capture_opts *o)
 	int64_t before;
 	double end;
 
+	/* Only ring buffers read through trace_pipe_raw wake their readers at a fill level. */
+	if (o->buffer_percent >= 0 && t->read_only) {
+		err_msg("%s is a read-only instance (a backup of an earlier boot): cannot change "
+			"buffer_percent", t->label);
+		return RC_PERM;
+	}
+	if (o->buffer_percent >= 0 && (target_read(t, "buffer_percent", err, sizeof(err)) <= 0 ||
+	    (o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT)) {
+		err_msg("%s has no buffer_percent to set (--buffer-percent)", t->label);
+		return RC_USAGE;
+	}
 	/* Remotes offer only text: their own capture path. */
 	if ((o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT)
 		return remote_capture_run(o);

@@ -27,6 +27,7 @@ struct capture_opts {
 	bool live;		/* stream: short release delay, line-buffered output */
 	bool dat;		/* write trace.dat (capture_dat.c) instead of text */
 	bool clear;		/* --clear: empty the buffer before capturing */
+	int buffer_percent;	/* --buffer-percent for the capture, -1 to leave it alone */
 	enum td_compression compression;	/* trace.dat: --compression */
 	int level;		/* trace.dat: -z, 0 = default */
 };

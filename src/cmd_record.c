@@ -25,11 +25,13 @@ struct record_args {
 	const char *format;
 	const char *compression;
 	const char *level;
+	const char *percent;
 	bool clear;
 	bool live;
 };
 
-enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT, OPT_COMPRESSION, OPT_CLEAR };
+enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT, OPT_COMPRESSION, OPT_CLEAR,
+	OPT_PERCENT };
 
 static error_t parse_record(int key, char *arg, struct argp_state *state)
 {
@@ -69,6 +71,9 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_CLEAR:
 		args->clear = true;
+		return 0;
+	case OPT_PERCENT:
+		args->percent = arg;
 		return 0;
 	case 'z':
 		args->level = arg;
@@ -124,6 +129,16 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 	o->output = args->output;
 	o->live = args->live;
 	o->clear = args->clear;
+	o->buffer_percent = -1;
+	if (args->percent) {
+		long v = strtol(args->percent, &end, 10);
+
+		if (*end || end == args->percent || v < 0 || v > 100) {
+			err_msg("invalid buffer percent '%s' (0-100)", args->percent);
+			return RC_USAGE;
+		}
+		o->buffer_percent = v;
+	}
 	if (args->buffer && parse_size_kib(args->buffer, &o->buffer_kib)) {
 		err_msg("invalid buffer size '%s'", args->buffer);
 		return RC_USAGE;
@@ -222,7 +237,9 @@ static int run(const struct argp *argp, int argc, char **argv, bool live)
 	{ "cpu", OPT_CPU, "LIST", 0, "Capture only these CPUs, e.g. 0-3,6", 0 }, \
 	{ "transport", OPT_TRANSPORT, "T", 0, "auto (default), mmap or read", 0 }, \
 	{ "clear", OPT_CLEAR, NULL, 0, "Empty the buffer first (its events are lost) instead of " \
-	  "capturing them too", 0 }
+	  "capturing them too", 0 }, \
+	{ "buffer-percent", OPT_PERCENT, "N", 0, "Set the fill level (0-100) that wakes a " \
+	  "caught-up reader, for the capture", 0 }
 
 int cmd_record(int argc, char **argv)
 {

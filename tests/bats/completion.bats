@@ -31,6 +31,8 @@ complete_words() {
 	[ "$(complete_words record --trans)" = "--transport" ]
 	[ "$(complete_words record --cle)" = "--clear" ]
 	[ "$(complete_words stream --cle)" = "--clear" ]
+	[ "$(complete_words record --buffer-p)" = "--buffer-percent" ]
+	[ "$(complete_words stream --buffer-p)" = "--buffer-percent" ]
 	[ "$(complete_words record --transport "")" = "$(printf '%s\n' auto mmap read)" ]
 	[ "$(complete_words stream --m)" = "" ]
 	[ "$(complete_words record --max)" = "--max-size" ]

@@ -213,3 +213,26 @@ record_small_and_big() {
 	[ "$(grep -c 'tracing_mark_write: before-' "$BATS_TEST_TMPDIR/t.txt")" -eq 0 ]
 	[ "$(grep -c 'tracing_mark_write: during-' "$BATS_TEST_TMPDIR/t.txt")" -eq 4 ]
 }
+
+@test "--buffer-percent sets the wake-up level for the capture only; bad values are exit 2" {
+	local before
+	before=$(cat "$IDIR/buffer_percent")
+	[ "$before" != 7 ]
+	start_record -v record -r "$INST" --buffer-percent 7 -o "$BATS_TEST_TMPDIR/t.txt"
+	wait_capturing
+	[ "$(cat "$IDIR/buffer_percent")" = 7 ]
+	write_markers 0 5 bp
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	grep -qx "remotectl: instances/$INST: buffer_percent 7" "$ERR"
+	[ "$(cat "$IDIR/buffer_percent")" = "$before" ]
+	[ "$(grep -c 'tracing_mark_write: bp-' "$BATS_TEST_TMPDIR/t.txt")" -eq 5 ]
+	[ "$(grep -c 'hint:' "$ERR")" -eq 0 ]
+	for v in 101 -1 x 5x ""; do
+		run --separate-stderr "$RCTL" record -r "$INST" -d 0.1 --buffer-percent "$v"
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "remotectl: invalid buffer percent '$v' (0-100)" ]
+	done
+	[ "$(cat "$IDIR/buffer_percent")" = "$before" ]
+}

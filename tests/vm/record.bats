@@ -273,3 +273,12 @@ remote_enables()
 	cat trace >"$out.trace"
 	check_ids 1 3 "$out.trace"
 }
+
+@test "record --buffer-percent on a remote: exit 2 before anything is changed" {
+	local on
+	on=$(cat "$REMOTE/tracing_on")
+	run remotectl record -r test --buffer-percent 5 -d 0.1
+	expect_eq "$status" 2
+	expect_eq "$output" "remotectl: remotes/test has no buffer_percent to set (--buffer-percent)"
+	expect_eq "$(cat "$REMOTE/tracing_on")" "$on"
+}

@@ -10,7 +10,7 @@ load ../guest/remote
 
 B=$TRACEFS/instances/backup
 
-@test "backup: -b, -e and --clear are refused before anything is read (exit 4), the data stays" {
+@test "backup: -b, -e, --clear and --buffer-percent are refused before anything is read (exit 4), the data stays" {
 	run remotectl record -r backup -b 1M -d 1 -o "$BATS_TEST_TMPDIR/t.txt"
 	expect_eq "$status" 4
 	expect_eq "$output" \
@@ -23,6 +23,10 @@ B=$TRACEFS/instances/backup
 	expect_eq "$status" 4
 	expect_eq "$output" \
 		"remotectl: instances/backup is a read-only instance (a backup of an earlier boot): --clear would erase it"
+	run remotectl record -r backup --buffer-percent 5 -d 1 -o "$BATS_TEST_TMPDIR/t.txt"
+	expect_eq "$status" 4
+	expect_eq "$output" \
+		"remotectl: instances/backup is a read-only instance (a backup of an earlier boot): cannot change buffer_percent"
 	expect_eq "$(grep -c 'tracing_mark_write: bk-' "$B/trace")" 400
 }
 
