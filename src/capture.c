@@ -723,6 +723,21 @@ static void stop_threads(struct capture *c)
 	}
 }
 
+/*
+ * The capture is to end: if it turned tracing on, turn it off again now, before the final
+ * drain, so that the drain takes everything written up to this moment and the buffer is left
+ * as empty as it was found (restoring it later left the events of our own exit behind).
+ */
+static void stop_writing(struct capture *c)
+{
+	int r = undo_restore_one(c->undo, "tracing_on");
+
+	if (r == 1)
+		debug_msg("%s: tracing off again before the final drain", c->o->t->label);
+	else if (r < 0)
+		err_msg("%s: cannot turn tracing off again", c->o->t->label);
+}
+
 /* record: start a reader per CPU, then watch the stop conditions and show progress. */
 static int run_threads(struct capture *c)
 {
@@ -783,6 +798,7 @@ static int run_threads(struct capture *c)
 		}
 		stop_signal_drain();
 	}
+	stop_writing(c);
 	stop_threads(c);
 	if (!rc && get_flag(&c->spool_failed))
 		rc = RC_FAIL;
@@ -1075,6 +1091,8 @@ int capture_run(const struct capture_opts *o)
 	/* Tests wait for this line: from here on the buffers are read. */
 	debug_msg("%s: capturing", t->label);
 	rc = c.threaded ? run_threads(&c) : run_loop(&c);
+	if (!c.threaded)
+		stop_writing(&c);
 	rc2 = drain(&c);
 	if (!rc)
 		rc = rc2;

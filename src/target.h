@@ -110,6 +110,8 @@ struct undo_log;
 struct undo_log *undo_new(const struct target *t);
 int undo_write(struct undo_log *u, const char *rel, const char *value);
 int undo_restore(struct undo_log *u);
+/* Put rel back now, if it was changed, and forget it: 1 if it was, 0 if not, -1 on failure. */
+int undo_restore_one(struct undo_log *u, const char *rel);
 void undo_free(struct undo_log *u);
 
 #endif

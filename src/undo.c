@@ -76,6 +76,24 @@ int undo_write(struct undo_log *u, const char *rel, const char *value)
 	return target_write(u->t, rel, value);
 }
 
+int undo_restore_one(struct undo_log *u, const char *rel)
+{
+	for (size_t i = 0; i < u->nr; i++) {
+		struct undo_entry *e = &u->entries[i];
+		int r;
+
+		if (strcmp(e->rel, rel))
+			continue;
+		r = target_write(u->t, e->rel, e->old);
+		free(e->rel);
+		free(e->old);
+		memmove(e, e + 1, (u->nr - i - 1) * sizeof(*e));
+		u->nr--;
+		return r ? -1 : 1;
+	}
+	return 0;
+}
+
 int undo_restore(struct undo_log *u)
 {
 	int rc = RC_OK, r;

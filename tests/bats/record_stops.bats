@@ -72,6 +72,12 @@ check_restored() {
 	[ "$(cat "$IDIR/buffer_size_kb")" = "$SIZE0" ]
 }
 
+# Tracing went off again before the final drain: nothing of the capture is left behind.
+check_left_empty() {
+	grep -qx "remotectl: instances/$INST: tracing off again before the final drain" "$ERR"
+	[ "$(awk '/^entries:/ { n += $2 } END { print n + 0 }' "$IDIR"/per_cpu/cpu*/stats)" -eq 0 ]
+}
+
 signal_stop() {
 	prepare_settings
 	start_record -v record -r "$INST" -e sched:sched_switch -b 256K -o "$BATS_TEST_TMPDIR/t.txt"
@@ -86,6 +92,7 @@ signal_stop() {
 	grep -q 'sched_switch: ' "$BATS_TEST_TMPDIR/t.txt"
 	check_sorted_complete "$BATS_TEST_TMPDIR/t.txt"
 	check_restored
+	check_left_empty
 }
 
 @test "SIGINT ends with complete output and restores tracing_on, events, buffer size" {
@@ -109,6 +116,7 @@ signal_stop() {
 	[ "$(grep -c 'tracing_mark_write: dur-' "$BATS_TEST_TMPDIR/t.txt")" -eq 100 ]
 	check_sorted_complete "$BATS_TEST_TMPDIR/t.txt"
 	check_restored
+	check_left_empty
 }
 
 @test "--max-size ends with whole lines within the size and restores everything" {
