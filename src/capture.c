@@ -652,6 +652,24 @@ static int run_loop(struct capture *c)
 }
 
 /*
+ * The last reads of a CPU: until it is caught up (a sub-buffer less than half full ends a
+ * pull() but need not be the last one), bounded in rounds in case a writer outruns us
+ * (tracing stays on when it was on before the capture).
+ */
+static void final_drain(struct capture *c, int idx)
+{
+	struct cpu_state *cs = &c->cs[idx];
+
+	for (int round = 0; round < 64; round++) {
+		if (cs->src->ended || cs->failed || get_flag(&c->spool_failed))
+			return;
+		pull(c, idx, 1 << 16, now_s());
+		if (cs->src->caught_up)
+			return;
+	}
+}
+
+/*
  * One CPU's reader thread: the loop above for a single source, waiting on its fd (unless
  * buffer_percent is 0), its rest deadline and the stop pipe; then its own drain.
  */
@@ -701,9 +719,7 @@ static void *reader_main(void *arg)
 		if (n > 1 && (pfd[1].revents & (POLLIN | POLLERR | POLLHUP)))
 			cs->resting = false;
 	}
-	/* Stops at the writer; bounded in case the writer outruns us. */
-	if (!cs->src->ended && !cs->failed && !get_flag(&c->spool_failed))
-		pull(c, idx, 1 << 16, now_s());
+	final_drain(c, idx);
 	__atomic_store_n(&cs->done, true, __ATOMIC_SEQ_CST);
 	poke_main();
 	return NULL;
@@ -811,17 +827,10 @@ static int run_threads(struct capture *c)
  */
 static int drain(struct capture *c)
 {
-	double now = now_s();
 	int i;
 
-	for (i = 0; i < c->nr && !c->threaded; i++) {
-		struct cpu_state *cs = &c->cs[i];
-
-		if (cs->src->ended || cs->failed)
-			continue;
-		/* Stops at the writer; bounded in case the writer outruns us. */
-		pull(c, i, 1 << 16, now);
-	}
+	for (i = 0; i < c->nr && !c->threaded; i++)
+		final_drain(c, i);
 	for (i = 0; i < c->nr; i++) {
 		struct cpu_state *cs = &c->cs[i];
 
