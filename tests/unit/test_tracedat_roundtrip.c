@@ -112,14 +112,12 @@ static void write_seeds(void)
  */
 static void test_units(const char *path)
 {
-	struct tdw_opts o = { .compression = TD_COMP_ZSTD, .page_size = SYNTH_PAGE,
-			      .buffer_name = "synth", .clock = "local", .nr_cpus = 2 };
 	uint8_t page[SYNTH_PAGE];
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), cpu, p, n[2] = { 0 }, ok = 1;
-	struct tdw *w = tdw_create(fd, &o);
+	struct tdw *w = synth_writer(fd, TD_COMP_ZSTD, 2, NULL);
 	const uint32_t ev = 68;	/* bytes per synthetic event */
 
-	if (!w || synth_meta(w) || tdw_begin_data(w))
+	if (!w)
 		ok = 0;
 	for (p = 0; ok && p < 25; p++) {
 		for (cpu = 0; cpu < 2; cpu++) {
@@ -134,7 +132,7 @@ static void test_units(const char *path)
 						    16);
 		}
 	}
-	ok &= !tdw_finish(w);
+	ok &= w && !tdw_finish(w);
 	close(fd);
 	CHECK(ok, "units: written");
 	/* ... and for units_after_reader(): see below. */
@@ -150,11 +148,9 @@ static void test_units(const char *path)
  */
 static void test_units_after_reader(const char *path)
 {
-	struct tdw_opts o = { .compression = TD_COMP_NONE, .page_size = SYNTH_PAGE,
-			      .buffer_name = "synth", .clock = "local", .nr_cpus = 1 };
 	uint8_t page[SYNTH_PAGE];
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), n = 0, events, ok = 1;
-	struct tdw *w = tdw_create(fd, &o);
+	struct tdw *w = synth_writer(fd, TD_COMP_NONE, 1, NULL);
 	struct merge_event me;
 	struct td_src *src;
 	struct tdr *r;
@@ -162,11 +158,11 @@ static void test_units_after_reader(const char *path)
 	long count = 0;
 	int k = 25;
 
-	if (!w || synth_meta(w) || tdw_begin_data(w))
+	if (!w)
 		ok = 0;
 	events = synth_page(page, 0, &n, 60);
 	ok &= !tdw_add_unit(w, 0, page, SYNTH_PAGE, 25 * 68, events * 68, false, 16);
-	ok &= !tdw_finish(w);
+	ok &= w && !tdw_finish(w);
 	close(fd);
 	r = tdr_open(path, err, sizeof(err));
 	src = r ? td_src_new(r, 0, 0) : NULL;
@@ -186,15 +182,13 @@ static void test_units_after_reader(const char *path)
  */
 static void test_whole_units(const char *path)
 {
-	struct tdw_opts o = { .compression = TD_COMP_ZSTD, .page_size = SYNTH_PAGE,
-			      .buffer_name = "synth", .clock = "local", .nr_cpus = 2 };
 	uint8_t page[SYNTH_PAGE];
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), p, n[2] = { 0 }, ok = 1;
-	struct tdw *w = tdw_create(fd, &o);
+	struct tdw *w = synth_writer(fd, TD_COMP_ZSTD, 2, NULL);
 	const uint32_t ev = 68;
 	int events;
 
-	if (!w || synth_meta(w) || tdw_begin_data(w))
+	if (!w)
 		ok = 0;
 	for (p = 0; ok && p < 25; p++) {
 		events = synth_page(page, 0, &n[0], 100000);
@@ -208,11 +202,23 @@ static void test_whole_units(const char *path)
 	ok &= !tdw_add_unit(w, 0, page, SYNTH_PAGE, 0, 40 * ev, true, 16);
 	events = synth_page(page, 1, &n[1], 100000);
 	ok &= !tdw_add_unit(w, 1, page, SYNTH_PAGE, 0, 40 * ev, false, 16);
-	ok &= !tdw_finish(w);
+	ok &= w && !tdw_finish(w);
 	close(fd);
 	CHECK(ok, "whole units: written");
 	CHECK(check_file(path, 2, 25 * 60 + 40, true) == 2 * (25 * 60 + 40),
 	      "whole units: each delivered event exactly once, in order");
+}
+
+/* One synthetic sub-buffer of cpu (events up to max) read straight into its chunk. */
+static int reserved_page(struct tdw *w, int cpu, int *n, int max)
+{
+	uint8_t *slot = tdw_reserve_subbuf(w, cpu);
+
+	if (!slot)
+		return 0;
+	synth_page(slot, cpu, n, max);
+	tdw_commit_subbuf(w, cpu, SYNTH_PAGE);
+	return 1;
 }
 
 /*
@@ -221,46 +227,27 @@ static void test_whole_units(const char *path)
  */
 static void test_reserved_subbufs(const char *path)
 {
-	struct tdw_opts o = { .compression = TD_COMP_ZSTD, .page_size = SYNTH_PAGE,
-			      .buffer_name = "synth", .clock = "local", .nr_cpus = 2 };
-	uint8_t page[SYNTH_PAGE], *slot;
+	uint8_t page[SYNTH_PAGE];
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), p, n[2] = { 0 }, ok = 1;
-	struct tdw *w = tdw_create(fd, &o);
+	struct tdw *w = synth_writer(fd, TD_COMP_ZSTD, 2, NULL);
 	const uint32_t ev = 68;
 	int events;
 
-	if (!w || synth_meta(w) || tdw_begin_data(w))
+	if (!w)
 		ok = 0;
 	for (p = 0; ok && p < 23; p++) {
-		slot = tdw_reserve_subbuf(w, 0);
-		ok &= slot != NULL;
-		if (!slot)
-			break;
-		tdw_commit_subbuf(w, 0, 0);
-		slot = tdw_reserve_subbuf(w, 0);
-		ok &= slot != NULL;
-		if (!slot)
-			break;
-		synth_page(slot, 0, &n[0], 100000);
-		tdw_commit_subbuf(w, 0, SYNTH_PAGE);
-		slot = tdw_reserve_subbuf(w, 0);
-		ok &= slot != NULL;
-		if (!slot)
-			break;
-		synth_page(slot, 0, &n[0], n[0] + 30);
-		tdw_commit_subbuf(w, 0, SYNTH_PAGE);
+		/* A read() that found nothing gives its place back. */
+		ok &= tdw_reserve_subbuf(w, 0) != NULL;
+		if (ok)
+			tdw_commit_subbuf(w, 0, 0);
+		ok = ok && reserved_page(w, 0, &n[0], 100000) && reserved_page(w, 0, &n[0], n[0] + 30);
 		/* CPU 1: the first 30 events mapped (held), the page's rest read(). */
 		events = synth_page(page, 1, &n[1], 100000);
 		ok &= !tdw_add_unit(w, 1, page, SYNTH_PAGE, 0, 30 * ev, false, 16);
 		n[1] -= events - 30;
-		slot = tdw_reserve_subbuf(w, 1);
-		ok &= slot != NULL;
-		if (!slot)
-			break;
-		synth_page(slot, 1, &n[1], 100000);
-		tdw_commit_subbuf(w, 1, SYNTH_PAGE);
+		ok = ok && reserved_page(w, 1, &n[1], 100000);
 	}
-	ok &= !tdw_finish(w);
+	ok &= w && !tdw_finish(w);
 	close(fd);
 	CHECK(ok, "reserved sub-buffers: written");
 	CHECK(check_file(path, 2, 23 * 90, true) == 2 * 23 * 90,
@@ -290,15 +277,13 @@ static int copy_file(const char *src, const char *dst)
  */
 static void test_idle_flush(const char *path)
 {
-	struct tdw_opts o = { .compression = TD_COMP_ZSTD, .page_size = SYNTH_PAGE,
-			      .buffer_name = "synth", .clock = "local", .nr_cpus = 1 };
 	char copy[4096];
 	uint8_t page[SYNTH_PAGE];
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), n = 0, i, ok = 1;
-	struct tdw *w = tdw_create(fd, &o);
+	struct tdw *w = synth_writer(fd, TD_COMP_ZSTD, 1, NULL);
 
 	snprintf(copy, sizeof(copy), "%s.copy", path);
-	if (!w || synth_meta(w) || tdw_begin_data(w))
+	if (!w)
 		ok = 0;
 	for (i = 0; ok && i < 3; i++) {
 		synth_page(page, 0, &n, 60 * (i + 1));

@@ -105,20 +105,31 @@ static int synth_meta(struct tdw *w)
 	return ret;
 }
 
+/* A writer on fd of ncpu CPUs: metadata written, data begun; NULL on failure. */
+static struct tdw *synth_writer(int fd, enum td_compression c, int ncpu, const char *trace_clock)
+{
+	struct tdw_opts o = { .compression = c, .page_size = SYNTH_PAGE, .buffer_name = "synth",
+			      .clock = "local", .trace_clock = trace_clock, .nr_cpus = ncpu };
+	struct tdw *w = fd >= 0 ? tdw_create(fd, &o) : NULL;
+
+	if (w && (synth_meta(w) || tdw_begin_data(w))) {
+		tdw_abort(w);
+		return NULL;
+	}
+	return w;
+}
+
 /*
  * Write a file on fd with ncpu CPUs x nev events each. finish=0 leaves it as a killed
  * record would (after flushing partial chunks when flush is set).
  */
 static int synth_file(int fd, enum td_compression c, int ncpu, int nev, bool finish, bool flush)
 {
-	struct tdw_opts o = { .compression = c, .page_size = SYNTH_PAGE, .buffer_name = "synth",
-			      .clock = "local", .trace_clock = "[local] global boot",
-			      .nr_cpus = ncpu };
 	uint8_t page[SYNTH_PAGE];
 	int *n = calloc(ncpu, sizeof(int)), cpu, more = 1;
-	struct tdw *w = tdw_create(fd, &o);
+	struct tdw *w = synth_writer(fd, c, ncpu, "[local] global boot");
 
-	if (!w || synth_meta(w) || tdw_begin_data(w))
+	if (!w)
 		return -1;
 	/* Interleave the CPUs a page at a time, as a capture would. */
 	while (more) {
