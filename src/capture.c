@@ -315,6 +315,13 @@ static void poke_main(void)
 	stop_signal_wake();
 }
 
+/* --max-size of a trace.dat capture: the readers stop once the file holds that much. */
+static void check_dat_size(struct capture *c)
+{
+	if (c->o->max_bytes && tdw_bytes(c->dat) >= c->o->max_bytes)
+		set_flag(&c->size_stop);
+}
+
 /* A unit from a source: into trace.dat, spooled for text later, or queued for output now. */
 static int take_unit(struct capture *c, int idx, const struct source_unit *u)
 {
@@ -324,8 +331,7 @@ static int take_unit(struct capture *c, int idx, const struct source_unit *u)
 	if (c->dat) {
 		if (capture_dat_unit(c->dat, cs->cpu, u, c->hdr_size))
 			cs->failed = true;
-		if (c->o->max_bytes && tdw_bytes(c->dat) >= c->o->max_bytes)
-			set_flag(&c->size_stop);
+		check_dat_size(c);
 		decode_unit(c, idx, u, true, false);
 		return 0;
 	}
@@ -361,11 +367,9 @@ static int next_unit(struct capture *c, int idx, struct source_unit *u, bool *ta
 	if (ret == 1)
 		decode_unit(c, idx, u, true, false);
 	tdw_commit_subbuf(c->dat, cs->cpu, ret == 1 ? u->len : 0);
-	if (ret == 1) {
-		*taken = true;
-		if (c->o->max_bytes && tdw_bytes(c->dat) >= c->o->max_bytes)
-			set_flag(&c->size_stop);
-	}
+	*taken = ret == 1;
+	if (*taken)
+		check_dat_size(c);
 	return ret;
 }
 
@@ -990,6 +994,7 @@ int capture_run(const struct capture_opts *o)
 {
 	struct capture c = { .o = o, .stop_pipe = { -1, -1 } };
 	struct target *t = o->t;
+	enum transport tr = o->transport != TRANSPORT_NONE ? o->transport : t->best;
 	char err[256];
 	int i, rc, rc2;
 	int64_t before;
@@ -1001,13 +1006,13 @@ int capture_run(const struct capture_opts *o)
 			"buffer_percent", t->label);
 		return RC_PERM;
 	}
-	if (o->buffer_percent >= 0 && (target_read(t, "buffer_percent", err, sizeof(err)) <= 0 ||
-	    (o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT)) {
+	if (o->buffer_percent >= 0 &&
+	    (tr == TRANSPORT_TEXT || target_read(t, "buffer_percent", err, sizeof(err)) <= 0)) {
 		err_msg("%s has no buffer_percent to set (--buffer-percent)", t->label);
 		return RC_USAGE;
 	}
 	/* Remotes offer only text: their own capture path. */
-	if ((o->transport != TRANSPORT_NONE ? o->transport : t->best) == TRANSPORT_TEXT)
+	if (tr == TRANSPORT_TEXT)
 		return remote_capture_run(o);
 	stop_signal_install();
 	c.undo = undo_new(t);
