@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "file_appender.h"
+#include "populated.h"
 
 #define TICK_NS		1000000000ull
 /*
@@ -152,7 +153,7 @@ struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, boo
 
 	if (!a)
 		return NULL;
-	a->ring = malloc(ring_size);
+	a->ring = populated_alloc(ring_size);
 	if (!a->ring) {
 		free(a);
 		errno = ENOMEM;
@@ -186,7 +187,7 @@ struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, boo
 		pthread_cond_destroy(&a->sync_wake);
 		pthread_cond_destroy(&a->room);
 		pthread_mutex_destroy(&a->lock);
-		free(a->ring);
+		populated_free(a->ring, a->size);
 		free(a);
 		errno = ret;
 		return NULL;
@@ -282,7 +283,7 @@ int appender_stop(struct file_appender *a)
 	pthread_cond_destroy(&a->sync_wake);
 	pthread_cond_destroy(&a->room);
 	pthread_mutex_destroy(&a->lock);
-	free(a->ring);
+	populated_free(a->ring, a->size);
 	free(a);
 	return ret;
 }

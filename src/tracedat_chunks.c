@@ -8,6 +8,7 @@
 #include <zstd.h>
 
 #include "file_appender.h"
+#include "populated.h"
 #include "tracedat.h"
 #include "tracedat_chunks.h"
 #include "tracedat_journal.h"
@@ -171,6 +172,22 @@ static void flush_idle(struct td_chunks *ch)
 	}
 }
 
+/*
+ * One chunk of zeros compressed before the first real one: zstd allocates its tables on first
+ * use, and the output buffer is faulted in, now rather than during the first burst.
+ */
+static void warm_up(struct td_chunks *ch, ZSTD_CCtx *cctx, uint8_t *out, size_t cap)
+{
+	uint8_t *zeros = calloc(1, ch->slot_size);
+
+	if (!zeros)
+		return;
+	memset(out, 0, cap);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, ch->level);
+	ZSTD_compress2(cctx, out, cap, zeros, ch->slot_size);
+	free(zeros);
+}
+
 static void *compressor(void *arg)
 {
 	struct td_chunks *ch = arg;
@@ -181,6 +198,8 @@ static void *compressor(void *arg)
 
 	if (!out || (ch->zstd && !cctx))
 		set_err(ch, -ENOMEM);
+	else if (cctx)
+		warm_up(ch, cctx, out, cap);
 	pthread_mutex_lock(&ch->lock);
 	for (;;) {
 		struct queued q;
@@ -256,7 +275,7 @@ static void free_chunks(struct td_chunks *ch)
 	free(ch->cpus);
 	free(ch->queue);
 	free(ch->free);
-	free(ch->pool);
+	populated_free(ch->pool, (size_t)ch->nr_slots * ch->slot_size);
 	free(ch);
 }
 
@@ -281,7 +300,7 @@ struct td_chunks *td_chunks_start(const struct td_chunks_opts *o)
 	pthread_cond_init(&ch->work, &attr);
 	pthread_condattr_destroy(&attr);
 	pthread_cond_init(&ch->freed, NULL);
-	ch->pool = malloc((size_t)ch->nr_slots * ch->slot_size);
+	ch->pool = populated_alloc((size_t)ch->nr_slots * ch->slot_size);
 	ch->free = calloc(ch->nr_slots, sizeof(*ch->free));
 	ch->queue = calloc(ch->nr_slots, sizeof(*ch->queue));
 	if (!ch->pool || !ch->free || !ch->queue) {
