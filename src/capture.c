@@ -41,6 +41,7 @@
 #include "event_select.h"
 #include "format.h"
 #include "merge.h"
+#include "reader_priority.h"
 #include "source.h"
 #include "remote_capture.h"
 #include "spool.h"
@@ -686,6 +687,7 @@ static void *reader_main(void *arg)
 	bool busy;
 	double now;
 
+	reader_priority_apply(c->o->rt_priority);
 	for (;;) {
 		if (get_flag(&c->stopping))
 			break;
@@ -947,16 +949,18 @@ static void summary(const struct capture *c, double secs)
 		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
 			c->dropped_max);
 	/*
-	 * record's losses mostly come from a burst after a quiet spell: the reader slept until the
-	 * kernel's wake level (bench/RESULTS.md, raw2). stream's come from formatting as it reads.
+	 * record's losses come from a burst after a quiet spell (the reader slept until the
+	 * kernel's wake level) or from readers kept off the CPUs by busy writers (bench/RESULTS.md,
+	 * raw2). stream's come from formatting as it reads.
 	 */
 	if (lost && !c->o->live && !c->o->t->read_only) {
 		char pct[16] = "";
 
 		target_read(c->o->t, "buffer_percent", pct, sizeof(pct));
 		pct[strcspn(pct, "\n")] = 0;
-		fprintf(stderr, "  hint: a larger -b, or --buffer-percent below %s, wakes the reader "
-			"before a burst fills the buffer\n", *pct ? pct : "the instance's");
+		fprintf(stderr, "  hint: a larger -b, --buffer-percent below %s or --rt-priority "
+			"gets the reader there before a burst fills the buffer\n",
+			*pct ? pct : "the instance's");
 	}
 }
 
@@ -1104,7 +1108,13 @@ int capture_run(const struct capture_opts *o)
 			  "captured too", t->label, before);
 	/* Tests wait for this line: from here on the buffers are read. */
 	debug_msg("%s: capturing", t->label);
-	rc = c.threaded ? run_threads(&c) : run_loop(&c);
+	if (c.threaded) {
+		rc = run_threads(&c);
+	} else {
+		reader_priority_apply(o->rt_priority);
+		rc = run_loop(&c);
+		reader_priority_reset(o->rt_priority);
+	}
 	if (!c.threaded)
 		stop_writing(&c);
 	rc2 = drain(&c);

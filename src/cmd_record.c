@@ -26,12 +26,13 @@ struct record_args {
 	const char *compression;
 	const char *level;
 	const char *percent;
+	const char *rt_priority;
 	bool clear;
 	bool live;
 };
 
 enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT, OPT_COMPRESSION, OPT_CLEAR,
-	OPT_PERCENT };
+	OPT_PERCENT, OPT_RT_PRIORITY };
 
 static error_t parse_record(int key, char *arg, struct argp_state *state)
 {
@@ -74,6 +75,9 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_PERCENT:
 		args->percent = arg;
+		return 0;
+	case OPT_RT_PRIORITY:
+		args->rt_priority = arg;
 		return 0;
 	case 'z':
 		args->level = arg;
@@ -138,6 +142,15 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 			return RC_USAGE;
 		}
 		o->buffer_percent = v;
+	}
+	if (args->rt_priority) {
+		long v = strtol(args->rt_priority, &end, 10);
+
+		if (*end || end == args->rt_priority || v < 1 || v > 99) {
+			err_msg("invalid real-time priority '%s' (1-99)", args->rt_priority);
+			return RC_USAGE;
+		}
+		o->rt_priority = v;
 	}
 	if (args->buffer && parse_size_kib(args->buffer, &o->buffer_kib)) {
 		err_msg("invalid buffer size '%s'", args->buffer);
@@ -239,7 +252,9 @@ static int run(const struct argp *argp, int argc, char **argv, bool live)
 	{ "clear", OPT_CLEAR, NULL, 0, "Empty the buffer first (its events are lost) instead of " \
 	  "capturing them too", 0 }, \
 	{ "buffer-percent", OPT_PERCENT, "N", 0, "Set the fill level (0-100) that wakes a " \
-	  "caught-up reader, for the capture", 0 }
+	  "caught-up reader, for the capture", 0 }, \
+	{ "rt-priority", OPT_RT_PRIORITY, "N", 0, "Run the readers at SCHED_FIFO priority N " \
+	  "(1-99), ahead of the tasks being traced", 0 }
 
 int cmd_record(int argc, char **argv)
 {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "remote_text.h"
+#include "reader_priority.h"
 #include "text_reader.h"
 #include "util.h"
 
@@ -29,6 +30,7 @@ struct text_reader {
 	atomic_bool done;
 	atomic_uint_least64_t last_data_ns;
 	int err;
+	int rt_priority;
 
 	pthread_mutex_t lock;
 	char *lines;		/* complete lines not yet taken */
@@ -127,6 +129,7 @@ static void *reader_thread(void *arg)
 	uint64_t one = 1;
 	ssize_t n;
 
+	reader_priority_apply(r->rt_priority);
 	while (!atomic_load(&r->stop)) {
 		n = read(r->fd, buf, READ_SIZE);
 		if (n < 0 && errno == EINTR)
@@ -152,6 +155,11 @@ static void *reader_thread(void *arg)
 	if (write(r->efd, &one, sizeof(one)) < 0 && errno != EAGAIN && !r->err)
 		r->err = errno;
 	return NULL;
+}
+
+void text_reader_rt_priority(struct text_reader *r, int prio)
+{
+	r->rt_priority = prio;
 }
 
 int text_reader_start(struct text_reader *r)

@@ -21,6 +21,9 @@ struct text_reader;
  */
 int text_reader_open(const char *path, int cpu, struct text_reader **out);
 
+/* The reading thread at SCHED_FIFO prio (reader_priority.h); 0, the default: normal. */
+void text_reader_rt_priority(struct text_reader *r, int prio);
+
 /* Start the reading thread. Returns 0 or -errno. */
 int text_reader_start(struct text_reader *r);
 

@@ -33,6 +33,8 @@ complete_words() {
 	[ "$(complete_words stream --cle)" = "--clear" ]
 	[ "$(complete_words record --buffer-p)" = "--buffer-percent" ]
 	[ "$(complete_words stream --buffer-p)" = "--buffer-percent" ]
+	[ "$(complete_words record --rt)" = "--rt-priority" ]
+	[ "$(complete_words stream --rt)" = "--rt-priority" ]
 	[ "$(complete_words record --transport "")" = "$(printf '%s\n' auto mmap read)" ]
 	[ "$(complete_words stream --m)" = "" ]
 	[ "$(complete_words record --max)" = "--max-size" ]
@@ -83,4 +85,12 @@ zsh_complete() {
 	run zsh_complete "remotectl status -r instances/remotectl-test-$$-$BATS_TEST_NUMBER"
 	remove_instance
 	printf '%s\n' "${lines[@]}" | grep -q "remotectl status -r instances/$INST "
+}
+
+@test "zsh: record's and stream's --rt-priority" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	run zsh_complete "remotectl record --rt-pr"
+	printf '%s\n' "${lines[@]}" | grep -q 'remotectl record --rt-priority='
+	run zsh_complete "remotectl stream --rt-pr"
+	printf '%s\n' "${lines[@]}" | grep -q 'remotectl stream --rt-priority='
 }

@@ -214,6 +214,68 @@ record_small_and_big() {
 	[ "$(grep -c 'tracing_mark_write: during-' "$BATS_TEST_TMPDIR/t.txt")" -eq 4 ]
 }
 
+# fifo_threads PRIO: how many of RPID's threads run at SCHED_FIFO PRIO once the readers are up
+# (stat fields 41 policy, 40 rt_priority; comm "remotectl" has no spaces); OTHER: the rest
+# that are not SCHED_OTHER 0.
+fifo_threads() {
+	local i
+	for i in $(seq 1 40); do
+		FIFO=$(awk -v p="$1" '$41 == 1 && $40 == p' /proc/"$RPID"/task/*/stat | wc -l)
+		OTHER=$(awk -v p="$1" '!($41 == 1 && $40 == p) && !($41 == 0 && $40 == 0)' \
+			/proc/"$RPID"/task/*/stat | wc -l)
+		[ "$FIFO" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+}
+
+@test "--rt-priority runs each CPU's reader at SCHED_FIFO N and nothing else; refused: a warning" {
+	local ncpu
+	ncpu=$(ls -d "$IDIR"/per_cpu/cpu* | wc -l)
+	start_record -v record -r "$INST" --rt-priority 7 -o "$BATS_TEST_TMPDIR/t.txt"
+	wait_capturing
+	fifo_threads 7 "$ncpu"
+	[ "$FIFO" -eq "$ncpu" ]
+	[ "$OTHER" -eq 0 ]
+	write_markers 0 5 rt
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	grep -qx "remotectl: readers at SCHED_FIFO 7" "$ERR"
+	[ "$(grep -c 'tracing_mark_write: rt-' "$BATS_TEST_TMPDIR/t.txt")" -eq 5 ]
+
+	# stream reads in its main thread: that one, and only while it reads.
+	start_record stream -r "$INST" --rt-priority 9
+	fifo_threads 9 1
+	[ "$FIFO" -eq 1 ]
+	[ "$OTHER" -eq 0 ]
+	[ "$(awk '{ print $41 ":" $40 }' /proc/"$RPID"/stat)" = "1:9" ]
+	stop_record INT
+	[ "$RC" -eq 0 ]
+
+	# Without the option nothing runs at a real-time priority.
+	start_record -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.txt"
+	wait_capturing
+	sleep 0.3
+	[ "$(awk '$41 != 0 || $40 != 0' /proc/"$RPID"/task/*/stat | wc -l)" -eq 0 ]
+	stop_record INT
+	[ "$RC" -eq 0 ]
+
+	# Without CAP_SYS_NICE the kernel refuses: said once, and the capture goes on.
+	run --separate-stderr setpriv --bounding-set=-sys_nice "$RCTL" record -r "$INST" \
+		--rt-priority 7 -d 0.2 -o "$BATS_TEST_TMPDIR/t.txt"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'SCHED_FIFO' <<< "$stderr")" -eq 1 ]
+	grep -qx "remotectl: warning: cannot run the readers at SCHED_FIFO 7 (Operation not permitted): they run at normal priority" <<< "$stderr"
+
+	for v in 0 100 -3 x 5x ""; do
+		run --separate-stderr "$RCTL" record -r "$INST" -d 0.1 --rt-priority "$v"
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "remotectl: invalid real-time priority '$v' (1-99)" ]
+		run --separate-stderr "$RCTL" stream -r "$INST" --rt-priority "$v"
+		[ "$status" -eq 2 ]
+	done
+}
+
 @test "--buffer-percent sets the wake-up level for the capture only; bad values are exit 2" {
 	local before
 	before=$(cat "$IDIR/buffer_percent")

@@ -33,7 +33,7 @@ loss_check() {
 	[ "$lost" -gt 0 ]
 	[ $((captured + lost)) -eq "$n" ]
 	[ "$(summary_events 0)" -eq "$captured" ]
-	grep -qx "  hint: a larger -b, or --buffer-percent below $(cat "$IDIR/buffer_percent"), wakes the reader before a burst fills the buffer" "$ERR"
+	grep -qx "  hint: a larger -b, --buffer-percent below $(cat "$IDIR/buffer_percent") or --rt-priority gets the reader there before a burst fills the buffer" "$ERR"
 	# The loss is shown in place, before the first marker that survived it.
 	grep -q '^CPU:0 \[LOST [0-9]* EVENTS\]$\|^CPU:0 \[LOST EVENTS\]$' "$BATS_TEST_TMPDIR/trace.txt"
 	# The survivors are the newest ones, in order, after the loss line.

@@ -282,3 +282,26 @@ remote_enables()
 	expect_eq "$output" "remotectl: remotes/test has no buffer_percent to set (--buffer-percent)"
 	expect_eq "$(cat "$REMOTE/tracing_on")" "$on"
 }
+
+@test "record --rt-priority on a remote: each CPU's trace_pipe reader at SCHED_FIFO, events exact" {
+	local pid ncpu fifo other
+	ncpu=$(ls -d "$REMOTE"/per_cpu/cpu* | wc -l)
+	remotectl -v record -r test -e selftest --rt-priority 6 -o "$out" 2>"$err" &
+	pid=$!
+	for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
+	for _ in $(seq 100); do
+		fifo=$(awk '$41 == 1 && $40 == 6' /proc/"$pid"/task/*/stat | wc -l)
+		[ "$fifo" -ge "$ncpu" ] && break
+		sleep 0.05
+	done
+	other=$(awk '!($41 == 1 && $40 == 6) && !($41 == 0 && $40 == 0)' /proc/"$pid"/task/*/stat | wc -l)
+	expect_eq "$fifo" "$ncpu"
+	expect_eq "$other" 0
+	write_events 1 20
+	sleep 0.5
+	kill -INT "$pid"
+	wait "$pid"
+	check_ids 1 20 "$out"
+	grep -qx "remotectl: readers at SCHED_FIFO 6" "$err"
+	assert_unloaded
+}
