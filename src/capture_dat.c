@@ -15,6 +15,7 @@ struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
 	char buf[1024], clock[64] = "local", *trace_clock = NULL;
 	unsigned int hdr = 16, size = getpagesize();
 	unsigned int flags = 0;
+	struct buffer_size bs;
 	struct tdw *w;
 
 	if (target_read(t, "events/header_page", buf, sizeof(buf)) > 0)
@@ -30,6 +31,9 @@ struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
 	wo.clock = clock;
 	wo.trace_clock = trace_clock;
 	wo.nr_cpus = t->nr_cpus;
+	/* A burst after a quiet spell brings up to every captured CPU's buffer at once. */
+	if (!target_buffer_size(t, &bs))
+		wo.populate = bs.kib * 1024 * (o->cpus ? o->nr_cpus : t->nr_cpus);
 	w = tdw_create(fd, &wo);
 	free(trace_clock);
 	if (!w)

@@ -33,6 +33,7 @@ struct file_appender {
 	pthread_cond_t room;	/* to producers and drain: bytes written */
 	uint8_t *ring;
 	size_t size;
+	bool populated;		/* ring from populated_alloc() */
 	uint64_t head;		/* bytes written so far (ring positions are modulo size) */
 	uint64_t tail;		/* bytes queued so far */
 	uint64_t base;		/* the file offset of stream byte 0 */
@@ -145,7 +146,16 @@ static void *sync_run(void *arg)
 	return NULL;
 }
 
-struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, bool sync)
+static void free_ring(struct file_appender *a)
+{
+	if (a->populated)
+		populated_free(a->ring, a->size);
+	else
+		free(a->ring);
+}
+
+struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, bool sync,
+				     bool populate)
 {
 	struct file_appender *a = calloc(1, sizeof(*a));
 	pthread_condattr_t attr;
@@ -153,7 +163,8 @@ struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, boo
 
 	if (!a)
 		return NULL;
-	a->ring = populated_alloc(ring_size);
+	a->populated = populate;
+	a->ring = populate ? populated_alloc(ring_size, ring_size) : malloc(ring_size);
 	if (!a->ring) {
 		free(a);
 		errno = ENOMEM;
@@ -187,7 +198,7 @@ struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, boo
 		pthread_cond_destroy(&a->sync_wake);
 		pthread_cond_destroy(&a->room);
 		pthread_mutex_destroy(&a->lock);
-		populated_free(a->ring, a->size);
+		free_ring(a);
 		free(a);
 		errno = ret;
 		return NULL;
@@ -283,7 +294,7 @@ int appender_stop(struct file_appender *a)
 	pthread_cond_destroy(&a->sync_wake);
 	pthread_cond_destroy(&a->room);
 	pthread_mutex_destroy(&a->lock);
-	populated_free(a->ring, a->size);
+	free_ring(a);
 	free(a);
 	return ret;
 }

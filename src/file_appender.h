@@ -24,9 +24,12 @@ struct file_appender;
 
 /*
  * Start appending to fd at offset pos, with a ring of ring_size bytes (no single push may be
- * larger). sync: fdatasync() once a second. NULL (with errno) if the thread cannot start.
+ * larger). sync: fdatasync() once a second. populate: fault the ring in now, for producers
+ * that push while a burst fills a ring buffer (populated.h). NULL (with errno) if the thread
+ * cannot start.
  */
-struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, bool sync);
+struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, bool sync,
+				     bool populate);
 
 /*
  * Queue len bytes to follow everything queued before. wait: block while the ring is full;

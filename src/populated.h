@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Buffers whose pages are faulted in when they are allocated, not on first use: the capture's
- * staging memory is first written during the first burst of events, the moment a reader has
- * the least time to spare.
+ * Buffers whose first pages are faulted in when they are allocated, not on first use: the
+ * capture's staging memory is first written during the first burst of events, the moment a
+ * reader has the least time to spare.
  */
 #ifndef REMOTECTL_POPULATED_H
 #define REMOTECTL_POPULATED_H
 
 #include <stddef.h>
 
-/* len bytes of zeroed, populated memory, or NULL with errno set. */
-void *populated_alloc(size_t len);
+/*
+ * len bytes of zeroed memory whose first populate bytes (at most len) are faulted in now;
+ * NULL with errno set.
+ */
+void *populated_alloc(size_t len, size_t populate);
 void populated_free(void *p, size_t len);
 
 #endif

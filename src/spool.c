@@ -66,7 +66,7 @@ struct spool *spool_new(const char *dir, char *err, size_t len)
 		return NULL;
 	}
 	setvbuf(sp->f, NULL, _IOFBF, 1 << 20);
-	sp->app = appender_start(fd, 0, SPOOL_RING, false);
+	sp->app = appender_start(fd, 0, SPOOL_RING, false, true);
 	if (!sp->app) {
 		snprintf(err, len, "spool: %s", strerror(errno));
 		fclose(sp->f);

@@ -300,7 +300,8 @@ struct td_chunks *td_chunks_start(const struct td_chunks_opts *o)
 	pthread_cond_init(&ch->work, &attr);
 	pthread_condattr_destroy(&attr);
 	pthread_cond_init(&ch->freed, NULL);
-	ch->pool = populated_alloc((size_t)ch->nr_slots * ch->slot_size);
+	/* Slots are taken lowest first (a stack), so the populated start is where bursts land. */
+	ch->pool = populated_alloc((size_t)ch->nr_slots * ch->slot_size, o->populate);
 	ch->free = calloc(ch->nr_slots, sizeof(*ch->free));
 	ch->queue = calloc(ch->nr_slots, sizeof(*ch->queue));
 	if (!ch->pool || !ch->free || !ch->queue) {
@@ -310,7 +311,7 @@ struct td_chunks *td_chunks_start(const struct td_chunks_opts *o)
 	}
 	for (i = 0; i < ch->nr_slots; i++)
 		ch->free[ch->nr_free++] = ch->nr_slots - 1 - i;
-	ch->app = appender_start(o->fd, o->pos, APPEND_RING, o->sync);
+	ch->app = appender_start(o->fd, o->pos, APPEND_RING, o->sync, false);
 	if (!ch->app) {
 		free_chunks(ch);
 		return NULL;

@@ -37,6 +37,7 @@ struct tdw {
 	enum td_compression comp;
 	int level;
 	uint32_t page_size;
+	size_t populate;
 	char *name;
 	char *clock;
 	char *trace_clock;
@@ -141,6 +142,7 @@ struct tdw *tdw_create(int fd, const struct tdw_opts *o)
 	w->clock = xstrdup(o->clock ? o->clock : "local");
 	w->trace_clock = o->trace_clock ? xstrdup(o->trace_clock) : NULL;
 	w->nr_cpus = o->nr_cpus;
+	w->populate = o->populate;
 	pthread_mutex_init(&w->lock, NULL);
 	if (w->page_size < 64 || w->page_size > (16u << 20)) {
 		err_msg("trace.dat: unsupported sub-buffer size %u", w->page_size);
@@ -308,6 +310,7 @@ int tdw_begin_data(struct tdw *w)
 			.nr_cpus = w->nr_cpus, .zstd = w->comp == TD_COMP_ZSTD, .level = w->level,
 			/* A spool is read back at the end: no need to sync it. */
 			.sync = !w->spool,
+			.populate = w->populate,
 		};
 
 		w->chunks = td_chunks_start(&co);

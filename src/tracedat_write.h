@@ -43,6 +43,8 @@ struct tdw_opts {
 	const char *clock;		/* current clock name ("local", "boot", ...) */
 	const char *trace_clock;	/* text of trace_clock for TRACECLOCK, or NULL */
 	int nr_cpus;			/* CPUs of the system, for CPUCOUNT */
+	size_t populate;		/* staging memory to fault in before the capture: what
+					 * a first burst brings (td_chunks_opts) */
 };
 
 struct tdw;

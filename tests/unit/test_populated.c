@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/* populated_alloc(): the asked-for start is resident before first use, the rest is not. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "populated.h"
+
+/* How many of the first n pages of p are resident (mincore()). */
+static size_t resident_pages(void *p, size_t n)
+{
+	unsigned char *vec = calloc(n, 1);
+	size_t count = 0;
+
+	if (!vec || mincore(p, n * getpagesize(), vec))
+		return SIZE_MAX;
+	for (size_t i = 0; i < n; i++)
+		count += vec[i] & 1;
+	free(vec);
+	return count;
+}
+
+static void test_prefix(void)
+{
+	size_t page = getpagesize(), pages = 256;
+	uint8_t *p = populated_alloc(pages * page, 40 * page + 1);
+	size_t zero = 0;
+
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	/* 40 pages and one byte: 41 pages, and nothing after them. */
+	CHECK(resident_pages(p, 41) == 41);
+	CHECK(resident_pages(p + 41 * page, pages - 41) == 0);
+	for (size_t i = 0; i < pages * page; i++)
+		zero += !p[i];
+	CHECK(zero == pages * page);
+	CHECK(resident_pages(p, pages) == pages);
+	populated_free(p, pages * page);
+}
+
+static void test_edges(void)
+{
+	size_t page = getpagesize();
+	uint8_t *p;
+
+	/* More than the length: all of it, no more. */
+	p = populated_alloc(8 * page, 100 * page);
+	CHECK(p != NULL && resident_pages(p, 8) == 8);
+	populated_free(p, 8 * page);
+	/* Nothing asked: nothing resident. */
+	p = populated_alloc(8 * page, 0);
+	CHECK(p != NULL && resident_pages(p, 8) == 0);
+	populated_free(p, 8 * page);
+	errno = 0;
+	CHECK(populated_alloc(0, 0) == NULL && errno == EINVAL);
+	populated_free(NULL, 0);
+}
+
+int main(void)
+{
+	test_prefix();
+	test_edges();
+	CHECK_DONE();
+}
