@@ -7,49 +7,24 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "block_io.h"
 #include "tracedat.h"
 #include "tracedat_journal.h"
 #include "util.h"
 
 #define COPY_BLOCK	(256u << 10)
+#define JOURNAL_WINDOW	(1u << 20)	/* read-ahead over the journal's chunks */
+#define CPU_WRITE_BEHIND (256u << 10)	/* per CPU, when the BUFFER section is filled */
 #define META_MAX	4096
 
 int td_pread(int fd, void *buf, size_t len, uint64_t off)
 {
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return -EIO;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
+	return pread_full(fd, buf, len, off);
 }
 
 int td_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 {
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
+	return pwrite_full(fd, buf, len, off);
 }
 
 int td_write_section_header(int fd, uint64_t off, uint16_t id, uint16_t flags, uint64_t len)
@@ -148,11 +123,13 @@ static bool chunk_decompresses(int fd, uint64_t off, uint32_t csize, uint32_t us
 int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_journal *j,
 		    bool verify, char *err, size_t errlen)
 {
+	struct block_reader r;
 	uint64_t pos;
 
 	memset(j, 0, sizeof(*j));
 	if (parse_meta(fd, meta_off, file_end, j, err, errlen))
 		return -1;
+	block_reader_init(&r, fd, file_end, JOURNAL_WINDOW);
 	for (pos = j->end; pos + TD_SEC_HDR_SIZE <= file_end;) {
 		uint8_t h[TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE];
 		uint32_t cpu, csize, usize;
@@ -160,7 +137,7 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 		uint64_t size;
 		uint16_t id;
 
-		if (td_pread(fd, h, TD_SEC_HDR_SIZE, pos))
+		if (block_read(&r, h, TD_SEC_HDR_SIZE, pos))
 			break;
 		id = td_get16(h, 0);
 		size = td_get64(h + 8, 0);
@@ -171,7 +148,7 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 			continue;
 		}
 		if (id != TD_SEC_RC_CHUNK || size < TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE ||
-		    td_pread(fd, h, sizeof(h), pos))
+		    block_read(&r, h, sizeof(h), pos))
 			break;
 		cpu = td_get32(h + 16, 0);
 		csize = td_get32(h + 24, 0);
@@ -188,6 +165,7 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 		pos += TD_SEC_HDR_SIZE + size;
 		j->end = pos;
 	}
+	block_reader_free(&r);
 	return 0;
 }
 
@@ -216,16 +194,32 @@ static int copy_range(int fd, uint64_t from, uint64_t to, uint64_t len, uint8_t 
 	return 0;
 }
 
-/* Lay out and fill the BUFFER section at sec; returns its end or 0 after a message. */
-static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec, uint8_t *buf)
+/* Write-behind per CPU: up to 256 KiB, less when there are many CPUs (16 MiB in all). */
+static size_t write_behind(int nr_cpus)
+{
+	size_t cap = (16u << 20) / (nr_cpus ? nr_cpus : 1);
+
+	return cap > CPU_WRITE_BEHIND ? CPU_WRITE_BEHIND : cap < 4096 ? 4096 : cap;
+}
+
+/*
+ * Lay out and fill the BUFFER section at sec; returns its end or 0 after a message. The
+ * journal is read ahead and each CPU's data written behind: a capture leaves thousands of
+ * chunks, and a pread() and a pwrite() for each cost more than the copy.
+ */
+static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec)
 {
 	uint64_t *wr = xcalloc(j->nr_cpus + 1, sizeof(*wr));
+	struct block_writer *out = xcalloc(j->nr_cpus + 1, sizeof(*out));
 	uint64_t cursor = sec + TD_SEC_HDR_SIZE, pos;
-	int i, ret = 0;
+	struct block_reader r;
+	int i, ret = 0, err, nr_cpus = j->nr_cpus;
 
-	for (i = 0; i < j->nr_cpus; i++) {
+	block_reader_init(&r, fd, j->end, JOURNAL_WINDOW);
+	for (i = 0; i < nr_cpus; i++) {
 		struct td_cpu_data *c = &j->cpus[i];
 
+		block_writer_init(&out[i], fd, write_behind(j->nr_cpus));
 		/* Like trace-cmd, the stored size leaves out the u32 chunk count. */
 		c->offset = align_up(cursor, j->page_size);
 		wr[i] = c->offset + (j->compressed ? 4 : 0);
@@ -234,7 +228,7 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec,
 			uint8_t n[4];
 
 			td_put32(n, c->chunks);
-			ret = ret ? ret : td_pwrite(fd, n, 4, c->offset);
+			ret = ret ? ret : block_write(&out[i], n, 4, c->offset);
 		}
 	}
 	/* Copy every chunk of the journal to its CPU's place, in journal order. */
@@ -243,7 +237,8 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec,
 		uint64_t size;
 		uint32_t csize;
 
-		ret = td_pread(fd, h, sizeof(h) < j->end - pos ? sizeof(h) : TD_SEC_HDR_SIZE, pos);
+		ret = block_read(&r, h, sizeof(h) <= j->end - pos ? sizeof(h) : TD_SEC_HDR_SIZE,
+				 pos);
 		if (ret)
 			break;
 		size = td_get64(h + 8, 0);
@@ -251,15 +246,26 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec,
 			struct td_cpu_data *c = journal_cpu(j, td_get32(h + 16, 0));
 
 			i = c - j->cpus;
+			/* The scan saw every CPU: one more means the file changed since. */
+			if (i >= nr_cpus) {
+				ret = -EIO;
+				break;
+			}
 			csize = td_get32(h + 24, 0);
 			if (j->compressed)
-				ret = copy_range(fd, pos + 24, wr[i], 8 + (uint64_t)csize, buf);
+				ret = block_copy(&r, &out[i], pos + 24, wr[i], 8 + (uint64_t)csize);
 			else
-				ret = copy_range(fd, pos + 32, wr[i], csize, buf);
+				ret = block_copy(&r, &out[i], pos + 32, wr[i], csize);
 			wr[i] += j->compressed ? 8 + (uint64_t)csize : csize;
 		}
 		pos += TD_SEC_HDR_SIZE + size;
 	}
+	for (i = 0; i < nr_cpus; i++) {
+		err = block_writer_close(&out[i]);
+		ret = ret ? ret : err;
+	}
+	block_reader_free(&r);
+	free(out);
 	free(wr);
 	if (!ret)
 		ret = td_write_section_header(fd, sec, TD_OPT_BUFFER,
@@ -410,7 +416,7 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		cmdlines = sec;
 		sec += c.len;
 	}
-	end = write_buffer_section(fd, j, sec, buf);
+	end = write_buffer_section(fd, j, sec);
 	ret = end ? 0 : -1;
 	if (!ret && c.len)
 		ret = td_pwrite(fd, c.p, c.len, cmdlines);

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * block_io: what is read and written is byte-exact across window and buffer edges, nothing
+ * past the limit is read, and the syscalls are the few large ones the module exists for
+ * (counted by wrapping pread() and pwrite(), which the executable's definitions preempt).
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "block_io.h"
+#include "check.h"
+
+static int preads, pwrites;
+static size_t pwrite_len[64];	/* the length of each pwrite() */
+
+ssize_t pread(int fd, void *buf, size_t len, off_t off)
+{
+	preads++;
+	return syscall(SYS_pread64, fd, buf, len, off);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	if (pwrites < 64)
+		pwrite_len[pwrites] = len;
+	pwrites++;
+	return syscall(SYS_pwrite64, fd, buf, len, off);
+}
+
+#define FILE_LEN 10000
+
+static uint8_t byte_at(uint64_t off)
+{
+	return (uint8_t)(off * 7 + 3) % 251;
+}
+
+static int make_file(void)
+{
+	uint8_t buf[FILE_LEN];
+	int fd = memfd_create("block_io", 0);
+
+	for (int i = 0; i < FILE_LEN; i++)
+		buf[i] = byte_at(i);
+	if (fd < 0 || pwrite_full(fd, buf, sizeof(buf), 0))
+		abort();
+	return fd;
+}
+
+static bool matches(const uint8_t *p, uint64_t off, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != byte_at(off + i))
+			return false;
+	return true;
+}
+
+static void test_reads(void)
+{
+	struct block_reader r;
+	uint8_t buf[3000];
+	uint32_t seed = 1;
+	int fd = make_file(), bad = 0;
+
+	/* Sequential 16-byte records: one pread per 1000-byte window. */
+	block_reader_init(&r, fd, 9000, 1000);
+	preads = 0;
+	for (uint64_t off = 0; off < 9000; off += 16) {
+		size_t n = 9000 - off < 16 ? 9000 - off : 16;
+
+		bad += block_read(&r, buf, n, off) || !matches(buf, off, n);
+	}
+	CHECK(bad == 0);
+	CHECK(preads == 9);
+
+	/* Anywhere, any length up to three windows, backwards too. */
+	for (int i = 0; i < 2000; i++) {
+		uint64_t off, len;
+
+		seed = seed * 1103515245 + 12345;
+		off = (seed >> 8) % 9000;
+		seed = seed * 1103515245 + 12345;
+		len = (seed >> 8) % 3000;
+		if (len > 9000 - off)
+			len = 9000 - off;
+		bad += block_read(&r, buf, len, off) || !matches(buf, off, len);
+	}
+	CHECK(bad == 0);
+
+	/* Nothing past the limit, even where the file has bytes. */
+	CHECK(block_read(&r, buf, 10, 8990) == 0 && matches(buf, 8990, 10));
+	CHECK(block_read(&r, buf, 10, 8995) == -EIO);
+	CHECK(block_read(&r, buf, 0, 9000) == 0);
+	CHECK(block_read(&r, buf, 0, 9001) == -EIO);
+	CHECK(block_read(&r, buf, 1, UINT64_MAX) == -EIO);
+	block_reader_free(&r);
+
+	/* A limit past the end of the file: a read that runs off the end fails. */
+	block_reader_init(&r, fd, 20000, 1000);
+	CHECK(block_read(&r, buf, 20, 9980) == 0 && matches(buf, 9980, 20));
+	CHECK(block_read(&r, buf, 20, 9990) == -EIO);
+	CHECK(block_read(&r, buf, 1, 15000) == -EIO);
+	block_reader_free(&r);
+	close(fd);
+}
+
+static void test_writes(void)
+{
+	uint8_t model[2000] = { 0 }, back[2000], big[500];
+	struct block_writer w;
+	int fd = memfd_create("block_io", 0);
+
+	CHECK(fd >= 0);
+	block_writer_init(&w, fd, 100);
+	pwrites = 0;
+	/* Ten contiguous 30-byte writes: three full buffers of 100. */
+	for (int i = 0; i < 10; i++) {
+		uint8_t rec[30];
+
+		for (int k = 0; k < 30; k++)
+			rec[k] = model[1000 + i * 30 + k] = (uint8_t)(i * 31 + k);
+		CHECK(block_write(&w, rec, sizeof(rec), 1000 + i * 30) == 0);
+	}
+	CHECK(pwrites == 3);
+	/* A jump writes what is buffered first. */
+	CHECK(block_write(&w, "ab", 2, 5) == 0);
+	CHECK(pwrites == 3);
+	CHECK(block_write(&w, "cd", 2, 50) == 0);
+	CHECK(pwrites == 4);
+	memcpy(model + 5, "ab", 2);
+	memcpy(model + 50, "cd", 2);
+	/* A write of at least the buffer goes out directly, after what was buffered. */
+	for (size_t k = 0; k < sizeof(big); k++)
+		big[k] = model[52 + k] = (uint8_t)(k ^ 0x5a);
+	CHECK(block_write(&w, big, sizeof(big), 52) == 0);
+	CHECK(pwrites == 6);
+	CHECK(block_writer_close(&w) == 0);
+	CHECK(pwrites == 6);
+	CHECK(pread_full(fd, back, 1300, 0) == 0);
+	CHECK(memcmp(back, model, 1300) == 0);
+	close(fd);
+}
+
+static void test_copy(void)
+{
+	uint8_t back[5000];
+	struct block_reader r;
+	struct block_writer w;
+	int fd = make_file();
+
+	block_reader_init(&r, fd, FILE_LEN, 1000);
+	block_writer_init(&w, fd, 300);
+	preads = pwrites = 0;
+	/* In pieces that cross the window and the buffer, to a place past the file's end. */
+	for (uint64_t from = 100; from < 5100; from += 700) {
+		uint64_t len = 5100 - from < 700 ? 5100 - from : 700;
+
+		CHECK(block_copy(&r, &w, from, 30000 + from - 100, len) == 0);
+	}
+	CHECK(block_writer_close(&w) == 0);
+	/* 5000 bytes in five windows; every write but the last at least a buffer full. */
+	CHECK(preads == 5);
+	CHECK(pwrites == 12);
+	for (int i = 0, total = 0; i < pwrites && i < 64; i++) {
+		CHECK(i == pwrites - 1 || pwrite_len[i] >= 300);
+		total += pwrite_len[i];
+		CHECK(i < pwrites - 1 || total == 5000);
+	}
+	CHECK(pread_full(fd, back, sizeof(back), 30000) == 0);
+	CHECK(matches(back, 100, sizeof(back)));
+	CHECK(block_copy(&r, &w, 9990, 40000, 11) == -EIO);
+	block_reader_free(&r);
+	close(fd);
+}
+
+int main(void)
+{
+	test_reads();
+	test_writes();
+	test_copy();
+	CHECK_DONE();
+}
