@@ -117,7 +117,8 @@ tools: $(TOOL_BINS)
 # format checks, libtraceevent format parsing and event text) for FUZZ_TIME seconds, seeded
 # with small files from the round-trip unit test (one recompressed with zlib).
 TD_FUZZ_SRCS := src/tracedat_read.c src/tracedat_read_opts.c src/tracedat_iter.c \
-		src/tracedat_events.c src/tracedat_journal.c src/tracedat_buf.c src/tracedat_fmt.c \
+		src/tracedat_events.c src/tracedat_journal.c src/block_io.c src/tracedat_buf.c \
+		src/tracedat_fmt.c \
 		src/subbuf.c src/subbuf_merge.c src/merge.c \
 		src/util.c
 
