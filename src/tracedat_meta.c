@@ -11,10 +11,14 @@
 #include "tracedat_write.h"
 #include "util.h"
 
-/* A whole tracefs or proc file (their sizes are not known in advance). */
-static char *slurp(const char *path, size_t *len)
+/*
+ * A whole tracefs or proc file (their sizes are not known in advance), after room bytes left
+ * free for the caller's header; *len counts the file's bytes only. The first read asks for
+ * 1 MiB: /proc/kallsyms (several MiB) then needs few calls and few reallocations.
+ */
+static char *slurp_after(const char *path, size_t room, size_t *len)
 {
-	size_t cap = 1 << 14;
+	size_t cap = room + (1 << 20);
 	char *buf;
 	ssize_t n;
 	int fd;
@@ -24,9 +28,9 @@ static char *slurp(const char *path, size_t *len)
 	if (fd < 0)
 		return NULL;
 	buf = xmalloc(cap);
-	while ((n = read(fd, buf + *len, cap - *len)) > 0) {
+	while ((n = read(fd, buf + room + *len, cap - room - *len)) > 0) {
 		*len += n;
-		if (*len == cap)
+		if (room + *len == cap)
 			buf = xrealloc(buf, cap *= 2);
 	}
 	close(fd);
@@ -35,6 +39,11 @@ static char *slurp(const char *path, size_t *len)
 		return NULL;
 	}
 	return buf;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	return slurp_after(path, 0, len);
 }
 
 /* dir/events/rel, else root/events/rel. */
@@ -202,12 +211,15 @@ static int add_event_formats(struct tdw *w, const char *dir, const char *root,
 	return ret;
 }
 
-/* A u32- or u64-sized text section from a file; a missing file is skipped. */
+/*
+ * A u32- or u64-sized text section from a file; a missing file is skipped. The size goes in
+ * front of the text in the same buffer: /proc/kallsyms is MiBs, and copying it into a second
+ * buffer cost as much as reading it (page faults, on the VM measured in bench/RESULTS.md).
+ */
 static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size64)
 {
-	struct tdbuf b = { 0 };
-	size_t len;
-	char *s = slurp(path, &len);
+	size_t len, room = size64 ? 8 : 4;
+	char *s = slurp_after(path, room, &len);
 	int ret;
 
 	if (!s) {
@@ -215,13 +227,11 @@ static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size
 		return 0;
 	}
 	if (size64)
-		tdbuf_u64(&b, len);
+		td_put64(s, len);
 	else
-		tdbuf_u32(&b, len);
-	tdbuf_put(&b, s, len);
+		td_put32(s, len);
+	ret = tdw_add_section(w, id, s, room + len);
 	free(s);
-	ret = tdw_add_section(w, id, b.p, b.len);
-	tdbuf_free(&b);
 	return ret;
 }
 
