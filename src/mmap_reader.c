@@ -26,15 +26,18 @@
  * Small events make GET_READER dear: before it hands out a sub-buffer the kernel steps its
  * reader over every event in it, one rb_advance_reader() per event with interrupts off
  * (ring_buffer_map_get_reader()), while read() swaps a full sub-buffer out whole and copies
- * it. Measured on 6.18 (bench/RESULTS.md): ~30 us per GET_READER at ~200 events (20-byte
- * getpid events) against ~10 us per read(); the same cost at 14 (256-byte markers). So with
- * --transport auto a CPU whose sub-buffers average more than SWITCH_EPP events over a window
- * of SWITCH_UNITS units goes over to read() on the same fd: the mapping is dropped between
- * two units and read() goes on where GET_READER left the kernel's reader (checked on 6.18:
- * nothing lost or repeated, also with the writer still on the reader sub-buffer).
+ * it. And a trace.dat or a spool copies the mapped sub-buffer anyway, so mapping saves no
+ * copy there. Measured on 6.18 (bench/RESULTS.md): ~30 us per GET_READER at ~200 events
+ * (20-byte getpid events) against ~10 us per read(); at 14 events (256-byte markers) a
+ * whole capture cost more CPU through mmap than through read() in each of 7 paired runs
+ * (bench raw1, median 0.50 s against 0.47), at 3-4 events (1 KiB markers) the same. So
+ * with --transport auto a CPU whose sub-buffers average more than SWITCH_EPP events over a
+ * window of SWITCH_UNITS units goes over to read() on the same fd: the mapping is dropped
+ * between two units and read() goes on where GET_READER left the kernel's reader (checked on
+ * 6.18: nothing lost or repeated, also with the writer still on the reader sub-buffer).
  */
 #define SWITCH_UNITS	16
-#define SWITCH_EPP	32
+#define SWITCH_EPP	8
 
 /* The writer changes the meta page under us: read each field once. */
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))

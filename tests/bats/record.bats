@@ -130,17 +130,17 @@ inject_and_check() {
 	[[ "$output" == *$'\r\033[K'"remotectl: instances/$INST: 1.30 s, stopped by duration"* ]]
 }
 
-# write_raw_big CPU N: N trace_marker_raw writes with ids 1..N and 256 bytes each.
+# write_raw_big CPU N: N trace_marker_raw writes with ids 1..N and 1 KiB each.
 write_raw_big() {
 	taskset -c "$1" python3 -c '
 import os, struct, sys
 fd = os.open(sys.argv[1], os.O_WRONLY)
 for i in range(1, int(sys.argv[2]) + 1):
-    os.write(fd, struct.pack("<I", i) + bytes(252))
+    os.write(fd, struct.pack("<I", i) + bytes(1020))
 ' "$IDIR/trace_marker_raw" "$2"
 }
 
-# Record small text markers on CPU 0 and 256-byte raw markers on CPU 1 with transport $1.
+# Record small text markers on CPU 0 and 1 KiB raw markers on CPU 1 with transport $1.
 # record_small_and_big TRANSPORT [txt|dat]: trace.dat read back with report.
 record_small_and_big() {
 	local f="$BATS_TEST_TMPDIR/t.txt" out="$BATS_TEST_TMPDIR/t.${2:-txt}"
@@ -166,7 +166,7 @@ record_small_and_big() {
 @test "auto: small events go over from mmap to read(), nothing lost or repeated; large stay mmap" {
 	[ "$NCPU" -ge 2 ] || skip "needs 2 CPUs"
 	record_small_and_big auto
-	# ~32-byte events: over 100 per sub-buffer; 256-byte ones: 14.
+	# ~32-byte events: over 100 per sub-buffer; 1 KiB ones: 3.
 	[ "$(grep -c 'going over to read()' "$ERR")" -eq 1 ]
 	local why="going over to read\(\) \(GET_READER steps over every event\)"
 	grep -Eqx "remotectl: instances/$INST: CPU 0: [0-9]{3} events per sub-buffer: $why" "$ERR"
