@@ -1001,6 +1001,7 @@ int capture_run(const struct capture_opts *o)
 	enum transport tr = o->transport != TRANSPORT_NONE ? o->transport : t->best;
 	char err[256];
 	int i, rc, rc2;
+	bool old_events;
 	int64_t before;
 	double end;
 
@@ -1060,6 +1061,8 @@ int capture_run(const struct capture_opts *o)
 	}
 	if (!o->live)
 		setvbuf(c.out, NULL, _IOFBF, 1 << 20);
+	/* Events of any system may be in a buffer that held some before --clear or -e. */
+	old_events = !o->clear && target_unread_entries(t) != 0;
 	rc = apply_settings(&c);
 	if (!rc && o->clear) {
 		rc = target_reset(t, -1);
@@ -1089,7 +1092,7 @@ int capture_run(const struct capture_opts *o)
 		goto out;
 	if (o->dat) {
 		fflush(c.out);
-		c.dat = capture_dat_open(o, fileno(c.out));
+		c.dat = capture_dat_open(o, fileno(c.out), old_events);
 		if (!c.dat) {
 			rc = RC_FAIL;
 			goto out;

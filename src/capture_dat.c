@@ -8,7 +8,7 @@
 #include "format.h"
 #include "util.h"
 
-struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
+struct tdw *capture_dat_open(const struct capture_opts *o, int fd, bool old_events)
 {
 	const struct target *t = o->t;
 	struct tdw_opts wo = { .compression = o->compression, .level = o->level };
@@ -40,14 +40,15 @@ struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
 		return NULL;
 	/*
 	 * Kernel events print with names (kallsyms, printk formats, comms). Formats: those of
-	 * the enabled systems, or every system's when the buffer already holds events (they may
-	 * be of systems enabled before this capture and not any more). Every format is 2 MB of
-	 * text the kernel generates, 0.08 s of CPU on this machine: most of a short capture's
-	 * fixed cost.
+	 * the enabled events, or every system's when the buffer held events before the capture
+	 * set it up (they may be of systems enabled earlier and not any more). Every format is
+	 * 2 MB of text the kernel generates, 0.08 s of CPU on this machine: most of a short
+	 * capture's fixed cost. Events written since the set-up are of enabled events, so
+	 * counting them here would take every format whenever events flow.
 	 */
 	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP) {
 		flags |= TDW_META_KERNEL;
-		if (target_unread_entries(t) != 0)
+		if (old_events)
 			flags |= TDW_META_ALL_SYSTEMS;
 	}
 	/*

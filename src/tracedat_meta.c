@@ -14,11 +14,11 @@
 /*
  * A whole tracefs or proc file (their sizes are not known in advance), after room bytes left
  * free for the caller's header; *len counts the file's bytes only. The first read asks for
- * 1 MiB: /proc/kallsyms (several MiB) then needs few calls and few reallocations.
+ * first bytes.
  */
-static char *slurp_after(const char *path, size_t room, size_t *len)
+static char *slurp_after(const char *path, size_t room, size_t first, size_t *len)
 {
-	size_t cap = room + (1 << 20);
+	size_t cap = room + first;
 	char *buf;
 	ssize_t n;
 	int fd;
@@ -43,7 +43,7 @@ static char *slurp_after(const char *path, size_t room, size_t *len)
 
 static char *slurp(const char *path, size_t *len)
 {
-	return slurp_after(path, 0, len);
+	return slurp_after(path, 0, 1 << 14, len);
 }
 
 /* dir/events/rel, else root/events/rel. */
@@ -94,8 +94,55 @@ static void free_names(char **v, int nr)
 	free(v);
 }
 
-/* u32 count + (u64 size + format) for every event of events_dir; returns the count. */
-static uint32_t add_formats(struct tdbuf *b, const char *events_dir)
+/*
+ * The events the target's set_event lists as enabled, one "system:event" per line, as
+ * "\nsys:ev\n...sys:ev\n" so that a whole line can be searched for; NULL when the target has
+ * no set_event (remotes, hypervisor/).
+ */
+struct enabled_list {
+	char *text;
+	size_t len;
+};
+
+static void read_enabled(const char *dir, struct enabled_list *l)
+{
+	char *path = xasprintf("%s/set_event", dir);
+	size_t len;
+
+	l->text = slurp_after(path, 1, 1 << 14, &len);
+	free(path);
+	if (!l->text)
+		return;
+	l->text[0] = '\n';
+	l->len = len + 1;
+	if (l->text[l->len - 1] != '\n')
+		l->len = 0;	/* not the format we know: take whole systems */
+}
+
+static bool listed(const struct enabled_list *l, const char *sys, const char *ev)
+{
+	char *line = xasprintf("\n%s:%s\n", sys, ev);
+	bool found = memmem(l->text, l->len, line, strlen(line)) != NULL;
+
+	free(line);
+	return found;
+}
+
+static bool any_listed(const struct enabled_list *l, const char *sys)
+{
+	char *prefix = xasprintf("\n%s:", sys);
+	bool found = memmem(l->text, l->len, prefix, strlen(prefix)) != NULL;
+
+	free(prefix);
+	return found;
+}
+
+/*
+ * u32 count + (u64 size + format) for the events of events_dir (system sys); with only, just
+ * the events it lists. Returns the count.
+ */
+static uint32_t add_formats(struct tdbuf *b, const char *events_dir, const char *sys,
+			    const struct enabled_list *only)
 {
 	int nr, i;
 	char **ev = subdirs(events_dir, &nr);
@@ -104,10 +151,14 @@ static uint32_t add_formats(struct tdbuf *b, const char *events_dir)
 
 	tdbuf_u32(b, 0);
 	for (i = 0; i < nr; i++) {
-		char *path = xasprintf("%s/%s/format", events_dir, ev[i]);
+		char *path;
 		size_t len;
-		char *f = slurp(path, &len);
+		char *f;
 
+		if (only && !listed(only, sys, ev[i]))
+			continue;
+		path = xasprintf("%s/%s/format", events_dir, ev[i]);
+		f = slurp(path, &len);
 		free(path);
 		if (!f)
 			continue;
@@ -121,18 +172,34 @@ static uint32_t add_formats(struct tdbuf *b, const char *events_dir)
 	return count;
 }
 
-static bool system_wanted(const char *events, const char *sys, unsigned int flags)
+enum want { WANT_NONE, WANT_ALL, WANT_ENABLED };
+
+/*
+ * Which formats of a system a capture needs: all with TDW_META_ALL_SYSTEMS (events already in
+ * the buffer may be of any kind), none of a disabled system, the enabled ones of a partly
+ * enabled system ("X") when set_event says which: reading a format costs an eventfs lookup,
+ * ~70 us, and syscalls has 700 events, of which a capture usually enables a few.
+ */
+static enum want system_wanted(const char *events, const char *sys, unsigned int flags,
+			       const struct enabled_list *enabled)
 {
 	char *path, buf[16];
 	ssize_t n;
 
 	if (flags & TDW_META_ALL_SYSTEMS)
-		return true;
+		return WANT_ALL;
 	path = xasprintf("%s/%s/enable", events, sys);
 	n = read_line_file(path, buf, sizeof(buf));
 	free(path);
 	/* Remotes may have no enable file: keep their formats. */
-	return n < 0 || strcmp(buf, "0");
+	if (n < 0)
+		return WANT_ALL;
+	if (!strcmp(buf, "0"))
+		return WANT_NONE;
+	/* Mixed, yet none listed (enabled by a trigger, say): all, to be safe. */
+	if (strcmp(buf, "1") && enabled->len && any_listed(enabled, sys))
+		return WANT_ENABLED;
+	return WANT_ALL;
 }
 
 static int add_header_info(struct tdw *w, const char *dir, const char *root)
@@ -165,6 +232,7 @@ static int add_event_formats(struct tdw *w, const char *dir, const char *root,
 			     unsigned int flags, const struct tdw_extra_system *extra)
 {
 	char *events = xasprintf("%s/events", dir), *ftrace;
+	struct enabled_list enabled = { 0 };
 	struct tdbuf b = { 0 };
 	char **sys;
 	uint32_t nr_sys = 0;
@@ -175,24 +243,29 @@ static int add_event_formats(struct tdw *w, const char *dir, const char *root,
 		free(ftrace);
 		ftrace = xasprintf("%s/events/ftrace", root);
 	}
-	add_formats(&b, ftrace);
+	add_formats(&b, ftrace, "ftrace", NULL);
 	free(ftrace);
 	ret = tdw_add_section(w, TD_SEC_FTRACE_EVENTS, b.p, b.len);
 	b.len = 0;
 
+	read_enabled(dir, &enabled);
 	sys = subdirs(events, &nr);
 	tdbuf_u32(&b, 0);
 	for (i = 0; !ret && i < nr; i++) {
+		enum want want = WANT_NONE;
 		char *sdir;
 
-		if (!strcmp(sys[i], "ftrace") || !system_wanted(events, sys[i], flags))
+		if (strcmp(sys[i], "ftrace"))
+			want = system_wanted(events, sys[i], flags, &enabled);
+		if (want == WANT_NONE)
 			continue;
 		sdir = xasprintf("%s/%s", events, sys[i]);
 		tdbuf_str(&b, sys[i]);
-		add_formats(&b, sdir);
+		add_formats(&b, sdir, sys[i], want == WANT_ENABLED ? &enabled : NULL);
 		free(sdir);
 		nr_sys++;
 	}
+	free(enabled.text);
 	if (extra && extra->nr) {
 		tdbuf_str(&b, extra->name);
 		tdbuf_u32(&b, extra->nr);
@@ -213,13 +286,14 @@ static int add_event_formats(struct tdw *w, const char *dir, const char *root,
 
 /*
  * A u32- or u64-sized text section from a file; a missing file is skipped. The size goes in
- * front of the text in the same buffer: /proc/kallsyms is MiBs, and copying it into a second
- * buffer cost as much as reading it (page faults, on the VM measured in bench/RESULTS.md).
+ * front of the text in the same buffer, and the first read asks for 1 MiB: /proc/kallsyms is
+ * MiBs, and copying it into a second buffer cost half as much again as reading it (page
+ * faults; perf on the VM of bench/RESULTS.md).
  */
 static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size64)
 {
 	size_t len, room = size64 ? 8 : 4;
-	char *s = slurp_after(path, room, &len);
+	char *s = slurp_after(path, room, 1 << 20, &len);
 	int ret;
 
 	if (!s) {

@@ -391,6 +391,53 @@ PY
 	[ "$status" -eq 2 ]
 }
 
+# formats_of FILE: the events whose formats FILE stores, but ftrace's (all always), sorted.
+formats_of() {
+	trace-cmd report -i "$1" -E 2>/dev/null | grep -v '^ftrace:' | sort
+}
+
+# A syscall nothing else makes, with an argument to recognise: prio_max N calls it N times.
+SYS_EV=sys_enter_sched_get_priority_max
+prio_max() {
+	python3 -c 'import os, sys
+for _ in range(int(sys.argv[1])):
+    os.sched_get_priority_max(os.SCHED_RR)' "$1"
+}
+
+@test "record to .dat stores the formats of the enabled events, every system's for older events" {
+	td_need_trace_cmd
+	make_instance
+	[ -d "$IDIR/events/oom" ] || skip "no oom events"
+	f="$BATS_TEST_TMPDIR/fmt"
+	# Enabled outside: a whole system, one event of another (from set_event).
+	echo 1 > "$IDIR/events/syscalls/$SYS_EV/enable"
+	echo 1 > "$IDIR/events/oom/enable"
+	td_record_bg -r "$INST" -d 1.5 -o "$f.1.dat"
+	prio_max 3
+	wait "$TD_PID"
+	{ find "$IDIR/events/oom" -mindepth 1 -maxdepth 1 -type d -printf 'oom:%f\n'
+	  echo "syscalls:$SYS_EV"; } | sort > "$f.want"
+	formats_of "$f.1.dat" | diff "$f.want" -
+	td_same_report "$f.1.dat"
+	[ "$(grep -c " $SYS_EV: policy: 0x00000002$" "$f.1.dat.rc")" -eq 3 ]
+	# -e on an empty buffer: only its events, though they flow before the file is begun.
+	td_record_bg -r "$INST" -e sched:sched_switch -d 1 -o "$f.2.dat"
+	wait "$TD_PID"
+	[ "$(formats_of "$f.2.dat")" = sched:sched_switch ]
+	grep -q ' sched_switch: ' <("$TD_RC" report "$f.2.dat")
+	# Older events in the buffer, of an event no longer enabled: every format is kept.
+	echo 0 > "$IDIR/events/enable"
+	echo 1 > "$IDIR/events/syscalls/$SYS_EV/enable"
+	prio_max 2
+	echo 0 > "$IDIR/events/syscalls/$SYS_EV/enable"
+	td_record_bg -r "$INST" -e sched:sched_switch -d 1 -o "$f.3.dat"
+	wait "$TD_PID"
+	[ "$(formats_of "$f.3.dat" | wc -l)" -eq \
+		"$(find "$IDIR/events" -mindepth 2 -maxdepth 2 -type d ! -path '*/ftrace/*' | wc -l)" ]
+	td_same_report "$f.3.dat"
+	[ "$(grep -c " $SYS_EV: policy: 0x00000002$" "$f.3.dat.rc")" -eq 2 ]
+}
+
 @test "record killed with SIGKILL: recover keeps every chunk written before the kill" {
 	td_need_trace_cmd
 	make_instance
