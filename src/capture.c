@@ -68,6 +68,7 @@ struct cpu_state {
 	uint64_t stored_lost;	/* losses the sub-buffers counted */
 	uint64_t missed_pages;	/* sub-buffers flagged with a loss */
 	uint64_t corrupt;	/* sub-buffers that failed to decode completely */
+	uint8_t *types;		/* trace.dat: event type ids seen (SUBBUF_TYPES_BYTES) */
 	int64_t kernel_lost;	/* at the end: the kernel's count, -1 unknown */
 	uint64_t bytes;		/* event bytes taken, kept when the source is closed */
 	uint32_t switched_epp;	/* the mmap source went over to read() (source_stats) */
@@ -283,7 +284,7 @@ static void decode_unit(struct capture *c, int idx, const struct source_unit *u,
 			bool push)
 {
 	struct cpu_state *cs = &c->cs[idx];
-	struct subbuf_counts n = { 0 };
+	struct subbuf_counts n = { .types = cs->types };
 
 	subbuf_merge(push ? c->merge : NULL, idx, u, c->hdr_size, false, &n);
 	if (count) {
@@ -1001,7 +1002,6 @@ int capture_run(const struct capture_opts *o)
 	enum transport tr = o->transport != TRANSPORT_NONE ? o->transport : t->best;
 	char err[256];
 	int i, rc, rc2;
-	bool old_events;
 	int64_t before;
 	double end;
 
@@ -1026,6 +1026,8 @@ int capture_run(const struct capture_opts *o)
 	for (i = 0; i < c.nr; i++) {
 		c.cs[i].cpu = o->cpus ? o->cpus[i] : t->cpus[i];
 		c.cs[i].kernel_lost = -1;
+		if (o->dat)
+			c.cs[i].types = xcalloc(1, SUBBUF_TYPES_BYTES);
 	}
 	c.interval = (o->live ? STREAM_INTERVAL_MS : RECORD_INTERVAL_MS) / 1000.0;
 	c.percent_zero = buffer_percent_is_zero(t);
@@ -1061,8 +1063,6 @@ int capture_run(const struct capture_opts *o)
 	}
 	if (!o->live)
 		setvbuf(c.out, NULL, _IOFBF, 1 << 20);
-	/* Events of any system may be in a buffer that held some before --clear or -e. */
-	old_events = !o->clear && target_unread_entries(t) != 0;
 	rc = apply_settings(&c);
 	if (!rc && o->clear) {
 		rc = target_reset(t, -1);
@@ -1092,7 +1092,7 @@ int capture_run(const struct capture_opts *o)
 		goto out;
 	if (o->dat) {
 		fflush(c.out);
-		c.dat = capture_dat_open(o, fileno(c.out), old_events);
+		c.dat = capture_dat_open(o, fileno(c.out));
 		if (!c.dat) {
 			rc = RC_FAIL;
 			goto out;
@@ -1125,13 +1125,19 @@ int capture_run(const struct capture_opts *o)
 		rc = rc2;
 	if (c.dat) {
 		int *cpus = xcalloc(c.nr, sizeof(*cpus));
+		uint8_t *types = xcalloc(1, SUBBUF_TYPES_BYTES);
+		size_t k;
 
-		for (i = 0; i < c.nr; i++)
+		for (i = 0; i < c.nr; i++) {
 			cpus[i] = c.cs[i].cpu;
+			for (k = 0; k < SUBBUF_TYPES_BYTES; k++)
+				types[k] |= c.cs[i].types[k];
+		}
 		c.out_bytes = tdw_bytes(c.dat);
 		c.written = total_events(&c);
-		rc2 = capture_dat_finish(c.dat, t, cpus, c.nr);
+		rc2 = capture_dat_finish(c.dat, t, cpus, c.nr, types);
 		c.dat = NULL;
+		free(types);
 		free(cpus);
 		if (!rc)
 			rc = rc2;
@@ -1174,8 +1180,10 @@ out:
 	}
 	tdw_abort(c.dat);	/* an error before the end: leave what was written recoverable */
 	merge_free(c.merge);
-	for (i = 0; i < c.nr; i++)
+	for (i = 0; i < c.nr; i++) {
 		spool_free(c.cs[i].spool);
+		free(c.cs[i].types);
+	}
 	if (c.stop_pipe[0] >= 0) {
 		close(c.stop_pipe[0]);
 		close(c.stop_pipe[1]);

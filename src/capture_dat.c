@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The trace.dat sink of a capture: the target's metadata, sub-buffers, stats. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,7 +9,7 @@
 #include "format.h"
 #include "util.h"
 
-struct tdw *capture_dat_open(const struct capture_opts *o, int fd, bool old_events)
+struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
 {
 	const struct target *t = o->t;
 	struct tdw_opts wo = { .compression = o->compression, .level = o->level };
@@ -40,17 +41,12 @@ struct tdw *capture_dat_open(const struct capture_opts *o, int fd, bool old_even
 		return NULL;
 	/*
 	 * Kernel events print with names (kallsyms, printk formats, comms). Formats: those of
-	 * the enabled events, or every system's when the buffer held events before the capture
-	 * set it up (they may be of systems enabled earlier and not any more). Every format is
-	 * 2 MB of text the kernel generates, 0.08 s of CPU on this machine: most of a short
-	 * capture's fixed cost. Events written since the set-up are of enabled events, so
-	 * counting them here would take every format whenever events flow.
+	 * the enabled events. Every format is 2 MB of text the kernel generates, 0.08 s of CPU
+	 * here: most of a short capture's fixed cost. Events of other systems written before the
+	 * capture may still be in the buffer; finishing stores every format if it met one.
 	 */
-	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP) {
+	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP)
 		flags |= TDW_META_KERNEL;
-		if (old_events)
-			flags |= TDW_META_ALL_SYSTEMS;
-	}
 	/*
 	 * A hypervisor's event ids are its own and collide with the kernel's ftrace events:
 	 * take no formats from the root for it.
@@ -68,10 +64,21 @@ int capture_dat_unit(struct tdw *w, int cpu, const struct source_unit *u, unsign
 	return tdw_add_unit(w, cpu, u->buf, u->len, u->skip, u->end, u->whole, hdr);
 }
 
-int capture_dat_finish(struct tdw *w, const struct target *t, const int *cpus, int nr)
+int capture_dat_finish(struct tdw *w, const struct target *t, const int *cpus, int nr,
+		       const uint8_t *types)
 {
 	char stats[4096];
 	int i;
+
+	/* Events the stored formats do not describe: older ones, of systems disabled since. */
+	if (types && t->kind != TARGET_REMOTE && t->kind != TARGET_HYP &&
+	    !tdw_formats_cover(w, types)) {
+		debug_msg("%s: the buffer held events of systems not enabled now: storing every "
+			  "system's formats", t->label);
+		if (tdw_replace_formats(w, t->dir))
+			warn_msg("%s: cannot store every system's formats: %s", t->label,
+				 strerror(errno));
+	}
 
 	for (i = 0; i < nr; i++) {
 		char *path = target_cpu_path(t, cpus[i], "stats");

@@ -10,14 +10,15 @@
 #include "source.h"
 #include "tracedat_write.h"
 
-/*
- * Writer on fd with the target's metadata, data started; NULL after a message. old_events:
- * the buffer may hold events from before the capture's settings, of any system.
- */
-struct tdw *capture_dat_open(const struct capture_opts *o, int fd, bool old_events);
+/* Writer on fd with the target's metadata, data started; NULL after a message. */
+struct tdw *capture_dat_open(const struct capture_opts *o, int fd);
 /* One source unit of a CPU; 0 or -1 after a message. */
 int capture_dat_unit(struct tdw *w, int cpu, const struct source_unit *u, unsigned int hdr);
-/* Save each captured CPU's stats and complete the file (frees w); 0 or an exit code. */
-int capture_dat_finish(struct tdw *w, const struct target *t, const int *cpus, int nr);
+/*
+ * Save each captured CPU's stats and complete the file (frees w); 0 or an exit code. types:
+ * the event type ids the capture decoded (SUBBUF_TYPES_BYTES), or NULL.
+ */
+int capture_dat_finish(struct tdw *w, const struct target *t, const int *cpus, int nr,
+		       const uint8_t *types);
 
 #endif

@@ -1,7 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Sub-buffers into the merge, for record's text and for report alike (see subbuf_merge.h). */
+#include <string.h>
+
 #include "subbuf.h"
 #include "subbuf_merge.h"
+
+/* Every event starts with its u16 common_type. */
+static void note_type(uint8_t *types, const void *payload, bool swap)
+{
+	uint16_t id;
+
+	memcpy(&id, payload, sizeof(id));
+	if (swap)
+		id = __builtin_bswap16(id);
+	types[id >> 3] |= 1 << (id & 7);
+}
 
 int subbuf_merge(struct merge *m, int stream, const struct source_unit *u, unsigned int hdr_size,
 		 bool swap, struct subbuf_counts *cnt)
@@ -33,6 +46,8 @@ int subbuf_merge(struct merge *m, int stream, const struct source_unit *u, unsig
 		return queued;
 	}
 	while ((ret = subbuf_next(&sb, &ev)) == 1) {
+		if (cnt->types && ev.len >= 2)
+			note_type(cnt->types, ev.payload, swap);
 		if (m) {
 			merge_push(m, stream, ev.ts, ev.payload, ev.len);
 			queued++;

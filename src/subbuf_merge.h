@@ -19,7 +19,10 @@ struct subbuf_counts {
 	uint64_t missed_pages;	/* sub-buffers flagged with a loss */
 	uint64_t stored_lost;	/* the losses they counted */
 	uint64_t corrupt;	/* sub-buffers that failed to decode completely */
+	uint8_t *types;		/* optional: a bit per event type id (common_type) decoded */
 };
+
+#define SUBBUF_TYPES_BYTES	(65536 / 8)
 
 /*
  * Decode unit u (hdr_size 16 or 12; swap: written in the other byte order), add to cnt and,

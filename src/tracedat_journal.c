@@ -316,40 +316,66 @@ static int write_options(int fd, uint64_t off, const struct tdbuf *b)
 	return ret ? ret : td_pwrite(fd, b->p, b->len, off + TD_SEC_HDR_SIZE);
 }
 
+/* A metadata section, header included, of body (len bytes) in c; compressed with zstd. */
+static void build_meta(struct tdbuf *c, uint16_t id, const void *body, size_t len, bool zstd,
+		       int level)
+{
+	uint8_t h[TD_SEC_HDR_SIZE], *z = NULL;
+	uint16_t flags = 0;
+
+	if (zstd) {
+		size_t cap = ZSTD_compressBound(len), n;
+
+		z = xmalloc(cap + 8);
+		n = ZSTD_compress(z + 8, cap, body, len, level ? level : 3);
+		if (!ZSTD_isError(n)) {
+			td_put32(z, n);
+			td_put32(z + 4, len);
+			body = z;
+			len = n + 8;
+			flags = TD_SEC_FL_COMPRESS;
+		}
+	}
+	td_put16(h, id);
+	td_put16(h + 2, flags);
+	td_put32(h + 4, TD_NO_STRING);
+	td_put64(h + 8, len);
+	tdbuf_put(c, h, sizeof(h));
+	tdbuf_put(c, body, len);
+	free(z);
+}
+
 /* The CMDLINES section (header included) in c; c->len = 0 when there is none. */
 static void build_cmdlines(struct tdbuf *c, const struct td_final *fin, bool zstd)
 {
 	struct tdbuf b = { 0 };
-	uint16_t flags = 0;
-	uint8_t h[TD_SEC_HDR_SIZE];
 
 	if (!fin || !fin->cmdlines)
 		return;
 	tdbuf_u64(&b, fin->cmdlines_len);
 	tdbuf_put(&b, fin->cmdlines, fin->cmdlines_len);
-	if (zstd) {
-		size_t cap = ZSTD_compressBound(b.len), n;
-		uint8_t *z = xmalloc(cap + 8);
-
-		n = ZSTD_compress(z + 8, cap, b.p, b.len, fin->level ? fin->level : 3);
-		if (!ZSTD_isError(n)) {
-			td_put32(z, n);
-			td_put32(z + 4, b.len);
-			tdbuf_free(&b);
-			b.p = z;
-			b.len = b.cap = n + 8;
-			flags = TD_SEC_FL_COMPRESS;
-		} else {
-			free(z);
-		}
-	}
-	td_put16(h, TD_SEC_CMDLINES);
-	td_put16(h + 2, flags);
-	td_put32(h + 4, TD_NO_STRING);
-	td_put64(h + 8, b.len);
-	tdbuf_put(c, h, sizeof(h));
-	tdbuf_put(c, b.p, b.len);
+	build_meta(c, TD_SEC_CMDLINES, b.p, b.len, zstd, fin->level);
 	tdbuf_free(&b);
+}
+
+/*
+ * Point options 1 at the replacing EVENT_FORMATS section (at formats), then make the one it
+ * replaces padding: a file cut in between still names a complete section.
+ */
+static int relink_formats(int fd, const struct td_final *fin, uint64_t formats)
+{
+	uint8_t v[8];
+
+	td_put64(v, formats);
+	if (fdatasync(fd) && errno != EINVAL)
+		return -errno;
+	if (td_pwrite(fd, v, 8, fin->formats_opt))
+		return -EIO;
+	if (fdatasync(fd) && errno != EINVAL)
+		return -errno;
+	td_put16(v, TD_SEC_RC_PAD);
+	td_put16(v + 2, 0);
+	return td_pwrite(fd, v, 4, fin->formats_old) ? -EIO : 0;
 }
 
 static int link_options(int fd, uint64_t done_pos, uint64_t target)
@@ -367,12 +393,13 @@ static int link_options(int fd, uint64_t done_pos, uint64_t target)
 }
 
 /*
- * Move options 2, CMDLINES and BUFFER down over the journal (keeping the data page-aligned)
- * when the copy does not overlap the copy the file still points at; then cut the file.
+ * Move options 2, CMDLINES, EVENT_FORMATS and BUFFER down over the journal (keeping the data
+ * page-aligned) when the copy does not overlap the copy the file still points at; then cut
+ * the file. Returns how far they moved (0: not at all).
  */
-static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
-		    uint64_t cmdlines, uint64_t sec, uint64_t end, const struct td_final *fin,
-		    uint8_t *buf)
+static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
+			uint64_t cmdlines, uint64_t sec, uint64_t end, const struct td_final *fin,
+			uint8_t *buf)
 {
 	uint64_t base = j->meta_off, dst, delta;
 	struct tdbuf b = { 0 };
@@ -381,34 +408,41 @@ static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint6
 	if (dst != base && dst - base < TD_SEC_HDR_SIZE)
 		dst += j->page_size;
 	if (dst >= opts2 || dst + (end - opts2) > opts2)
-		return;
+		return 0;
 	delta = opts2 - dst;
 	if (dst != base && td_write_section_header(fd, base, TD_SEC_RC_PAD, 0,
 						   dst - base - TD_SEC_HDR_SIZE))
-		return;
+		return 0;
 	if (copy_range(fd, opts2, dst, end - opts2, buf))
-		return;
+		return 0;
 	build_options2(&b, j, sec, cmdlines, fin, delta);
-	if (!write_options(fd, dst, &b) && !link_options(fd, done_pos, dst) &&
-	    ftruncate(fd, end - delta))
+	if (write_options(fd, dst, &b) || link_options(fd, done_pos, dst)) {
+		tdbuf_free(&b);
+		return 0;
+	}
+	if (ftruncate(fd, end - delta))
 		warn_msg("cannot shorten the file: %s", strerror(errno));
 	tdbuf_free(&b);
+	return delta;
 }
 
 /*
- * Final layout at j->end: options 2, CMDLINES, BUFFER. The options come first so that a
- * file cut short later (a partial copy) still describes its data and the intact chunks can
- * be read.
+ * Final layout at j->end: options 2, CMDLINES, EVENT_FORMATS (when fin replaces them),
+ * BUFFER. The options come first so that a file cut short later (a partial copy) still
+ * describes its data and the intact chunks can be read.
  */
 int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		      const struct td_final *fin)
 {
 	uint8_t *buf = xmalloc(COPY_BLOCK);
-	uint64_t opts2 = j->end, cmdlines = 0, sec, end;
-	struct tdbuf b = { 0 }, c = { 0 };
+	uint64_t opts2 = j->end, cmdlines = 0, formats = 0, sec, end, delta;
+	struct tdbuf b = { 0 }, c = { 0 }, f = { 0 };
 	int ret;
 
 	build_cmdlines(&c, fin, j->compressed);
+	if (fin && fin->formats)
+		build_meta(&f, TD_SEC_EVENT_FORMATS, fin->formats, fin->formats_len,
+			   j->compressed, fin->level);
 	/* The options' size does not depend on the offsets they hold. */
 	build_options2(&b, j, 0, c.len ? 1 : 0, fin, 0);
 	sec = opts2 + TD_SEC_HDR_SIZE + b.len;
@@ -416,10 +450,16 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		cmdlines = sec;
 		sec += c.len;
 	}
+	if (f.len) {
+		formats = sec;
+		sec += f.len;
+	}
 	end = write_buffer_section(fd, j, sec);
 	ret = end ? 0 : -1;
 	if (!ret && c.len)
 		ret = td_pwrite(fd, c.p, c.len, cmdlines);
+	if (!ret && f.len)
+		ret = td_pwrite(fd, f.p, f.len, formats);
 	if (!ret) {
 		build_options2(&b, j, sec, cmdlines, fin, 0);
 		ret = write_options(fd, opts2, &b);
@@ -428,13 +468,19 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		ret = link_options(fd, done_pos, opts2);
 	tdbuf_free(&b);
 	tdbuf_free(&c);
+	tdbuf_free(&f);
 	if (ret) {
 		if (end)
 			err_msg("writing the final options: %s", strerror(-ret));
 		free(buf);
 		return -1;
 	}
-	compact(fd, done_pos, j, opts2, cmdlines, sec, end, fin, buf);
+	delta = compact(fd, done_pos, j, opts2, cmdlines, sec, end, fin, buf);
 	free(buf);
+	ret = formats ? relink_formats(fd, fin, formats - delta) : 0;
+	if (ret) {
+		err_msg("pointing the file at every system's event formats: %s", strerror(-ret));
+		return -1;
+	}
 	return 0;
 }

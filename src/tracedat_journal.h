@@ -80,7 +80,11 @@ struct td_final {
 	int nr_cpustats;
 	const void *cmdlines;	/* saved_cmdlines text for a CMDLINES section, or NULL */
 	size_t cmdlines_len;
-	int level;		/* zstd level for CMDLINES */
+	int level;		/* zstd level for CMDLINES and EVENT_FORMATS */
+	const void *formats;	/* body of an EVENT_FORMATS section replacing the first, or NULL */
+	size_t formats_len;
+	uint64_t formats_opt;	/* where options 1 hold the EVENT_FORMATS offset */
+	uint64_t formats_old;	/* the section replaced: made padding */
 };
 
 /*

@@ -137,12 +137,30 @@ static bool any_listed(const struct enabled_list *l, const char *sys)
 	return found;
 }
 
+/* Mark the "ID: N" of a format text in ids (a bit per event type id). */
+static void note_id(uint8_t *ids, const char *text, size_t len)
+{
+	const char *p = memmem(text, len, "\nID: ", 5);
+	char num[8] = "";
+	unsigned long id;
+	char *end;
+
+	if (!ids || !p)
+		return;
+	p += 5;
+	len -= p - text;
+	memcpy(num, p, len < sizeof(num) - 1 ? len : sizeof(num) - 1);
+	id = strtoul(num, &end, 10);
+	if (end != num && *end == '\n' && id <= 0xffff)
+		ids[id >> 3] |= 1 << (id & 7);
+}
+
 /*
  * u32 count + (u64 size + format) for the events of events_dir (system sys); with only, just
  * the events it lists. Returns the count.
  */
 static uint32_t add_formats(struct tdbuf *b, const char *events_dir, const char *sys,
-			    const struct enabled_list *only)
+			    const struct enabled_list *only, uint8_t *ids)
 {
 	int nr, i;
 	char **ev = subdirs(events_dir, &nr);
@@ -164,6 +182,7 @@ static uint32_t add_formats(struct tdbuf *b, const char *events_dir, const char 
 			continue;
 		tdbuf_u64(b, len);
 		tdbuf_put(b, f, len);
+		note_id(ids, f, len);
 		free(f);
 		count++;
 	}
@@ -228,30 +247,20 @@ out:
 	return ret;
 }
 
-static int add_event_formats(struct tdw *w, const char *dir, const char *root,
-			     unsigned int flags, const struct tdw_extra_system *extra)
+/* The body of an EVENT_FORMATS section: the systems flags and set_event call for, and extra. */
+static void build_event_formats(struct tdbuf *b, const char *dir, unsigned int flags,
+				const struct tdw_extra_system *extra, uint8_t *ids)
 {
-	char *events = xasprintf("%s/events", dir), *ftrace;
+	char *events = xasprintf("%s/events", dir);
 	struct enabled_list enabled = { 0 };
-	struct tdbuf b = { 0 };
-	char **sys;
 	uint32_t nr_sys = 0;
-	int nr, i, ret;
-
-	ftrace = xasprintf("%s/ftrace", events);
-	if (!is_dir(ftrace) && root) {
-		free(ftrace);
-		ftrace = xasprintf("%s/events/ftrace", root);
-	}
-	add_formats(&b, ftrace, "ftrace", NULL);
-	free(ftrace);
-	ret = tdw_add_section(w, TD_SEC_FTRACE_EVENTS, b.p, b.len);
-	b.len = 0;
+	char **sys;
+	int nr, i;
 
 	read_enabled(dir, &enabled);
 	sys = subdirs(events, &nr);
-	tdbuf_u32(&b, 0);
-	for (i = 0; !ret && i < nr; i++) {
+	tdbuf_u32(b, 0);
+	for (i = 0; i < nr; i++) {
 		enum want want = WANT_NONE;
 		char *sdir;
 
@@ -260,27 +269,60 @@ static int add_event_formats(struct tdw *w, const char *dir, const char *root,
 		if (want == WANT_NONE)
 			continue;
 		sdir = xasprintf("%s/%s", events, sys[i]);
-		tdbuf_str(&b, sys[i]);
-		add_formats(&b, sdir, sys[i], want == WANT_ENABLED ? &enabled : NULL);
+		tdbuf_str(b, sys[i]);
+		add_formats(b, sdir, sys[i], want == WANT_ENABLED ? &enabled : NULL, ids);
 		free(sdir);
 		nr_sys++;
 	}
 	free(enabled.text);
 	if (extra && extra->nr) {
-		tdbuf_str(&b, extra->name);
-		tdbuf_u32(&b, extra->nr);
+		tdbuf_str(b, extra->name);
+		tdbuf_u32(b, extra->nr);
 		for (i = 0; i < extra->nr; i++) {
-			tdbuf_u64(&b, strlen(extra->formats[i]));
-			tdbuf_put(&b, extra->formats[i], strlen(extra->formats[i]));
+			size_t len = strlen(extra->formats[i]);
+
+			tdbuf_u64(b, len);
+			tdbuf_put(b, extra->formats[i], len);
+			note_id(ids, extra->formats[i], len);
 		}
 		nr_sys++;
 	}
-	td_put32(b.p, nr_sys);
-	if (!ret)
-		ret = tdw_add_section(w, TD_SEC_EVENT_FORMATS, b.p, b.len);
+	td_put32(b->p, nr_sys);
 	free_names(sys, nr);
-	tdbuf_free(&b);
 	free(events);
+}
+
+static int add_event_formats(struct tdw *w, const char *dir, const char *root,
+			     unsigned int flags, const struct tdw_extra_system *extra)
+{
+	char *ftrace = xasprintf("%s/events/ftrace", dir);
+	struct tdbuf b = { 0 };
+	int ret;
+
+	if (!is_dir(ftrace) && root) {
+		free(ftrace);
+		ftrace = xasprintf("%s/events/ftrace", root);
+	}
+	add_formats(&b, ftrace, "ftrace", NULL, tdw_format_ids(w));
+	free(ftrace);
+	ret = tdw_add_section(w, TD_SEC_FTRACE_EVENTS, b.p, b.len);
+	b.len = 0;
+	if (!ret) {
+		build_event_formats(&b, dir, flags, extra, tdw_format_ids(w));
+		ret = tdw_add_section(w, TD_SEC_EVENT_FORMATS, b.p, b.len);
+	}
+	tdbuf_free(&b);
+	return ret;
+}
+
+int tdw_replace_formats(struct tdw *w, const char *dir)
+{
+	struct tdbuf b = { 0 };
+	int ret;
+
+	build_event_formats(&b, dir, TDW_META_ALL_SYSTEMS, NULL, tdw_format_ids(w));
+	ret = tdw_set_late_formats(w, b.p, b.len);
+	tdbuf_free(&b);
 	return ret;
 }
 

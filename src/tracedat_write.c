@@ -36,6 +36,7 @@ struct tdw {
 	bool own_fd;	/* fd is our O_RDWR reopening of out_fd */
 	enum td_compression comp;
 	int level;
+	int kallsyms_level;
 	uint32_t page_size;
 	size_t populate;
 	char *name;
@@ -59,6 +60,11 @@ struct tdw {
 	char **cpustats;
 	int nr_cpustats;
 	char *cmdlines_path;
+
+	uint8_t format_ids[65536 / 8];	/* event type ids whose formats the file holds */
+	uint64_t formats_sec;		/* the EVENT_FORMATS section, 0 for none */
+	size_t formats_opt;		/* its option's value: offset in opts1, then in the file */
+	struct tdbuf late_formats;	/* a replacing EVENT_FORMATS body, for tdw_finish() */
 };
 
 int tdw_parse_compression(const char *s, enum td_compression *c)
@@ -137,6 +143,11 @@ struct tdw *tdw_create(int fd, const struct tdw_opts *o)
 	w->out_fd = fd;
 	w->comp = o->compression;
 	w->level = o->level ? o->level : 3;
+	/*
+	 * /proc/kallsyms (5 MB here) comes out as small at level 1 as at 3 (931 against 939 KB)
+	 * in two thirds of the time (21 against 31 ms): a tenth of an idle capture's CPU.
+	 */
+	w->kallsyms_level = o->level ? o->level : 1;
 	w->page_size = o->page_size;
 	w->name = xstrdup(o->buffer_name ? o->buffer_name : "");
 	w->clock = xstrdup(o->clock ? o->clock : "local");
@@ -211,9 +222,10 @@ int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len)
 	if (w->comp == TD_COMP_ZSTD && len < UINT32_MAX) {
 		ZSTD_CCtx *cctx = ZSTD_createCCtx();
 		size_t cap = ZSTD_compressBound(len) + TD_CHUNK_HDR_SIZE, n;
+		int level = id == TD_SEC_KALLSYMS ? w->kallsyms_level : w->level;
 
 		z = xmalloc(cap);
-		n = cctx ? compress_block(cctx, w->level, z, cap, body, len) : 0;
+		n = cctx ? compress_block(cctx, level, z, cap, body, len) : 0;
 		ZSTD_freeCCtx(cctx);
 		if (n) {
 			body = z;
@@ -229,9 +241,39 @@ int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len)
 	if (!ret)
 		ret = append(w, body, len, "metadata");
 	free(z);
+	if (!ret && id == TD_SEC_EVENT_FORMATS) {
+		w->formats_sec = off;
+		w->formats_opt = w->opts1.len + 6;	/* past the option's u16 id, u32 size */
+	}
 	if (!ret)
 		tdbuf_option_u64(&w->opts1, id, off);
 	return ret;
+}
+
+uint8_t *tdw_format_ids(struct tdw *w)
+{
+	return w->format_ids;
+}
+
+bool tdw_formats_cover(const struct tdw *w, const uint8_t *types)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(w->format_ids); i++)
+		if (types[i] & ~w->format_ids[i])
+			return false;
+	return true;
+}
+
+int tdw_set_late_formats(struct tdw *w, const void *body, size_t len)
+{
+	if (!w->data || w->failed || !w->formats_sec || len >= UINT32_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	w->late_formats.len = 0;
+	tdbuf_put(&w->late_formats, body, len);
+	return 0;
 }
 
 /*
@@ -287,6 +329,8 @@ int tdw_begin_data(struct tdw *w)
 	if (append(w, w->opts1.p, w->opts1.len, "options"))
 		return -1;
 	w->done_pos = w->pos - 8;
+	if (w->formats_sec)
+		w->formats_opt += off + TD_SEC_HDR_SIZE;
 	td_put64(ptr, off);
 	ret = td_pwrite(w->fd, ptr, 8, w->options_ptr);
 	if (ret)
@@ -643,6 +687,12 @@ int tdw_finish(struct tdw *w)
 		goto out;
 	if (w->cmdlines_path)
 		fin.cmdlines = slurp_path(w->cmdlines_path, &fin.cmdlines_len);
+	if (w->late_formats.len) {
+		fin.formats = w->late_formats.p;
+		fin.formats_len = w->late_formats.len;
+		fin.formats_opt = w->formats_opt;
+		fin.formats_old = w->formats_sec;
+	}
 	if (td_journal_scan(w->fd, w->meta_off, w->pos, &j, false, err, sizeof(err))) {
 		err_msg("finishing trace.dat: %s", err);
 		goto out;
@@ -678,6 +728,7 @@ void tdw_abort(struct tdw *w)
 		close(w->fd);
 	pthread_mutex_destroy(&w->lock);
 	tdbuf_free(&w->opts1);
+	tdbuf_free(&w->late_formats);
 	free(w->cpustats);
 	free(w->cpus);
 	free(w->name);

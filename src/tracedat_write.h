@@ -78,6 +78,19 @@ struct tdw_extra_system {
 int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, unsigned int flags,
 			    const struct tdw_extra_system *extra);
 
+/*
+ * Event formats. The file's EVENT_FORMATS come from what is enabled when it begins; events of
+ * other systems may be in the buffer from before. tdw_format_ids() is the bitmap (a bit per
+ * event type id, 65536 bits) of the formats stored; tdw_formats_cover() says whether they
+ * cover the ids set in types; tdw_replace_formats() reads every system's formats of dir and
+ * has tdw_finish() store them in a new section that the file then points to (the first one
+ * becomes padding); tdw_set_late_formats() does so with a ready body. 0 or -1 (errno).
+ */
+uint8_t *tdw_format_ids(struct tdw *w);
+bool tdw_formats_cover(const struct tdw *w, const uint8_t *types);
+int tdw_replace_formats(struct tdw *w, const char *dir);
+int tdw_set_late_formats(struct tdw *w, const void *body, size_t len);
+
 /* Write options 1 and start the journal. */
 int tdw_begin_data(struct tdw *w);
 

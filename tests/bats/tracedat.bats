@@ -418,6 +418,7 @@ for _ in range(int(sys.argv[1])):
 	{ find "$IDIR/events/oom" -mindepth 1 -maxdepth 1 -type d -printf 'oom:%f\n'
 	  echo "syscalls:$SYS_EV"; } | sort > "$f.want"
 	formats_of "$f.1.dat" | diff "$f.want" -
+	! grep -q 'formats' "$BATS_TEST_TMPDIR/record.err"
 	td_same_report "$f.1.dat"
 	[ "$(grep -c " $SYS_EV: policy: 0x00000002$" "$f.1.dat.rc")" -eq 3 ]
 	# -e on an empty buffer: only its events, though they flow before the file is begun.
@@ -425,7 +426,7 @@ for _ in range(int(sys.argv[1])):
 	wait "$TD_PID"
 	[ "$(formats_of "$f.2.dat")" = sched:sched_switch ]
 	grep -q ' sched_switch: ' <("$TD_RC" report "$f.2.dat")
-	# Older events in the buffer, of an event no longer enabled: every format is kept.
+	# Older events in the buffer, of an event no longer enabled: finishing stores every format.
 	echo 0 > "$IDIR/events/enable"
 	echo 1 > "$IDIR/events/syscalls/$SYS_EV/enable"
 	prio_max 2
@@ -434,6 +435,8 @@ for _ in range(int(sys.argv[1])):
 	wait "$TD_PID"
 	[ "$(formats_of "$f.3.dat" | wc -l)" -eq \
 		"$(find "$IDIR/events" -mindepth 2 -maxdepth 2 -type d ! -path '*/ftrace/*' | wc -l)" ]
+	local why="the buffer held events of systems not enabled now: storing every system's formats"
+	grep -qx "remotectl: instances/$INST: $why" "$BATS_TEST_TMPDIR/record.err"
 	td_same_report "$f.3.dat"
 	[ "$(grep -c " $SYS_EV: policy: 0x00000002$" "$f.3.dat.rc")" -eq 2 ]
 }

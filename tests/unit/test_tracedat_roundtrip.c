@@ -301,6 +301,68 @@ static void test_idle_flush(const char *path)
 	unlink(copy);
 }
 
+/* The formats of "late" (one event, ID 77) that finishing stores in place of the first ones. */
+static const char late_format[] =
+	"name: latev\nID: 77\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"
+	"print fmt: \"late\"\n";
+
+/*
+ * Formats replaced at finishing: the reader sees the new section only, every event is still
+ * there, and the ids the writer noted decide whether a replacement is needed.
+ */
+static void test_late_formats(const char *path)
+{
+	uint8_t page[SYNTH_PAGE], types[65536 / 8] = { 0 };
+	struct tdbuf b = { 0 };
+	char err[256];
+	int c;
+
+	for (c = TD_COMP_NONE; c <= TD_COMP_ZSTD; c++) {
+		const char *name = c == TD_COMP_NONE ? "none" : "zstd";
+		int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), n = 0, ok = 1, i;
+		struct tdw *w = synth_writer(fd, c, 1, NULL);
+		const struct tdr_info *in;
+		struct tdr *r;
+
+		if (!w)
+			ok = 0;
+		/* What the metadata noted: ID 5 (print) covered, 77 not. */
+		if (ok)
+			tdw_format_ids(w)[5 >> 3] |= 1 << (5 & 7);
+		types[5 >> 3] |= 1 << (5 & 7);
+		CHECK(ok && tdw_formats_cover(w, types), "%s: print's id is covered", name);
+		types[77 >> 3] |= 1 << (77 & 7);
+		CHECK(ok && !tdw_formats_cover(w, types), "%s: id 77 is not covered", name);
+		types[77 >> 3] = 0;
+		/* 25 pages: compacting moves the sections down over the journal. */
+		for (i = 0; ok && i < 25; i++) {
+			synth_page(page, 0, &n, 40 * (i + 1));
+			ok &= !tdw_add_subbuf(w, 0, page, SYNTH_PAGE);
+		}
+		b.len = 0;
+		tdbuf_u32(&b, 1);
+		tdbuf_str(&b, "late");
+		tdbuf_u32(&b, 1);
+		tdbuf_u64(&b, strlen(late_format));
+		tdbuf_put(&b, late_format, strlen(late_format));
+		ok &= w && !tdw_set_late_formats(w, b.p, b.len);
+		ok &= w && !tdw_finish(w);
+		close(fd);
+		CHECK(ok, "%s: file with replaced formats written", name);
+		r = tdr_open(path, err, sizeof(err));
+		in = r ? tdr_info(r) : NULL;
+		CHECK(in && in->nr_formats == 2 && !strcmp(in->formats[0].system, "ftrace") &&
+		      !strcmp(in->formats[1].system, "late") &&
+		      in->formats[1].len == strlen(late_format) &&
+		      !memcmp(in->formats[1].text, late_format, in->formats[1].len),
+		      "%s: the reader has the replacing formats (%s)", name, r ? "" : err);
+		tdr_close(r);
+		CHECK(check_file(path, 1, 1000, true) == 1000, "%s: every event still read", name);
+	}
+	tdbuf_free(&b);
+}
+
 int main(void)
 {
 	const char *path = synth_tmp("rt.dat");
@@ -312,6 +374,7 @@ int main(void)
 	test_whole_units(path);
 	test_reserved_subbufs(path);
 	test_idle_flush(path);
+	test_late_formats(path);
 
 	for (c = TD_COMP_NONE; c <= TD_COMP_ZSTD; c++) {
 		const char *name = c == TD_COMP_NONE ? "none" : "zstd";
