@@ -358,38 +358,35 @@ static void build_cmdlines(struct tdbuf *c, const struct td_final *fin, bool zst
 	tdbuf_free(&b);
 }
 
-/*
- * Point options 1 at the replacing EVENT_FORMATS section (at formats), then make the one it
- * replaces padding: a file cut in between still names a complete section.
- */
-static int relink_formats(int fd, const struct td_final *fin, uint64_t formats)
-{
-	uint8_t v[8];
-
-	td_put64(v, formats);
-	if (fdatasync(fd) && errno != EINVAL)
-		return -errno;
-	if (td_pwrite(fd, v, 8, fin->formats_opt))
-		return -EIO;
-	if (fdatasync(fd) && errno != EINVAL)
-		return -errno;
-	td_put16(v, TD_SEC_RC_PAD);
-	td_put16(v + 2, 0);
-	return td_pwrite(fd, v, 4, fin->formats_old) ? -EIO : 0;
-}
-
-static int link_options(int fd, uint64_t done_pos, uint64_t target)
+/* Make the u64 file offset at pos (a DONE or section option) point at target, durably. */
+static int link_options(int fd, uint64_t pos, uint64_t target)
 {
 	uint8_t v[8];
 
 	td_put64(v, target);
 	if (fdatasync(fd) && errno != EINVAL)
 		return -errno;
-	if (td_pwrite(fd, v, 8, done_pos))
+	if (td_pwrite(fd, v, 8, pos))
 		return -EIO;
 	if (fdatasync(fd) && errno != EINVAL)
 		return -errno;
 	return 0;
+}
+
+/*
+ * Point options 1 at the replacing EVENT_FORMATS section (at formats), then make the one it
+ * replaces padding: a file cut in between still names a complete section.
+ */
+static int relink_formats(int fd, const struct td_final *fin, uint64_t formats)
+{
+	uint8_t v[4];
+	int ret = link_options(fd, fin->formats_opt, formats);
+
+	if (ret)
+		return ret;
+	td_put16(v, TD_SEC_RC_PAD);
+	td_put16(v + 2, 0);
+	return td_pwrite(fd, v, 4, fin->formats_old) ? -EIO : 0;
 }
 
 /*

@@ -257,7 +257,8 @@ static void build_event_formats(struct tdbuf *b, const char *dir, unsigned int f
 	char **sys;
 	int nr, i;
 
-	read_enabled(dir, &enabled);
+	if (!(flags & TDW_META_ALL_SYSTEMS))
+		read_enabled(dir, &enabled);
 	sys = subdirs(events, &nr);
 	tdbuf_u32(b, 0);
 	for (i = 0; i < nr; i++) {
