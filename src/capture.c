@@ -73,6 +73,9 @@ struct cpu_state {
 	uint64_t bytes;		/* event bytes taken, kept when the source is closed */
 	uint32_t switched_epp;	/* the mmap source went over to read() (source_stats) */
 	bool switch_told;	/* -v said so */
+	uint64_t units;		/* sub-buffers taken (source_stats), kept at close */
+	uint64_t spliced;	/* of them in splice() batches */
+	bool splice_told;	/* -v said splice() was refused */
 	/* Threads: */
 	struct capture *c;
 	struct spool *spool;	/* this CPU's units and marks, stamped */
@@ -349,30 +352,42 @@ static int take_unit(struct capture *c, int idx, const struct source_unit *u)
 }
 
 /*
- * The next unit of a source. A trace.dat capture has a read() copy made straight into its
+ * The next unit of a source. A trace.dat capture has read() copies made straight into their
  * place in the file's chunk (one copy of every sub-buffer less: a few per cent of the CPU of
- * small events), counted before the chunk may go to the compressor; *taken says so.
+ * small events), as many as the chunk has room for when the source has them in a batch,
+ * counted before the chunk may go to the compressor; *taken says so, and u is the last.
  */
 static int next_unit(struct capture *c, int idx, struct source_unit *u, bool *taken)
 {
+	struct source_unit units[TD_PAGES_PER_CHUNK];
 	struct cpu_state *cs = &c->cs[idx];
+	unsigned int room;
 	uint8_t *slot;
-	int ret;
+	size_t len;
+	int ret, i;
 
 	*taken = false;
 	if (!c->dat || !source_copies(cs->src))
 		return source_next(cs->src, u);
-	slot = tdw_reserve_subbuf(c->dat, cs->cpu);
+	slot = tdw_reserve_subbuf(c->dat, cs->cpu, &room);
 	if (!slot)
 		return source_next(cs->src, u);	/* the writer failed: take_unit() says so */
-	ret = source_next_into(cs->src, slot, u);
-	if (ret == 1)
-		decode_unit(c, idx, u, true, false);
-	tdw_commit_subbuf(c->dat, cs->cpu, ret == 1 ? u->len : 0);
-	*taken = ret == 1;
-	if (*taken)
-		check_dat_size(c);
-	return ret;
+	if (room > TD_PAGES_PER_CHUNK)
+		room = TD_PAGES_PER_CHUNK;
+	/* Several at once only where the source's stride is the file's. */
+	if (tdw_page_size(c->dat) != cs->src->p.subbuf_size)
+		room = 1;
+	ret = source_next_into(cs->src, slot, room, units);
+	for (i = 0; i < ret; i++)
+		decode_unit(c, idx, &units[i], true, false);
+	len = ret > 0 ? (size_t)(ret - 1) * cs->src->p.subbuf_size + units[ret - 1].len : 0;
+	tdw_commit_subbuf(c->dat, cs->cpu, len);
+	*taken = ret > 0;
+	if (!*taken)
+		return ret;
+	*u = units[ret - 1];
+	check_dat_size(c);
+	return 1;
 }
 
 static int mark(struct capture *c, enum spool_kind kind, int idx)
@@ -449,6 +464,11 @@ static bool pull(struct capture *c, int idx, int max, double now)
 			debug_msg("%s: CPU %d: %u events per sub-buffer: going over to read() "
 				  "(GET_READER steps over every event)",
 				  c->o->t->label, cs->cpu, cs->src->stats.switched_epp);
+		}
+		if (cs->src->splice_refused && !cs->splice_told) {
+			cs->splice_told = true;
+			debug_msg("%s: CPU %d: splice() refused (%s): read() one sub-buffer at a time",
+				  c->o->t->label, cs->cpu, strerror(cs->src->splice_refused));
 		}
 		if (ret == 1) {
 			if (!taken && take_unit(c, idx, &u))
@@ -934,6 +954,9 @@ static void summary(const struct capture *c, double secs)
 			cs->bytes, lbuf, cs->corrupt ? "  (corrupt sub-buffers!)" : "");
 		if (cs->switched_epp)
 			fprintf(stderr, "  (then read(): %u events per sub-buffer)", cs->switched_epp);
+		if (verbosity > 0 && cs->spliced)
+			fprintf(stderr, "  (%" PRIu64 " of %" PRIu64 " sub-buffers spliced)",
+				cs->spliced, cs->units);
 		fputc('\n', stderr);
 		ev += cs->events;
 		bytes += cs->bytes;
@@ -982,6 +1005,8 @@ static void release(struct capture *c)
 			continue;
 		cs->bytes = cs->src->stats.bytes;
 		cs->switched_epp = cs->src->stats.switched_epp;
+		cs->units = cs->src->stats.units;
+		cs->spliced = cs->src->stats.spliced;
 		source_close(cs->src);
 		cs->src = NULL;
 	}

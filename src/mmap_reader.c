@@ -102,10 +102,11 @@ static bool mmap_copies(const struct source *s)
 	return m->reading || m->unmap_next;
 }
 
-static int mmap_next_into(struct source *s, uint8_t *buf, struct source_unit *u)
+static int mmap_next_into(struct source *s, uint8_t *buf, unsigned int room,
+			  struct source_unit *u)
 {
 	go_over_to_read(s->priv);
-	return raw_read_unit(s, buf, u);
+	return raw_read_unit(s, buf, room, u);
 }
 
 static int mmap_next(struct source *s, struct source_unit *u)
@@ -118,7 +119,7 @@ static int mmap_next(struct source *s, struct source_unit *u)
 	if (m->reading) {
 		if (!m->rbuf)
 			m->rbuf = xmalloc(s->p.subbuf_size);
-		return raw_read_unit(s, m->rbuf, u);
+		return raw_read_unit(s, m->rbuf, 1, u);
 	}
 	s->stats.ioctls++;
 	/*

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "source.h"
+#include "splice_batch.h"
 #include "subbuf.h"
 #include "util.h"
 
@@ -20,40 +21,13 @@ struct raw_priv {
 	int64_t stats0;		/* stats file losses at open */
 };
 
-int raw_read_unit(struct source *s, uint8_t *buf, struct source_unit *u)
+/* u for a sub-buffer copy of n bytes at buf. */
+static void copied_unit(const struct source *s, const uint8_t *buf, size_t n,
+			struct source_unit *u)
 {
 	uint32_t capacity = s->p.subbuf_size - s->p.hdr_size;
 	struct subbuf sb;
-	ssize_t n;
 
-	s->stats.ioctls++;
-	do {
-		n = read(s->fd, buf, s->p.subbuf_size);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		/*
-		 * Nothing now. A read-only backup has no writer: it is drained. Linux 7.2 returns
-		 * EOF only once, on the one read that finds the whole buffer (every CPU) empty,
-		 * and EAGAIN to every other non-blocking read, before and after.
-		 */
-		if (errno == EAGAIN && s->p.eof_ends)
-			return -ENODATA;
-		if (errno == EAGAIN) {
-			s->caught_up = true;
-			return 0;
-		}
-		/* A drained backup instance may vanish under us. */
-		if (s->p.eof_ends && errno == ENODEV)
-			return -ENODATA;
-		return -errno;
-	}
-	if (n == 0) {
-		/*
-		 * Only a drained read-only backup instance really ends. A live instance can
-		 * return 0 under load with data still there (seen on 6.18): wait and retry.
-		 */
-		return s->p.eof_ends ? -ENODATA : 0;
-	}
 	u->buf = buf;
 	u->len = n;
 	u->skip = 0;
@@ -70,6 +44,87 @@ int raw_read_unit(struct source *s, uint8_t *buf, struct source_unit *u)
 		u->end = sb.size;
 		u->partial = sb.size <= capacity / 2;
 	}
+}
+
+/*
+ * Full sub-buffers in a batch (splice_batch.c): tried while the CPU keeps the reader busy
+ * (the last unit was full) and as long as the pipe holds some. Not on a read-only backup,
+ * whose end is read()'s EOF. Returns the bytes put in buf, 0 for "read() instead", -EIO when
+ * the pipe failed.
+ */
+static ssize_t splice_units(struct source *s, uint8_t *buf, unsigned int room)
+{
+	ssize_t n;
+
+	if (!splice_batch_pending(s->splice) && (!s->last_full || s->splice_refused))
+		return 0;
+	if (!s->splice) {
+		s->splice = splice_batch_new(s->p.subbuf_size);
+		if (!s->splice) {
+			s->splice_refused = errno;
+			return 0;
+		}
+	}
+	s->stats.ioctls++;
+	n = splice_batch_read(s->splice, s->fd, buf, (size_t)room * s->p.subbuf_size);
+	if (n == -EIO)
+		return n;
+	if (n < 0) {
+		s->splice_refused = -n;
+		splice_batch_free(s->splice);
+		s->splice = NULL;
+		return 0;
+	}
+	s->stats.spliced += n / s->p.subbuf_size;
+	return n;
+}
+
+int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u)
+{
+	ssize_t n = s->p.eof_ends ? 0 : splice_units(s, buf, room ? room : 1);
+	unsigned int i;
+
+	if (n < 0)
+		return n;
+	if (n > 0) {
+		/* Whole, even when a large event left much of one empty: the writer has moved on. */
+		for (i = 0; i < n / s->p.subbuf_size; i++) {
+			copied_unit(s, buf + (size_t)i * s->p.subbuf_size, s->p.subbuf_size, &u[i]);
+			u[i].partial = false;
+		}
+		return i;
+	}
+	s->stats.ioctls++;
+	do {
+		n = read(s->fd, buf, s->p.subbuf_size);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		/*
+		 * Nothing now. A read-only backup has no writer: it is drained. Linux 7.2 returns
+		 * EOF only once, on the one read that finds the whole buffer (every CPU) empty,
+		 * and EAGAIN to every other non-blocking read, before and after.
+		 */
+		if (errno == EAGAIN && s->p.eof_ends)
+			return -ENODATA;
+		if (errno == EAGAIN) {
+			s->caught_up = true;
+			s->last_full = false;
+			return 0;
+		}
+		/* A drained backup instance may vanish under us. */
+		if (s->p.eof_ends && errno == ENODEV)
+			return -ENODATA;
+		return -errno;
+	}
+	if (n == 0) {
+		/*
+		 * Only a drained read-only backup instance really ends. A live instance can
+		 * return 0 under load with data still there (seen on 6.18): wait and retry.
+		 */
+		return s->p.eof_ends ? -ENODATA : 0;
+	}
+	copied_unit(s, buf, n, u);
+	s->last_full = !u->partial;
 	return 1;
 }
 
@@ -77,7 +132,7 @@ static int raw_next(struct source *s, struct source_unit *u)
 {
 	struct raw_priv *r = s->priv;
 
-	return raw_read_unit(s, r->buf, u);
+	return raw_read_unit(s, r->buf, 1, u);
 }
 
 static bool raw_copies(const struct source *s)

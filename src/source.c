@@ -6,15 +6,19 @@
 #include <string.h>
 
 #include "source.h"
+#include "splice_batch.h"
 #include "util.h"
 
-/* The counters and flags of a unit a reader delivered (or not). */
+/* The counters and flags of the units a reader delivered (or not). */
 static int account(struct source *s, int ret, const struct source_unit *u)
 {
-	if (ret == 1) {
+	int i;
+
+	for (i = 0; i < ret; i++) {
 		s->stats.units++;
-		s->stats.bytes += u->end - u->skip;
-	} else if (ret == 0) {
+		s->stats.bytes += u[i].end - u[i].skip;
+	}
+	if (ret == 0) {
 		s->stats.waits++;
 	} else if (ret == -ENODATA) {
 		s->ended = true;
@@ -36,14 +40,14 @@ bool source_copies(const struct source *s)
 	return !s->ended && s->ops->copies && s->ops->copies(s);
 }
 
-int source_next_into(struct source *s, uint8_t *buf, struct source_unit *u)
+int source_next_into(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u)
 {
 	if (s->ended)
 		return -ENODATA;
 	if (!source_copies(s))
 		return -EOPNOTSUPP;
 	s->caught_up = false;
-	return account(s, s->ops->next_into(s, buf, u), u);
+	return account(s, s->ops->next_into(s, buf, room ? room : 1, u), u);
 }
 
 int64_t source_kernel_lost(struct source *s)
@@ -56,6 +60,7 @@ void source_close(struct source *s)
 	if (!s)
 		return;
 	s->ops->close(s);
+	splice_batch_free(s->splice);
 	source_params_free(&s->p);
 	free(s);
 }

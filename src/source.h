@@ -29,7 +29,8 @@ struct source_unit {
 struct source_stats {
 	uint64_t units;		/* units delivered */
 	uint64_t bytes;		/* new event bytes delivered */
-	uint64_t ioctls;	/* GET_READER calls or read() calls */
+	uint64_t ioctls;	/* GET_READER, read() and splice() calls */
+	uint64_t spliced;	/* units that came in splice() batches */
 	uint64_t waits;		/* times the source asked to wait */
 	uint32_t switched_epp;	/* mmap went over to read() at this many events per sub-buffer */
 };
@@ -51,7 +52,7 @@ struct source_ops {
 	int (*next)(struct source *s, struct source_unit *u);
 	/* Optional: the next unit will be a read() copy, which next_into() puts in buf. */
 	bool (*copies)(const struct source *s);
-	int (*next_into)(struct source *s, uint8_t *buf, struct source_unit *u);
+	int (*next_into)(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u);
 	/* Events the kernel reports lost since open (overrun deltas), or -1 if unknown. */
 	int64_t (*kernel_lost)(struct source *s);
 	void (*close)(struct source *s);
@@ -69,6 +70,10 @@ struct source {
 	 */
 	bool caught_up;
 	struct source_stats stats;
+	/* read() copies: full sub-buffers come in splice() batches while the CPU is busy. */
+	struct splice_batch *splice;
+	int splice_refused;	/* errno of a refused splice(): read() only from then on */
+	bool last_full;		/* the last copy was a full sub-buffer */
 	void *priv;
 };
 
@@ -88,11 +93,13 @@ int source_next(struct source *s, struct source_unit *u);
 
 /*
  * Whether the next unit will be a copy (read()), and source_next() reading it into the
- * caller's buf of subbuf_size bytes instead of the source's own: the trace.dat writer reads
- * straight into its chunk, saving a copy per sub-buffer. Only when source_copies() says so.
+ * caller's buf of room sub-buffers (subbuf_size bytes each) instead of the source's own: the
+ * trace.dat writer reads straight into its chunk, saving a copy per sub-buffer. Only when
+ * source_copies() says so. Returns the number of units put in buf, one after the other, and
+ * described in u[0..n-1] (room entries), else as source_next().
  */
 bool source_copies(const struct source *s);
-int source_next_into(struct source *s, uint8_t *buf, struct source_unit *u);
+int source_next_into(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u);
 
 /* See source_ops.kernel_lost. */
 int64_t source_kernel_lost(struct source *s);
@@ -101,10 +108,11 @@ void source_close(struct source *s);
 
 /* Helpers for the readers. */
 /*
- * One read() of a whole sub-buffer into buf (subbuf_size bytes): the read() source's step,
- * also taken by the mmap source once it has gone over to read(). Returns as source_next().
+ * One read() of a whole sub-buffer into buf, or a splice() batch of up to room of them: the
+ * read() source's step, also taken by the mmap source once it has gone over to read().
+ * Returns as source_next_into().
  */
-int raw_read_unit(struct source *s, uint8_t *buf, struct source_unit *u);
+int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u);
 /* Sum of "overrun" and "dropped events" in a per-CPU stats file, or -1. */
 int64_t stats_file_lost(const char *path);
 void source_params_copy(struct source_params *dst, const struct source_params *src);

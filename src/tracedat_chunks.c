@@ -399,7 +399,7 @@ int td_chunks_add(struct td_chunks *ch, int cpu, const void *data, size_t len)
 	return ret;
 }
 
-uint8_t *td_chunks_reserve(struct td_chunks *ch, int cpu)
+uint8_t *td_chunks_reserve(struct td_chunks *ch, int cpu, unsigned int *room)
 {
 	struct chunk_cpu *c;
 	int ret = 0;
@@ -421,6 +421,8 @@ uint8_t *td_chunks_reserve(struct td_chunks *ch, int cpu)
 		errno = -ret;
 		return NULL;
 	}
+	if (room)
+		*room = TD_PAGES_PER_CHUNK - c->used;
 	return ch->pool + (size_t)c->slot * ch->slot_size + (size_t)c->used * ch->page_size;
 }
 
@@ -429,14 +431,20 @@ void td_chunks_commit(struct td_chunks *ch, int cpu, size_t len)
 	/* Under ch->lock: another CPU's first sub-buffer may grow ch->cpus meanwhile. */
 	struct chunk_cpu *c = get_cpu(ch, cpu);
 	uint8_t *dst = ch->pool + (size_t)c->slot * ch->slot_size + (size_t)c->used * ch->page_size;
+	size_t room = (size_t)(TD_PAGES_PER_CHUNK - c->used) * ch->page_size;
+	unsigned int pages = (len + ch->page_size - 1) / ch->page_size;
 
 	if (len) {
-		if (len > ch->page_size)
-			len = ch->page_size;
+		if (len > room) {
+			len = room;
+			pages = TD_PAGES_PER_CHUNK - c->used;
+		}
 		if (!c->used)
 			c->first_ns = now_ns();
-		memset(dst + len, 0, ch->page_size - len);
-		if (++c->used == TD_PAGES_PER_CHUNK)
+		/* Only the last sub-buffer may be short. */
+		memset(dst + len, 0, (size_t)pages * ch->page_size - len);
+		c->used += pages;
+		if (c->used == TD_PAGES_PER_CHUNK)
 			enqueue(ch, cpu, c);
 	}
 	pthread_mutex_unlock(&c->lock);

@@ -45,12 +45,13 @@ struct td_chunks *td_chunks_start(const struct td_chunks_opts *o);
 int td_chunks_add(struct td_chunks *ch, int cpu, const void *data, size_t len);
 
 /*
- * The same without the copy: the place of cpu's next sub-buffer in its chunk, for the caller
- * to read() into; NULL with errno on failure. cpu's chunk stays locked (the once-a-second
- * write-out of partial chunks waits) until td_chunks_commit() takes len bytes of it, or none
+ * The same without the copy: the place of cpu's next sub-buffers in its chunk, room of them
+ * (when room is not NULL) one after the other, for the caller to read() into; NULL with errno
+ * on failure. cpu's chunk stays locked (the once-a-second write-out of partial chunks waits)
+ * until td_chunks_commit() takes len bytes of it, whole sub-buffers but the last, or none
  * with len 0.
  */
-uint8_t *td_chunks_reserve(struct td_chunks *ch, int cpu);
+uint8_t *td_chunks_reserve(struct td_chunks *ch, int cpu, unsigned int *room);
 void td_chunks_commit(struct td_chunks *ch, int cpu, size_t len);
 
 /* Queue every partial chunk and wait until everything is written; 0 or -errno. */

@@ -498,7 +498,7 @@ int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t s
 	return ret;
 }
 
-uint8_t *tdw_reserve_subbuf(struct tdw *w, int cpu)
+uint8_t *tdw_reserve_subbuf(struct tdw *w, int cpu, unsigned int *room)
 {
 	struct tdw_cpu *c;
 	uint8_t *dst;
@@ -516,7 +516,7 @@ uint8_t *tdw_reserve_subbuf(struct tdw *w, int cpu)
 		pthread_mutex_unlock(&c->lock);
 		return NULL;
 	}
-	dst = td_chunks_reserve(w->chunks, cpu);
+	dst = td_chunks_reserve(w->chunks, cpu, room);
 	if (!dst) {
 		fail(w, "data", errno);
 		pthread_mutex_unlock(&c->lock);
@@ -583,6 +583,11 @@ void tdw_set_cmdlines_path(struct tdw *w, const char *path)
 {
 	free(w->cmdlines_path);
 	w->cmdlines_path = path ? xstrdup(path) : NULL;
+}
+
+uint32_t tdw_page_size(const struct tdw *w)
+{
+	return w->page_size;
 }
 
 uint64_t tdw_pages(const struct tdw *w)

@@ -112,10 +112,11 @@ int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t s
 /*
  * A read() copy without copying it again: the place (page_size bytes) of cpu's next sub-buffer
  * in its chunk, NULL after a message; the caller reads into it, then hands tdw_commit_subbuf()
- * the bytes read (0: none). cpu's data stays locked in between: nothing else may be added
- * for cpu, and the call must not block.
+ * the bytes read (0: none). When room is not NULL it says how many sub-buffers fit there, one
+ * after the other; the caller may fill several, all whole but the last. cpu's data stays
+ * locked in between: nothing else may be added for cpu, and the call must not block.
  */
-uint8_t *tdw_reserve_subbuf(struct tdw *w, int cpu);
+uint8_t *tdw_reserve_subbuf(struct tdw *w, int cpu, unsigned int *room);
 void tdw_commit_subbuf(struct tdw *w, int cpu, size_t len);
 
 /* Write every CPU's partial chunk now (held-back sub-buffers stay held). */
@@ -127,6 +128,8 @@ void tdw_set_cmdlines_path(struct tdw *w, const char *path);
 
 /* Sub-buffers and bytes written so far. */
 uint64_t tdw_pages(const struct tdw *w);
+/* The sub-buffer size the file was opened for. */
+uint32_t tdw_page_size(const struct tdw *w);
 uint64_t tdw_bytes(const struct tdw *w);
 
 /* Complete the file and free w; 0, or -1 after a message. */

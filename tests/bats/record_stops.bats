@@ -16,10 +16,10 @@ teardown() {
 	remove_instance
 }
 
-# A writer outruns a stopped reader on a tiny buffer: captured + lost == written.
+# A writer outruns a stopped reader on a small buffer (-b $2, KiB): captured + lost == written.
 loss_check() {
 	local n=5000 captured lost
-	start_record -v record -r "$INST" --transport "$1" -b 8 -o "$BATS_TEST_TMPDIR/trace.txt"
+	start_record -v record -r "$INST" --transport "$1" -b "${2:-8}" -o "$BATS_TEST_TMPDIR/trace.txt"
 	wait_capturing
 	kill -STOP "$RPID"
 	write_markers 0 "$n" lost
@@ -47,6 +47,12 @@ loss_check() {
 
 @test "loss accounting via read(): captured + reported lost == written, shown in place" {
 	loss_check read
+}
+
+@test "loss accounting via read() with splice() batches: the same, losses flagged in the batches" {
+	loss_check read 64
+	cat "$ERR" >&2
+	grep -Eq '^ +0 +[0-9]+ +[0-9]+ +[1-9][0-9]*  \([1-9][0-9]* of [0-9]+ sub-buffers spliced\)$' "$ERR"
 }
 
 # Settings before: tracing off, sched_switch off, the default size. record changes all three.

@@ -212,7 +212,7 @@ static void test_whole_units(const char *path)
 /* One synthetic sub-buffer of cpu (events up to max) read straight into its chunk. */
 static int reserved_page(struct tdw *w, int cpu, int *n, int max)
 {
-	uint8_t *slot = tdw_reserve_subbuf(w, cpu);
+	uint8_t *slot = tdw_reserve_subbuf(w, cpu, NULL);
 
 	if (!slot)
 		return 0;
@@ -237,7 +237,7 @@ static void test_reserved_subbufs(const char *path)
 		ok = 0;
 	for (p = 0; ok && p < 23; p++) {
 		/* A read() that found nothing gives its place back. */
-		ok &= tdw_reserve_subbuf(w, 0) != NULL;
+		ok &= tdw_reserve_subbuf(w, 0, NULL) != NULL;
 		if (ok)
 			tdw_commit_subbuf(w, 0, 0);
 		ok = ok && reserved_page(w, 0, &n[0], 100000) && reserved_page(w, 0, &n[0], n[0] + 30);
@@ -252,6 +252,42 @@ static void test_reserved_subbufs(const char *path)
 	CHECK(ok, "reserved sub-buffers: written");
 	CHECK(check_file(path, 2, 23 * 90, true) == 2 * 23 * 90,
 	      "reserved sub-buffers: each event exactly once, in order, held unit first");
+}
+
+/*
+ * Several sub-buffers at once into a reservation (a splice() batch): room counts down to the
+ * chunk's end, a run of whole sub-buffers and a short last one is taken in one commit, and a
+ * run that fills the chunk sends it off (the next reservation has a whole chunk's room).
+ */
+static void test_reserved_runs(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), n = 0, ok = 1, k, r;
+	struct tdw *w = synth_writer(fd, TD_COMP_ZSTD, 1, NULL);
+	unsigned int room, expect = TD_PAGES_PER_CHUNK;
+	/* Runs of 1, 3, 6 (fills the chunk), 4, 2, 4 (fills), 10 (fills) sub-buffers. */
+	static const int runs[] = { 1, 3, 6, 4, 2, 4, 10 };
+	uint8_t *slot;
+
+	if (!w)
+		ok = 0;
+	for (r = 0; ok && r < (int)(sizeof(runs) / sizeof(runs[0])); r++) {
+		slot = tdw_reserve_subbuf(w, 0, &room);
+		ok &= slot && room == expect;
+		for (k = 0; ok && k < runs[r]; k++)
+			synth_page(slot + k * SYNTH_PAGE, 0, &n, n + 50);
+		/* The last one of a run ends after 20 events: shorter than a page. */
+		if (ok) {
+			n -= 50;
+			synth_page(slot + (runs[r] - 1) * SYNTH_PAGE, 0, &n, n + 20);
+			tdw_commit_subbuf(w, 0, (runs[r] - 1) * SYNTH_PAGE + 16 + 20 * 68);
+		}
+		expect = (expect - runs[r]) ? expect - runs[r] : TD_PAGES_PER_CHUNK;
+	}
+	ok &= w && !tdw_finish(w);
+	close(fd);
+	CHECK(ok, "reserved runs: room reported, runs committed at once");
+	CHECK(check_file(path, 1, n, true) == n,
+	      "reserved runs: %d events once, in order", n);
 }
 
 /* Copy src to dst (the state of a file at one moment, as a SIGKILL would leave it). */
@@ -373,6 +409,7 @@ int main(void)
 	test_units_after_reader(path);
 	test_whole_units(path);
 	test_reserved_subbufs(path);
+	test_reserved_runs(path);
 	test_idle_flush(path);
 	test_late_formats(path);
 
