@@ -81,7 +81,7 @@ static ssize_t splice_units(struct source *s, uint8_t *buf, unsigned int room)
 
 int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u)
 {
-	ssize_t n = s->p.eof_ends ? 0 : splice_units(s, buf, room ? room : 1);
+	ssize_t n = s->p.eof_ends ? 0 : splice_units(s, buf, room);
 	unsigned int i;
 
 	if (n < 0)
