@@ -90,8 +90,9 @@ _remotectl()
 	events) opts="$opts --enable --disable --json" ;;
 	clock) opts="$opts --list" ;;
 	record) opts="$opts -e --event -b --buffer-size -d --duration --max-size --cpu --transport
-		--clear --buffer-percent --rt-priority -o --output --format --compression -z" ;;
-	stream) opts="$opts -e --event --cpu --transport --clear --buffer-percent --rt-priority" ;;
+		--clear --buffer-percent --rt-priority --reader-nice -o --output --format --compression -z" ;;
+	stream) opts="$opts -e --event --cpu --transport --clear --buffer-percent --rt-priority
+		--reader-nice" ;;
 	esac
 	if [[ "$cur" == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -708,7 +708,7 @@ static void *reader_main(void *arg)
 	bool busy;
 	double now;
 
-	reader_priority_apply(c->o->rt_priority);
+	reader_priority_apply(&c->o->sched);
 	for (;;) {
 		if (get_flag(&c->stopping))
 			break;
@@ -1139,9 +1139,9 @@ int capture_run(const struct capture_opts *o)
 	if (c.threaded) {
 		rc = run_threads(&c);
 	} else {
-		reader_priority_apply(o->rt_priority);
+		reader_priority_apply(&o->sched);
 		rc = run_loop(&c);
-		reader_priority_reset(o->rt_priority);
+		reader_priority_reset(&o->sched);
 	}
 	if (!c.threaded)
 		stop_writing(&c);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "reader_priority.h"
 #include "target.h"
 #include "tracedat_write.h"
 
@@ -28,7 +29,7 @@ struct capture_opts {
 	bool dat;		/* write trace.dat (capture_dat.c) instead of text */
 	bool clear;		/* --clear: empty the buffer before capturing */
 	int buffer_percent;	/* --buffer-percent for the capture, -1 to leave it alone */
-	int rt_priority;	/* --rt-priority: SCHED_FIFO level of the readers, 0 = normal */
+	struct reader_sched sched;	/* --rt-priority, --reader-nice */
 	enum td_compression compression;	/* trace.dat: --compression */
 	int level;		/* trace.dat: -z, 0 = default */
 };

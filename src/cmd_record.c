@@ -27,12 +27,13 @@ struct record_args {
 	const char *level;
 	const char *percent;
 	const char *rt_priority;
+	const char *reader_nice;
 	bool clear;
 	bool live;
 };
 
 enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT, OPT_COMPRESSION, OPT_CLEAR,
-	OPT_PERCENT, OPT_RT_PRIORITY };
+	OPT_PERCENT, OPT_RT_PRIORITY, OPT_READER_NICE };
 
 static error_t parse_record(int key, char *arg, struct argp_state *state)
 {
@@ -78,6 +79,9 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_RT_PRIORITY:
 		args->rt_priority = arg;
+		return 0;
+	case OPT_READER_NICE:
+		args->reader_nice = arg;
 		return 0;
 	case 'z':
 		args->level = arg;
@@ -150,7 +154,21 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 			err_msg("invalid real-time priority '%s' (1-99)", args->rt_priority);
 			return RC_USAGE;
 		}
-		o->rt_priority = v;
+		o->sched.rt_priority = v;
+	}
+	if (args->reader_nice) {
+		long v = strtol(args->reader_nice, &end, 10);
+
+		if (*end || end == args->reader_nice || v < -20 || v > 19) {
+			err_msg("invalid nice value '%s' (-20 to 19)", args->reader_nice);
+			return RC_USAGE;
+		}
+		if (args->rt_priority) {
+			err_msg("--rt-priority and --reader-nice exclude each other");
+			return RC_USAGE;
+		}
+		o->sched.nice = v;
+		o->sched.nice_given = true;
 	}
 	if (args->buffer && parse_size_kib(args->buffer, &o->buffer_kib)) {
 		err_msg("invalid buffer size '%s'", args->buffer);
@@ -254,7 +272,9 @@ static int run(const struct argp *argp, int argc, char **argv, bool live)
 	{ "buffer-percent", OPT_PERCENT, "N", 0, "Set the fill level (0-100) that wakes a " \
 	  "caught-up reader, for the capture", 0 }, \
 	{ "rt-priority", OPT_RT_PRIORITY, "N", 0, "Run the readers at SCHED_FIFO priority N " \
-	  "(1-99), ahead of the tasks being traced", 0 }
+	  "(1-99), ahead of the tasks being traced", 0 }, \
+	{ "reader-nice", OPT_READER_NICE, "N", 0, "Run the readers at nice N (-20 to 19; " \
+	  "default: 10 below the process's, where allowed)", 0 }
 
 int cmd_record(int argc, char **argv)
 {

@@ -179,7 +179,7 @@ static int open_readers(struct rcap *rc)
 				rc->c[i].cpu, strerror(-r));
 			return rc_from_errno(-r);
 		}
-		text_reader_rt_priority(rc->c[i].r, rc->o->rt_priority);
+		text_reader_sched(rc->c[i].r, &rc->o->sched);
 		r = text_reader_start(rc->c[i].r);
 		if (r) {
 			err_msg("cannot start a reader thread: %s", strerror(-r));

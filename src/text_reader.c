@@ -30,7 +30,7 @@ struct text_reader {
 	atomic_bool done;
 	atomic_uint_least64_t last_data_ns;
 	int err;
-	int rt_priority;
+	struct reader_sched sched;
 
 	pthread_mutex_t lock;
 	char *lines;		/* complete lines not yet taken */
@@ -129,7 +129,7 @@ static void *reader_thread(void *arg)
 	uint64_t one = 1;
 	ssize_t n;
 
-	reader_priority_apply(r->rt_priority);
+	reader_priority_apply(&r->sched);
 	while (!atomic_load(&r->stop)) {
 		n = read(r->fd, buf, READ_SIZE);
 		if (n < 0 && errno == EINTR)
@@ -157,9 +157,9 @@ static void *reader_thread(void *arg)
 	return NULL;
 }
 
-void text_reader_rt_priority(struct text_reader *r, int prio)
+void text_reader_sched(struct text_reader *r, const struct reader_sched *rs)
 {
-	r->rt_priority = prio;
+	r->sched = *rs;
 }
 
 int text_reader_start(struct text_reader *r)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reader_priority.h"
+
 struct text_reader;
 
 /*
@@ -21,8 +23,8 @@ struct text_reader;
  */
 int text_reader_open(const char *path, int cpu, struct text_reader **out);
 
-/* The reading thread at SCHED_FIFO prio (reader_priority.h); 0, the default: normal. */
-void text_reader_rt_priority(struct text_reader *r, int prio);
+/* How the reading thread is scheduled (reader_priority.h); unset: the defaults. */
+void text_reader_sched(struct text_reader *r, const struct reader_sched *rs);
 
 /* Start the reading thread. Returns 0 or -errno. */
 int text_reader_start(struct text_reader *r);

@@ -35,6 +35,8 @@ complete_words() {
 	[ "$(complete_words stream --buffer-p)" = "--buffer-percent" ]
 	[ "$(complete_words record --rt)" = "--rt-priority" ]
 	[ "$(complete_words stream --rt)" = "--rt-priority" ]
+	[ "$(complete_words record --rea)" = "--reader-nice" ]
+	[ "$(complete_words stream --rea)" = "--reader-nice" ]
 	[ "$(complete_words record --transport "")" = "$(printf '%s\n' auto mmap read)" ]
 	[ "$(complete_words stream --m)" = "" ]
 	[ "$(complete_words record --max)" = "--max-size" ]
@@ -93,4 +95,6 @@ zsh_complete() {
 	printf '%s\n' "${lines[@]}" | grep -q 'remotectl record --rt-priority='
 	run zsh_complete "remotectl stream --rt-pr"
 	printf '%s\n' "${lines[@]}" | grep -q 'remotectl stream --rt-priority='
+	run zsh_complete "remotectl record --reader-n"
+	printf '%s\n' "${lines[@]}" | grep -q 'remotectl record --reader-nice='
 }

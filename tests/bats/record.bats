@@ -337,6 +337,96 @@ fifo_threads() {
 	done
 }
 
+# nice_threads N VALUE: wait until N of RPID's threads run at nice VALUE (stat field 19);
+# NICED: how many do, REST: how many run at another nice value than the process's (field 19
+# of /proc/RPID/stat).
+nice_threads() {
+	local i own
+	for i in $(seq 1 40); do
+		own=$(awk '{ print $19 }' /proc/"$RPID"/stat)
+		NICED=$(awk -v v="$2" '$19 == v' /proc/"$RPID"/task/*/stat | wc -l)
+		REST=$(awk -v v="$2" -v o="$own" '$19 != v && $19 != o' /proc/"$RPID"/task/*/stat | wc -l)
+		[ "$NICED" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+}
+
+@test "readers run 10 nice levels below the process, --reader-nice N sets it; refused: said, the capture goes on" {
+	local ncpu
+	ncpu=$(ls -d "$IDIR"/per_cpu/cpu* | wc -l)
+	# Default: the reader threads (only they) at nice -10; trace.dat's compressor and the
+	# main thread stay at the process's 0.
+	start_record -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.dat"
+	wait_capturing
+	nice_threads "$ncpu" -10
+	[ "$NICED" -eq "$ncpu" ]
+	[ "$REST" -eq 0 ]
+	[ "$(awk '{ print $19 }' /proc/"$RPID"/stat)" = 0 ]
+	write_markers 0 5 nice
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	[ "$(grep -c 'readers at nice' "$ERR")" -eq 1 ]
+	grep -qx "remotectl: readers at nice -10" "$ERR"
+	run "$RCTL" report "$BATS_TEST_TMPDIR/t.dat"
+	[ "$(grep -c 'tracing_mark_write: nice-' <<< "$output")" -eq 5 ]
+
+	# Relative to the process's nice value: under nice 5, -5.
+	ERR="$BATS_TEST_TMPDIR/err"
+	nice -n 5 "$RCTL" -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.txt" 2> "$ERR" &
+	RPID=$!
+	wait_capturing
+	nice_threads "$ncpu" -5
+	[ "$NICED" -eq "$ncpu" ]
+	[ "$REST" -eq 0 ]
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	grep -qx "remotectl: readers at nice -5" "$ERR"
+
+	# --reader-nice N: exactly N; stream's one reading thread while it reads.
+	start_record -v record -r "$INST" --reader-nice 3 -o "$BATS_TEST_TMPDIR/t.txt"
+	wait_capturing
+	nice_threads "$ncpu" 3
+	[ "$NICED" -eq "$ncpu" ]
+	[ "$REST" -eq 0 ]
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	grep -qx "remotectl: readers at nice 3" "$ERR"
+	start_record -v stream -r "$INST" --reader-nice -7
+	wait_capturing
+	nice_threads 1 -7
+	[ "$(awk '{ print $19 }' /proc/"$RPID"/stat)" = -7 ]
+	stop_record INT
+	[ "$RC" -eq 0 ]
+
+	# Without CAP_SYS_NICE a lower nice value is refused: the default says so with -v only,
+	# an explicit --reader-nice warns; the capture goes on at the process's nice value.
+	run --separate-stderr setpriv --bounding-set=-sys_nice "$RCTL" -v record -r "$INST" \
+		-d 0.2 -o "$BATS_TEST_TMPDIR/t.txt"
+	[ "$status" -eq 0 ]
+	grep -qx "remotectl: readers at nice 0: nice -10 refused (Permission denied)" <<< "$stderr"
+	run --separate-stderr setpriv --bounding-set=-sys_nice "$RCTL" record -r "$INST" \
+		-d 0.2 -o "$BATS_TEST_TMPDIR/t.txt"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'nice' <<< "$stderr")" -eq 0 ]
+	run --separate-stderr setpriv --bounding-set=-sys_nice "$RCTL" record -r "$INST" \
+		--reader-nice -3 -d 0.2 -o "$BATS_TEST_TMPDIR/t.txt"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'nice' <<< "$stderr")" -eq 1 ]
+	grep -qx "remotectl: warning: cannot run the readers at nice -3 (Permission denied): they run at nice 0" <<< "$stderr"
+
+	for v in -21 20 x 5x ""; do
+		run --separate-stderr "$RCTL" record -r "$INST" -d 0.1 --reader-nice "$v"
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "remotectl: invalid nice value '$v' (-20 to 19)" ]
+		run --separate-stderr "$RCTL" stream -r "$INST" --reader-nice "$v"
+		[ "$status" -eq 2 ]
+	done
+	run --separate-stderr "$RCTL" record -r "$INST" -d 0.1 --reader-nice 1 --rt-priority 5
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: --rt-priority and --reader-nice exclude each other" ]
+}
+
 @test "--buffer-percent sets the wake-up level for the capture only; bad values are exit 2" {
 	local before
 	before=$(cat "$IDIR/buffer_percent")

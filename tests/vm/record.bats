@@ -283,6 +283,35 @@ remote_enables()
 	expect_eq "$(cat "$REMOTE/tracing_on")" "$on"
 }
 
+@test "record on a remote: each CPU's trace_pipe reader at nice -10, nothing else; --reader-nice" {
+	local pid ncpu niced other n
+	ncpu=$(ls -d "$REMOTE"/per_cpu/cpu* | wc -l)
+	for n in -10 4; do
+		if [ "$n" = -10 ]; then
+			remotectl -v record -r test -e selftest -o "$out" 2>"$err" &
+		else
+			remotectl -v record -r test -e selftest --reader-nice 4 -o "$out" 2>"$err" &
+		fi
+		pid=$!
+		for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
+		for _ in $(seq 100); do
+			niced=$(awk -v n="$n" '$19 == n' /proc/"$pid"/task/*/stat | wc -l)
+			[ "$niced" -ge "$ncpu" ] && break
+			sleep 0.05
+		done
+		other=$(awk -v n="$n" '$19 != n && $19 != 0' /proc/"$pid"/task/*/stat | wc -l)
+		expect_eq "$niced" "$ncpu"
+		expect_eq "$other" 0
+		write_events 1 20
+		sleep 0.5
+		kill -INT "$pid"
+		wait "$pid"
+		check_ids 1 20 "$out"
+		grep -qx "remotectl: readers at nice $n" "$err"
+		assert_unloaded
+	done
+}
+
 @test "record --rt-priority on a remote: each CPU's trace_pipe reader at SCHED_FIFO, events exact" {
 	local pid ncpu fifo other
 	ncpu=$(ls -d "$REMOTE"/per_cpu/cpu* | wc -l)
