@@ -12,11 +12,11 @@
  * It also runs 10 nice levels below the process (about ten times the weight; -10 for a
  * process at 0), where the kernel allows it (CAP_SYS_NICE or RLIMIT_NICE): a reader that
  * used its share in a burst is otherwise kept waiting for the next tick (4 ms at HZ=250)
- * while the traced tasks run, and a fast writer fills a buffer in that time. raw2 with 256
- * KiB per CPU, 3 runs each: 46,000-81,000 events lost at the process's nice, 2,300-7,400 at
- * -10 (trace-cmd: 37,000-41,000); 4 MiB: the longest lateness of a reader's timer fell from
- * 4-12 ms to 2-9 ms. A reader busy for long takes at most its weight's share, unlike
- * SCHED_FIFO. --reader-nice N sets the value.
+ * while the traced tasks run, and a fast writer fills a buffer in that time. bench raw2 with
+ * 256 KiB per CPU (bench/RESULTS.md): median 20,520 events lost at nice 0, 6,675 at -10;
+ * with 4 MiB no loss in 33 rounds (2 in 10 before); a reader's longest wait after its timer
+ * fell from 4-12 ms to 2-9 ms. A reader busy for long takes at most its weight's share,
+ * unlike SCHED_FIFO. --reader-nice N sets the value.
  *
  * --rt-priority N runs readers at SCHED_FIFO N instead, as trace-cmd record -r runs its
  * recorders: the readers then preempt the traced tasks whenever they wake. Opt-in.
