@@ -68,10 +68,12 @@ static void set_nice(const struct reader_sched *rs)
 	if (want < -20)
 		want = -20;
 	if (want != now) {
-		if (setpriority(PRIO_PROCESS, tid, want))
+		if (setpriority(PRIO_PROCESS, tid, want)) {
 			err = errno;
-		else
-			nice_before = now, nice_changed = true;
+		} else {
+			nice_before = now;
+			nice_changed = true;
+		}
 	}
 	if (__atomic_exchange_n(&told, true, __ATOMIC_RELAXED))
 		return;

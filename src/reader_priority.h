@@ -16,7 +16,8 @@
  * 256 KiB per CPU (bench/RESULTS.md): median 20,520 events lost at nice 0, 6,675 at -10;
  * with 4 MiB no loss in 33 rounds (2 in 10 before); a reader's longest wait after its timer
  * fell from 4-12 ms to 2-9 ms. A reader busy for long takes at most its weight's share,
- * unlike SCHED_FIFO. --reader-nice N sets the value.
+ * unlike SCHED_FIFO. --reader-nice N sets the value. With autogroup scheduling nice ranks
+ * threads within a session only: it does not help against tasks of another session.
  *
  * --rt-priority N runs readers at SCHED_FIFO N instead, as trace-cmd record -r runs its
  * recorders: the readers then preempt the traced tasks whenever they wake. Opt-in.
