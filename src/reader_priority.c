@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reader scheduling (reader_priority.h). glibc 2.36 has no sched_setattr() wrapper, hence the
- * syscalls, and <linux/sched/types.h> clashes with <sched.h>, hence the uapi struct sched_attr
- * (SCHED_ATTR_SIZE_VER1) spelled out here.
+ * Reader scheduling (reader_priority.h). An earlier build also asked for the fair scheduler's
+ * shortest custom slice (sched_setattr() sched_runtime, 0.1 ms); see the header for why not.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,41 +16,16 @@
 #include "reader_priority.h"
 #include "util.h"
 
-#define READER_SLICE_NS	100000	/* the kernel's shortest custom slice (0.1 ms) */
-
-struct sched_attr {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime;
-	uint64_t sched_deadline;
-	uint64_t sched_period;
-	uint32_t sched_util_min;
-	uint32_t sched_util_max;
-};
-
 static bool told;	/* atomic: the outcome of --rt-priority or the nice value was said */
 static __thread int nice_before;	/* the thread's nice value before reader_priority_apply() */
 static __thread bool nice_changed;
 
-/* Ask for a slice of ns (0: the default one), keeping the policy and nice value the thread has. */
-static bool set_slice(uint64_t ns)
+/* A thread the user put under SCHED_IDLE or a real-time policy is left alone. */
+static bool fair_policy(void)
 {
-	struct sched_attr a;
+	int policy = sched_getscheduler(0);
 
-	memset(&a, 0, sizeof(a));
-	if (syscall(SYS_sched_getattr, 0, &a, sizeof(a), 0))
-		return false;
-	if (a.sched_policy != SCHED_OTHER && a.sched_policy != SCHED_BATCH)
-		return false;
-	a.size = sizeof(a);
-	a.sched_flags = 0;
-	a.sched_runtime = ns;
-	/* Best effort: an older kernel ignores the slice, a refusal changes nothing. */
-	syscall(SYS_sched_setattr, 0, &a, 0);
-	return true;
+	return policy == SCHED_OTHER || policy == SCHED_BATCH;
 }
 
 /* Nice values are per thread on Linux: PRIO_PROCESS with a thread id sets only that one. */
@@ -92,7 +66,7 @@ void reader_priority_apply(const struct reader_sched *rs)
 	int err;
 
 	if (rs->rt_priority <= 0) {
-		if (set_slice(READER_SLICE_NS))
+		if (fair_policy())
 			set_nice(rs);
 		return;
 	}
@@ -114,7 +88,6 @@ void reader_priority_reset(const struct reader_sched *rs)
 		pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
 		return;
 	}
-	set_slice(0);
 	/* Back to a higher nice value: always allowed. */
 	if (nice_changed && !setpriority(PRIO_PROCESS, syscall(SYS_gettid), nice_before))
 		nice_changed = false;

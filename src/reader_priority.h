@@ -4,20 +4,22 @@
  * few milliseconds, and when the tasks being traced keep every CPU busy, a woken reader may
  * wait about that long for a CPU.
  *
- * By default a reader asks the fair scheduler for a short time slice (sched_setattr()
- * sched_runtime, Linux 6.12+: EEVDF gives it an earlier deadline, so it runs soon after it
- * wakes): only less waiting; unprivileged, and ignored by older kernels. bench raw2 (12 runs
- * each): events lost in 3 runs against 9.
+ * By default a reader runs 10 nice levels below the process (about ten times the weight;
+ * -10 for a process at 0), where the kernel allows it (CAP_SYS_NICE or RLIMIT_NICE): a
+ * reader that used its share in a burst is otherwise kept waiting for the next tick (4 ms at
+ * HZ=250) while the traced tasks run, and a fast writer fills a buffer in that time. bench
+ * raw2 with 256 KiB per CPU (bench/RESULTS.md): median 20,520 events lost at nice 0, 6,675 at
+ * -10; with 4 MiB no loss in 33 rounds (2 in 10 before); a reader's longest wait after its
+ * timer fell from 4-12 ms to 2-9 ms. A reader busy for long takes at most its weight's
+ * share, unlike SCHED_FIFO. --reader-nice N sets the value. With autogroup scheduling nice
+ * ranks threads within a session only: it does not help against tasks of another session.
  *
- * It also runs 10 nice levels below the process (about ten times the weight; -10 for a
- * process at 0), where the kernel allows it (CAP_SYS_NICE or RLIMIT_NICE): a reader that
- * used its share in a burst is otherwise kept waiting for the next tick (4 ms at HZ=250)
- * while the traced tasks run, and a fast writer fills a buffer in that time. bench raw2 with
- * 256 KiB per CPU (bench/RESULTS.md): median 20,520 events lost at nice 0, 6,675 at -10;
- * with 4 MiB no loss in 33 rounds (2 in 10 before); a reader's longest wait after its timer
- * fell from 4-12 ms to 2-9 ms. A reader busy for long takes at most its weight's share,
- * unlike SCHED_FIFO. --reader-nice N sets the value. With autogroup scheduling nice ranks
- * threads within a session only: it does not help against tasks of another session.
+ * Readers keep the default time slice. The fair scheduler's shortest custom slice (0.1 ms,
+ * sched_setattr() sched_runtime, Linux 6.12+), which earlier builds asked for, lost more
+ * against writers of another session (probably because a group entity takes the smallest
+ * slice of its tasks, so the reader's short slice shortens the whole group's turns). raw2, 4 MiB, writers
+ * under setsid, 10 runs each: 6 lossy (170,000 events in all) with it, 3 (5,550) without;
+ * the same session: no loss either way (8 each).
  *
  * --rt-priority N runs readers at SCHED_FIFO N instead, as trace-cmd record -r runs its
  * recorders: the readers then preempt the traced tasks whenever they wake. Opt-in.
@@ -37,14 +39,13 @@ struct reader_sched {
 
 /*
  * Schedule the calling thread as a reader: SCHED_FIFO (a refusal, no CAP_SYS_NICE or no
- * real-time runtime in the cgroup, is a warning) or the short slice and the readers' nice
- * value (a thread the user put under another policy is left alone; a refused nice value is a
+ * real-time runtime in the cgroup, is a warning) or the readers' nice value (a thread the user put under another policy is left alone; a refused nice value is a
  * warning when --reader-nice asked for it, a -v message otherwise). Said once per process:
  * the capture goes on either way.
  */
 void reader_priority_apply(const struct reader_sched *rs);
 
-/* Undo reader_priority_apply() for the calling thread: SCHED_OTHER, slice and nice as before. */
+/* Undo reader_priority_apply() for the calling thread: SCHED_OTHER, or the nice as before. */
 void reader_priority_reset(const struct reader_sched *rs);
 
 #endif
