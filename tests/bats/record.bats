@@ -270,18 +270,22 @@ check_backlog() {
 	[ "$(grep -c 'tracing_mark_write: during-' "$BATS_TEST_TMPDIR/t.txt")" -eq 4 ]
 }
 
-# fifo_threads PRIO: how many of RPID's threads run at SCHED_FIFO PRIO once the readers are up
-# (stat fields 41 policy, 40 rt_priority; comm "remotectl" has no spaces); OTHER: the rest
-# that are not SCHED_OTHER 0.
-fifo_threads() {
+# threads_where N MATCH REST: wait until N of RPID's threads match the awk condition MATCH
+# on their stat line (fields 19 nice, 40 rt_priority, 41 policy; comm "remotectl" has no
+# spaces). MATCHED: how many do; REST: how many match the condition REST.
+threads_where() {
 	local i
 	for i in $(seq 1 40); do
-		FIFO=$(awk -v p="$1" '$41 == 1 && $40 == p' /proc/"$RPID"/task/*/stat | wc -l)
-		OTHER=$(awk -v p="$1" '!($41 == 1 && $40 == p) && !($41 == 0 && $40 == 0)' \
-			/proc/"$RPID"/task/*/stat | wc -l)
-		[ "$FIFO" -ge "$2" ] && return 0
+		MATCHED=$(awk "$2" /proc/"$RPID"/task/*/stat | wc -l)
+		REST=$(awk "$3" /proc/"$RPID"/task/*/stat | wc -l)
+		[ "$MATCHED" -ge "$1" ] && return 0
 		sleep 0.05
 	done
+}
+
+# fifo_threads N PRIO: threads_where for SCHED_FIFO PRIO; REST: threads not SCHED_OTHER 0.
+fifo_threads() {
+	threads_where "$1" "\$41 == 1 && \$40 == $2" "!(\$41 == 1 && \$40 == $2) && !(\$41 == 0 && \$40 == 0)"
 }
 
 @test "--rt-priority runs each CPU's reader at SCHED_FIFO N and nothing else; refused: a warning; default: the default slice" {
@@ -289,9 +293,9 @@ fifo_threads() {
 	ncpu=$(ls -d "$IDIR"/per_cpu/cpu* | wc -l)
 	start_record -v record -r "$INST" --rt-priority 7 -o "$BATS_TEST_TMPDIR/t.txt"
 	wait_capturing
-	fifo_threads 7 "$ncpu"
-	[ "$FIFO" -eq "$ncpu" ]
-	[ "$OTHER" -eq 0 ]
+	fifo_threads "$ncpu" 7
+	[ "$MATCHED" -eq "$ncpu" ]
+	[ "$REST" -eq 0 ]
 	write_markers 0 5 rt
 	sleep 0.3
 	stop_record INT
@@ -301,9 +305,9 @@ fifo_threads() {
 
 	# stream reads in its main thread: that one, and only while it reads.
 	start_record stream -r "$INST" --rt-priority 9
-	fifo_threads 9 1
-	[ "$FIFO" -eq 1 ]
-	[ "$OTHER" -eq 0 ]
+	fifo_threads 1 9
+	[ "$MATCHED" -eq 1 ]
+	[ "$REST" -eq 0 ]
 	[ "$(awk '{ print $41 ":" $40 }' /proc/"$RPID"/stat)" = "1:9" ]
 	stop_record INT
 	[ "$RC" -eq 0 ]
@@ -338,18 +342,12 @@ fifo_threads() {
 	done
 }
 
-# nice_threads N VALUE: wait until N of RPID's threads run at nice VALUE (stat field 19);
-# NICED: how many do, REST: how many run at another nice value than the process's (field 19
-# of /proc/RPID/stat).
+# nice_threads N VALUE: threads_where for nice VALUE; REST: threads at neither VALUE nor the
+# process's own nice value (its main thread's).
 nice_threads() {
-	local i own
-	for i in $(seq 1 40); do
-		own=$(awk '{ print $19 }' /proc/"$RPID"/stat)
-		NICED=$(awk -v v="$2" '$19 == v' /proc/"$RPID"/task/*/stat | wc -l)
-		REST=$(awk -v v="$2" -v o="$own" '$19 != v && $19 != o' /proc/"$RPID"/task/*/stat | wc -l)
-		[ "$NICED" -ge "$1" ] && return 0
-		sleep 0.05
-	done
+	local own
+	own=$(awk '{ print $19 }' /proc/"$RPID"/stat)
+	threads_where "$1" "\$19 == $2" "\$19 != $2 && \$19 != $own"
 }
 
 @test "readers run 10 nice levels below the process, --reader-nice N sets it; refused: said, the capture goes on" {
@@ -360,7 +358,7 @@ nice_threads() {
 	start_record -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.dat"
 	wait_capturing
 	nice_threads "$ncpu" -10
-	[ "$NICED" -eq "$ncpu" ]
+	[ "$MATCHED" -eq "$ncpu" ]
 	[ "$REST" -eq 0 ]
 	[ "$(awk '{ print $19 }' /proc/"$RPID"/stat)" = 0 ]
 	write_markers 0 5 nice
@@ -378,7 +376,7 @@ nice_threads() {
 	RPID=$!
 	wait_capturing
 	nice_threads "$ncpu" -5
-	[ "$NICED" -eq "$ncpu" ]
+	[ "$MATCHED" -eq "$ncpu" ]
 	[ "$REST" -eq 0 ]
 	stop_record INT
 	[ "$RC" -eq 0 ]
@@ -388,7 +386,7 @@ nice_threads() {
 	start_record -v record -r "$INST" --reader-nice 3 -o "$BATS_TEST_TMPDIR/t.txt"
 	wait_capturing
 	nice_threads "$ncpu" 3
-	[ "$NICED" -eq "$ncpu" ]
+	[ "$MATCHED" -eq "$ncpu" ]
 	[ "$REST" -eq 0 ]
 	stop_record INT
 	[ "$RC" -eq 0 ]

@@ -283,8 +283,18 @@ remote_enables()
 	expect_eq "$(cat "$REMOTE/tracing_on")" "$on"
 }
 
+# threads_where PID N MATCH: wait until N of PID's threads match the awk condition MATCH on
+# their stat line (fields 19 nice, 40 rt_priority, 41 policy); MATCHED: how many do.
+threads_where() {
+	for _ in $(seq 100); do
+		MATCHED=$(awk "$3" /proc/"$1"/task/*/stat | wc -l)
+		[ "$MATCHED" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+}
+
 @test "record on a remote: each CPU's trace_pipe reader at nice -10, nothing else; --reader-nice" {
-	local pid ncpu niced other n
+	local pid ncpu other n
 	ncpu=$(ls -d "$REMOTE"/per_cpu/cpu* | wc -l)
 	for n in -10 4; do
 		if [ "$n" = -10 ]; then
@@ -294,13 +304,9 @@ remote_enables()
 		fi
 		pid=$!
 		for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
-		for _ in $(seq 100); do
-			niced=$(awk -v n="$n" '$19 == n' /proc/"$pid"/task/*/stat | wc -l)
-			[ "$niced" -ge "$ncpu" ] && break
-			sleep 0.05
-		done
+		threads_where "$pid" "$ncpu" "\$19 == $n"
 		other=$(awk -v n="$n" '$19 != n && $19 != 0' /proc/"$pid"/task/*/stat | wc -l)
-		expect_eq "$niced" "$ncpu"
+		expect_eq "$MATCHED" "$ncpu"
 		expect_eq "$other" 0
 		write_events 1 20
 		sleep 0.5
@@ -313,18 +319,14 @@ remote_enables()
 }
 
 @test "record --rt-priority on a remote: each CPU's trace_pipe reader at SCHED_FIFO, events exact" {
-	local pid ncpu fifo other
+	local pid ncpu other
 	ncpu=$(ls -d "$REMOTE"/per_cpu/cpu* | wc -l)
 	remotectl -v record -r test -e selftest --rt-priority 6 -o "$out" 2>"$err" &
 	pid=$!
 	for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
-	for _ in $(seq 100); do
-		fifo=$(awk '$41 == 1 && $40 == 6' /proc/"$pid"/task/*/stat | wc -l)
-		[ "$fifo" -ge "$ncpu" ] && break
-		sleep 0.05
-	done
+	threads_where "$pid" "$ncpu" '$41 == 1 && $40 == 6'
 	other=$(awk '!($41 == 1 && $40 == 6) && !($41 == 0 && $40 == 0)' /proc/"$pid"/task/*/stat | wc -l)
-	expect_eq "$fifo" "$ncpu"
+	expect_eq "$MATCHED" "$ncpu"
 	expect_eq "$other" 0
 	write_events 1 20
 	sleep 0.5
