@@ -798,6 +798,7 @@ static int run_threads(struct capture *c)
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (i = 0; i < c->nr; i++) {
 		c->cs[i].c = c;

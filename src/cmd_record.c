@@ -9,6 +9,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "cpulist.h"
+#include "own_session.h"
 #include "target.h"
 #include "util.h"
 
@@ -252,6 +253,7 @@ static int run(const struct argp *argp, int argc, char **argv, bool live)
 		rc = select_cpus(&args, t, &o);
 	if (!rc) {
 		o.t = t;
+		own_session_enter(&o.sched);
 		rc = capture_run(&o);
 	}
 	free(o.cpus);

@@ -27,6 +27,13 @@ static bool fair_policy(void)
 	return policy == SCHED_OTHER || policy == SCHED_BATCH;
 }
 
+int reader_nice_wanted(const struct reader_sched *rs, int now)
+{
+	int want = rs->nice_given ? rs->nice : now - READER_NICE_BOOST;
+
+	return want < -20 ? -20 : want;
+}
+
 /* Nice values are per thread on Linux: PRIO_PROCESS with a thread id sets only that one. */
 static void set_nice(const struct reader_sched *rs)
 {
@@ -37,9 +44,7 @@ static void set_nice(const struct reader_sched *rs)
 	now = getpriority(PRIO_PROCESS, tid);
 	if (errno)
 		return;
-	want = rs->nice_given ? rs->nice : now - READER_NICE_BOOST;
-	if (want < -20)
-		want = -20;
+	want = reader_nice_wanted(rs, now);
 	if (want != now) {
 		if (setpriority(PRIO_PROCESS, tid, want)) {
 			err = errno;

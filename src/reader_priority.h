@@ -12,13 +12,14 @@
  * -10; with 4 MiB no loss in 33 rounds (2 in 10 before); a reader's longest wait after its
  * timer fell from 4-12 ms to 2-9 ms. A reader busy for long takes at most its weight's
  * share, unlike SCHED_FIFO. --reader-nice N sets the value. With autogroup scheduling nice
- * ranks threads within a session only: it does not help against tasks of another session.
+ * ranks threads within a session only: own_session.h takes the capture into a session of its
+ * own whose autogroup gets the same value.
  *
  * Readers keep the default time slice. The fair scheduler's shortest custom slice (0.1 ms,
  * sched_setattr() sched_runtime, Linux 6.12+), which earlier builds asked for, lost more
  * against writers of another session (probably because a group entity takes the smallest
- * slice of its tasks, so the reader's short slice shortens the whole group's turns). raw2, 4 MiB, writers
- * under setsid, 10 runs each: 6 lossy (170,000 events in all) with it, 3 (5,550) without;
+ * slice of its tasks, so the reader's short slice shortens the whole group's turns). raw2,
+ * 4 MiB, writers under setsid, 10 runs each: 6 lossy (170,000 events in all) with it, 3 (5,550) without;
  * the same session: no loss either way (8 each).
  *
  * --rt-priority N runs readers at SCHED_FIFO N instead, as trace-cmd record -r runs its
@@ -37,10 +38,14 @@ struct reader_sched {
 	bool nice_given;	/* else READER_NICE_BOOST below the process's nice */
 };
 
+/* The readers' nice value for a thread now at nice now (--reader-nice, else 10 below). */
+int reader_nice_wanted(const struct reader_sched *rs, int now);
+
 /*
  * Schedule the calling thread as a reader: SCHED_FIFO (a refusal, no CAP_SYS_NICE or no
- * real-time runtime in the cgroup, is a warning) or the readers' nice value (a thread the user put under another policy is left alone; a refused nice value is a
- * warning when --reader-nice asked for it, a -v message otherwise). Said once per process:
+ * real-time runtime in the cgroup, is a warning) or the readers' nice value (a thread the
+ * user put under another policy is left alone; a refused nice value is a warning when
+ * --reader-nice asked for it, a -v message otherwise). Said once per process:
  * the capture goes on either way.
  */
 void reader_priority_apply(const struct reader_sched *rs);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* SIGINT/SIGTERM as a flag and a pipe the capture loop polls; see stop_signal.h. */
+/* SIGINT/SIGTERM/SIGHUP as a flag and a pipe the capture loop polls; see stop_signal.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -31,6 +31,7 @@ int stop_signal_install(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return wake[0];
 }
@@ -42,7 +43,15 @@ int stop_signal_pending(void)
 
 const char *stop_signal_name(void)
 {
-	return pending == SIGINT ? "SIGINT" : pending == SIGTERM ? "SIGTERM" : "signal";
+	switch (pending) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	}
+	return "signal";
 }
 
 int stop_signal_fd(void)
@@ -69,6 +78,7 @@ void stop_signal_restore(void)
 {
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	if (wake[0] >= 0) {
 		close(wake[0]);
 		close(wake[1]);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * SIGINT and SIGTERM end a capture cleanly: the handler only notes the signal and wakes the
- * capture loop through a pipe it can poll(). Installed without SA_RESTART so that a blocked
- * call returns EINTR.
+ * SIGINT, SIGTERM and SIGHUP (the terminal went away) end a capture cleanly: the handler only
+ * notes the signal and wakes the capture loop through a pipe it can poll(). Installed without
+ * SA_RESTART so that a blocked call returns EINTR.
  */
 #ifndef REMOTECTL_STOP_SIGNAL_H
 #define REMOTECTL_STOP_SIGNAL_H
@@ -11,7 +11,7 @@
 int stop_signal_install(void);
 /* The signal received since install, or 0. */
 int stop_signal_pending(void);
-/* "SIGINT" or "SIGTERM" for the pending signal. */
+/* "SIGINT", "SIGTERM" or "SIGHUP" for the pending signal. */
 const char *stop_signal_name(void);
 /* The poll()able fd of the last install, or -1. */
 int stop_signal_fd(void);

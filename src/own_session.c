@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The capture in a session of its own, its autogroup at the readers' nice: see the header. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "own_session.h"
+#include "util.h"
+
+#define CAP_SYS_NICE_BIT	23	/* linux/capability.h */
+
+static const int passed_on[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static volatile sig_atomic_t child;
+
+static bool autogroup_on(void)
+{
+	char buf[8];
+
+	return read_line_file("/proc/sys/kernel/sched_autogroup_enabled", buf, sizeof(buf)) > 0 &&
+	       !strcmp(buf, "1");
+}
+
+/*
+ * Autogroups apply to tasks of the root cpu cgroup only. v1: the hierarchy with the cpu
+ * controller must put us at "/"; v2: anywhere, unless the root delegates cpu to its children.
+ */
+static bool in_root_cpu_group(void)
+{
+	char buf[4096], ctl[512], *line, *save, *tok, *ctls, *path, *tsave;
+	bool v2_root = true;
+
+	if (read_file("/proc/self/cgroup", buf, sizeof(buf)) <= 0)
+		return true;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		ctls = strchr(line, ':');
+		path = ctls ? strchr(ctls + 1, ':') : NULL;
+		if (!path)
+			continue;
+		*path++ = '\0';
+		ctls++;
+		if (!*ctls) {
+			v2_root = !strcmp(path, "/");
+			continue;
+		}
+		for (tok = strtok_r(ctls, ",", &tsave); tok; tok = strtok_r(NULL, ",", &tsave))
+			if (!strcmp(tok, "cpu"))
+				return !strcmp(path, "/");
+	}
+	if (v2_root || read_file("/sys/fs/cgroup/cgroup.subtree_control", ctl, sizeof(ctl)) <= 0)
+		return true;
+	for (tok = strtok_r(ctl, " \n", &tsave); tok; tok = strtok_r(NULL, " \n", &tsave))
+		if (!strcmp(tok, "cpu"))
+			return false;
+	return true;
+}
+
+/* "/autogroup-42 nice 0" */
+static int autogroup_nice(int *nice)
+{
+	char buf[128], *p;
+
+	if (read_line_file("/proc/self/autogroup", buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strstr(buf, " nice ");
+	return p && sscanf(p, " nice %d", nice) == 1 ? 0 : -1;
+}
+
+/* What the kernel's can_nice() asks: CAP_SYS_NICE, or an RLIMIT_NICE that reaches want. */
+static bool may_nice(int want)
+{
+	char buf[4096], *p;
+	unsigned long long caps;
+	struct rlimit rl;
+
+	if (read_file("/proc/self/status", buf, sizeof(buf)) > 0 && (p = strstr(buf, "\nCapEff:")) &&
+	    sscanf(p + 8, "%llx", &caps) == 1 && (caps >> CAP_SYS_NICE_BIT & 1))
+		return true;
+	return !getrlimit(RLIMIT_NICE, &rl) && rl.rlim_cur >= (rlim_t)(20 - want);
+}
+
+/* Without CAP_SYS_ADMIN the kernel takes one autogroup change per 100 ms, machine-wide. */
+static int set_autogroup_nice(int nice)
+{
+	struct timespec pause = { 0, 25 * 1000 * 1000 };
+	char val[16];
+	int ret;
+
+	snprintf(val, sizeof(val), "%d", nice);
+	for (int i = 0; i < 8; i++) {
+		ret = write_file("/proc/self/autogroup", val);
+		if (ret != -EAGAIN)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	return ret;
+}
+
+static void pass_on(int sig)
+{
+	int saved = errno;
+
+	kill(child, sig);
+	errno = saved;
+}
+
+static void on_tstp(int sig);
+
+static void catch_tstp(void)
+{
+	struct sigaction tstp = { .sa_handler = on_tstp };
+
+	sigemptyset(&tstp.sa_mask);
+	sigaction(SIGTSTP, &tstp, NULL);
+}
+
+static void on_tstp(int sig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	int saved = errno;
+
+	(void)sig;
+	/* The child's session is orphaned: SIGTSTP would be discarded there, SIGSTOP is not. */
+	kill(child, SIGSTOP);
+	sigaction(SIGTSTP, &dfl, NULL);
+	raise(SIGTSTP);		/* taken when the handler returns: we stop */
+	errno = saved;
+}
+
+static void on_cont(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	kill(child, SIGCONT);
+	catch_tstp();
+	errno = saved;
+}
+
+/* The parent: pass signals on, wait, end as the child ended. */
+static void __attribute__((noreturn)) wait_child(const sigset_t *old)
+{
+	struct sigaction sa = { .sa_handler = pass_on };
+	int status, sig;
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
+		sigaction(passed_on[i], &sa, NULL);
+	catch_tstp();
+	sa.sa_handler = on_cont;
+	sigaction(SIGCONT, &sa, NULL);
+	sigprocmask(SIG_SETMASK, old, NULL);
+	while (waitpid(child, &status, 0) < 0) {
+		if (errno != EINTR) {
+			err_msg("waitpid: %s", strerror(errno));
+			exit(RC_FAIL);
+		}
+	}
+	if (WIFEXITED(status))
+		exit(WEXITSTATUS(status));
+	sig = WTERMSIG(status);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	exit(128 + sig);
+}
+
+void own_session_enter(const struct reader_sched *rs)
+{
+	int now, want, group, ret;
+	pid_t parent = getpid(), pid;
+	sigset_t block, old;
+
+	if (rs->rt_priority > 0 || !autogroup_on() || !in_root_cpu_group() ||
+	    autogroup_nice(&group))
+		return;
+	errno = 0;
+	now = getpriority(PRIO_PROCESS, 0);
+	if (errno)
+		return;
+	want = reader_nice_wanted(rs, now);
+	if (want >= group)
+		return;
+	if (!may_nice(want)) {
+		debug_msg("capturing in the caller's session: autogroup nice %d not allowed", want);
+		return;
+	}
+	fflush(NULL);
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
+		sigaddset(&block, passed_on[i]);
+	sigaddset(&block, SIGTSTP);
+	sigaddset(&block, SIGCONT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid = fork();
+	if (pid < 0) {
+		debug_msg("capturing in the caller's session: fork: %s", strerror(errno));
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return;
+	}
+	if (pid > 0) {
+		child = pid;
+		wait_child(&old);
+	}
+	/* Nobody would wait for us, or pass a signal on: end before anything changes. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent)
+		_exit(RC_FAIL);
+	setsid();
+	ret = set_autogroup_nice(want);
+	if (ret)
+		debug_msg("capturing in a session of its own (pid %d): autogroup nice %d refused "
+			  "(%s)", getpid(), want, strerror(-ret));
+	else
+		debug_msg("capturing in a session of its own (pid %d), autogroup nice %d", getpid(),
+			  want);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
