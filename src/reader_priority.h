@@ -19,8 +19,8 @@
  * sched_setattr() sched_runtime, Linux 6.12+), which earlier builds asked for, lost more
  * against writers of another session (probably because a group entity takes the smallest
  * slice of its tasks, so the reader's short slice shortens the whole group's turns). raw2,
- * 4 MiB, writers under setsid, 10 runs each: 6 lossy (170,000 events in all) with it, 3 (5,550) without;
- * the same session: no loss either way (8 each).
+ * 4 MiB, writers under setsid, 10 runs each: 6 lossy (170,000 events in all) with it, 3
+ * (5,550) without; the same session: no loss either way (8 each).
  *
  * --rt-priority N runs readers at SCHED_FIFO N instead, as trace-cmd record -r runs its
  * recorders: the readers then preempt the traced tasks whenever they wake. Opt-in.
