@@ -294,8 +294,9 @@ int cmd_record(int argc, char **argv)
 		{ 0 }
 	};
 	static const struct argp argp = { options, parse_record, NULL,
-		"Capture a target's events until SIGINT/SIGTERM, -d or --max-size, then restore "
-		"every setting changed and print a summary on stderr.", cli_children, NULL, NULL };
+		"Capture a target's events until SIGINT/SIGTERM/SIGHUP, -d or --max-size, then "
+		"restore every setting changed and print a summary on stderr.", cli_children, NULL,
+		NULL };
 
 	return run(&argp, argc, argv, false);
 }

@@ -40,6 +40,15 @@ remove_instance() {
 	return $rc
 }
 
+# capture_pid [PID]: the process that captures for remotectl PID (default RPID): with autogroup
+# scheduling its child in a session of its own (src/own_session.h), else PID itself. Once the
+# capture has begun.
+capture_pid() {
+	local p=${1:-$RPID} c
+	c=$(pgrep -P "$p" -x remotectl | head -1)
+	echo "${c:-$p}"
+}
+
 # Write one trace_marker line from CPU $1.
 marker_on_cpu() {
 	taskset -c "$1" sh -c "echo '$2' > '$IDIR/trace_marker'"

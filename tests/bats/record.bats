@@ -10,7 +10,7 @@ setup() {
 }
 
 teardown() {
-	[ -z "${RPID:-}" ] || kill -KILL "$RPID" 2>/dev/null || true
+	kill_record
 	remove_instance
 }
 
@@ -270,14 +270,15 @@ check_backlog() {
 	[ "$(grep -c 'tracing_mark_write: during-' "$BATS_TEST_TMPDIR/t.txt")" -eq 4 ]
 }
 
-# threads_where N MATCH REST: wait until N of RPID's threads match the awk condition MATCH
+# threads_where N MATCH REST: wait until N of the capture's threads match the awk condition MATCH
 # on their stat line (fields 19 nice, 40 rt_priority, 41 policy; comm "remotectl" has no
 # spaces). MATCHED: how many do; REST: how many match the condition REST.
 threads_where() {
-	local i
+	local i p
 	for i in $(seq 1 40); do
-		MATCHED=$(awk "$2" /proc/"$RPID"/task/*/stat | wc -l)
-		REST=$(awk "$3" /proc/"$RPID"/task/*/stat | wc -l)
+		p=$(capture_pid)
+		MATCHED=$(awk "$2" /proc/"$p"/task/*/stat | wc -l)
+		REST=$(awk "$3" /proc/"$p"/task/*/stat | wc -l)
 		[ "$MATCHED" -ge "$1" ] && return 0
 		sleep 0.05
 	done
@@ -308,7 +309,7 @@ fifo_threads() {
 	fifo_threads 1 9
 	[ "$MATCHED" -eq 1 ]
 	[ "$REST" -eq 0 ]
-	[ "$(awk '{ print $41 ":" $40 }' /proc/"$RPID"/stat)" = "1:9" ]
+	[ "$(awk '{ print $41 ":" $40 }' /proc/"$(capture_pid)"/stat)" = "1:9" ]
 	stop_record INT
 	[ "$RC" -eq 0 ]
 
@@ -317,11 +318,13 @@ fifo_threads() {
 	start_record -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.txt"
 	wait_capturing
 	sleep 0.3
-	[ "$(awk '$41 != 0 || $40 != 0' /proc/"$RPID"/task/*/stat | wc -l)" -eq 0 ]
+	local cpid
+	cpid=$(capture_pid)
+	[ "$(awk '$41 != 0 || $40 != 0' /proc/"$cpid"/task/*/stat | wc -l)" -eq 0 ]
 	if grep -q '^se.slice' /proc/self/sched 2>/dev/null; then
 		local main_slice
-		main_slice=$(grep -h '^se.slice' /proc/"$RPID"/sched | awk '{ print $3 }')
-		[ "$(grep -h '^se.slice' /proc/"$RPID"/task/*/sched | awk -v s="$main_slice" '$3 != s' | wc -l)" -eq 0 ]
+		main_slice=$(grep -h '^se.slice' /proc/"$cpid"/sched | awk '{ print $3 }')
+		[ "$(grep -h '^se.slice' /proc/"$cpid"/task/*/sched | awk -v s="$main_slice" '$3 != s' | wc -l)" -eq 0 ]
 	fi
 	stop_record INT
 	[ "$RC" -eq 0 ]
@@ -346,7 +349,7 @@ fifo_threads() {
 # process's own nice value (its main thread's).
 nice_threads() {
 	local own
-	own=$(awk '{ print $19 }' /proc/"$RPID"/stat)
+	own=$(awk '{ print $19 }' /proc/"$(capture_pid)"/stat)
 	threads_where "$1" "\$19 == $2" "\$19 != $2 && \$19 != $own"
 }
 
@@ -360,7 +363,7 @@ nice_threads() {
 	nice_threads "$ncpu" -10
 	[ "$MATCHED" -eq "$ncpu" ]
 	[ "$REST" -eq 0 ]
-	[ "$(awk '{ print $19 }' /proc/"$RPID"/stat)" = 0 ]
+	[ "$(awk '{ print $19 }' /proc/"$(capture_pid)"/stat)" = 0 ]
 	write_markers 0 5 nice
 	sleep 0.3
 	stop_record INT
@@ -394,7 +397,7 @@ nice_threads() {
 	start_record -v stream -r "$INST" --reader-nice -7
 	wait_capturing
 	nice_threads 1 -7
-	[ "$(awk '{ print $19 }' /proc/"$RPID"/stat)" = -7 ]
+	[ "$(awk '{ print $19 }' /proc/"$(capture_pid)"/stat)" = -7 ]
 	stop_record INT
 	[ "$RC" -eq 0 ]
 

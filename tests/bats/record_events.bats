@@ -14,7 +14,7 @@ setup() {
 
 teardown() {
 	local t
-	[ -z "${RPID:-}" ] || kill -KILL "$RPID" 2>/dev/null || true
+	kill_record
 	for t in "${TRIGGERS[@]}"; do
 		echo '!stacktrace' > "$IDIR/events/$t/trigger" 2>/dev/null || true
 	done

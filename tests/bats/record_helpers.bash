@@ -20,6 +20,22 @@ wait_capturing() {
 	return 1
 }
 
+# For teardown: SIGKILL the capture and the process started, and wait until both are gone.
+kill_record() {
+	local p pids i
+	[ -n "${RPID:-}" ] || return 0
+	pids="$(pgrep -P "$RPID" -x remotectl) $RPID"
+	for p in $pids; do
+		kill -CONT "$p" 2>/dev/null || true
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	for i in $(seq 1 100); do
+		kill -0 $pids 2>/dev/null || break
+		sleep 0.05
+	done
+	wait "$RPID" 2>/dev/null || true
+}
+
 # Send a signal and wait for the exit status in RC.
 stop_record() {
 	kill -"$1" "$RPID"

@@ -9,10 +9,7 @@ setup() {
 }
 
 teardown() {
-	if [ -n "${RPID:-}" ]; then
-		kill -CONT "$RPID" 2>/dev/null || true
-		kill -KILL "$RPID" 2>/dev/null || true
-	fi
+	kill_record
 	remove_instance
 }
 
@@ -21,9 +18,9 @@ loss_check() {
 	local n=5000 captured lost
 	start_record -v record -r "$INST" --transport "$1" -b "${2:-8}" -o "$BATS_TEST_TMPDIR/trace.txt"
 	wait_capturing
-	kill -STOP "$RPID"
+	kill -STOP "$(capture_pid)"
 	write_markers 0 "$n" lost
-	kill -CONT "$RPID"
+	kill -CONT "$(capture_pid)"
 	sleep 0.5
 	stop_record INT
 	[ "$RC" -eq 0 ]

@@ -257,14 +257,14 @@ td_loss_capture() {
 	LOSS_DAT="$BATS_TEST_TMPDIR/loss.dat"
 	make_instance
 	td_record_bg -r "$INST" -e sched:sched_switch -b 8K -o "$LOSS_DAT"
-	kill -STOP "$TD_PID"
+	kill -STOP "$(capture_pid "$TD_PID")"
 	for c in 0 1; do
 		taskset -c "$c" sh -c 'for i in $(seq 0 499); do echo "lossmark $1 $i"; done > "$2"' \
 			sh "$c" "$IDIR/trace_marker" &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
-	kill -CONT "$TD_PID"
+	kill -CONT "$(capture_pid "$TD_PID")"
 	sleep 0.3
 	for c in 0 1; do
 		taskset -c "$c" sh -c 'for i in $(seq 0 49); do echo "aftermark $1 $i"; done > "$2"' \
@@ -449,7 +449,8 @@ for _ in range(int(sys.argv[1])):
 	pid=$TD_PID
 	for i in $(seq 0 5999); do echo "killmark $i" > "$IDIR/trace_marker"; done
 	sleep 1
-	kill -9 "$pid"
+	# The capture itself (its parent, killed, would have had it end cleanly).
+	kill -9 "$(capture_pid "$pid")"
 	wait "$pid" || true
 	chunks=$(td_journal_chunks "$f")
 	[ "$chunks" -gt 0 ]

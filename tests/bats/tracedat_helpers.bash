@@ -37,7 +37,7 @@ td_record_bg() {
 
 td_cleanup() {
 	if [ -n "${TD_PID:-}" ] && kill -0 "$TD_PID" 2>/dev/null; then
-		kill -CONT "$TD_PID" 2>/dev/null || true
+		kill -CONT "$(capture_pid "$TD_PID")" "$TD_PID" 2>/dev/null || true
 		kill "$TD_PID"
 		wait "$TD_PID" 2>/dev/null || true
 	fi

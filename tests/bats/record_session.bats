@@ -1,0 +1,193 @@
+#!/usr/bin/env bats
+# remotectl record/stream under autogroup scheduling: the capture runs in a child in a session
+# of its own whose autogroup gets the readers' nice value (src/own_session.h); the process the
+# user started passes signals on and ends as the capture did.
+load helpers
+load record_helpers
+
+setup() {
+	make_instance
+	NCPU=$(ls -d "$IDIR"/per_cpu/cpu* | wc -l)
+}
+
+teardown() {
+	kill_record
+	remove_instance
+}
+
+# Autogroups apply: switched on, and this shell in the root cpu cgroup (v1), or cpu not
+# delegated below the root (v2).
+need_autogroup() {
+	[ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" = 1 ] ||
+		skip "autogroup scheduling is off"
+	if grep -qE '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:' /proc/self/cgroup; then
+		grep -qE '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:/$' /proc/self/cgroup ||
+			skip "not in the root cpu cgroup"
+	elif ! grep -qx '0::/' /proc/self/cgroup &&
+		grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+		skip "cpu is delegated below the root cgroup"
+	fi
+}
+
+# Field N of /proc/PID/stat (the comm of remotectl and bash has no spaces).
+stat_field() {
+	awk -v f="$2" '{ print $f }' /proc/"$1"/stat
+}
+
+# wait_state PID STATE: wait until the process's state letter is (or, with !X, is not) X.
+wait_state() {
+	local i s
+	for i in $(seq 1 100); do
+		s=$(stat_field "$1" 3)
+		if [[ "$2" == !* ]]; then [ "$s" != "${2#!}" ] && return 0
+		else [ "$s" = "$2" ] && return 0; fi
+		sleep 0.05
+	done
+	echo "process $1 is in state $s, not $2" >&2
+	return 1
+}
+
+@test "the capture runs in a session of its own at the readers' autogroup nice; the caller's session is untouched" {
+	local cpid own_ag
+	need_autogroup
+	own_ag=$(cat /proc/$$/autogroup)
+	start_record -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.dat"
+	wait_capturing
+	cpid=$(capture_pid)
+	[ "$cpid" != "$RPID" ]
+	[ "$(pgrep -P "$RPID" | wc -l)" -eq 1 ]
+	# The child leads a session of its own; the parent stays in the caller's.
+	[ "$(stat_field "$cpid" 6)" = "$cpid" ]
+	[ "$(stat_field "$RPID" 6)" = "$(stat_field $$ 6)" ]
+	[[ "$(cat /proc/"$cpid"/autogroup)" == "/autogroup-"*" nice -10" ]]
+	[ "$(cat /proc/"$RPID"/autogroup)" = "$own_ag" ]
+	[ "$(cat /proc/$$/autogroup)" = "$own_ag" ]
+	grep -qx "remotectl: capturing in a session of its own (pid $cpid), autogroup nice -10" "$ERR"
+	# The parent only waits: one thread. The readers are the child's, at nice -10.
+	[ "$(ls /proc/"$RPID"/task | wc -l)" -eq 1 ]
+	[ "$(awk '$19 == -10' /proc/"$cpid"/task/*/stat | wc -l)" -eq "$NCPU" ]
+	write_markers 0 5 sess
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	! kill -0 "$cpid" 2>/dev/null
+	grep -q ", stopped by SIGINT, " "$ERR"
+	run "$RCTL" report "$BATS_TEST_TMPDIR/t.dat"
+	[ "$(grep -c 'tracing_mark_write: sess-' <<< "$output")" -eq 5 ]
+	[ "$(cat /proc/$$/autogroup)" = "$own_ag" ]
+
+	# Relative to the process's nice value, as the readers: under nice 5, -5. stream too.
+	nice -n 5 "$RCTL" -v stream -r "$INST" > "$BATS_TEST_TMPDIR/out" 2> "$ERR" &
+	RPID=$!
+	wait_capturing
+	cpid=$(capture_pid)
+	[ "$cpid" != "$RPID" ]
+	[[ "$(cat /proc/"$cpid"/autogroup)" == *" nice -5" ]]
+	grep -qx "remotectl: capturing in a session of its own (pid $cpid), autogroup nice -5" "$ERR"
+	write_markers 1 3 live
+	sleep 0.5
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	[ "$(grep -c 'tracing_mark_write: live-' "$BATS_TEST_TMPDIR/out")" -eq 3 ]
+}
+
+@test "the parent passes SIGTERM and SIGHUP on (a clean stop, all restored), SIGTSTP and SIGCONT stop and continue the capture" {
+	local cpid size before_on sig
+	need_autogroup
+	size=$(cat "$IDIR/buffer_size_kb")
+	before_on=$(cat "$IDIR/tracing_on")
+	for sig in TERM HUP; do
+		start_record -v record -r "$INST" -b 64 -o "$BATS_TEST_TMPDIR/t.txt"
+		wait_capturing
+		[ "$(capture_pid)" != "$RPID" ]
+		[ "$(cat "$IDIR/buffer_size_kb")" != "$size" ]
+		write_markers 0 4 "$sig"
+		sleep 0.3
+		stop_record "$sig"
+		[ "$RC" -eq 0 ]
+		grep -q ", stopped by SIG$sig, " "$ERR"
+		[ "$(grep -c "tracing_mark_write: $sig-" "$BATS_TEST_TMPDIR/t.txt")" -eq 4 ]
+		[ "$(cat "$IDIR/buffer_size_kb")" = "$size" ]
+		[ "$(cat "$IDIR/tracing_on")" = "$before_on" ]
+	done
+
+	# SIGTSTP (Ctrl-Z) stops both; SIGCONT (fg, bg) continues both. Markers written while
+	# stopped are read after.
+	start_record -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.txt"
+	wait_capturing
+	cpid=$(capture_pid)
+	kill -TSTP "$RPID"
+	wait_state "$cpid" T
+	wait_state "$RPID" T
+	write_markers 1 6 stopped
+	sleep 0.3
+	[ "$(stat_field "$cpid" 3)" = T ]
+	kill -CONT "$RPID"
+	wait_state "$cpid" '!T'
+	wait_state "$RPID" '!T'
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	[ "$(grep -c 'tracing_mark_write: stopped-' "$BATS_TEST_TMPDIR/t.txt")" -eq 6 ]
+}
+
+@test "the parent ends as the capture did: its exit status, or its signal; killed, it takes the capture along cleanly" {
+	local cpid size before_on
+	need_autogroup
+	# An error found in the child: its exit status and message.
+	run --separate-stderr "$RCTL" -v record -r "$INST" -e no_such_xyz -d 1
+	[ "$status" -eq 2 ]
+	grep -qx "remotectl: capturing in a session of its own (pid [0-9]*), autogroup nice -10" <<< "$stderr"
+	grep -qx "remotectl: instances/$INST: no event matches 'no_such_xyz'" <<< "$stderr"
+
+	# The capture killed: the parent dies of the same signal.
+	start_record -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.txt"
+	wait_capturing
+	cpid=$(capture_pid)
+	kill -KILL "$cpid"
+	RC=0
+	wait "$RPID" || RC=$?
+	[ "$RC" -eq $((128 + 9)) ]
+
+	# The parent killed: the capture gets SIGTERM, stops cleanly and restores the instance.
+	size=$(cat "$IDIR/buffer_size_kb")
+	before_on=$(cat "$IDIR/tracing_on")
+	start_record -v record -r "$INST" -b 64 -o "$BATS_TEST_TMPDIR/t.txt"
+	wait_capturing
+	cpid=$(capture_pid)
+	write_markers 0 7 orphan
+	sleep 0.3
+	kill -KILL "$RPID"
+	RC=0
+	wait "$RPID" || RC=$?
+	[ "$RC" -eq $((128 + 9)) ]
+	for _ in $(seq 1 100); do
+		kill -0 "$cpid" 2>/dev/null || break
+		sleep 0.05
+	done
+	! kill -0 "$cpid" 2>/dev/null
+	grep -q ", stopped by SIGTERM, " "$ERR"
+	[ "$(grep -c 'tracing_mark_write: orphan-' "$BATS_TEST_TMPDIR/t.txt")" -eq 7 ]
+	[ "$(cat "$IDIR/buffer_size_kb")" = "$size" ]
+	[ "$(cat "$IDIR/tracing_on")" = "$before_on" ]
+}
+
+@test "no session of its own where it would not help or is not allowed" {
+	need_autogroup
+	# Readers not below the session's autogroup value, or real-time: no child.
+	for opt in "--reader-nice 0" "--reader-nice 4" "--rt-priority 3"; do
+		# shellcheck disable=SC2086
+		start_record -v record -r "$INST" $opt -o "$BATS_TEST_TMPDIR/t.txt"
+		wait_capturing
+		[ "$(pgrep -P "$RPID" | wc -l)" -eq 0 ]
+		stop_record INT
+		[ "$RC" -eq 0 ]
+		[ "$(grep -c 'session' "$ERR")" -eq 0 ]
+	done
+	# Not allowed (no CAP_SYS_NICE, RLIMIT_NICE 0): said with -v, the capture goes on here.
+	run --separate-stderr setpriv --bounding-set=-sys_nice "$RCTL" -v record -r "$INST" \
+		-d 0.2 -o "$BATS_TEST_TMPDIR/t.txt"
+	[ "$status" -eq 0 ]
+	grep -qx "remotectl: capturing in the caller's session: autogroup nice -10 not allowed" <<< "$stderr"
+	[ "$(grep -c 'session of its own' <<< "$stderr")" -eq 0 ]
+}
