@@ -18,6 +18,7 @@
 
 static const int passed_on[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static volatile sig_atomic_t child;
+static volatile sig_atomic_t stopping;	/* SIGTSTP came; cleared by SIGCONT */
 
 static bool autogroup_on(void)
 {
@@ -120,12 +121,22 @@ static void catch_tstp(void)
 	sigaction(SIGTSTP, &tstp, NULL);
 }
 
+/* SIGHUP under nohup, SIGQUIT in a script's background: ignored they stay, in both processes. */
+static bool ignored(int sig)
+{
+	struct sigaction cur;
+
+	return sig != SIGINT && sig != SIGTERM && !sigaction(sig, NULL, &cur) &&
+	       cur.sa_handler == SIG_IGN;
+}
+
 static void on_tstp(int sig)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	int saved = errno;
 
 	(void)sig;
+	stopping = 1;
 	/* The child's session is orphaned: SIGTSTP would be discarded there, SIGSTOP is not. */
 	kill(child, SIGSTOP);
 	sigaction(SIGTSTP, &dfl, NULL);
@@ -138,6 +149,7 @@ static void on_cont(int sig)
 	int saved = errno;
 
 	(void)sig;
+	stopping = 0;
 	kill(child, SIGCONT);
 	catch_tstp();
 	errno = saved;
@@ -147,12 +159,15 @@ static void on_cont(int sig)
 static void __attribute__((noreturn)) wait_child(const sigset_t *old)
 {
 	struct sigaction sa = { .sa_handler = pass_on };
+	struct rlimit no_core = { 0, 0 };
 	int status, sig;
 
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
-		sigaction(passed_on[i], &sa, NULL);
-	catch_tstp();
+		if (!ignored(passed_on[i]))
+			sigaction(passed_on[i], &sa, NULL);
+	if (!ignored(SIGTSTP))
+		catch_tstp();
 	sa.sa_handler = on_cont;
 	sigaction(SIGCONT, &sa, NULL);
 	sigprocmask(SIG_SETMASK, old, NULL);
@@ -161,10 +176,18 @@ static void __attribute__((noreturn)) wait_child(const sigset_t *old)
 			err_msg("waitpid: %s", strerror(errno));
 			exit(RC_FAIL);
 		}
+		/*
+		 * Still running after SIGTSTP: the kernel discarded our stop (an orphaned process
+		 * group), so the child goes on too. A real stop ends in SIGCONT's handler first.
+		 */
+		if (stopping)
+			on_cont(0);
 	}
 	if (WIFEXITED(status))
 		exit(WEXITSTATUS(status));
+	/* Die of the same signal, for the shell; a core dump, if any, is the child's. */
 	sig = WTERMSIG(status);
+	setrlimit(RLIMIT_CORE, &no_core);
 	signal(sig, SIG_DFL);
 	raise(sig);
 	exit(128 + sig);

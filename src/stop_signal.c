@@ -23,7 +23,7 @@ static void on_signal(int sig)
 
 int stop_signal_install(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_signal }, cur;
 
 	pending = 0;
 	if (pipe2(wake, O_NONBLOCK | O_CLOEXEC))
@@ -31,7 +31,9 @@ int stop_signal_install(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	/* Under nohup a hang-up is to be ignored. */
+	if (!sigaction(SIGHUP, NULL, &cur) && cur.sa_handler != SIG_IGN)
+		sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return wake[0];
 }
@@ -76,9 +78,12 @@ void stop_signal_drain(void)
 
 void stop_signal_restore(void)
 {
+	struct sigaction cur;
+
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
+	if (!sigaction(SIGHUP, NULL, &cur) && cur.sa_handler == on_signal)
+		signal(SIGHUP, SIG_DFL);
 	if (wake[0] >= 0) {
 		close(wake[0]);
 		close(wake[1]);

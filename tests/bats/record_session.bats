@@ -111,17 +111,46 @@ wait_state() {
 		[ "$(cat "$IDIR/tracing_on")" = "$before_on" ]
 	done
 
-	# SIGTSTP (Ctrl-Z) stops both; SIGCONT (fg, bg) continues both. Markers written while
-	# stopped are read after.
+	# Under nohup a hang-up is ignored by both; SIGINT still stops.
+	ERR="$BATS_TEST_TMPDIR/err"
+	nohup "$RCTL" -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.txt" > /dev/null 2> "$ERR" &
+	RPID=$!
+	wait_capturing
+	cpid=$(capture_pid)
+	[ "$cpid" != "$RPID" ]
+	kill -HUP "$RPID" "$cpid"
+	sleep 0.3
+	kill -0 "$RPID" "$cpid"
+	write_markers 0 2 nohup
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	grep -q ", stopped by SIGINT, " "$ERR"
+	[ "$(grep -c 'tracing_mark_write: nohup-' "$BATS_TEST_TMPDIR/t.txt")" -eq 2 ]
+
+	# SIGTSTP (Ctrl-Z) stops both, SIGCONT (fg, bg) continues both: markers written while
+	# stopped are read after. In an orphaned process group (no shell to continue it) the
+	# kernel discards SIGTSTP: then neither stops, as a plain process here would not.
+	local plain stops='!T'
+	sleep 10 &
+	plain=$!
+	kill -TSTP "$plain"
+	for _ in $(seq 1 20); do
+		[ "$(stat_field "$plain" 3)" = T ] && stops=T && break
+		sleep 0.05
+	done
+	kill -KILL "$plain"
+	wait "$plain" || true
 	start_record -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.txt"
 	wait_capturing
 	cpid=$(capture_pid)
 	kill -TSTP "$RPID"
-	wait_state "$cpid" T
-	wait_state "$RPID" T
+	wait_state "$RPID" "$stops"
+	wait_state "$cpid" "$stops"
 	write_markers 1 6 stopped
 	sleep 0.3
-	[ "$(stat_field "$cpid" 3)" = T ]
+	wait_state "$RPID" "$stops"
+	wait_state "$cpid" "$stops"
 	kill -CONT "$RPID"
 	wait_state "$cpid" '!T'
 	wait_state "$RPID" '!T'
