@@ -107,6 +107,7 @@ struct capture {
 	struct tdw *dat;	/* trace.dat output instead of text */
 	FILE *out;
 	bool out_is_stdout;
+	bool out_closed;	/* stream: the reader of the output went away (| head) */
 	uint64_t out_bytes;
 	uint64_t written;	/* events written */
 	uint64_t dropped_max;	/* events not written because of --max-size */
@@ -507,6 +508,8 @@ static int emit(struct capture *c, bool drain)
 	const char *line;
 	size_t len;
 
+	if (c->out_closed)
+		return 0;
 	while (merge_pop(c->merge, drain, &ev) == 1) {
 		int cpu = c->cs[ev.stream].cpu;
 
@@ -530,8 +533,15 @@ static int emit(struct capture *c, bool drain)
 		if (!ev.lost)
 			c->written++;
 	}
-	if (c->o->live)
-		fflush(c->out);
+	/* A stream whose reader went away (| head -n 3) ends as a clean stop, as cat would. */
+	if (c->o->live && fflush(c->out)) {
+		if (errno == EPIPE) {
+			c->out_closed = true;
+			return 0;
+		}
+		err_msg("cannot write output: %s", strerror(errno));
+		return RC_FAIL;
+	}
 	return 0;
 }
 
@@ -580,6 +590,10 @@ static bool should_stop(struct capture *c, double now)
 		c->stop_reason = stop_signal_name();
 		return true;
 	}
+	if (c->out_closed) {
+		c->stop_reason = "output closed";
+		return true;
+	}
 	if (c->o->duration > 0 && now - c->start >= c->o->duration) {
 		c->stop_reason = "duration";
 		return true;
@@ -598,8 +612,8 @@ static bool should_stop(struct capture *c, double now)
 
 static int run_loop(struct capture *c)
 {
-	struct pollfd *pfd = xcalloc(c->nr + 1, sizeof(*pfd));
-	int *map = xcalloc(c->nr + 1, sizeof(*map));
+	struct pollfd *pfd = xcalloc(c->nr + 2, sizeof(*pfd));
+	int *map = xcalloc(c->nr + 2, sizeof(*map));
 	int i, n, rc = 0, timeout_ms;
 	bool busy;
 	double now, wake;
@@ -658,6 +672,12 @@ static int run_loop(struct capture *c)
 			pfd[n].events = POLLIN;
 			map[n++] = -1;
 		}
+		/* A pipe whose reader is gone polls POLLERR: end without waiting for an event. */
+		if (c->o->live) {
+			pfd[n].fd = fileno(c->out);
+			pfd[n].events = 0;
+			map[n++] = -2;
+		}
 		timeout_ms = (int)((wake - now) * 1000) + 1;
 		if (timeout_ms < 0)
 			timeout_ms = 0;
@@ -669,6 +689,8 @@ static int run_loop(struct capture *c)
 		for (i = 0; i < n; i++) {
 			if (map[i] >= 0 && (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)))
 				c->cs[map[i]].resting = false;
+			if (map[i] == -2 && (pfd[i].revents & (POLLERR | POLLHUP)))
+				c->out_closed = true;
 			pfd[i].revents = 0;
 		}
 	}
@@ -1183,7 +1205,7 @@ int capture_run(const struct capture_opts *o)
 		rc2 = replay(&c);
 	if (!rc)
 		rc = rc2;
-	if (fflush(c.out) && !rc) {
+	if (!c.out_closed && fflush(c.out) && !rc) {
 		err_msg("cannot write output: %s", strerror(errno));
 		rc = RC_FAIL;
 	}

@@ -119,6 +119,29 @@ inject_and_check() {
 	check_sorted_complete "$OUT"
 }
 
+@test "stream ends as a clean stop when its reader goes away (| head), also with no event after" {
+	local ev="$IDIR/events/sched/sched_process_exec/enable"
+	[ "$(cat "$ev")" = 0 ]
+	write_markers 0 3 early
+	# head takes two lines and exits; no event comes after: the closed pipe alone ends it.
+	run --separate-stderr bash -c "timeout 10 '$RCTL' stream -r '$INST' -e sched:sched_process_exec | head -n 2; echo \"rc=\${PIPESTATUS[0]}\""
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'tracing_mark_write: early-[12]$' <<< "$output")" -eq 2 ]
+	[ "$(tail -n 1 <<< "$output")" = "rc=0" ]
+	grep -q "^remotectl: instances/$INST: [0-9.]* s, stopped by output closed, transport " <<< "$stderr"
+	[ "$(grep -c 'cannot write' <<< "$stderr")" -eq 0 ]
+	[ "$(cat "$IDIR/tracing_on")" = 1 ]
+	[ "$(cat "$ev")" = 0 ]
+	# A writer still busy after head is gone: the next write finds the pipe closed.
+	(for i in $(seq 1 100); do echo "late-$i"; sleep 0.05; done > "$IDIR/trace_marker") &
+	local w=$!
+	run --separate-stderr bash -c "timeout 10 '$RCTL' stream -r '$INST' | head -n 1; echo \"rc=\${PIPESTATUS[0]}\""
+	kill "$w" 2>/dev/null || true
+	wait "$w" || true
+	[ "$(tail -n 1 <<< "$output")" = "rc=0" ]
+	grep -q ", stopped by output closed, " <<< "$stderr"
+}
+
 @test "record shows a progress line only while stderr is a terminal" {
 	command -v script > /dev/null || skip "script(1) is not installed"
 	run --separate-stderr "$RCTL" record -r "$INST" -d 1.3 -o /dev/null
