@@ -61,6 +61,7 @@ struct rcap {
 	int nr;
 	struct merge *merge;		/* text: the kernel's lines in time order */
 	FILE *out;
+	bool out_closed;	/* stream: the reader of the output went away (| head) */
 	bool out_is_stdout;
 	int out_fd;			/* trace.dat */
 	struct tdw *w;
@@ -304,6 +305,8 @@ static int emit(struct rcap *rc, bool drain)
 				return RC_FAIL;
 		return RC_OK;
 	}
+	if (rc->out_closed)
+		return RC_OK;
 	while (merge_pop(rc->merge, drain, &ev) == 1) {
 		if (ev.lost) {
 			len = format_lost(lost, sizeof(lost), rc->c[ev.stream].cpu, ev.lost);
@@ -324,8 +327,15 @@ static int emit(struct rcap *rc, bool drain)
 		rc->out_bytes += len;
 		rc->written += !ev.lost;
 	}
-	if (rc->o->live)
-		fflush(rc->out);
+	/* As capture.c: a stream whose reader went away ends as a clean stop. */
+	if (rc->o->live && fflush(rc->out)) {
+		if (errno == EPIPE) {
+			rc->out_closed = true;
+			return RC_OK;
+		}
+		err_msg("cannot write output: %s", strerror(errno));
+		return RC_FAIL;
+	}
 	return RC_OK;
 }
 
@@ -337,13 +347,15 @@ static bool should_stop(struct rcap *rc)
 		rc->stop_reason = "duration";
 	else if (rc->max_reached)
 		rc->stop_reason = "max size";
+	else if (rc->out_closed)
+		rc->stop_reason = "output closed";
 	return rc->stop_reason != NULL;
 }
 
 static int run_loop(struct rcap *rc)
 {
-	struct pollfd *pfd = xcalloc(rc->nr + 1, sizeof(*pfd));
-	int r = RC_OK;
+	struct pollfd *pfd = xcalloc(rc->nr + 2, sizeof(*pfd));
+	int r = RC_OK, out_idx;
 
 	while (!r && !should_stop(rc)) {
 		int n = 0, timeout = LOOP_MS;
@@ -353,6 +365,12 @@ static int run_loop(struct rcap *rc)
 				pfd[n++] = (struct pollfd){ text_reader_fd(rc->c[i].r), POLLIN, 0 };
 		if (rc->signal_fd >= 0)
 			pfd[n++] = (struct pollfd){ rc->signal_fd, POLLIN, 0 };
+		/* A pipe whose reader is gone polls POLLERR. */
+		out_idx = -1;
+		if (rc->o->live && !rc->w) {
+			out_idx = n;
+			pfd[n++] = (struct pollfd){ fileno(rc->out), 0, 0 };
+		}
 		if (rc->o->duration > 0) {
 			double left = rc->o->duration - (now_s() - rc->start);
 
@@ -364,6 +382,8 @@ static int run_loop(struct rcap *rc)
 			r = RC_FAIL;
 			break;
 		}
+		if (out_idx >= 0 && (pfd[out_idx].revents & (POLLERR | POLLHUP)))
+			rc->out_closed = true;
 		for (int i = 0; i < rc->nr; i++)
 			pull(rc, i);
 		if (rc->merge)
@@ -627,7 +647,7 @@ int remote_capture_run(const struct capture_opts *o)
 		r2 = finish_dat(&rc);
 		if (!r)
 			r = r2;
-	} else if (fflush(rc.out) && !r) {
+	} else if (!rc.out_closed && fflush(rc.out) && !r) {
 		err_msg("cannot write output: %s", strerror(errno));
 		r = RC_FAIL;
 	}

@@ -236,6 +236,23 @@ write_burst()
 	expect_eq "$(cat events/test/selftest/enable)" 0
 }
 
+@test "stream: its reader gone (| head), a clean stop: exit 0, the remote restored" {
+	local pid rc
+	# timeout: a stream that missed the closed pipe ends by SIGTERM after 30 s, not a hang.
+	(timeout 30 remotectl stream -r test -e selftest 2>"$err" | head -n 2 >"$out"
+		echo "${PIPESTATUS[0]}" >"$BATS_TEST_TMPDIR/rc") &
+	pid=$!
+	for _ in $(seq 100); do [ "$(cat tracing_on)" = 1 ] && break; sleep 0.05; done
+	write_events 1 3 0
+	wait "$pid"
+	rc=$(cat "$BATS_TEST_TMPDIR/rc")
+	expect_eq "$rc" 0
+	check_ids 1 2 "$out" 0
+	grep -q ", stopped by output closed, " "$err"
+	expect_eq "$(cat tracing_on)" 0
+	expect_eq "$(cat events/test/selftest/enable)" 0
+}
+
 # Every enable file of the remote, "path:value" per line (it has no system enable files).
 remote_enables()
 {
