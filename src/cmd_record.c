@@ -97,6 +97,16 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 	}
 }
 
+/* A whole decimal number from lo to hi in *v. */
+static bool parse_range(const char *s, long lo, long hi, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return !errno && end != s && !*end && *v >= lo && *v <= hi;
+}
+
 /*
  * trace.dat output: --format dat, or no --format and an -o FILE ending in ".dat".
  * -z LEVEL and --compression none|zstd (zstd level 3 by default) apply to it.
@@ -104,7 +114,7 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 static int check_dat_args(const struct record_args *args, struct capture_opts *o)
 {
 	size_t len = args->output ? strlen(args->output) : 0;
-	char *end;
+	long v;
 
 	o->dat = args->format ? !strcmp(args->format, "dat") :
 		 len > 4 && !strcmp(args->output + len - 4, ".dat");
@@ -114,11 +124,11 @@ static int check_dat_args(const struct record_args *args, struct capture_opts *o
 		return RC_USAGE;
 	}
 	if (args->level) {
-		o->level = strtol(args->level, &end, 10);
-		if (*end || end == args->level || o->level < 1 || o->level > 22) {
+		if (!parse_range(args->level, 1, 22, &v)) {
 			err_msg("invalid compression level '%s' (1-22)", args->level);
 			return RC_USAGE;
 		}
+		o->level = v;
 	}
 	if ((args->compression || args->level) && !o->dat) {
 		err_msg("--compression and -z apply to trace.dat output (--format dat)");
@@ -132,6 +142,7 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 {
 	uint64_t kib;
 	char *end;
+	long v;
 
 	o->events = args->events;
 	o->nr_events = args->nr_events;
@@ -140,27 +151,21 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 	o->clear = args->clear;
 	o->buffer_percent = -1;
 	if (args->percent) {
-		long v = strtol(args->percent, &end, 10);
-
-		if (*end || end == args->percent || v < 0 || v > 100) {
+		if (!parse_range(args->percent, 0, 100, &v)) {
 			err_msg("invalid buffer percent '%s' (0-100)", args->percent);
 			return RC_USAGE;
 		}
 		o->buffer_percent = v;
 	}
 	if (args->rt_priority) {
-		long v = strtol(args->rt_priority, &end, 10);
-
-		if (*end || end == args->rt_priority || v < 1 || v > 99) {
+		if (!parse_range(args->rt_priority, 1, 99, &v)) {
 			err_msg("invalid real-time priority '%s' (1-99)", args->rt_priority);
 			return RC_USAGE;
 		}
 		o->sched.rt_priority = v;
 	}
 	if (args->reader_nice) {
-		long v = strtol(args->reader_nice, &end, 10);
-
-		if (*end || end == args->reader_nice || v < -20 || v > 19) {
+		if (!parse_range(args->reader_nice, -20, 19, &v)) {
 			err_msg("invalid nice value '%s' (-20 to 19)", args->reader_nice);
 			return RC_USAGE;
 		}
