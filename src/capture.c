@@ -40,6 +40,7 @@
 #include "capture_dat.h"
 #include "event_select.h"
 #include "format.h"
+#include "live_output.h"
 #include "merge.h"
 #include "reader_priority.h"
 #include "source.h"
@@ -533,14 +534,13 @@ static int emit(struct capture *c, bool drain)
 		if (!ev.lost)
 			c->written++;
 	}
-	/* A stream whose reader went away (| head -n 3) ends as a clean stop, as cat would. */
-	if (c->o->live && fflush(c->out)) {
-		if (errno == EPIPE) {
-			c->out_closed = true;
-			return 0;
+	if (c->o->live) {
+		int err = live_output_flush(c->out, &c->out_closed);
+
+		if (err) {
+			err_msg("cannot write output: %s", strerror(-err));
+			return RC_FAIL;
 		}
-		err_msg("cannot write output: %s", strerror(errno));
-		return RC_FAIL;
 	}
 	return 0;
 }
@@ -672,10 +672,9 @@ static int run_loop(struct capture *c)
 			pfd[n].events = POLLIN;
 			map[n++] = -1;
 		}
-		/* A pipe whose reader is gone polls POLLERR: end without waiting for an event. */
+		/* Its reader gone, a stream ends without waiting for an event to write. */
 		if (c->o->live) {
-			pfd[n].fd = fileno(c->out);
-			pfd[n].events = 0;
+			pfd[n] = live_output_pollfd(c->out);
 			map[n++] = -2;
 		}
 		timeout_ms = (int)((wake - now) * 1000) + 1;
@@ -689,8 +688,8 @@ static int run_loop(struct capture *c)
 		for (i = 0; i < n; i++) {
 			if (map[i] >= 0 && (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)))
 				c->cs[map[i]].resting = false;
-			if (map[i] == -2 && (pfd[i].revents & (POLLERR | POLLHUP)))
-				c->out_closed = true;
+			if (map[i] == -2)
+				live_output_check(&pfd[i], &c->out_closed);
 			pfd[i].revents = 0;
 		}
 	}

@@ -14,6 +14,7 @@
 #include "event_select.h"
 #include "events.h"
 #include "format.h"
+#include "live_output.h"
 #include "merge.h"
 #include "remote_capture.h"
 #include "remote_encode.h"
@@ -327,14 +328,13 @@ static int emit(struct rcap *rc, bool drain)
 		rc->out_bytes += len;
 		rc->written += !ev.lost;
 	}
-	/* As capture.c: a stream whose reader went away ends as a clean stop. */
-	if (rc->o->live && fflush(rc->out)) {
-		if (errno == EPIPE) {
-			rc->out_closed = true;
-			return RC_OK;
+	if (rc->o->live) {
+		int err = live_output_flush(rc->out, &rc->out_closed);
+
+		if (err) {
+			err_msg("cannot write output: %s", strerror(-err));
+			return RC_FAIL;
 		}
-		err_msg("cannot write output: %s", strerror(errno));
-		return RC_FAIL;
 	}
 	return RC_OK;
 }
@@ -365,11 +365,10 @@ static int run_loop(struct rcap *rc)
 				pfd[n++] = (struct pollfd){ text_reader_fd(rc->c[i].r), POLLIN, 0 };
 		if (rc->signal_fd >= 0)
 			pfd[n++] = (struct pollfd){ rc->signal_fd, POLLIN, 0 };
-		/* A pipe whose reader is gone polls POLLERR. */
 		out_idx = -1;
 		if (rc->o->live && !rc->w) {
 			out_idx = n;
-			pfd[n++] = (struct pollfd){ fileno(rc->out), 0, 0 };
+			pfd[n++] = live_output_pollfd(rc->out);
 		}
 		if (rc->o->duration > 0) {
 			double left = rc->o->duration - (now_s() - rc->start);
@@ -382,8 +381,8 @@ static int run_loop(struct rcap *rc)
 			r = RC_FAIL;
 			break;
 		}
-		if (out_idx >= 0 && (pfd[out_idx].revents & (POLLERR | POLLHUP)))
-			rc->out_closed = true;
+		if (out_idx >= 0)
+			live_output_check(&pfd[out_idx], &rc->out_closed);
 		for (int i = 0; i < rc->nr; i++)
 			pull(rc, i);
 		if (rc->merge)
