@@ -307,6 +307,21 @@ threads_where() {
 	done
 }
 
+# bad_values OPTION MESSAGE VALUE...: each VALUE of OPTION is exit 2 with the one line MESSAGE
+# (%s: the value) for record, and exit 2 for stream.
+bad_values() {
+	local opt=$1 msg=$2 v
+	shift 2
+	for v in "$@"; do
+		run --separate-stderr "$RCTL" record -r "$INST" -d 0.1 "$opt" "$v"
+		[ "$status" -eq 2 ]
+		# shellcheck disable=SC2059
+		[ "$stderr" = "remotectl: $(printf "$msg" "$v")" ]
+		run --separate-stderr "$RCTL" stream -r "$INST" "$opt" "$v"
+		[ "$status" -eq 2 ]
+	done
+}
+
 # fifo_threads N PRIO: threads_where for SCHED_FIFO PRIO; REST: threads not SCHED_OTHER 0.
 fifo_threads() {
 	threads_where "$1" "\$41 == 1 && \$40 == $2" "!(\$41 == 1 && \$40 == $2) && !(\$41 == 0 && \$40 == 0)"
@@ -359,13 +374,7 @@ fifo_threads() {
 	[ "$(grep -c 'SCHED_FIFO' <<< "$stderr")" -eq 1 ]
 	grep -qx "remotectl: warning: cannot run the readers at SCHED_FIFO 7 (Operation not permitted): they run at normal priority" <<< "$stderr"
 
-	for v in 0 100 -3 x 5x ""; do
-		run --separate-stderr "$RCTL" record -r "$INST" -d 0.1 --rt-priority "$v"
-		[ "$status" -eq 2 ]
-		[ "$stderr" = "remotectl: invalid real-time priority '$v' (1-99)" ]
-		run --separate-stderr "$RCTL" stream -r "$INST" --rt-priority "$v"
-		[ "$status" -eq 2 ]
-	done
+	bad_values --rt-priority "invalid real-time priority '%s' (1-99)" 0 100 -3 x 5x ""
 }
 
 # nice_threads N VALUE: threads_where for nice VALUE; REST: threads at neither VALUE nor the
@@ -440,13 +449,7 @@ nice_threads() {
 	[ "$(grep -c 'nice' <<< "$stderr")" -eq 1 ]
 	grep -qx "remotectl: warning: cannot run the readers at nice -3 (Permission denied): they run at nice 0" <<< "$stderr"
 
-	for v in -21 20 x 5x ""; do
-		run --separate-stderr "$RCTL" record -r "$INST" -d 0.1 --reader-nice "$v"
-		[ "$status" -eq 2 ]
-		[ "$stderr" = "remotectl: invalid nice value '$v' (-20 to 19)" ]
-		run --separate-stderr "$RCTL" stream -r "$INST" --reader-nice "$v"
-		[ "$status" -eq 2 ]
-	done
+	bad_values --reader-nice "invalid nice value '%s' (-20 to 19)" -21 20 x 5x ""
 	run --separate-stderr "$RCTL" record -r "$INST" -d 0.1 --reader-nice 1 --rt-priority 5
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "remotectl: --rt-priority and --reader-nice exclude each other" ]
@@ -467,10 +470,6 @@ nice_threads() {
 	[ "$(cat "$IDIR/buffer_percent")" = "$before" ]
 	[ "$(grep -c 'tracing_mark_write: bp-' "$BATS_TEST_TMPDIR/t.txt")" -eq 5 ]
 	[ "$(grep -c 'hint:' "$ERR")" -eq 0 ]
-	for v in 101 -1 x 5x ""; do
-		run --separate-stderr "$RCTL" record -r "$INST" -d 0.1 --buffer-percent "$v"
-		[ "$status" -eq 2 ]
-		[ "$stderr" = "remotectl: invalid buffer percent '$v' (0-100)" ]
-	done
+	bad_values --buffer-percent "invalid buffer percent '%s' (0-100)" 101 -1 x 5x ""
 	[ "$(cat "$IDIR/buffer_percent")" = "$before" ]
 }

@@ -300,56 +300,39 @@ remote_enables()
 	expect_eq "$(cat "$REMOTE/tracing_on")" "$on"
 }
 
-# threads_where PID N MATCH: wait until N of PID's threads match the awk condition MATCH on
-# their stat line (fields 19 nice, 40 rt_priority, 41 policy); MATCHED: how many do.
-threads_where() {
-	for _ in $(seq 100); do
-		MATCHED=$(awk "$3" /proc/"$1"/task/*/stat | wc -l)
-		[ "$MATCHED" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-}
-
-@test "record on a remote: each CPU's trace_pipe reader at nice -10, nothing else; --reader-nice" {
-	local pid ncpu other n
+# sched_check MATCH OTHER MSG [ARGS...]: record on the remote with ARGS; exactly one thread per
+# CPU matches the awk condition MATCH on its stat line (fields 19 nice, 40 rt_priority, 41
+# policy), none matches OTHER; the events are exact and -v said "MSG".
+sched_check() {
+	local match=$1 other_cond=$2 msg=$3 pid ncpu matched other
+	shift 3
 	ncpu=$(ls -d "$REMOTE"/per_cpu/cpu* | wc -l)
-	for n in -10 4; do
-		if [ "$n" = -10 ]; then
-			remotectl -v record -r test -e selftest -o "$out" 2>"$err" &
-		else
-			remotectl -v record -r test -e selftest --reader-nice 4 -o "$out" 2>"$err" &
-		fi
-		pid=$!
-		for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
-		threads_where "$pid" "$ncpu" "\$19 == $n"
-		other=$(awk -v n="$n" '$19 != n && $19 != 0' /proc/"$pid"/task/*/stat | wc -l)
-		expect_eq "$MATCHED" "$ncpu"
-		expect_eq "$other" 0
-		write_events 1 20
-		sleep 0.5
-		kill -INT "$pid"
-		wait "$pid"
-		check_ids 1 20 "$out"
-		grep -qx "remotectl: readers at nice $n" "$err"
-		assert_unloaded
-	done
-}
-
-@test "record --rt-priority on a remote: each CPU's trace_pipe reader at SCHED_FIFO, events exact" {
-	local pid ncpu other
-	ncpu=$(ls -d "$REMOTE"/per_cpu/cpu* | wc -l)
-	remotectl -v record -r test -e selftest --rt-priority 6 -o "$out" 2>"$err" &
+	remotectl -v record -r test -e selftest "$@" -o "$out" 2>"$err" &
 	pid=$!
 	for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
-	threads_where "$pid" "$ncpu" '$41 == 1 && $40 == 6'
-	other=$(awk '!($41 == 1 && $40 == 6) && !($41 == 0 && $40 == 0)' /proc/"$pid"/task/*/stat | wc -l)
-	expect_eq "$MATCHED" "$ncpu"
+	for _ in $(seq 100); do
+		matched=$(awk "$match" /proc/"$pid"/task/*/stat | wc -l)
+		[ "$matched" -ge "$ncpu" ] && break
+		sleep 0.05
+	done
+	other=$(awk "$other_cond" /proc/"$pid"/task/*/stat | wc -l)
+	expect_eq "$matched" "$ncpu"
 	expect_eq "$other" 0
 	write_events 1 20
 	sleep 0.5
 	kill -INT "$pid"
 	wait "$pid"
 	check_ids 1 20 "$out"
-	grep -qx "remotectl: readers at SCHED_FIFO 6" "$err"
+	grep -qx "remotectl: $msg" "$err"
 	assert_unloaded
+}
+
+@test "record on a remote: each CPU's trace_pipe reader at nice -10, nothing else; --reader-nice" {
+	sched_check '$19 == -10' '$19 != -10 && $19 != 0' "readers at nice -10"
+	sched_check '$19 == 4' '$19 != 4 && $19 != 0' "readers at nice 4" --reader-nice 4
+}
+
+@test "record --rt-priority on a remote: each CPU's trace_pipe reader at SCHED_FIFO, events exact" {
+	sched_check '$41 == 1 && $40 == 6' '!($41 == 1 && $40 == 6) && !($41 == 0 && $40 == 0)' \
+		"readers at SCHED_FIFO 6" --rt-priority 6
 }
