@@ -20,12 +20,14 @@ static const int passed_on[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static volatile sig_atomic_t child;
 static volatile sig_atomic_t stopping;	/* SIGTSTP came; cleared by SIGCONT */
 
-static bool autogroup_on(void)
+/* 1 on, 0 switched off, -1 not in this kernel (no CONFIG_SCHED_AUTOGROUP). */
+static int autogroup_enabled(void)
 {
 	char buf[8];
 
-	return read_line_file("/proc/sys/kernel/sched_autogroup_enabled", buf, sizeof(buf)) > 0 &&
-	       !strcmp(buf, "1");
+	if (read_line_file("/proc/sys/kernel/sched_autogroup_enabled", buf, sizeof(buf)) <= 0)
+		return -1;
+	return !strcmp(buf, "1");
 }
 
 /*
@@ -62,15 +64,19 @@ static bool in_root_cpu_group(void)
 	return true;
 }
 
-/* "/autogroup-42 nice 0" */
+/*
+ * "/autogroup-42 nice 0": 1 and *nice. 0 for the root autogroup, which the kernel shows as an
+ * empty file: init's, kept by everything it starts without setsid() (a CI runner's commands).
+ */
 static int autogroup_nice(int *nice)
 {
 	char buf[128], *p;
+	ssize_t len = read_line_file("/proc/self/autogroup", buf, sizeof(buf));
 
-	if (read_line_file("/proc/self/autogroup", buf, sizeof(buf)) <= 0)
-		return -1;
+	if (len <= 0)
+		return len < 0 ? -1 : 0;
 	p = strstr(buf, " nice ");
-	return p && sscanf(p, " nice %d", nice) == 1 ? 0 : -1;
+	return p && sscanf(p, " nice %d", nice) == 1 ? 1 : -1;
 }
 
 /* What the kernel's can_nice() asks: CAP_SYS_NICE, or an RLIMIT_NICE that reaches want. */
@@ -199,16 +205,41 @@ void own_session_enter(const struct reader_sched *rs)
 	pid_t parent = getpid(), pid;
 	sigset_t block, old;
 
-	if (rs->rt_priority > 0 || !autogroup_on() || !in_root_cpu_group() ||
-	    autogroup_nice(&group))
+	switch (autogroup_enabled()) {
+	case -1:
 		return;
+	case 0:
+		debug_msg("capturing in the caller's session: autogroup scheduling is off");
+		return;
+	}
+	if (rs->rt_priority > 0) {
+		debug_msg("capturing in the caller's session: the readers are real-time");
+		return;
+	}
+	if (!in_root_cpu_group()) {
+		debug_msg("capturing in the caller's session: outside the root cpu cgroup "
+			  "autogroups do not apply");
+		return;
+	}
 	errno = 0;
 	now = getpriority(PRIO_PROCESS, 0);
 	if (errno)
 		return;
 	want = reader_nice_wanted(rs, now);
-	if (want >= group)
+	ret = autogroup_nice(&group);
+	if (ret < 0)
 		return;
+	/* Threads of the root autogroup weigh against every other session's whole group. */
+	if (!ret) {
+		debug_msg("capturing in the caller's session: in the root autogroup the readers' "
+			  "nice %d counts against every other session", want);
+		return;
+	}
+	if (want >= group) {
+		debug_msg("capturing in the caller's session: readers at nice %d, not below its "
+			  "autogroup nice %d", want, group);
+		return;
+	}
 	if (!may_nice(want)) {
 		debug_msg("capturing in the caller's session: autogroup nice %d not allowed", want);
 		return;

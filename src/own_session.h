@@ -14,6 +14,10 @@
  * session: 0 lossy runs of 12; at 256 KiB 1,290-8,775 events per run against 10,230-200,880
  * (trace-cmd 28,234-40,353).
  *
+ * Not needed in the root autogroup (init's session, kept by commands nobody started with
+ * setsid(), e.g. a CI runner's): its threads weigh against other sessions' whole groups, so the
+ * readers' nice counts there as it is.
+ *
  * The parent stays where the user started it, in the terminal's foreground: it passes SIGINT,
  * SIGTERM, SIGHUP and SIGQUIT on, stops and continues the child with itself (SIGTSTP, SIGCONT),
  * and exits as the child did. Killed, it takes the child along (PR_SET_PDEATHSIG: SIGTERM,

@@ -455,6 +455,27 @@ nice_threads() {
 	[ "$stderr" = "remotectl: --rt-priority and --reader-nice exclude each other" ]
 }
 
+@test "in the root autogroup (a CI runner's commands, started without setsid) the capture stays in the caller's session" {
+	local why ncpu
+	why=$(autogroups_apply) || skip "$why"
+	[ -z "$(cat /proc/$$/autogroup)" ] ||
+		skip "this shell is in a session's autogroup (record_session.bats tests that)"
+	[ "$(nice)" -eq 0 ]
+	ncpu=$(ls -d "$IDIR"/per_cpu/cpu* | wc -l)
+	start_record -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.txt"
+	wait_capturing
+	[ "$(pgrep -P "$RPID" | wc -l)" -eq 0 ]
+	nice_threads "$ncpu" -10
+	[ "$MATCHED" -eq "$ncpu" ]
+	write_markers 0 4 root
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	[ "$(grep -c 'session' "$ERR")" -eq 1 ]
+	grep -qx "remotectl: capturing in the caller's session: in the root autogroup the readers' nice -10 counts against every other session" "$ERR"
+	[ "$(grep -c 'tracing_mark_write: root-' "$BATS_TEST_TMPDIR/t.txt")" -eq 4 ]
+}
+
 @test "--buffer-percent sets the wake-up level for the capture only; bad values are exit 2" {
 	local before
 	before=$(cat "$IDIR/buffer_percent")

@@ -83,3 +83,22 @@ check_sorted_complete() {
 			last = s + 0
 		}' "$f"
 }
+
+# Do autogroups weigh this shell's threads? Switched on, and the shell in the root cpu cgroup
+# (v1), or cpu not delegated below the root (v2). If not, says why on stdout and fails.
+autogroups_apply() {
+	if [ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" != 1 ]; then
+		echo "autogroup scheduling is off"
+		return 1
+	fi
+	if grep -qE '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:' /proc/self/cgroup; then
+		grep -qE '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:/$' /proc/self/cgroup && return 0
+		echo "not in the root cpu cgroup"
+		return 1
+	fi
+	if ! grep -qx '0::/' /proc/self/cgroup &&
+		grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+		echo "cpu is delegated below the root cgroup"
+		return 1
+	fi
+}

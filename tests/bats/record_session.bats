@@ -1,7 +1,10 @@
 #!/usr/bin/env bats
 # remotectl record/stream under autogroup scheduling: the capture runs in a child in a session
 # of its own whose autogroup gets the readers' nice value (src/own_session.h); the process the
-# user started passes signals on and ends as the capture did.
+# user started passes signals on and ends as the capture did. tests/bats/run runs this file in
+# a session of its own (setsid), so that where the runner's commands are in the root autogroup
+# (a CI runner started without setsid) these tests still run; record.bats has that case.
+# tests/bats/run: setsid
 load helpers
 load record_helpers
 
@@ -15,18 +18,12 @@ teardown() {
 	remove_instance
 }
 
-# Autogroups apply: switched on, and this shell in the root cpu cgroup (v1), or cpu not
-# delegated below the root (v2).
+# Autogroups apply (record_helpers.bash), and this shell is in a session's autogroup, not the
+# root one.
 need_autogroup() {
-	[ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" = 1 ] ||
-		skip "autogroup scheduling is off"
-	if grep -qE '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:' /proc/self/cgroup; then
-		grep -qE '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:/$' /proc/self/cgroup ||
-			skip "not in the root cpu cgroup"
-	elif ! grep -qx '0::/' /proc/self/cgroup &&
-		grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
-		skip "cpu is delegated below the root cgroup"
-	fi
+	local why
+	why=$(autogroups_apply) || skip "$why"
+	[ -n "$(cat /proc/$$/autogroup)" ] || skip "in the root autogroup (run by tests/bats/run)"
 }
 
 # Field N of /proc/PID/stat (the comm of remotectl and bash has no spaces).
@@ -129,8 +126,32 @@ wait_state() {
 	[ "$(grep -c 'tracing_mark_write: nohup-' "$BATS_TEST_TMPDIR/t.txt")" -eq 2 ]
 
 	# SIGTSTP (Ctrl-Z) stops both, SIGCONT (fg, bg) continues both: markers written while
-	# stopped are read after. In an orphaned process group (no shell to continue it) the
-	# kernel discards SIGTSTP: then neither stops, as a plain process here would not.
+	# stopped are read after. As a job of a shell with job control: a process group of its
+	# own, whose parent is in another group of the same session (not orphaned).
+	set -m
+	start_record -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.txt"
+	set +m
+	[ "$(stat_field "$RPID" 5)" = "$RPID" ]
+	wait_capturing
+	cpid=$(capture_pid)
+	[ "$cpid" != "$RPID" ]
+	kill -TSTP "$RPID"
+	wait_state "$RPID" T
+	wait_state "$cpid" T
+	write_markers 1 5 job
+	sleep 0.3
+	wait_state "$RPID" T
+	wait_state "$cpid" T
+	kill -CONT "$RPID"
+	wait_state "$cpid" '!T'
+	wait_state "$RPID" '!T'
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	[ "$(grep -c 'tracing_mark_write: job-' "$BATS_TEST_TMPDIR/t.txt")" -eq 5 ]
+
+	# In this shell's process group, which may be orphaned (no shell to continue it): then
+	# the kernel discards SIGTSTP and neither stops, as a plain process here would not.
 	local plain stops='!T'
 	sleep 10 &
 	plain=$!
@@ -203,15 +224,23 @@ wait_state() {
 
 @test "no session of its own where it would not help or is not allowed" {
 	need_autogroup
-	# Readers not below the session's autogroup value, or real-time: no child.
-	for opt in "--reader-nice 0" "--reader-nice 4" "--rt-priority 3"; do
+	local group opt
+	group=$(sed 's/.* nice //' /proc/$$/autogroup)
+	[ "$group" -gt -10 ]
+	# Readers not below the session's autogroup value, or real-time: no child, -v says why.
+	for opt in "--reader-nice $group" "--reader-nice $((group + 4))" "--rt-priority 3"; do
 		# shellcheck disable=SC2086
 		start_record -v record -r "$INST" $opt -o "$BATS_TEST_TMPDIR/t.txt"
 		wait_capturing
 		[ "$(pgrep -P "$RPID" | wc -l)" -eq 0 ]
 		stop_record INT
 		[ "$RC" -eq 0 ]
-		[ "$(grep -c 'session' "$ERR")" -eq 0 ]
+		[ "$(grep -c 'session' "$ERR")" -eq 1 ]
+		if [ "$opt" = "--rt-priority 3" ]; then
+			grep -qx "remotectl: capturing in the caller's session: the readers are real-time" "$ERR"
+		else
+			grep -qx "remotectl: capturing in the caller's session: readers at nice ${opt#--reader-nice }, not below its autogroup nice $group" "$ERR"
+		fi
 	done
 	# Not allowed (no CAP_SYS_NICE, RLIMIT_NICE 0): said with -v, the capture goes on here.
 	run --separate-stderr setpriv --bounding-set=-sys_nice "$RCTL" -v record -r "$INST" \
