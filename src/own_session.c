@@ -19,6 +19,7 @@
 static const int passed_on[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static volatile sig_atomic_t child;
 static volatile sig_atomic_t stopping;	/* SIGTSTP came; cleared by SIGCONT */
+static pid_t parent_pid;		/* in the child: the process that waits for us */
 
 /* 1 on, 0 switched off, -1 not in this kernel (no CONFIG_SCHED_AUTOGROUP). */
 static int autogroup_enabled(void)
@@ -161,6 +162,21 @@ static void on_cont(int sig)
 	errno = saved;
 }
 
+/*
+ * The child's SIGCONT, also its parent-death signal: a stopped child (Ctrl-Z) would not act on
+ * SIGTERM until continued, and nobody continues it once the parent is gone. Gone: stop as on
+ * SIGTERM, which restores the target.
+ */
+static void on_child_cont(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	if (getppid() != parent_pid)
+		kill(getpid(), SIGTERM);
+	errno = saved;
+}
+
 /* The parent: pass signals on, wait, end as the child ended. */
 static void __attribute__((noreturn)) wait_child(const sigset_t *old)
 {
@@ -204,6 +220,7 @@ void own_session_enter(const struct reader_sched *rs)
 	int now, want, group, ret;
 	pid_t parent = getpid(), pid;
 	sigset_t block, old;
+	struct sigaction cont = { 0 };
 
 	switch (autogroup_enabled()) {
 	case -1:
@@ -261,8 +278,13 @@ void own_session_enter(const struct reader_sched *rs)
 		child = pid;
 		wait_child(&old);
 	}
+	parent_pid = parent;
+	cont.sa_handler = on_child_cont;
+	cont.sa_flags = SA_RESTART;
+	sigemptyset(&cont.sa_mask);
+	sigaction(SIGCONT, &cont, NULL);
 	/* Nobody would wait for us, or pass a signal on: end before anything changes. */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent)
+	if (prctl(PR_SET_PDEATHSIG, SIGCONT) || getppid() != parent)
 		_exit(RC_FAIL);
 	setsid();
 	ret = set_autogroup_nice(want);

@@ -20,8 +20,8 @@
  *
  * The parent stays where the user started it, in the terminal's foreground: it passes SIGINT,
  * SIGTERM, SIGHUP and SIGQUIT on, stops and continues the child with itself (SIGTSTP, SIGCONT),
- * and exits as the child did. Killed, it takes the child along (PR_SET_PDEATHSIG: SIGTERM,
- * which still restores the target).
+ * and exits as the child did. Killed, it takes the child along, stopped or not: the child's
+ * parent-death signal is SIGCONT, on which it stops as on SIGTERM, restoring the target.
  */
 #ifndef REMOTECTL_OWN_SESSION_H
 #define REMOTECTL_OWN_SESSION_H

@@ -181,7 +181,7 @@ wait_state() {
 	[ "$(grep -c 'tracing_mark_write: stopped-' "$BATS_TEST_TMPDIR/t.txt")" -eq 6 ]
 }
 
-@test "the parent ends as the capture did: its exit status, or its signal; killed, it takes the capture along cleanly" {
+@test "the parent ends as the capture did: its exit status, or its signal; killed, even while stopped, it takes the capture along cleanly" {
 	local cpid size before_on
 	need_autogroup
 	# An error found in the child: its exit status and message.
@@ -218,6 +218,33 @@ wait_state() {
 	! kill -0 "$cpid" 2>/dev/null
 	grep -q ", stopped by SIGTERM, " "$ERR"
 	[ "$(grep -c 'tracing_mark_write: orphan-' "$BATS_TEST_TMPDIR/t.txt")" -eq 7 ]
+	[ "$(cat "$IDIR/buffer_size_kb")" = "$size" ]
+	[ "$(cat "$IDIR/tracing_on")" = "$before_on" ]
+
+	# The same while both are stopped (Ctrl-Z of a job, then kill -9 of the job): the
+	# capture, which nobody would continue any more, wakes, stops cleanly and restores.
+	set -m
+	start_record -v record -r "$INST" -b 64 -o "$BATS_TEST_TMPDIR/t.txt"
+	set +m
+	wait_capturing
+	cpid=$(capture_pid)
+	[ "$cpid" != "$RPID" ]
+	write_markers 1 3 stopped
+	sleep 0.3
+	kill -TSTP "$RPID"
+	wait_state "$RPID" T
+	wait_state "$cpid" T
+	kill -KILL "$RPID"
+	RC=0
+	wait "$RPID" || RC=$?
+	[ "$RC" -eq $((128 + 9)) ]
+	for _ in $(seq 1 100); do
+		kill -0 "$cpid" 2>/dev/null || break
+		sleep 0.05
+	done
+	! kill -0 "$cpid" 2>/dev/null
+	grep -q ", stopped by SIGTERM, " "$ERR"
+	[ "$(grep -c 'tracing_mark_write: stopped-' "$BATS_TEST_TMPDIR/t.txt")" -eq 3 ]
 	[ "$(cat "$IDIR/buffer_size_kb")" = "$size" ]
 	[ "$(cat "$IDIR/tracing_on")" = "$before_on" ]
 }
