@@ -17,9 +17,12 @@ int verbosity;
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	fflush(stdout);
+	/* Reader threads say things too: one whole line at a time, never mixed with another. */
+	flockfile(stderr);
 	fprintf(stderr, "remotectl: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void err_msg(const char *fmt, ...)

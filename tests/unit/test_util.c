@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Size and CPU-list parsing and formatting. */
+/* Size and CPU-list parsing and formatting; messages from several threads. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "cpulist.h"
@@ -74,10 +78,67 @@ static void test_cpulist(void)
 	CHECK(cpulist_parse("99999999999999", 7, &cpus) == -1);
 }
 
+#define MSG_THREADS	4
+#define MSG_EACH	3000
+
+static void *say_many(void *arg)
+{
+	long t = (long)arg;
+
+	for (int i = 0; i < MSG_EACH; i++)
+		debug_msg("thread %ld says %d of %d", t, i, MSG_EACH);
+	return NULL;
+}
+
+/* Reader threads and the main thread print -v lines at once: each must stay one whole line. */
+static void test_messages_whole_lines(void)
+{
+	char path[] = "/tmp/remotectl-test-msg-XXXXXX", line[128];
+	int next[MSG_THREADS] = { 0 }, fd, saved, bad = 0, lines = 0, i;
+	pthread_t th[MSG_THREADS];
+	long t;
+	FILE *f;
+
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	verbosity = 1;
+	for (t = 0; t < MSG_THREADS; t++)
+		pthread_create(&th[t], NULL, say_many, (void *)t);
+	for (t = 0; t < MSG_THREADS; t++)
+		pthread_join(th[t], NULL);
+	verbosity = 0;
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	f = fdopen(fd, "r");
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		lines++;
+		if (sscanf(line, "remotectl: thread %ld says %d of", &t, &i) != 2 || t < 0 ||
+		    t >= MSG_THREADS || i != next[t] || !strstr(line, " of 3000\n")) {
+			bad++;
+			continue;
+		}
+		next[t]++;
+	}
+	fclose(f);
+	unlink(path);
+	CHECK(bad == 0);
+	CHECK(lines == MSG_THREADS * MSG_EACH);
+	for (t = 0; t < MSG_THREADS; t++)
+		CHECK(next[t] == MSG_EACH);
+}
+
 int main(void)
 {
 	test_parse_size();
 	test_format_size();
 	test_cpulist();
+	test_messages_whole_lines();
 	CHECK_DONE();
 }
