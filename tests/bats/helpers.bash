@@ -40,6 +40,23 @@ remove_instance() {
 	return $rc
 }
 
+# gone PID: the process has ended. (A bare "! kill -0" in a test fails nothing: set -e does not
+# act on a negated command.)
+gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# wait_gone PID: wait up to 5 s for the process to end; fails if it does not.
+wait_gone() {
+	local _
+	for _ in $(seq 1 100); do
+		gone "$1" && return 0
+		sleep 0.05
+	done
+	echo "process $1 still runs" >&2
+	return 1
+}
+
 # capture_pid [PID]: the process that captures for remotectl PID (default RPID): with autogroup
 # scheduling its child in a session of its own (src/own_session.h), else PID itself. Once the
 # capture has begun.

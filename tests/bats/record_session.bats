@@ -67,7 +67,7 @@ wait_state() {
 	sleep 0.3
 	stop_record INT
 	[ "$RC" -eq 0 ]
-	! kill -0 "$cpid" 2>/dev/null
+	gone "$cpid"
 	grep -q ", stopped by SIGINT, " "$ERR"
 	run "$RCTL" report "$BATS_TEST_TMPDIR/t.dat"
 	[ "$(grep -c 'tracing_mark_write: sess-' <<< "$output")" -eq 5 ]
@@ -211,11 +211,7 @@ wait_state() {
 	RC=0
 	wait "$RPID" || RC=$?
 	[ "$RC" -eq $((128 + 9)) ]
-	for _ in $(seq 1 100); do
-		kill -0 "$cpid" 2>/dev/null || break
-		sleep 0.05
-	done
-	! kill -0 "$cpid" 2>/dev/null
+	wait_gone "$cpid"
 	grep -q ", stopped by SIGTERM, " "$ERR"
 	[ "$(grep -c 'tracing_mark_write: orphan-' "$BATS_TEST_TMPDIR/t.txt")" -eq 7 ]
 	[ "$(cat "$IDIR/buffer_size_kb")" = "$size" ]
@@ -238,11 +234,7 @@ wait_state() {
 	RC=0
 	wait "$RPID" || RC=$?
 	[ "$RC" -eq $((128 + 9)) ]
-	for _ in $(seq 1 100); do
-		kill -0 "$cpid" 2>/dev/null || break
-		sleep 0.05
-	done
-	! kill -0 "$cpid" 2>/dev/null
+	wait_gone "$cpid"
 	grep -q ", stopped by SIGTERM, " "$ERR"
 	[ "$(grep -c 'tracing_mark_write: stopped-' "$BATS_TEST_TMPDIR/t.txt")" -eq 3 ]
 	[ "$(cat "$IDIR/buffer_size_kb")" = "$size" ]

@@ -96,7 +96,7 @@ write_burst()
 	expect_eq "$(cat tracing_on)" 0
 	expect_eq "$(cat events/test/selftest/enable)" 0
 	assert_unloaded 16
-	! grep -q "still loaded" "$err"
+	expect_eq "$(grep -c "still loaded" "$err")" 0
 }
 
 @test "record: tracing left on before is on again after, with the old size" {
@@ -217,7 +217,7 @@ write_burst()
 	record_with int -e selftest -- "$(declare -f write_events); REMOTE=$REMOTE
 		write_events 11 15 1"
 	check_ids 11 15 "$out" 1
-	! grep -q "not in the buffer" "$err"
+	expect_eq "$(grep -c "not in the buffer" "$err")" 0
 }
 
 @test "stream: live merged kernel lines on stdout until SIGINT, then the remote is restored" {
