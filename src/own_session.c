@@ -234,7 +234,7 @@ void own_session_enter(const struct reader_sched *rs)
 		return;
 	}
 	if (!in_root_cpu_group()) {
-		debug_msg("capturing in the caller's session: outside the root cpu cgroup "
+		debug_msg("capturing in the caller's session: outside the root cpu cgroup, "
 			  "autogroups do not apply");
 		return;
 	}

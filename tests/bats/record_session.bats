@@ -16,6 +16,7 @@ setup() {
 teardown() {
 	kill_record
 	remove_instance
+	rmdir /sys/fs/cgroup/cpu/remotectl-test-$$ 2>/dev/null || true
 }
 
 # Autogroups apply (record_helpers.bash), and this shell is in a session's autogroup, not the
@@ -261,6 +262,18 @@ wait_state() {
 			grep -qx "remotectl: capturing in the caller's session: readers at nice ${opt#--reader-nice }, not below its autogroup nice $group" "$ERR"
 		fi
 	done
+	# In a cpu cgroup below the root (v1 here; made for the test and removed): autogroups do
+	# not apply there, so no child.
+	local cg=/sys/fs/cgroup/cpu/remotectl-test-$$
+	if [ -f /sys/fs/cgroup/cpu/cgroup.procs ]; then
+		mkdir "$cg"
+		run --separate-stderr sh -c 'echo $$ > "$1"/cgroup.procs && shift && exec "$@"' \
+			sh "$cg" "$RCTL" -v record -r "$INST" -d 0.2 -o "$BATS_TEST_TMPDIR/t.txt"
+		rmdir "$cg"
+		[ "$status" -eq 0 ]
+		grep -qx "remotectl: capturing in the caller's session: outside the root cpu cgroup, autogroups do not apply" <<< "$stderr"
+		[ "$(grep -c 'session' <<< "$stderr")" -eq 1 ]
+	fi
 	# Not allowed (no CAP_SYS_NICE, RLIMIT_NICE 0): said with -v, the capture goes on here.
 	run --separate-stderr setpriv --bounding-set=-sys_nice "$RCTL" -v record -r "$INST" \
 		-d 0.2 -o "$BATS_TEST_TMPDIR/t.txt"
