@@ -73,6 +73,8 @@ struct cpu_state {
 	int64_t kernel_lost;	/* at the end: the kernel's count, -1 unknown */
 	uint64_t bytes;		/* event bytes taken, kept when the source is closed */
 	uint32_t switched_epp;	/* the mmap source went over to read() (source_stats) */
+	int reader_refused;	/* ... because GET_READER failed (source_stats) */
+	bool reader_told;	/* -v said so */
 	bool switch_told;	/* -v said so */
 	uint64_t units;		/* sub-buffers taken (source_stats), kept at close */
 	uint64_t spliced;	/* of them in splice() batches */
@@ -467,6 +469,11 @@ static bool pull(struct capture *c, int idx, int max, double now)
 				  "(GET_READER steps over every event)",
 				  c->o->t->label, cs->cpu, cs->src->stats.switched_epp);
 		}
+		if (cs->src->stats.reader_refused && !cs->reader_told) {
+			cs->reader_told = true;
+			debug_msg("%s: CPU %d: GET_READER refused (%s): going over to read()",
+				  c->o->t->label, cs->cpu, strerror(cs->src->stats.reader_refused));
+		}
 		if (cs->src->splice_refused && !cs->splice_told) {
 			cs->splice_told = true;
 			debug_msg("%s: CPU %d: splice() refused (%s): read() one sub-buffer at a time",
@@ -610,6 +617,15 @@ static bool should_stop(struct capture *c, double now)
 	return false;
 }
 
+/* Every CPU is done: the data ended, or a reader failed (said already). */
+static const char *all_ended_reason(const struct capture *c)
+{
+	for (int i = 0; i < c->nr; i++)
+		if (c->cs[i].failed)
+			return "error";
+	return "end of data";
+}
+
 static int run_loop(struct capture *c)
 {
 	struct pollfd *pfd = xcalloc(c->nr + 2, sizeof(*pfd));
@@ -643,7 +659,7 @@ static int run_loop(struct capture *c)
 			if (!c->cs[i].src->ended && !c->cs[i].failed)
 				n++;
 		if (!n) {
-			c->stop_reason = "end of data";
+			c->stop_reason = all_ended_reason(c);
 			break;
 		}
 		if (busy)
@@ -844,7 +860,7 @@ static int run_threads(struct capture *c)
 			if (!__atomic_load_n(&c->cs[i].done, __ATOMIC_SEQ_CST))
 				n++;
 		if (!n) {
-			c->stop_reason = "end of data";
+			c->stop_reason = all_ended_reason(c);
 			break;
 		}
 		show_progress(c, now, false);
@@ -976,6 +992,8 @@ static void summary(const struct capture *c, double secs)
 			cs->bytes, lbuf, cs->corrupt ? "  (corrupt sub-buffers!)" : "");
 		if (cs->switched_epp)
 			fprintf(stderr, "  (then read(): %u events per sub-buffer)", cs->switched_epp);
+		if (cs->reader_refused)
+			fprintf(stderr, "  (then read(): GET_READER refused)");
 		if (verbosity > 0 && cs->spliced)
 			fprintf(stderr, "  (%" PRIu64 " of %" PRIu64 " sub-buffers spliced)",
 				cs->spliced, cs->units);
@@ -1027,6 +1045,7 @@ static void release(struct capture *c)
 			continue;
 		cs->bytes = cs->src->stats.bytes;
 		cs->switched_epp = cs->src->stats.switched_epp;
+		cs->reader_refused = cs->src->stats.reader_refused;
 		cs->units = cs->src->stats.units;
 		cs->spliced = cs->src->stats.spliced;
 		source_close(cs->src);

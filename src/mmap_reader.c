@@ -127,8 +127,18 @@ static int mmap_next(struct source *s, struct source_unit *u)
 	 * out what it has and returns 0 also when it has nothing (the same id comes back).
 	 */
 	while (ioctl(s->fd, TRACE_MMAP_IOCTL_GET_READER) < 0) {
-		if (errno != EINTR)
+		if (errno == EINTR)
+			continue;
+		if (!s->p.may_switch)
 			return -errno;
+		/*
+		 * Mapped, but refused the swap (a security module, a kernel whose ioctl differs):
+		 * with auto, read() goes on where the kernel's reader is, as after a switch.
+		 */
+		s->stats.reader_refused = errno;
+		unmap(m);
+		m->reading = true;
+		return mmap_next(s, u);
 	}
 	id = READ_ONCE(m->meta->reader.id);
 	rd = READ_ONCE(m->meta->reader.read);

@@ -33,6 +33,7 @@ struct source_stats {
 	uint64_t spliced;	/* units that came in splice() batches */
 	uint64_t waits;		/* times the source asked to wait */
 	uint32_t switched_epp;	/* mmap went over to read() at this many events per sub-buffer */
+	int reader_refused;	/* errno of a failed GET_READER: mmap went over to read() */
 };
 
 struct source_params {

@@ -1,8 +1,16 @@
 #!/usr/bin/env bats
 # remotectl record on the real kernel: loss accounting, every way to stop, restoring the
-# instance, and the read() fallback.
+# instance, and the read() fallback, also where the kernel refuses a call (seccomp).
 load helpers
 load record_helpers
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+DENY="$ROOT/build/tools/deny_syscall"
+
+setup_file() {
+	top_guard_start
+	make -s -C "$ROOT" remotectl build/tools/deny_syscall >/dev/null
+}
 
 setup() {
 	make_instance
@@ -165,4 +173,104 @@ signal_stop() {
 	[[ "$stderr" == *"stopped by end of data, transport read (mmap not possible: not on tracefs)"* ]]
 	[ "$(grep -c 'tracing_mark_write: saved-' "$BATS_TEST_TMPDIR/t.txt")" -eq 3 ]
 	grep -q '^ *[^ ]*-[0-9]* *\[000\] .*print: *tracing_mark_write: saved-1$' "$BATS_TEST_TMPDIR/t.txt"
+}
+
+# deny RULE ERRNO ARGS...: remotectl ARGS with the calls of RULE refused (tests/tools).
+deny() {
+	local rule=$1 err=$2
+	shift 2
+	run --separate-stderr "$DENY" "$rule" "$err" "$RCTL" "$@"
+	ERR="$BATS_TEST_TMPDIR/err"
+	printf '%s\n' "$stderr" > "$ERR"
+}
+
+# Markers "$1-i" on every CPU, i = 1..$2, $3 of them written before the capture's fallback
+# shows; the output must hold each once, in order per CPU.
+check_markers() {
+	local cpu c
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		c=$(printf '%03d' "$cpu")
+		grep "\[$c\] .*tracing_mark_write: $1-$cpu-" "$BATS_TEST_TMPDIR/t.txt" |
+			sed "s/.*tracing_mark_write: $1-$cpu-//" > "$BATS_TEST_TMPDIR/got"
+		seq 1 "$2" | diff - "$BATS_TEST_TMPDIR/got"
+		[ "$(summary_events "$cpu")" -eq "$2" ]
+		[ "$(summary_lost "$cpu")" -eq 0 ]
+	done
+}
+
+# write_each PREFIX N: N markers "PREFIX-CPU-i" from every CPU.
+write_each() {
+	local cpu
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		write_markers "$cpu" "$2" "$1-$cpu"
+	done
+}
+
+@test "mmap of the data area refused: auto reads every CPU with read(), -v and the summary say why; --transport mmap is one line" {
+	local why size
+	NCPU=$(ls -d "$IDIR"/per_cpu/cpu* | wc -l)
+	why="mmap of $IDIR/per_cpu/cpu0/trace_pipe_raw data refused: Permission denied"
+	write_each data 200
+	deny mmap-offset EACCES -v record -r "$INST" -d 0.3 -o "$BATS_TEST_TMPDIR/t.txt"
+	[ "$status" -eq 0 ]
+	grep -qx "remotectl: instances/$INST: $why; falling back to read()" "$ERR"
+	grep -qx "remotectl: instances/$INST: [0-9.]* s, stopped by duration, transport read ($why)" "$ERR"
+	check_markers data 200
+	# Forced: nothing else will do; exit 4 (refused), one line, -b undone, nothing taken.
+	size=$(cat "$IDIR/buffer_size_kb")
+	write_each more 3
+	run --separate-stderr "$DENY" mmap-offset EACCES "$RCTL" record -r "$INST" \
+		--transport mmap -b 64 -d 0.3 -o "$BATS_TEST_TMPDIR/t2.txt"
+	[ "$status" -eq 4 ]
+	[ "$stderr" = "remotectl: instances/$INST: $why" ]
+	[ "$(cat "$IDIR/buffer_size_kb")" = "$size" ]
+	run "$RCTL" record -r "$INST" -d 0.2 -o "$BATS_TEST_TMPDIR/t2.txt"
+	[ "$(grep -c 'tracing_mark_write: more-' "$BATS_TEST_TMPDIR/t2.txt")" -eq $((3 * NCPU)) ]
+}
+
+@test "GET_READER refused: auto goes over to read() on every CPU, nothing lost or repeated; forced mmap ends in an error, restored" {
+	local size cpu
+	NCPU=$(ls -d "$IDIR"/per_cpu/cpu* | wc -l)
+	write_each get 150
+	deny get-reader ENOTTY -v record -r "$INST" -d 0.3 -o "$BATS_TEST_TMPDIR/t.txt"
+	[ "$status" -eq 0 ]
+	grep -qx "remotectl: instances/$INST: transport mmap" "$ERR"
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		grep -qx "remotectl: instances/$INST: CPU $cpu: GET_READER refused (Inappropriate ioctl for device): going over to read()" "$ERR"
+		grep -qE "^ +$cpu +150 .*  \(then read\(\): GET_READER refused\)$" "$ERR"
+	done
+	check_markers get 150
+	# Forced mmap: each CPU fails, the capture ends as an error and the instance is back.
+	size=$(cat "$IDIR/buffer_size_kb")
+	run --separate-stderr "$DENY" get-reader ENOTTY "$RCTL" record -r "$INST" \
+		--transport mmap -b 64 -d 5 -o "$BATS_TEST_TMPDIR/t2.txt"
+	[ "$status" -eq 1 ]
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		grep -qx "remotectl: instances/$INST: CPU $cpu: Inappropriate ioctl for device" <<< "$stderr"
+	done
+	grep -qx "remotectl: instances/$INST: [0-9.]* s, stopped by error, transport mmap" <<< "$stderr"
+	[ "$(cat "$IDIR/buffer_size_kb")" = "$size" ]
+}
+
+@test "splice() refused: read() one sub-buffer at a time, -v says so once per CPU, every event once and in order" {
+	local cpu c n=20000
+	NCPU=$(ls -d "$IDIR"/per_cpu/cpu* | wc -l)
+	echo 4096 > "$IDIR/buffer_size_kb"
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		write_raw "$cpu" "$n" $((cpu * 100000))
+	done
+	deny splice EINVAL -v record -r "$INST" --transport read -d 1 -o "$BATS_TEST_TMPDIR/t.txt"
+	[ "$status" -eq 0 ]
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		c=$(printf '%03d' "$cpu")
+		[ "$(grep -c "CPU $cpu: splice() refused" "$ERR")" -eq 1 ]
+		grep -qx "remotectl: instances/$INST: CPU $cpu: splice() refused (Invalid argument): read() one sub-buffer at a time" "$ERR"
+		grep "\[$c\] .*raw_data: " "$BATS_TEST_TMPDIR/t.txt" |
+			sed 's/.*raw_data: *# \([0-9a-f]*\) .*/\1/' |
+			while read -r h; do echo $((16#$h)); done > "$BATS_TEST_TMPDIR/raw"
+		seq $((cpu * 100000 + 1)) $((cpu * 100000 + n)) | diff - "$BATS_TEST_TMPDIR/raw"
+		[ "$(summary_events "$cpu")" -eq "$n" ]
+		[ "$(summary_lost "$cpu")" -eq 0 ]
+	done
+	[ "$(grep -c 'sub-buffers spliced' "$ERR")" -eq 0 ]
 }
