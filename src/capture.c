@@ -487,7 +487,10 @@ static bool pull(struct capture *c, int idx, int max, double now)
 		}
 		if (ret < 0) {
 			if (ret != -ENODATA) {
-				err_msg("%s: CPU %d: %s", c->o->t->label, cs->cpu, strerror(-ret));
+				const char *call = cs->src->failed_call;
+
+				err_msg("%s: CPU %d: %s%s%s", c->o->t->label, cs->cpu, call ? call : "",
+					call ? ": " : "", strerror(-ret));
 				cs->failed = true;
 			}
 			if (mark(c, SPOOL_END, idx))

@@ -129,8 +129,10 @@ static int mmap_next(struct source *s, struct source_unit *u)
 	while (ioctl(s->fd, TRACE_MMAP_IOCTL_GET_READER) < 0) {
 		if (errno == EINTR)
 			continue;
-		if (!s->p.may_switch)
+		if (!s->p.may_switch) {
+			s->failed_call = "GET_READER";
 			return -errno;
+		}
 		/*
 		 * Mapped, but refused the swap (a security module, a kernel whose ioctl differs):
 		 * with auto, read() goes on where the kernel's reader is, as after a switch.

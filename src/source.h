@@ -74,6 +74,7 @@ struct source {
 	/* read() copies: full sub-buffers come in splice() batches while the CPU is busy. */
 	struct splice_batch *splice;
 	int splice_refused;	/* errno of a refused splice(): read() only from then on */
+	const char *failed_call;	/* the call behind an error next() returned, if named */
 	bool last_full;		/* the last copy was a full sub-buffer */
 	void *priv;
 };

@@ -240,13 +240,19 @@ write_each() {
 		grep -qE "^ +$cpu +150 .*  \(then read\(\): GET_READER refused\)$" "$ERR"
 	done
 	check_markers get 150
+	# The same into trace.dat: both readers see every marker.
+	write_each dat 20
+	deny get-reader ENOTTY record -r "$INST" -d 0.3 -o "$BATS_TEST_TMPDIR/t.dat"
+	[ "$status" -eq 0 ]
+	[ "$("$RCTL" report "$BATS_TEST_TMPDIR/t.dat" | grep -c 'tracing_mark_write: dat-')" -eq $((20 * NCPU)) ]
+	[ "$(trace-cmd report "$BATS_TEST_TMPDIR/t.dat" 2>/dev/null | grep -c 'tracing_mark_write: dat-')" -eq $((20 * NCPU)) ]
 	# Forced mmap: each CPU fails, the capture ends as an error and the instance is back.
 	size=$(cat "$IDIR/buffer_size_kb")
 	run --separate-stderr "$DENY" get-reader ENOTTY "$RCTL" record -r "$INST" \
 		--transport mmap -b 64 -d 5 -o "$BATS_TEST_TMPDIR/t2.txt"
 	[ "$status" -eq 1 ]
 	for ((cpu = 0; cpu < NCPU; cpu++)); do
-		grep -qx "remotectl: instances/$INST: CPU $cpu: Inappropriate ioctl for device" <<< "$stderr"
+		grep -qx "remotectl: instances/$INST: CPU $cpu: GET_READER: Inappropriate ioctl for device" <<< "$stderr"
 	done
 	grep -qx "remotectl: instances/$INST: [0-9.]* s, stopped by error, transport mmap" <<< "$stderr"
 	[ "$(cat "$IDIR/buffer_size_kb")" = "$size" ]
