@@ -182,6 +182,20 @@ wait_state() {
 	[ "$(grep -c 'tracing_mark_write: stopped-' "$BATS_TEST_TMPDIR/t.txt")" -eq 6 ]
 }
 
+# kill_parent_check CPID PREFIX N SIZE ON: kill -9 the parent (RPID); the capture CPID
+# ends as on SIGTERM with all N markers PREFIX-i, and buffer size and tracing_on are back.
+kill_parent_check() {
+	kill -KILL "$RPID"
+	RC=0
+	wait "$RPID" || RC=$?
+	[ "$RC" -eq $((128 + 9)) ]
+	wait_gone "$1"
+	grep -q ", stopped by SIGTERM, " "$ERR"
+	[ "$(grep -c "tracing_mark_write: $2-" "$BATS_TEST_TMPDIR/t.txt")" -eq "$3" ]
+	[ "$(cat "$IDIR/buffer_size_kb")" = "$4" ]
+	[ "$(cat "$IDIR/tracing_on")" = "$5" ]
+}
+
 @test "the parent ends as the capture did: its exit status, or its signal; killed, even while stopped, it takes the capture along cleanly" {
 	local cpid size before_on
 	need_autogroup
@@ -208,15 +222,7 @@ wait_state() {
 	cpid=$(capture_pid)
 	write_markers 0 7 orphan
 	sleep 0.3
-	kill -KILL "$RPID"
-	RC=0
-	wait "$RPID" || RC=$?
-	[ "$RC" -eq $((128 + 9)) ]
-	wait_gone "$cpid"
-	grep -q ", stopped by SIGTERM, " "$ERR"
-	[ "$(grep -c 'tracing_mark_write: orphan-' "$BATS_TEST_TMPDIR/t.txt")" -eq 7 ]
-	[ "$(cat "$IDIR/buffer_size_kb")" = "$size" ]
-	[ "$(cat "$IDIR/tracing_on")" = "$before_on" ]
+	kill_parent_check "$cpid" orphan 7 "$size" "$before_on"
 
 	# The same while both are stopped (Ctrl-Z of a job, then kill -9 of the job): the
 	# capture, which nobody would continue any more, wakes, stops cleanly and restores.
@@ -231,15 +237,7 @@ wait_state() {
 	kill -TSTP "$RPID"
 	wait_state "$RPID" T
 	wait_state "$cpid" T
-	kill -KILL "$RPID"
-	RC=0
-	wait "$RPID" || RC=$?
-	[ "$RC" -eq $((128 + 9)) ]
-	wait_gone "$cpid"
-	grep -q ", stopped by SIGTERM, " "$ERR"
-	[ "$(grep -c 'tracing_mark_write: stopped-' "$BATS_TEST_TMPDIR/t.txt")" -eq 3 ]
-	[ "$(cat "$IDIR/buffer_size_kb")" = "$size" ]
-	[ "$(cat "$IDIR/tracing_on")" = "$before_on" ]
+	kill_parent_check "$cpid" stopped 3 "$size" "$before_on"
 }
 
 @test "no session of its own where it would not help or is not allowed" {
