@@ -98,6 +98,7 @@ test-vm:
 ARCH ?= $(shell uname -m | sed 's/^aarch64$$/arm64/')
 STATIC_DIR = build/static-$(ARCH)
 SYSROOT ?= $(or $(REMOTECTL_CACHE),$(HOME)/.cache/remotectl)/sysroot-arm64
+SYSROOT_LIB = $(SYSROOT)/usr/lib/aarch64-linux-gnu
 STATIC_LIBS = libtracefs.a libtraceevent.a libzstd.a libz.a
 # Cross-build when arm64 is asked for on another machine.
 STATIC_CROSS := $(and $(filter arm64,$(ARCH)),$(filter-out aarch64,$(shell uname -m)))
@@ -106,11 +107,12 @@ ifneq ($(STATIC_CROSS),)
 	scripts/sysroot-arm64 "$(SYSROOT)" >/dev/null
 	$(MAKE) B=$(STATIC_DIR) CC=aarch64-linux-gnu-gcc BUILD_KIND=static LDSTATIC=-static \
 		PKG_CFLAGS="$(addprefix -I$(SYSROOT)/usr/include,/tracefs /traceevent /)" \
-		PKG_LIBS="$(addprefix $(SYSROOT)/usr/lib/aarch64-linux-gnu/,$(STATIC_LIBS)) -ldl -lm" \
+		PKG_LIBS="$(addprefix $(SYSROOT_LIB)/,$(STATIC_LIBS)) -ldl -lm" \
 		$(STATIC_DIR)/remotectl
 else
 	$(MAKE) B=$(STATIC_DIR) BUILD_KIND=static LDSTATIC=-static \
-		PKG_LIBS="$(shell pkg-config --static --libs $(PKGS)) -ldl -lm" $(STATIC_DIR)/remotectl
+		PKG_LIBS="$(shell pkg-config --static --libs $(PKGS)) -ldl -lm" \
+		$(STATIC_DIR)/remotectl
 endif
 
 install: remotectl

@@ -1,9 +1,16 @@
-# Helpers for guest tests on the kernel's test remote (remotes/test, CONFIG_TRACE_REMOTE_TEST).
-# They state the same facts the kernel's own remotes selftests check, in plain shell.
+# Helpers for guest tests on a trace remote: the kernel's test remote (remotes/test,
+# CONFIG_TRACE_REMOTE_TEST) or, with REMOTE_NAME=hypervisor, the arm64 nVHE hypervisor's. They
+# state the same facts the kernel's own remotes selftests check, in plain shell.
 # shellcheck shell=bash
 
 TRACEFS=/sys/kernel/tracing
-REMOTE=$TRACEFS/remotes/test
+REMOTE_NAME=${REMOTE_NAME:-test}
+REMOTE=$TRACEFS/remotes/$REMOTE_NAME
+# The event write_event writes, relative to $REMOTE: each remote has its own system name.
+case $REMOTE_NAME in
+hypervisor) SELFTEST=events/hypervisor/selftest ;;
+*) SELFTEST=events/test/selftest ;;
+esac
 
 # Fail with both values shown.
 expect_eq()
@@ -30,7 +37,7 @@ remote_restore()
 remote_setup()
 {
 	remote_restore
-	echo 1 >events/test/selftest/enable
+	echo 1 >"$SELFTEST/enable"
 	echo 1 >tracing_on
 }
 
@@ -76,7 +83,7 @@ events_per_page()
 {
 	local page ev
 	page=$(sed -n 's/^.*data.*size:\([0-9]*\).*$/\1/p' "$REMOTE/events/header_page")
-	ev=$(sed -n 's/^.*field:.*size:\([0-9]*\);.*$/\1/p' "$REMOTE/events/test/selftest/format" |
+	ev=$(sed -n 's/^.*field:.*size:\([0-9]*\);.*$/\1/p' "$REMOTE/$SELFTEST/format" |
 		awk '{ s += $1 } END { print s }')
 	echo $((page / ev))
 }
