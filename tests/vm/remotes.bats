@@ -41,17 +41,26 @@ teardown()
 	expect_eq "$(ls per_cpu/cpu0 | tr '\n' ' ')" "trace trace_pipe "
 }
 
-@test "write_event: ENODEV with the event off or the buffer unloaded, EINVAL for text" {
+# write_dropped ID: a write_event that must record nothing. remotes/test refuses it (ENODEV);
+# the hypervisor takes the hypercall and drops the event.
+write_dropped()
+{
+	run bash -c "echo $1 >write_event"
+	if [ "$REMOTE_NAME" = hypervisor ]; then
+		expect_eq "$status" 0
+	else
+		expect_eq "$status" 1
+		[[ $output == *"No such device"* ]]
+	fi
+}
+
+@test "write_event: nothing with the event off or the buffer unloaded, EINVAL for text" {
 	echo 0 >"$SELFTEST/enable"
-	run bash -c 'echo 1 >write_event'
-	expect_eq "$status" 1
-	[[ $output == *"No such device"* ]]
+	write_dropped 1
 	echo 1 >"$SELFTEST/enable"
 	echo 0 >tracing_on
 	assert_unloaded
-	run bash -c 'echo 2 >write_event'
-	expect_eq "$status" 1
-	[[ $output == *"No such device"* ]]
+	write_dropped 2
 	echo 1 >tracing_on
 	run bash -c 'echo x >write_event'
 	expect_eq "$status" 1

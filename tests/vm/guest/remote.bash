@@ -166,3 +166,14 @@ id_at()
 {
 	sed -n "$1s/^.*: selftest id=\([0-9]*\)$/\1/p" "$2"
 }
+
+# export_file NAME FILE: send FILE to the host over the console (base64 between markers, with
+# its sha256), where tests/vm/boot saves it as NAME in $REMOTECTL_VM_FILES for host-side checks.
+export_file()
+{
+	{
+		echo "REMOTECTL-VM-FILE-BEGIN $1"
+		base64 "$2"
+		echo "REMOTECTL-VM-FILE-END $1 $(sha256sum <"$2" | cut -d' ' -f1)"
+	} >/dev/console
+}
