@@ -58,31 +58,6 @@ write_all_cpus()
 	wait
 }
 
-# kernel_lines FILE: the events of a text capture or of `remotectl report` in the kernel's own
-# form, "[CPU]<TAB>  SEC.USEC: EVENT ARGS": text captures are that already; a report line
-# either carries the kernel's line as a remotectl:text event or prints a binary event
-# ("[001]  6.637288: selftest: id=1").
-kernel_lines()
-{
-	awk '
-	/^\[[0-9][0-9][0-9]\]\t/ { print; next }
-	/ text: +\[[0-9][0-9][0-9]\]\t/ { sub(/^.* text: +/, ""); print; next }
-	match($0, /\[[0-9][0-9][0-9]\] +[0-9]+\.[0-9]+: [a-z_]+: /) {
-		s = substr($0, RSTART)
-		cpu = substr(s, 1, 5)
-		s = substr(s, 6)
-		sub(/^ +/, "", s)
-		ts = s
-		sub(/:.*/, "", ts)
-		s = substr(s, length(ts) + 3)
-		ev = s
-		sub(/:.*/, "", ev)
-		args = substr(s, length(ev) + 2)
-		sub(/^ +/, "", args)
-		printf "%s\t%12s: %s %s\n", cpu, ts, ev, args
-	}' "$1"
-}
-
 # cpu_events FILE CPU: "EVENT ARGS" of CPU's lines in FILE (kernel form), in file order.
 cpu_events()
 {
