@@ -70,7 +70,7 @@ td_trace_cmd_record() {
 	td_need_trace_cmd
 	f="$BATS_TEST_TMPDIR/tc6.dat"
 	td_trace_cmd_record "$f" --file-version 6 --compression none
-	# measurements.md: with zstd trace-cmd 3.1.6 writes v7 even when asked for 6.
+	# docs/tracedat.md, section 7: with zstd trace-cmd 3.1.6 writes v7 even when asked for 6.
 	[ "$(head -c 12 "$f" | tail -c 2 | od -An -c | tr -d ' ')" = '6\0' ]
 	td_same_report "$f"
 	td_each_once "$f.rc" tcmark 200
