@@ -174,6 +174,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 	timeout 20 remotectl record -r hypervisor -b 1M -d 3 -o - >"$BATS_TEST_TMPDIR/out" \
 		2>"$BATS_TEST_TMPDIR/err" </dev/null && status=0 || status=$?
 	expect_eq "$status" 3
-	expect_eq "$(cat "$BATS_TEST_TMPDIR/err")" "remotectl: no target 'hypervisor' in remotes/, instances/ or the root of /sys/kernel/tracing (see 'remotectl list')"
+	expect_eq "$(wc -l <"$BATS_TEST_TMPDIR/err")" 1
+	grep -q "^remotectl: no target 'hypervisor'" "$BATS_TEST_TMPDIR/err"
 	expect_eq "$(wc -c <"$BATS_TEST_TMPDIR/out")" 0
 }

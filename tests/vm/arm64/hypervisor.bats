@@ -88,7 +88,9 @@ expect_writes()
 			fail("not inside a hypercall")
 		want++
 	}
-	$0 == exit_ && NR > 1 && prev != enter && prev !~ /^selftest id=/ { fail("a return without entry") }
+	$0 == exit_ && NR > 1 && prev != enter && prev !~ /^selftest id=/ {
+		fail("a return without entry")
+	}
 	$0 == enter && NR > 1 && prev != exit_ { fail("an entry inside a hypercall") }
 	$0 != enter && $0 != exit_ && $0 !~ /^selftest id=/ { fail("not a hypercall of the host") }
 	{ prev = $0 }
@@ -211,14 +213,23 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 	expect_eq "$(summary_all)" "$captured $lost"
 	# After each loss the ids resume exactly where the loss says.
 	awk '/LOST/ { n = $0; gsub(/[^0-9]+/, " ", n); split(n, a, " "); skip = a[2]; next }
-	     { sub(/.*id=/, ""); if (skip) { if ($0 != prev + skip + 1) { print "bad resume at " NR; exit 1 } skip = 0 }
-	       else if (prev && $0 != prev + 1) { print "gap at " NR; exit 1 } prev = $0 }' "$out"
+	{
+		sub(/.*id=/, "")
+		if (skip) {
+			if ($0 != prev + skip + 1) { print "bad resume at " NR; exit 1 }
+			skip = 0
+		} else if (prev && $0 != prev + 1) {
+			print "gap at " NR
+			exit 1
+		}
+		prev = $0
+	}' "$out"
 }
 
 @test "record to trace.dat: report prints the kernel's lines, every id once, as text did" {
 	local n=100 c
-	record_with -e 'hypervisor:*' -b 1M -o "$out.dat" -- "$(declare -f write_ids write_all_cpus cpu_ids)
-		REMOTE=$REMOTE; write_all_cpus $n"
+	record_with -e 'hypervisor:*' -b 1M -o "$out.dat" -- \
+		"$(declare -f write_ids write_all_cpus cpu_ids); REMOTE=$REMOTE; write_all_cpus $n"
 	grep -q "stopped by SIGINT, transport text" "$err"
 	remotectl report "$out.dat" >"$out.report" 2>"$out.report.err"
 	kernel_lines "$out.report" >"$out.k"
@@ -246,13 +257,17 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 	[ "$guest_exits" -ge "$n" ]
 	expect_eq "$(grep -cx "hyp_exit reason=eret_guest vcpu=$pid" "$out.cpu")" "$guest_exits"
 	# Only these four kinds, the guest's with the vCPU thread's pid, the host's with 0.
-	expect_eq "$(sed 's/ vcpu=[0-9]*$//' "$out.cpu" | sort -u | tr '\n' ',')" \
-		"hyp_enter reason=guest_exit,hyp_enter reason=hvc,hyp_exit reason=eret_guest,hyp_exit reason=eret_host,"
+	expect_eq "$(sed 's/ vcpu=[0-9]*$//; s/^hyp_//' "$out.cpu" | sort -u | tr '\n' ',')" \
+		"enter reason=guest_exit,enter reason=hvc,exit reason=eret_guest,exit reason=eret_host,"
 	expect_eq "$(grep -v " vcpu=0$" "$out.cpu" | grep -vc " vcpu=$pid$")" 0
 	# The CPU's own order is the kernel's, whatever the clock did: each entry into the guest is
 	# followed by that guest's exit, each hypercall entry by its return.
 	awk -v p="$pid" '
-	$0 == "hyp_exit reason=eret_guest vcpu=" p { if (want) { bad = NR; exit } want = "hyp_enter reason=guest_exit vcpu=" p; next }
+	$0 == "hyp_exit reason=eret_guest vcpu=" p {
+		if (want) { bad = NR; exit }
+		want = "hyp_enter reason=guest_exit vcpu=" p
+		next
+	}
 	want { if ($0 != want) { bad = NR; exit } want = "" }
 	END { if (bad) { print "out of order at line " bad; exit 1 } }' "$out.cpu"
 }
@@ -286,4 +301,70 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 	expect_eq "$(summary_all)" "$(wc -l <"$out") 0"
 	grep -q "output: $(wc -l <"$out") events, $(wc -c <"$out") bytes to stdout" "$err"
 	expect_eq "$(cat events/enable tracing_on buffer_size_kb | tr '\n' ' ')" "0 0 7 (unloaded) "
+}
+
+# The issue-17 source work (binary hypervisor events in trace.dat, the clock-fault warning,
+# --fail-on-loss) arrives in its own branch: until the binary has it, these tests skip.
+needs_hyp_formats()
+{
+	remotectl record --help | grep -q -- --fail-on-loss ||
+		skip "this remotectl stores the hypervisor's events as text (no --fail-on-loss yet)"
+}
+
+@test "trace.dat: binary hypervisor events; report --event selects each by name" {
+	needs_hyp_formats
+	local cpu n=30
+	cpu=$(first_cpu)
+	record_with -e 'hypervisor:*' -b 1M -o "$out.dat" -- "$(declare -f write_ids); REMOTE=$REMOTE
+		write_ids 1 $n $cpu"
+	remotectl report "$out.dat" >"$out.all"
+	# Binary events: no line is a remotectl:text event.
+	expect_eq "$(grep -c ' text: ' "$out.all")" 0
+	kernel_lines "$out.all" >"$out.k"
+	expect_writes "$out.k" "$cpu" 1 "$n"
+	remotectl report --event hypervisor:selftest "$out.dat" >"$out.sel"
+	kernel_lines "$out.sel" >"$out.sel.k"
+	expect_eq "$(sed 's/^[^:]*: //' "$out.sel.k" | tr '\n' ' ')" \
+		"$(seq -f 'selftest id=%g' -s ' ' 1 "$n") "
+	for ev in hyp_enter hyp_exit; do
+		remotectl report --event "hypervisor:$ev" "$out.dat" >"$out.$ev"
+		kernel_lines "$out.$ev" >"$out.$ev.k"
+		expect_eq "$(wc -l <"$out.$ev.k")" "$(grep -c ": $ev " "$out.k")"
+		expect_eq "$(grep -vc ": $ev reason=" "$out.$ev.k")" 0
+	done
+}
+
+@test "KVM exits in nVHE: the clock fault is named per CPU, every event kept once" {
+	needs_hyp_formats
+	local cpu=1
+	[ "$ncpu" -ge 2 ] || skip "needs 2 CPUs"
+	record_with -e 'hypervisor:*' -b 1M -- "taskset -c $cpu kvm_exits 300 >/dev/null"
+	grep -q "^remotectl: warning: remotes/hypervisor: CPU $cpu: time stamps went back [0-9]* times\?, by up to [0-9]* s (a clock fault of the remote: arm64 nVHE stamps wrongly while a KVM vCPU is loaded; the CPU's events kept in the kernel's order)$" \
+		"$err"
+	expect_eq "$(summary_all)" "$(wc -l <"$out") 0"
+}
+
+@test "--fail-on-loss: exit 6 after the whole output when the kernel lost events, 0 without" {
+	needs_hyp_formats
+	local cpu written=3000 status captured lost
+	cpu=$(first_cpu)
+	remotectl record -r hypervisor -e selftest --fail-on-loss -o "$out" 2>"$err" </dev/null &
+	pid=$!
+	for _ in $(seq 100); do [ "$(cat tracing_on)" = 1 ] && break; sleep 0.05; done
+	write_ids 1 "$written" "$cpu"
+	sleep 0.3
+	kill -INT "$pid"
+	wait "$pid" && status=0 || status=$?
+	expect_eq "$status" 6
+	captured=$(grep -c 'selftest id=' "$out")
+	lost=$(sed -n 's/^CPU:[0-9]* \[LOST \([0-9]*\) EVENTS\]$/\1/p' "$out" |
+		awk '{ s += $1 } END { print s + 0 }')
+	[ "$lost" -gt 0 ]
+	expect_eq "$((captured + lost))" "$written"
+	(sleep 1; write_ids 1 50 "$cpu") &
+	timeout 20 remotectl record -r hypervisor -e selftest -b 1M -d 3 --fail-on-loss -o - \
+		>"$out" 2>"$err" </dev/null && status=0 || status=$?
+	wait
+	expect_eq "$status" 0
+	expect_eq "$(grep -c 'selftest id=' "$out")" 50
 }
