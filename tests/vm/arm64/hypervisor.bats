@@ -325,7 +325,7 @@ needs_hyp_formats()
 	remotectl report --event hypervisor:selftest "$out.dat" >"$out.sel"
 	kernel_lines "$out.sel" >"$out.sel.k"
 	expect_eq "$(sed 's/^[^:]*: //' "$out.sel.k" | tr '\n' ' ')" \
-		"$(seq -f 'selftest id=%g' -s ' ' 1 "$n") "
+		"$(seq 1 "$n" | sed 's/^/selftest id=/' | tr '\n' ' ')"
 	for ev in hyp_enter hyp_exit; do
 		remotectl report --event "hypervisor:$ev" "$out.dat" >"$out.$ev"
 		kernel_lines "$out.$ev" >"$out.$ev.k"
