@@ -40,10 +40,11 @@ remotectl: $(OBJS)
 $(B)/%.o: src/%.c | $(B)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B):
-	mkdir -p $(B)/unit
+# build/ may exist without build/unit (made by `make static` first): each its own target.
+$(B) $(B)/unit:
+	mkdir -p $@
 
-$(B)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(B)
+$(B)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(B)/unit
 	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ $^ $(LDLIBS)
 
 deps:
