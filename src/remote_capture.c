@@ -536,8 +536,9 @@ static void describe_events(struct rcap *rc)
 		case REMOTE_SYMBOLS:
 			if (in.table_source)
 				snprintf(how, sizeof(how), "%s; stored with its fields and a symbol "
-					 "table of %s (%d names, %d seen, %d not in it)", in.why,
-					 in.table_source, in.names, in.names_seen,
+					 "table of %s (%d names, %d seen; %d more learnt from the "
+					 "lines)", in.why, in.table_source,
+					 in.names - in.names_learnt, in.names_seen - in.names_learnt,
 					 in.names_learnt);
 			else
 				snprintf(how, sizeof(how), "%s; stored with its fields and a symbol "
@@ -663,6 +664,19 @@ static void warn_clock(struct rcap *rc)
 	}
 }
 
+/* --fail-on-loss: a capture whose remote reported lost events ends with RC_LOST. */
+static int check_loss(const struct rcap *rc, int r)
+{
+	uint64_t lost = 0;
+
+	for (int i = 0; i < rc->nr; i++)
+		lost += rc->c[i].lost;
+	if (r || !rc->o->fail_on_loss || !lost)
+		return r;
+	err_msg("%s: %" PRIu64 " events lost (--fail-on-loss)", rc->t->label, lost);
+	return RC_LOST;
+}
+
 /* After the readers closed, with tracing off, a drained remote unloads its buffer. */
 static void check_unloaded(struct rcap *rc)
 {
@@ -748,6 +762,7 @@ int remote_capture_run(const struct capture_opts *o)
 	check_unloaded(&rc);
 	summary(&rc, end - rc.start);
 	warn_clock(&rc);
+	r = check_loss(&rc, r);
 out:
 	for (int i = 0; i < rc.nr; i++)
 		text_reader_close(rc.c[i].r);

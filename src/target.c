@@ -210,7 +210,17 @@ int target_resolve(const char *name, struct target **out)
 	n = add_candidate(cand, n, xasprintf("%s/instances/%s", root, name), false);
 	if (!strcmp(name, "top"))
 		cand[n++] = xstrdup(root);
+	/* The hypervisor's buffer by any of its names: Android's older hyp/ too. */
+	if (!n && !strcmp(name, "hypervisor"))
+		n = add_candidate(cand, n, xasprintf("%s/hyp", root), true);
 
+	if (n == 0 && (!strcmp(name, "hypervisor") || !strcmp(name, "hyp"))) {
+		err_msg("no target '%s': this kernel has no remotes/hypervisor, hypervisor/ or hyp/ "
+			"in %s (arm64 KVM makes remotes/hypervisor in nVHE or protected mode when "
+			"built with CONFIG_NVHE_EL2_TRACING; Android's pKVM kernels hypervisor/ or "
+			"hyp/)", name, root);
+		return RC_MISSING;
+	}
 	if (n == 0) {
 		err_msg("no target '%s' in remotes/, instances/ or the root of %s "
 			"(see 'remotectl list')", name, root);
