@@ -430,8 +430,7 @@ static void publish(struct cpu_state *cs)
  * it earlier anyway, but waiting for half a buffer leaves too little margin when the reader
  * shares the CPUs with busy writers; a short timer keeps it far from overflow without
  * changing buffer_percent and without chasing the writer. A quarter lost more on 2 CPUs
- * saturated by writers (bench raw2, 5 runs each: 43740 events against 9480 with a
- * sixteenth), for a few hundred more wake-ups a second at 100 MB/s.
+ * saturated by writers (bench/RESULTS.md, "Rest a sixteenth"), for a few more wake-ups.
  */
 static double rest_time(struct capture *c, struct cpu_state *cs, double now)
 {

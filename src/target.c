@@ -204,7 +204,7 @@ int target_resolve(const char *name, struct target **out)
 		return RC_USAGE;
 	}
 
-	/* The order of architecture.md: remotes, root directories, instances, the root. */
+	/* The man page's order (TARGETS): remotes, root directories, instances, the root. */
 	n = add_candidate(cand, n, xasprintf("%s/remotes/%s", root, name), false);
 	n = add_candidate(cand, n, xasprintf("%s/%s", root, name), true);
 	n = add_candidate(cand, n, xasprintf("%s/instances/%s", root, name), false);

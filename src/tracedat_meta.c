@@ -347,7 +347,7 @@ int tdw_replace_formats_extra(struct tdw *w, const char *dir, unsigned int flags
  * A u32- or u64-sized text section from a file; a missing file is skipped. The size goes in
  * front of the text in the same buffer, and the first read asks for 1 MiB: /proc/kallsyms is
  * MiBs, and copying it into a second buffer cost half as much again as reading it (page
- * faults; perf on the VM of bench/RESULTS.md).
+ * faults; bench/RESULTS.md, "One buffer for kallsyms").
  */
 static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size64)
 {

@@ -11,7 +11,7 @@
  * of a CPU whose chunk started a second ago or more. A killed record thus loses at most what
  * came in the last second or so (the unfinished chunk of each CPU, and whatever was queued
  * behind a stalled disk); `remotectl recover` completes the file (layout in tracedat_journal.h).
- * Ten 4 KiB pages compress at ~650 MB/s with zstd -3 (measurements.md); bigger chunks gain
+ * Ten sub-buffers a chunk, as trace-cmd (docs/tracedat.md, section 4): bigger chunks gain
  * little ratio and lose more on a crash. tdw_flush() queues every partial chunk and waits.
  *
  * Memory: one chunk buffer and one zstd context per CPU and an 8 MiB queue, whatever the

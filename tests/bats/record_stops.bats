@@ -147,8 +147,7 @@ signal_stop() {
 	wait_capturing
 	check_applied
 	write_markers 0 100 dur
-	RC=0
-	wait "$RPID" || RC=$?
+	wait_record
 	[ "$RC" -eq 0 ]
 	grep -q "stopped by duration, transport mmap" "$ERR"
 	[ "$(grep -c 'tracing_mark_write: dur-' "$BATS_TEST_TMPDIR/t.txt")" -eq 100 ]
@@ -162,8 +161,7 @@ signal_stop() {
 	start_record -v record -r "$INST" -e sched:sched_switch -b 256K --max-size 16K -o "$BATS_TEST_TMPDIR/t.txt"
 	wait_capturing
 	write_markers 0 2000 big
-	RC=0
-	wait "$RPID" || RC=$?
+	wait_record
 	[ "$RC" -eq 0 ]
 	grep -q "stopped by max size" "$ERR"
 	local size
