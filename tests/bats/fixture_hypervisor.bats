@@ -116,7 +116,7 @@ CLOCK_WARNING="remotectl: warning: remotes/hypervisor: CPU 1: time stamps went b
 	[ "$status" -eq 0 ]
 }
 
-@test "-r hypervisor: remotes/hypervisor, hypervisor/ or hyp/, not instances/; none is exit 3" {
+@test "-r hypervisor: remotes/hypervisor, hypervisor/ or hyp/, never an instance; none is exit 3" {
 	run --separate-stderr R status -r hypervisor
 	[ "$status" -eq 3 ]
 	[ "$stderr" = "remotectl: no target 'hypervisor': this kernel has no remotes/hypervisor, hypervisor/ or hyp/ in $FX (arm64 KVM makes remotes/hypervisor in nVHE or protected mode when built with CONFIG_NVHE_EL2_TRACING; Android's pKVM kernels hypervisor/ or hyp/)" ]
@@ -126,10 +126,17 @@ CLOCK_WARNING="remotectl: warning: remotes/hypervisor: CPU 1: time stamps went b
 	[ "$status" -eq 3 ]
 	[[ "$stderr" == "remotectl: no target 'hyp': this kernel has no remotes/hypervisor, "* ]]
 
-	# Android's older hyp/ answers to both names; instances/ is not looked at for them.
+	# An instance of that name is never taken for the hypervisor.
+	mkdir -p "$FX/instances/hypervisor" "$FX/instances/hyp"
+	fixture_file "$FX/instances/hypervisor/tracing_on" 0
+	run --separate-stderr R status -r hypervisor
+	[ "$status" -eq 3 ]
+	run R status -r instances/hypervisor
+	[ "${lines[0]}" = "target:     instances/hypervisor" ]
+
+	# Android's older hyp/ answers to both names, before any instance of that name.
 	fixture_file "$FX/hyp/tracing_on" 0
 	fixture_cpus "$FX/hyp" 2 trace_pipe_raw
-	mkdir -p "$FX/instances/other"
 	run R status -r hypervisor
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "target:     hyp" ]
