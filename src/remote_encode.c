@@ -450,7 +450,7 @@ static int load_format(struct remote_encoder *e, const char *name, const char *p
 	ev = &e->ev[e->nr_ev++];
 	memset(ev, 0, sizeof(*ev));
 	ev->name = xstrdup(name);
-	ev->orig = buf;
+	ev->orig = xrealloc(buf, n + 1);
 	id = strstr(buf, "\nID: ");
 	ev->id = id ? atoi(id + 5) : -1;
 	classify(ev, e->system);
