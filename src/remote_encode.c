@@ -451,7 +451,7 @@ static int load_format(struct remote_encoder *e, const char *name, const char *p
 	memset(ev, 0, sizeof(*ev));
 	ev->name = xstrdup(name);
 	ev->orig = xrealloc(buf, n + 1);
-	id = strstr(buf, "\nID: ");
+	id = strstr(ev->orig, "\nID: ");
 	ev->id = id ? atoi(id + 5) : -1;
 	classify(ev, e->system);
 	return 0;
