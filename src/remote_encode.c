@@ -778,6 +778,23 @@ static bool read_symbol(const char **s, const char *end, const struct tep_print_
 	return true;
 }
 
+/*
+ * One literal character of a print format (or "%%") against the line at *s: 1 and both
+ * advanced when they match, -1 when they differ, 0 when *fmt starts a conversion.
+ */
+static int match_literal(const char **fmt, const char **s, const char *end)
+{
+	const char *f = *fmt;
+
+	if (*f == '%' && f[1] != '%')
+		return 0;
+	if (*s >= end || **s != *f)
+		return -1;
+	(*s)++;
+	*fmt = f + (*f == '%' ? 2 : 1);
+	return 1;
+}
+
 /* Invert the event's print format over args; true when every part was matched. */
 static bool invert(struct tep_event *ev, const char *args, size_t args_len, uint8_t *buf,
 		   size_t *len)
@@ -791,14 +808,12 @@ static bool invert(struct tep_event *ev, const char *args, size_t args_len, uint
 		struct tep_print_arg *a;
 		struct conversion c;
 		unsigned long long val;
+		int lit = match_literal(&fmt, &s, end);
 
-		if (*fmt != '%' || fmt[1] == '%') {
-			if (s >= end || *s != *fmt)
-				return false;
-			s++;
-			fmt += *fmt == '%' ? 2 : 1;
+		if (lit < 0)
+			return false;
+		if (lit)
 			continue;
-		}
 		fmt++;
 		a = strip_casts(arg);
 		if (!a || !parse_conversion(&fmt, &c))
@@ -851,14 +866,12 @@ static bool find_name(const struct revent *ev, const char *s, const char *end, c
 	for (int n = 0; *fmt; ) {
 		size_t lit;
 		const char *stop;
+		int m = match_literal(&fmt, &s, end);
 
-		if (*fmt != '%' || fmt[1] == '%') {
-			if (s >= end || *s != *fmt)
-				return false;
-			s++;
-			fmt += *fmt == '%' ? 2 : 1;
+		if (m < 0)
+			return false;
+		if (m)
 			continue;
-		}
 		fmt++;
 		if (!parse_conversion(&fmt, &c))
 			return false;
