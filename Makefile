@@ -183,6 +183,9 @@ fuzz-remote-text: build/fuzz/fuzz_remote_text
 	printf '[001]\t   12.000003: a id=5' > build/fuzz/corpus-remote-text/seed-a
 	printf '[000]\t    1.000000: b x=-7 y=0xff' > build/fuzz/corpus-remote-text/seed-b
 	printf '[002]\t    1.000000: c r=hvc' > build/fuzz/corpus-remote-text/seed-c
+	printf '[001]\t   11.625125: e reason=hvc vcpu=0' > build/fuzz/corpus-remote-text/seed-e
+	printf '[001]\t18446744073.709551: f id=1' > build/fuzz/corpus-remote-text/seed-f
+	printf '[000]\t    1.000000: g x=a b.' > build/fuzz/corpus-remote-text/seed-g
 	printf 'CPU:1 [LOST 3 EVENTS]' > build/fuzz/corpus-remote-text/seed-lost
 	build/fuzz/fuzz_remote_text -max_total_time=$(FUZZ_TIME) -max_len=5000 \
 		-print_final_stats=1 build/fuzz/corpus-remote-text

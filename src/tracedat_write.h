@@ -68,11 +68,16 @@ enum {
  */
 int tdw_meta_from_dir(struct tdw *w, const char *dir, const char *root, unsigned int flags);
 
-/* A system of event formats that exists only in the file (remotectl's own events). */
+/*
+ * A system of event formats that exists only in the file (remotectl's own events); and, with
+ * replace, the text to store in place of a format file of the target (NULL: the file's).
+ */
 struct tdw_extra_system {
 	const char *name;
 	const char *const *formats;	/* texts of format files */
 	int nr;
+	const char *(*replace)(void *ctx, const char *system, const char *event);
+	void *ctx;
 };
 /* tdw_meta_from_dir() with one more system in EVENT_FORMATS (extra may be NULL). */
 int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, unsigned int flags,
@@ -89,6 +94,9 @@ int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, un
 uint8_t *tdw_format_ids(struct tdw *w);
 bool tdw_formats_cover(const struct tdw *w, const uint8_t *types);
 int tdw_replace_formats(struct tdw *w, const char *dir);
+/* tdw_replace_formats() with the systems flags asks for, and extra. */
+int tdw_replace_formats_extra(struct tdw *w, const char *dir, unsigned int flags,
+			      const struct tdw_extra_system *extra);
 int tdw_set_late_formats(struct tdw *w, const void *body, size_t len);
 
 /* Write options 1 and start the journal. */
