@@ -292,7 +292,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 	local cpu
 	cpu=$(first_cpu)
 	(sleep 1; write_ids 1 50 "$cpu") &
-	timeout 20 remotectl record -r hypervisor -e 'hypervisor:*' -b 1M -d 3 -o - \
+	timeout 20 remotectl record -r hypervisor -e 'hypervisor:*' -b 1M -d 3 --fail-on-loss -o - \
 		>"$out" 2>"$err" </dev/null && status=0 || status=$?
 	wait
 	expect_eq "$status" 0
@@ -303,16 +303,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 	expect_eq "$(cat events/enable tracing_on buffer_size_kb | tr '\n' ' ')" "0 0 7 (unloaded) "
 }
 
-# The issue-17 source work (binary hypervisor events in trace.dat, the clock-fault warning,
-# --fail-on-loss) arrives in its own branch: until the binary has it, these tests skip.
-needs_hyp_formats()
-{
-	remotectl record --help | grep -q -- --fail-on-loss ||
-		skip "this remotectl stores the hypervisor's events as text (no --fail-on-loss yet)"
-}
-
 @test "trace.dat: binary hypervisor events; report --event selects each by name" {
-	needs_hyp_formats
 	local cpu n=30
 	cpu=$(first_cpu)
 	record_with -e 'hypervisor:*' -b 1M -o "$out.dat" -- "$(declare -f write_ids); REMOTE=$REMOTE
@@ -335,7 +326,6 @@ needs_hyp_formats()
 }
 
 @test "KVM exits in nVHE: the clock fault is named per CPU, every event kept once" {
-	needs_hyp_formats
 	local cpu=1
 	[ "$ncpu" -ge 2 ] || skip "needs 2 CPUs"
 	record_with -e 'hypervisor:*' -b 1M -- "taskset -c $cpu kvm_exits 300 >/dev/null"
@@ -345,7 +335,6 @@ needs_hyp_formats()
 }
 
 @test "--fail-on-loss: exit 6 after the whole output when the kernel lost events, 0 without" {
-	needs_hyp_formats
 	local cpu written=3000 status captured lost
 	cpu=$(first_cpu)
 	remotectl record -r hypervisor -e selftest --fail-on-loss -o "$out" 2>"$err" </dev/null &

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # remotectl on the arm64 hypervisor's own remote (remotes/hypervisor, Linux 7.2, nVHE): its
 # event formats that libtraceevent cannot use as they are, stored repaired as binary events;
-# its clock fault while a KVM vCPU is loaded; --fail-on-loss. Skipped where the guest has no
-# hypervisor remote (the x86_64 guest).
+# its clock fault while a KVM vCPU is loaded; --fail-on-loss. Run in the arm64 guest
+# (tests/vm/test); skipped where a guest has no hypervisor remote.
 
 H=/sys/kernel/tracing/remotes/hypervisor
 
