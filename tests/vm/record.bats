@@ -18,39 +18,10 @@ teardown()
 	remote_teardown
 }
 
-# record_with STOP ARGS... -- CMD: run remotectl record ARGS in the background, run CMD once
-# the capture has started (tracing_on is 1), then end it: STOP "int" sends SIGINT once CMD is
-# done and the kernel's 100 ms poll has passed (however long CMD took under emulation);
-# "self" waits for the capture to stop by itself (-d, --max-size).
-record_with()
-{
-	local stop=$1 args=() pid
-	shift
-	while [ "$1" != -- ]; do args+=("$1"); shift; done
-	shift
-	remotectl record -r test "${args[@]}" >"$out" 2>"$err" &
-	pid=$!
-	for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
-	expect_eq "$(cat "$REMOTE/tracing_on")" 1
-	bash -c "$*"
-	if [ "$stop" = int ]; then
-		sleep 0.3
-		kill -INT "$pid"
-	fi
-	wait "$pid"
-}
-
 # The lines of CPU $1 in $out.
 cpu_lines()
 {
 	awk -v p="$(printf '[%03d]\t' "$1")" 'index($0, p) == 1' "$out"
-}
-
-# write_burst FIRST LAST CPU: like write_events, through one open file, as fast as the shell
-# goes: faster than the kernel's 100 ms polls drain a 7 KiB buffer.
-write_burst()
-{
-	taskset -c "$3" bash -c "exec 3>$REMOTE/write_event; for ((i = $1; i <= $2; i++)); do echo \$i >&3; done"
 }
 
 @test "record: ids 1..N on each CPU, each exactly once, per-CPU order, merged in time order" {

@@ -23,37 +23,12 @@ teardown()
 	remote_teardown
 }
 
-# record_with ARGS... -- CMD: remotectl record -r hypervisor ARGS (to $out, summary in $err)
-# in the background; CMD runs once the capture has turned tracing on, and SIGINT ends the
-# capture after the kernel's 100 ms poll has passed.
-record_with()
-{
-	local args=() pid
-	while [ "$1" != -- ]; do args+=("$1"); shift; done
-	shift
-	remotectl record -r hypervisor "${args[@]}" >"$out" 2>"$err" </dev/null &
-	pid=$!
-	for _ in $(seq 100); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
-	expect_eq "$(cat "$REMOTE/tracing_on")" 1
-	bash -c "$*"
-	sleep 0.3
-	kill -INT "$pid"
-	wait "$pid"
-}
-
-# write_ids FIRST LAST CPU: ids FIRST..LAST to write_event from CPU, through one open file.
-write_ids()
-{
-	taskset -c "$3" bash -c "exec 3>$REMOTE/write_event
-		for ((i = $1; i <= $2; i++)); do echo \$i >&3; done"
-}
-
 # A writer per CPU, CPU c writing ids c*1000+1 .. c*1000+N, all at once.
 write_all_cpus()
 {
 	local n=$1 c
 	for c in $(cpu_ids); do
-		write_ids $((c * 1000 + 1)) $((c * 1000 + n)) "$c" &
+		write_burst $((c * 1000 + 1)) $((c * 1000 + n)) "$c" &
 	done
 	wait
 }
@@ -169,14 +144,14 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 	expect_eq "$(remotectl size -r hypervisor)" "1M (unloaded)"
 	echo 1 >"$SELFTEST/enable"
 	echo 1 >tracing_on
-	write_ids 1 5 "$(first_cpu)"
+	write_burst 1 5 "$(first_cpu)"
 	run remotectl reset -r hypervisor
 	expect_eq "$status" 0
 	# (trace_pipe: with more than 7 KiB per CPU the non-consuming trace file of 7.2.13 shows
 	# none or only some of the hypervisor's events.)
 	read_pipe trace_pipe "$out"
 	expect_eq "$(wc -l <"$out")" 0
-	write_ids 6 6 "$(first_cpu)"
+	write_burst 6 6 "$(first_cpu)"
 	read_pipe trace_pipe "$out"
 	check_ids 6 6 "$out"
 	echo 0 >tracing_on
@@ -186,7 +161,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 
 @test "record -b 1M to text: every id once per CPU, each a whole hypercall, merged in time order" {
 	local n=200 c
-	record_with -e 'hypervisor:*' -b 1M -- "$(declare -f write_ids write_all_cpus cpu_ids)
+	record_with int -e 'hypervisor:*' -b 1M -- "$(declare -f write_burst write_all_cpus cpu_ids)
 		REMOTE=$REMOTE; write_all_cpus $n"
 	grep -q "stopped by SIGINT, transport text" "$err"
 	for c in $(cpu_ids); do
@@ -203,8 +178,8 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 @test "record with the default 7K: captured + lost == written, LOST lines where the kernel says" {
 	local written=3000 cpu captured lost
 	cpu=$(first_cpu)
-	record_with -e selftest -- "$(declare -f write_ids); REMOTE=$REMOTE
-		write_ids 1 $written $cpu"
+	record_with int -e selftest -- "$(declare -f write_burst); REMOTE=$REMOTE
+		write_burst 1 $written $cpu"
 	captured=$(grep -c 'selftest id=' "$out")
 	lost=$(sed -n 's/^CPU:[0-9]* \[LOST \([0-9]*\) EVENTS\]$/\1/p' "$out" |
 		awk '{ s += $1 } END { print s + 0 }')
@@ -228,8 +203,8 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 
 @test "record to trace.dat: report prints the kernel's lines, every id once, as text did" {
 	local n=100 c
-	record_with -e 'hypervisor:*' -b 1M -o "$out.dat" -- \
-		"$(declare -f write_ids write_all_cpus cpu_ids); REMOTE=$REMOTE; write_all_cpus $n"
+	record_with int -e 'hypervisor:*' -b 1M -o "$out.dat" -- \
+		"$(declare -f write_burst write_all_cpus cpu_ids); REMOTE=$REMOTE; write_all_cpus $n"
 	grep -q "stopped by SIGINT, transport text" "$err"
 	remotectl report "$out.dat" >"$out.report" 2>"$out.report.err"
 	kernel_lines "$out.report" >"$out.k"
@@ -246,7 +221,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 @test "KVM guest exits: every exit of a real vCPU captured, the vCPU's pid, kernel order per CPU" {
 	local n=1000 pid guest_exits cpu=1
 	[ "$ncpu" -ge 2 ] || skip "needs 2 CPUs"
-	record_with -e 'hypervisor:*' -b 1M -- "taskset -c $cpu kvm_exits $n >$out.kvm"
+	record_with int -e 'hypervisor:*' -b 1M -- "taskset -c $cpu kvm_exits $n >$out.kvm"
 	pid=$(sed -n 's/^vcpu_pid=\([0-9]*\) exits='"$n"'$/\1/p' "$out.kvm")
 	[ -n "$pid" ]
 	expect_eq "$(awk '$1 == "all" { print $4 }' "$err")" 0
@@ -275,7 +250,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 @test "KVM guest exits in nVHE: the hypervisor's clock jumps while the vCPU is loaded" {
 	local cpu=1
 	[ "$ncpu" -ge 2 ] || skip "needs 2 CPUs"
-	record_with -e 'hypervisor:*' -b 1M -- "taskset -c $cpu kvm_exits 200 >/dev/null"
+	record_with int -e 'hypervisor:*' -b 1M -- "taskset -c $cpu kvm_exits 200 >/dev/null"
 	# The kernel's bug (CNTVOFF_EL2 applies to the hypervisor's clock in nVHE): stamps of
 	# 2^59 ns and more. The capture keeps them as they are, ends normally and loses nothing.
 	big=$(cpu_events "$out" "$cpu" | wc -l)
@@ -291,7 +266,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 @test "bug-report line: record -d 3 -o - without a tty, output and status" {
 	local cpu
 	cpu=$(first_cpu)
-	(sleep 1; write_ids 1 50 "$cpu") &
+	(sleep 1; write_burst 1 50 "$cpu") &
 	timeout 20 remotectl record -r hypervisor -e 'hypervisor:*' -b 1M -d 3 --fail-on-loss -o - \
 		>"$out" 2>"$err" </dev/null && status=0 || status=$?
 	wait
@@ -306,8 +281,8 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 @test "trace.dat: binary hypervisor events; report --event selects each by name" {
 	local cpu n=30
 	cpu=$(first_cpu)
-	record_with -e 'hypervisor:*' -b 1M -o "$out.dat" -- "$(declare -f write_ids); REMOTE=$REMOTE
-		write_ids 1 $n $cpu"
+	record_with int -e 'hypervisor:*' -b 1M -o "$out.dat" -- "$(declare -f write_burst); REMOTE=$REMOTE
+		write_burst 1 $n $cpu"
 	remotectl report "$out.dat" >"$out.all"
 	# Binary events: no line is a remotectl:text event.
 	expect_eq "$(grep -c ' text: ' "$out.all")" 0
@@ -328,7 +303,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 @test "KVM exits in nVHE: the clock fault is named per CPU, every event kept once" {
 	local cpu=1
 	[ "$ncpu" -ge 2 ] || skip "needs 2 CPUs"
-	record_with -e 'hypervisor:*' -b 1M -- "taskset -c $cpu kvm_exits 300 >/dev/null"
+	record_with int -e 'hypervisor:*' -b 1M -- "taskset -c $cpu kvm_exits 300 >/dev/null"
 	grep -q "^remotectl: warning: remotes/hypervisor: CPU $cpu: time stamps went back [0-9]* times\?, by up to [0-9]* s (a clock fault of the remote: arm64 nVHE stamps wrongly while a KVM vCPU is loaded; the CPU's events kept in the kernel's order)$" \
 		"$err"
 	expect_eq "$(summary_all)" "$(wc -l <"$out") 0"
@@ -340,7 +315,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 	remotectl record -r hypervisor -e selftest --fail-on-loss -o "$out" 2>"$err" </dev/null &
 	pid=$!
 	for _ in $(seq 100); do [ "$(cat tracing_on)" = 1 ] && break; sleep 0.05; done
-	write_ids 1 "$written" "$cpu"
+	write_burst 1 "$written" "$cpu"
 	sleep 0.3
 	kill -INT "$pid"
 	wait "$pid" && status=0 || status=$?
@@ -350,7 +325,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 		awk '{ s += $1 } END { print s + 0 }')
 	[ "$lost" -gt 0 ]
 	expect_eq "$((captured + lost))" "$written"
-	(sleep 1; write_ids 1 50 "$cpu") &
+	(sleep 1; write_burst 1 50 "$cpu") &
 	timeout 20 remotectl record -r hypervisor -e selftest -b 1M -d 3 --fail-on-loss -o - \
 		>"$out" 2>"$err" </dev/null && status=0 || status=$?
 	wait

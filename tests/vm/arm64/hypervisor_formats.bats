@@ -4,59 +4,26 @@
 # its clock fault while a KVM vCPU is loaded; --fail-on-loss. Run in the arm64 guest
 # (tests/vm/test); skipped where a guest has no hypervisor remote.
 
-H=/sys/kernel/tracing/remotes/hypervisor
+REMOTE_NAME=hypervisor
+load ../guest/remote
 
 setup()
 {
-	[ -d "$H" ] || skip "no remotes/hypervisor in this guest"
-	echo 0 >"$H/tracing_on"
-	echo >"$H/trace"
-	echo 0 >"$H/events/enable"
+	[ -d "$REMOTE" ] || skip "no remotes/hypervisor in this guest"
+	remote_restore
 	out=$BATS_TEST_TMPDIR/out
 	err=$BATS_TEST_TMPDIR/err
 }
 
 teardown()
 {
-	[ -d "$H" ] || return 0
-	echo 0 >"$H/tracing_on"
-	echo >"$H/trace"
-	echo 0 >"$H/events/enable"
-}
-
-expect_eq()
-{
-	if [ "$1" != "$2" ]; then
-		echo "expected: '$2'" >&2
-		echo "     got: '$1'" >&2
-		return 1
-	fi
-}
-
-# hyp_record ARGS... -- CMD: remotectl record -r hypervisor ARGS in the background, CMD once
-# tracing is on; the capture ends by its own -d. Sets $status.
-hyp_record()
-{
-	local args=() pid
-	while [ "$1" != -- ]; do args+=("$1"); shift; done
-	shift
-	remotectl record -r hypervisor "${args[@]}" >"$out" 2>"$err" &
-	pid=$!
-	for _ in $(seq 200); do [ "$(cat "$H/tracing_on")" = 1 ] && break; sleep 0.05; done
-	expect_eq "$(cat "$H/tracing_on")" 1
-	bash -c "$*"
-	status=0
-	wait "$pid" || status=$?
-}
-
-# write_ids FIRST LAST: one hypercall each (hyp_enter hvc, selftest id=N, hyp_exit eret_host).
-write_ids()
-{
-	echo "exec 3>$H/write_event; for ((i = $1; i <= $2; i++)); do echo \$i >&3; done"
+	[ -d "$REMOTE" ] || return 0
+	remote_teardown
 }
 
 @test "hypervisor to trace.dat: every line a binary event with its fields, the print fmts repaired" {
-	hyp_record -v -e 'hypervisor:*' -b 1M -d 4 -o "$BATS_TEST_TMPDIR/h.dat" -- "$(write_ids 1 300)"
+	record_with self -v -e 'hypervisor:*' -b 1M -d 4 -o "$BATS_TEST_TMPDIR/h.dat" -- \
+		"$(declare -f write_burst); REMOTE=$REMOTE; write_burst 1 300"
 	cat "$err" >&2
 	expect_eq "$status" 0
 	grep -q '^remotectl: remotes/hypervisor: [0-9]* events stored with their fields, 0 as text$' "$err"
@@ -89,7 +56,8 @@ back_steps()
 }
 
 @test "hypervisor clock fault (a KVM vCPU loaded): every event once, each CPU in the kernel's order, one warning per CPU that went back" {
-	hyp_record -e 'hypervisor:*' -b 1M -d 6 -o - -- "$(write_ids 1 100); kvm_exits 300 >/dev/null; $(write_ids 101 200)"
+	record_with self -e 'hypervisor:*' -b 1M -d 6 -o - -- "$(declare -f write_burst); REMOTE=$REMOTE
+		write_burst 1 100; kvm_exits 300 >/dev/null; write_burst 101 200"
 	cat "$err" >&2
 	expect_eq "$status" 0
 	expect_eq "$(grep -c ' selftest id=' "$out")" 200
@@ -114,7 +82,8 @@ back_steps()
 }
 
 @test "record --fail-on-loss: a burst into the default 7K buffer is exit 6 with the kernel's count; without it 0" {
-	hyp_record -e hypervisor:selftest -d 3 --fail-on-loss -o - -- "$(write_ids 1 3000)"
+	record_with self -e hypervisor:selftest -d 3 --fail-on-loss -o - -- \
+		"$(declare -f write_burst); REMOTE=$REMOTE; write_burst 1 3000" || true
 	cat "$err" >&2
 	expect_eq "$status" 6
 	local lost
@@ -122,7 +91,8 @@ back_steps()
 	[ "$lost" -gt 0 ]
 	expect_eq "$(tail -n 1 "$err")" "remotectl: remotes/hypervisor: $lost events lost (--fail-on-loss)"
 	expect_eq "$(( $(grep -c ' selftest id=' "$out") + lost ))" 3000
-	hyp_record -e hypervisor:selftest -d 3 -o - -- "$(write_ids 1 3000)"
+	record_with self -e hypervisor:selftest -d 3 -o - -- \
+		"$(declare -f write_burst); REMOTE=$REMOTE; write_burst 1 3000"
 	expect_eq "$status" 0
 	grep -q 'LOST' "$out"
 }

@@ -101,6 +101,53 @@ write_events()
 	fi
 }
 
+# write_burst FIRST LAST [CPU]: like write_events, through one open file, as fast as the shell
+# goes: faster than the kernel's 100 ms polls drain a 7 KiB buffer. On the hypervisor each write
+# is one hypercall: hyp_enter reason=hvc, selftest id=N, hyp_exit reason=eret_host.
+write_burst()
+{
+	local loop="exec 3>$REMOTE/write_event; for ((i = $1; i <= $2; i++)); do echo \$i >&3; done"
+	if [ -n "${3:-}" ]; then
+		taskset -c "$3" bash -c "$loop"
+	else
+		bash -c "$loop"
+	fi
+}
+
+# record_with STOP ARGS... -- CMD: remotectl record -r $REMOTE_NAME ARGS in the background
+# (output to $out, messages and summary to $err, stdin not a tty), CMD in a bash of its own once
+# the capture has turned tracing on, then the end: STOP "int" sends SIGINT once CMD is done and
+# the kernel's 100 ms poll has passed (however long CMD took under emulation); "self" waits for
+# the capture to end by itself (-d, --max-size). Sets $status to remotectl's exit status and
+# returns it ($err shown when it is not 0); a test that expects a failure adds `|| true` and
+# checks $status, which stays empty when tracing never came on or CMD failed.
+record_with()
+{
+	local stop=$1 args=() pid
+	shift
+	case $stop in
+	int | self) ;;
+	*) echo "record_with: STOP is int or self, not '$stop'" >&2; return 1 ;;
+	esac
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	status=
+	remotectl record -r "$REMOTE_NAME" "${args[@]}" >"$out" 2>"$err" </dev/null &
+	pid=$!
+	for _ in $(seq 200); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
+	# Explicit returns: these checks must fail the test under `|| true` too (no errexit there).
+	expect_eq "$(cat "$REMOTE/tracing_on")" 1 || return 1
+	bash -c "$*" || return 1
+	if [ "$stop" = int ]; then
+		sleep 0.3
+		kill -INT "$pid"
+	fi
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" = 0 ] || { echo "remotectl record exited $status:" >&2; cat "$err" >&2; }
+	return "$status"
+}
+
 # read_pipe FILE OUT [SECONDS]: read the consuming FILE for SECONDS (default 1) into OUT,
 # then stop the reader: a remote's trace_pipe never returns EOF, only a signal ends a read.
 read_pipe()
