@@ -26,8 +26,8 @@ cpu_lines()
 
 @test "record: ids 1..N on each CPU, each exactly once, per-CPU order, merged in time order" {
 	local c n=60
-	record_with int -e selftest -b 1M -- "$(declare -f write_events); REMOTE=$REMOTE
-		for c in $(cpu_ids | tr '\n' ' '); do write_events \$((c * 1000 + 1)) \$((c * 1000 + $n)) \$c & done; wait"
+	record_with int -e selftest -b 1M -- "for c in $(cpu_ids | tr '\n' ' '); do
+		write_events \$((c * 1000 + 1)) \$((c * 1000 + $n)) \$c & done; wait"
 	for c in $(cpu_ids); do
 		cpu_lines "$c" >"$out.$c"
 		check_ids $((c * 1000 + 1)) $((c * 1000 + n)) "$out.$c" "$c"
@@ -44,8 +44,7 @@ cpu_lines()
 @test "record: the kernel's LOST counts appear in place; captured + lost == written" {
 	local cpu written=4000
 	cpu=$(first_cpu)
-	record_with int -e selftest -- "$(declare -f write_burst); REMOTE=$REMOTE
-		write_burst 1 $written $cpu"
+	record_with int -e selftest -- "write_burst 1 $written $cpu"
 	local captured lost
 	captured=$(grep -c 'selftest id=' "$out")
 	lost=$(sed -n 's/^CPU:[0-9]* \[LOST \([0-9]*\) EVENTS\]$/\1/p' "$out" | awk '{ s += $1 } END { print s + 0 }')
@@ -98,9 +97,8 @@ cpu_lines()
 }
 
 @test "record: --max-size stops the capture at the output size" {
-	record_with self -e selftest -b 1M --max-size 1K -- "$(declare -f write_events); REMOTE=$REMOTE
-		# Writes fail with ENODEV once the capture has stopped at its size.
-		write_events 1 200 2>/dev/null || true"
+	# Writes fail with ENODEV once the capture has stopped at its size.
+	record_with self -e selftest -b 1M --max-size 1K -- "write_events 1 200 2>/dev/null || true"
 	[ "$(stat -c %s "$out")" -le 1024 ]
 	[ "$(stat -c %s "$out")" -gt 900 ]
 	grep -q "stopped by max size" "$err"
@@ -125,15 +123,15 @@ cpu_lines()
 	local cpus
 	cpus=($(cpu_ids))
 	[ "${#cpus[@]}" -ge 2 ] || skip "needs two CPUs"
-	record_with int -e selftest --cpu "${cpus[1]}" -- "$(declare -f write_events); REMOTE=$REMOTE
-		write_events 1 5 ${cpus[0]}; write_events 11 15 ${cpus[1]}"
+	record_with int -e selftest --cpu "${cpus[1]}" -- \
+		"write_events 1 5 ${cpus[0]}; write_events 11 15 ${cpus[1]}"
 	check_ids 11 15 "$out" "${cpus[1]}"
 }
 
 @test "record to trace.dat: report and trace-cmd print the same events as the text capture" {
 	local n=40 c
-	record_with int -e selftest -b 256K -o "$out.dat" -- "$(declare -f write_events); REMOTE=$REMOTE
-		for c in $(cpu_ids | tr '\n' ' '); do write_events \$((c * 1000 + 1)) \$((c * 1000 + $n)) \$c; done"
+	record_with int -e selftest -b 256K -o "$out.dat" -- "for c in $(cpu_ids | tr '\n' ' '); do
+		write_events \$((c * 1000 + 1)) \$((c * 1000 + $n)) \$c; done"
 	grep -q "stopped by SIGINT, transport text" "$err"
 	remotectl report "$out.dat" >"$out.report"
 	# "test: <...>--1 [001] 12.345678: selftest: id=1001" -> "[001] 12.345678 id=1001"
@@ -153,8 +151,7 @@ cpu_lines()
 @test "record to trace.dat: the kernel's losses are stored and reported" {
 	local cpu written=3000
 	cpu=$(first_cpu)
-	record_with int -e selftest -o "$out.dat" -- "$(declare -f write_burst); REMOTE=$REMOTE
-		write_burst 1 $written $cpu"
+	record_with int -e selftest -o "$out.dat" -- "write_burst 1 $written $cpu"
 	local captured lost
 	captured=$(awk '$1 == "all" { print $2 }' "$err")
 	lost=$(awk '$1 == "all" { print $4 }' "$err")
@@ -177,16 +174,14 @@ cpu_lines()
 	local online=/sys/devices/system/cpu/cpu1/online others
 	# x86 cannot offline cpu0: take cpu1 away before the capture loads the buffer.
 	echo 0 >"$online"
-	record_with int -e selftest -b 64K -- "$(declare -f write_events); REMOTE=$REMOTE
-		write_events 1 5 0"
+	record_with int -e selftest -b 64K -- "write_events 1 5 0"
 	check_ids 1 5 "$out" 0
 	grep -q "remotes/test: CPU 1 is not in the buffer (offline when it was loaded): skipped" "$err"
 	grep -Eq '^ +1 +\(not in the buffer\)$' "$err"
 	assert_unloaded
 	# Online again: a new capture loads a buffer with every CPU and reads cpu1 too.
 	echo 1 >"$online"
-	record_with int -e selftest -- "$(declare -f write_events); REMOTE=$REMOTE
-		write_events 11 15 1"
+	record_with int -e selftest -- "write_events 11 15 1"
 	check_ids 11 15 "$out" 1
 	expect_eq "$(grep -c "not in the buffer" "$err")" 0
 }

@@ -161,8 +161,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 
 @test "record -b 1M to text: every id once per CPU, each a whole hypercall, merged in time order" {
 	local n=200 c
-	record_with int -e 'hypervisor:*' -b 1M -- "$(declare -f write_burst write_all_cpus cpu_ids)
-		REMOTE=$REMOTE; write_all_cpus $n"
+	record_with int -e 'hypervisor:*' -b 1M -- "$(declare -f write_all_cpus); write_all_cpus $n"
 	grep -q "stopped by SIGINT, transport text" "$err"
 	for c in $(cpu_ids); do
 		expect_writes "$out" "$c" $((c * 1000 + 1)) $((c * 1000 + n))
@@ -178,8 +177,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 @test "record with the default 7K: captured + lost == written, LOST lines where the kernel says" {
 	local written=3000 cpu captured lost
 	cpu=$(first_cpu)
-	record_with int -e selftest -- "$(declare -f write_burst); REMOTE=$REMOTE
-		write_burst 1 $written $cpu"
+	record_with int -e selftest -- "write_burst 1 $written $cpu"
 	captured=$(grep -c 'selftest id=' "$out")
 	lost=$(sed -n 's/^CPU:[0-9]* \[LOST \([0-9]*\) EVENTS\]$/\1/p' "$out" |
 		awk '{ s += $1 } END { print s + 0 }')
@@ -204,7 +202,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 @test "record to trace.dat: report prints the kernel's lines, every id once, as text did" {
 	local n=100 c
 	record_with int -e 'hypervisor:*' -b 1M -o "$out.dat" -- \
-		"$(declare -f write_burst write_all_cpus cpu_ids); REMOTE=$REMOTE; write_all_cpus $n"
+		"$(declare -f write_all_cpus); write_all_cpus $n"
 	grep -q "stopped by SIGINT, transport text" "$err"
 	remotectl report "$out.dat" >"$out.report" 2>"$out.report.err"
 	kernel_lines "$out.report" >"$out.k"
@@ -281,8 +279,7 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 @test "trace.dat: binary hypervisor events; report --event selects each by name" {
 	local cpu n=30
 	cpu=$(first_cpu)
-	record_with int -e 'hypervisor:*' -b 1M -o "$out.dat" -- "$(declare -f write_burst); REMOTE=$REMOTE
-		write_burst 1 $n $cpu"
+	record_with int -e 'hypervisor:*' -b 1M -o "$out.dat" -- "write_burst 1 $n $cpu"
 	remotectl report "$out.dat" >"$out.all"
 	# Binary events: no line is a remotectl:text event.
 	expect_eq "$(grep -c ' text: ' "$out.all")" 0

@@ -23,7 +23,7 @@ teardown()
 
 @test "hypervisor to trace.dat: every line a binary event with its fields, the print fmts repaired" {
 	record_with self -v -e 'hypervisor:*' -b 1M -d 4 -o "$BATS_TEST_TMPDIR/h.dat" -- \
-		"$(declare -f write_burst); REMOTE=$REMOTE; write_burst 1 300"
+		"write_burst 1 300"
 	cat "$err" >&2
 	expect_eq "$status" 0
 	grep -q '^remotectl: remotes/hypervisor: [0-9]* events stored with their fields, 0 as text$' "$err"
@@ -56,8 +56,8 @@ back_steps()
 }
 
 @test "hypervisor clock fault (a KVM vCPU loaded): every event once, each CPU in the kernel's order, one warning per CPU that went back" {
-	record_with self -e 'hypervisor:*' -b 1M -d 6 -o - -- "$(declare -f write_burst); REMOTE=$REMOTE
-		write_burst 1 100; kvm_exits 300 >/dev/null; write_burst 101 200"
+	record_with self -e 'hypervisor:*' -b 1M -d 6 -o - -- \
+		"write_burst 1 100; kvm_exits 300 >/dev/null; write_burst 101 200"
 	cat "$err" >&2
 	expect_eq "$status" 0
 	expect_eq "$(grep -c ' selftest id=' "$out")" 200
@@ -82,8 +82,7 @@ back_steps()
 }
 
 @test "record --fail-on-loss: a burst into the default 7K buffer is exit 6 with the kernel's count; without it 0" {
-	record_with self -e hypervisor:selftest -d 3 --fail-on-loss -o - -- \
-		"$(declare -f write_burst); REMOTE=$REMOTE; write_burst 1 3000" || true
+	record_with self -e hypervisor:selftest -d 3 --fail-on-loss -o - -- "write_burst 1 3000" || true
 	cat "$err" >&2
 	expect_eq "$status" 6
 	local lost
@@ -91,8 +90,7 @@ back_steps()
 	[ "$lost" -gt 0 ]
 	expect_eq "$(tail -n 1 "$err")" "remotectl: remotes/hypervisor: $lost events lost (--fail-on-loss)"
 	expect_eq "$(( $(grep -c ' selftest id=' "$out") + lost ))" 3000
-	record_with self -e hypervisor:selftest -d 3 -o - -- \
-		"$(declare -f write_burst); REMOTE=$REMOTE; write_burst 1 3000"
+	record_with self -e hypervisor:selftest -d 3 -o - -- "write_burst 1 3000"
 	expect_eq "$status" 0
 	grep -q 'LOST' "$out"
 }

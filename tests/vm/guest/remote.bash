@@ -88,17 +88,22 @@ events_per_page()
 	echo $((page / ev))
 }
 
+# on_cpu CPU CODE: the bash CODE in a bash of its own, pinned to CPU unless CPU is empty (the
+# shell's builtin echo then runs pinned, like the selftests' `taskset echo`).
+on_cpu()
+{
+	if [ -n "$1" ]; then
+		taskset -c "$1" bash -c "$2"
+	else
+		bash -c "$2"
+	fi
+}
+
 # write_events FIRST LAST [CPU]: write selftest events with ids FIRST..LAST, all from CPU
-# when given (the shell's builtin echo runs pinned, like the selftests' `taskset echo`).
+# when given, opening write_event for each as the selftests do.
 write_events()
 {
-	local first=$1 last=$2 cpu=${3:-}
-	local loop="for ((i = $first; i <= $last; i++)); do echo \$i >$REMOTE/write_event; done"
-	if [ -n "$cpu" ]; then
-		taskset -c "$cpu" bash -c "$loop"
-	else
-		bash -c "$loop"
-	fi
+	on_cpu "${3:-}" "for ((i = $1; i <= $2; i++)); do echo \$i >$REMOTE/write_event; done"
 }
 
 # write_burst FIRST LAST [CPU]: like write_events, through one open file, as fast as the shell
@@ -106,21 +111,17 @@ write_events()
 # is one hypercall: hyp_enter reason=hvc, selftest id=N, hyp_exit reason=eret_host.
 write_burst()
 {
-	local loop="exec 3>$REMOTE/write_event; for ((i = $1; i <= $2; i++)); do echo \$i >&3; done"
-	if [ -n "${3:-}" ]; then
-		taskset -c "$3" bash -c "$loop"
-	else
-		bash -c "$loop"
-	fi
+	on_cpu "${3:-}" "exec 3>$REMOTE/write_event; for ((i = $1; i <= $2; i++)); do echo \$i >&3; done"
 }
 
 # record_with STOP ARGS... -- CMD: remotectl record -r $REMOTE_NAME ARGS in the background
-# (output to $out, messages and summary to $err, stdin not a tty), CMD in a bash of its own once
-# the capture has turned tracing on, then the end: STOP "int" sends SIGINT once CMD is done and
-# the kernel's 100 ms poll has passed (however long CMD took under emulation); "self" waits for
-# the capture to end by itself (-d, --max-size). Sets $status to remotectl's exit status and
-# returns it ($err shown when it is not 0); a test that expects a failure adds `|| true` and
-# checks $status, which stays empty when tracing never came on or CMD failed.
+# (output to $out, messages and summary to $err, stdin not a tty), CMD in a bash of its own
+# (which has $REMOTE, cpu_ids and the writers above) once the capture has turned tracing on,
+# then the end: STOP "int" sends SIGINT once CMD is done and the kernel's 100 ms poll has passed
+# (however long CMD took under emulation); "self" waits for the capture to end by itself (-d,
+# --max-size). Sets $status to remotectl's exit status and returns it ($err shown when it is
+# not 0); a test that expects a failure adds `|| true` and checks $status, which stays empty
+# when tracing never came on or CMD failed.
 record_with()
 {
 	local stop=$1 args=() pid
@@ -137,7 +138,7 @@ record_with()
 	for _ in $(seq 200); do [ "$(cat "$REMOTE/tracing_on")" = 1 ] && break; sleep 0.05; done
 	# Explicit returns: these checks must fail the test under `|| true` too (no errexit there).
 	expect_eq "$(cat "$REMOTE/tracing_on")" 1 || return 1
-	bash -c "$*" || return 1
+	bash -c "$(declare -f cpu_ids on_cpu write_events write_burst); REMOTE=$REMOTE; $*" || return 1
 	if [ "$stop" = int ]; then
 		sleep 0.3
 		kill -INT "$pid"
