@@ -2,6 +2,12 @@
 RCTL=${RCTL:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/remotectl}
 TRACEFS=${TRACEFS:-/sys/kernel/tracing}
 
+# build TARGET...: make what a suite runs. In a tests/vm guest (--kernel) the checkout at /repo
+# comes built, and there is no compiler.
+build() {
+	[ -n "${REMOTECTL_VM:-}" ] || make -s -C "$(cd "$BATS_TEST_DIRNAME/../.." && pwd)" "$@" >/dev/null
+}
+
 # Skip a real-kernel test, with the reason, when tracefs instances cannot be made here.
 require_tracefs() {
 	if [ ! -d "$TRACEFS/instances" ]; then

@@ -9,7 +9,7 @@ DENY="$ROOT/build/tools/deny_syscall"
 
 setup_file() {
 	top_guard_start
-	make -s -C "$ROOT" remotectl build/tools/deny_syscall >/dev/null
+	build remotectl build/tools/deny_syscall
 }
 
 setup() {
