@@ -62,11 +62,12 @@ td_wait_traced() {
 # td_mark DIR TEXT: one marker into instance DIR while trace-cmd records it. The kernel
 # refuses it (EBADF) while tracing is off: should trace-cmd still switch it, try again.
 td_mark() {
-	for _ in $(seq 1 100); do
-		echo "$2" 2>/dev/null > "$1/trace_marker" && return 0
+	local n=0
+	until echo "$2" 2>/dev/null > "$1/trace_marker"; do
+		n=$((n + 1))
+		[ "$n" -lt 100 ] || return 1
 		sleep 0.05
 	done
-	return 1
 }
 
 # td_markers WORD N: markers "WORD 0" to "WORD N-1" into the instance, one write() each, from
