@@ -61,8 +61,8 @@ for i in range(base + 1, base + n + 1):
 }
 
 # raw_ids FILE CPU: the ids of CPU's raw markers in FILE's text, in decimal, in order. The line
-# is "raw_data: # <id in hex> <bytes>" where the format has buf signed:0 (6.18), and by its
-# print fmt, "raw_data: id:<id in hex> <first byte>", where it is signed:1 (6.1).
+# reads "raw_data: # <id in hex> <bytes>" on 6.18 and, by the event's print fmt,
+# "raw_data: id:<id in hex> <first byte>" on 6.1 (whose format differs only in buf's signed:1).
 # Converted in awk: a shell loop over every line crawls under bats' per-command trap in an
 # emulated guest (tests/vm).
 raw_ids() {
