@@ -11,11 +11,14 @@ PKGS = libtracefs libtraceevent libzstd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 VERSION := $(shell cat VERSION)
+# What `remotectl --version` says about the build: static or dynamic, and the target CPU.
+BUILD_KIND ?= dynamic
+TARGET_CPU := $(shell $(CC) -dumpmachine 2>/dev/null | cut -d- -f1)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DREMOTECTL_VERSION='"$(VERSION)"' \
-	  $(PKG_CFLAGS) -MMD -MP $(SAN)
-LDFLAGS += $(SAN)
+	  -DREMOTECTL_BUILD='"$(BUILD_KIND), $(TARGET_CPU)"' $(PKG_CFLAGS) -MMD -MP $(SAN)
+LDFLAGS += $(SAN) $(LDSTATIC)
 LDLIBS += $(PKG_LIBS) -lpthread
 
 # Object directory; `make unit-asan` builds a second tree with sanitizers in build/asan.
@@ -37,10 +40,11 @@ remotectl: $(OBJS)
 $(B)/%.o: src/%.c | $(B)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B):
-	mkdir -p $(B)/unit
+# build/ may exist without build/unit (made by `make static` first): each its own target.
+$(B) $(B)/unit:
+	mkdir -p $@
 
-$(B)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(B)
+$(B)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(B)/unit
 	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ $^ $(LDLIBS)
 
 deps:
@@ -85,6 +89,33 @@ test-host: deps
 test-vm:
 	@if [ -x tests/vm/test ]; then tests/vm/test; else echo "test-vm: no VM suite yet"; fi
 
+# Static binaries (libtracefs, libtraceevent, libzstd and zlib linked in from Debian's own
+# -dev packages), for devices without those libraries: `make static` for this machine
+# (build/static-x86_64/remotectl on x86_64) and `make static ARCH=arm64`
+# (build/static-arm64/remotectl), cross-built against a private sysroot of Debian's arm64
+# -dev packages that scripts/sysroot-arm64 downloads and unpacks (nothing is installed).
+# PKG_LIBS rather than LDLIBS: LDLIBS on make's command line would replace `LDLIBS +=`.
+# The linker warns that libtraceevent's plugin loader calls dlopen(): no plugins are loaded.
+ARCH ?= $(shell uname -m | sed 's/^aarch64$$/arm64/')
+STATIC_DIR = build/static-$(ARCH)
+SYSROOT ?= $(or $(REMOTECTL_CACHE),$(HOME)/.cache/remotectl)/sysroot-arm64
+SYSROOT_LIB = $(SYSROOT)/usr/lib/aarch64-linux-gnu
+STATIC_LIBS = libtracefs.a libtraceevent.a libzstd.a libz.a
+# Cross-build when arm64 is asked for on another machine.
+STATIC_CROSS := $(and $(filter arm64,$(ARCH)),$(filter-out aarch64,$(shell uname -m)))
+static:
+ifneq ($(STATIC_CROSS),)
+	scripts/sysroot-arm64 "$(SYSROOT)" >/dev/null
+	$(MAKE) B=$(STATIC_DIR) CC=aarch64-linux-gnu-gcc BUILD_KIND=static LDSTATIC=-static \
+		PKG_CFLAGS="$(addprefix -I$(SYSROOT)/usr/include,/tracefs /traceevent /)" \
+		PKG_LIBS="$(addprefix $(SYSROOT_LIB)/,$(STATIC_LIBS)) -ldl -lm" \
+		$(STATIC_DIR)/remotectl
+else
+	$(MAKE) B=$(STATIC_DIR) BUILD_KIND=static LDSTATIC=-static \
+		PKG_LIBS="$(shell pkg-config --static --libs $(PKGS)) -ldl -lm" \
+		$(STATIC_DIR)/remotectl
+endif
+
 install: remotectl
 	install -D -m 0755 remotectl $(DESTDIR)$(BINDIR)/remotectl
 	install -D -m 0644 man/remotectl.1 $(DESTDIR)$(MANDIR)/remotectl.1
@@ -94,7 +125,7 @@ install: remotectl
 clean:
 	rm -rf build remotectl
 
-.PHONY: all deps run unit unit-asan fuzz test test-host test-vm install clean
+.PHONY: all deps run unit unit-asan fuzz test test-host test-vm static install clean
 
 -include $(OBJS:.o=.d)
 
@@ -152,6 +183,9 @@ fuzz-remote-text: build/fuzz/fuzz_remote_text
 	printf '[001]\t   12.000003: a id=5' > build/fuzz/corpus-remote-text/seed-a
 	printf '[000]\t    1.000000: b x=-7 y=0xff' > build/fuzz/corpus-remote-text/seed-b
 	printf '[002]\t    1.000000: c r=hvc' > build/fuzz/corpus-remote-text/seed-c
+	printf '[001]\t   11.625125: e reason=hvc vcpu=0' > build/fuzz/corpus-remote-text/seed-e
+	printf '[001]\t18446744073.709551: f id=1' > build/fuzz/corpus-remote-text/seed-f
+	printf '[000]\t    1.000000: g x=a b.' > build/fuzz/corpus-remote-text/seed-g
 	printf 'CPU:1 [LOST 3 EVENTS]' > build/fuzz/corpus-remote-text/seed-lost
 	build/fuzz/fuzz_remote_text -max_total_time=$(FUZZ_TIME) -max_len=5000 \
 		-print_final_stats=1 build/fuzz/corpus-remote-text

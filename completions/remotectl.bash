@@ -90,7 +90,8 @@ _remotectl()
 	events) opts="$opts --enable --disable --json" ;;
 	clock) opts="$opts --list" ;;
 	record) opts="$opts -e --event -b --buffer-size -d --duration --max-size --cpu --transport
-		--clear --buffer-percent --rt-priority --reader-nice -o --output --format --compression -z" ;;
+		--clear --buffer-percent --rt-priority --reader-nice -o --output --format --compression -z
+		--fail-on-loss" ;;
 	stream) opts="$opts -e --event --cpu --transport --clear --buffer-percent --rt-priority
 		--reader-nice" ;;
 	esac

@@ -2,8 +2,8 @@
 /*
  * Buffered positional I/O on one file: a read window and write-behind buffers, so that a pass
  * over thousands of small records (the journal's chunks when a trace.dat is finished) costs a
- * few large pread()/pwrite() calls instead of several per record. Syscalls are what such a
- * pass costs: 4,400 chunks took ~70 ms of 580 in a 290 MB capture on a virtual machine.
+ * few large pread()/pwrite() calls instead of several per record: system calls are most of
+ * what such a pass costs (bench/RESULTS.md, "Block I/O when finishing").
  */
 #ifndef REMOTECTL_BLOCK_IO_H
 #define REMOTECTL_BLOCK_IO_H

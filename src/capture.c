@@ -430,8 +430,7 @@ static void publish(struct cpu_state *cs)
  * it earlier anyway, but waiting for half a buffer leaves too little margin when the reader
  * shares the CPUs with busy writers; a short timer keeps it far from overflow without
  * changing buffer_percent and without chasing the writer. A quarter lost more on 2 CPUs
- * saturated by writers (bench raw2, 5 runs each: 43740 events against 9480 with a
- * sixteenth), for a few hundred more wake-ups a second at 100 MB/s.
+ * saturated by writers (bench/RESULTS.md, "Rest a sixteenth"), for a few more wake-ups.
  */
 static double rest_time(struct capture *c, struct cpu_state *cs, double now)
 {
@@ -967,6 +966,39 @@ static int replay(struct capture *c)
 	return rc;
 }
 
+/* Events the kernel lost during the capture; *some also for losses of unknown size. */
+static uint64_t lost_events(const struct capture *c, bool *some)
+{
+	uint64_t lost = 0;
+
+	*some = false;
+	for (int i = 0; i < c->nr; i++) {
+		const struct cpu_state *cs = &c->cs[i];
+
+		lost += cs->kernel_lost >= 0 ? (uint64_t)cs->kernel_lost : cs->stored_lost;
+		if (cs->kernel_lost < 0 && cs->missed_pages)
+			*some = true;
+	}
+	*some |= lost > 0;
+	return lost;
+}
+
+/* --fail-on-loss: a capture that lost events ends with RC_LOST, after its output. */
+static int check_loss(const struct capture *c, int rc)
+{
+	bool some;
+	uint64_t lost = lost_events(c, &some);
+
+	if (rc || !c->o->fail_on_loss || !some)
+		return rc;
+	if (lost)
+		err_msg("%s: %" PRIu64 " events lost (--fail-on-loss)", c->o->t->label, lost);
+	else
+		err_msg("%s: events lost, how many is not known (--fail-on-loss)",
+			c->o->t->label);
+	return RC_LOST;
+}
+
 static void summary(const struct capture *c, double secs)
 {
 	uint64_t ev = 0, bytes = 0, lost = 0;
@@ -1234,6 +1266,7 @@ int capture_run(const struct capture_opts *o)
 		if (c.cs[i].failed && !rc)
 			rc = RC_FAIL;
 	summary(&c, end - c.start);
+	rc = check_loss(&c, rc);
 out:
 	release(&c);
 	if (!c.restored) {

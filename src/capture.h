@@ -32,6 +32,7 @@ struct capture_opts {
 	struct reader_sched sched;	/* --rt-priority, --reader-nice */
 	enum td_compression compression;	/* trace.dat: --compression */
 	int level;		/* trace.dat: -z, 0 = default */
+	bool fail_on_loss;	/* --fail-on-loss: any lost event makes the exit status RC_LOST */
 };
 
 /* Runs the capture; returns an exit code. */

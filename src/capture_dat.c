@@ -41,9 +41,10 @@ struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
 		return NULL;
 	/*
 	 * Kernel events print with names (kallsyms, printk formats, comms). Formats: those of
-	 * the enabled events. Every format is 2 MB of text the kernel generates, 0.08 s of CPU
-	 * here: most of a short capture's fixed cost. Events of other systems written before the
-	 * capture may still be in the buffer; finishing stores every format if it met one.
+	 * the enabled events. Every format is megabytes of text the kernel generates: most of a
+	 * short capture's fixed cost (bench/RESULTS.md, "Formats of the enabled events only").
+	 * Events of other systems written before the capture may still be in the buffer;
+	 * finishing stores every format if it met one.
 	 */
 	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP)
 		flags |= TDW_META_KERNEL;

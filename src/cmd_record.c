@@ -31,10 +31,11 @@ struct record_args {
 	const char *reader_nice;
 	bool clear;
 	bool live;
+	bool fail_on_loss;
 };
 
 enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT, OPT_COMPRESSION, OPT_CLEAR,
-	OPT_PERCENT, OPT_RT_PRIORITY, OPT_READER_NICE };
+	OPT_PERCENT, OPT_RT_PRIORITY, OPT_READER_NICE, OPT_FAIL_ON_LOSS };
 
 static error_t parse_record(int key, char *arg, struct argp_state *state)
 {
@@ -74,6 +75,9 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_CLEAR:
 		args->clear = true;
+		return 0;
+	case OPT_FAIL_ON_LOSS:
+		args->fail_on_loss = true;
 		return 0;
 	case OPT_PERCENT:
 		args->percent = arg;
@@ -149,6 +153,7 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 	o->output = args->output;
 	o->live = args->live;
 	o->clear = args->clear;
+	o->fail_on_loss = args->fail_on_loss;
 	o->buffer_percent = -1;
 	if (args->percent) {
 		if (!parse_range(args->percent, 0, 100, &v)) {
@@ -296,6 +301,8 @@ int cmd_record(int argc, char **argv)
 		{ "compression", OPT_COMPRESSION, "C", 0, "trace.dat compression: zstd (default) "
 		  "or none", 0 },
 		{ NULL, 'z', "LEVEL", 0, "zstd level for trace.dat (1-22, default 3)", 0 },
+		{ "fail-on-loss", OPT_FAIL_ON_LOSS, NULL, 0, "Exit with status 6 when the kernel "
+		  "lost any event (the output is still complete)", 0 },
 		{ 0 }
 	};
 	static const struct argp argp = { options, parse_record, NULL,

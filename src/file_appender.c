@@ -14,8 +14,8 @@
 #define TICK_NS		1000000000ull
 /*
  * The thread is woken when an eighth of the ring is pending, else it looks every BATCH_NS:
- * a wake-up per push cost a context switch per trace.dat chunk (~5000 per 200 MB of small
- * events, measured with perf stat), for no gain in how soon the bytes reach the file.
+ * a wake-up per push cost a context switch per trace.dat chunk (bench/RESULTS.md, "Batched
+ * writer wake-ups"), for no gain in how soon the bytes reach the file.
  */
 #define BATCH_NS	100000000ull
 

@@ -3,8 +3,8 @@
  * A background thread that appends a byte stream to a file and pushes it towards the disk.
  *
  * Capture threads must never wait for the disk: a reader that sits in write() or fdatasync()
- * while the kernel's ring buffer fills loses events (measured: --format dat lost 10-20 % of a
- * load that trace-cmd captured whole, until its writes moved here). Producers copy their bytes
+ * while the kernel's ring buffer fills loses events (bench/RESULTS.md, "Writes off the
+ * readers"). Producers copy their bytes
  * into a bounded ring in memory and go back to reading; the thread writes them at consecutive
  * file offsets and, unless told not to, a second thread runs fdatasync() once a second (the
  * writes go on meanwhile) so that a power loss keeps what was captured a second or so ago.

@@ -2,7 +2,7 @@
 /*
  * The mmap source: per_cpu/cpuN/trace_pipe_raw mapped into our address space, the kernel
  * handing sub-buffers to the reader with TRACE_MMAP_IOCTL_GET_READER (Linux 6.10+). No copy:
- * units point into the mapping. Protocol: kernel-interface.md section 2.4.
+ * units point into the mapping. Protocol: docs/kernel-interface.md, section 5.
  *
  * Written by hand: Debian 12's libtracefs 1.6.4 has no mmap API (tracefs_cpu_open_mapped()
  * and friends arrived in 1.8 and work from 1.8.1, which also needs libtraceevent 1.8).
@@ -27,14 +27,12 @@
  * reader over every event in it, one rb_advance_reader() per event with interrupts off
  * (ring_buffer_map_get_reader()), while read() swaps a full sub-buffer out whole and copies
  * it. And a trace.dat or a spool copies the mapped sub-buffer anyway, so mapping saves no
- * copy there. Measured on 6.18 (bench/RESULTS.md): ~30 us per GET_READER at ~200 events
- * (20-byte getpid events) against ~10 us per read(); at 14 events (256-byte markers) a
- * whole capture cost more CPU through mmap than through read() in each of 7 paired runs
- * (bench raw1, median 0.50 s against 0.47), at 3-4 events (1 KiB markers) the same. So
- * with --transport auto a CPU whose sub-buffers average more than SWITCH_EPP events over a
- * window of SWITCH_UNITS units goes over to read() on the same fd: the mapping is dropped
- * between two units and read() goes on where GET_READER left the kernel's reader (checked on
- * 6.18: nothing lost or repeated, also with the writer still on the reader sub-buffer).
+ * copy there; read() cost less CPU already at a few events per sub-buffer (bench/RESULTS.md,
+ * "mmap or read()"). So with --transport auto a CPU whose sub-buffers average more than
+ * SWITCH_EPP events over a window of SWITCH_UNITS units goes over to read() on the same fd:
+ * the mapping is dropped between two units and read() goes on where GET_READER left the
+ * kernel's reader (nothing lost or repeated, also with the writer still on the reader
+ * sub-buffer: tests/bats/record.bats).
  */
 #define SWITCH_UNITS	16
 #define SWITCH_EPP	8

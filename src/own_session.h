@@ -5,14 +5,13 @@
  * each CPU between sessions first, and a thread's nice value ranks it only within its session:
  * the readers' nice (reader_priority.h) does nothing against traced tasks started from another
  * session, the usual case. Those writers then kept a woken reader waiting for milliseconds,
- * and raw2 at 4 MiB lost events in 8 of 12 runs where trace-cmd lost none.
+ * long enough to lose events where trace-cmd lost none (bench/RESULTS.md, "Session of its
+ * own").
  *
  * So when the readers are to run below the session's autogroup nice value, the capture runs in
  * a child process that calls setsid() and gives its new autogroup the readers' nice value
  * (/proc/self/autogroup; CAP_SYS_NICE or RLIMIT_NICE). Only remotectl is in that session, and
- * it ends with the capture: nothing outlives us. Measured: raw2, 4 MiB, writers in another
- * session: 0 lossy runs of 12; at 256 KiB 1,290-8,775 events per run against 10,230-200,880
- * (trace-cmd 28,234-40,353).
+ * it ends with the capture: nothing outlives us.
  *
  * Not needed in the root autogroup (init's session, kept by commands nobody started with
  * setsid(), e.g. a CI runner's): its threads weigh against other sessions' whole groups, so the

@@ -2,9 +2,10 @@
 /*
  * Anonymous mappings with a populated start. The trace.dat chunk pool and the text spools'
  * rings are megabytes that readers copy sub-buffers into while a burst fills the ring buffer;
- * faulting them in page by page then took milliseconds the readers did not have (bench raw2:
- * events lost in the first ~10 ms of the load). Faulting in costs ~0.45 ms per MiB here, so
- * callers populate what a first burst fills, not everything they may ever use.
+ * faulting them in page by page then took milliseconds the readers did not have, and events
+ * were lost early in a burst (bench/RESULTS.md, "Populated staging memory"). Faulting in is
+ * not free either, so callers populate what a first burst fills, not everything they may
+ * ever use.
  */
 #include <errno.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reader scheduling (reader_priority.h). An earlier build also asked for the fair scheduler's
- * shortest custom slice (sched_setattr() sched_runtime, 0.1 ms); see the header for why not.
+ * Reader scheduling (reader_priority.h, which also says why readers keep the default time
+ * slice).
  */
 #include <errno.h>
 #include <pthread.h>

@@ -7,20 +7,16 @@
  * By default a reader runs 10 nice levels below the process (about ten times the weight;
  * -10 for a process at 0), where the kernel allows it (CAP_SYS_NICE or RLIMIT_NICE): a
  * reader that used its share in a burst is otherwise kept waiting for the next tick (4 ms at
- * HZ=250) while the traced tasks run, and a fast writer fills a buffer in that time. bench
- * raw2 with 256 KiB per CPU (bench/RESULTS.md): median 20,520 events lost at nice 0, 6,675 at
- * -10; with 4 MiB no loss in 33 rounds (2 in 10 before); a reader's longest wait after its
- * timer fell from 4-12 ms to 2-9 ms. A reader busy for long takes at most its weight's
- * share, unlike SCHED_FIFO. --reader-nice N sets the value. With autogroup scheduling nice
- * ranks threads within a session only: own_session.h takes the capture into a session of its
- * own whose autogroup gets the same value.
+ * HZ=250) while the traced tasks run, and a fast writer fills a buffer in that time (losses
+ * and wake-up delays: bench/RESULTS.md, "Readers' nice value"). A reader busy for long takes
+ * at most its weight's share, unlike SCHED_FIFO. --reader-nice N sets the value. With
+ * autogroup scheduling nice ranks threads within a session only: own_session.h takes the
+ * capture into a session of its own whose autogroup gets the same value.
  *
  * Readers keep the default time slice. The fair scheduler's shortest custom slice (0.1 ms,
- * sched_setattr() sched_runtime, Linux 6.12+), which earlier builds asked for, lost more
- * against writers of another session (probably because a group entity takes the smallest
- * slice of its tasks, so the reader's short slice shortens the whole group's turns). raw2,
- * 4 MiB, writers under setsid, 10 runs each: 6 lossy (170,000 events in all) with it, 3
- * (5,550) without; the same session: no loss either way (8 each).
+ * sched_setattr() sched_runtime, Linux 6.12+) lost more against writers of another session
+ * (bench/RESULTS.md, "No custom slice"), probably because a group entity takes the smallest
+ * slice of its tasks, so the reader's short slice shortens the whole group's turns.
  *
  * --rt-priority N runs readers at SCHED_FIFO N instead, as trace-cmd record -r runs its
  * recorders: the readers then preempt the traced tasks whenever they wake. Opt-in.

@@ -46,6 +46,7 @@ struct rcpu {
 	uint64_t lost;		/* from LOST lines */
 	uint64_t unparsed;	/* lines kept as they were */
 	uint64_t last_ts;
+	struct rclock clock;	/* time going back */
 	int64_t pending_lost;	/* a LOST line waiting for the CPU's next event */
 	uint64_t bytes;		/* text read, noted when the reader closes */
 	bool skipped;		/* not in the remote's buffer */
@@ -67,6 +68,8 @@ struct rcap {
 	int out_fd;			/* trace.dat */
 	struct tdw *w;
 	struct remote_encoder *enc;
+	struct tdw_extra_system extra;	/* how open_dat() stored the formats */
+	const char *text_format;
 	uint64_t out_bytes, written, dropped_max;
 	bool max_reached;
 	const char *stop_reason;
@@ -225,6 +228,7 @@ static void take_line(struct rcap *rc, int i, const char *line, size_t len)
 		return;
 	case RLINE_EVENT:
 	case RLINE_UNKNOWN:
+		rclock_note(&c->clock, r.ts_ns);
 		c->events++;
 		c->last_ts = r.ts_ns;
 		break;
@@ -438,6 +442,14 @@ static int drain(struct rcap *rc)
 	return emit(rc, true);
 }
 
+/* The trace.dat stores the encoder's repaired formats in place of the remote's own. */
+static const char *stored_format(void *ctx, const char *system, const char *event)
+{
+	struct rcap *rc = ctx;
+
+	return strcmp(system, rc->t->name) ? NULL : remote_encoder_format(rc->enc, event);
+}
+
 static int emit_subbuf(void *ctx, const void *subbuf, size_t size)
 {
 	struct rcpu *c = ctx;
@@ -456,7 +468,7 @@ static int open_dat(struct rcap *rc)
 	struct tdw_opts wo = { .compression = rc->o->compression, .level = rc->o->level };
 	char buf[1024], clock[64] = "global", *events, *trace_clock = NULL;
 	unsigned int hdr = SUBBUF_HDR_SIZE, size = 4096;
-	struct tdw_extra_system extra = { "remotectl", NULL, 1 };
+	struct tdw_extra_system extra = { "remotectl", NULL, 1, stored_format, rc };
 	const char *formats[1];
 	int err;
 
@@ -490,6 +502,7 @@ static int open_dat(struct rcap *rc)
 		return RC_FAIL;
 	formats[0] = remote_encoder_text_format(rc->enc);
 	extra.formats = formats;
+	rc->extra = extra;
 	/* No root: the kernel's ftrace event ids would collide with the remote's own. */
 	if (tdw_meta_from_dir_extra(rc->w, rc->t->dir, NULL, 0, &extra) ||
 	    tdw_begin_data(rc->w))
@@ -499,6 +512,46 @@ static int open_dat(struct rcap *rc)
 		subbuf_writer_init(&rc->c[i].sbw, size, emit_subbuf, &rc->c[i]);
 	}
 	return RC_OK;
+}
+
+/* -v: how each event of the remote was stored, and why when not as its format says. */
+static void describe_events(struct rcap *rc)
+{
+	struct remote_event_info in;
+
+	if (verbosity < 1)
+		return;
+	for (int i = 0; i < remote_encoder_nr_events(rc->enc); i++) {
+		char how[256] = "";
+
+		remote_encoder_event_info(rc->enc, i, &in);
+		switch (in.how) {
+		case REMOTE_FIELDS:
+			snprintf(how, sizeof(how), "stored with its fields");
+			break;
+		case REMOTE_REPAIRED:
+			snprintf(how, sizeof(how), "%s; stored with its fields and the print fmt "
+				 "repaired", in.why);
+			break;
+		case REMOTE_SYMBOLS:
+			if (in.table_source)
+				snprintf(how, sizeof(how), "%s; stored with its fields and a symbol "
+					 "table of %s (%d names, %d seen; %d more learnt from the "
+					 "lines)", in.why, in.table_source,
+					 in.names - in.names_learnt, in.names_seen - in.names_learnt,
+					 in.names_learnt);
+			else
+				snprintf(how, sizeof(how), "%s; stored with its fields and a symbol "
+					 "table learnt from the lines (%d names)", in.why,
+					 in.names);
+			break;
+		case REMOTE_TEXT:
+			snprintf(how, sizeof(how), "%s; its lines stored as remotectl:text", in.why);
+			break;
+		}
+		debug_msg("%s:%s: %s: %" PRIu64 " events with their fields, %" PRIu64 " as text",
+			  rc->t->name, in.name, how, in.exact, in.as_text);
+	}
 }
 
 /* Write out every CPU's last sub-buffer and complete the file. */
@@ -515,6 +568,17 @@ static int finish_dat(struct rcap *rc)
 	rc->written = st.exact + st.as_text;
 	debug_msg("%s: %" PRIu64 " events stored with their fields, %" PRIu64 " as text",
 		  rc->t->label, st.exact, st.as_text);
+	describe_events(rc);
+	/* A table learnt names after the formats were written: store them again. */
+	if (remote_encoder_learnt(rc->enc)) {
+		rc->text_format = remote_encoder_text_format(rc->enc);
+		rc->extra.formats = &rc->text_format;
+		if (tdw_replace_formats_extra(rc->w, rc->t->dir, 0, &rc->extra)) {
+			err_msg("%s: cannot store the event formats: %s", rc->t->label,
+				strerror(errno));
+			r = RC_FAIL;
+		}
+	}
 	if (tdw_finish(rc->w))
 		r = RC_FAIL;
 	rc->w = NULL;
@@ -572,6 +636,45 @@ static void summary(struct rcap *rc, double secs)
 			rc->dropped_max);
 	if (!target_buffer_size(rc->t, &bs))
 		warn_small_buffer(rc, ev, lost, bs.kib);
+}
+
+/*
+ * Time going back on a CPU: once per CPU, with how often and how far. Every event is kept
+ * once with its own stamp, each CPU's in the kernel's order; the merge goes by the stamps.
+ */
+static void warn_clock(struct rcap *rc)
+{
+	for (int i = 0; i < rc->nr; i++) {
+		struct rcpu *c = &rc->c[i];
+		char size[48];
+
+		const struct rclock *k = &c->clock;
+
+		if (!k->back_steps)
+			continue;
+		if (k->back_max >= 1000000000)
+			snprintf(size, sizeof(size), "%" PRIu64 " s", k->back_max / 1000000000);
+		else
+			snprintf(size, sizeof(size), "%" PRIu64 " us", k->back_max / 1000);
+		warn_msg("%s: CPU %d: time stamps went back %" PRIu64 " time%s, by up to %s (a "
+			 "clock fault of the remote%s; the CPU's events kept in the kernel's order)",
+			 rc->t->label, c->cpu, k->back_steps, k->back_steps == 1 ? "" : "s", size,
+			 strcmp(rc->t->name, "hypervisor") ? "" :
+			 ": arm64 nVHE stamps wrongly while a KVM vCPU is loaded");
+	}
+}
+
+/* --fail-on-loss: a capture whose remote reported lost events ends with RC_LOST. */
+static int check_loss(const struct rcap *rc, int r)
+{
+	uint64_t lost = 0;
+
+	for (int i = 0; i < rc->nr; i++)
+		lost += rc->c[i].lost;
+	if (r || !rc->o->fail_on_loss || !lost)
+		return r;
+	err_msg("%s: %" PRIu64 " events lost (--fail-on-loss)", rc->t->label, lost);
+	return RC_LOST;
 }
 
 /* After the readers closed, with tracing off, a drained remote unloads its buffer. */
@@ -658,6 +761,8 @@ int remote_capture_run(const struct capture_opts *o)
 	}
 	check_unloaded(&rc);
 	summary(&rc, end - rc.start);
+	warn_clock(&rc);
+	r = check_loss(&rc, r);
 out:
 	for (int i = 0; i < rc.nr; i++)
 		text_reader_close(rc.c[i].r);

@@ -6,6 +6,14 @@
  * declares; the result is printed back with libtraceevent and kept only if it gives the very
  * same text. Anything else (unknown events, formats that cannot be inverted, damaged lines)
  * is stored whole as a "remotectl:text" event, so nothing is lost.
+ *
+ * libtraceevent's success in parsing a format is not trusted: it also returns 0 for print
+ * formats it cannot use (a kernel function it does not know, a malformed string), flagging
+ * the event FAILED. Two such kernel formats are repaired, and the repair is the format the
+ * trace.dat stores: a print fmt quoted twice (Linux 7.2's hypervisor selftest) becomes the
+ * inner one, and a function of one integer field printed with %s (the hypervisor's
+ * __hyp_enter_exit_reason_str()) becomes a __print_symbolic() table, numbered as the kernel
+ * numbers the names where that is known, and growing by the names the lines show.
  */
 #ifndef REMOTECTL_REMOTE_ENCODE_H
 #define REMOTECTL_REMOTE_ENCODE_H
@@ -20,6 +28,23 @@
 #define REMOTE_PAYLOAD_MAX 4000
 
 struct remote_encoder;
+
+/* How an event's lines are stored. */
+enum remote_event_how {
+	REMOTE_FIELDS,		/* its own format: binary events with their fields */
+	REMOTE_REPAIRED,	/* a repaired print fmt: binary events */
+	REMOTE_SYMBOLS,		/* a symbol table in place of a kernel function: binary events */
+	REMOTE_TEXT,		/* its format cannot be used: remotectl:text events */
+};
+
+struct remote_event_info {
+	const char *name;
+	enum remote_event_how how;
+	const char *why;		/* what is wrong with its format; NULL for FIELDS */
+	const char *table_source;	/* SYMBOLS: where the numbering comes from, or NULL */
+	int names, names_seen, names_learnt;	/* SYMBOLS: the table's names */
+	uint64_t exact, as_text;	/* lines stored with fields, as text */
+};
 
 struct remote_encode_stats {
 	uint64_t exact;		/* events stored with their fields */
@@ -48,7 +73,18 @@ const char *remote_encoder_text_format(const struct remote_encoder *e);
 /* How the lines encoded so far were stored. */
 void remote_encoder_stats(const struct remote_encoder *e, struct remote_encode_stats *st);
 
-/* The libtraceevent handle with every format loaded (to print payloads back). */
+/* The remote's events, in name order, and how each was stored so far. */
+int remote_encoder_nr_events(const struct remote_encoder *e);
+void remote_encoder_event_info(const struct remote_encoder *e, int i,
+			       struct remote_event_info *info);
+
+/* The format text stored for event when it is not the remote's own, else NULL. */
+const char *remote_encoder_format(const struct remote_encoder *e, const char *event);
+/* Whether a symbol table learnt a name since the encoder was made (formats changed). */
+bool remote_encoder_learnt(const struct remote_encoder *e);
+
+/* The libtraceevent handle with every stored format (to print payloads back); it changes
+ * when a name is learnt. */
 struct tep_handle *remote_encoder_tep(struct remote_encoder *e);
 
 #endif

@@ -86,6 +86,11 @@ static enum rline_kind parse_event(struct cursor c, struct rline *out)
 	usec_start = c.p;
 	if (!number(&c, &usec, 6) || c.p - usec_start != 6 || !eat(&c, ": "))
 		return RLINE_UNPARSED;
+	/* The largest stamp is UINT64_MAX ns, 18446744073.709551 s: anything past it is not
+	 * the kernel's %llu of a u64, and would wrap. */
+	if (sec > UINT64_MAX / 1000000000ULL ||
+	    usec * 1000 > UINT64_MAX - sec * 1000000000ULL)
+		return RLINE_UNPARSED;
 	out->cpu = cpu;
 	out->ts_ns = sec * 1000000000ULL + usec * 1000;
 	if (eat(&c, "UNKNOWN id=")) {
@@ -121,4 +126,14 @@ enum rline_kind rline_parse(const char *line, size_t len, struct rline *out)
 	else
 		out->kind = parse_event(c, out);
 	return out->kind;
+}
+
+void rclock_note(struct rclock *c, uint64_t ts_ns)
+{
+	if (c->events++ && ts_ns < c->last) {
+		c->back_steps++;
+		if (c->last - ts_ns > c->back_max)
+			c->back_max = c->last - ts_ns;
+	}
+	c->last = ts_ns;
 }

@@ -37,6 +37,18 @@ struct rline {
 };
 
 /*
+ * A CPU's events come in the order they were written, so a stamp before the one before it is
+ * a clock fault (arm64 nVHE's hypervisor while a KVM vCPU is loaded: ~2^59 ns and back).
+ */
+struct rclock {
+	uint64_t last;		/* the last stamp seen */
+	uint64_t events;
+	uint64_t back_steps;	/* stamps before the one before them */
+	uint64_t back_max;	/* the largest such step, ns */
+};
+void rclock_note(struct rclock *c, uint64_t ts_ns);
+
+/*
  * Parse one line of len bytes (no newline). Never reads past len. Returns the kind, also
  * stored in out->kind; pointers in out point into line.
  */

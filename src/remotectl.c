@@ -10,7 +10,11 @@
 #include "cli.h"
 #include "util.h"
 
-const char *argp_program_version = "remotectl " REMOTECTL_VERSION;
+#ifndef REMOTECTL_BUILD
+#define REMOTECTL_BUILD "unknown build"
+#endif
+/* Which build answers matters once a static binary is pushed to a device by hand. */
+const char *argp_program_version = "remotectl " REMOTECTL_VERSION " (" REMOTECTL_BUILD ")";
 const char *argp_program_bug_address = NULL;
 
 static const struct command commands[] = {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A source delivers the trace data of one CPU as ring-buffer sub-buffers. The mmap reader and
- * the read() reader implement it now; the text reader of trace remotes plugs in the same way.
- * capture.c polls every source's fd, asks each for its next unit and never cares which kind
- * it has.
+ * the read() reader implement it; the text reader of trace remotes (text_reader.h) does not
+ * yet: remote_capture.c drives it directly. capture.c polls every source's fd, asks each for
+ * its next unit and never cares which kind it has.
  */
 #ifndef REMOTECTL_SOURCE_H
 #define REMOTECTL_SOURCE_H

@@ -4,8 +4,8 @@
  * marks per stream), kept in an unlinked temporary file and replayed after the capture.
  * record keeps one spool per CPU, written by that CPU's reader thread only.
  *
- * Why: turning events into text costs far more than taking them (about 2 us against 50 ns
- * per small event here), so record copies the raw sub-buffers while the kernel is writing
+ * Why: turning events into text costs far more than taking them (bench/RESULTS.md, "Spool,
+ * format later"), so record copies the raw sub-buffers while the kernel is writing
  * and formats afterwards -- the same split as trace-cmd's raw per-CPU files. Replaying the
  * marks makes the merge release events exactly as it would have live, so memory stays
  * bounded whatever the length of the capture.

@@ -4,7 +4,7 @@
  * is untrusted: whatever its bytes say, nothing outside the given buffer is read, and every
  * call makes progress, so a corrupt sub-buffer ends the iteration instead of looping.
  *
- * Layout (kernel-interface.md section 3): a header of hdr_size bytes (16 on 64-bit kernels,
+ * Layout (docs/kernel-interface.md, section 7): a header of hdr_size bytes (16 on 64-bit kernels,
  * 12 on 32-bit ones) holding the page time stamp and the commit word, then the events, all in
  * the byte order of the kernel that wrote them (a trace.dat may come from another machine).
  */

@@ -99,9 +99,14 @@ int subbuf_writer_add(struct subbuf_writer *w, uint64_t ts, const void *payload,
 	/* Even an empty sub-buffer with a stored count and a time extend must take it. */
 	if (need + 8 > w->size - SUBBUF_HDR_SIZE - LOST_COUNT_SIZE || len > padded)
 		return -E2BIG;
+	/*
+	 * A delta cannot be negative: a time that went back (a faulty remote clock) starts a new
+	 * sub-buffer, whose header carries it whole, so every event keeps the stamp it came
+	 * with and its place in the CPU's order.
+	 */
 	if (w->started && ts < w->last_ts) {
 		w->backwards++;
-		ts = w->last_ts;
+		subbuf_writer_flush(w);
 	}
 	if (w->started)
 		delta = ts - w->last_ts;

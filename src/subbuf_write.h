@@ -25,7 +25,7 @@ struct subbuf_writer {
 	bool missed;		/* this sub-buffer reports events lost before it */
 	bool lost_known;	/* ... and lost is their count */
 	uint64_t lost;
-	uint64_t backwards;	/* events whose time went backwards, clamped */
+	uint64_t backwards;	/* events whose time went back (each starts a sub-buffer) */
 	subbuf_emit_fn emit;
 	void *ctx;
 	int err;		/* first error returned by emit */

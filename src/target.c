@@ -204,13 +204,29 @@ int target_resolve(const char *name, struct target **out)
 		return RC_USAGE;
 	}
 
-	/* The order of architecture.md: remotes, root directories, instances, the root. */
+	/* The man page's order (TARGETS): remotes, root directories, instances, the root. */
 	n = add_candidate(cand, n, xasprintf("%s/remotes/%s", root, name), false);
 	n = add_candidate(cand, n, xasprintf("%s/%s", root, name), true);
-	n = add_candidate(cand, n, xasprintf("%s/instances/%s", root, name), false);
+	/* The hypervisor's buffer by any of its names: Android's older hyp/ too. */
+	if (!n && !strcmp(name, "hypervisor"))
+		n = add_candidate(cand, n, xasprintf("%s/hyp", root), true);
+	/*
+	 * The hypervisor's names belong to its buffer (Perfetto reserves them too): an instance
+	 * of that name is never taken for it (instances/NAME names it), so a script's
+	 * -r hypervisor neither records an instance nor becomes ambiguous.
+	 */
+	if (strcmp(name, "hypervisor") && strcmp(name, "hyp"))
+		n = add_candidate(cand, n, xasprintf("%s/instances/%s", root, name), false);
 	if (!strcmp(name, "top"))
 		cand[n++] = xstrdup(root);
 
+	if (!n && (!strcmp(name, "hypervisor") || !strcmp(name, "hyp"))) {
+		err_msg("no target '%s': this kernel has no remotes/hypervisor, hypervisor/ or hyp/ "
+			"in %s (arm64 KVM makes remotes/hypervisor in nVHE or protected mode when "
+			"built with CONFIG_NVHE_EL2_TRACING; Android's pKVM kernels hypervisor/ or "
+			"hyp/)", name, root);
+		return RC_MISSING;
+	}
 	if (n == 0) {
 		err_msg("no target '%s' in remotes/, instances/ or the root of %s "
 			"(see 'remotectl list')", name, root);

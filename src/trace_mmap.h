@@ -4,8 +4,8 @@
  * 6.10 and later.
  *
  * Our own copy because Debian 12's kernel headers (linux-libc-dev 6.1) predate the ABI and have
- * no <linux/trace_mmap.h>. Written from the layout recorded in kernel-interface.md section 2.1
- * (checked on a live 6.18 kernel: meta_struct_len 80).
+ * no <linux/trace_mmap.h>. Layout and protocol: docs/kernel-interface.md, section 5 (checked
+ * on a live 6.18 kernel: meta_struct_len 80).
  */
 #ifndef REMOTECTL_TRACE_MMAP_H
 #define REMOTECTL_TRACE_MMAP_H

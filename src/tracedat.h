@@ -2,7 +2,7 @@
 /*
  * trace.dat constants shared by the writer, the reader and `recover`: magic, section and
  * option ids (trace-cmd's numbering), and little-endian encoding helpers.
- * Layout reference: ../shared/docs/tracedat.md and trace-cmd.dat.v7(5).
+ * Layout: docs/tracedat.md and trace-cmd.dat.v7(5).
  */
 #ifndef REMOTECTL_TRACEDAT_H
 #define REMOTECTL_TRACEDAT_H

@@ -5,12 +5,12 @@
  *
  * A reader thread only copies each sub-buffer into its CPU's current chunk, a slot of a
  * fixed pool. Full chunks go to a queue; one thread compresses them and hands the sections to
- * a file_appender (file_appender.h), which writes and syncs. Measured on 2 CPUs saturated by
- * marker writers (bench/, raw2): compressing on the readers made them lose several times
- * more events than trace-cmd, which compresses only after the capture; with the readers
- * doing nothing but copy, they keep up. When the queue is more than half full the compressor
- * drops to zstd level 1 until it has caught up, so that the readers wait (and the kernel
- * drops) only when even that cannot keep pace.
+ * a file_appender (file_appender.h), which writes and syncs. With every CPU saturated by
+ * writers, compressing on the readers made them lose far more events than trace-cmd, which
+ * compresses only after the capture (bench/RESULTS.md, "Compression off the readers"); with
+ * the readers doing nothing but copy, they keep up. When the queue is more than half full
+ * the compressor drops to zstd level 1 until it has caught up, so that the readers wait (and
+ * the kernel drops) only when even that cannot keep pace.
  *
  * The same thread writes out, once a second, the partial chunk of a CPU whose chunk began a
  * second ago or more, so that a killed record keeps an idle CPU's events too.

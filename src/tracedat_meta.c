@@ -160,7 +160,8 @@ static void note_id(uint8_t *ids, const char *text, size_t len)
  * the events it lists. Returns the count.
  */
 static uint32_t add_formats(struct tdbuf *b, const char *events_dir, const char *sys,
-			    const struct enabled_list *only, uint8_t *ids)
+			    const struct enabled_list *only, uint8_t *ids,
+			    const struct tdw_extra_system *extra)
 {
 	int nr, i;
 	char **ev = subdirs(events_dir, &nr);
@@ -180,6 +181,15 @@ static uint32_t add_formats(struct tdbuf *b, const char *events_dir, const char 
 		free(path);
 		if (!f)
 			continue;
+		if (extra && extra->replace) {
+			const char *r = extra->replace(extra->ctx, sys, ev[i]);
+
+			if (r) {
+				free(f);
+				f = xstrdup(r);
+				len = strlen(r);
+			}
+		}
 		tdbuf_u64(b, len);
 		tdbuf_put(b, f, len);
 		note_id(ids, f, len);
@@ -271,7 +281,7 @@ static void build_event_formats(struct tdbuf *b, const char *dir, unsigned int f
 			continue;
 		sdir = xasprintf("%s/%s", events, sys[i]);
 		tdbuf_str(b, sys[i]);
-		add_formats(b, sdir, sys[i], want == WANT_ENABLED ? &enabled : NULL, ids);
+		add_formats(b, sdir, sys[i], want == WANT_ENABLED ? &enabled : NULL, ids, extra);
 		free(sdir);
 		nr_sys++;
 	}
@@ -304,7 +314,7 @@ static int add_event_formats(struct tdw *w, const char *dir, const char *root,
 		free(ftrace);
 		ftrace = xasprintf("%s/events/ftrace", root);
 	}
-	add_formats(&b, ftrace, "ftrace", NULL, tdw_format_ids(w));
+	add_formats(&b, ftrace, "ftrace", NULL, tdw_format_ids(w), NULL);
 	free(ftrace);
 	ret = tdw_add_section(w, TD_SEC_FTRACE_EVENTS, b.p, b.len);
 	b.len = 0;
@@ -318,10 +328,16 @@ static int add_event_formats(struct tdw *w, const char *dir, const char *root,
 
 int tdw_replace_formats(struct tdw *w, const char *dir)
 {
+	return tdw_replace_formats_extra(w, dir, TDW_META_ALL_SYSTEMS, NULL);
+}
+
+int tdw_replace_formats_extra(struct tdw *w, const char *dir, unsigned int flags,
+			      const struct tdw_extra_system *extra)
+{
 	struct tdbuf b = { 0 };
 	int ret;
 
-	build_event_formats(&b, dir, TDW_META_ALL_SYSTEMS, NULL, tdw_format_ids(w));
+	build_event_formats(&b, dir, flags, extra, tdw_format_ids(w));
 	ret = tdw_set_late_formats(w, b.p, b.len);
 	tdbuf_free(&b);
 	return ret;
@@ -331,7 +347,7 @@ int tdw_replace_formats(struct tdw *w, const char *dir)
  * A u32- or u64-sized text section from a file; a missing file is skipped. The size goes in
  * front of the text in the same buffer, and the first read asks for 1 MiB: /proc/kallsyms is
  * MiBs, and copying it into a second buffer cost half as much again as reading it (page
- * faults; perf on the VM of bench/RESULTS.md).
+ * faults; bench/RESULTS.md, "One buffer for kallsyms").
  */
 static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size64)
 {

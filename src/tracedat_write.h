@@ -11,7 +11,7 @@
  * of a CPU whose chunk started a second ago or more. A killed record thus loses at most what
  * came in the last second or so (the unfinished chunk of each CPU, and whatever was queued
  * behind a stalled disk); `remotectl recover` completes the file (layout in tracedat_journal.h).
- * Ten 4 KiB pages compress at ~650 MB/s with zstd -3 (measurements.md); bigger chunks gain
+ * Ten sub-buffers a chunk, as trace-cmd (docs/tracedat.md, section 4): bigger chunks gain
  * little ratio and lose more on a crash. tdw_flush() queues every partial chunk and waits.
  *
  * Memory: one chunk buffer and one zstd context per CPU and an 8 MiB queue, whatever the
@@ -68,11 +68,16 @@ enum {
  */
 int tdw_meta_from_dir(struct tdw *w, const char *dir, const char *root, unsigned int flags);
 
-/* A system of event formats that exists only in the file (remotectl's own events). */
+/*
+ * A system of event formats that exists only in the file (remotectl's own events); and, with
+ * replace, the text to store in place of a format file of the target (NULL: the file's).
+ */
 struct tdw_extra_system {
 	const char *name;
 	const char *const *formats;	/* texts of format files */
 	int nr;
+	const char *(*replace)(void *ctx, const char *system, const char *event);
+	void *ctx;
 };
 /* tdw_meta_from_dir() with one more system in EVENT_FORMATS (extra may be NULL). */
 int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, unsigned int flags,
@@ -89,6 +94,9 @@ int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, un
 uint8_t *tdw_format_ids(struct tdw *w);
 bool tdw_formats_cover(const struct tdw *w, const uint8_t *types);
 int tdw_replace_formats(struct tdw *w, const char *dir);
+/* tdw_replace_formats() with the systems flags asks for, and extra. */
+int tdw_replace_formats_extra(struct tdw *w, const char *dir, unsigned int flags,
+			      const struct tdw_extra_system *extra);
 int tdw_set_late_formats(struct tdw *w, const void *body, size_t len);
 
 /* Write options 1 and start the journal. */

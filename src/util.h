@@ -16,6 +16,7 @@ enum rc {
 	RC_MISSING = 3,	/* target, file or kernel feature missing */
 	RC_PERM = 4,	/* permission denied or read-only target */
 	RC_BUSY = 5,	/* target busy (e.g. a loaded remote buffer) */
+	RC_LOST = 6,	/* record --fail-on-loss: the capture lost events */
 };
 
 /* -1 with -q, 0 by default, 1 or more with -v. */

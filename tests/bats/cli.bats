@@ -2,10 +2,12 @@
 # The command line: help, version, usage errors (one line on stderr, exit 2).
 load helpers
 
-@test "--version prints the version" {
+@test "--version prints the version and which build it is" {
 	run "$RCTL" --version
 	[ "$status" -eq 0 ]
-	[ "$output" = "remotectl $(cat "$BATS_TEST_DIRNAME/../../VERSION")" ]
+	kind=dynamic
+	case $RCTL in */build/static-*) kind=static ;; esac
+	[ "$output" = "remotectl $(cat "$BATS_TEST_DIRNAME/../../VERSION") ($kind, $(uname -m))" ]
 }
 
 @test "--help lists every command and the exit codes" {

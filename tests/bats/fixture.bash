@@ -87,3 +87,27 @@ make_fixture() {
 	fixture_cpus "$i" 2 trace_pipe_raw trace_pipe
 	fixture_event "$i" sched sched_switch 316 0
 }
+
+# make_hypervisor_remote ROOT: remotes/hypervisor as arm64 Linux 7.2.13 lays it out, with its
+# real event formats (tests/data) and no events/hypervisor/enable; per_cpu/cpuN/trace_pipe are
+# plain files that the test fills with the kernel's lines (a read ends at their end).
+make_hypervisor_remote() {
+	local r="$1/remotes/hypervisor" cpu
+	mkdir -p "$r"
+	cp -r "$BATS_TEST_DIRNAME/../data/hypervisor-7.2.13/events" "$r/"
+	fixture_file "$r/tracing_on" 0
+	fixture_file "$r/buffer_size_kb" "7 (unloaded)"
+	fixture_file "$r/trace_clock" "[boot]"
+	fixture_file "$r/events/enable" 1
+	for cpu in hyp_enter hyp_exit selftest; do
+		fixture_file "$r/events/hypervisor/$cpu/enable" 1
+	done
+	printf '\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n\tfield: char data;\toffset:16;\tsize:4080;\tsigned:1;\n' \
+		> "$r/events/header_page"
+	printf '# compressed entry header\n\ttype_len    :    5 bits\n\ttime_delta  :   27 bits\n\tarray       :   32 bits\n\n\tpadding     : type == 29\n\ttime_extend : type == 30\n\ttime_stamp : type == 31\n\tdata max type_len  == 28\n' \
+		> "$r/events/header_event"
+	: > "$r/trace"
+	: > "$r/trace_pipe"
+	: > "$r/write_event"
+	fixture_cpus "$r" 2 trace trace_pipe
+}

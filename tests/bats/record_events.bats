@@ -98,8 +98,7 @@ exec_load() {
 	[ "$(cat "$IDIR/events/timer/enable")" = 0 ]
 	grep -qx "remotectl: instances/$INST: events matching -e: 1; enable files written: 3" "$ERR"
 	exec_load
-	RC=0
-	wait "$RPID" || RC=$?
+	wait_record
 	[ "$RC" -eq 0 ]
 	[ "$(event_names "$BATS_TEST_TMPDIR/t.txt")" = sched_process_exec ]
 	settings | diff "$BATS_TEST_TMPDIR/before" -
@@ -125,8 +124,7 @@ signal/signal_deliver
 signal/signal_generate" ]
 	grep -qx "remotectl: instances/$INST: events matching -e: 3; enable files written: 2" "$ERR"
 	exec_load
-	RC=0
-	wait "$RPID" || RC=$?
+	wait_record
 	[ "$RC" -eq 0 ]
 	event_names "$BATS_TEST_TMPDIR/t.txt" | grep -qx sched_process_exec
 	[ -z "$(event_names "$BATS_TEST_TMPDIR/t.txt" | grep -vx -e sched_process_exec -e 'signal_.*')" ]

@@ -4,6 +4,7 @@
 start_record() {
 	ERR="$BATS_TEST_TMPDIR/err"
 	OUT="$BATS_TEST_TMPDIR/out"
+	: > "$ERR"	# not the last capture's "capturing" line, before this one truncates it
 	"$RCTL" "$@" > "$OUT" 2> "$ERR" &
 	RPID=$!
 }
@@ -36,11 +37,16 @@ kill_record() {
 	wait "$RPID" 2>/dev/null || true
 }
 
+# Wait for remotectl (RPID) to end; its exit status in RC.
+wait_record() {
+	RC=0
+	wait "$RPID" || RC=$?
+}
+
 # Send a signal and wait for the exit status in RC.
 stop_record() {
 	kill -"$1" "$RPID"
-	RC=0
-	wait "$RPID" || RC=$?
+	wait_record
 }
 
 # write_markers CPU N PREFIX: N trace_marker lines "PREFIX-i" from CPU, i = 1..N.

@@ -45,6 +45,28 @@ wait_state() {
 	return 1
 }
 
+# tstp_cont STATE PREFIX N: SIGTSTP to remotectl (RPID); it and its capture reach STATE (T, or
+# !T where the kernel discards the signal) and stay so while N markers PREFIX-i are written;
+# SIGCONT continues both, and SIGINT then ends the capture with exit 0 and every marker read.
+tstp_cont() {
+	local cpid
+	cpid=$(capture_pid)
+	kill -TSTP "$RPID"
+	wait_state "$RPID" "$1"
+	wait_state "$cpid" "$1"
+	write_markers 1 "$3" "$2"
+	sleep 0.3
+	wait_state "$RPID" "$1"
+	wait_state "$cpid" "$1"
+	kill -CONT "$RPID"
+	wait_state "$cpid" '!T'
+	wait_state "$RPID" '!T'
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	[ "$(grep -c "tracing_mark_write: $2-" "$BATS_TEST_TMPDIR/t.txt")" -eq "$3" ]
+}
+
 @test "the capture runs in a session of its own at the readers' autogroup nice; the caller's session is untouched" {
 	local cpid own_ag
 	need_autogroup
@@ -134,22 +156,8 @@ wait_state() {
 	set +m
 	[ "$(stat_field "$RPID" 5)" = "$RPID" ]
 	wait_capturing
-	cpid=$(capture_pid)
-	[ "$cpid" != "$RPID" ]
-	kill -TSTP "$RPID"
-	wait_state "$RPID" T
-	wait_state "$cpid" T
-	write_markers 1 5 job
-	sleep 0.3
-	wait_state "$RPID" T
-	wait_state "$cpid" T
-	kill -CONT "$RPID"
-	wait_state "$cpid" '!T'
-	wait_state "$RPID" '!T'
-	sleep 0.3
-	stop_record INT
-	[ "$RC" -eq 0 ]
-	[ "$(grep -c 'tracing_mark_write: job-' "$BATS_TEST_TMPDIR/t.txt")" -eq 5 ]
+	[ "$(capture_pid)" != "$RPID" ]
+	tstp_cont T job 5
 
 	# In this shell's process group, which may be orphaned (no shell to continue it): then
 	# the kernel discards SIGTSTP and neither stops, as a plain process here would not.
@@ -165,29 +173,14 @@ wait_state() {
 	wait "$plain" || true
 	start_record -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.txt"
 	wait_capturing
-	cpid=$(capture_pid)
-	kill -TSTP "$RPID"
-	wait_state "$RPID" "$stops"
-	wait_state "$cpid" "$stops"
-	write_markers 1 6 stopped
-	sleep 0.3
-	wait_state "$RPID" "$stops"
-	wait_state "$cpid" "$stops"
-	kill -CONT "$RPID"
-	wait_state "$cpid" '!T'
-	wait_state "$RPID" '!T'
-	sleep 0.3
-	stop_record INT
-	[ "$RC" -eq 0 ]
-	[ "$(grep -c 'tracing_mark_write: stopped-' "$BATS_TEST_TMPDIR/t.txt")" -eq 6 ]
+	tstp_cont "$stops" stopped 6
 }
 
 # kill_parent_check CPID PREFIX N SIZE ON: kill -9 the parent (RPID); the capture CPID
 # ends as on SIGTERM with all N markers PREFIX-i, and buffer size and tracing_on are back.
 kill_parent_check() {
 	kill -KILL "$RPID"
-	RC=0
-	wait "$RPID" || RC=$?
+	wait_record
 	[ "$RC" -eq $((128 + 9)) ]
 	wait_gone "$1"
 	grep -q ", stopped by SIGTERM, " "$ERR"
@@ -210,8 +203,7 @@ kill_parent_check() {
 	wait_capturing
 	cpid=$(capture_pid)
 	kill -KILL "$cpid"
-	RC=0
-	wait "$RPID" || RC=$?
+	wait_record
 	[ "$RC" -eq $((128 + 9)) ]
 
 	# The parent killed: the capture gets SIGTERM, stops cleanly and restores the instance.

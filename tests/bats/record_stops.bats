@@ -46,6 +46,33 @@ loss_check() {
 	check_sorted_complete "$BATS_TEST_TMPDIR/trace.txt"
 }
 
+@test "--fail-on-loss: a loss is exit status 6 after the whole output; no loss, 0" {
+	local n=5000 captured lost
+	start_record -v record -r "$INST" --transport read -b 8 --fail-on-loss \
+		-o "$BATS_TEST_TMPDIR/trace.txt"
+	wait_capturing
+	kill -STOP "$(capture_pid)"
+	write_markers 0 "$n" lost
+	kill -CONT "$(capture_pid)"
+	sleep 0.5
+	stop_record INT
+	[ "$RC" -eq 6 ]
+	lost=$(summary_lost 0)
+	captured=$(grep -c 'tracing_mark_write: lost-' "$BATS_TEST_TMPDIR/trace.txt")
+	[ "$lost" -gt 0 ]
+	[ $((captured + lost)) -eq "$n" ]
+	[ "$(tail -n 1 "$ERR")" = "remotectl: instances/$INST: $lost events lost (--fail-on-loss)" ]
+	check_sorted_complete "$BATS_TEST_TMPDIR/trace.txt"
+
+	# The same option with nothing lost, to trace.dat: 0.
+	start_record record -r "$INST" -b 1M -d 1 --fail-on-loss -o "$BATS_TEST_TMPDIR/t.dat"
+	write_markers 0 100 kept
+	RC=0
+	wait "$RPID" || RC=$?
+	[ "$RC" -eq 0 ]
+	[ "$(summary_lost 0)" -eq 0 ]
+}
+
 @test "loss accounting via mmap: captured + reported lost == written, shown in place" {
 	require_mmap
 	loss_check mmap
@@ -122,8 +149,7 @@ signal_stop() {
 	wait_capturing
 	check_applied
 	write_markers 0 100 dur
-	RC=0
-	wait "$RPID" || RC=$?
+	wait_record
 	[ "$RC" -eq 0 ]
 	grep -qF "stopped by duration, $(auto_said)" "$ERR"
 	[ "$(grep -c 'tracing_mark_write: dur-' "$BATS_TEST_TMPDIR/t.txt")" -eq 100 ]
@@ -137,8 +163,7 @@ signal_stop() {
 	start_record -v record -r "$INST" -e sched:sched_switch -b 256K --max-size 16K -o "$BATS_TEST_TMPDIR/t.txt"
 	wait_capturing
 	write_markers 0 2000 big
-	RC=0
-	wait "$RPID" || RC=$?
+	wait_record
 	[ "$RC" -eq 0 ]
 	grep -q "stopped by max size" "$ERR"
 	local size

@@ -14,7 +14,8 @@ setup() {
 }
 
 teardown() {
-	td_cleanup
+	kill_record
+	remove_instance
 }
 
 @test "writer (zstd): trace-cmd prints every marker once, same text as remotectl report" {
@@ -109,7 +110,7 @@ td_trace_cmd_record() {
 	td_need_trace_cmd
 	f="$BATS_TEST_TMPDIR/tc6.dat"
 	td_trace_cmd_record "$f" --file-version 6 --compression none
-	# measurements.md: with zstd trace-cmd 3.1.6 writes v7 even when asked for 6.
+	# docs/tracedat.md, section 7: with zstd trace-cmd 3.1.6 writes v7 even when asked for 6.
 	[ "$(head -c 12 "$f" | tail -c 2 | od -An -c | tr -d ' ')" = '6\0' ]
 	td_same_report "$f"
 	td_each_once "$f.rc" tcmark 200
@@ -279,8 +280,8 @@ td_trace_cmd_record() {
 	td_record_bg -r "$INST" -e sched:sched_switch -e sched:sched_wakeup -o "$d/r.dat"
 	td_markers fcmark 300
 	sleep 0.3
-	kill -INT "$TD_PID"
-	wait "$TD_PID"
+	kill -INT "$RPID"
+	wait "$RPID"
 	td_same_report "$d/r.dat"
 	td_each_once "$d/r.dat.rc" fcmark 300
 	# src/format.c (record --format text, from the instance's files) against
@@ -299,22 +300,22 @@ td_loss_capture() {
 	LOSS_DAT="$BATS_TEST_TMPDIR/loss.dat"
 	make_instance
 	td_record_bg -r "$INST" -e sched:sched_switch -b 8K -o "$LOSS_DAT"
-	kill -STOP "$(capture_pid "$TD_PID")"
+	kill -STOP "$(capture_pid "$RPID")"
 	for c in 0 1; do
 		taskset -c "$c" sh -c 'for i in $(seq 0 499); do echo "lossmark $1 $i"; done > "$2"' \
 			sh "$c" "$IDIR/trace_marker" &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
-	kill -CONT "$(capture_pid "$TD_PID")"
+	kill -CONT "$(capture_pid "$RPID")"
 	sleep 0.3
 	for c in 0 1; do
 		taskset -c "$c" sh -c 'for i in $(seq 0 49); do echo "aftermark $1 $i"; done > "$2"' \
 			sh "$c" "$IDIR/trace_marker"
 	done
 	sleep 0.5
-	kill -INT "$TD_PID"
-	wait "$TD_PID"
+	kill -INT "$RPID"
+	wait "$RPID"
 }
 
 @test "record --format text and report print the same bytes for the same data, losses included" {
@@ -426,16 +427,16 @@ PY
 		td_record_bg -r "$INST" -e sched:sched_switch --transport $tr -o "$f"
 		td_markers recmark 1000
 		# Stopped once all are written: a loaded guest takes seconds for them.
-		kill -INT "$TD_PID"
-		wait "$TD_PID"
+		kill -INT "$RPID"
+		wait "$RPID"
 		td_same_report "$f"
 		td_each_once "$f.rc" recmark 1000
 	done
 	# --format dat to a pipe, no compression.
 	td_record_bg -r "$INST" --format dat --compression none -o - > "$BATS_TEST_TMPDIR/pipe.dat"
 	td_markers pmark 100
-	kill -INT "$TD_PID"
-	wait "$TD_PID"
+	kill -INT "$RPID"
+	wait "$RPID"
 	td_same_report "$BATS_TEST_TMPDIR/pipe.dat"
 	td_each_once "$BATS_TEST_TMPDIR/pipe.dat.rc" pmark 100
 	run "$TD_RC" record -r "$INST" -d 1 -z 99 -o x.dat
@@ -465,7 +466,7 @@ for _ in range(int(sys.argv[1])):
 	echo 1 > "$IDIR/events/oom/enable"
 	td_record_bg -r "$INST" -d 1.5 -o "$f.1.dat"
 	prio_max 3
-	wait "$TD_PID"
+	wait "$RPID"
 	{ find "$IDIR/events/oom" -mindepth 1 -maxdepth 1 -type d -printf 'oom:%f\n'
 	  echo "syscalls:$SYS_EV"; } | sort > "$f.want"
 	formats_of "$f.1.dat" | diff "$f.want" -
@@ -474,7 +475,7 @@ for _ in range(int(sys.argv[1])):
 	[ "$(grep -c " $SYS_EV: policy: 0x00000002$" "$f.1.dat.rc")" -eq 3 ]
 	# -e on an empty buffer: only its events, though they flow before the file is begun.
 	td_record_bg -r "$INST" -e sched:sched_switch -d 1 -o "$f.2.dat"
-	wait "$TD_PID"
+	wait "$RPID"
 	[ "$(formats_of "$f.2.dat")" = sched:sched_switch ]
 	grep -q ' sched_switch: ' <("$TD_RC" report "$f.2.dat")
 	# Older events in the buffer, of an event no longer enabled: finishing stores every format.
@@ -483,7 +484,7 @@ for _ in range(int(sys.argv[1])):
 	prio_max 2
 	echo 0 > "$IDIR/events/syscalls/$SYS_EV/enable"
 	td_record_bg -r "$INST" -e sched:sched_switch -d 1 -o "$f.3.dat"
-	wait "$TD_PID"
+	wait "$RPID"
 	[ "$(formats_of "$f.3.dat" | wc -l)" -eq \
 		"$(find "$IDIR/events" -mindepth 2 -maxdepth 2 -type d ! -path '*/ftrace/*' | wc -l)" ]
 	local why="the buffer held events of systems not enabled now: storing every system's formats"
@@ -497,7 +498,7 @@ for _ in range(int(sys.argv[1])):
 	make_instance
 	f="$BATS_TEST_TMPDIR/killed.dat"
 	td_record_bg -r "$INST" -e sched:sched_switch -o "$f"
-	pid=$TD_PID
+	pid=$RPID
 	td_markers killmark 6000
 	sleep 1
 	# The capture itself (its parent, killed, would have had it end cleanly).
@@ -520,7 +521,7 @@ for _ in range(int(sys.argv[1])):
 	for sig in INT TERM; do
 		f="$BATS_TEST_TMPDIR/sig$sig.dat"
 		td_record_bg -r "$INST" -o "$f"
-		pid=$TD_PID
+		pid=$RPID
 		td_markers sigmark 300
 		sleep 0.3
 		kill -$sig "$pid"

@@ -1,7 +1,8 @@
 # Helpers for tests/bats/tracedat*.bats (trace.dat writer, reader, report, recover), on top of
-# helpers.bash (instances, the top-level guard). Real-kernel tests need root, tracefs and
-# Debian's trace-cmd; otherwise they skip.
+# helpers.bash (instances, the top-level guard) and record_helpers.bash (a capture in the
+# background). Real-kernel tests need root, tracefs and Debian's trace-cmd; otherwise they skip.
 load helpers
+load record_helpers
 
 TD_ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 TD_RC="$RCTL"
@@ -19,29 +20,15 @@ td_need_trace_cmd() {
 	command -v trace-cmd >/dev/null || skip "no trace-cmd"
 }
 
-# remotectl record ARGS in the background (pid in TD_PID; its stderr with the summary in
-# record.err); returns once it reads the buffers. td_cleanup ends it if the test did not.
+# remotectl record ARGS in the background (pid in RPID; its stderr with the summary in ERR,
+# record.err; its stdout stays the caller's, for -o -); returns once it reads the buffers.
+# The suite's teardown (kill_record) ends it if the test did not.
 td_record_bg() {
-	local err="$BATS_TEST_TMPDIR/record.err" i
-	: > "$err"
-	"$TD_RC" record -v "$@" 2> "$err" &
-	TD_PID=$!
-	for i in $(seq 1 200); do
-		grep -q ': capturing$' "$err" && return 0
-		kill -0 "$TD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$err" >&2
-	return 1
-}
-
-td_cleanup() {
-	if [ -n "${TD_PID:-}" ] && kill -0 "$TD_PID" 2>/dev/null; then
-		kill -CONT "$(capture_pid "$TD_PID")" "$TD_PID" 2>/dev/null || true
-		kill "$TD_PID"
-		wait "$TD_PID" 2>/dev/null || true
-	fi
-	remove_instance
+	ERR="$BATS_TEST_TMPDIR/record.err"
+	: > "$ERR"	# not the last capture's "capturing" line, before this one truncates it
+	"$TD_RC" record -v "$@" 2> "$ERR" &
+	RPID=$!
+	wait_capturing
 }
 
 # trace-cmd report's text on stdin in remotectl's form: no "cpus=N" first line, loss lines as

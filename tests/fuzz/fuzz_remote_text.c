@@ -2,7 +2,8 @@
 /*
  * libFuzzer: a remote's text lines are untrusted. The parser must never read outside the
  * line, and the re-encoder must never write outside its payload, whatever the line says,
- * against formats like the kernel's remotes print (integers, a symbol table, a string).
+ * against formats like the kernel's remotes print (integers, a symbol table, a string, and
+ * the ones it repairs or learns a table for).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -63,6 +64,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	       "\"r=%s\", __print_symbolic(REC->r, { 0, \"smc\" }, { 1, \"hvc\" })");
 	format(dir, "d", 4, "\tfield:char s[8];\toffset:2;\tsize:8;\tsigned:0;\n",
 	       "\"s=%s\", REC->s");
+	/* The arm64 hypervisor's (Linux 7.2.13): a kernel function, a string quoted twice. */
+	format(dir, "e", 5, "\tfield:u8 reason;\toffset:2;\tsize:1;\tsigned:0;\n"
+	       "\tfield:pid_t vcpu;\toffset:3;\tsize:4;\tsigned:1;\n",
+	       "\"reason=%s vcpu=%d\", __hyp_enter_exit_reason_str(REC->reason), REC->vcpu");
+	format(dir, "f", 6, "\tfield:u64 id;\toffset:2;\tsize:8;\tsigned:0;\n",
+	       "\"\"id=%llu\", REC->id\", ");
+	/* A function no table is known for: every name learnt from the lines. */
+	format(dir, "g", 7, "\tfield:u16 x;\toffset:2;\tsize:2;\tsigned:1;\n",
+	       "\"x=%s.\", __x_str(REC->x)");
 	if (remote_encoder_new(dir, "fz", &enc))
 		abort();
 	cleanup();

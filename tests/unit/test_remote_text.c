@@ -37,6 +37,13 @@ static void test_event(void)
 	CHECK(parse("[000]\t18446744073.709551: hyp_enter reason=hvc", &r) == RLINE_EVENT);
 	CHECK(r.cpu == 0 && r.ts_ns == 18446744073709551000ULL);
 	CHECK(r.args_len == 10 && !strncmp(r.args, "reason=hvc", 10));
+	/* A hypervisor's clock fault (~2^59 ns) and the very last stamps before 2^64. */
+	CHECK(parse("[001]\t576460752.303423: hyp_exit reason=eret_guest vcpu=5", &r) ==
+	      RLINE_EVENT);
+	CHECK(r.ts_ns == 576460752303423000ULL);
+	CHECK(parse("[001]\t18446744072.999999: selftest id=1", &r) == RLINE_EVENT);
+	CHECK(r.ts_ns == 18446744072999999000ULL);
+	CHECK(parse("[001]\t    0.000000: selftest id=1", &r) == RLINE_EVENT && !r.ts_ns);
 
 	/* An event that prints no arguments, with and without the space. */
 	CHECK(parse("[1023]\t    0.000001: hyp_exit", &r) == RLINE_EVENT);
@@ -66,7 +73,9 @@ static void test_damaged(void)
 		"", "[", "[001]", "[001]\t", "[001]\t  1.5: x", "[001]\t  1.1234567: x",
 		"[001]\t  1.123456:x", "[001]\t  1.123456: ", "[001]\t  1.123456: na-me x",
 		"[001] 1.123456: x", "[x01]\t  1.123456: x", "[12345678]\t  1.123456: x",
-		"[001]\t123456789012.000000: x", "CPU:", "CPU:1 [LOST EVENTS]",
+		"[001]\t123456789012.000000: x", "[001]\t18446744073.709552: x",
+		"[001]\t18446744073.999999: x", "[001]\t18446744074.000000: x",
+		"[001]\t99999999999.999999: x", "CPU:", "CPU:1 [LOST EVENTS]",
 		"CPU:1 [LOST 5 EVENTS] ", "CPU:1 [LOST 5 EVENTS", "[EVENT 1 PRINT TOO BIG] x",
 		"[EVENT  PRINT TOO BIG]", "# tracer: nop", "random text",
 		"[001]\t  1.123456: UNKNOWN id=", "[001]\t  1.123456: UNKNOWN id=5 extra",
@@ -94,8 +103,36 @@ static void test_too_long(void)
 	free(line);
 }
 
+/* Stamps of one CPU: a jump to near 2^64 ns and back, twice, and an honest clock. */
+static void test_clock(void)
+{
+	static const char *const lines[] = {
+		"[001]\t   11.625125: hyp_enter reason=hvc vcpu=0",
+		"[001]\t18446744073.709551: hyp_enter reason=guest_exit vcpu=77",
+		"[001]\t18446744073.709551: hyp_exit reason=eret_guest vcpu=77",
+		"[001]\t   11.625200: hyp_exit reason=eret_host vcpu=0",
+		"[001]\t576460763.000000: hyp_enter reason=guest_exit vcpu=77",
+		"[001]\t   11.625300: hyp_exit reason=eret_host vcpu=0",
+	};
+	struct rclock c = { 0 }, ok = { 0 };
+	struct rline r;
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		CHECK(parse(lines[i], &r) == RLINE_EVENT);
+		rclock_note(&c, r.ts_ns);
+	}
+	CHECK(c.events == 6 && c.back_steps == 2);
+	CHECK(c.back_max == 18446744073709551000ULL - 11625200000ULL);
+	CHECK(c.last == 11625300000ULL);
+	rclock_note(&ok, 5);
+	rclock_note(&ok, 5);
+	rclock_note(&ok, 6);
+	CHECK(ok.back_steps == 0 && ok.back_max == 0);
+}
+
 int main(void)
 {
+	test_clock();
 	test_event();
 	test_special();
 	test_damaged();

@@ -152,10 +152,11 @@ exec_load()
 	expect_eq "$(summary_field all 2)" "$(wc -l <"$out")"
 }
 
-@test "scheduler load (fork, exec, exit): every exec once, on mmap throughout, no loss" {
+@test "scheduler load (fork, exec, exit): every exec once, no loss" {
 	exec_load -e sched:sched_process_fork -e sched:sched_process_exec -e sched:sched_process_exit
 	grep -q "stopped by SIGINT, transport mmap$" "$err"
-	expect_eq "$(grep -c 'going over' "$err")" 0
+	# Whether auto goes over to read() depends on how full a sub-buffer gets before its reader
+	# takes it (over 8 events): on a busy host it may. Forced mmap is checked below.
 	[ "$(grep -Ec 'sched_process_fork: +comm=' "$out")" -ge $N ]
 	[ "$(grep -Ec 'sched_process_exit: +comm=' "$out")" -ge $N ]
 }

@@ -167,3 +167,13 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)"
 	expect_eq "$status" 3
 	[[ $output == *"no target 'nosuch'"* ]]
 }
+
+@test "bug-report line on a kernel without a hypervisor remote: exit 3, one line, no output" {
+	# What a bug report's script runs, without a tty: x86 has no remotes/hypervisor.
+	[ ! -e /sys/kernel/tracing/remotes/hypervisor ]
+	timeout 20 remotectl record -r hypervisor -e 'hypervisor:*' -b 1M -d 3 --fail-on-loss -o - \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" </dev/null && status=0 || status=$?
+	expect_eq "$status" 3
+	expect_eq "$(cat "$BATS_TEST_TMPDIR/err")" "remotectl: no target 'hypervisor': this kernel has no remotes/hypervisor, hypervisor/ or hyp/ in /sys/kernel/tracing (arm64 KVM makes remotes/hypervisor in nVHE or protected mode when built with CONFIG_NVHE_EL2_TRACING; Android's pKVM kernels hypervisor/ or hyp/)"
+	expect_eq "$(wc -c <"$BATS_TEST_TMPDIR/out")" 0
+}

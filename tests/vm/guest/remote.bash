@@ -1,9 +1,16 @@
-# Helpers for guest tests on the kernel's test remote (remotes/test, CONFIG_TRACE_REMOTE_TEST).
-# They state the same facts the kernel's own remotes selftests check, in plain shell.
+# Helpers for guest tests on a trace remote: the kernel's test remote (remotes/test,
+# CONFIG_TRACE_REMOTE_TEST) or, with REMOTE_NAME=hypervisor, the arm64 nVHE hypervisor's. They
+# state the same facts the kernel's own remotes selftests check, in plain shell.
 # shellcheck shell=bash
 
 TRACEFS=/sys/kernel/tracing
-REMOTE=$TRACEFS/remotes/test
+REMOTE_NAME=${REMOTE_NAME:-test}
+REMOTE=$TRACEFS/remotes/$REMOTE_NAME
+# The event write_event writes, relative to $REMOTE: each remote has its own system name.
+case $REMOTE_NAME in
+hypervisor) SELFTEST=events/hypervisor/selftest ;;
+*) SELFTEST=events/test/selftest ;;
+esac
 
 # Fail with both values shown.
 expect_eq()
@@ -30,7 +37,7 @@ remote_restore()
 remote_setup()
 {
 	remote_restore
-	echo 1 >events/test/selftest/enable
+	echo 1 >"$SELFTEST/enable"
 	echo 1 >tracing_on
 }
 
@@ -76,7 +83,7 @@ events_per_page()
 {
 	local page ev
 	page=$(sed -n 's/^.*data.*size:\([0-9]*\).*$/\1/p' "$REMOTE/events/header_page")
-	ev=$(sed -n 's/^.*field:.*size:\([0-9]*\);.*$/\1/p' "$REMOTE/events/test/selftest/format" |
+	ev=$(sed -n 's/^.*field:.*size:\([0-9]*\);.*$/\1/p' "$REMOTE/$SELFTEST/format" |
 		awk '{ s += $1 } END { print s }')
 	echo $((page / ev))
 }
@@ -158,4 +165,40 @@ check_ids()
 id_at()
 {
 	sed -n "$1s/^.*: selftest id=\([0-9]*\)$/\1/p" "$2"
+}
+
+# export_file NAME FILE: send FILE to the host over the console (base64 between markers, with
+# its sha256), where tests/vm/boot saves it as NAME in $REMOTECTL_VM_FILES for host-side checks.
+export_file()
+{
+	{
+		echo "REMOTECTL-VM-FILE-BEGIN $1"
+		base64 "$2"
+		echo "REMOTECTL-VM-FILE-END $1 $(sha256sum <"$2" | cut -d' ' -f1)"
+	} >/dev/console
+}
+
+# kernel_lines FILE: the events of a text capture, of `remotectl report` or of `trace-cmd
+# report` in the kernel's own form, "[CPU]<TAB>  SEC.USEC: EVENT ARGS". Text captures are that
+# already; a report line either carries the kernel's line as a remotectl:text event or prints
+# a binary event ("[001]  6.637288: selftest: id=1").
+kernel_lines()
+{
+	awk '
+	/^\[[0-9][0-9][0-9]\]\t/ { print; next }
+	/ text: +\[[0-9][0-9][0-9]\]\t/ { sub(/^.* text: +/, ""); print; next }
+	match($0, /\[[0-9][0-9][0-9]\] +[0-9]+\.[0-9]+: [a-z_]+: /) {
+		s = substr($0, RSTART)
+		cpu = substr(s, 1, 5)
+		s = substr(s, 6)
+		sub(/^ +/, "", s)
+		ts = s
+		sub(/:.*/, "", ts)
+		s = substr(s, length(ts) + 3)
+		ev = s
+		sub(/:.*/, "", ev)
+		args = substr(s, length(ev) + 2)
+		sub(/^ +/, "", args)
+		printf "%s\t%12s: %s %s\n", cpu, ts, ev, args
+	}' "$1"
 }
