@@ -20,7 +20,12 @@ void target_info_get(const struct target *t, struct target_info *info)
 	if (info->tracing < -1)
 		info->tracing = -1;
 	info->size_err = target_buffer_size(t, &info->size);
-	if (target_read(t, "buffer_size_kb", buf, sizeof(buf)) > 0 &&
+	/*
+	 * Older kernels (6.1) print "(expanded: N)" on every instance while the top level is
+	 * unexpanded, though only the top level grows: an instance, allocated in full, reads
+	 * "1410 (expanded: 1408)".
+	 */
+	if (t->kind == TARGET_TOP && target_read(t, "buffer_size_kb", buf, sizeof(buf)) > 0 &&
 	    (p = strstr(buf, "(expanded: ")))
 		info->expanded_kib = strtoull(p + 11, NULL, 10);
 	info->events_enabled = -1;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -136,8 +137,25 @@ void target_probe(struct target *t)
 		t->best = TRANSPORT_NONE;
 }
 
+/*
+ * trace_pipe_raw has no mmap before 6.10, which makes mmap() fail with ENODEV; newer kernels
+ * refuse some buffers (backup instances) with the same error. Names the release if it is older.
+ */
+static bool kernel_before_mmap(char *release, size_t size)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	snprintf(release, size, "%s", u.release);
+	return major < 6 || (major == 6 && minor < 10);
+}
+
 const char *target_transport_reason(const struct target *t, char *buf, size_t size)
 {
+	char release[sizeof(((struct utsname *)0)->release)];
+
 	switch (t->best) {
 	case TRANSPORT_MMAP:
 		snprintf(buf, size, "zero-copy mapping of trace_pipe_raw");
@@ -147,6 +165,9 @@ const char *target_transport_reason(const struct target *t, char *buf, size_t si
 			snprintf(buf, size, "mmap not probed: the buffer is not allocated yet");
 		else if (t->mmap_err == EOPNOTSUPP)
 			snprintf(buf, size, "mmap not possible: not on tracefs");
+		else if (t->mmap_err == ENODEV && kernel_before_mmap(release, sizeof(release)))
+			snprintf(buf, size, "mmap refused: %s (Linux %s predates ring-buffer mapping, 6.10)",
+				 strerror(t->mmap_err), release);
 		else
 			snprintf(buf, size, "mmap refused: %s", strerror(t->mmap_err));
 		break;

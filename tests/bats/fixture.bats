@@ -83,6 +83,18 @@ statistics: none (the kernel gives no per_cpu/cpuN/stats here)" ]
 	[ "${#lines[@]}" -eq 13 ]
 }
 
+@test "status: only the top level grows when first used, though 6.1 says so on instances too" {
+	run R status -r top
+	[ "${lines[4]}" = "buffer:     7K per CPU (grows to 1408K when first used)" ]
+	# 6.1's form for an instance (allocated in full) while the top level is not.
+	echo "1410 (expanded: 1408)" > "$FX/instances/test/buffer_size_kb"
+	run --separate-stderr R status -r instances/test
+	[ "$status" -eq 0 ]
+	[ "${lines[4]}" = "buffer:     1410K per CPU" ]
+	run R list --json
+	echo "$output" | jq -e '.targets[3] | .label == "instances/test" and .buffer_size_kb == 1410 and (has("expanded_size_kb") | not)'
+}
+
 @test "status --json carries the per-CPU statistics" {
 	run R status -r backup --json
 	[ "$status" -eq 0 ]

@@ -17,7 +17,8 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]:0:26}" = "top        top            " ]
 	local kib ncpu line
-	kib=$(cat "$IDIR/buffer_size_kb")
+	# 6.1 adds " (expanded: 1408)" to every instance while the top level is unexpanded.
+	kib=$(awk '{print $1}' "$IDIR/buffer_size_kb")
 	ncpu=$(ls -d "$IDIR"/per_cpu/cpu* | wc -l)
 	line=$(printf '%s\n' "${lines[@]}" | awk -v n="$INST" '$1 == "instance" && $2 == n')
 	[ "$(echo "$line" | awk '{print $3}')" = off ]
@@ -26,7 +27,11 @@ teardown() {
 	[ "$(echo "$line" | awk '{print $5}')" = - ]
 	[ "$(echo "$line" | awk '{print $6}')" = "0-$((ncpu - 1))" ] || [ "$ncpu" -eq 1 ]
 	[ "$(echo "$line" | awk '{print $7}')" = "0/$(find "$IDIR/events" -mindepth 2 -maxdepth 2 -type d | wc -l)" ]
-	[ "$(echo "$line" | awk '{print $8}')" = mmap ]
+	[ "$(echo "$line" | awk '{print $8}')" = "$(auto_transport)" ]
+	# An instance never grows: no "grows to" hint, whatever the kernel appends to its size.
+	run "$RCTL" status -r "$INST"
+	[ "$status" -eq 0 ]
+	[ "${lines[4]}" = "buffer:     ${kib}K per CPU" ] || [ "${lines[4]}" = "buffer:     $((kib / 1024))M per CPU" ]
 }
 
 @test "list --json and status --json agree with the instance's files" {
@@ -34,8 +39,14 @@ teardown() {
 	[ "$status" -eq 0 ]
 	local obj
 	obj=$(echo "$output" | jq -c --arg l "instances/$INST" '.targets[] | select(.label == $l)')
-	echo "$obj" | jq -e --argjson kib "$(cat "$IDIR/buffer_size_kb")" \
-		'.kind == "instance" and .tracing_on == true and .buffer_size_kb == $kib and .loaded == null and .read_only == false and .transport == "mmap" and .transports == ["mmap","read","text"] and .events_enabled == 0'
+	echo "$obj" | jq -e --argjson kib "$(awk '{print $1}' "$IDIR/buffer_size_kb")" \
+		'.kind == "instance" and .tracing_on == true and .buffer_size_kb == $kib and .loaded == null and .read_only == false and .events_enabled == 0 and (has("expanded_size_kb") | not)'
+	if kernel_maps_buffer; then
+		echo "$obj" | jq -e '.transport == "mmap" and .transports == ["mmap","read","text"]'
+	else
+		echo "$obj" | jq -e --arg why "$NO_MMAP_WHY" \
+			'.transport == "read" and .transports == ["read","text"] and .transport_reason == $why'
+	fi
 	echo "$obj" | jq -e --arg c "$(sed 's/.*\[\(.*\)\].*/\1/' "$IDIR/trace_clock")" '.clock == $c'
 	echo "$obj" | jq -e --argjson n "$(ls -d "$IDIR"/per_cpu/cpu* | wc -l)" '.cpus | length == $n'
 	run "$RCTL" status -r "$INST" --json
@@ -54,7 +65,11 @@ teardown() {
 	[ "${lines[2]}" = "directory:  $IDIR" ]
 	[ "${lines[3]}" = "tracing:    on" ]
 	[ "${lines[8]}" = "read-only:  no" ]
-	[ "${lines[9]}" = "transport:  mmap (zero-copy mapping of trace_pipe_raw)" ]
+	if kernel_maps_buffer; then
+		[ "${lines[9]}" = "transport:  mmap (zero-copy mapping of trace_pipe_raw)" ]
+	else
+		[ "${lines[9]}" = "transport:  read ($NO_MMAP_WHY)" ]
+	fi
 	[ "$(printf '%s\n' "${lines[@]}" | awk '$1 == "0" {print $2}')" = 3 ]
 	[ "$(printf '%s\n' "${lines[@]}" | awk '$1 == "1" {print $2}')" = 1 ]
 }
@@ -77,7 +92,7 @@ teardown() {
 @test "size shows and sets the per-CPU size in human units" {
 	run "$RCTL" size -r "$INST"
 	[ "$status" -eq 0 ]
-	[ "$output" = "$(cat "$IDIR/buffer_size_kb")K" ]
+	[ "$output" = "$(awk '{print $1}' "$IDIR/buffer_size_kb")K" ]
 	run "$RCTL" size -r "$INST" 4M
 	[ "$status" -eq 0 ]
 	local kib
@@ -113,6 +128,7 @@ teardown() {
 }
 
 @test "size: the kernel's EBUSY on a mapped buffer is explained (exit 5)" {
+	require_mmap
 	# A mapped buffer cannot be resized: hold a mapping open with a tiny helper.
 	local prog="$BATS_TEST_TMPDIR/holdmap"
 	cat > "$prog.c" <<'C'
@@ -203,4 +219,36 @@ C
 	run --separate-stderr "$RCTL" start -r "remotectl-nosuch-$$"
 	[ "$status" -eq 3 ]
 	[ "$stderr" = "remotectl: no target 'remotectl-nosuch-$$' in remotes/, instances/ or the root of $TRACEFS (see 'remotectl list')" ]
+}
+
+@test "list, status and record where the kernel lacks newer files (remotes/, buffer_subbuf_size_kb)" {
+	[ ! -d "$TRACEFS/remotes" ] || skip "this kernel has remotes/ (trace remotes, 7.1+)"
+	local note="no remotes/ directory: kernel $(uname -r) is older than 7.1, which added trace remotes"
+	run --separate-stderr "$RCTL" list
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "${lines[-1]}" = "remotes: none ($note)" ]
+	run --separate-stderr "$RCTL" list --json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e --arg n "$note" '.remotes == {"count": 0, "note": $n}'
+	run --separate-stderr "$RCTL" status -r "$INST"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "${lines[9]}" = "transport:  $(auto_transport) ($(kernel_maps_buffer &&
+		echo "zero-copy mapping of trace_pipe_raw" || echo "$NO_MMAP_WHY"))" ]
+	# Without buffer_subbuf_size_kb (before 6.8) sub-buffers are one page: record takes the
+	# geometry from events/header_page, and the file says so.
+	local subbuf
+	subbuf=$(getconf PAGESIZE)
+	[ ! -e "$IDIR/buffer_subbuf_size_kb" ] || subbuf=$(($(cat "$IDIR/buffer_subbuf_size_kb") * 1024))
+	marker_on_cpu 0 older-1
+	marker_on_cpu 1 older-2
+	run --separate-stderr "$RCTL" -v record -r "$INST" -d 0.3 -o "$BATS_TEST_TMPDIR/t.dat"
+	[ "$status" -eq 0 ]
+	grep -qx "remotectl: instances/$INST: 2 events were in the buffer before the capture: they are captured too" <<< "$stderr"
+	grep -qF ", stopped by duration, $(auto_said)" <<< "$stderr"
+	run "$RCTL" report --stat "$BATS_TEST_TMPDIR/t.dat"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "file: trace.dat v7, compression zstd, page size $subbuf, cpus="* ]]
+	[ "$("$RCTL" report "$BATS_TEST_TMPDIR/t.dat" | grep -c 'tracing_mark_write: older-[12]$')" -eq 2 ]
 }

@@ -30,7 +30,8 @@ enables() {
 settings() {
 	enables
 	echo "tracing_on:$(cat "$IDIR/tracing_on")"
-	echo "buffer_size_kb:$(cat "$IDIR/buffer_size_kb")"
+	# The first word: 6.1 appends " (expanded: 1408)" until an enabled event grows the top level.
+	echo "buffer_size_kb:$(awk '{print $1}' "$IDIR/buffer_size_kb")"
 }
 
 # The events whose own enable file reads 1, as system/event.

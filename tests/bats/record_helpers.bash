@@ -66,6 +66,18 @@ for i in range(base + 1, base + n + 1):
 ' "$IDIR/trace_marker_raw" "$3" "$2"
 }
 
+# raw_ids FILE CPU: the ids of CPU's raw markers in FILE's text, in decimal, in order. The line
+# reads "raw_data: # <id in hex> <bytes>" on 6.18 and, by the event's print fmt,
+# "raw_data: id:<id in hex> <first byte>" on 6.1 (whose format differs only in buf's signed:1).
+# Converted in awk: a shell loop over every line crawls under bats' per-command trap in an
+# emulated guest (tests/vm).
+raw_ids() {
+	grep "\[$(printf '%03d' "$2")\] .*raw_data: " "$1" |
+		sed -E 's/.*raw_data: *(# |id:)([0-9a-f]+) .*/\2/' |
+		awk '{ n = 0; for (i = 1; i <= length($0); i++)
+			n = n * 16 + index("0123456789abcdef", substr($0, i, 1)) - 1; print n }'
+}
+
 # The lost count the summary reports for CPU $1.
 summary_lost() {
 	awk -v c="$1" '$1 == c && NF >= 4 { print $4; exit }' "$ERR"

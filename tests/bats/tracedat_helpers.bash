@@ -13,7 +13,7 @@ export ASAN_OPTIONS="exitcode=99:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:exitcode=98:print_stacktrace=1"
 
 td_build() {
-	make -s -C "$TD_ROOT" remotectl tools >/dev/null
+	build remotectl tools
 }
 
 td_need_trace_cmd() {
