@@ -75,8 +75,8 @@ static bool raw_timestamps(const char *trace_clock)
  *	print fmt: "...", ARGS	(to the end; strings may hold newlines)
  *
  * all of it printable ASCII, bounded in length, fields inside a sub-buffer, the print format's
- * strings closed, its brackets balanced, every REC->NAME naming one of its own fields and
- * every divisor a non-zero constant.
+ * strings closed, its brackets balanced, every REC->NAME naming one of its own fields,
+ * every divisor a non-zero constant and every ';' inside braces.
  */
 #define TD_FORMAT_MAX	(64 * 1024)
 #define TD_FIELDS_MAX	256
@@ -125,6 +125,15 @@ static bool key_num(const char **p, const char *end, const char *key, unsigned l
 	return true;
 }
 
+static int count_char(const char *p, const char *end, char c)
+{
+	int n = 0;
+
+	for (; p < end; p++)
+		n += *p == c;
+	return n;
+}
+
 /* A field line; *name and *nlen get the field's name (the last identifier before '[' or ';'). */
 static const char *check_field(const struct fline *l, uint32_t page_size, const char **name,
 			       size_t *nlen)
@@ -140,6 +149,27 @@ static const char *check_field(const struct fline *l, uint32_t page_size, const 
 	for (n = p; n < decl_end; n++)
 		if (!is_ident(*n) && !strchr(" *[]", *n))
 			return "a field declaration has odd characters";
+	/*
+	 * Brackets as the kernel prints them: "TYPE NAME[N]" or "TYPE[] NAME" (__data_loc),
+	 * N decimal or empty. libtraceevent 1.7.1 leaks the text of other bracket sequences
+	 * ("c[ar buf[]") when it gives up on them.
+	 */
+	if (count_char(p, decl_end, '[') != count_char(p, decl_end, ']'))
+		return "a field declaration's brackets are damaged";
+	for (n = memchr(p, '[', decl_end - p); n; n = memchr(n, '[', decl_end - n)) {
+		for (n++; n < decl_end && *n >= '0' && *n <= '9'; n++)
+			;
+		if (n == decl_end || *n != ']')
+			return "a field declaration's brackets are damaged";
+		if (++n == decl_end)
+			break;
+		if (*n != ' ' || n[-2] != '[')
+			return "a field declaration's brackets are damaged";
+		for (n++; n < decl_end && is_ident(*n); n++)
+			;
+		if (n != decl_end)
+			return "a field declaration's brackets are damaged";
+	}
 	/* The name: skip a trailing "[N]", then take the identifier before it. */
 	n = decl_end;
 	if (n[-1] == ']') {
@@ -155,6 +185,11 @@ static const char *check_field(const struct fline *l, uint32_t page_size, const 
 	*name = n;
 	if (!*nlen)
 		return "a field has no name";
+	/* ... after a type: libtraceevent 1.7.1 leaks a lone word ("field:x;"). */
+	while (n > p && !is_ident(n[-1]))
+		n--;
+	if (n == p)
+		return "a field has no type";
 	p = decl_end + 1;
 	if (!key_num(&p, l->end, "\toffset:", &off) || !key_num(&p, l->end, "\tsize:", &size))
 		return "a field's offset or size is damaged";
@@ -226,6 +261,12 @@ static const char *check_print_fmt(const char *p, const char *end, const char *c
 		} else if (c == ')' || c == ']' || c == '}') {
 			if (!depth || stack[--depth] != c)
 				return "the print format's brackets do not match";
+		} else if (c == ';' && (!depth || stack[depth - 1] != '}')) {
+			/*
+			 * Only a statement expression "({ ...; })" holds one; libtraceevent
+			 * 1.7.1 dereferences NULL on "x[8];" and "(x[8] ;)".
+			 */
+			return "the print format has a ';' outside braces";
 		} else if (c == '/' || c == '%') {
 			/* libtraceevent folds constants while parsing: x / 0 is SIGFPE. */
 			if (!sane_divisor(p + 1, end))
@@ -323,6 +364,47 @@ static const char *header_page_problem(const char *text, size_t len, uint32_t pa
 	return nf ? NULL : "no fields";
 }
 
+/*
+ * printk formats: libtraceevent 1.7.1 splits each line at its first ':', skips one more byte
+ * and strips a quote and a trailing "\n" by looking two bytes back, so a line without ':' or
+ * with fewer than two characters between the quotes makes it read outside the string. The
+ * kernel prints `0xADDR : "FORMAT"`; lines of that shape with a format of two characters or
+ * more are kept (a shorter one only loses the text of a trace_printk() that used it).
+ */
+static bool printk_line_ok(const char *p, const char *end)
+{
+	const char *h = p;
+
+	if (end - p < 2 || memcmp(p, "0x", 2))
+		return false;
+	for (p += 2; p < end && isxdigit((unsigned char)*p); p++)
+		;
+	if (p - h < 3 || p - h > 18 || end - p < 7 || memcmp(p, " : \"", 4) || end[-1] != '"')
+		return false;
+	for (h = p + 4; h < end - 1; h++)
+		if ((*h < 0x20 || *h > 0x7e) && *h != '\t')
+			return false;
+	return true;
+}
+
+/* The lines of text that printk_line_ok() accepts, NUL-terminated (malloc'd). */
+static char *printk_sane(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	char *out = xmalloc(len + 1), *o = out;
+	struct fline l;
+
+	while (next_line(&p, end, &l)) {
+		if (!printk_line_ok(l.p, l.end))
+			continue;
+		memcpy(o, l.p, l.end - l.p);
+		o += l.end - l.p;
+		*o++ = '\n';
+	}
+	*o = 0;
+	return out;
+}
+
 struct td_fmt *td_fmt_new(const struct tdr_info *in)
 {
 	struct td_fmt *f = xcalloc(1, sizeof(*f));
@@ -364,8 +446,12 @@ struct td_fmt *td_fmt_new(const struct tdr_info *in)
 	}
 	if (in->kallsyms.data)
 		tep_parse_kallsyms(f->tep, in->kallsyms.data);
-	if (in->printk.data)
-		tep_parse_printk_formats(f->tep, in->printk.data);
+	if (in->printk.data) {
+		char *printk = printk_sane(in->printk.data, in->printk.len);
+
+		tep_parse_printk_formats(f->tep, printk);
+		free(printk);
+	}
 	if (in->cmdlines.data)
 		tep_parse_saved_cmdlines(f->tep, in->cmdlines.data);
 	f->plugins = tep_load_plugins(f->tep);
