@@ -223,7 +223,8 @@ int td_journal_find(int fd, uint64_t size, uint64_t *done_pos, uint64_t *journal
 			*journal = end;
 			return next ? 1 : 0;
 		}
-		pos += 6 + td_get32(o + 2, 0);
+		/* 64-bit: a size of 2^32 - 6 would otherwise add nothing, forever. */
+		pos += 6 + (uint64_t)td_get32(o + 2, 0);
 	}
 	why = "options section has no DONE entry";
 fail:
