@@ -387,15 +387,34 @@ static bool printk_line_ok(const char *p, const char *end)
 	return true;
 }
 
-/* The lines of text that printk_line_ok() accepts, NUL-terminated (malloc'd). */
-static char *printk_sane(const char *text, size_t len)
+/*
+ * saved_cmdlines: the kernel prints "PID COMM". libtraceevent 1.7.1 leaks the name of a line
+ * whose pid overflows a long; pids are kept to what an int holds, names to printable text.
+ */
+static bool cmdline_ok(const char *p, const char *end)
+{
+	unsigned long long pid = 0;
+	const char *d = p;
+
+	for (; p < end && *p >= '0' && *p <= '9' && p - d < 10; p++)
+		pid = pid * 10 + (unsigned long long)(*p - '0');
+	if (p == d || pid > 0x7fffffff || end - p < 2 || *p != ' ')
+		return false;
+	for (p++; p < end; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return false;
+	return true;
+}
+
+/* The lines of text that ok() accepts, NUL-terminated (malloc'd). */
+static char *keep_lines(const char *text, size_t len, bool (*ok)(const char *, const char *))
 {
 	const char *p = text, *end = text + len;
 	char *out = xmalloc(len + 1), *o = out;
 	struct fline l;
 
 	while (next_line(&p, end, &l)) {
-		if (!printk_line_ok(l.p, l.end))
+		if (!ok(l.p, l.end))
 			continue;
 		memcpy(o, l.p, l.end - l.p);
 		o += l.end - l.p;
@@ -447,13 +466,17 @@ struct td_fmt *td_fmt_new(const struct tdr_info *in)
 	if (in->kallsyms.data)
 		tep_parse_kallsyms(f->tep, in->kallsyms.data);
 	if (in->printk.data) {
-		char *printk = printk_sane(in->printk.data, in->printk.len);
+		char *printk = keep_lines(in->printk.data, in->printk.len, printk_line_ok);
 
 		tep_parse_printk_formats(f->tep, printk);
 		free(printk);
 	}
-	if (in->cmdlines.data)
-		tep_parse_saved_cmdlines(f->tep, in->cmdlines.data);
+	if (in->cmdlines.data) {
+		char *cmdlines = keep_lines(in->cmdlines.data, in->cmdlines.len, cmdline_ok);
+
+		tep_parse_saved_cmdlines(f->tep, cmdlines);
+		free(cmdlines);
+	}
 	f->plugins = tep_load_plugins(f->tep);
 	f->nsecs = raw_timestamps(in->trace_clock);
 	f->prefix = buffers_with_data(in) > 1;
