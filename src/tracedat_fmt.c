@@ -410,7 +410,7 @@ static bool cmdline_ok(const char *p, const char *end)
 static char *keep_lines(const char *text, size_t len, bool (*ok)(const char *, const char *))
 {
 	const char *p = text, *end = text + len;
-	char *out = xmalloc(len + 1), *o = out;
+	char *out = xmalloc(len + 2), *o = out;	/* a newline may be added to the last line */
 	struct fline l;
 
 	while (next_line(&p, end, &l)) {
