@@ -76,7 +76,7 @@ static bool raw_timestamps(const char *trace_clock)
  *
  * all of it printable ASCII, bounded in length, fields inside a sub-buffer, the print format's
  * strings closed, its brackets balanced, every REC->NAME naming one of its own fields,
- * every divisor a non-zero constant and every ';' inside braces.
+ * every divisor a non-zero constant and no index followed by a member or another index.
  */
 #define TD_FORMAT_MAX	(64 * 1024)
 #define TD_FIELDS_MAX	256
@@ -225,11 +225,30 @@ static bool sane_divisor(const char *p, const char *end)
 	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
 		for (p += 2; p < end && isxdigit((unsigned char)*p); p++)
 			nonzero |= *p != '0';
+	} else if (p < end && *p == '0') {
+		/* Octal, as libtraceevent reads it (strtoull(s, NULL, 0)): "0851" is 0. */
+		for (p++; p < end && *p >= '0' && *p <= '7'; p++)
+			nonzero |= *p != '0';
 	} else {
 		for (; p < end && *p >= '0' && *p <= '9'; p++)
 			nonzero |= *p != '0';
 	}
 	return nonzero;
+}
+
+/*
+ * What follows an index "x[N]": libtraceevent 1.7.1 dereferences NULL on "x[1]->y", "x[1].y",
+ * "x[1][2]", "x[1];" and "x[1] }". No kernel's format has any of these.
+ */
+static bool after_index_ok(const char *p, const char *end)
+{
+	while (p < end && *p == ' ')
+		p++;
+	if (p == end)
+		return true;
+	if (*p == '.' || *p == '[' || *p == ';' || *p == '}')
+		return false;
+	return !(end - p >= 2 && p[0] == '-' && p[1] == '>');
 }
 
 /* The arguments after "print fmt: ": strings closed, brackets balanced, REC-> fields known. */
@@ -261,12 +280,8 @@ static const char *check_print_fmt(const char *p, const char *end, const char *c
 		} else if (c == ')' || c == ']' || c == '}') {
 			if (!depth || stack[--depth] != c)
 				return "the print format's brackets do not match";
-		} else if (c == ';' && (!depth || stack[depth - 1] != '}')) {
-			/*
-			 * Only a statement expression "({ ...; })" holds one; libtraceevent
-			 * 1.7.1 dereferences NULL on "x[8];" and "(x[8] ;)".
-			 */
-			return "the print format has a ';' outside braces";
+			if (c == ']' && !after_index_ok(p + 1, end))
+				return "the print format has a damaged index";
 		} else if (c == '/' || c == '%') {
 			/* libtraceevent folds constants while parsing: x / 0 is SIGFPE. */
 			if (!sane_divisor(p + 1, end))

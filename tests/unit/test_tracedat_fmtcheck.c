@@ -139,8 +139,14 @@ int main(void)
 		c = flip(sched_switch, sw, "pid_t prev_pid;", "pidXtXprev_pid;", 15);
 		CHECK_STR(problem(c, sw), "a field has no type");
 		free(c);
-		c = flip(sched_switch, sw, "REC->next_comm,", "REC->next_comm;", 15);
-		CHECK_STR(problem(c, sw), "the print format has a ';' outside braces");
+		c = flip(kernel_stack, ks, "caller[0],", "caller[0];", 10);
+		CHECK_STR(problem(c, ks), "the print format has a damaged index");
+		free(c);
+		c = flip(kernel_stack, ks, "caller[1], ", "caller[1]->", 11);
+		CHECK_STR(problem(c, ks), "the print format has a damaged index");
+		free(c);
+		c = flip(sched_switch, sw, "0x00000040) + 1)", "0x00000040) / 08", 16);
+		CHECK_STR(problem(c, sw), "the print format divides by something not a constant");
 		free(c);
 		/* What the kernel prints for arrays and __data_loc/__rel_loc stays accepted. */
 		CHECK_STR(problem(locs, sizeof(locs) - 1), "ok");
