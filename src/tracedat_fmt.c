@@ -213,27 +213,35 @@ static bool known_field(const char *const *names, const size_t *lens, int n, con
 	return false;
 }
 
-/* What follows a '/' or '%': a non-zero number or sizeof(...), as in the kernel's formats. */
+/*
+ * What follows a '/' or '%': sizeof(...) or a constant from 1 to 2^63 - 1 as libtraceevent
+ * reads it (strtoull(s, NULL, 0): "0851" is octal 0, and above 2^63 it divides by a negative
+ * number, LLONG_MIN / -1 being SIGFPE too), as in the kernel's formats.
+ */
 static bool sane_divisor(const char *p, const char *end)
 {
-	bool nonzero = false;
+	unsigned long long v = 0;
+	unsigned int base = 10, d;
 
 	while (p < end && *p == ' ')
 		p++;
 	if (end - p > 6 && !memcmp(p, "sizeof", 6) && !is_ident(p[6]))
 		return true;
 	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		for (p += 2; p < end && isxdigit((unsigned char)*p); p++)
-			nonzero |= *p != '0';
+		base = 16;
+		p += 2;
 	} else if (p < end && *p == '0') {
-		/* Octal, as libtraceevent reads it (strtoull(s, NULL, 0)): "0851" is 0. */
-		for (p++; p < end && *p >= '0' && *p <= '7'; p++)
-			nonzero |= *p != '0';
-	} else {
-		for (; p < end && *p >= '0' && *p <= '9'; p++)
-			nonzero |= *p != '0';
+		base = 8;
 	}
-	return nonzero;
+	for (; p < end && isxdigit((unsigned char)*p); p++) {
+		d = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a') + 10;
+		if (d >= base)
+			break;
+		if (v > (0x7fffffffffffffffull - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	return v != 0;
 }
 
 /*
@@ -264,6 +272,10 @@ static const char *check_print_fmt(const char *p, const char *end, const char *c
 	while (p < end) {
 		char c = *p;
 
+		if (!is_ident(c) && c != ' ' && c != '\t' && c != '\n' &&
+		    !strchr("\"'!%&()*+,-./:;<=>?[]^{|}~", c))
+			/* "1 ? \"\" : \"\"$" makes libtraceevent 1.7.1 dereference NULL. */
+			return "the print format has a character no expression has";
 		if (c == '"' || c == '\'') {
 			for (p++; p < end && *p != c; p++)
 				if (*p == '\\' && ++p >= end)

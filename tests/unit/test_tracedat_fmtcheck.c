@@ -145,6 +145,9 @@ int main(void)
 		c = flip(kernel_stack, ks, "caller[1], ", "caller[1]->", 11);
 		CHECK_STR(problem(c, ks), "the print format has a damaged index");
 		free(c);
+		c = flip(sched_switch, sw, "REC->next_prio\n", "REC->next_prio$", 15);
+		CHECK_STR(problem(c, sw), "the print format has a character no expression has");
+		free(c);
 		c = flip(sched_switch, sw, "0x00000040) + 1)", "0x00000040) / 08", 16);
 		CHECK_STR(problem(c, sw), "the print format divides by something not a constant");
 		free(c);
