@@ -214,19 +214,15 @@ static bool known_field(const char *const *names, const size_t *lens, int n, con
 }
 
 /*
- * What follows a '/' or '%': sizeof(...) or a constant from 1 to 2^63 - 1 as libtraceevent
- * reads it (strtoull(s, NULL, 0): "0851" is octal 0, and above 2^63 it divides by a negative
- * number, LLONG_MIN / -1 being SIGFPE too), as in the kernel's formats.
+ * The constant at p into *v as libtraceevent reads it (strtoull(s, NULL, 0): "0851" is octal
+ * 0); false when it exceeds 2^63 - 1. Larger ones (no kernel prints one) made libtraceevent
+ * 1.7.1 raise SIGFPE while folding constants.
  */
-static bool sane_divisor(const char *p, const char *end)
+static bool read_const(const char *p, const char *end, unsigned long long *v)
 {
-	unsigned long long v = 0;
 	unsigned int base = 10, d;
 
-	while (p < end && *p == ' ')
-		p++;
-	if (end - p > 6 && !memcmp(p, "sizeof", 6) && !is_ident(p[6]))
-		return true;
+	*v = 0;
 	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
 		base = 16;
 		p += 2;
@@ -237,11 +233,23 @@ static bool sane_divisor(const char *p, const char *end)
 		d = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a') + 10;
 		if (d >= base)
 			break;
-		if (v > (0x7fffffffffffffffull - d) / base)
+		if (*v > (0x7fffffffffffffffull - d) / base)
 			return false;
-		v = v * base + d;
+		*v = *v * base + d;
 	}
-	return v != 0;
+	return true;
+}
+
+/* What follows a '/' or '%': sizeof(...) or a non-zero constant, as in the kernel's formats. */
+static bool sane_divisor(const char *p, const char *end)
+{
+	unsigned long long v;
+
+	while (p < end && *p == ' ')
+		p++;
+	if (end - p > 6 && !memcmp(p, "sizeof", 6) && !is_ident(p[6]))
+		return true;
+	return read_const(p, end, &v) && v != 0;
 }
 
 /*
@@ -264,6 +272,7 @@ static const char *check_print_fmt(const char *p, const char *end, const char *c
 				   const size_t *lens, int n)
 {
 	const char *start = p;
+	unsigned long long v;
 	char stack[64];
 	int depth = 0;
 
@@ -294,6 +303,9 @@ static const char *check_print_fmt(const char *p, const char *end, const char *c
 				return "the print format's brackets do not match";
 			if (c == ']' && !after_index_ok(p + 1, end))
 				return "the print format has a damaged index";
+		} else if (c >= '0' && c <= '9' && (p == start || !is_ident(p[-1]))) {
+			if (!read_const(p, end, &v))
+				return "the print format has a constant above 2^63 - 1";
 		} else if (c == '/' || c == '%') {
 			/* libtraceevent folds constants while parsing: x / 0 is SIGFPE. */
 			if (!sane_divisor(p + 1, end))

@@ -148,6 +148,9 @@ int main(void)
 		c = flip(sched_switch, sw, "REC->next_prio\n", "REC->next_prio$", 15);
 		CHECK_STR(problem(c, sw), "the print format has a character no expression has");
 		free(c);
+		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0xfffffffffffffffffffff", 23);
+		CHECK_STR(problem(c, sw), "the print format has a constant above 2^63 - 1");
+		free(c);
 		c = flip(sched_switch, sw, "0x00000040) + 1)", "0x00000040) / 08", 16);
 		CHECK_STR(problem(c, sw), "the print format divides by something not a constant");
 		free(c);
