@@ -62,23 +62,13 @@ unit: $(UNIT_BINS)
 unit-asan:
 	$(MAKE) B=build/asan SAN="$(SAN_FLAGS)" unit
 
-# libFuzzer on the sub-buffer decoder for FUZZ_TIME seconds (corpus kept in build/fuzz).
-fuzz: build/fuzz/fuzz_subbuf
-	mkdir -p build/fuzz/corpus
-	build/fuzz/fuzz_subbuf -max_total_time=$(FUZZ_TIME) -print_final_stats=1 build/fuzz/corpus
-
-build/fuzz/fuzz_subbuf: tests/fuzz/fuzz_subbuf.c src/subbuf.c src/subbuf.h
-	mkdir -p build/fuzz
-	$(FUZZ_CC) -g -O1 -std=gnu11 -Wall -Wextra -Werror -Isrc \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ tests/fuzz/fuzz_subbuf.c src/subbuf.c
-
 # The README's test command: every test, host first, then the Linux 7.x guest.
 test: deps
 	$(MAKE) remotectl
 	$(MAKE) unit
 	$(MAKE) unit-asan
-	$(MAKE) fuzz-all FUZZ_TIME=10
+	$(MAKE) fuzz-replay
+	$(MAKE) fuzz-all FUZZ_TIME=5
 	tests/bats/run
 	$(MAKE) test-vm
 
@@ -125,7 +115,7 @@ install: remotectl
 clean:
 	rm -rf build remotectl
 
-.PHONY: all deps run unit unit-asan fuzz test test-host test-vm static install clean
+.PHONY: all deps run unit unit-asan test test-host test-vm static install clean
 
 -include $(OBJS:.o=.d)
 
@@ -144,53 +134,59 @@ $(B)/remotectl: $(OBJS)
 tools: $(TOOL_BINS)
 	$(MAKE) B=build/asan SAN="$(SAN_FLAGS)" build/asan/remotectl
 
-# libFuzzer on the trace.dat reader (open, zstd and zlib chunks, sub-buffers into the merge,
-# format checks, libtraceevent format parsing and event text) for FUZZ_TIME seconds, seeded
-# with small files from the round-trip unit test (one recompressed with zlib).
-TD_FUZZ_SRCS := src/tracedat_read.c src/tracedat_read_opts.c src/tracedat_iter.c \
+# libFuzzer harnesses: tests/fuzz/fuzz_NAME.c linked with FUZZ_SRCS_NAME, run one after another
+# by tests/fuzz/run on the inputs of tests/fuzz/corpus/NAME (seeds, and every input that once
+# crashed or leaked). `make fuzz-all FUZZ_TIME=S`: each for S seconds; `make fuzz-replay`: each
+# committed input once (part of `make test`); `make fuzz-long`: each to FUZZ_LONG_RUNS inputs
+# (or FUZZ_TIME seconds when given), with a table of inputs, inputs/s, coverage and crashes.
+FUZZ_NAMES := subbuf tracedat_read tracedat_fmt journal remote_text remote_encode
+FUZZ_BINS := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+FUZZ_LONG_RUNS ?= 10000000
+TD_READ_SRCS := src/tracedat_read.c src/tracedat_read_opts.c src/tracedat_iter.c \
 		src/tracedat_events.c src/tracedat_journal.c src/block_io.c src/tracedat_buf.c \
-		src/tracedat_fmt.c \
-		src/subbuf.c src/subbuf_merge.c src/merge.c \
-		src/util.c
+		src/subbuf.c src/subbuf_merge.c src/merge.c src/util.c
+FUZZ_SRCS_subbuf := src/subbuf.c
+FUZZ_SRCS_tracedat_read := $(TD_READ_SRCS)
+FUZZ_SRCS_tracedat_fmt := src/tracedat_fmt.c src/util.c
+FUZZ_SRCS_journal := $(TD_READ_SRCS)
+FUZZ_SRCS_remote_text := src/remote_text.c src/remote_encode.c src/util.c
+FUZZ_SRCS_remote_encode := src/remote_text.c src/remote_encode.c src/tracedat_fmt.c src/util.c
+FUZZ_CFLAGS = -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	      -DREMOTECTL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -Isrc \
+	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-build/fuzz/fuzz_tracedat_read: tests/fuzz/fuzz_tracedat_read.c $(TD_FUZZ_SRCS) $(wildcard src/*.h)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*.c src/*.h)
 	@mkdir -p build/fuzz
-	$(FUZZ_CC) -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
-		-DREMOTECTL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -Isrc \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< $(TD_FUZZ_SRCS) $(PKG_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(PKG_LIBS)
 
-fuzz-tracedat: build/fuzz/fuzz_tracedat_read $(B)/unit/test_tracedat_roundtrip
-	@mkdir -p build/fuzz/corpus-tracedat
-	TRACEDAT_SEED_DIR=build/fuzz/corpus-tracedat $(B)/unit/test_tracedat_roundtrip >/dev/null
-	python3 tests/tools/dat_zlib.py build/fuzz/corpus-tracedat/seed-zstd.dat \
-		build/fuzz/corpus-tracedat/seed-zlib.dat
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	build/fuzz/fuzz_tracedat_read -max_total_time=$(FUZZ_TIME) -max_len=262144 \
-		-rss_limit_mb=2048 -print_final_stats=1 build/fuzz/corpus-tracedat
+fuzz: build/fuzz/fuzz_subbuf
+	tests/fuzz/run --time $(FUZZ_TIME) subbuf
 
-# libFuzzer on the remote text-line parser and re-encoder.
-RT_FUZZ_SRCS := src/remote_text.c src/remote_encode.c src/util.c
+fuzz-tracedat: build/fuzz/fuzz_tracedat_read build/fuzz/fuzz_tracedat_fmt
+	tests/fuzz/run --time $(FUZZ_TIME) tracedat_read tracedat_fmt
 
-build/fuzz/fuzz_remote_text: tests/fuzz/fuzz_remote_text.c $(RT_FUZZ_SRCS) $(wildcard src/*.h)
+fuzz-remote-text: build/fuzz/fuzz_remote_text build/fuzz/fuzz_remote_encode
+	tests/fuzz/run --time $(FUZZ_TIME) remote_text remote_encode
+
+fuzz-all: $(FUZZ_BINS)
+	tests/fuzz/run --time $(FUZZ_TIME) $(FUZZ_NAMES)
+
+fuzz-replay: $(FUZZ_BINS)
+	tests/fuzz/run --replay $(FUZZ_NAMES)
+
+fuzz-long: $(FUZZ_BINS)
+	tests/fuzz/run --runs $(FUZZ_LONG_RUNS) \
+		$(if $(filter command line environment,$(origin FUZZ_TIME)),--time $(FUZZ_TIME)) \
+		$(FUZZ_NAMES)
+
+# Regenerate the committed seeds (tests/fuzz/tracedat_seeds.c).
+fuzz-seeds: build/fuzz/tracedat_seeds
+	build/fuzz/tracedat_seeds tests/fuzz/corpus
+	python3 tests/tools/dat_zlib.py tests/fuzz/corpus/tracedat_read/seed-v7-zstd.dat \
+		tests/fuzz/corpus/tracedat_read/seed-v7-zlib.dat
+
+build/fuzz/tracedat_seeds: tests/fuzz/tracedat_seeds.c $(LIB_OBJS) | $(B)
 	@mkdir -p build/fuzz
-	$(FUZZ_CC) -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(PKG_CFLAGS) -Isrc \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< $(RT_FUZZ_SRCS) $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ $^ $(LDLIBS)
 
-fuzz-remote-text: build/fuzz/fuzz_remote_text
-	@mkdir -p build/fuzz/corpus-remote-text
-	printf '[001]\t   12.000003: a id=5' > build/fuzz/corpus-remote-text/seed-a
-	printf '[000]\t    1.000000: b x=-7 y=0xff' > build/fuzz/corpus-remote-text/seed-b
-	printf '[002]\t    1.000000: c r=hvc' > build/fuzz/corpus-remote-text/seed-c
-	printf '[001]\t   11.625125: e reason=hvc vcpu=0' > build/fuzz/corpus-remote-text/seed-e
-	printf '[001]\t18446744073.709551: f id=1' > build/fuzz/corpus-remote-text/seed-f
-	printf '[000]\t    1.000000: g x=a b.' > build/fuzz/corpus-remote-text/seed-g
-	printf 'CPU:1 [LOST 3 EVENTS]' > build/fuzz/corpus-remote-text/seed-lost
-	build/fuzz/fuzz_remote_text -max_total_time=$(FUZZ_TIME) -max_len=5000 \
-		-print_final_stats=1 build/fuzz/corpus-remote-text
-
-# Every fuzzer for FUZZ_TIME seconds each.
-fuzz-all: fuzz fuzz-tracedat fuzz-remote-text
-
-.PHONY: tools fuzz-tracedat fuzz-remote-text fuzz-all
+.PHONY: tools fuzz fuzz-tracedat fuzz-remote-text fuzz-all fuzz-replay fuzz-long fuzz-seeds

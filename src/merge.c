@@ -240,7 +240,8 @@ int merge_pop(struct merge *m, bool drain, struct merge_event *ev)
 	ev->stream = stream;
 	ev->lost = e->lost;
 	ev->len = e->len;
-	ev->data = s->bytes + e->off;
+	/* A stream that only ever held empty entries (losses) has no byte store yet. */
+	ev->data = s->bytes ? s->bytes + e->off : (const void *)"";
 	s->head++;
 	s->bytes_head = e->off + e->len;
 	m->queued--;

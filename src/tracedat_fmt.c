@@ -75,8 +75,8 @@ static bool raw_timestamps(const char *trace_clock)
  *	print fmt: "...", ARGS	(to the end; strings may hold newlines)
  *
  * all of it printable ASCII, bounded in length, fields inside a sub-buffer, the print format's
- * strings closed, its brackets balanced, every REC->NAME naming one of its own fields and
- * every divisor a non-zero constant.
+ * strings closed, its brackets balanced, every REC->NAME naming one of its own fields,
+ * every divisor a non-zero constant and no index followed by a member or another index.
  */
 #define TD_FORMAT_MAX	(64 * 1024)
 #define TD_FIELDS_MAX	256
@@ -125,6 +125,15 @@ static bool key_num(const char **p, const char *end, const char *key, unsigned l
 	return true;
 }
 
+static int count_char(const char *p, const char *end, char c)
+{
+	int n = 0;
+
+	for (; p < end; p++)
+		n += *p == c;
+	return n;
+}
+
 /* A field line; *name and *nlen get the field's name (the last identifier before '[' or ';'). */
 static const char *check_field(const struct fline *l, uint32_t page_size, const char **name,
 			       size_t *nlen)
@@ -140,6 +149,27 @@ static const char *check_field(const struct fline *l, uint32_t page_size, const 
 	for (n = p; n < decl_end; n++)
 		if (!is_ident(*n) && !strchr(" *[]", *n))
 			return "a field declaration has odd characters";
+	/*
+	 * Brackets as the kernel prints them: "TYPE NAME[N]" or "TYPE[] NAME" (__data_loc),
+	 * N decimal or empty. libtraceevent 1.7.1 leaks the text of other bracket sequences
+	 * ("c[ar buf[]") when it gives up on them.
+	 */
+	if (count_char(p, decl_end, '[') != count_char(p, decl_end, ']'))
+		return "a field declaration's brackets are damaged";
+	for (n = memchr(p, '[', decl_end - p); n; n = memchr(n, '[', decl_end - n)) {
+		for (n++; n < decl_end && *n >= '0' && *n <= '9'; n++)
+			;
+		if (n == decl_end || *n != ']')
+			return "a field declaration's brackets are damaged";
+		if (++n == decl_end)
+			break;
+		if (*n != ' ' || n[-2] != '[')
+			return "a field declaration's brackets are damaged";
+		for (n++; n < decl_end && is_ident(*n); n++)
+			;
+		if (n != decl_end)
+			return "a field declaration's brackets are damaged";
+	}
 	/* The name: skip a trailing "[N]", then take the identifier before it. */
 	n = decl_end;
 	if (n[-1] == ']') {
@@ -155,6 +185,11 @@ static const char *check_field(const struct fline *l, uint32_t page_size, const 
 	*name = n;
 	if (!*nlen)
 		return "a field has no name";
+	/* ... after a type: libtraceevent 1.7.1 leaks a lone word ("field:x;"). */
+	while (n > p && !is_ident(n[-1]))
+		n--;
+	if (n == p)
+		return "a field has no type";
 	p = decl_end + 1;
 	if (!key_num(&p, l->end, "\toffset:", &off) || !key_num(&p, l->end, "\tsize:", &size))
 		return "a field's offset or size is damaged";
@@ -178,23 +213,58 @@ static bool known_field(const char *const *names, const size_t *lens, int n, con
 	return false;
 }
 
-/* What follows a '/' or '%': a non-zero number or sizeof(...), as in the kernel's formats. */
+/*
+ * The constant at p into *v as libtraceevent reads it (strtoull(s, NULL, 0): "0851" is octal
+ * 0); false when it exceeds 2^63 - 1. Larger ones (no kernel prints one) made libtraceevent
+ * 1.7.1 raise SIGFPE while folding constants.
+ */
+static bool read_const(const char *p, const char *end, unsigned long long *v)
+{
+	unsigned int base = 10, d;
+
+	*v = 0;
+	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	} else if (p < end && *p == '0') {
+		base = 8;
+	}
+	for (; p < end && isxdigit((unsigned char)*p); p++) {
+		d = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a') + 10;
+		if (d >= base)
+			break;
+		if (*v > (0x7fffffffffffffffull - d) / base)
+			return false;
+		*v = *v * base + d;
+	}
+	return true;
+}
+
+/* What follows a '/' or '%': sizeof(...) or a non-zero constant, as in the kernel's formats. */
 static bool sane_divisor(const char *p, const char *end)
 {
-	bool nonzero = false;
+	unsigned long long v;
 
 	while (p < end && *p == ' ')
 		p++;
 	if (end - p > 6 && !memcmp(p, "sizeof", 6) && !is_ident(p[6]))
 		return true;
-	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		for (p += 2; p < end && isxdigit((unsigned char)*p); p++)
-			nonzero |= *p != '0';
-	} else {
-		for (; p < end && *p >= '0' && *p <= '9'; p++)
-			nonzero |= *p != '0';
-	}
-	return nonzero;
+	return read_const(p, end, &v) && v != 0;
+}
+
+/*
+ * What follows an index "x[N]": libtraceevent 1.7.1 dereferences NULL on "x[1]->y", "x[1].y",
+ * "x[1][2]", "x[1];" and "x[1] }". No kernel's format has any of these.
+ */
+static bool after_index_ok(const char *p, const char *end)
+{
+	while (p < end && *p == ' ')
+		p++;
+	if (p == end)
+		return true;
+	if (*p == '.' || *p == '[' || *p == ';' || *p == '}')
+		return false;
+	return !(end - p >= 2 && p[0] == '-' && p[1] == '>');
 }
 
 /* The arguments after "print fmt: ": strings closed, brackets balanced, REC-> fields known. */
@@ -202,6 +272,7 @@ static const char *check_print_fmt(const char *p, const char *end, const char *c
 				   const size_t *lens, int n)
 {
 	const char *start = p;
+	unsigned long long v;
 	char stack[64];
 	int depth = 0;
 
@@ -210,6 +281,10 @@ static const char *check_print_fmt(const char *p, const char *end, const char *c
 	while (p < end) {
 		char c = *p;
 
+		if (!is_ident(c) && c != ' ' && c != '\t' && c != '\n' &&
+		    !strchr("\"'!%&()*+,-./:;<=>?[]^{|}~", c))
+			/* "1 ? \"\" : \"\"$" makes libtraceevent 1.7.1 dereference NULL. */
+			return "the print format has a character no expression has";
 		if (c == '"' || c == '\'') {
 			for (p++; p < end && *p != c; p++)
 				if (*p == '\\' && ++p >= end)
@@ -226,6 +301,11 @@ static const char *check_print_fmt(const char *p, const char *end, const char *c
 		} else if (c == ')' || c == ']' || c == '}') {
 			if (!depth || stack[--depth] != c)
 				return "the print format's brackets do not match";
+			if (c == ']' && !after_index_ok(p + 1, end))
+				return "the print format has a damaged index";
+		} else if (c >= '0' && c <= '9' && (p == start || !is_ident(p[-1]))) {
+			if (!read_const(p, end, &v))
+				return "the print format has a constant above 2^63 - 1";
 		} else if (c == '/' || c == '%') {
 			/* libtraceevent folds constants while parsing: x / 0 is SIGFPE. */
 			if (!sane_divisor(p + 1, end))
@@ -323,6 +403,66 @@ static const char *header_page_problem(const char *text, size_t len, uint32_t pa
 	return nf ? NULL : "no fields";
 }
 
+/*
+ * printk formats: libtraceevent 1.7.1 splits each line at its first ':', skips one more byte
+ * and strips a quote and a trailing "\n" by looking two bytes back, so a line without ':' or
+ * with fewer than two characters between the quotes makes it read outside the string. The
+ * kernel prints `0xADDR : "FORMAT"`; lines of that shape with a format of two characters or
+ * more are kept (a shorter one only loses the text of a trace_printk() that used it).
+ */
+static bool printk_line_ok(const char *p, const char *end)
+{
+	const char *h = p;
+
+	if (end - p < 2 || memcmp(p, "0x", 2))
+		return false;
+	for (p += 2; p < end && isxdigit((unsigned char)*p); p++)
+		;
+	if (p - h < 3 || p - h > 18 || end - p < 7 || memcmp(p, " : \"", 4) || end[-1] != '"')
+		return false;
+	for (h = p + 4; h < end - 1; h++)
+		if ((*h < 0x20 || *h > 0x7e) && *h != '\t')
+			return false;
+	return true;
+}
+
+/*
+ * saved_cmdlines: the kernel prints "PID COMM". libtraceevent 1.7.1 leaks the name of a line
+ * whose pid overflows a long; pids are kept to what an int holds, names to printable text.
+ */
+static bool cmdline_ok(const char *p, const char *end)
+{
+	unsigned long long pid = 0;
+	const char *d = p;
+
+	for (; p < end && *p >= '0' && *p <= '9' && p - d < 10; p++)
+		pid = pid * 10 + (unsigned long long)(*p - '0');
+	if (p == d || pid > 0x7fffffff || end - p < 2 || *p != ' ')
+		return false;
+	for (p++; p < end; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return false;
+	return true;
+}
+
+/* The lines of text that ok() accepts, NUL-terminated (malloc'd). */
+static char *keep_lines(const char *text, size_t len, bool (*ok)(const char *, const char *))
+{
+	const char *p = text, *end = text + len;
+	char *out = xmalloc(len + 2), *o = out;	/* a newline may be added to the last line */
+	struct fline l;
+
+	while (next_line(&p, end, &l)) {
+		if (!ok(l.p, l.end))
+			continue;
+		memcpy(o, l.p, l.end - l.p);
+		o += l.end - l.p;
+		*o++ = '\n';
+	}
+	*o = 0;
+	return out;
+}
+
 struct td_fmt *td_fmt_new(const struct tdr_info *in)
 {
 	struct td_fmt *f = xcalloc(1, sizeof(*f));
@@ -364,10 +504,18 @@ struct td_fmt *td_fmt_new(const struct tdr_info *in)
 	}
 	if (in->kallsyms.data)
 		tep_parse_kallsyms(f->tep, in->kallsyms.data);
-	if (in->printk.data)
-		tep_parse_printk_formats(f->tep, in->printk.data);
-	if (in->cmdlines.data)
-		tep_parse_saved_cmdlines(f->tep, in->cmdlines.data);
+	if (in->printk.data) {
+		char *printk = keep_lines(in->printk.data, in->printk.len, printk_line_ok);
+
+		tep_parse_printk_formats(f->tep, printk);
+		free(printk);
+	}
+	if (in->cmdlines.data) {
+		char *cmdlines = keep_lines(in->cmdlines.data, in->cmdlines.len, cmdline_ok);
+
+		tep_parse_saved_cmdlines(f->tep, cmdlines);
+		free(cmdlines);
+	}
 	f->plugins = tep_load_plugins(f->tep);
 	f->nsecs = raw_timestamps(in->trace_clock);
 	f->prefix = buffers_with_data(in) > 1;

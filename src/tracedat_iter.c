@@ -28,6 +28,7 @@ struct tdr_iter {
 	uint8_t *src;
 	size_t src_cap;
 	uint8_t *page_buf;
+	uint32_t dirty;		/* page_buf is zero from here on */
 	char err[256];
 };
 
@@ -74,6 +75,17 @@ static int iter_fail(struct tdr_iter *it, bool fatal, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * page_buf holds n bytes of data and zeros to the end. Only what earlier data dirtied is
+ * cleared: a file may claim sub-buffers of megabytes and hold a few bytes.
+ */
+static void zero_tail(struct tdr_iter *it, uint32_t n)
+{
+	if (it->dirty > n)
+		memset(it->page_buf + n, 0, it->dirty - n);
+	it->dirty = n;
+}
+
 static int next_raw(struct tdr_iter *it, const uint8_t **page)
 {
 	uint64_t n = it->end - it->pos;
@@ -82,9 +94,11 @@ static int next_raw(struct tdr_iter *it, const uint8_t **page)
 		return 0;
 	if (n > it->page)
 		n = it->page;
-	if (td_pread(it->r->fd, it->page_buf, n, it->pos))
+	if (tdr_pread(it->r, it->page_buf, n, it->pos)) {
+		it->dirty = it->page;	/* a short read may have left bytes anywhere */
 		return iter_fail(it, true, "cannot read");
-	memset(it->page_buf + n, 0, it->page - n);
+	}
+	zero_tail(it, n);
 	it->pos += it->page;
 	if (n < it->page)
 		it->done = true;	/* a cut file: hand out what is there */
@@ -116,14 +130,14 @@ static int load_chunk(struct tdr_iter *it)
 
 	if (!it->started) {
 		it->started = true;
-		if (it->end - it->pos < 4 || td_pread(it->r->fd, h, 4, it->pos))
+		if (it->end - it->pos < 4 || tdr_pread(it->r, h, 4, it->pos))
 			return iter_fail(it, true, "no chunk count");
 		it->nr_chunks = td_get32(h, it->r->info.big_endian);
 		it->pos += 4;
 	}
 	if (it->chunk_idx >= it->nr_chunks)
 		return 0;
-	if (it->end - it->pos < TD_CHUNK_HDR_SIZE || td_pread(it->r->fd, h, sizeof(h), it->pos))
+	if (it->end - it->pos < TD_CHUNK_HDR_SIZE || tdr_pread(it->r, h, sizeof(h), it->pos))
 		return iter_fail(it, true, "truncated chunk header");
 	csize = td_get32(h, it->r->info.big_endian);
 	usize = td_get32(h + 4, it->r->info.big_endian);
@@ -134,13 +148,21 @@ static int load_chunk(struct tdr_iter *it)
 		iter_fail(it, false, "bad uncompressed size %u", usize);
 		goto skip;
 	}
-	if (grow(&it->src, &it->src_cap, csize ? csize : 1) ||
-	    grow(&it->chunk, &it->chunk_cap, usize)) {
+	if (grow(&it->src, &it->src_cap, csize ? csize : 1)) {
 		iter_fail(it, true, "out of memory");
 		goto skip;
 	}
-	if (td_pread(it->r->fd, it->src, csize, it->pos + TD_CHUNK_HDR_SIZE))
+	if (tdr_pread(it->r, it->src, csize, it->pos + TD_CHUNK_HDR_SIZE))
 		return iter_fail(it, true, "cannot read");
+	why = tdr_size_problem(it->r, it->src, csize, usize);
+	if (why) {
+		iter_fail(it, false, "damaged compressed data (%s), chunk skipped", why);
+		goto skip;
+	}
+	if (grow(&it->chunk, &it->chunk_cap, usize)) {
+		iter_fail(it, true, "out of memory");
+		goto skip;
+	}
 	if (tdr_decompress(it->r, it->chunk, usize, it->src, csize, &why)) {
 		iter_fail(it, false, "damaged compressed data (%s), chunk skipped", why);
 		goto skip;
@@ -170,7 +192,7 @@ static int next_chunked(struct tdr_iter *it, const uint8_t **page)
 		if (n > it->page)
 			n = it->page;
 		memcpy(it->page_buf, it->chunk + it->chunk_off, n);
-		memset(it->page_buf + n, 0, it->page - n);
+		zero_tail(it, n);
 		it->chunk_off += it->page;
 	}
 	*page = it->page_buf;

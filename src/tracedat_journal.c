@@ -127,8 +127,10 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 	uint64_t pos;
 
 	memset(j, 0, sizeof(*j));
-	if (parse_meta(fd, meta_off, file_end, j, err, errlen))
+	if (parse_meta(fd, meta_off, file_end, j, err, errlen)) {
+		td_journal_free(j);
 		return -1;
+	}
 	block_reader_init(&r, fd, file_end, JOURNAL_WINDOW);
 	for (pos = j->end; pos + TD_SEC_HDR_SIZE <= file_end;) {
 		uint8_t h[TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE];
@@ -167,6 +169,67 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 	}
 	block_reader_free(&r);
 	return 0;
+}
+
+int td_journal_find(int fd, uint64_t size, uint64_t *done_pos, uint64_t *journal, char *err,
+		    size_t errlen)
+{
+	uint8_t h[64], sh[TD_SEC_HDR_SIZE], o[6];
+	uint64_t ptr_at, opts, pos, end, next;
+	const char *why;
+	size_t n, i;
+
+	n = size < sizeof(h) ? size : sizeof(h);
+	if (n < TD_MAGIC_LEN + 8 || td_pread(fd, h, n, 0) || memcmp(h, TD_MAGIC, TD_MAGIC_LEN)) {
+		why = "not a trace.dat file";
+		goto fail;
+	}
+	if (strcmp((char *)h + TD_MAGIC_LEN, "7")) {
+		why = "only trace.dat v7 files written by remotectl can be recovered";
+		goto fail;
+	}
+	/* "7\0", endian, long size, u32 page size, codec\0, version\0. */
+	i = TD_MAGIC_LEN + 2 + 2 + 4;
+	for (; i < n && h[i]; i++)
+		;
+	for (i++; i < n && h[i]; i++)
+		;
+	ptr_at = i + 1;
+	if (ptr_at + 8 > n) {
+		why = "file header is damaged";
+		goto fail;
+	}
+	opts = td_get64(h + ptr_at, 0);
+	if (!opts || opts + TD_SEC_HDR_SIZE > size || td_pread(fd, sh, sizeof(sh), opts) ||
+	    td_get16(sh, 0) != TD_OPT_DONE || td_get16(sh + 2, 0)) {
+		why = "no usable options section: the record stopped before any data";
+		goto fail;
+	}
+	end = opts + TD_SEC_HDR_SIZE + td_get64(sh + 8, 0);
+	if (end > size || end < opts) {
+		why = "options section runs past the end of the file";
+		goto fail;
+	}
+	for (pos = opts + TD_SEC_HDR_SIZE; pos + 6 <= end;) {
+		if (td_pread(fd, o, 6, pos))
+			break;
+		if (td_get16(o, 0) == TD_OPT_DONE && td_get32(o + 2, 0) == 8) {
+			uint8_t v[8];
+
+			if (td_pread(fd, v, 8, pos + 6))
+				break;
+			next = td_get64(v, 0);
+			*done_pos = pos + 6;
+			*journal = end;
+			return next ? 1 : 0;
+		}
+		/* 64-bit: a size of 2^32 - 6 would otherwise add nothing, forever. */
+		pos += 6 + (uint64_t)td_get32(o + 2, 0);
+	}
+	why = "options section has no DONE entry";
+fail:
+	snprintf(err, errlen, "%s", why);
+	return -1;
 }
 
 void td_journal_free(struct td_journal *j)

@@ -65,6 +65,14 @@ void td_journal_meta(struct tdbuf *b, const char *name, const char *clock, uint3
 		     bool compressed);
 
 /*
+ * In a v7 file of size bytes on fd: options 1 (from the header) and where its DONE value
+ * sits (*done_pos); the journal starts right after them (*journal). Returns 0, 1 when the
+ * file is already complete, or -1 with the reason in err.
+ */
+int td_journal_find(int fd, uint64_t size, uint64_t *done_pos, uint64_t *journal, char *err,
+		    size_t errlen);
+
+/*
  * Read the RC_META section at meta_off and every complete chunk section after it, up to
  * file_end. Stops quietly at the first incomplete or malformed chunk (what a crash leaves;
  * with verify, a chunk that does not decompress counts as malformed); j->end says where.

@@ -26,6 +26,38 @@ int tdr_fail(struct tdr *r, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * One idle zstd context kept from a closed file for the next: a context is ~160 KiB that
+ * would otherwise be mapped and faulted in again for every file opened (the unit tests and
+ * the fuzzer open thousands).
+ */
+static ZSTD_DCtx *idle_dctx;
+
+ZSTD_DCtx *tdr_dctx_get(void)
+{
+	ZSTD_DCtx *d = __atomic_exchange_n(&idle_dctx, NULL, __ATOMIC_ACQ_REL);
+
+	return d ? d : ZSTD_createDCtx();
+}
+
+static void dctx_put(ZSTD_DCtx *d)
+{
+	if (!d)
+		return;
+	ZSTD_DCtx_reset(d, ZSTD_reset_session_and_parameters);
+	ZSTD_freeDCtx(__atomic_exchange_n(&idle_dctx, d, __ATOMIC_ACQ_REL));
+}
+
+int tdr_pread(const struct tdr *r, void *buf, size_t len, uint64_t off)
+{
+	if (!r->mem)
+		return td_pread(r->fd, buf, len, off) ? -1 : 0;
+	if (off > r->size || len > r->size - off)
+		return -1;
+	memcpy(buf, r->mem + off, len);
+	return 0;
+}
+
 int cur_read(struct cur *c, void *buf, uint64_t n)
 {
 	if (n > c->end - c->pos || c->pos > c->end)
@@ -34,7 +66,7 @@ int cur_read(struct cur *c, void *buf, uint64_t n)
 				(unsigned long long)(c->end > c->pos ? c->end - c->pos : 0));
 	if (c->mem)
 		memcpy(buf, c->mem + c->pos, n);
-	else if (td_pread(c->r->fd, buf, n, c->pos))
+	else if (tdr_pread(c->r, buf, n, c->pos))
 		return tdr_fail(c->r, "%s: cannot read at offset %llu", c->part,
 				(unsigned long long)c->pos);
 	c->pos += n;
@@ -128,12 +160,29 @@ int tdr_decompress(struct tdr *r, void *dst, size_t usize, const void *src, size
 		}
 		return 0;
 	}
+	if (!r->dctx) {
+		*why = "out of memory";
+		return -1;
+	}
 	n = ZSTD_decompressDCtx(r->dctx, dst, usize, src, csize);
 	if (ZSTD_isError(n) || n != usize) {
 		*why = ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short";
 		return -1;
 	}
 	return 0;
+}
+
+const char *tdr_size_problem(const struct tdr *r, const void *src, size_t csize, size_t usize)
+{
+	unsigned long long n;
+
+	if (r->codec == TDR_CODEC_ZLIB)
+		return usize / 1032 > csize ? "more than deflate can expand to" : NULL;
+	/* trace-cmd and remotectl write one frame per block, with its size in the header. */
+	n = ZSTD_getFrameContentSize(src, csize);
+	if (n != ZSTD_CONTENTSIZE_UNKNOWN && n != ZSTD_CONTENTSIZE_ERROR && n != usize)
+		return "its frame holds another size";
+	return NULL;
 }
 
 uint8_t *tdr_inflate(struct tdr *r, struct cur *c, uint32_t csize, uint32_t usize,
@@ -149,6 +198,12 @@ uint8_t *tdr_inflate(struct tdr *r, struct cur *c, uint32_t csize, uint32_t usiz
 	src = (uint8_t *)cur_blob(c, csize);
 	if (!src)
 		return NULL;
+	why = tdr_size_problem(r, src, csize, usize);
+	if (why) {
+		free(src);
+		tdr_fail(r, "%s: compressed data is damaged (%s)", part, why);
+		return NULL;
+	}
 	dst = malloc(usize ? usize : 1);
 	if (!dst) {
 		free(src);
@@ -285,6 +340,17 @@ static int load(struct tdr *r)
 	return in->version == 6 ? tdr_load_v6(r, &c) : tdr_load_v7(r, &c);
 }
 
+/* Load r (its fd or mem and size set); NULL, with err, after closing it. */
+static struct tdr *open_loaded(struct tdr *r, char *err, size_t errlen)
+{
+	if (load(r)) {
+		snprintf(err, errlen, "%s", r->err[0] ? r->err : "out of memory");
+		tdr_close(r);
+		return NULL;
+	}
+	return r;
+}
+
 struct tdr *tdr_open_fd(int fd, char *err, size_t errlen)
 {
 	struct tdr *r = xcalloc(1, sizeof(*r));
@@ -297,13 +363,17 @@ struct tdr *tdr_open_fd(int fd, char *err, size_t errlen)
 		return NULL;
 	}
 	r->size = st.st_size;
-	r->dctx = ZSTD_createDCtx();
-	if (!r->dctx || load(r)) {
-		snprintf(err, errlen, "%s", r->err[0] ? r->err : "out of memory");
-		tdr_close(r);
-		return NULL;
-	}
-	return r;
+	return open_loaded(r, err, errlen);
+}
+
+struct tdr *tdr_open_mem(const void *data, size_t size, char *err, size_t errlen)
+{
+	struct tdr *r = xcalloc(1, sizeof(*r));
+
+	r->fd = -1;
+	r->mem = data;
+	r->size = size;
+	return open_loaded(r, err, errlen);
 }
 
 struct tdr *tdr_open(const char *path, char *err, size_t errlen)
@@ -352,7 +422,7 @@ void tdr_close(struct tdr *r)
 	free(in->trace_clock);
 	free(in->uname);
 	free(in->version_str);
-	ZSTD_freeDCtx(r->dctx);
+	dctx_put(r->dctx);
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r);

@@ -66,6 +66,8 @@ struct tdr_info {
 /* Open and load the metadata. NULL with the reason in err (one line). */
 struct tdr *tdr_open(const char *path, char *err, size_t errlen);
 struct tdr *tdr_open_fd(int fd, char *err, size_t errlen);	/* takes fd */
+/* A file already in memory (size bytes at data, which must outlive the handle). */
+struct tdr *tdr_open_mem(const void *data, size_t size, char *err, size_t errlen);
 void tdr_close(struct tdr *r);
 const struct tdr_info *tdr_info(const struct tdr *r);
 

@@ -16,7 +16,8 @@
 enum tdr_codec { TDR_CODEC_NONE, TDR_CODEC_ZSTD, TDR_CODEC_ZLIB };
 
 struct tdr {
-	int fd;
+	int fd;			/* -1 when reading from memory */
+	const uint8_t *mem;	/* the whole file (tdr_open_mem()), or NULL */
 	uint64_t size;
 	struct tdr_info info;
 	enum tdr_codec codec;
@@ -34,6 +35,10 @@ struct cur {
 };
 
 int tdr_fail(struct tdr *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A zstd decompression context (a reused one when there is one), or NULL. */
+ZSTD_DCtx *tdr_dctx_get(void);
+/* len bytes of the file at off, from memory or the fd: 0, or -1 when they are not all there. */
+int tdr_pread(const struct tdr *r, void *buf, size_t len, uint64_t off);
 int cur_read(struct cur *c, void *buf, uint64_t n);
 int cur_u16(struct cur *c, uint16_t *v);
 int cur_u32(struct cur *c, uint32_t *v);
@@ -48,6 +53,11 @@ char *cur_blob(struct cur *c, uint64_t n);
  */
 int tdr_decompress(struct tdr *r, void *dst, size_t usize, const void *src, size_t csize,
 		   const char **why);
+/*
+ * Why a block of csize bytes at src cannot hold usize bytes (checked before usize bytes are
+ * allocated for it: a damaged size may claim megabytes), or NULL.
+ */
+const char *tdr_size_problem(const struct tdr *r, const void *src, size_t csize, size_t usize);
 /* Inflate one block of csize bytes at the cursor into a malloc'd usize buffer. */
 uint8_t *tdr_inflate(struct tdr *r, struct cur *c, uint32_t csize, uint32_t usize,
 		     const char *part);

@@ -282,8 +282,12 @@ int tdr_load_v7(struct tdr *r, struct cur *c)
 	snprintf(in->compression, sizeof(in->compression), "%s", codec);
 	free(codec);
 	free(ver);
-	if (!strcmp(in->compression, "zstd"))
+	if (!strcmp(in->compression, "zstd")) {
 		r->codec = TDR_CODEC_ZSTD;
+		r->dctx = tdr_dctx_get();
+		if (!r->dctx)
+			return tdr_fail(r, "out of memory for a zstd context");
+	}
 	else if (!strcmp(in->compression, "zlib"))
 		r->codec = TDR_CODEC_ZLIB;
 	else if (strcmp(in->compression, "none"))

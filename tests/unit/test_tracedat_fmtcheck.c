@@ -4,7 +4,8 @@
  * could crash it. The three inputs below are flips of this kernel's formats that crashed
  * `remotectl report` inside tep_parse_event (SEGV on "__print_flags(REC->prev_s,ate", SEGV on
  * a NUL in "caller[8]", SIGFPE on "R/C->next_prio"): td_format_problem() must name each, and
- * td_fmt_new() must survive them (run under ASan/UBSan with `make unit-asan`).
+ * td_fmt_new() must survive them (run under ASan/UBSan with `make unit-asan`). Field shapes
+ * that make it leak and printk lines that make it read outside a string follow.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,14 @@ static const char kernel_stack[] =
 	"\\t=> %ps\\n\" \"\\t=> %ps\\n\\t=> %ps\\n\", (void *)REC->caller[0], (void *)REC"
 	"->caller[1], (void *)REC->caller[2], (void *)REC->caller[3], (void *)REC->caller"
 	"[4], (void *)REC->caller[5], (void *)REC->caller[6], (void *)REC->caller[7]\n";
+
+static const char locs[] =
+	"name: locs\nID: 9\nformat:\n"
+	"\tfield:__data_loc char[] who;\toffset:8;\tsize:4;\tsigned:0;\n"
+	"\tfield:__rel_loc u8[] buf;\toffset:12;\tsize:4;\tsigned:0;\n"
+	"\tfield:unsigned long v[4];\toffset:16;\tsize:32;\tsigned:0;\n"
+	"\tfield:u8 z[];\toffset:48;\tsize:0;\tsigned:0;\n\n"
+	"print fmt: \"%s %lx\", __get_str(who), REC->v[0]\n";
 
 /* A copy of text with the first occurrence of from replaced by to (same length). */
 static char *flip(const char *text, size_t len, const char *from, const char *to, size_t n)
@@ -114,6 +123,39 @@ int main(void)
 		c = flip(sched_switch, sw, "ID: ", "ID:x", 4);
 		CHECK_STR(problem(c, sw), "no ID: line");
 		free(c);
+		/* Fields libtraceevent 1.7.1 parses with a leak (found by fuzz_tracedat_read). */
+		c = flip(sched_switch, sw, "char prev_comm[16]", "char p[ev_comm[1]]", 18);
+		CHECK_STR(problem(c, sw), "a field declaration's brackets are damaged");
+		free(c);
+		c = flip(sched_switch, sw, "char prev_comm[16]", "char prev_comm]16[", 18);
+		CHECK_STR(problem(c, sw), "a field declaration's brackets are damaged");
+		free(c);
+		c = flip(sched_switch, sw, "char prev_comm[16]", "char[16] prev_comm", 18);
+		CHECK_STR(problem(c, sw), "a field declaration's brackets are damaged");
+		free(c);
+		c = flip(sched_switch, sw, "char prev_comm[16]", "char[] prev_comm[]", 18);
+		CHECK_STR(problem(c, sw), "a field declaration's brackets are damaged");
+		free(c);
+		c = flip(sched_switch, sw, "pid_t prev_pid;", "pidXtXprev_pid;", 15);
+		CHECK_STR(problem(c, sw), "a field has no type");
+		free(c);
+		c = flip(kernel_stack, ks, "caller[0],", "caller[0];", 10);
+		CHECK_STR(problem(c, ks), "the print format has a damaged index");
+		free(c);
+		c = flip(kernel_stack, ks, "caller[1], ", "caller[1]->", 11);
+		CHECK_STR(problem(c, ks), "the print format has a damaged index");
+		free(c);
+		c = flip(sched_switch, sw, "REC->next_prio\n", "REC->next_prio$", 15);
+		CHECK_STR(problem(c, sw), "the print format has a character no expression has");
+		free(c);
+		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0xfffffffffffffffffffff", 23);
+		CHECK_STR(problem(c, sw), "the print format has a constant above 2^63 - 1");
+		free(c);
+		c = flip(sched_switch, sw, "0x00000040) + 1)", "0x00000040) / 08", 16);
+		CHECK_STR(problem(c, sw), "the print format divides by something not a constant");
+		free(c);
+		/* What the kernel prints for arrays and __data_loc/__rel_loc stays accepted. */
+		CHECK_STR(problem(locs, sizeof(locs) - 1), "ok");
 	}
 
 	/* td_fmt_new() skips the damaged ones and parses the rest, without crashing. */
@@ -127,9 +169,17 @@ int main(void)
 	formats[4] = (struct tdr_format){ "ftrace", good_ks, ks };
 	in.formats = formats;
 	in.nr_formats = 5;
+	/*
+	 * printk lines libtraceevent 1.7.1 would read outside of (no ':', a format of fewer than
+	 * two characters) are dropped; ASan (make unit-asan) sees any read outside.
+	 */
+	in.printk.data = strdup("0xffffffff81000000 : \"ok\"\n0x1\n0x2 : \"\"\n0x3 : \"a\"\n"
+				":\n0x4 : \"\\n\"\n");
+	in.printk.len = strlen(in.printk.data);
 	f = td_fmt_new(&in);
 	CHECK(f != NULL);
 	td_fmt_free(f);
+	free(in.printk.data);
 	for (i = 0; i < 3; i++)
 		free(bad[i]);
 	free(good_sw);

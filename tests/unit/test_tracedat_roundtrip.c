@@ -10,11 +10,33 @@
 #include "tracedat_synth.h"
 #include "util.h"
 
+static bool from_mem;	/* check_file() reads a copy in memory (tdr_open_mem()) */
+
+/* path read into *mem and opened from there. */
+static struct tdr *open_mem(const char *path, char **mem, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	long size = -1;
+
+	if (f && !fseek(f, 0, SEEK_END))
+		size = ftell(f);
+	*mem = malloc(size > 0 ? size : 1);
+	if (!f || size < 0 || fseek(f, 0, SEEK_SET) || fread(*mem, 1, size, f) != (size_t)size) {
+		snprintf(err, errlen, "cannot read %s", path);
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	return tdr_open_mem(*mem, size, err, errlen);
+}
+
 /* Count events per CPU and check their order and timestamps; returns total or -1. */
 static long check_file(const char *path, int ncpu, int nev, bool exact)
 {
-	char err[256];
-	struct tdr *r = tdr_open(path, err, sizeof(err));
+	char err[256], *mem = NULL;
+	struct tdr *r = from_mem ? open_mem(path, &mem, err, sizeof(err)) :
+			tdr_open(path, err, sizeof(err));
 	const struct tdr_info *in;
 	struct td_fmt *f;
 	struct trace_seq s;
@@ -23,6 +45,7 @@ static long check_file(const char *path, int ncpu, int nev, bool exact)
 
 	if (!r) {
 		printf("# open %s: %s\n", path, err);
+		free(mem);
 		return -1;
 	}
 	in = tdr_info(r);
@@ -77,6 +100,7 @@ static long check_file(const char *path, int ncpu, int nev, bool exact)
 	trace_seq_destroy(&s);
 	td_fmt_free(f);
 	tdr_close(r);
+	free(mem);
 	return total;
 }
 
@@ -422,6 +446,10 @@ int main(void)
 		close(fd);
 		n = check_file(path, 3, 2000, true);
 		CHECK(n == 6000, "%s: read back every event in order (%ld)", name, n);
+		from_mem = true;
+		n = check_file(path, 3, 2000, true);
+		from_mem = false;
+		CHECK(n == 6000, "%s: the same from memory (%ld)", name, n);
 
 		/* Killed after a flush: recover keeps everything. */
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
