@@ -12,6 +12,7 @@
 #include <trace-seq.h>
 
 #include "remote_encode.h"
+#include "tracedat_fmt.h"
 #include "util.h"
 
 #define TEXT_SYSTEM "remotectl"
@@ -99,15 +100,28 @@ static struct tep_handle *new_tep(void)
 }
 
 /*
+ * A remote's format files come from firmware or a hypervisor: the shapes libtraceevent
+ * crashes or leaks on are refused first, by the check report applies to a file's formats
+ * (an event's payload fits in REMOTE_PAYLOAD_MAX bytes).
+ */
+static bool parsable(const char *text)
+{
+	return !td_format_problem(text, strlen(text), REMOTE_PAYLOAD_MAX);
+}
+
+/*
  * Parse a format text alone. libtraceevent returns success for print formats it cannot use
  * (a function it does not know, a malformed string) and only flags the event FAILED: those
  * are no good here. Returns the scratch tep holding the event (the caller frees it), or NULL.
  */
 static struct tep_handle *parse_alone(const char *text, const char *system, struct tep_event **ev)
 {
-	struct tep_handle *tep = new_tep();
+	struct tep_handle *tep;
 
 	*ev = NULL;
+	if (!parsable(text))
+		return NULL;
+	tep = new_tep();
 	if (tep_parse_format(tep, ev, text, strlen(text), system) || !*ev ||
 	    ((*ev)->flags & TEP_EVENT_FL_FAILED) || !(*ev)->print_fmt.format) {
 		tep_free(tep);
@@ -331,7 +345,8 @@ static bool try_symbols(struct revent *ev, const char *text, const char *system)
 
 	pf = print_fmt_of(text, &pf_len);
 	fend = pf ? string_end(pf, pf + pf_len) : NULL;
-	if (!fend || tep_parse_format(tep, &tev, text, strlen(text), system) || !tev ||
+	if (!fend || !parsable(text) ||
+	    tep_parse_format(tep, &tev, text, strlen(text), system) || !tev ||
 	    !tev->print_fmt.format)
 		goto out;
 	ev->head = xstrndup(text, pf - text);
@@ -397,6 +412,7 @@ static void classify(struct revent *ev, const char *system)
 	const char *pf;
 	size_t pf_len;
 	char *inner = NULL, *repaired = NULL;
+	const char *problem;
 
 	ev->text = xstrdup(ev->orig);
 	if (usable(ev->orig, system)) {
@@ -428,11 +444,16 @@ static void classify(struct revent *ev, const char *system)
 		free(repaired);
 		return;
 	}
+	problem = td_format_problem(repaired ? repaired : ev->orig,
+				    strlen(repaired ? repaired : ev->orig), REMOTE_PAYLOAD_MAX);
 	free(repaired);
 	ev->how = REMOTE_TEXT;
 	free(ev->why);
-	ev->why = xstrdup(pf ? "libtraceevent cannot use its print fmt" :
-			       "its format has no print fmt");
+	if (problem)
+		ev->why = xasprintf("its format is refused: %s", problem);
+	else
+		ev->why = xstrdup(pf ? "libtraceevent cannot use its print fmt" :
+				       "its format has no print fmt");
 }
 
 static int load_format(struct remote_encoder *e, const char *name, const char *path)
@@ -464,7 +485,8 @@ static int build_tep(struct remote_encoder *e)
 		tep_free(e->tep);
 	e->tep = new_tep();
 	for (int i = 0; i < e->nr_ev; i++)
-		tep_parse_event(e->tep, e->ev[i].text, strlen(e->ev[i].text), e->system);
+		if (parsable(e->ev[i].text))
+			tep_parse_event(e->tep, e->ev[i].text, strlen(e->ev[i].text), e->system);
 	if (!e->text_format)
 		return 0;
 	return tep_parse_event(e->tep, e->text_format, strlen(e->text_format), TEXT_SYSTEM) ?

@@ -215,10 +215,10 @@ static bool known_field(const char *const *names, const size_t *lens, int n, con
 
 /*
  * The constant at p into *v as libtraceevent reads it (strtoull(s, NULL, 0): "0851" is octal
- * 0); false when it exceeds 2^63 - 1. Larger ones (no kernel prints one) made libtraceevent
- * 1.7.1 raise SIGFPE while folding constants.
+ * 0); why it is unfit, or NULL. Above 2^63 - 1 (no kernel prints one) libtraceevent 1.7.1
+ * raised SIGFPE while folding constants, and it folds "77H7" or "0851" as numbers too.
  */
-static bool read_const(const char *p, const char *end, unsigned long long *v)
+static const char *read_const(const char *p, const char *end, unsigned long long *v)
 {
 	unsigned int base = 10, d;
 
@@ -234,10 +234,14 @@ static bool read_const(const char *p, const char *end, unsigned long long *v)
 		if (d >= base)
 			break;
 		if (*v > (0x7fffffffffffffffull - d) / base)
-			return false;
+			return "the print format has a constant above 2^63 - 1";
 		*v = *v * base + d;
 	}
-	return true;
+	while (p < end && *p && strchr("uUlL", *p))
+		p++;
+	if (p < end && is_ident(*p))
+		return "the print format has a malformed number";
+	return NULL;
 }
 
 /* What follows a '/' or '%': sizeof(...) or a non-zero constant, as in the kernel's formats. */
@@ -249,7 +253,7 @@ static bool sane_divisor(const char *p, const char *end)
 		p++;
 	if (end - p > 6 && !memcmp(p, "sizeof", 6) && !is_ident(p[6]))
 		return true;
-	return read_const(p, end, &v) && v != 0;
+	return !read_const(p, end, &v) && v != 0;
 }
 
 /*
@@ -304,8 +308,10 @@ static const char *check_print_fmt(const char *p, const char *end, const char *c
 			if (c == ']' && !after_index_ok(p + 1, end))
 				return "the print format has a damaged index";
 		} else if (c >= '0' && c <= '9' && (p == start || !is_ident(p[-1]))) {
-			if (!read_const(p, end, &v))
-				return "the print format has a constant above 2^63 - 1";
+			const char *why = read_const(p, end, &v);
+
+			if (why)
+				return why;
 		} else if (c == '/' || c == '%') {
 			/* libtraceevent folds constants while parsing: x / 0 is SIGFPE. */
 			if (!sane_divisor(p + 1, end))

@@ -151,6 +151,13 @@ int main(void)
 		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0xfffffffffffffffffffff", 23);
 		CHECK_STR(problem(c, sw), "the print format has a constant above 2^63 - 1");
 		free(c);
+		/* Found by fuzz_remote_encode: libtraceevent folded "77H..." as a number (SIGFPE). */
+		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0x00000001 | 77H0000002", 23);
+		CHECK_STR(problem(c, sw), "the print format has a malformed number");
+		free(c);
+		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0x00000001UL | 2ull    ", 23);
+		CHECK_STR(problem(c, sw), "ok");
+		free(c);
 		c = flip(sched_switch, sw, "0x00000040) + 1)", "0x00000040) / 08", 16);
 		CHECK_STR(problem(c, sw), "the print format divides by something not a constant");
 		free(c);
