@@ -258,15 +258,18 @@ static bool sane_divisor(const char *p, const char *end)
 
 /*
  * What follows an index "x[N]": libtraceevent 1.7.1 dereferences NULL on "x[1]->y", "x[1].y",
- * "x[1][2]", "x[1];" and "x[1] }". No kernel's format has any of these.
+ * "x[1][2]", "x[1];", "x[1] }" and "x[1]=y". No kernel's format has any of these; an empty
+ * index may be assigned ("static const char *s[] = { ... }" in kvmmmu's formats).
  */
-static bool after_index_ok(const char *p, const char *end)
+static bool after_index_ok(const char *p, const char *end, bool empty)
 {
 	while (p < end && *p == ' ')
 		p++;
 	if (p == end)
 		return true;
 	if (*p == '.' || *p == '[' || *p == ';' || *p == '}')
+		return false;
+	if (*p == '=' && !(end - p >= 2 && p[1] == '=') && !empty)
 		return false;
 	return !(end - p >= 2 && p[0] == '-' && p[1] == '>');
 }
@@ -305,7 +308,7 @@ static const char *check_print_fmt(const char *p, const char *end, const char *c
 		} else if (c == ')' || c == ']' || c == '}') {
 			if (!depth || stack[--depth] != c)
 				return "the print format's brackets do not match";
-			if (c == ']' && !after_index_ok(p + 1, end))
+			if (c == ']' && !after_index_ok(p + 1, end, p > start && p[-1] == '['))
 				return "the print format has a damaged index";
 		} else if (c >= '0' && c <= '9' && (p == start || !is_ident(p[-1]))) {
 			const char *why = read_const(p, end, &v);

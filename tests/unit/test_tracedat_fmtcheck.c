@@ -155,6 +155,12 @@ int main(void)
 		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0x00000001 | 77H0000002", 23);
 		CHECK_STR(problem(c, sw), "the print format has a malformed number");
 		free(c);
+		c = flip(kernel_stack, ks, "caller[1], ", "caller[1]=B,", 11);
+		CHECK_STR(problem(c, ks), "the print format has a damaged index");
+		free(c);
+		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0x00000001 == 2 != 3>=4", 23);
+		CHECK_STR(problem(c, sw), "ok");
+		free(c);
 		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0x00000001UL | 2ull    ", 23);
 		CHECK_STR(problem(c, sw), "ok");
 		free(c);
