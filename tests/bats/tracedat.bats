@@ -238,6 +238,11 @@ td_trace_cmd_record() {
 
 @test "overwritten buffer: loss lines in the kernel's form where trace-cmd prints DROPPED" {
 	td_need_trace_cmd
+	# Debian's 6.1 in the QEMU guest once hung here: a soft lockup of 130 s and more in
+	# tracedat_capture's 70,000 marker writes, each from the next CPU (passed in the other runs).
+	if [ -n "${REMOTECTL_VM:-}" ] && ! kernel_maps_buffer; then
+		skip "Linux $(uname -r) under QEMU can lock up in this load; runs on the host"
+	fi
 	f="$BATS_TEST_TMPDIR/drop.dat"
 	"$TD_CAP" -o "$f" -n 70000 -e sched/sched_switch
 	td_same_report "$f"
