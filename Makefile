@@ -147,10 +147,10 @@ TD_READ_SRCS := src/tracedat_read.c src/tracedat_read_opts.c src/tracedat_iter.c
 		src/subbuf.c src/subbuf_merge.c src/merge.c src/util.c
 FUZZ_SRCS_subbuf := src/subbuf.c
 FUZZ_SRCS_tracedat_read := $(TD_READ_SRCS)
-FUZZ_SRCS_tracedat_fmt := src/tracedat_fmt.c src/util.c
+FUZZ_SRCS_tracedat_fmt := src/tracedat_fmt.c src/tracedat_fmtcheck.c src/util.c
 FUZZ_SRCS_journal := $(TD_READ_SRCS)
-FUZZ_SRCS_remote_text := src/remote_text.c src/remote_encode.c src/tracedat_fmt.c src/util.c
-FUZZ_SRCS_remote_encode := src/remote_text.c src/remote_encode.c src/tracedat_fmt.c src/util.c
+FUZZ_SRCS_remote_text := src/remote_text.c src/remote_encode.c src/tracedat_fmt.c src/tracedat_fmtcheck.c src/util.c
+FUZZ_SRCS_remote_encode := src/remote_text.c src/remote_encode.c src/tracedat_fmt.c src/tracedat_fmtcheck.c src/util.c
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	      -DREMOTECTL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -Isrc \
 	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

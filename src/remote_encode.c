@@ -13,6 +13,7 @@
 
 #include "remote_encode.h"
 #include "tracedat_fmt.h"
+#include "tracedat_fmtcheck.h"
 #include "util.h"
 
 #define TEXT_SYSTEM "remotectl"
@@ -106,7 +107,7 @@ static struct tep_handle *new_tep(void)
  */
 static bool parsable(const char *text)
 {
-	return !td_format_problem(text, strlen(text), REMOTE_PAYLOAD_MAX);
+	return !td_format_problem(text, strlen(text), REMOTE_PAYLOAD_MAX, NULL);
 }
 
 /*
@@ -445,7 +446,7 @@ static void classify(struct revent *ev, const char *system)
 		return;
 	}
 	problem = td_format_problem(repaired ? repaired : ev->orig,
-				    strlen(repaired ? repaired : ev->orig), REMOTE_PAYLOAD_MAX);
+				    strlen(repaired ? repaired : ev->orig), REMOTE_PAYLOAD_MAX, NULL);
 	free(repaired);
 	ev->how = REMOTE_TEXT;
 	free(ev->why);

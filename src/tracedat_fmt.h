@@ -25,12 +25,6 @@ struct td_event {
 	uint32_t size;
 };
 
-/*
- * Why a format text is unfit for libtraceevent (not the kernel's shape, not printable, a field
- * outside a page_size sub-buffer...), or NULL when it may be parsed.
- */
-const char *td_format_problem(const char *text, size_t len, uint32_t page_size);
-
 struct td_fmt *td_fmt_new(const struct tdr_info *in);
 void td_fmt_free(struct td_fmt *f);
 /*

@@ -8,7 +8,8 @@
  *
  *	texts, NUL-separated	the line, then up to 8 format files (events e0, e1, ...)
  *
- * The directory is rewritten for every input, on tmpfs when there is one.
+ * The directory is rewritten for every input, on tmpfs when there is one, under
+ * $REMOTECTL_FUZZ_DIR when set.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 #include "remote_encode.h"
 #include "remote_text.h"
 #include "tracedat_fmt.h"
+#include "tracedat_fmtcheck.h"
 #include "util.h"
 
 #define MAX_EVENTS	8
@@ -28,12 +30,12 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char root[64], sys[96];
+static char root[128], sys[160];
 static int nr_dirs;
 
 static void cleanup(void)
 {
-	char path[160];
+	char path[224];
 	int i;
 
 	for (i = 0; i < nr_dirs; i++) {
@@ -48,14 +50,19 @@ static void cleanup(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *base = is_dir("/dev/shm") ? "/dev/shm" : "/tmp";
+	const char *base = getenv("REMOTECTL_FUZZ_DIR");
 
 	(void)argc;
 	(void)argv;
 	verbosity = -1;
-	snprintf(root, sizeof(root), "%s/remotectl-fuzz-%d", base, (int)getpid());
+	if (!base)
+		base = is_dir("/dev/shm") ? "/dev/shm" : "/tmp";
+	/* A crash or a leak report ends the process without atexit(): tests/fuzz/run cleans. */
+	snprintf(root, sizeof(root), "%s/remotectl-fuzz-XXXXXX", base);
+	if (!mkdtemp(root))
+		abort();
 	snprintf(sys, sizeof(sys), "%s/fz", root);
-	if (mkdir(root, 0700) || mkdir(sys, 0700))
+	if (mkdir(sys, 0700))
 		abort();
 	atexit(cleanup);
 	return 0;
@@ -64,7 +71,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* Event directory i holds text (n bytes) as its format, or no format. */
 static void put_format(int i, const uint8_t *text, size_t n)
 {
-	char path[160];
+	char path[224];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/e%d", sys, i);
@@ -108,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		z = memchr(p, 0, end - p);
 		n = (z ? z : end) - p;
 		/* What no kernel prints is not written (see above). */
-		put_format(i, td_format_problem((const char *)p, n, 4096) ? NULL : p, n);
+		put_format(i, td_format_problem((const char *)p, n, 4096, NULL) ? NULL : p, n);
 		p += n + 1;
 	}
 	for (; i < nr_dirs; i++)

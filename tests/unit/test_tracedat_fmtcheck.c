@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "tracedat_fmt.h"
+#include "tracedat_fmtcheck.h"
 #include "util.h"
 
 static const char sched_switch[] =
@@ -68,6 +69,60 @@ static const char locs[] =
 	"\tfield:u8 z[];\toffset:48;\tsize:0;\tsigned:0;\n\n"
 	"print fmt: \"%s %lx\", __get_str(who), REC->v[0]\n";
 
+#define PF_SYNTAX	"the print format's arguments are not an expression"
+
+/* locs without its print format, for the print formats below. */
+static const char locs_head[] =
+	"name: locs\nID: 9\nformat:\n"
+	"\tfield:__data_loc char[] who;\toffset:8;\tsize:4;\tsigned:0;\n"
+	"\tfield:__rel_loc u8[] buf;\toffset:12;\tsize:4;\tsigned:0;\n"
+	"\tfield:unsigned long v[4];\toffset:16;\tsize:32;\tsigned:0;\n"
+	"\tfield:u8 z[];\toffset:48;\tsize:0;\tsigned:0;\n\n"
+	"print fmt: ";
+
+static const struct {
+	const char *text, *why;
+} args[] = {
+	{ "\"%d\" \"%s\"", "ok" },
+	{ "\"%d %c\", (((u64)(REC)->v[1] << 32) | (REC)->v[0]), REC->v[0] ? 'F' : ' '", "ok" },
+	{ "\"%s\", __print_symbolic(REC->v[0], { 1, \"a\" }, { (1UL << 2), \"b\" })", "ok" },
+	{ "\"%s\", __print_array(__get_dynamic_array(buf), "
+	  "__get_dynamic_array_len(buf) / sizeof(unsigned int), sizeof(u8 *))", "ok" },
+	{ "\"%p %d\", (void *)REC->v[0], -(int)~!REC->v[1] ? x : y ? 1 : 2", "ok" },
+	{ "\"%d\", 7?7777 field:unsigned short", PF_SYNTAX },
+	{ "\"%d\", REC->v[0] ? 1", PF_SYNTAX },
+	{ "\"%d\", REC", PF_SYNTAX },
+	{ "\"%d\", REC + 1", PF_SYNTAX },
+	{ "\"%d\", REC->v(1)", PF_SYNTAX },
+	{ "\"%d\", x->v", PF_SYNTAX },
+	{ "\"%d\", a.b", PF_SYNTAX },
+	{ "\"%d\", (*)REC->v[0]", PF_SYNTAX },
+	{ "\"%d\", REC->v[]", PF_SYNTAX },
+	{ "\"%d\", f(,)", PF_SYNTAX },
+	{ "\"%d\", { 1 }", PF_SYNTAX },
+	/* libtraceevent 1.7.1 leaked a table given to a function of another name. */
+	{ "\"%d\", ~_print_flags(REC->v[0], \"|\", { 1, \"A\" })", PF_SYNTAX },
+	/* ... and on a string as an operator's operand. */
+	{ "\"%s\", __print_symbolic(REC->v[0], { 1, !\"A\" })", PF_SYNTAX },
+	{ "\"%s\", __print_symbolic(REC->v[0], { 1, \"A\", 2 })", PF_SYNTAX },
+	{ "\"%s\", __print_symbolic(REC->v[0], { 1, \"A\" \"B\" }, { -1, ((void *)0) })", "ok" },
+	{ "\"%s\", \"a\" + 1", PF_SYNTAX },
+	{ "\"%d\" 1", PF_SYNTAX },
+	{ "\"%d\", 1,", PF_SYNTAX },
+	{ "\"%d\", REC->nope", "the print format names an unknown field" },
+	{ "\"%d\", REC->v[1](2)", "the print format has a damaged index" },
+	{ "\"%d\", 'ab'", "the print format has a damaged character constant" },
+	{ "\"%d\", ({ int x = 1; x; })", "the print format has a statement or an assignment" },
+	{ "\"%d\", (((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))"
+	  ")))))))))))))))))))))))", "the print format nests too deep" },
+	{ "\"%d\", -------------------------------------------------1",
+	  "the print format nests too deep" },
+	{ "1, 2", "the print format does not start with a string" },
+	/* libtraceevent 1.7.1 leaked on "REC->v[0]>-\nx" (found by fuzz_remote_encode). */
+	{ "\"%d\", REC->v[0]>-\nx", "the print format has a line break outside a string" },
+	{ "\"%d\", REC->v[0] \n\n", "ok" },
+};
+
 /* A copy of text with the first occurrence of from replaced by to (same length). */
 static char *flip(const char *text, size_t len, const char *from, const char *to, size_t n)
 {
@@ -82,7 +137,7 @@ static char *flip(const char *text, size_t len, const char *from, const char *to
 
 static const char *problem(const char *t, size_t len)
 {
-	const char *why = t ? td_format_problem(t, len, 4096) : "flip not applied";
+	const char *why = t ? td_format_problem(t, len, 4096, NULL) : "flip not applied";
 
 	return why ? why : "ok";
 }
@@ -136,11 +191,15 @@ int main(void)
 		c = flip(sched_switch, sw, "char prev_comm[16]", "char[] prev_comm[]", 18);
 		CHECK_STR(problem(c, sw), "a field declaration's brackets are damaged");
 		free(c);
+		/* found by fuzz_tracedat_fmt once the leak suppression was gone */
+		c = flip(sched_switch, sw, "char prev_comm[16]", "unsigned[] pr_comm", 18);
+		CHECK_STR(problem(c, sw), "a field declaration's brackets are damaged");
+		free(c);
 		c = flip(sched_switch, sw, "pid_t prev_pid;", "pidXtXprev_pid;", 15);
 		CHECK_STR(problem(c, sw), "a field has no type");
 		free(c);
 		c = flip(kernel_stack, ks, "caller[0],", "caller[0];", 10);
-		CHECK_STR(problem(c, ks), "the print format has a damaged index");
+		CHECK_STR(problem(c, ks), "the print format has a statement or an assignment");
 		free(c);
 		c = flip(kernel_stack, ks, "caller[1], ", "caller[1]->", 11);
 		CHECK_STR(problem(c, ks), "the print format has a damaged index");
@@ -156,7 +215,7 @@ int main(void)
 		CHECK_STR(problem(c, sw), "the print format has a malformed number");
 		free(c);
 		c = flip(kernel_stack, ks, "caller[1], ", "caller[1]=B,", 11);
-		CHECK_STR(problem(c, ks), "the print format has a damaged index");
+		CHECK_STR(problem(c, ks), "the print format has a statement or an assignment");
 		free(c);
 		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0x00000001 == 2 != 3>=4", 23);
 		CHECK_STR(problem(c, sw), "ok");
@@ -165,10 +224,36 @@ int main(void)
 		CHECK_STR(problem(c, sw), "ok");
 		free(c);
 		c = flip(sched_switch, sw, "0x00000040) + 1)", "0x00000040) / 08", 16);
+		CHECK_STR(problem(c, sw), "the print format has a malformed number");
+		free(c);
+		c = flip(sched_switch, sw, "0x00000040) + 1)", "0x00000040)/ 0) ", 16);
 		CHECK_STR(problem(c, sw), "the print format divides by something not a constant");
 		free(c);
 		/* What the kernel prints for arrays and __data_loc/__rel_loc stays accepted. */
 		CHECK_STR(problem(locs, sizeof(locs) - 1), "ok");
+	}
+	/*
+	 * The grammar: what kernels print is accepted, anything else is refused whole, however
+	 * libtraceevent would have taken it ("7?7777 x:y" made it dereference NULL).
+	 */
+	for (i = 0; i < (int)ARRAY_SIZE(args); i++) {
+		char *t = xasprintf("%s%s\n", locs_head, args[i].text);
+
+		CHECK_STR(problem(t, strlen(t)), args[i].why);
+		free(t);
+	}
+	/* A print format alone at fault leaves the fields to libtraceevent. */
+	{
+		char *t = xasprintf("%s\"%%d\", ({ 1; })\n", locs_head);
+		size_t fields = 1;
+
+		CHECK(td_format_problem(t, strlen(t), 4096, &fields) != NULL);
+		CHECK(fields == strlen(locs_head) - strlen("print fmt: "));
+		free(t);
+		t = flip(sched_switch, sw, "offset:8;", "offset:x;", 9);
+		CHECK(td_format_problem(t, sw, 4096, &fields) != NULL);
+		CHECK(fields == 0);
+		free(t);
 	}
 
 	/* td_fmt_new() skips the damaged ones and parses the rest, without crashing. */
