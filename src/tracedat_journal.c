@@ -31,10 +31,10 @@ int td_write_section_header(int fd, uint64_t off, uint16_t id, uint16_t flags, u
 {
 	uint8_t h[TD_SEC_HDR_SIZE];
 
-	td_put16(h, id);
-	td_put16(h + 2, flags);
-	td_put32(h + 4, TD_NO_STRING);
-	td_put64(h + 8, len);
+	bo_put16(h, id, BO_LITTLE);
+	bo_put16(h + 2, flags, BO_LITTLE);
+	bo_put32(h + 4, TD_NO_STRING, BO_LITTLE);
+	bo_put64(h + 8, len, BO_LITTLE);
 	return td_pwrite(fd, h, sizeof(h), off);
 }
 
@@ -79,8 +79,8 @@ static int parse_meta(int fd, uint64_t off, uint64_t file_end, struct td_journal
 		snprintf(err, errlen, "no recording journal (file ends before it)");
 		return -1;
 	}
-	size = td_get64(h + 8, 0);
-	if (td_get16(h, 0) != TD_SEC_RC_META || size < 10 || size > META_MAX ||
+	size = bo_get64(h + 8, BO_LITTLE);
+	if (bo_get16(h, BO_LITTLE) != TD_SEC_RC_META || size < 10 || size > META_MAX ||
 	    off + sizeof(h) + size > file_end || td_pread(fd, body, size, off + sizeof(h))) {
 		snprintf(err, errlen, "no recording journal (not a file left by remotectl record)");
 		return -1;
@@ -93,8 +93,8 @@ static int parse_meta(int fd, uint64_t off, uint64_t file_end, struct td_journal
 	}
 	j->name = xstrdup((char *)body);
 	j->clock = xstrdup((char *)body + nlen + 1);
-	j->page_size = td_get32(body + nlen + clen + 2, 0);
-	j->compressed = td_get32(body + nlen + clen + 6, 0) & 1;
+	j->page_size = bo_get32(body + nlen + clen + 2, BO_LITTLE);
+	j->compressed = bo_get32(body + nlen + clen + 6, BO_LITTLE) & 1;
 	if (j->page_size < 64 || j->page_size > (16u << 20)) {
 		snprintf(err, errlen, "recording journal header: bad sub-buffer size %u",
 			 j->page_size);
@@ -141,8 +141,8 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 
 		if (block_read(&r, h, TD_SEC_HDR_SIZE, pos))
 			break;
-		id = td_get16(h, 0);
-		size = td_get64(h + 8, 0);
+		id = bo_get16(h, BO_LITTLE);
+		size = bo_get64(h + 8, BO_LITTLE);
 		if (size > file_end - pos - TD_SEC_HDR_SIZE)
 			break;
 		if (id == TD_SEC_RC_PAD) {
@@ -152,9 +152,9 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 		if (id != TD_SEC_RC_CHUNK || size < TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE ||
 		    block_read(&r, h, sizeof(h), pos))
 			break;
-		cpu = td_get32(h + 16, 0);
-		csize = td_get32(h + 24, 0);
-		usize = td_get32(h + 28, 0);
+		cpu = bo_get32(h + 16, BO_LITTLE);
+		csize = bo_get32(h + 24, BO_LITTLE);
+		usize = bo_get32(h + 28, BO_LITTLE);
 		if (cpu >= 65536 || csize + 16ull != size || !usize || usize % j->page_size ||
 		    usize > TD_MAX_CHUNK_RAW || (!j->compressed && csize != usize))
 			break;
@@ -199,13 +199,13 @@ int td_journal_find(int fd, uint64_t size, uint64_t *done_pos, uint64_t *journal
 		why = "file header is damaged";
 		goto fail;
 	}
-	opts = td_get64(h + ptr_at, 0);
+	opts = bo_get64(h + ptr_at, BO_LITTLE);
 	if (!opts || opts + TD_SEC_HDR_SIZE > size || td_pread(fd, sh, sizeof(sh), opts) ||
-	    td_get16(sh, 0) != TD_OPT_DONE || td_get16(sh + 2, 0)) {
+	    bo_get16(sh, BO_LITTLE) != TD_OPT_DONE || bo_get16(sh + 2, BO_LITTLE)) {
 		why = "no usable options section: the record stopped before any data";
 		goto fail;
 	}
-	end = opts + TD_SEC_HDR_SIZE + td_get64(sh + 8, 0);
+	end = opts + TD_SEC_HDR_SIZE + bo_get64(sh + 8, BO_LITTLE);
 	if (end > size || end < opts) {
 		why = "options section runs past the end of the file";
 		goto fail;
@@ -213,18 +213,18 @@ int td_journal_find(int fd, uint64_t size, uint64_t *done_pos, uint64_t *journal
 	for (pos = opts + TD_SEC_HDR_SIZE; pos + 6 <= end;) {
 		if (td_pread(fd, o, 6, pos))
 			break;
-		if (td_get16(o, 0) == TD_OPT_DONE && td_get32(o + 2, 0) == 8) {
+		if (bo_get16(o, BO_LITTLE) == TD_OPT_DONE && bo_get32(o + 2, BO_LITTLE) == 8) {
 			uint8_t v[8];
 
 			if (td_pread(fd, v, 8, pos + 6))
 				break;
-			next = td_get64(v, 0);
+			next = bo_get64(v, BO_LITTLE);
 			*done_pos = pos + 6;
 			*journal = end;
 			return next ? 1 : 0;
 		}
 		/* 64-bit: a size of 2^32 - 6 would otherwise add nothing, forever. */
-		pos += 6 + (uint64_t)td_get32(o + 2, 0);
+		pos += 6 + (uint64_t)bo_get32(o + 2, BO_LITTLE);
 	}
 	why = "options section has no DONE entry";
 fail:
@@ -290,7 +290,7 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec)
 		if (j->compressed) {
 			uint8_t n[4];
 
-			td_put32(n, c->chunks);
+			bo_put32(n, c->chunks, BO_LITTLE);
 			ret = ret ? ret : block_write(&out[i], n, 4, c->offset);
 		}
 	}
@@ -304,9 +304,9 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec)
 				 pos);
 		if (ret)
 			break;
-		size = td_get64(h + 8, 0);
-		if (td_get16(h, 0) == TD_SEC_RC_CHUNK) {
-			struct td_cpu_data *c = journal_cpu(j, td_get32(h + 16, 0));
+		size = bo_get64(h + 8, BO_LITTLE);
+		if (bo_get16(h, BO_LITTLE) == TD_SEC_RC_CHUNK) {
+			struct td_cpu_data *c = journal_cpu(j, bo_get32(h + 16, BO_LITTLE));
 
 			i = c - j->cpus;
 			/* The scan saw every CPU: one more means the file changed since. */
@@ -314,7 +314,7 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec)
 				ret = -EIO;
 				break;
 			}
-			csize = td_get32(h + 24, 0);
+			csize = bo_get32(h + 24, BO_LITTLE);
 			if (j->compressed)
 				ret = block_copy(&r, &out[i], pos + 24, wr[i], 8 + (uint64_t)csize);
 			else
@@ -392,17 +392,17 @@ static void build_meta(struct tdbuf *c, uint16_t id, const void *body, size_t le
 		z = xmalloc(cap + 8);
 		n = ZSTD_compress(z + 8, cap, body, len, level ? level : 3);
 		if (!ZSTD_isError(n)) {
-			td_put32(z, n);
-			td_put32(z + 4, len);
+			bo_put32(z, n, BO_LITTLE);
+			bo_put32(z + 4, len, BO_LITTLE);
 			body = z;
 			len = n + 8;
 			flags = TD_SEC_FL_COMPRESS;
 		}
 	}
-	td_put16(h, id);
-	td_put16(h + 2, flags);
-	td_put32(h + 4, TD_NO_STRING);
-	td_put64(h + 8, len);
+	bo_put16(h, id, BO_LITTLE);
+	bo_put16(h + 2, flags, BO_LITTLE);
+	bo_put32(h + 4, TD_NO_STRING, BO_LITTLE);
+	bo_put64(h + 8, len, BO_LITTLE);
 	tdbuf_put(c, h, sizeof(h));
 	tdbuf_put(c, body, len);
 	free(z);
@@ -426,7 +426,7 @@ static int link_options(int fd, uint64_t pos, uint64_t target)
 {
 	uint8_t v[8];
 
-	td_put64(v, target);
+	bo_put64(v, target, BO_LITTLE);
 	if (fdatasync(fd) && errno != EINVAL)
 		return -errno;
 	if (td_pwrite(fd, v, 8, pos))
@@ -447,8 +447,8 @@ static int relink_formats(int fd, const struct td_final *fin, uint64_t formats)
 
 	if (ret)
 		return ret;
-	td_put16(v, TD_SEC_RC_PAD);
-	td_put16(v + 2, 0);
+	bo_put16(v, TD_SEC_RC_PAD, BO_LITTLE);
+	bo_put16(v + 2, 0, BO_LITTLE);
 	return td_pwrite(fd, v, 4, fin->formats_old) ? -EIO : 0;
 }
 

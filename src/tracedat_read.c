@@ -79,7 +79,7 @@ int cur_u16(struct cur *c, uint16_t *v)
 
 	if (cur_read(c, b, 2))
 		return -1;
-	*v = td_get16(b, c->r->info.big_endian);
+	*v = bo_get16(b, c->r->info.big_endian);
 	return 0;
 }
 
@@ -89,7 +89,7 @@ int cur_u32(struct cur *c, uint32_t *v)
 
 	if (cur_read(c, b, 4))
 		return -1;
-	*v = td_get32(b, c->r->info.big_endian);
+	*v = bo_get32(b, c->r->info.big_endian);
 	return 0;
 }
 
@@ -99,7 +99,7 @@ int cur_u64(struct cur *c, uint64_t *v)
 
 	if (cur_read(c, b, 8))
 		return -1;
-	*v = td_get64(b, c->r->info.big_endian);
+	*v = bo_get64(b, c->r->info.big_endian);
 	return 0;
 }
 

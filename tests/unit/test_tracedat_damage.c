@@ -91,7 +91,7 @@ static int boundaries(const uint8_t *d, size_t len, size_t *out, int max)
 	pos += strnlen((const char *)d + pos, len - pos) + 1;
 	pos += 8;
 	while (pos + TD_SEC_HDR_SIZE <= len && n + 3 < max) {
-		uint64_t size = td_get64(d + pos + 8, 0);
+		uint64_t size = bo_get64(d + pos + 8, BO_LITTLE);
 
 		out[n++] = pos;
 		out[n++] = pos + TD_SEC_HDR_SIZE;
