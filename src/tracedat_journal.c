@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The journal of a file being recorded, and turning it into a BUFFER section. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include "block_io.h"
 #include "tracedat.h"
 #include "tracedat_journal.h"
+#include "tracedat_read.h"
 #include "util.h"
 
 #define COPY_BLOCK	(256u << 10)
@@ -174,32 +177,28 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 int td_journal_find(int fd, uint64_t size, uint64_t *done_pos, uint64_t *journal, char *err,
 		    size_t errlen)
 {
-	uint8_t h[64], sh[TD_SEC_HDR_SIZE], o[6];
+	uint8_t h[8], sh[TD_SEC_HDR_SIZE], o[6];
 	uint64_t ptr_at, opts, pos, end, next;
 	const char *why;
-	size_t n, i;
 
-	n = size < sizeof(h) ? size : sizeof(h);
-	if (n < TD_MAGIC_LEN + 8 || td_pread(fd, h, n, 0) || memcmp(h, TD_MAGIC, TD_MAGIC_LEN)) {
+	switch (tdr_v7_options_at(fd, size, &ptr_at)) {
+	case 0:
+		break;
+	case TDR_HDR_NOT_TRACEDAT:
 		why = "not a trace.dat file";
 		goto fail;
-	}
-	if (strcmp((char *)h + TD_MAGIC_LEN, "7")) {
+	case TDR_HDR_NOT_V7:
 		why = "only trace.dat v7 files written by remotectl can be recovered";
 		goto fail;
-	}
-	/* "7\0", endian, long size, u32 page size, codec\0, version\0. */
-	i = TD_MAGIC_LEN + 2 + 2 + 4;
-	for (; i < n && h[i]; i++)
-		;
-	for (i++; i < n && h[i]; i++)
-		;
-	ptr_at = i + 1;
-	if (ptr_at + 8 > n) {
+	default:
 		why = "file header is damaged";
 		goto fail;
 	}
-	opts = bo_get64(h + ptr_at, BO_LITTLE);
+	if (td_pread(fd, h, sizeof(h), ptr_at)) {
+		why = "file header is damaged";
+		goto fail;
+	}
+	opts = bo_get64(h, BO_LITTLE);
 	if (!opts || opts + TD_SEC_HDR_SIZE > size || td_pread(fd, sh, sizeof(sh), opts) ||
 	    bo_get16(sh, BO_LITTLE) != TD_OPT_DONE || bo_get16(sh + 2, BO_LITTLE)) {
 		why = "no usable options section: the record stopped before any data";
@@ -543,4 +542,56 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		return -1;
 	}
 	return 0;
+}
+
+int td_recovery_open(struct td_recovery *rec, const char *path, char *err, size_t errlen)
+{
+	uint64_t journal;
+	char why[256];
+	struct stat st;
+	int ret;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (rec->fd < 0 || fstat(rec->fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	rec->size = st.st_size;
+	ret = td_journal_find(rec->fd, rec->size, &rec->done_pos, &journal, err, errlen);
+	if (ret)
+		return ret > 0 ? 1 : -EBADMSG;
+	if (td_journal_scan(rec->fd, journal, rec->size, &rec->j, true, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int td_recovery_finish(struct td_recovery *rec, const char *path, char *err, size_t errlen)
+{
+	int fd = rec->fd;
+
+	err[0] = 0;
+	if (ftruncate(fd, rec->j.end)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (td_journal_finish(fd, rec->done_pos, &rec->j, NULL))
+		return -1;
+	rec->fd = -1;
+	if (close(fd)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void td_recovery_close(struct td_recovery *rec)
+{
+	td_journal_free(&rec->j);
+	if (rec->fd >= 0)
+		close(rec->fd);
+	rec->fd = -1;
 }

@@ -103,4 +103,27 @@ struct td_final {
 int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		      const struct td_final *fin);
 
+/* A file an interrupted record left, being completed by `recover`. */
+struct td_recovery {
+	int fd;
+	uint64_t size;		/* as found */
+	uint64_t done_pos;	/* where options 1 hold their DONE value */
+	struct td_journal j;	/* j.end: where the last complete chunk ends */
+};
+
+/*
+ * Open path read-write, find options 1 and scan the journal, every chunk decompressed.
+ * Returns 0 with a journal to complete, 1 when the file is complete already, or -errno with
+ * the line to show in err: the system's errno when the file cannot be opened, -EBADMSG when
+ * it holds no journal that can be completed. td_recovery_close() in every case.
+ */
+int td_recovery_open(struct td_recovery *rec, const char *path, char *err, size_t errlen);
+/*
+ * Drop what follows the last complete chunk, complete the file (td_journal_finish()) and
+ * close it. Returns 0, or -1 with the line to show in err (empty when td_journal_finish()
+ * said it).
+ */
+int td_recovery_finish(struct td_recovery *rec, const char *path, char *err, size_t errlen);
+void td_recovery_close(struct td_recovery *rec);
+
 #endif
