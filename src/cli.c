@@ -5,9 +5,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "target.h"
 #include "util.h"
-
-struct global_opts global_opts;
 
 enum { OPT_TRACEFS = 0x100 };
 
@@ -77,7 +76,7 @@ static error_t parse_global(int key, char *arg, struct argp_state *state)
 		state->err_stream = error_stream();
 		return 0;
 	case OPT_TRACEFS:
-		global_opts.tracefs = arg;
+		tracefs_root_use(arg);
 		return 0;
 	case 'q':
 		verbosity = -1;

@@ -5,13 +5,6 @@
 
 #include <argp.h>
 
-/* Options valid before and after the command name. */
-struct global_opts {
-	const char *tracefs;	/* --tracefs DIR, or NULL to locate it with libtracefs */
-};
-
-extern struct global_opts global_opts;
-
 /*
  * Every subcommand's argp lists this as its children so that -q, -v and --tracefs work after
  * the command too, and so that argp's errors are one line on stderr.

@@ -11,12 +11,19 @@
 
 #include <tracefs.h>
 
-#include "cli.h"
 #include "target.h"
 #include "target_probe.h"
 #include "util.h"
 
 #define CANONICAL_TRACEFS "/sys/kernel/tracing"
+
+/* --tracefs DIR, handed over by the front end. */
+static const char *tracefs_dir;
+
+void tracefs_root_use(const char *dir)
+{
+	tracefs_dir = dir;
+}
 
 const char *tracefs_root(void)
 {
@@ -26,7 +33,7 @@ const char *tracefs_root(void)
 
 	if (root)
 		return root;
-	dir = global_opts.tracefs;
+	dir = tracefs_dir;
 	/*
 	 * The kernel's own mount point first, so that paths read the same whichever other
 	 * tracefs mount (debug/tracing) /proc/mounts lists first; libtracefs takes the first.

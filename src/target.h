@@ -53,7 +53,12 @@ struct target {
 	enum transport best;
 };
 
-/* The tracefs root: --tracefs, else located (and mounted if needed) by libtracefs. */
+/*
+ * The tracefs directory to use (--tracefs), or NULL to locate it; before the first
+ * tracefs_root(). The string must stay valid.
+ */
+void tracefs_root_use(const char *dir);
+/* The tracefs root: tracefs_root_use()'s, else located (and mounted if needed) by libtracefs. */
 const char *tracefs_root(void);
 
 /*
