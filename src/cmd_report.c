@@ -67,6 +67,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 }
 
+/* A damaged chunk or page: said where it is met, the report goes on. */
+static void say_damage(void *ctx, const char *why)
+{
+	(void)ctx;
+	warn_msg("%s", why);
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_opt, "FILE",
@@ -105,6 +112,8 @@ int cmd_report(int argc, char **argv)
 		free(cpus);
 		return access(a.file, F_OK) ? RC_MISSING : RC_FAIL;
 	}
+	if (t)
+		tdt_on_damage(t, say_damage, NULL);
 	ret = RC_USAGE;
 	if (!t) {
 		err_msg("out of memory");

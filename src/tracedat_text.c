@@ -30,6 +30,8 @@ struct tdt {
 	int nr;
 	bool raw;		/* the file prints raw clock values */
 	uint64_t *shown;	/* per stream, events passing the filters */
+	td_src_damage_fn on_damage;
+	void *damage_ctx;
 };
 
 int tdt_open(struct tdt **out, const char *path, char *err, size_t errlen)
@@ -119,6 +121,12 @@ static void refill(struct tdt *t, int i)
 		merge_end(t->merge, i);
 }
 
+void tdt_on_damage(struct tdt *t, td_src_damage_fn fn, void *ctx)
+{
+	t->on_damage = fn;
+	t->damage_ctx = ctx;
+}
+
 int tdt_select(struct tdt *t, const struct tdt_filter *f)
 {
 	const struct tdr_info *in = tdr_info(t->r);
@@ -134,6 +142,7 @@ int tdt_select(struct tdt *t, const struct tdt_filter *f)
 			s = td_src_new(t->r, b, i);
 			if (!s)
 				return -ENOMEM;
+			td_src_on_damage(s, t->on_damage, t->damage_ctx);
 			t->src = xrealloc(t->src, (t->nr + 1) * sizeof(*t->src));
 			t->buffer = xrealloc(t->buffer, (t->nr + 1) * sizeof(*t->buffer));
 			t->buffer[t->nr] = b;

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tracedat_events.h"
+
 #define TDT_MAX_CPUS	65536
 
 struct tdt;
@@ -37,6 +39,8 @@ int tdt_open(struct tdt **out, const char *path, char *err, size_t errlen);
  * clock's raw value when the file prints raw values. 0, or -EINVAL.
  */
 int tdt_parse_time(const struct tdt *t, const char *s, uint64_t *ns);
+/* Who hears of each damaged chunk or page skipped (td_src_on_damage()); before tdt_select(). */
+void tdt_on_damage(struct tdt *t, td_src_damage_fn fn, void *ctx);
 /* Set the filter (its arrays must outlive t) and open the selected CPUs: 0, or -ENOMEM. */
 int tdt_select(struct tdt *t, const struct tdt_filter *f);
 /*
