@@ -126,3 +126,14 @@ error_t cli_file_arg(int key, char *arg, struct argp_state *state, const char **
 		return ARGP_ERR_UNKNOWN;
 	}
 }
+
+int cli_resolve_target(const char *name, struct target **out)
+{
+	char err[TARGET_ERR_SIZE];
+	int ret = target_resolve(name, out, err, sizeof(err));
+
+	if (!ret)
+		return RC_OK;
+	err_msg("%s", err);
+	return rc_from_errno(-ret);
+}

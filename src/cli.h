@@ -23,6 +23,10 @@ int cli_parse(const struct argp *argp, int argc, char **argv, void *input);
 	  "Target: a remote, instance, hypervisor/hyp, 'top', remotes/NAME, instances/NAME or a " \
 	  "path", 0 }
 
+struct target;
+/* target_resolve(), its error said: 0, or the exit code (3 missing, 2 a bad or ambiguous name). */
+int cli_resolve_target(const char *name, struct target **out);
+
 /* Fail with a usage error when -r was not given. */
 int cli_need_target(struct argp_state *state, const char *target);
 

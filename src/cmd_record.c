@@ -258,7 +258,7 @@ static int run(const struct argp *argp, int argc, char **argv, bool live)
 	if (!rc)
 		rc = check_args(&args, &o);
 	if (!rc)
-		rc = target_resolve(args.target, &t);
+		rc = cli_resolve_target(args.target, &t);
 	if (!rc)
 		rc = select_cpus(&args, t, &o);
 	if (!rc) {
