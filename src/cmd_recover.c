@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* remotectl recover FILE: complete a trace.dat that an interrupted record left behind. */
 #include <errno.h>
+#include <string.h>
 
 #include "cli.h"
 #include "tracedat_journal.h"
@@ -27,7 +28,7 @@ int cmd_recover(int argc, char **argv)
 	struct recover_args a = { 0 };
 	struct td_recovery rec;
 	char err[512];
-	int ret;
+	int ret, closed;
 
 	ret = cli_parse(&argp, argc, argv, &a);
 	if (ret)
@@ -47,11 +48,17 @@ int cmd_recover(int argc, char **argv)
 		info_msg("dropping %llu bytes of an unfinished chunk at the end",
 			 (unsigned long long)(rec.size - rec.j.end));
 	ret = td_recovery_finish(&rec, a.file, err, sizeof(err));
-	if (ret && err[0])
+	if (ret < 0)
 		err_msg("%s", err);
-	if (!ret)
+	else if (ret > 0)
+		warn_msg("%s", err);
+	if (ret >= 0)
 		info_msg("%s: recovered %llu chunks from %d CPUs", a.file,
 			 (unsigned long long)rec.j.chunks, rec.j.nr_cpus);
-	td_recovery_close(&rec);
-	return ret ? RC_FAIL : RC_OK;
+	closed = td_recovery_close(&rec);
+	if (ret >= 0 && closed) {
+		err_msg("%s: %s", a.file, strerror(-closed));
+		ret = -1;
+	}
+	return ret < 0 ? RC_FAIL : RC_OK;
 }

@@ -269,7 +269,7 @@ static size_t write_behind(int nr_cpus)
  * journal is read ahead and each CPU's data written behind: a capture leaves thousands of
  * chunks, and a pread() and a pwrite() for each cost more than the copy.
  */
-static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec)
+static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec, int *failed)
 {
 	uint64_t *wr = xcalloc(j->nr_cpus + 1, sizeof(*wr));
 	struct block_writer *out = xcalloc(j->nr_cpus + 1, sizeof(*out));
@@ -336,7 +336,7 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec)
 	if (!ret && ftruncate(fd, cursor))
 		ret = -errno;
 	if (ret) {
-		err_msg("writing the trace data section: %s", strerror(-ret));
+		*failed = ret;
 		return 0;
 	}
 	return cursor;
@@ -458,7 +458,7 @@ static int relink_formats(int fd, const struct td_final *fin, uint64_t formats)
  */
 static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
 			uint64_t cmdlines, uint64_t sec, uint64_t end, const struct td_final *fin,
-			uint8_t *buf)
+			uint8_t *buf, int *cut_err)
 {
 	uint64_t base = j->meta_off, dst, delta;
 	struct tdbuf b = { 0 };
@@ -480,7 +480,7 @@ static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, u
 		return 0;
 	}
 	if (ftruncate(fd, end - delta))
-		warn_msg("cannot shorten the file: %s", strerror(errno));
+		*cut_err = errno;
 	tdbuf_free(&b);
 	return delta;
 }
@@ -491,13 +491,14 @@ static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, u
  * describes its data and the intact chunks can be read.
  */
 int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
-		      const struct td_final *fin)
+		      const struct td_final *fin, char *msg, size_t msglen)
 {
 	uint8_t *buf = xmalloc(COPY_BLOCK);
 	uint64_t opts2 = j->end, cmdlines = 0, formats = 0, sec, end, delta;
 	struct tdbuf b = { 0 }, c = { 0 }, f = { 0 };
-	int ret;
+	int ret, failed = 0, cut_err = 0;
 
+	msg[0] = 0;
 	build_cmdlines(&c, fin, j->compressed);
 	if (fin && fin->formats)
 		build_meta(&f, TD_SEC_EVENT_FORMATS, fin->formats, fin->formats_len,
@@ -513,7 +514,7 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		formats = sec;
 		sec += f.len;
 	}
-	end = write_buffer_section(fd, j, sec);
+	end = write_buffer_section(fd, j, sec, &failed);
 	ret = end ? 0 : -1;
 	if (!ret && c.len)
 		ret = td_pwrite(fd, c.p, c.len, cmdlines);
@@ -530,16 +531,24 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 	tdbuf_free(&f);
 	if (ret) {
 		if (end)
-			err_msg("writing the final options: %s", strerror(-ret));
+			snprintf(msg, msglen, "writing the final options: %s", strerror(-ret));
+		else
+			snprintf(msg, msglen, "writing the trace data section: %s",
+				 strerror(-failed));
 		free(buf);
 		return -1;
 	}
-	delta = compact(fd, done_pos, j, opts2, cmdlines, sec, end, fin, buf);
+	delta = compact(fd, done_pos, j, opts2, cmdlines, sec, end, fin, buf, &cut_err);
 	free(buf);
 	ret = formats ? relink_formats(fd, fin, formats - delta) : 0;
 	if (ret) {
-		err_msg("pointing the file at every system's event formats: %s", strerror(-ret));
+		snprintf(msg, msglen, "pointing the file at every system's event formats: %s",
+			 strerror(-ret));
 		return -1;
+	}
+	if (cut_err) {
+		snprintf(msg, msglen, "cannot shorten the file: %s", strerror(cut_err));
+		return 1;
 	}
 	return 0;
 }
@@ -571,27 +580,20 @@ int td_recovery_open(struct td_recovery *rec, const char *path, char *err, size_
 
 int td_recovery_finish(struct td_recovery *rec, const char *path, char *err, size_t errlen)
 {
-	int fd = rec->fd;
-
-	err[0] = 0;
-	if (ftruncate(fd, rec->j.end)) {
+	if (ftruncate(rec->fd, rec->j.end)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (td_journal_finish(fd, rec->done_pos, &rec->j, NULL))
-		return -1;
-	rec->fd = -1;
-	if (close(fd)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return td_journal_finish(rec->fd, rec->done_pos, &rec->j, NULL, err, errlen);
 }
 
-void td_recovery_close(struct td_recovery *rec)
+int td_recovery_close(struct td_recovery *rec)
 {
+	int ret = 0;
+
 	td_journal_free(&rec->j);
-	if (rec->fd >= 0)
-		close(rec->fd);
+	if (rec->fd >= 0 && close(rec->fd))
+		ret = -errno;
 	rec->fd = -1;
+	return ret;
 }

@@ -682,8 +682,13 @@ int tdw_finish(struct tdw *w)
 		err_msg("finishing trace.dat: %s", err);
 		goto out;
 	}
-	ret = td_journal_finish(w->fd, w->done_pos, &j, &fin);
+	ret = td_journal_finish(w->fd, w->done_pos, &j, &fin, err, sizeof(err));
 	td_journal_free(&j);
+	if (ret < 0)
+		err_msg("%s", err);
+	else if (ret > 0)
+		warn_msg("%s", err);
+	ret = ret < 0 ? -1 : 0;
 	if (!ret && w->spool)
 		ret = stream_out(w);
 out:
