@@ -67,11 +67,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 }
 
-/* A damaged chunk or page: said where it is met, the report goes on. */
-static void say_damage(void *ctx, const char *why)
+/* Damage worked around (a format left out, a chunk skipped): said, the report goes on. */
+static void say_damage(void *ctx, const char *msg)
 {
 	(void)ctx;
-	warn_msg("%s", why);
+	warn_msg("%s", msg);
 }
 
 int cmd_report(int argc, char **argv)
@@ -106,14 +106,12 @@ int cmd_report(int argc, char **argv)
 	f.globs = a.globs;
 	f.nr_globs = a.nr_globs;
 	f.stat = a.stat;
-	ret = tdt_open(&t, a.file, err, sizeof(err));
+	ret = tdt_open(&t, a.file, say_damage, NULL, err, sizeof(err));
 	if (ret == -EBADMSG) {
 		err_msg("%s: %s", a.file, err);
 		free(cpus);
 		return access(a.file, F_OK) ? RC_MISSING : RC_FAIL;
 	}
-	if (t)
-		tdt_on_damage(t, say_damage, NULL);
 	ret = RC_USAGE;
 	if (!t) {
 		err_msg("out of memory");

@@ -14,7 +14,7 @@ struct td_src {
 	bool swap;
 	struct td_src_stats st;
 	struct merge *own;	/* td_src_next()'s */
-	td_src_damage_fn on_damage;
+	td_warn_fn on_damage;
 	void *damage_ctx;
 };
 
@@ -38,7 +38,7 @@ struct td_src *td_src_new(struct tdr *r, int buffer, int cpu_index)
 	return s;
 }
 
-void td_src_on_damage(struct td_src *s, td_src_damage_fn fn, void *ctx)
+void td_src_on_damage(struct td_src *s, td_warn_fn fn, void *ctx)
 {
 	s->on_damage = fn;
 	s->damage_ctx = ctx;

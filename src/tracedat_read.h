@@ -15,6 +15,12 @@
 struct tdr;
 struct tdr_iter;
 
+/*
+ * Told one line about damage that is worked around (a chunk skipped, a format left out): the
+ * caller decides whether and how to say it.
+ */
+typedef void (*td_warn_fn)(void *ctx, const char *msg);
+
 struct tdr_cpu {
 	int cpu;
 	uint64_t offset;

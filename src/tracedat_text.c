@@ -30,23 +30,26 @@ struct tdt {
 	int nr;
 	bool raw;		/* the file prints raw clock values */
 	uint64_t *shown;	/* per stream, events passing the filters */
-	td_src_damage_fn on_damage;
-	void *damage_ctx;
+	td_warn_fn warn;	/* damage worked around */
+	void *warn_ctx;
 };
 
-int tdt_open(struct tdt **out, const char *path, char *err, size_t errlen)
+int tdt_open(struct tdt **out, const char *path, td_warn_fn warn, void *ctx, char *err,
+	     size_t errlen)
 {
 	struct tdt *t;
 
 	*out = NULL;
 	t = xcalloc(1, sizeof(*t));
 	t->f.to = UINT64_MAX;
+	t->warn = warn;
+	t->warn_ctx = ctx;
 	t->r = tdr_open(path, err, errlen);
 	if (!t->r) {
 		free(t);
 		return -EBADMSG;
 	}
-	t->fmt = td_fmt_new(tdr_info(t->r));
+	t->fmt = td_fmt_new(tdr_info(t->r), warn, ctx);
 	if (!t->fmt) {
 		tdt_close(t);
 		return -ENOMEM;
@@ -121,12 +124,6 @@ static void refill(struct tdt *t, int i)
 		merge_end(t->merge, i);
 }
 
-void tdt_on_damage(struct tdt *t, td_src_damage_fn fn, void *ctx)
-{
-	t->on_damage = fn;
-	t->damage_ctx = ctx;
-}
-
 int tdt_select(struct tdt *t, const struct tdt_filter *f)
 {
 	const struct tdr_info *in = tdr_info(t->r);
@@ -142,7 +139,7 @@ int tdt_select(struct tdt *t, const struct tdt_filter *f)
 			s = td_src_new(t->r, b, i);
 			if (!s)
 				return -ENOMEM;
-			td_src_on_damage(s, t->on_damage, t->damage_ctx);
+			td_src_on_damage(s, t->warn, t->warn_ctx);
 			t->src = xrealloc(t->src, (t->nr + 1) * sizeof(*t->src));
 			t->buffer = xrealloc(t->buffer, (t->nr + 1) * sizeof(*t->buffer));
 			t->buffer[t->nr] = b;

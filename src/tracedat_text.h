@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "tracedat_events.h"
+#include "tracedat_read.h"
 
 #define TDT_MAX_CPUS	65536
 
@@ -31,16 +31,16 @@ struct tdt_filter {
 /*
  * Open the trace.dat at path and its event formats. Returns 0, -ENOMEM when libtraceevent
  * could not be set up, or -EBADMSG with the reader's reason in err (the file is missing,
- * unreadable or damaged).
+ * unreadable or damaged). warn (may be NULL) hears of damage worked around, now or while
+ * writing: a format left out, a chunk or page skipped.
  */
-int tdt_open(struct tdt **out, const char *path, char *err, size_t errlen);
+int tdt_open(struct tdt **out, const char *path, td_warn_fn warn, void *ctx, char *err,
+	     size_t errlen);
 /*
  * Seconds as printed ("12.345678") into the units of tdt_filter's window: nanoseconds, or the
  * clock's raw value when the file prints raw values. 0, or -EINVAL.
  */
 int tdt_parse_time(const struct tdt *t, const char *s, uint64_t *ns);
-/* Who hears of each damaged chunk or page skipped (td_src_on_damage()); before tdt_select(). */
-void tdt_on_damage(struct tdt *t, td_src_damage_fn fn, void *ctx);
 /* Set the filter (its arrays must outlive t) and open the selected CPUs: 0, or -ENOMEM. */
 int tdt_select(struct tdt *t, const struct tdt_filter *f);
 /*

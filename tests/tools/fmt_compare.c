@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	in = tdr_info(r);
-	tf = td_fmt_new(in);
+	tf = td_fmt_new(in, NULL, NULL);
 	trace_seq_init(&seq);
 	if (in->nr_buffers != 1) {
 		fprintf(stderr, "fmt_compare: %d buffers, one expected\n", in->nr_buffers);

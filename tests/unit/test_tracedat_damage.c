@@ -56,7 +56,7 @@ static void exercise(const uint8_t *data, size_t len, struct outcome *o)
 		return;
 	}
 	o->opened++;
-	f = td_fmt_new(tdr_info(r));
+	f = td_fmt_new(tdr_info(r), NULL, NULL);
 	trace_seq_init(&s);
 	for (b = 0; b < tdr_info(r)->nr_buffers; b++) {
 		for (i = 0; i < tdr_info(r)->buffers[b].nr_cpus; i++) {
