@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* CLOCK_MONOTONIC in nanoseconds: intervals (fdatasync pacing, waits, progress) unaffected by
- * changes of the wall clock. */
+/*
+ * CLOCK_MONOTONIC in nanoseconds: intervals (fdatasync pacing, waits, progress) that a change
+ * of the wall clock does not disturb.
+ */
 #ifndef REMOTECTL_MONOTONIC_H
 #define REMOTECTL_MONOTONIC_H
 
