@@ -132,9 +132,11 @@ int tdt_select(struct tdt *t, const struct tdt_filter *f)
 	t->f = *f;
 	for (b = 0; b < in->nr_buffers; b++) {
 		for (i = 0; i < in->buffers[b].nr_cpus; i++) {
+			int cpu = in->buffers[b].cpus[i].cpu;
 			struct td_src *s;
 
-			if (f->cpus && !f->cpus[in->buffers[b].cpus[i].cpu])
+			/* A damaged file's CPU number may lie outside any list given. */
+			if (f->cpus && (cpu < 0 || cpu >= TDT_MAX_CPUS || !f->cpus[cpu]))
 				continue;
 			s = td_src_new(t->r, b, i);
 			if (!s)
