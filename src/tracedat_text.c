@@ -155,14 +155,16 @@ int tdt_select(struct tdt *t, const struct tdt_filter *f)
 	return 0;
 }
 
-static int cpu_count(const struct tdr_info *in)
+/* 64 bits: a damaged file may name CPU INT_MAX. */
+static long long cpu_count(const struct tdr_info *in)
 {
-	int b, i, n = in->cpu_count;
+	long long n = in->cpu_count;
+	int b, i;
 
 	for (b = 0; b < in->nr_buffers; b++)
 		for (i = 0; i < in->buffers[b].nr_cpus; i++)
 			if (in->buffers[b].cpus[i].cpu >= n)
-				n = in->buffers[b].cpus[i].cpu + 1;
+				n = in->buffers[b].cpus[i].cpu + 1LL;
 	return n;
 }
 
@@ -176,7 +178,7 @@ static void write_stat(struct tdt *t, FILE *out)
 	const struct tdr_info *in = tdr_info(t->r);
 	int i, last = -1;
 
-	fprintf(out, "file: trace.dat v%d, compression %s, page size %u, cpus=%d\n", in->version,
+	fprintf(out, "file: trace.dat v%d, compression %s, page size %u, cpus=%lld\n", in->version,
 		in->compression, in->page_size, cpu_count(in));
 	for (i = 0; i < t->nr; i++) {
 		const struct td_src_stats *st = td_src_stats(t->src[i]);

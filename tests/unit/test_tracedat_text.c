@@ -11,10 +11,13 @@
 #include "tracedat_text.h"
 #include "util.h"
 
-/* The report of path with only the CPUs in want (NULL: all) and its line count in *lines. */
-static int report(const char *path, const bool *want, int *lines)
+/*
+ * The report of path (its --stat with stat) with only the CPUs in want (NULL: all), and its
+ * line count in *lines.
+ */
+static int report(const char *path, const bool *want, bool stat, int *lines)
 {
-	struct tdt_filter f = { .cpus = want, .to = UINT64_MAX };
+	struct tdt_filter f = { .cpus = want, .to = UINT64_MAX, .stat = stat };
 	char err[256], *text = NULL;
 	size_t size = 0;
 	uint64_t errors;
@@ -91,11 +94,11 @@ int main(void)
 	verbosity = -1;
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	CHECK(fd >= 0 && !synth_file(fd, TD_COMP_ZSTD, 2, 300, true, false), "synthetic file");
-	CHECK(!report(path, NULL, &all) && all == 600, "all CPUs: %d lines", all);
+	CHECK(!report(path, NULL, false, &all) && all == 600, "all CPUs: %d lines", all);
 	want[1] = true;
-	CHECK(!report(path, want, &one) && one == 300, "CPU 1 only: %d lines", one);
+	CHECK(!report(path, want, false, &one) && one == 300, "CPU 1 only: %d lines", one);
 
-	/* The same file saying its CPUs are 100000 and 2^32 - 1 (-1 as an int). */
+	/* The same file saying its CPUs are INT_MAX and 2^32 - 1 (-1 as an int). */
 	f = fopen(path, "rb");
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
@@ -103,12 +106,17 @@ int main(void)
 	d = xmalloc(len);
 	CHECK(fread(d, 1, len, f) == len, "read back");
 	fclose(f);
-	CHECK(set_buffer_cpus(d, len, 100000, UINT32_MAX), "BUFFER option found");
+	CHECK(set_buffer_cpus(d, len, INT32_MAX, UINT32_MAX), "BUFFER option found");
 	f = fopen(bad, "wb");
 	CHECK(f && fwrite(d, 1, len, f) == len && !fclose(f), "damaged copy written");
-	CHECK(!report(bad, NULL, &lines) && lines == 600, "damaged, all CPUs: %d lines", lines);
-	CHECK(!report(bad, want, &lines) && lines == 0, "damaged, CPU 1: none of them (%d)",
+	CHECK(!report(bad, NULL, false, &lines) && lines == 600, "damaged, all CPUs: %d lines", lines);
+	CHECK(!report(bad, want, false, &lines) && lines == 0, "damaged, CPU 1: none of them (%d)",
 	      lines);
+	/*
+	 * The file's line (its CPUs counted without overflow: UBSan), one buffer's two lines and
+	 * two CPUs, the saved statistics' five.
+	 */
+	CHECK(!report(bad, NULL, true, &lines) && lines == 11, "damaged, --stat: %d lines", lines);
 	unlink(path);
 	unlink(bad);
 	free(d);
