@@ -5,9 +5,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "target.h"
 #include "util.h"
-
-struct global_opts global_opts;
 
 enum { OPT_TRACEFS = 0x100 };
 
@@ -77,7 +76,7 @@ static error_t parse_global(int key, char *arg, struct argp_state *state)
 		state->err_stream = error_stream();
 		return 0;
 	case OPT_TRACEFS:
-		global_opts.tracefs = arg;
+		tracefs_root_use(arg);
 		return 0;
 	case 'q':
 		verbosity = -1;
@@ -126,4 +125,15 @@ error_t cli_file_arg(int key, char *arg, struct argp_state *state, const char **
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
+}
+
+int cli_resolve_target(const char *name, struct target **out)
+{
+	char err[TARGET_ERR_SIZE];
+	int ret = target_resolve(name, out, err, sizeof(err));
+
+	if (!ret)
+		return RC_OK;
+	err_msg("%s", err);
+	return rc_from_errno(-ret);
 }

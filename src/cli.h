@@ -5,13 +5,6 @@
 
 #include <argp.h>
 
-/* Options valid before and after the command name. */
-struct global_opts {
-	const char *tracefs;	/* --tracefs DIR, or NULL to locate it with libtracefs */
-};
-
-extern struct global_opts global_opts;
-
 /*
  * Every subcommand's argp lists this as its children so that -q, -v and --tracefs work after
  * the command too, and so that argp's errors are one line on stderr.
@@ -29,6 +22,10 @@ int cli_parse(const struct argp *argp, int argc, char **argv, void *input);
 	{ "target", 'r', "NAME", 0, \
 	  "Target: a remote, instance, hypervisor/hyp, 'top', remotes/NAME, instances/NAME or a " \
 	  "path", 0 }
+
+struct target;
+/* target_resolve(), its error said: 0, or the exit code (3 missing, 2 a bad or ambiguous name). */
+int cli_resolve_target(const char *name, struct target **out);
 
 /* Fail with a usage error when -r was not given. */
 int cli_need_target(struct argp_state *state, const char *target);

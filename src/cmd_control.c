@@ -73,7 +73,7 @@ static int control_setup(const struct argp *argp, int argc, char **argv,
 	rc = cli_parse(argp, argc, argv, args);
 	if (rc)
 		return rc;
-	return target_resolve(args->target, t);
+	return cli_resolve_target(args->target, t);
 }
 
 typedef int (*control_fn)(const struct target *t, const struct control_args *args);

@@ -131,7 +131,7 @@ int cmd_events(int argc, char **argv)
 	rc = cli_parse(&argp, argc, argv, &args);
 	if (rc)
 		return rc;
-	rc = target_resolve(args.target, &t);
+	rc = cli_resolve_target(args.target, &t);
 	if (rc)
 		goto out;
 	err = t->has_events ? events_load(t, &list) : -ENOENT;

@@ -157,15 +157,17 @@ int cmd_list(int argc, char **argv)
 	struct target **targets;
 	int nr, nr_remotes = 0, rc;
 	const char *root, *note;
-	char buf[256];
+	char buf[256], err[TARGET_ERR_SIZE];
 
 	rc = cli_parse(&argp, argc, argv, &args);
 	if (rc)
 		return rc;
-	rc = target_list_all(&targets, &nr);
-	if (rc)
-		return rc;
-	root = tracefs_root();
+	rc = target_list_all(&targets, &nr, err, sizeof(err));
+	if (rc) {
+		err_msg("%s", err);
+		return rc_from_errno(-rc);
+	}
+	tracefs_root_find(&root, err, sizeof(err));
 	for (int i = 0; i < nr; i++)
 		nr_remotes += targets[i]->kind == TARGET_REMOTE;
 	note = remotes_note(root, nr_remotes, buf, sizeof(buf));
@@ -299,7 +301,7 @@ int cmd_status(int argc, char **argv)
 	rc = cli_parse(&argp, argc, argv, &args);
 	if (rc)
 		return rc;
-	rc = target_resolve(args.target, &t);
+	rc = cli_resolve_target(args.target, &t);
 	if (rc)
 		return rc;
 	target_info_get(t, &info);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "cli.h"
@@ -247,6 +248,32 @@ static int select_cpus(const struct record_args *args, const struct target *t,
 	return 0;
 }
 
+/*
+ * The capture in a session of its own when that helps (own_session.h); -v says what was
+ * decided. The parent ends here as the child did; 0 in the process that captures.
+ */
+static int enter_own_session(const struct capture_opts *o)
+{
+	struct own_session os;
+	int role = own_session_enter(&o->sched, &os);
+
+	if (os.why[0])
+		debug_msg("%s", os.why);
+	switch (role) {
+	case OWN_SESSION_PARENT:
+		if (os.status < 0) {
+			err_msg("waitpid: %s", strerror(-os.status));
+			exit(RC_FAIL);
+		}
+		own_session_end_as(os.status);
+	case OWN_SESSION_ORPHAN:
+		/* Nobody would wait for us, or pass a signal on: end before anything changes. */
+		_exit(RC_FAIL);
+	default:
+		return RC_OK;
+	}
+}
+
 static int run(const struct argp *argp, int argc, char **argv, bool live)
 {
 	struct record_args args = { .live = live };
@@ -258,13 +285,14 @@ static int run(const struct argp *argp, int argc, char **argv, bool live)
 	if (!rc)
 		rc = check_args(&args, &o);
 	if (!rc)
-		rc = target_resolve(args.target, &t);
+		rc = cli_resolve_target(args.target, &t);
 	if (!rc)
 		rc = select_cpus(&args, t, &o);
 	if (!rc) {
 		o.t = t;
-		own_session_enter(&o.sched);
-		rc = capture_run(&o);
+		rc = enter_own_session(&o);
+		if (!rc)
+			rc = capture_run(&o);
 	}
 	free(o.cpus);
 	free(args.events);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "file_appender.h"
+#include "monotonic.h"
 #include "populated.h"
 
 #define TICK_NS		1000000000ull
@@ -43,14 +44,6 @@ struct file_appender {
 	int err;
 	uint64_t stalls;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static int write_at(int fd, const uint8_t *p, size_t len, uint64_t off)
 {
@@ -92,7 +85,7 @@ static void write_span(struct file_appender *a)
 
 static struct timespec deadline(uint64_t ns)
 {
-	uint64_t t = now_ns() + ns;
+	uint64_t t = monotonic_ns() + ns;
 
 	return (struct timespec){ .tv_sec = t / 1000000000ull, .tv_nsec = t % 1000000000ull };
 }

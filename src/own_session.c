@@ -177,12 +177,11 @@ static void on_child_cont(int sig)
 	errno = saved;
 }
 
-/* The parent: pass signals on, wait, end as the child ended. */
-static void __attribute__((noreturn)) wait_child(const sigset_t *old)
+/* The parent: pass signals on, wait; the child's wait status, or -errno. */
+static int wait_child(const sigset_t *old)
 {
 	struct sigaction sa = { .sa_handler = pass_on };
-	struct rlimit no_core = { 0, 0 };
-	int status, sig;
+	int status;
 
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
@@ -194,10 +193,8 @@ static void __attribute__((noreturn)) wait_child(const sigset_t *old)
 	sigaction(SIGCONT, &sa, NULL);
 	sigprocmask(SIG_SETMASK, old, NULL);
 	while (waitpid(child, &status, 0) < 0) {
-		if (errno != EINTR) {
-			err_msg("waitpid: %s", strerror(errno));
-			exit(RC_FAIL);
-		}
+		if (errno != EINTR)
+			return -errno;
 		/*
 		 * Still running after SIGTSTP: the kernel discarded our stop (an orphaned process
 		 * group), so the child goes on too. A real stop ends in SIGCONT's handler first.
@@ -205,6 +202,14 @@ static void __attribute__((noreturn)) wait_child(const sigset_t *old)
 		if (stopping)
 			on_cont(0);
 	}
+	return status;
+}
+
+void own_session_end_as(int status)
+{
+	struct rlimit no_core = { 0, 0 };
+	int sig;
+
 	if (WIFEXITED(status))
 		exit(WEXITSTATUS(status));
 	/* Die of the same signal, for the shell; a core dump, if any, is the child's. */
@@ -215,51 +220,55 @@ static void __attribute__((noreturn)) wait_child(const sigset_t *old)
 	exit(128 + sig);
 }
 
-void own_session_enter(const struct reader_sched *rs)
+#define CALLER	"capturing in the caller's session: "
+
+int own_session_enter(const struct reader_sched *rs, struct own_session *os)
 {
 	int now, want, group, ret;
 	pid_t parent = getpid(), pid;
 	sigset_t block, old;
 	struct sigaction cont = { 0 };
 
+	os->why[0] = 0;
+	os->status = 0;
 	switch (autogroup_enabled()) {
 	case -1:
-		return;
+		return OWN_SESSION_NONE;
 	case 0:
-		debug_msg("capturing in the caller's session: autogroup scheduling is off");
-		return;
+		snprintf(os->why, sizeof(os->why), CALLER "autogroup scheduling is off");
+		return OWN_SESSION_NONE;
 	}
 	if (rs->rt_priority > 0) {
-		debug_msg("capturing in the caller's session: the readers are real-time");
-		return;
+		snprintf(os->why, sizeof(os->why), CALLER "the readers are real-time");
+		return OWN_SESSION_NONE;
 	}
 	if (!in_root_cpu_group()) {
-		debug_msg("capturing in the caller's session: outside the root cpu cgroup, "
-			  "autogroups do not apply");
-		return;
+		snprintf(os->why, sizeof(os->why),
+			 CALLER "outside the root cpu cgroup, autogroups do not apply");
+		return OWN_SESSION_NONE;
 	}
 	errno = 0;
 	now = getpriority(PRIO_PROCESS, 0);
 	if (errno)
-		return;
+		return OWN_SESSION_NONE;
 	want = reader_nice_wanted(rs, now);
 	ret = autogroup_nice(&group);
 	if (ret < 0)
-		return;
+		return OWN_SESSION_NONE;
 	/* Threads of the root autogroup weigh against every other session's whole group. */
 	if (!ret) {
-		debug_msg("capturing in the caller's session: in the root autogroup the readers' "
-			  "nice %d counts against every other session", want);
-		return;
+		snprintf(os->why, sizeof(os->why), CALLER "in the root autogroup the readers' "
+			 "nice %d counts against every other session", want);
+		return OWN_SESSION_NONE;
 	}
 	if (want >= group) {
-		debug_msg("capturing in the caller's session: readers at nice %d, not below its "
-			  "autogroup nice %d", want, group);
-		return;
+		snprintf(os->why, sizeof(os->why), CALLER "readers at nice %d, not below its "
+			 "autogroup nice %d", want, group);
+		return OWN_SESSION_NONE;
 	}
 	if (!may_nice(want)) {
-		debug_msg("capturing in the caller's session: autogroup nice %d not allowed", want);
-		return;
+		snprintf(os->why, sizeof(os->why), CALLER "autogroup nice %d not allowed", want);
+		return OWN_SESSION_NONE;
 	}
 	fflush(NULL);
 	sigemptyset(&block);
@@ -270,13 +279,14 @@ void own_session_enter(const struct reader_sched *rs)
 	sigprocmask(SIG_BLOCK, &block, &old);
 	pid = fork();
 	if (pid < 0) {
-		debug_msg("capturing in the caller's session: fork: %s", strerror(errno));
+		snprintf(os->why, sizeof(os->why), CALLER "fork: %s", strerror(errno));
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		return;
+		return OWN_SESSION_NONE;
 	}
 	if (pid > 0) {
 		child = pid;
-		wait_child(&old);
+		os->status = wait_child(&old);
+		return OWN_SESSION_PARENT;
 	}
 	parent_pid = parent;
 	cont.sa_handler = on_child_cont;
@@ -285,14 +295,15 @@ void own_session_enter(const struct reader_sched *rs)
 	sigaction(SIGCONT, &cont, NULL);
 	/* Nobody would wait for us, or pass a signal on: end before anything changes. */
 	if (prctl(PR_SET_PDEATHSIG, SIGCONT) || getppid() != parent)
-		_exit(RC_FAIL);
+		return OWN_SESSION_ORPHAN;
 	setsid();
 	ret = set_autogroup_nice(want);
 	if (ret)
-		debug_msg("capturing in a session of its own (pid %d): autogroup nice %d refused "
-			  "(%s)", getpid(), want, strerror(-ret));
+		snprintf(os->why, sizeof(os->why), "capturing in a session of its own (pid %d): "
+			 "autogroup nice %d refused (%s)", getpid(), want, strerror(-ret));
 	else
-		debug_msg("capturing in a session of its own (pid %d), autogroup nice %d", getpid(),
-			  want);
+		snprintf(os->why, sizeof(os->why), "capturing in a session of its own (pid %d), "
+			 "autogroup nice %d", getpid(), want);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	return OWN_SESSION_CHILD;
 }

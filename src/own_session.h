@@ -27,10 +27,24 @@
 
 #include "reader_priority.h"
 
+enum own_session_role {
+	OWN_SESSION_NONE,	/* capture here, in the caller's session */
+	OWN_SESSION_CHILD,	/* capture here, in the child's session */
+	OWN_SESSION_PARENT,	/* the child captured and ended: end as it did */
+	OWN_SESSION_ORPHAN,	/* the child, its parent gone already: end, change nothing */
+};
+
+struct own_session {
+	char why[200];	/* the decision, for -v; may be empty */
+	int status;	/* OWN_SESSION_PARENT: the child's wait status, or -errno of waitpid() */
+};
+
 /*
- * Go over to the child when that helps and is allowed (-v says so); returns in the child, or
- * in the only process when not. Call before the target is changed: the parent never returns.
+ * Go over to a child when that helps and is allowed; call before the target is changed.
+ * Returns the caller's role; os->why says what was decided and why.
  */
-void own_session_enter(const struct reader_sched *rs);
+int own_session_enter(const struct reader_sched *rs, struct own_session *os);
+/* The parent's end, as the child's wait status says: its exit status, or its signal. */
+void own_session_end_as(int status) __attribute__((noreturn));
 
 #endif

@@ -11,6 +11,7 @@
 #include <event-parse.h>
 #include <trace-seq.h>
 
+#include "byteorder.h"
 #include "remote_encode.h"
 #include "tracedat_fmt.h"
 #include "tracedat_fmtcheck.h"
@@ -656,11 +657,6 @@ void remote_encoder_event_info(const struct remote_encoder *e, int i,
 	info->as_text = ev->as_text;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, 2);
-}
-
 static size_t encode_text(struct remote_encoder *e, struct revent *ev, const char *line,
 			  size_t len, uint8_t *buf)
 {
@@ -671,7 +667,7 @@ static size_t encode_text(struct remote_encoder *e, struct revent *ev, const cha
 		e->stats.truncated++;
 	}
 	memset(buf, 0, TEXT_HDR);
-	put16(buf, e->text_id);
+	bo_put16(buf, e->text_id, BO_HOST);
 	loc = (uint32_t)(len + 1) << 16 | TEXT_HDR;
 	memcpy(buf + 4, &loc, 4);
 	memcpy(buf + TEXT_HDR, line, len);
@@ -984,7 +980,7 @@ static bool encode_fields(struct remote_encoder *e, const char *name, const stru
 	if (!ev || (ev->flags & TEP_EVENT_FL_FAILED))
 		return false;
 	memset(buf, 0, REMOTE_PAYLOAD_MAX);
-	put16(buf, ev->id);
+	bo_put16(buf, ev->id, BO_HOST);
 	if (!invert(ev, r->args, r->args_len, buf, plen) ||
 	    !prints_as(e, buf, *plen, r->args, r->args_len))
 		return false;

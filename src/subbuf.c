@@ -8,35 +8,29 @@
 #include <errno.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "subbuf.h"
 
 /* The 5 most significant bits an absolute TIME_STAMP record does not carry (59 bits do). */
 #define TS_MSB_MASK	(0x1fULL << 59)
 #define TS_LOW_BITS	59
 
-#define HOST_BIG	(__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
-
+/* In the writing kernel's byte order. */
 static uint32_t get32(const struct subbuf *sb, const uint8_t *p)
 {
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return sb->swap ? __builtin_bswap32(v) : v;
+	return bo_get32(p, sb->swap != BO_HOST);
 }
 
 static uint64_t get64(const struct subbuf *sb, const uint8_t *p)
 {
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return sb->swap ? __builtin_bswap64(v) : v;
+	return bo_get64(p, sb->swap != BO_HOST);
 }
 
 /* Split a record header word; the bit-field order follows the writing kernel's byte order. */
 static void split_header(const struct subbuf *sb, uint32_t word, unsigned int *type_len,
 			 uint32_t *delta)
 {
-	if (HOST_BIG == sb->swap) {
+	if (BO_HOST == sb->swap) {
 		*type_len = word & 0x1f;
 		*delta = word >> 5;
 	} else {

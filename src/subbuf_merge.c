@@ -2,17 +2,15 @@
 /* Sub-buffers into the merge, for record's text and for report alike (see subbuf_merge.h). */
 #include <string.h>
 
+#include "byteorder.h"
 #include "subbuf.h"
 #include "subbuf_merge.h"
 
 /* Every event starts with its u16 common_type. */
 static void note_type(uint8_t *types, const void *payload, bool swap)
 {
-	uint16_t id;
+	uint16_t id = bo_get16(payload, swap != BO_HOST);
 
-	memcpy(&id, payload, sizeof(id));
-	if (swap)
-		id = __builtin_bswap16(id);
 	types[id >> 3] |= 1 << (id & 7);
 }
 

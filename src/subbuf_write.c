@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "subbuf_write.h"
 #include "util.h"
 
@@ -22,16 +23,6 @@ void subbuf_writer_init(struct subbuf_writer *w, size_t size, subbuf_emit_fn emi
 	w->emit = emit;
 	w->ctx = ctx;
 	w->lost_known = true;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
 }
 
 /* The header word: type_len in bits 0-4, time_delta in bits 5-31 (little-endian layout). */
@@ -54,17 +45,17 @@ int subbuf_writer_flush(struct subbuf_writer *w)
 	if (!w->started && !w->missed)
 		return w->err;
 	if (!w->started)
-		put64(w->page, w->last_ts);
+		bo_put64(w->page, w->last_ts, BO_HOST);
 	commit = w->used;
 	if (w->missed) {
 		commit |= MISSED_EVENTS;
 		if (w->lost_known) {
-			put64(w->page + SUBBUF_HDR_SIZE + w->used, w->lost);
+			bo_put64(w->page + SUBBUF_HDR_SIZE + w->used, w->lost, BO_HOST);
 			commit |= MISSED_STORED;
 		}
 	}
 	/* The kernel adds the flags as an int to a long: the stored commit is sign-extended. */
-	put64(w->page + 8, (uint64_t)(int64_t)(int32_t)commit);
+	bo_put64(w->page + 8, (uint64_t)(int64_t)(int32_t)commit, BO_HOST);
 	err = w->emit(w->ctx, w->page, w->size);
 	if (err && !w->err)
 		w->err = err;
@@ -117,23 +108,24 @@ int subbuf_writer_add(struct subbuf_writer *w, uint64_t ts, const void *payload,
 		delta = 0;
 	}
 	if (!w->started) {
-		put64(w->page, ts);
+		bo_put64(w->page, ts, BO_HOST);
 		w->started = true;
 	}
 	p = w->page + SUBBUF_HDR_SIZE + w->used;
 	if (delta >> DELTA_BITS) {
-		put32(p, event_word(TYPE_TIME_EXTEND, delta & ((1U << DELTA_BITS) - 1)));
-		put32(p + 4, delta >> DELTA_BITS);
+		bo_put32(p, event_word(TYPE_TIME_EXTEND, delta & ((1U << DELTA_BITS) - 1)),
+			 BO_HOST);
+		bo_put32(p + 4, delta >> DELTA_BITS, BO_HOST);
 		p += 8;
 		w->used += 8;
 		delta = 0;
 	}
 	if (compact) {
-		put32(p, event_word(padded / 4, delta));
+		bo_put32(p, event_word(padded / 4, delta), BO_HOST);
 		memcpy(p + 4, payload, len);
 	} else {
-		put32(p, event_word(0, delta));
-		put32(p + 4, padded + 4);
+		bo_put32(p, event_word(0, delta), BO_HOST);
+		bo_put32(p + 4, padded + 4, BO_HOST);
 		memcpy(p + 8, payload, len);
 	}
 	w->used += need;

@@ -11,22 +11,31 @@
 
 #include <tracefs.h>
 
-#include "cli.h"
 #include "target.h"
 #include "target_probe.h"
 #include "util.h"
 
 #define CANONICAL_TRACEFS "/sys/kernel/tracing"
 
-const char *tracefs_root(void)
+/* --tracefs DIR, handed over by the front end. */
+static const char *tracefs_dir;
+
+void tracefs_root_use(const char *dir)
+{
+	tracefs_dir = dir;
+}
+
+int tracefs_root_find(const char **out, char *err, size_t errlen)
 {
 	static char *root;
 	struct statfs sfs;
 	const char *dir;
+	int ret;
 
+	*out = root;
 	if (root)
-		return root;
-	dir = global_opts.tracefs;
+		return 0;
+	dir = tracefs_dir;
 	/*
 	 * The kernel's own mount point first, so that paths read the same whichever other
 	 * tracefs mount (debug/tracing) /proc/mounts lists first; libtracefs takes the first.
@@ -37,16 +46,30 @@ const char *tracefs_root(void)
 		/* libtracefs finds the mount point and mounts tracefs when it is missing. */
 		dir = tracefs_tracing_dir();
 		if (!dir) {
-			err_msg("cannot find or mount tracefs (is CONFIG_TRACING on? are you root?)");
-			return NULL;
+			snprintf(err, errlen, "cannot find or mount tracefs (is CONFIG_TRACING on? "
+				 "are you root?)");
+			return -ENOENT;
 		}
 	}
 	root = realpath(dir, NULL);
 	if (!root || !is_dir(root)) {
-		err_msg("tracefs directory %s: %s", dir, strerror(root ? ENOTDIR : errno));
+		ret = root ? ENOTDIR : errno;
+		snprintf(err, errlen, "tracefs directory %s: %s", dir, strerror(ret));
 		free(root);
 		root = NULL;
+		return -ret;
 	}
+	*out = root;
+	return 0;
+}
+
+const char *tracefs_root(void)
+{
+	const char *root;
+	char err[PATH_MAX + 64];
+
+	if (tracefs_root_find(&root, err, sizeof(err)))
+		err_msg("%s", err);
 	return root;
 }
 
@@ -146,18 +169,19 @@ static struct target *target_from_dir(const char *root, const char *dir)
 	return target_new(TARGET_DIR, dir, base, dir);
 }
 
-static int resolve_path(const char *root, const char *path, struct target **out)
+static int resolve_path(const char *root, const char *path, struct target **out, char *err,
+			size_t errlen)
 {
 	char *dir = realpath(path, NULL);
 
 	if (!dir || !is_dir(dir)) {
-		err_msg("target %s: %s", path, strerror(dir ? ENOTDIR : errno));
+		snprintf(err, errlen, "target %s: %s", path, strerror(dir ? ENOTDIR : errno));
 		free(dir);
-		return RC_MISSING;
+		return -ENOENT;
 	}
 	*out = target_from_dir(root, dir);
 	free(dir);
-	return RC_OK;
+	return 0;
 }
 
 /* Keep path in cand[n] when it is a target directory; returns the new count. */
@@ -171,37 +195,39 @@ static int add_candidate(char **cand, int n, char *path, bool buffer_dir_only)
 	return n;
 }
 
-int target_resolve(const char *name, struct target **out)
+int target_resolve(const char *name, struct target **out, char *err, size_t errlen)
 {
-	const char *root = tracefs_root();
+	const char *root;
 	char *cand[4];
 	int i, n = 0, rc;
 	char *p;
 
 	*out = NULL;
-	if (!root)
-		return RC_MISSING;
+	/* No tracefs: no target of any name (exit status 3, as for a missing one). */
+	if (tracefs_root_find(&root, err, errlen))
+		return -ENOENT;
 	if (!*name) {
-		err_msg("empty target name");
-		return RC_USAGE;
+		snprintf(err, errlen, "empty target name");
+		return -EINVAL;
 	}
 	if (name[0] == '/' || name[0] == '.')
-		return resolve_path(root, name, out);
+		return resolve_path(root, name, out, err, errlen);
 	if (!strncmp(name, "remotes/", 8) || !strncmp(name, "instances/", 10)) {
 		p = xasprintf("%s/%s", root, name);
 		if (strchr(strchr(name, '/') + 1, '/') || !is_dir(p)) {
-			err_msg("no target %s in %s (see 'remotectl list')", name, root);
+			snprintf(err, errlen, "no target %s in %s (see 'remotectl list')", name,
+				 root);
 			free(p);
-			return RC_MISSING;
+			return -ENOENT;
 		}
-		rc = resolve_path(root, p, out);
+		rc = resolve_path(root, p, out, err, errlen);
 		free(p);
 		return rc;
 	}
 	if (strchr(name, '/')) {
-		err_msg("bad target name '%s' (a name, remotes/NAME, instances/NAME or a path)",
-			name);
-		return RC_USAGE;
+		snprintf(err, errlen, "bad target name '%s' (a name, remotes/NAME, "
+			 "instances/NAME or a path)", name);
+		return -EINVAL;
 	}
 
 	/* The man page's order (TARGETS): remotes, root directories, instances, the root. */
@@ -221,16 +247,16 @@ int target_resolve(const char *name, struct target **out)
 		cand[n++] = xstrdup(root);
 
 	if (!n && (!strcmp(name, "hypervisor") || !strcmp(name, "hyp"))) {
-		err_msg("no target '%s': this kernel has no remotes/hypervisor, hypervisor/ or hyp/ "
-			"in %s (arm64 KVM makes remotes/hypervisor in nVHE or protected mode when "
-			"built with CONFIG_NVHE_EL2_TRACING; Android's pKVM kernels hypervisor/ or "
-			"hyp/)", name, root);
-		return RC_MISSING;
+		snprintf(err, errlen, "no target '%s': this kernel has no remotes/hypervisor, "
+			 "hypervisor/ or hyp/ in %s (arm64 KVM makes remotes/hypervisor in nVHE or "
+			 "protected mode when built with CONFIG_NVHE_EL2_TRACING; Android's pKVM "
+			 "kernels hypervisor/ or hyp/)", name, root);
+		return -ENOENT;
 	}
 	if (n == 0) {
-		err_msg("no target '%s' in remotes/, instances/ or the root of %s "
-			"(see 'remotectl list')", name, root);
-		return RC_MISSING;
+		snprintf(err, errlen, "no target '%s' in remotes/, instances/ or the root of %s "
+			 "(see 'remotectl list')", name, root);
+		return -ENOENT;
 	}
 	if (n > 1) {
 		char msg[1024];
@@ -245,11 +271,12 @@ int target_resolve(const char *name, struct target **out)
 				len = sizeof(msg) - 1;
 			target_free(t);
 		}
-		err_msg("target '%s' is ambiguous: %s (name one of those)", name, msg);
-		rc = RC_USAGE;
+		snprintf(err, errlen, "target '%s' is ambiguous: %s (name one of those)", name,
+			 msg);
+		rc = -EINVAL;
 	} else {
 		*out = target_from_dir(root, cand[0]);
-		rc = RC_OK;
+		rc = 0;
 	}
 	for (i = 0; i < n; i++)
 		free(cand[i]);
@@ -322,15 +349,15 @@ static void add_subdir_targets(const char *root, const char *sub, struct target 
 	free(dir);
 }
 
-int target_list_all(struct target ***out, int *nr)
+int target_list_all(struct target ***out, int *nr, char *err, size_t errlen)
 {
-	const char *root = tracefs_root();
+	const char *root;
 	char **names;
 
 	*out = NULL;
 	*nr = 0;
-	if (!root)
-		return RC_MISSING;
+	if (tracefs_root_find(&root, err, errlen))
+		return -ENOENT;
 	add_target(out, nr, target_from_dir(root, root));
 	names = subdirs(root);
 	for (char **p = names; p && *p; p++) {
@@ -343,5 +370,5 @@ int target_list_all(struct target ***out, int *nr)
 	free_names(names);
 	add_subdir_targets(root, "instances", out, nr);
 	add_subdir_targets(root, "remotes", out, nr);
-	return RC_OK;
+	return 0;
 }

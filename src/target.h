@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -53,19 +54,32 @@ struct target {
 	enum transport best;
 };
 
-/* The tracefs root: --tracefs, else located (and mounted if needed) by libtracefs. */
+/*
+ * The tracefs directory to use (--tracefs), or NULL to locate it; before the first
+ * tracefs_root(). The string must stay valid.
+ */
+void tracefs_root_use(const char *dir);
+/*
+ * The tracefs root: tracefs_root_use()'s, else located (and mounted if needed) by libtracefs;
+ * found once. 0 and *root, or -errno with the line to show in err.
+ */
+int tracefs_root_find(const char **root, char *err, size_t errlen);
+/* The same, NULL after printing the reason (for callers not yet given err). */
 const char *tracefs_root(void);
 
 /*
  * Resolve -r NAME: a path ("/...", "./...", "../...") selects a directory; "remotes/X",
  * "instances/X" select that; "top" the root; else remotes/NAME, a root directory NAME
  * (hypervisor, hyp), instances/NAME. A name found in more than one place is ambiguous.
- * Prints the error and returns an exit code on failure.
+ * Returns 0, -ENOENT (no such target, or no tracefs) or -EINVAL (a name that cannot be one,
+ * or is ambiguous), with the line to show in err (TARGET_ERR_SIZE bytes is enough).
  */
-int target_resolve(const char *name, struct target **out);
+int target_resolve(const char *name, struct target **out, char *err, size_t errlen);
 
-/* Every target under the tracefs root: top, Android dirs, instances, remotes. */
-int target_list_all(struct target ***out, int *nr);
+/* Every target under the tracefs root: top, Android dirs, instances, remotes. 0 or -ENOENT. */
+int target_list_all(struct target ***out, int *nr, char *err, size_t errlen);
+
+#define TARGET_ERR_SIZE	(2 * PATH_MAX + 1024)
 
 void target_free(struct target *t);
 const char *target_kind_name(enum target_kind kind);

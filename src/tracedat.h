@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "byteorder.h"
+
 #define TD_MAGIC		"\x17\x08\x44tracing"
 #define TD_MAGIC_LEN		10
 
@@ -58,52 +60,5 @@ enum td_id {
 #define TD_PAGES_PER_CHUNK	10
 /* Readers refuse chunks and metadata larger than this (damaged size fields). */
 #define TD_MAX_CHUNK_RAW	(64u << 20)
-
-static inline void td_put16(void *p, uint16_t v)
-{
-	uint8_t *b = p;
-
-	b[0] = v;
-	b[1] = v >> 8;
-}
-
-static inline void td_put32(void *p, uint32_t v)
-{
-	uint8_t *b = p;
-
-	td_put16(b, v);
-	td_put16(b + 2, v >> 16);
-}
-
-static inline void td_put64(void *p, uint64_t v)
-{
-	uint8_t *b = p;
-
-	td_put32(b, v);
-	td_put32(b + 4, v >> 32);
-}
-
-static inline uint16_t td_get16(const void *p, int big)
-{
-	const uint8_t *b = p;
-
-	return big ? (uint16_t)(b[0] << 8 | b[1]) : (uint16_t)(b[1] << 8 | b[0]);
-}
-
-static inline uint32_t td_get32(const void *p, int big)
-{
-	const uint8_t *b = p;
-	uint32_t hi = td_get16(b + (big ? 0 : 2), big), lo = td_get16(b + (big ? 2 : 0), big);
-
-	return hi << 16 | lo;
-}
-
-static inline uint64_t td_get64(const void *p, int big)
-{
-	const uint8_t *b = p;
-	uint64_t hi = td_get32(b + (big ? 0 : 4), big), lo = td_get32(b + (big ? 4 : 0), big);
-
-	return hi << 32 | lo;
-}
 
 #endif

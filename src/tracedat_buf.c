@@ -26,7 +26,7 @@ void tdbuf_u16(struct tdbuf *b, uint16_t v)
 {
 	uint8_t x[2];
 
-	td_put16(x, v);
+	bo_put16(x, v, BO_LITTLE);
 	tdbuf_put(b, x, sizeof(x));
 }
 
@@ -34,7 +34,7 @@ void tdbuf_u32(struct tdbuf *b, uint32_t v)
 {
 	uint8_t x[4];
 
-	td_put32(x, v);
+	bo_put32(x, v, BO_LITTLE);
 	tdbuf_put(b, x, sizeof(x));
 }
 
@@ -42,7 +42,7 @@ void tdbuf_u64(struct tdbuf *b, uint64_t v)
 {
 	uint8_t x[8];
 
-	td_put64(x, v);
+	bo_put64(x, v, BO_LITTLE);
 	tdbuf_put(b, x, sizeof(x));
 }
 
@@ -62,7 +62,7 @@ void tdbuf_option_u64(struct tdbuf *b, uint16_t id, uint64_t v)
 {
 	uint8_t x[8];
 
-	td_put64(x, v);
+	bo_put64(x, v, BO_LITTLE);
 	tdbuf_option(b, id, x, sizeof(x));
 }
 

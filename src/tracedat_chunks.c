@@ -8,6 +8,7 @@
 #include <zstd.h>
 
 #include "file_appender.h"
+#include "monotonic.h"
 #include "populated.h"
 #include "tracedat.h"
 #include "tracedat_chunks.h"
@@ -66,14 +67,6 @@ struct td_chunks {
 	int nr_cpus;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static void set_err(struct td_chunks *ch, int err)
 {
 	pthread_mutex_lock(&ch->lock);
@@ -112,9 +105,9 @@ static int push_pad(struct td_chunks *ch)
 	if (!p)
 		return -ENOMEM;
 	/* A page of journal reserve per CPU (tracedat_write.c, append_pad()), as zeros. */
-	td_put16(p, TD_SEC_RC_PAD);
-	td_put32(p + 4, TD_NO_STRING);
-	td_put64(p + 8, ch->page_size);
+	bo_put16(p, TD_SEC_RC_PAD, BO_LITTLE);
+	bo_put32(p + 4, TD_NO_STRING, BO_LITTLE);
+	bo_put64(p + 8, ch->page_size, BO_LITTLE);
 	ret = appender_push(ch->app, p, len, true);
 	free(p);
 	return ret;
@@ -137,21 +130,21 @@ static size_t build_section(struct td_chunks *ch, ZSTD_CCtx *cctx, uint8_t *out,
 		memcpy(out + CHUNK_PREFIX, raw, len);
 		n = len;
 	}
-	td_put16(out, TD_SEC_RC_CHUNK);
-	td_put16(out + 2, ch->zstd ? TD_SEC_FL_COMPRESS : 0);
-	td_put32(out + 4, TD_NO_STRING);
-	td_put64(out + 8, n + CHUNK_PREFIX - TD_SEC_HDR_SIZE);
-	td_put32(out + 16, q->cpu);
-	td_put32(out + 20, 0);
-	td_put32(out + 24, n);
-	td_put32(out + 28, len);
+	bo_put16(out, TD_SEC_RC_CHUNK, BO_LITTLE);
+	bo_put16(out + 2, ch->zstd ? TD_SEC_FL_COMPRESS : 0, BO_LITTLE);
+	bo_put32(out + 4, TD_NO_STRING, BO_LITTLE);
+	bo_put64(out + 8, n + CHUNK_PREFIX - TD_SEC_HDR_SIZE, BO_LITTLE);
+	bo_put32(out + 16, q->cpu, BO_LITTLE);
+	bo_put32(out + 20, 0, BO_LITTLE);
+	bo_put32(out + 24, n, BO_LITTLE);
+	bo_put32(out + 28, len, BO_LITTLE);
 	return n + CHUNK_PREFIX;
 }
 
 /* Once a second: a chunk begun a second ago belongs to an idle or slow CPU; write it now. */
 static void flush_idle(struct td_chunks *ch)
 {
-	uint64_t now = now_ns();
+	uint64_t now = monotonic_ns();
 	int i, n;
 
 	pthread_mutex_lock(&ch->lock);
@@ -194,7 +187,7 @@ static void *compressor(void *arg)
 	size_t cap = CHUNK_PREFIX + ZSTD_compressBound(ch->slot_size);
 	uint8_t *out = malloc(cap);
 	ZSTD_CCtx *cctx = ch->zstd ? ZSTD_createCCtx() : NULL;
-	uint64_t last_tick = now_ns();
+	uint64_t last_tick = monotonic_ns();
 
 	if (!out || (ch->zstd && !cctx))
 		set_err(ch, -ENOMEM);
@@ -207,15 +200,15 @@ static void *compressor(void *arg)
 		int level = ch->level, ret = 0;
 		size_t n;
 
-		if (now_ns() - last_tick >= TICK_NS) {
+		if (monotonic_ns() - last_tick >= TICK_NS) {
 			pthread_mutex_unlock(&ch->lock);
 			flush_idle(ch);
-			last_tick = now_ns();
+			last_tick = monotonic_ns();
 			pthread_mutex_lock(&ch->lock);
 		}
 		if (!ch->q_len) {
 			struct timespec ts;
-			uint64_t t = now_ns() + BATCH_NS;
+			uint64_t t = monotonic_ns() + BATCH_NS;
 
 			if (ch->stop)
 				break;
@@ -388,7 +381,7 @@ int td_chunks_add(struct td_chunks *ch, int cpu, const void *data, size_t len)
 		ret = take_slot(ch, c);
 	if (!ret) {
 		if (!c->used)
-			c->first_ns = now_ns();
+			c->first_ns = monotonic_ns();
 		dst = ch->pool + (size_t)c->slot * ch->slot_size + (size_t)c->used * ch->page_size;
 		memcpy(dst, data, len);
 		memset(dst + len, 0, ch->page_size - len);
@@ -440,7 +433,7 @@ void td_chunks_commit(struct td_chunks *ch, int cpu, size_t len)
 			pages = TD_PAGES_PER_CHUNK - c->used;
 		}
 		if (!c->used)
-			c->first_ns = now_ns();
+			c->first_ns = monotonic_ns();
 		/* Only the last sub-buffer may be short. */
 		memset(dst + len, 0, (size_t)pages * ch->page_size - len);
 		c->used += pages;

@@ -2,10 +2,9 @@
 /* A trace.dat CPU's sub-buffers into the merge, as capture.c queues a live CPU's. */
 #include <stdlib.h>
 
+#include "byteorder.h"
 #include "tracedat_events.h"
 #include "util.h"
-
-#define HOST_BIG	(__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
 
 struct td_src {
 	struct tdr_iter *it;
@@ -15,6 +14,8 @@ struct td_src {
 	bool swap;
 	struct td_src_stats st;
 	struct merge *own;	/* td_src_next()'s */
+	td_warn_fn on_damage;
+	void *damage_ctx;
 };
 
 struct td_src *td_src_new(struct tdr *r, int buffer, int cpu_index)
@@ -29,12 +30,18 @@ struct td_src *td_src_new(struct tdr *r, int buffer, int cpu_index)
 	s->cpu = in->buffers[buffer].cpus[cpu_index].cpu;
 	s->page_size = in->buffers[buffer].page_size;
 	s->hdr_size = 8 + in->long_size;
-	s->swap = in->big_endian != HOST_BIG;
+	s->swap = in->big_endian != BO_HOST;
 	if (!s->it) {
 		td_src_free(s);
 		return NULL;
 	}
 	return s;
+}
+
+void td_src_on_damage(struct td_src *s, td_warn_fn fn, void *ctx)
+{
+	s->on_damage = fn;
+	s->damage_ctx = ctx;
 }
 
 int td_src_fill(struct td_src *s, struct merge *m, int stream)
@@ -46,7 +53,8 @@ int td_src_fill(struct td_src *s, struct merge *m, int stream)
 	for (;;) {
 		ret = tdr_iter_next(s->it, &page);
 		if (ret < 0) {
-			warn_msg("%s", tdr_iter_error(s->it));
+			if (s->on_damage)
+				s->on_damage(s->damage_ctx, tdr_iter_error(s->it));
 			s->st.bad_chunks++;
 			continue;
 		}

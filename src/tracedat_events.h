@@ -24,8 +24,13 @@ struct td_src;
 /* NULL when the file's long size or byte order cannot be read. */
 struct td_src *td_src_new(struct tdr *r, int buffer, int cpu_index);
 /*
+ * fn hears the reader's one-line reason for each damaged chunk or page, which is then skipped
+ * (and counted in the stats whether or not anyone is told).
+ */
+void td_src_on_damage(struct td_src *s, td_warn_fn fn, void *ctx);
+/*
  * Queue the next sub-buffer that holds an event or a loss on stream of m: 1, or 0 at the end.
- * A damaged chunk is reported with warn_msg() and skipped.
+ * A damaged chunk is skipped (see td_src_on_damage()).
  */
 int td_src_fill(struct td_src *s, struct merge *m, int stream);
 /*

@@ -62,10 +62,11 @@ static bool raw_timestamps(const char *trace_clock)
 	return true;
 }
 
-struct td_fmt *td_fmt_new(const struct tdr_info *in)
+struct td_fmt *td_fmt_new(const struct tdr_info *in, td_warn_fn warn, void *ctx)
 {
 	struct td_fmt *f = xcalloc(1, sizeof(*f));
 	const char *why;
+	char msg[512];
 	int i;
 
 	f->in = in;
@@ -83,11 +84,14 @@ struct td_fmt *td_fmt_new(const struct tdr_info *in)
 	if (in->header_page.data) {
 		why = td_header_page_problem(in->header_page.data, in->header_page.len,
 					     in->page_size);
-		if (why)
-			warn_msg("header_page is damaged (%s); using default page layout", why);
-		else
+		if (why && warn) {
+			snprintf(msg, sizeof(msg),
+				 "header_page is damaged (%s); using default page layout", why);
+			warn(ctx, msg);
+		} else if (!why) {
 			tep_parse_header_page(f->tep, in->header_page.data, in->header_page.len,
 					      in->long_size);
+		}
 	}
 	for (i = 0; i < in->nr_formats; i++) {
 		const struct tdr_format *fm = &in->formats[i];
@@ -96,8 +100,11 @@ struct td_fmt *td_fmt_new(const struct tdr_info *in)
 
 		why = td_format_problem(fm->text, fm->len, in->page_size, &fields);
 		if (why && !fields) {
-			warn_msg("skipping event format %d of system %s: %s; its events print as unknown",
-				 i, fm->system, why);
+			if (warn) {
+				snprintf(msg, sizeof(msg), "skipping event format %d of system %s: "
+					 "%s; its events print as unknown", i, fm->system, why);
+				warn(ctx, msg);
+			}
 			continue;
 		}
 		if (why) {

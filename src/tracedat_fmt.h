@@ -25,7 +25,11 @@ struct td_event {
 	uint32_t size;
 };
 
-struct td_fmt *td_fmt_new(const struct tdr_info *in);
+/*
+ * libtraceevent set up from a file's metadata; a damaged header_page or format is left out
+ * and warn (when not NULL) told about it. NULL when memory is short.
+ */
+struct td_fmt *td_fmt_new(const struct tdr_info *in, td_warn_fn warn, void *ctx);
 void td_fmt_free(struct td_fmt *f);
 /*
  * One line (with newline) for ev, or for a loss of lost events (td_fmt_lost()'s line) of a

@@ -132,15 +132,15 @@ static int load_chunk(struct tdr_iter *it)
 		it->started = true;
 		if (it->end - it->pos < 4 || tdr_pread(it->r, h, 4, it->pos))
 			return iter_fail(it, true, "no chunk count");
-		it->nr_chunks = td_get32(h, it->r->info.big_endian);
+		it->nr_chunks = bo_get32(h, it->r->info.big_endian);
 		it->pos += 4;
 	}
 	if (it->chunk_idx >= it->nr_chunks)
 		return 0;
 	if (it->end - it->pos < TD_CHUNK_HDR_SIZE || tdr_pread(it->r, h, sizeof(h), it->pos))
 		return iter_fail(it, true, "truncated chunk header");
-	csize = td_get32(h, it->r->info.big_endian);
-	usize = td_get32(h + 4, it->r->info.big_endian);
+	csize = bo_get32(h, it->r->info.big_endian);
+	usize = bo_get32(h + 4, it->r->info.big_endian);
 	if (csize > it->end - it->pos - TD_CHUNK_HDR_SIZE)
 		return iter_fail(it, true, "chunk of %u bytes runs past the data", csize);
 	next = it->pos + TD_CHUNK_HDR_SIZE + csize;

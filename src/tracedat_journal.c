@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The journal of a file being recorded, and turning it into a BUFFER section. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include "block_io.h"
 #include "tracedat.h"
 #include "tracedat_journal.h"
+#include "tracedat_read.h"
 #include "util.h"
 
 #define COPY_BLOCK	(256u << 10)
@@ -31,10 +34,10 @@ int td_write_section_header(int fd, uint64_t off, uint16_t id, uint16_t flags, u
 {
 	uint8_t h[TD_SEC_HDR_SIZE];
 
-	td_put16(h, id);
-	td_put16(h + 2, flags);
-	td_put32(h + 4, TD_NO_STRING);
-	td_put64(h + 8, len);
+	bo_put16(h, id, BO_LITTLE);
+	bo_put16(h + 2, flags, BO_LITTLE);
+	bo_put32(h + 4, TD_NO_STRING, BO_LITTLE);
+	bo_put64(h + 8, len, BO_LITTLE);
 	return td_pwrite(fd, h, sizeof(h), off);
 }
 
@@ -79,8 +82,8 @@ static int parse_meta(int fd, uint64_t off, uint64_t file_end, struct td_journal
 		snprintf(err, errlen, "no recording journal (file ends before it)");
 		return -1;
 	}
-	size = td_get64(h + 8, 0);
-	if (td_get16(h, 0) != TD_SEC_RC_META || size < 10 || size > META_MAX ||
+	size = bo_get64(h + 8, BO_LITTLE);
+	if (bo_get16(h, BO_LITTLE) != TD_SEC_RC_META || size < 10 || size > META_MAX ||
 	    off + sizeof(h) + size > file_end || td_pread(fd, body, size, off + sizeof(h))) {
 		snprintf(err, errlen, "no recording journal (not a file left by remotectl record)");
 		return -1;
@@ -93,8 +96,8 @@ static int parse_meta(int fd, uint64_t off, uint64_t file_end, struct td_journal
 	}
 	j->name = xstrdup((char *)body);
 	j->clock = xstrdup((char *)body + nlen + 1);
-	j->page_size = td_get32(body + nlen + clen + 2, 0);
-	j->compressed = td_get32(body + nlen + clen + 6, 0) & 1;
+	j->page_size = bo_get32(body + nlen + clen + 2, BO_LITTLE);
+	j->compressed = bo_get32(body + nlen + clen + 6, BO_LITTLE) & 1;
 	if (j->page_size < 64 || j->page_size > (16u << 20)) {
 		snprintf(err, errlen, "recording journal header: bad sub-buffer size %u",
 			 j->page_size);
@@ -141,8 +144,8 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 
 		if (block_read(&r, h, TD_SEC_HDR_SIZE, pos))
 			break;
-		id = td_get16(h, 0);
-		size = td_get64(h + 8, 0);
+		id = bo_get16(h, BO_LITTLE);
+		size = bo_get64(h + 8, BO_LITTLE);
 		if (size > file_end - pos - TD_SEC_HDR_SIZE)
 			break;
 		if (id == TD_SEC_RC_PAD) {
@@ -152,9 +155,9 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 		if (id != TD_SEC_RC_CHUNK || size < TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE ||
 		    block_read(&r, h, sizeof(h), pos))
 			break;
-		cpu = td_get32(h + 16, 0);
-		csize = td_get32(h + 24, 0);
-		usize = td_get32(h + 28, 0);
+		cpu = bo_get32(h + 16, BO_LITTLE);
+		csize = bo_get32(h + 24, BO_LITTLE);
+		usize = bo_get32(h + 28, BO_LITTLE);
 		if (cpu >= 65536 || csize + 16ull != size || !usize || usize % j->page_size ||
 		    usize > TD_MAX_CHUNK_RAW || (!j->compressed && csize != usize))
 			break;
@@ -174,38 +177,34 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 int td_journal_find(int fd, uint64_t size, uint64_t *done_pos, uint64_t *journal, char *err,
 		    size_t errlen)
 {
-	uint8_t h[64], sh[TD_SEC_HDR_SIZE], o[6];
+	uint8_t h[8], sh[TD_SEC_HDR_SIZE], o[6];
 	uint64_t ptr_at, opts, pos, end, next;
 	const char *why;
-	size_t n, i;
 
-	n = size < sizeof(h) ? size : sizeof(h);
-	if (n < TD_MAGIC_LEN + 8 || td_pread(fd, h, n, 0) || memcmp(h, TD_MAGIC, TD_MAGIC_LEN)) {
+	switch (tdr_v7_options_at(fd, size, &ptr_at)) {
+	case 0:
+		break;
+	case TDR_HDR_NOT_TRACEDAT:
 		why = "not a trace.dat file";
 		goto fail;
-	}
-	if (strcmp((char *)h + TD_MAGIC_LEN, "7")) {
+	case TDR_HDR_NOT_V7:
 		why = "only trace.dat v7 files written by remotectl can be recovered";
 		goto fail;
-	}
-	/* "7\0", endian, long size, u32 page size, codec\0, version\0. */
-	i = TD_MAGIC_LEN + 2 + 2 + 4;
-	for (; i < n && h[i]; i++)
-		;
-	for (i++; i < n && h[i]; i++)
-		;
-	ptr_at = i + 1;
-	if (ptr_at + 8 > n) {
+	default:
 		why = "file header is damaged";
 		goto fail;
 	}
-	opts = td_get64(h + ptr_at, 0);
+	if (td_pread(fd, h, sizeof(h), ptr_at)) {
+		why = "file header is damaged";
+		goto fail;
+	}
+	opts = bo_get64(h, BO_LITTLE);
 	if (!opts || opts + TD_SEC_HDR_SIZE > size || td_pread(fd, sh, sizeof(sh), opts) ||
-	    td_get16(sh, 0) != TD_OPT_DONE || td_get16(sh + 2, 0)) {
+	    bo_get16(sh, BO_LITTLE) != TD_OPT_DONE || bo_get16(sh + 2, BO_LITTLE)) {
 		why = "no usable options section: the record stopped before any data";
 		goto fail;
 	}
-	end = opts + TD_SEC_HDR_SIZE + td_get64(sh + 8, 0);
+	end = opts + TD_SEC_HDR_SIZE + bo_get64(sh + 8, BO_LITTLE);
 	if (end > size || end < opts) {
 		why = "options section runs past the end of the file";
 		goto fail;
@@ -213,18 +212,18 @@ int td_journal_find(int fd, uint64_t size, uint64_t *done_pos, uint64_t *journal
 	for (pos = opts + TD_SEC_HDR_SIZE; pos + 6 <= end;) {
 		if (td_pread(fd, o, 6, pos))
 			break;
-		if (td_get16(o, 0) == TD_OPT_DONE && td_get32(o + 2, 0) == 8) {
+		if (bo_get16(o, BO_LITTLE) == TD_OPT_DONE && bo_get32(o + 2, BO_LITTLE) == 8) {
 			uint8_t v[8];
 
 			if (td_pread(fd, v, 8, pos + 6))
 				break;
-			next = td_get64(v, 0);
+			next = bo_get64(v, BO_LITTLE);
 			*done_pos = pos + 6;
 			*journal = end;
 			return next ? 1 : 0;
 		}
 		/* 64-bit: a size of 2^32 - 6 would otherwise add nothing, forever. */
-		pos += 6 + (uint64_t)td_get32(o + 2, 0);
+		pos += 6 + (uint64_t)bo_get32(o + 2, BO_LITTLE);
 	}
 	why = "options section has no DONE entry";
 fail:
@@ -270,7 +269,7 @@ static size_t write_behind(int nr_cpus)
  * journal is read ahead and each CPU's data written behind: a capture leaves thousands of
  * chunks, and a pread() and a pwrite() for each cost more than the copy.
  */
-static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec)
+static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec, int *failed)
 {
 	uint64_t *wr = xcalloc(j->nr_cpus + 1, sizeof(*wr));
 	struct block_writer *out = xcalloc(j->nr_cpus + 1, sizeof(*out));
@@ -290,7 +289,7 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec)
 		if (j->compressed) {
 			uint8_t n[4];
 
-			td_put32(n, c->chunks);
+			bo_put32(n, c->chunks, BO_LITTLE);
 			ret = ret ? ret : block_write(&out[i], n, 4, c->offset);
 		}
 	}
@@ -304,9 +303,9 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec)
 				 pos);
 		if (ret)
 			break;
-		size = td_get64(h + 8, 0);
-		if (td_get16(h, 0) == TD_SEC_RC_CHUNK) {
-			struct td_cpu_data *c = journal_cpu(j, td_get32(h + 16, 0));
+		size = bo_get64(h + 8, BO_LITTLE);
+		if (bo_get16(h, BO_LITTLE) == TD_SEC_RC_CHUNK) {
+			struct td_cpu_data *c = journal_cpu(j, bo_get32(h + 16, BO_LITTLE));
 
 			i = c - j->cpus;
 			/* The scan saw every CPU: one more means the file changed since. */
@@ -314,7 +313,7 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec)
 				ret = -EIO;
 				break;
 			}
-			csize = td_get32(h + 24, 0);
+			csize = bo_get32(h + 24, BO_LITTLE);
 			if (j->compressed)
 				ret = block_copy(&r, &out[i], pos + 24, wr[i], 8 + (uint64_t)csize);
 			else
@@ -337,7 +336,7 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec)
 	if (!ret && ftruncate(fd, cursor))
 		ret = -errno;
 	if (ret) {
-		err_msg("writing the trace data section: %s", strerror(-ret));
+		*failed = ret;
 		return 0;
 	}
 	return cursor;
@@ -392,17 +391,17 @@ static void build_meta(struct tdbuf *c, uint16_t id, const void *body, size_t le
 		z = xmalloc(cap + 8);
 		n = ZSTD_compress(z + 8, cap, body, len, level ? level : 3);
 		if (!ZSTD_isError(n)) {
-			td_put32(z, n);
-			td_put32(z + 4, len);
+			bo_put32(z, n, BO_LITTLE);
+			bo_put32(z + 4, len, BO_LITTLE);
 			body = z;
 			len = n + 8;
 			flags = TD_SEC_FL_COMPRESS;
 		}
 	}
-	td_put16(h, id);
-	td_put16(h + 2, flags);
-	td_put32(h + 4, TD_NO_STRING);
-	td_put64(h + 8, len);
+	bo_put16(h, id, BO_LITTLE);
+	bo_put16(h + 2, flags, BO_LITTLE);
+	bo_put32(h + 4, TD_NO_STRING, BO_LITTLE);
+	bo_put64(h + 8, len, BO_LITTLE);
 	tdbuf_put(c, h, sizeof(h));
 	tdbuf_put(c, body, len);
 	free(z);
@@ -426,7 +425,7 @@ static int link_options(int fd, uint64_t pos, uint64_t target)
 {
 	uint8_t v[8];
 
-	td_put64(v, target);
+	bo_put64(v, target, BO_LITTLE);
 	if (fdatasync(fd) && errno != EINVAL)
 		return -errno;
 	if (td_pwrite(fd, v, 8, pos))
@@ -447,8 +446,8 @@ static int relink_formats(int fd, const struct td_final *fin, uint64_t formats)
 
 	if (ret)
 		return ret;
-	td_put16(v, TD_SEC_RC_PAD);
-	td_put16(v + 2, 0);
+	bo_put16(v, TD_SEC_RC_PAD, BO_LITTLE);
+	bo_put16(v + 2, 0, BO_LITTLE);
 	return td_pwrite(fd, v, 4, fin->formats_old) ? -EIO : 0;
 }
 
@@ -459,7 +458,7 @@ static int relink_formats(int fd, const struct td_final *fin, uint64_t formats)
  */
 static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
 			uint64_t cmdlines, uint64_t sec, uint64_t end, const struct td_final *fin,
-			uint8_t *buf)
+			uint8_t *buf, int *cut_err)
 {
 	uint64_t base = j->meta_off, dst, delta;
 	struct tdbuf b = { 0 };
@@ -481,7 +480,7 @@ static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, u
 		return 0;
 	}
 	if (ftruncate(fd, end - delta))
-		warn_msg("cannot shorten the file: %s", strerror(errno));
+		*cut_err = errno;
 	tdbuf_free(&b);
 	return delta;
 }
@@ -492,13 +491,14 @@ static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, u
  * describes its data and the intact chunks can be read.
  */
 int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
-		      const struct td_final *fin)
+		      const struct td_final *fin, char *msg, size_t msglen)
 {
 	uint8_t *buf = xmalloc(COPY_BLOCK);
 	uint64_t opts2 = j->end, cmdlines = 0, formats = 0, sec, end, delta;
 	struct tdbuf b = { 0 }, c = { 0 }, f = { 0 };
-	int ret;
+	int ret, failed = 0, cut_err = 0;
 
+	msg[0] = 0;
 	build_cmdlines(&c, fin, j->compressed);
 	if (fin && fin->formats)
 		build_meta(&f, TD_SEC_EVENT_FORMATS, fin->formats, fin->formats_len,
@@ -514,7 +514,7 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		formats = sec;
 		sec += f.len;
 	}
-	end = write_buffer_section(fd, j, sec);
+	end = write_buffer_section(fd, j, sec, &failed);
 	ret = end ? 0 : -1;
 	if (!ret && c.len)
 		ret = td_pwrite(fd, c.p, c.len, cmdlines);
@@ -531,16 +531,69 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 	tdbuf_free(&f);
 	if (ret) {
 		if (end)
-			err_msg("writing the final options: %s", strerror(-ret));
+			snprintf(msg, msglen, "writing the final options: %s", strerror(-ret));
+		else
+			snprintf(msg, msglen, "writing the trace data section: %s",
+				 strerror(-failed));
 		free(buf);
 		return -1;
 	}
-	delta = compact(fd, done_pos, j, opts2, cmdlines, sec, end, fin, buf);
+	delta = compact(fd, done_pos, j, opts2, cmdlines, sec, end, fin, buf, &cut_err);
 	free(buf);
 	ret = formats ? relink_formats(fd, fin, formats - delta) : 0;
 	if (ret) {
-		err_msg("pointing the file at every system's event formats: %s", strerror(-ret));
+		snprintf(msg, msglen, "pointing the file at every system's event formats: %s",
+			 strerror(-ret));
 		return -1;
 	}
+	if (cut_err) {
+		snprintf(msg, msglen, "cannot shorten the file: %s", strerror(cut_err));
+		return 1;
+	}
 	return 0;
+}
+
+int td_recovery_open(struct td_recovery *rec, const char *path, char *err, size_t errlen)
+{
+	uint64_t journal;
+	char why[256];
+	struct stat st;
+	int ret;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (rec->fd < 0 || fstat(rec->fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	rec->size = st.st_size;
+	ret = td_journal_find(rec->fd, rec->size, &rec->done_pos, &journal, err, errlen);
+	if (ret)
+		return ret > 0 ? 1 : -EBADMSG;
+	if (td_journal_scan(rec->fd, journal, rec->size, &rec->j, true, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int td_recovery_finish(struct td_recovery *rec, const char *path, char *err, size_t errlen)
+{
+	if (ftruncate(rec->fd, rec->j.end)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return td_journal_finish(rec->fd, rec->done_pos, &rec->j, NULL, err, errlen);
+}
+
+int td_recovery_close(struct td_recovery *rec)
+{
+	int ret = 0;
+
+	td_journal_free(&rec->j);
+	if (rec->fd >= 0 && close(rec->fd))
+		ret = -errno;
+	rec->fd = -1;
+	return ret;
 }

@@ -98,9 +98,33 @@ struct td_final {
 /*
  * Complete a file whose journal was scanned into j and whose options 1 DONE value sits at
  * done_pos: append the BUFFER section and options 2 at j->end, link them, then compact.
- * Returns 0, or -1 after printing one line naming the step.
+ * Returns 0; 1 when complete but a warning is in msg (the file could not be shortened); or
+ * -1 with msg naming the step that failed.
  */
 int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
-		      const struct td_final *fin);
+		      const struct td_final *fin, char *msg, size_t msglen);
+
+/* A file an interrupted record left, being completed by `recover`. */
+struct td_recovery {
+	int fd;
+	uint64_t size;		/* as found */
+	uint64_t done_pos;	/* where options 1 hold their DONE value */
+	struct td_journal j;	/* j.end: where the last complete chunk ends */
+};
+
+/*
+ * Open path read-write, find options 1 and scan the journal, every chunk decompressed.
+ * Returns 0 with a journal to complete, 1 when the file is complete already, or -errno with
+ * the line to show in err: the system's errno when the file cannot be opened, -EBADMSG when
+ * it holds no journal that can be completed. td_recovery_close() in every case.
+ */
+int td_recovery_open(struct td_recovery *rec, const char *path, char *err, size_t errlen);
+/*
+ * Drop what follows the last complete chunk and complete the file: td_journal_finish()'s
+ * 0, 1 (a warning in err) or -1 (the error in err).
+ */
+int td_recovery_finish(struct td_recovery *rec, const char *path, char *err, size_t errlen);
+/* Free rec and close its file: 0, or -errno of close() (a write-back error). */
+int td_recovery_close(struct td_recovery *rec);
 
 #endif

@@ -11,39 +11,10 @@
 #include "tracedat_write.h"
 #include "util.h"
 
-/*
- * A whole tracefs or proc file (their sizes are not known in advance), after room bytes left
- * free for the caller's header; *len counts the file's bytes only. The first read asks for
- * first bytes.
- */
-static char *slurp_after(const char *path, size_t room, size_t first, size_t *len)
-{
-	size_t cap = room + first;
-	char *buf;
-	ssize_t n;
-	int fd;
-
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	buf = xmalloc(cap);
-	while ((n = read(fd, buf + room + *len, cap - room - *len)) > 0) {
-		*len += n;
-		if (room + *len == cap)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	close(fd);
-	if (n < 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
+/* Event formats and headers are small: one read each. */
 static char *slurp(const char *path, size_t *len)
 {
-	return slurp_after(path, 0, 1 << 14, len);
+	return read_whole_file(path, 0, 1 << 14, len);
 }
 
 /* dir/events/rel, else root/events/rel. */
@@ -109,7 +80,7 @@ static void read_enabled(const char *dir, struct enabled_list *l)
 	char *path = xasprintf("%s/set_event", dir);
 	size_t len;
 
-	l->text = slurp_after(path, 1, 1 << 14, &len);
+	l->text = read_whole_file(path, 1, 1 << 14, &len);
 	free(path);
 	if (!l->text)
 		return;
@@ -196,7 +167,7 @@ static uint32_t add_formats(struct tdbuf *b, const char *events_dir, const char 
 		free(f);
 		count++;
 	}
-	td_put32(b->p + count_at, count);
+	bo_put32(b->p + count_at, count, BO_LITTLE);
 	free_names(ev, nr);
 	return count;
 }
@@ -298,7 +269,7 @@ static void build_event_formats(struct tdbuf *b, const char *dir, unsigned int f
 		}
 		nr_sys++;
 	}
-	td_put32(b->p, nr_sys);
+	bo_put32(b->p, nr_sys, BO_LITTLE);
 	free_names(sys, nr);
 	free(events);
 }
@@ -352,7 +323,7 @@ int tdw_replace_formats_extra(struct tdw *w, const char *dir, unsigned int flags
 static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size64)
 {
 	size_t len, room = size64 ? 8 : 4;
-	char *s = slurp_after(path, room, 1 << 20, &len);
+	char *s = read_whole_file(path, room, 1 << 20, &len);
 	int ret;
 
 	if (!s) {
@@ -360,9 +331,9 @@ static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size
 		return 0;
 	}
 	if (size64)
-		td_put64(s, len);
+		bo_put64(s, len, BO_LITTLE);
 	else
-		td_put32(s, len);
+		bo_put32(s, len, BO_LITTLE);
 	ret = tdw_add_section(w, id, s, room + len);
 	free(s);
 	return ret;

@@ -79,7 +79,7 @@ int cur_u16(struct cur *c, uint16_t *v)
 
 	if (cur_read(c, b, 2))
 		return -1;
-	*v = td_get16(b, c->r->info.big_endian);
+	*v = bo_get16(b, c->r->info.big_endian);
 	return 0;
 }
 
@@ -89,7 +89,7 @@ int cur_u32(struct cur *c, uint32_t *v)
 
 	if (cur_read(c, b, 4))
 		return -1;
-	*v = td_get32(b, c->r->info.big_endian);
+	*v = bo_get32(b, c->r->info.big_endian);
 	return 0;
 }
 
@@ -99,7 +99,7 @@ int cur_u64(struct cur *c, uint64_t *v)
 
 	if (cur_read(c, b, 8))
 		return -1;
-	*v = td_get64(b, c->r->info.big_endian);
+	*v = bo_get64(b, c->r->info.big_endian);
 	return 0;
 }
 
@@ -308,36 +308,70 @@ int tdr_parse_text(struct cur *c, struct tdr_blob *b, bool size64)
 	return b->data ? 0 : -1;
 }
 
-static int load(struct tdr *r)
+/* Magic, version, byte order, long size and page size: the part v6 and v7 share. */
+static int load_header(struct tdr *r, struct cur *c)
 {
 	struct tdr_info *in = &r->info;
-	struct cur c = { .r = r, .end = r->size, .part = "file header" };
 	uint8_t magic[TD_MAGIC_LEN], b[2];
 	char *ver;
 
-	if (cur_read(&c, magic, sizeof(magic)) || memcmp(magic, TD_MAGIC, sizeof(magic))) {
+	if (cur_read(c, magic, sizeof(magic)) || memcmp(magic, TD_MAGIC, sizeof(magic))) {
 		r->err[0] = 0;
 		return tdr_fail(r, "not a trace.dat file (bad magic)");
 	}
-	ver = cur_str(&c, 15);
+	ver = cur_str(c, 15);
 	if (!ver)
 		return -1;
 	in->version = atoi(ver);
 	free(ver);
 	if (in->version < 6 || in->version > 7)
 		return tdr_fail(r, "file header: unsupported trace.dat version %d", in->version);
-	if (cur_read(&c, b, 2))
+	if (cur_read(c, b, 2))
 		return -1;
 	in->big_endian = b[0];
 	in->long_size = b[1];
 	if (b[0] > 1 || (b[1] != 4 && b[1] != 8))
 		return tdr_fail(r, "file header: bad endianness %u or long size %u", b[0], b[1]);
-	if (cur_u32(&c, &in->page_size))
+	if (cur_u32(c, &in->page_size))
 		return -1;
 	if (in->page_size < 64 || in->page_size > (16u << 20))
 		return tdr_fail(r, "file header: bad page size %u", in->page_size);
 	strcpy(in->compression, "none");
-	return in->version == 6 ? tdr_load_v6(r, &c) : tdr_load_v7(r, &c);
+	return 0;
+}
+
+static int load(struct tdr *r)
+{
+	struct cur c = { .r = r, .end = r->size, .part = "file header" };
+
+	if (load_header(r, &c))
+		return -1;
+	return r->info.version == 6 ? tdr_load_v6(r, &c) : tdr_load_v7(r, &c);
+}
+
+int tdr_v7_options_at(int fd, uint64_t size, uint64_t *options_at)
+{
+	struct tdr r = { .fd = fd, .size = size };
+	struct cur c = { .r = &r, .end = size, .part = "file header" };
+	uint8_t magic[TD_MAGIC_LEN];
+	uint64_t next;
+	int ret = TDR_HDR_DAMAGED;
+
+	/* Too short for magic, version and byte order: not one of ours, not a damaged one. */
+	if (size < TD_MAGIC_LEN + 8 || tdr_pread(&r, magic, sizeof(magic), 0) ||
+	    memcmp(magic, TD_MAGIC, sizeof(magic)))
+		return TDR_HDR_NOT_TRACEDAT;
+	if (load_header(&r, &c)) {
+		if (r.info.version != 7)
+			ret = TDR_HDR_NOT_V7;
+	} else if (r.info.version != 7) {
+		ret = TDR_HDR_NOT_V7;
+	} else if (!tdr_load_v7_header(&r, &c, &next)) {
+		*options_at = c.pos - 8;
+		ret = 0;
+	}
+	dctx_put(r.dctx);
+	return ret;
 }
 
 /* Load r (its fd or mem and size set); NULL, with err, after closing it. */

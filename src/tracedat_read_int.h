@@ -69,6 +69,8 @@ int tdr_parse_event_formats(struct cur *c);
 int tdr_parse_text(struct cur *c, struct tdr_blob *b, bool size64);
 
 int tdr_load_v6(struct tdr *r, struct cur *c);
+/* v7's codec and version strings, and the u64 after them: the offset of options 1. */
+int tdr_load_v7_header(struct tdr *r, struct cur *c, uint64_t *next);
 int tdr_load_v7(struct tdr *r, struct cur *c);
 
 #endif

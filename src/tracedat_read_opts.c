@@ -263,15 +263,11 @@ static int load_section(struct tdr *r, struct layout *l, uint16_t id)
 	return ret;
 }
 
-int tdr_load_v7(struct tdr *r, struct cur *c)
+int tdr_load_v7_header(struct tdr *r, struct cur *c, uint64_t *next)
 {
 	struct tdr_info *in = &r->info;
-	struct layout l;
-	uint64_t next, seen[MAX_OPTION_SECTIONS];
 	char *codec, *ver;
-	int n = 0, i, id;
 
-	memset(&l, 0, sizeof(l));
 	c->part = "compression header";
 	codec = cur_str(c, 63);
 	ver = codec ? cur_str(c, 63) : NULL;
@@ -293,7 +289,18 @@ int tdr_load_v7(struct tdr *r, struct cur *c)
 	else if (strcmp(in->compression, "none"))
 		return tdr_fail(r, "compression '%s' is not supported (none, zstd and zlib are)",
 				in->compression);
-	if (cur_u64(c, &next))
+	return cur_u64(c, next);
+}
+
+int tdr_load_v7(struct tdr *r, struct cur *c)
+{
+	struct tdr_info *in = &r->info;
+	struct layout l;
+	uint64_t next, seen[MAX_OPTION_SECTIONS];
+	int n = 0, i, id;
+
+	memset(&l, 0, sizeof(l));
+	if (tdr_load_v7_header(r, c, &next))
 		return -1;
 	if (!next)
 		return tdr_fail(r, "file header: no options (an interrupted record? try 'remotectl recover')");

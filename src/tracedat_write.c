@@ -204,8 +204,8 @@ static size_t compress_block(ZSTD_CCtx *cctx, int level, uint8_t *dst, size_t ca
 	n = ZSTD_compress2(cctx, dst + TD_CHUNK_HDR_SIZE, cap - TD_CHUNK_HDR_SIZE, src, len);
 	if (ZSTD_isError(n))
 		return 0;
-	td_put32(dst, n);
-	td_put32(dst + 4, len);
+	bo_put32(dst, n, BO_LITTLE);
+	bo_put32(dst + 4, len, BO_LITTLE);
 	return n + TD_CHUNK_HDR_SIZE;
 }
 
@@ -233,10 +233,10 @@ int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len)
 			flags = TD_SEC_FL_COMPRESS;
 		}
 	}
-	td_put16(h, id);
-	td_put16(h + 2, flags);
-	td_put32(h + 4, TD_NO_STRING);
-	td_put64(h + 8, len);
+	bo_put16(h, id, BO_LITTLE);
+	bo_put16(h + 2, flags, BO_LITTLE);
+	bo_put32(h + 4, TD_NO_STRING, BO_LITTLE);
+	bo_put64(h + 8, len, BO_LITTLE);
 	ret = append(w, h, sizeof(h), "metadata");
 	if (!ret)
 		ret = append(w, body, len, "metadata");
@@ -303,7 +303,7 @@ int tdw_begin_data(struct tdw *w)
 
 	if (w->data || w->failed)
 		return -1;
-	td_put32(n, w->nr_cpus);
+	bo_put32(n, w->nr_cpus, BO_LITTLE);
 	if (w->nr_cpus > 0)
 		tdbuf_option(&w->opts1, TD_OPT_CPUCOUNT, n, 4);
 	/*
@@ -331,7 +331,7 @@ int tdw_begin_data(struct tdw *w)
 	w->done_pos = w->pos - 8;
 	if (w->formats_sec)
 		w->formats_opt += off + TD_SEC_HDR_SIZE;
-	td_put64(ptr, off);
+	bo_put64(ptr, off, BO_LITTLE);
 	ret = td_pwrite(w->fd, ptr, 8, w->options_ptr);
 	if (ret)
 		return fail(w, "header", -ret);
@@ -411,7 +411,7 @@ static int release_held(struct tdw *w, int cpu, struct tdw_cpu *c)
 
 static uint64_t commit_word(const uint8_t *page, unsigned int hdr_size)
 {
-	return hdr_size == 16 ? td_get64(page + 8, 0) : td_get32(page + 8, 0);
+	return hdr_size == 16 ? bo_get64(page + 8, BO_LITTLE) : bo_get32(page + 8, BO_LITTLE);
 }
 
 /* The event bytes the header of sub-buffer page commits (flag bits off). */
@@ -429,9 +429,9 @@ static void cut_commit(uint8_t *page, unsigned int hdr_size, uint32_t end)
 		return;
 	commit = (commit & ~COMMIT_SIZE_MASK & ~COMMIT_STORED) | end;
 	if (hdr_size == 16)
-		td_put64(page + 8, commit);
+		bo_put64(page + 8, commit, BO_LITTLE);
 	else
-		td_put32(page + 8, commit);
+		bo_put32(page + 8, commit, BO_LITTLE);
 }
 
 /*
@@ -450,11 +450,11 @@ static int rebase(struct tdw *w, struct tdw_cpu *c, const uint8_t *buf, size_t l
 	if (!c->held)
 		c->held = xmalloc(w->page_size);
 	memset(c->held, 0, len);
-	td_put64(c->held, sb.ts);
+	bo_put64(c->held, sb.ts, BO_LITTLE);
 	if (hdr_size == 16)
-		td_put64(c->held + 8, end - skip);
+		bo_put64(c->held + 8, end - skip, BO_LITTLE);
 	else
-		td_put32(c->held + 8, end - skip);
+		bo_put32(c->held + 8, end - skip, BO_LITTLE);
 	memcpy(c->held + hdr_size, buf + hdr_size + skip, end - skip);
 	c->held_len = len;
 	return 0;
@@ -654,27 +654,6 @@ out:
 	return ret ? -1 : 0;
 }
 
-static char *slurp_path(const char *path, size_t *len)
-{
-	size_t cap = 1 << 16;
-	char *buf = xmalloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	*len = 0;
-	if (fd < 0) {
-		free(buf);
-		return NULL;
-	}
-	while ((n = read(fd, buf + *len, cap - *len)) > 0) {
-		*len += n;
-		if (*len == cap)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	close(fd);
-	return buf;
-}
-
 int tdw_finish(struct tdw *w)
 {
 	struct td_final fin = { .cpustats = w->cpustats, .nr_cpustats = w->nr_cpustats,
@@ -691,7 +670,8 @@ int tdw_finish(struct tdw *w)
 	if (w->failed || tdw_flush(w) || stop_chunks(w))
 		goto out;
 	if (w->cmdlines_path)
-		fin.cmdlines = slurp_path(w->cmdlines_path, &fin.cmdlines_len);
+		fin.cmdlines = read_whole_file(w->cmdlines_path, 0, 1 << 16,
+						&fin.cmdlines_len);
 	if (w->late_formats.len) {
 		fin.formats = w->late_formats.p;
 		fin.formats_len = w->late_formats.len;
@@ -702,8 +682,13 @@ int tdw_finish(struct tdw *w)
 		err_msg("finishing trace.dat: %s", err);
 		goto out;
 	}
-	ret = td_journal_finish(w->fd, w->done_pos, &j, &fin);
+	ret = td_journal_finish(w->fd, w->done_pos, &j, &fin, err, sizeof(err));
 	td_journal_free(&j);
+	if (ret < 0)
+		err_msg("%s", err);
+	else if (ret > 0)
+		warn_msg("%s", err);
+	ret = ret < 0 ? -1 : 0;
 	if (!ret && w->spool)
 		ret = stream_out(w);
 out:

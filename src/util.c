@@ -158,6 +158,39 @@ ssize_t read_file(const char *path, char *buf, size_t size)
 	return len;
 }
 
+char *read_whole_file(const char *path, size_t room, size_t first, size_t *len)
+{
+	size_t cap = room + first + 1;
+	char *buf;
+	ssize_t n;
+	int fd, err;
+
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(cap);
+	for (;;) {
+		n = read(fd, buf + room + *len, cap - 1 - room - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		*len += n;
+		if (room + *len + 1 == cap)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	err = errno;
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		errno = err;
+		return NULL;
+	}
+	buf[room + *len] = '\0';
+	return buf;
+}
+
 ssize_t read_line_file(const char *path, char *buf, size_t size)
 {
 	ssize_t n = read_file(path, buf, size);

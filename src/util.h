@@ -41,6 +41,12 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Read a whole (small) file into buf, NUL-terminated; returns length or -errno. */
 ssize_t read_file(const char *path, char *buf, size_t size);
+/*
+ * A whole file of unknown size (tracefs, proc) in one malloc'd buffer, after room bytes left
+ * free for the caller's header, NUL-terminated; *len counts the file's bytes only. The first
+ * read asks for first bytes (kallsyms is MiBs: one read, no copy). NULL and errno on failure.
+ */
+char *read_whole_file(const char *path, size_t room, size_t first, size_t *len);
 /* Read a file and strip the trailing newline; returns length or -errno. */
 ssize_t read_line_file(const char *path, char *buf, size_t size);
 /* One write() of s to an existing file; returns 0 or -errno. */

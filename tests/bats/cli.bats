@@ -81,3 +81,30 @@ load helpers
 	[ "$status" -eq 3 ]
 	[ "$stderr" = "remotectl: tracefs directory /nonexistent/tracefs: No such file or directory" ]
 }
+
+@test "recover refuses what it cannot complete, in one line: missing 3, not a v7 file or cut 1" {
+	local d="$BATS_TEST_TMPDIR"
+	run --separate-stderr "$RCTL" recover "$d/none.dat"
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "remotectl: $d/none.dat: No such file or directory" ]
+	echo hello > "$d/text"
+	run --separate-stderr "$RCTL" recover "$d/text"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "remotectl: not a trace.dat file" ]
+	printf '\027\010Dtracing6\0\0\010\0\020\0\0' > "$d/v6.dat"
+	run --separate-stderr "$RCTL" recover "$d/v6.dat"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "remotectl: only trace.dat v7 files written by remotectl can be recovered" ]
+	# v7, the header cut in the codec's name.
+	printf '\027\010Dtracing7\0\0\010\0\020\0\0zst' > "$d/cut.dat"
+	run --separate-stderr "$RCTL" recover "$d/cut.dat"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "remotectl: file header is damaged" ]
+	# A whole header whose options offset is still 0: killed before the first section.
+	printf '\027\010Dtracing7\0\0\010\0\020\0\0zstd\0001\0%b' '\0\0\0\0\0\0\0\0' \
+		> "$d/early.dat"
+	run --separate-stderr "$RCTL" recover "$d/early.dat"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "remotectl: no usable options section: the record stopped before any data" ]
+	[ -z "$output" ]
+}

@@ -6,7 +6,7 @@ load tracedat_helpers
 
 setup_file() {
 	top_guard_start
-	td_build
+	build remotectl tools
 }
 
 setup() {
@@ -124,18 +124,18 @@ td_trace_cmd_record() {
 	# zstd file the way trace-cmd's zlib codec writes one.
 	python3 "$TD_ROOT/tests/tools/dat_zlib.py" "$d/tc.dat" "$d/z.dat"
 	[ "$(head -c 23 "$d/z.dat" | tail -c 5)" = "zlib" ]
-	"$TD_RC" report "$d/tc.dat" > "$d/tc.rc"
-	"$TD_RC" report "$d/z.dat" > "$d/z.rc"
+	"$RCTL" report "$d/tc.dat" > "$d/tc.rc"
+	"$RCTL" report "$d/z.dat" > "$d/z.rc"
 	cmp "$d/tc.rc" "$d/z.rc"
 	td_each_once "$d/z.rc" tcmark 200
-	run "$TD_RC" report --stat "$d/z.dat"
+	run "$RCTL" report --stat "$d/z.dat"
 	[[ "${lines[0]}" == "file: trace.dat v7, compression zlib, "* ]]
 	# A byte flipped inside the first chunk of a CPU's data: that chunk is skipped with one
 	# warning, the rest prints, exit status 1.
 	off=$("$TD_ROOT/tests/tools/dat_zlib.py" --first-chunk "$d/z.dat")
 	cp "$d/z.dat" "$d/bad.dat"
 	printf '\xff' | dd of="$d/bad.dat" bs=1 seek=$((off + 20)) conv=notrunc status=none
-	run "$TD_RC" report "$d/bad.dat"
+	run "$RCTL" report "$d/bad.dat"
 	[ "$status" -eq 1 ]
 	[ "$(grep -c 'damaged compressed data' <<<"$output")" -eq 1 ]
 	[[ "${lines[-1]}" == *"1 damaged chunks or pages skipped" ]]
@@ -186,14 +186,14 @@ td_trace_cmd_record() {
 	f="$BATS_TEST_TMPDIR/k.dat"
 	run "$TD_CAP" -o "$f" -n 3000 -k
 	[ "$status" -eq 137 ]
-	run "$TD_RC" report "$f"
+	run "$RCTL" report "$f"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"try 'remotectl recover'"* ]]
 	[ "${#lines[@]}" -eq 1 ]
-	"$TD_RC" recover "$f"
+	"$RCTL" recover "$f"
 	td_same_report "$f"
 	td_each_once "$f.tc" tdmark 3000
-	run "$TD_RC" recover "$f"
+	run "$RCTL" recover "$f"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"nothing to recover"* ]]
 }
@@ -203,7 +203,7 @@ td_trace_cmd_record() {
 	f="$BATS_TEST_TMPDIR/kk.dat"
 	run "$TD_CAP" -o "$f" -n 3000 -K
 	[ "$status" -eq 137 ]
-	"$TD_RC" recover "$f"
+	"$RCTL" recover "$f"
 	td_same_report "$f"
 	n=$(grep -c tdmark "$f.rc")
 	[ "$n" -gt 0 ] && [ "$n" -lt 3000 ]
@@ -249,32 +249,32 @@ td_trace_cmd_record() {
 	n=$(grep -c '^CPU:[0-9]* \[LOST\( [0-9]*\)\? EVENTS\]$' "$f.rc")
 	[ "$n" -gt 0 ]
 	[ "$(trace-cmd report -i "$f" 2>/dev/null | grep -c 'EVENTS DROPPED\]$')" -eq "$n" ]
-	run "$TD_RC" report --stat "$f"
+	run "$RCTL" report --stat "$f"
 	[[ "$output" == *"overrun: "* ]]
 }
 
 @test "report --stat, --cpu, --event, --from/--to" {
 	f="$BATS_TEST_TMPDIR/s.dat"
 	"$TD_CAP" -o "$f" -n 400 -m -e sched/sched_switch
-	run "$TD_RC" report --stat "$f"
+	run "$RCTL" report --stat "$f"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"saved CPU statistics:"* ]]
 	[[ "$output" == *"CPU: 0"* ]]
-	"$TD_RC" report --cpu 0 "$f" | grep -v -e ' \[000\] ' -e '^CPU:0 \[LOST' && false
+	"$RCTL" report --cpu 0 "$f" | grep -v -e ' \[000\] ' -e '^CPU:0 \[LOST' && false
 	# Loss lines stay whatever --event selects: the lost events could have been any.
-	"$TD_RC" report --event 'ftrace:print' "$f" | grep -v -e 'print:' -e '^CPU:[0-9]* \[LOST' &&
+	"$RCTL" report --event 'ftrace:print' "$f" | grep -v -e 'print:' -e '^CPU:[0-9]* \[LOST' &&
 		false
-	[ "$("$TD_RC" report --event print "$f" | grep -c tdmark)" -eq 400 ]
+	[ "$("$RCTL" report --event print "$f" | grep -c tdmark)" -eq 400 ]
 	# Times within one CPU are ordered (CPUs' local clocks need not agree): use CPU 0.
-	"$TD_RC" report --cpu 0 --event print "$f" | grep tdmark > "$f.cpu0"
+	"$RCTL" report --cpu 0 --event print "$f" | grep tdmark > "$f.cpu0"
 	line=$(sed -n "$(( $(wc -l < "$f.cpu0") / 2 ))p" "$f.cpu0")
 	t=$(grep -o ' [0-9]*\.[0-9]*: ' <<<"$line" | head -1 | tr -d ': ')
 	from=$(sed -n "/${line##*: }\$/,\$p" "$f.cpu0" | wc -l)
 	to=$(( $(wc -l < "$f.cpu0") - from + 1 ))
-	[ "$("$TD_RC" report --cpu 0 --from "$t" --event print "$f" | grep -c tdmark)" -eq "$from" ]
-	[ "$("$TD_RC" report --cpu 0 --to "$t" --event print "$f" | grep -c tdmark)" -eq "$to" ]
+	[ "$("$RCTL" report --cpu 0 --from "$t" --event print "$f" | grep -c tdmark)" -eq "$from" ]
+	[ "$("$RCTL" report --cpu 0 --to "$t" --event print "$f" | grep -c tdmark)" -eq "$to" ]
 	[ "$from" -gt 1 ] && [ "$to" -gt 1 ]
-	run "$TD_RC" report --cpu x "$f"
+	run "$RCTL" report --cpu x "$f"
 	[ "$status" -eq 2 ]
 }
 
@@ -331,10 +331,10 @@ td_loss_capture() {
 	# reads exactly the file's data through its own path (read(), spool, merge, format.c).
 	run "$TD_ROOT/build/tools/dat_instance" "$LOSS_DAT" "$d/inst"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	run "$TD_RC" --tracefs "$d/inst" record -r "$d/inst" -o "$d/record.txt"
+	run "$RCTL" --tracefs "$d/inst" record -r "$d/inst" -o "$d/record.txt"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" == *"stopped by end of data, transport read"* ]]
-	"$TD_RC" report "$LOSS_DAT" > "$d/report.txt"
+	"$RCTL" report "$LOSS_DAT" > "$d/report.txt"
 	cmp "$d/record.txt" "$d/report.txt"
 	# What was compared: loss lines on both CPUs, the markers of both CPUs after them, and
 	# every event of the capture.
@@ -342,7 +342,7 @@ td_loss_capture() {
 	grep -q '^CPU:1 \[LOST\( [0-9]*\)\? EVENTS\]$' "$d/report.txt"
 	td_each_once "$d/report.txt" "aftermark 0" 50
 	td_each_once "$d/report.txt" "aftermark 1" 50
-	captured=$(awk '$1 == "all" { print $2 }' "$d/record.err")
+	captured=$(awk '$1 == "all" { print $2 }' "$ERR")
 	[ "$(grep -vc '^CPU:[0-9]* \[LOST' "$d/report.txt")" -eq "$captured" ]
 }
 
@@ -412,10 +412,10 @@ PY
 
 @test "report: missing file and non-trace files give one line" {
 	host_only
-	run "$TD_RC" report /nonexistent.dat
+	run "$RCTL" report /nonexistent.dat
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]
-	run "$TD_RC" report /etc/passwd
+	run "$RCTL" report /etc/passwd
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"not a trace.dat file"* ]]
@@ -438,13 +438,13 @@ PY
 		td_each_once "$f.rc" recmark 1000
 	done
 	# --format dat to a pipe, no compression.
-	td_record_bg -r "$INST" --format dat --compression none -o - > "$BATS_TEST_TMPDIR/pipe.dat"
+	td_record_bg -r "$INST" --format dat --compression none -o -
 	td_markers pmark 100
 	kill -INT "$RPID"
 	wait "$RPID"
-	td_same_report "$BATS_TEST_TMPDIR/pipe.dat"
-	td_each_once "$BATS_TEST_TMPDIR/pipe.dat.rc" pmark 100
-	run "$TD_RC" record -r "$INST" -d 1 -z 99 -o x.dat
+	td_same_report "$OUT"
+	td_each_once "$OUT.rc" pmark 100
+	run "$RCTL" record -r "$INST" -d 1 -z 99 -o x.dat
 	[ "$status" -eq 2 ]
 }
 
@@ -475,14 +475,14 @@ for _ in range(int(sys.argv[1])):
 	{ find "$IDIR/events/oom" -mindepth 1 -maxdepth 1 -type d -printf 'oom:%f\n'
 	  echo "syscalls:$SYS_EV"; } | sort > "$f.want"
 	formats_of "$f.1.dat" | diff "$f.want" -
-	[ "$(grep -c 'formats' "$BATS_TEST_TMPDIR/record.err")" -eq 0 ]
+	[ "$(grep -c 'formats' "$ERR")" -eq 0 ]
 	td_same_report "$f.1.dat"
 	[ "$(grep -c " $SYS_EV: policy: 0x00000002$" "$f.1.dat.rc")" -eq 3 ]
 	# -e on an empty buffer: only its events, though they flow before the file is begun.
 	td_record_bg -r "$INST" -e sched:sched_switch -d 1 -o "$f.2.dat"
 	wait "$RPID"
 	[ "$(formats_of "$f.2.dat")" = sched:sched_switch ]
-	grep -q ' sched_switch: ' <("$TD_RC" report "$f.2.dat")
+	grep -q ' sched_switch: ' <("$RCTL" report "$f.2.dat")
 	# Older events in the buffer, of an event no longer enabled: finishing stores every format.
 	echo 0 > "$IDIR/events/enable"
 	echo 1 > "$IDIR/events/syscalls/$SYS_EV/enable"
@@ -493,7 +493,7 @@ for _ in range(int(sys.argv[1])):
 	[ "$(formats_of "$f.3.dat" | wc -l)" -eq \
 		"$(find "$IDIR/events" -mindepth 2 -maxdepth 2 -type d ! -path '*/ftrace/*' | wc -l)" ]
 	local why="the buffer held events of systems not enabled now: storing every system's formats"
-	grep -qx "remotectl: instances/$INST: $why" "$BATS_TEST_TMPDIR/record.err"
+	grep -qx "remotectl: instances/$INST: $why" "$ERR"
 	td_same_report "$f.3.dat"
 	[ "$(grep -c " $SYS_EV: policy: 0x00000002$" "$f.3.dat.rc")" -eq 2 ]
 }
@@ -511,7 +511,7 @@ for _ in range(int(sys.argv[1])):
 	wait "$pid" || true
 	chunks=$(td_journal_chunks "$f")
 	[ "$chunks" -gt 0 ]
-	run "$TD_RC" recover "$f"
+	run "$RCTL" recover "$f"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"recovered $chunks chunks"* ]]
 	td_same_report "$f"

@@ -5,29 +5,21 @@ load helpers
 load record_helpers
 
 TD_ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
-TD_RC="$RCTL"
 TD_ASAN="$TD_ROOT/build/asan/remotectl"
 TD_CAP="$TD_ROOT/build/tools/tracedat_capture"
 export LSAN_OPTIONS="suppressions=$TD_ROOT/tests/lsan.supp"
 export ASAN_OPTIONS="exitcode=99:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:exitcode=98:print_stacktrace=1"
 
-td_build() {
-	build remotectl tools
-}
-
 td_need_trace_cmd() {
 	command -v trace-cmd >/dev/null || skip "no trace-cmd"
 }
 
-# remotectl record ARGS in the background (pid in RPID; its stderr with the summary in ERR,
-# record.err; its stdout stays the caller's, for -o -); returns once it reads the buffers.
-# The suite's teardown (kill_record) ends it if the test did not.
+# remotectl record -v ARGS in the background (record_helpers.bash: pid in RPID, stdout in OUT,
+# stderr with the summary in ERR); returns once it reads the buffers. The suite's teardown
+# (kill_record) ends it if the test did not.
 td_record_bg() {
-	ERR="$BATS_TEST_TMPDIR/record.err"
-	: > "$ERR"	# not the last capture's "capturing" line, before this one truncates it
-	"$TD_RC" record -v "$@" 2> "$ERR" &
-	RPID=$!
+	start_record record -v "$@"
 	wait_capturing
 }
 
@@ -50,7 +42,7 @@ td_canonical() {
 # remotectl's form; report --stat lists the buffers with data).
 td_same_report() {
 	local f="$1" names=""
-	names=$("$TD_RC" report --stat "$f" | awk '
+	names=$("$RCTL" report --stat "$f" | awk '
 		/^buffer: / { name = $2; if (name == "(top)") name = "" }
 		$1 ~ /^[0-9]+$/ && $3 > 0 { has[name] = 1 }
 		END { for (n in has) { print (n == "" ? "-" : n) } }')
@@ -60,7 +52,7 @@ td_same_report() {
 	else
 		trace-cmd report -i "$f" 2>/dev/null | td_canonical "" > "$f.tc"
 	fi
-	"$TD_RC" report "$f" > "$f.rc"
+	"$RCTL" report "$f" > "$f.rc"
 	if ! cmp -s "$f.tc" "$f.rc"; then
 		diff "$f.tc" "$f.rc" | head -20
 		return 1

@@ -74,7 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (j.end > size)
 		abort();
-	if (!ftruncate(fd, j.end) && !td_journal_finish(fd, done_pos, &j, NULL))
+	if (!ftruncate(fd, j.end) &&
+	    td_journal_finish(fd, done_pos, &j, NULL, err, sizeof(err)) >= 0)
 		read_back(dup(fd));
 	td_journal_free(&j);
 	close(fd);

@@ -106,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	in.formats = formats;
 	in.nr_formats = nt > 4 ? nt - 4 : 0;
-	f = td_fmt_new(&in);
+	f = td_fmt_new(&in, NULL, NULL);
 	trace_seq_init(&seq);
 	for (i = 0, k = 0; f && i < nrec; k++) {
 		size_t len = rec[i];

@@ -92,7 +92,7 @@ static size_t put_event(uint8_t *p, uint32_t delta, const uint8_t *payload, size
 {
 	size_t words = (len + 3) / 4;
 
-	td_put32(p, (uint32_t)words | delta << 5);
+	bo_put32(p, (uint32_t)words | delta << 5, BO_LITTLE);
 	memcpy(p + 4, payload, len);
 	memset(p + 4 + len, 0, words * 4 - len);
 	return 4 + words * 4;
@@ -109,32 +109,32 @@ static void make_page(uint8_t *page, int cpu, int k, bool missed)
 	int i;
 
 	memset(page, 0, PAGE);
-	td_put64(page, 1000000000ull + k * 1000000ull);
+	bo_put64(page, 1000000000ull + k * 1000000ull, BO_LITTLE);
 	for (i = 0; i < 2; i++) {
 		memset(pl, 0, sizeof(pl));
-		td_put16(pl, PRINT_ID);
-		td_put32(pl + 4, 100 + cpu);
-		td_put64(pl + 8, 0xffffffff81000100ull);
+		bo_put16(pl, PRINT_ID, BO_LITTLE);
+		bo_put32(pl + 4, 100 + cpu, BO_LITTLE);
+		bo_put64(pl + 8, 0xffffffff81000100ull, BO_LITTLE);
 		n = 16 + snprintf((char *)pl + 16, sizeof(pl) - 16, "m%d.%d.%d\n", cpu, k, i) + 1;
 		off += put_event(page + off, i ? 1000 : 0, pl, n);
 	}
 	/* A time extend (type 30) of 5 us. */
-	td_put32(page + off, 30 | 5000u << 5);
-	td_put32(page + off + 4, 0);
+	bo_put32(page + off, 30 | 5000u << 5, BO_LITTLE);
+	bo_put32(page + off + 4, 0, BO_LITTLE);
 	off += 8;
 	memset(pl, 0, sizeof(pl));
-	td_put16(pl, SAMPLE_ID);
-	td_put32(pl + 4, 101);
+	bo_put16(pl, SAMPLE_ID, BO_LITTLE);
+	bo_put32(pl + 4, 101, BO_LITTLE);
 	pl[8] = k & 1;
-	td_put32(pl + 12, 3);
-	td_put64(pl + 16, 123456789);
-	td_put32(pl + 24, 28 | 5 << 16);	/* who: 5 bytes at offset 28 */
+	bo_put32(pl + 12, 3, BO_LITTLE);
+	bo_put64(pl + 16, 123456789, BO_LITTLE);
+	bo_put32(pl + 24, 28 | 5 << 16, BO_LITTLE);	/* who: 5 bytes at offset 28 */
 	memcpy(pl + 28, "seed", 5);
 	off += put_event(page + off, 0, pl, 33);
 	/* As a 64-bit kernel adds the flags: an int, sign-extended into the long. */
-	td_put64(page + 8, (off - 16) | (missed ? 0xffffffffc0000000ull : 0));
+	bo_put64(page + 8, (off - 16) | (missed ? 0xffffffffc0000000ull : 0), BO_LITTLE);
 	if (missed)
-		td_put64(page + off, 7);	/* the count, after the data */
+		bo_put64(page + off, 7, BO_LITTLE);	/* the count, after the data */
 }
 
 /* data into dir/name (name alone when dir is NULL). */
@@ -276,7 +276,7 @@ static int write_v6(const char *path)
 	}
 	for (cpu = 0; cpu < 2; cpu++) {
 		pad_to(&b, PAGE);
-		td_put64((uint8_t *)b.p + table + cpu * 16, b.len);
+		bo_put64((uint8_t *)b.p + table + cpu * 16, b.len, BO_LITTLE);
 		for (k = 0; k < 2; k++) {
 			make_page(page, cpu, k, cpu == 0 && k == 1);
 			tdbuf_put(&b, page, PAGE);
@@ -306,16 +306,16 @@ static int shrink_pad(const char *path)
 	d = xmalloc(1 << 20);
 	n = fread(d, 1, 1 << 20, f);
 	fclose(f);
-	td_put16(h, TD_SEC_RC_PAD);
-	td_put16(h + 2, 0);
-	td_put32(h + 4, TD_NO_STRING);
-	td_put64(h + 8, 65536);
+	bo_put16(h, TD_SEC_RC_PAD, BO_LITTLE);
+	bo_put16(h + 2, 0, BO_LITTLE);
+	bo_put32(h + 4, TD_NO_STRING, BO_LITTLE);
+	bo_put64(h + 8, 65536, BO_LITTLE);
 	p = memmem(d, n, h, sizeof(h));
 	if (!p || (size_t)(p - d) + sizeof(h) + 65536 > n) {
 		free(d);
 		return -1;
 	}
-	td_put64(p + 8, 0);
+	bo_put64(p + 8, 0, BO_LITTLE);
 	memmove(p + sizeof(h), p + sizeof(h) + 65536, n - (p - d) - sizeof(h) - 65536);
 	ret = put_file(NULL, path, d, n - 65536);
 	free(d);
@@ -347,7 +347,7 @@ static int fmt_seed(const char *dir)
 
 	/* The events of a sub-buffer as records: each header word gives the length. */
 	make_page(page, 0, 0, false);
-	while (off + 4 <= PAGE && (w = td_get32(page + off, 0)) != 0) {
+	while (off + 4 <= PAGE && (w = bo_get32(page + off, BO_LITTLE)) != 0) {
 		size_t len = (w & 31) * 4;
 
 		if ((w & 31) == 30) {
@@ -358,15 +358,15 @@ static int fmt_seed(const char *dir)
 		tdbuf_put(&r, page + off + 4, len);
 		off += 4 + len;
 	}
-	td_put16(sw, 372);
-	td_put32(sw + 4, 100);
+	bo_put16(sw, 372, BO_LITTLE);
+	bo_put32(sw + 4, 100, BO_LITTLE);
 	memcpy(sw + 8, "bash", 5);
-	td_put32(sw + 24, 100);
-	td_put32(sw + 28, 120);
-	td_put64(sw + 32, 1);
+	bo_put32(sw + 24, 100, BO_LITTLE);
+	bo_put32(sw + 28, 120, BO_LITTLE);
+	bo_put64(sw + 32, 1, BO_LITTLE);
 	memcpy(sw + 40, "seed-task", 10);
-	td_put32(sw + 56, 101);
-	td_put32(sw + 60, 120);
+	bo_put32(sw + 56, 101, BO_LITTLE);
+	bo_put32(sw + 60, 120, BO_LITTLE);
 	tdbuf_put(&r, (uint8_t[]){ sizeof(sw) }, 1);
 	tdbuf_put(&r, sw, sizeof(sw));
 	tdbuf_put(&b, (uint8_t[]){ 0 }, 1);

@@ -37,8 +37,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: fmt_compare TARGET FILE\n");
 		return 2;
 	}
-	if (target_resolve(argv[1], &t))
+	if (target_resolve(argv[1], &t, err, sizeof(err))) {
+		fprintf(stderr, "fmt_compare: %s\n", err);
 		return 2;
+	}
 	f = format_new(t, err, sizeof(err));
 	r = tdr_open(argv[2], err, sizeof(err));
 	if (!f || !r) {
@@ -46,7 +48,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	in = tdr_info(r);
-	tf = td_fmt_new(in);
+	tf = td_fmt_new(in, NULL, NULL);
 	trace_seq_init(&seq);
 	if (in->nr_buffers != 1) {
 		fprintf(stderr, "fmt_compare: %d buffers, one expected\n", in->nr_buffers);

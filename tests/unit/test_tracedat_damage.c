@@ -56,7 +56,7 @@ static void exercise(const uint8_t *data, size_t len, struct outcome *o)
 		return;
 	}
 	o->opened++;
-	f = td_fmt_new(tdr_info(r));
+	f = td_fmt_new(tdr_info(r), NULL, NULL);
 	trace_seq_init(&s);
 	for (b = 0; b < tdr_info(r)->nr_buffers; b++) {
 		for (i = 0; i < tdr_info(r)->buffers[b].nr_cpus; i++) {
@@ -91,7 +91,7 @@ static int boundaries(const uint8_t *d, size_t len, size_t *out, int max)
 	pos += strnlen((const char *)d + pos, len - pos) + 1;
 	pos += 8;
 	while (pos + TD_SEC_HDR_SIZE <= len && n + 3 < max) {
-		uint64_t size = td_get64(d + pos + 8, 0);
+		uint64_t size = bo_get64(d + pos + 8, BO_LITTLE);
 
 		out[n++] = pos;
 		out[n++] = pos + TD_SEC_HDR_SIZE;

@@ -49,7 +49,7 @@ static long check_file(const char *path, int ncpu, int nev, bool exact)
 		return -1;
 	}
 	in = tdr_info(r);
-	f = td_fmt_new(in);
+	f = td_fmt_new(in, NULL, NULL);
 	trace_seq_init(&s);
 	if (in->nr_buffers != 1 || strcmp(in->buffers[0].name, "synth") ||
 	    in->buffers[0].nr_cpus != ncpu) {

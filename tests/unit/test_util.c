@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Size and CPU-list parsing and formatting; messages from several threads. */
+/*
+ * Size and CPU-list parsing and formatting; messages from several threads; whole files; byte
+ * order.
+ */
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -8,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "byteorder.h"
 #include "check.h"
 #include "cpulist.h"
 #include "util.h"
@@ -134,11 +138,58 @@ static void test_messages_whole_lines(void)
 		CHECK(next[t] == MSG_EACH);
 }
 
+/* Files of unknown size: several reads and a grown buffer, room before, NUL after. */
+static void test_read_whole_file(void)
+{
+	char path[] = "/tmp/remotectl-unit-XXXXXX", *buf;
+	size_t len = 0, n = 100000, i;
+	int fd = mkstemp(path), ok = 1;
+
+	CHECK(fd >= 0);
+	for (i = 0; i < n; i++)
+		ok &= write(fd, &"0123456789"[i % 10], 1) == 1;
+	CHECK(ok);
+	close(fd);
+	/* A first read of 16 bytes: the buffer grows many times. */
+	buf = read_whole_file(path, 8, 16, &len);
+	CHECK(buf && len == n && buf[8 + n] == 0);
+	for (i = 0, ok = 1; buf && i < n; i++)
+		ok &= buf[8 + i] == "0123456789"[i % 10];
+	CHECK(ok);
+	free(buf);
+	buf = read_whole_file(path, 0, 1 << 20, &len);
+	CHECK(buf && len == n && buf[0] == '0' && buf[n] == 0);
+	free(buf);
+	unlink(path);
+	errno = 0;
+	CHECK(!read_whole_file(path, 0, 16, &len) && errno == ENOENT && len == 0);
+	/* A file that cannot be read as a whole (a directory): NULL and the reason. */
+	errno = 0;
+	CHECK(!read_whole_file("/", 0, 16, &len) && errno == EISDIR);
+}
+
+static void test_byteorder(void)
+{
+	uint8_t b[8];
+
+	bo_put64(b, 0x0102030405060708ull, BO_LITTLE);
+	CHECK(b[0] == 8 && b[7] == 1);
+	CHECK(bo_get64(b, false) == 0x0102030405060708ull);
+	CHECK(bo_get64(b, true) == 0x0807060504030201ull);
+	CHECK(bo_get32(b + 1, false) == 0x04050607 && bo_get16(b + 3, true) == 0x0504);
+	bo_put32(b + 1, 0xa1b2c3d4, true);
+	CHECK(b[1] == 0xa1 && b[4] == 0xd4 && bo_get32(b + 1, true) == 0xa1b2c3d4);
+	bo_put16(b + 5, 0x1234, BO_HOST);
+	CHECK(bo_get16(b + 5, BO_HOST) == 0x1234 && bo_get16(b + 5, !BO_HOST) == 0x3412);
+}
+
 int main(void)
 {
 	test_parse_size();
 	test_format_size();
 	test_cpulist();
 	test_messages_whole_lines();
+	test_read_whole_file();
+	test_byteorder();
 	CHECK_DONE();
 }

@@ -58,25 +58,25 @@ static int synth_page(uint8_t *page, int cpu, int *n, int max)
 	int count = 0;
 
 	memset(page, 0, SYNTH_PAGE);
-	td_put64(page, SYNTH_TS0 + (uint64_t)*n * SYNTH_DELTA);
+	bo_put64(page, SYNTH_TS0 + (uint64_t)*n * SYNTH_DELTA, BO_LITTLE);
 	while (*n < max) {
 		uint8_t payload[64] = { 0 };
 		uint32_t hdr, delta = count ? SYNTH_DELTA : 0;
 
 		if (off + 4 + sizeof(payload) > SYNTH_PAGE)
 			break;
-		td_put16(payload, SYNTH_PRINT_ID);
-		td_put32(payload + 4, 100 + cpu);
-		td_put64(payload + 8, 0);
+		bo_put16(payload, SYNTH_PRINT_ID, BO_LITTLE);
+		bo_put32(payload + 4, 100 + cpu, BO_LITTLE);
+		bo_put64(payload + 8, 0, BO_LITTLE);
 		snprintf((char *)payload + 16, sizeof(payload) - 16, "msg %d.%d\n", cpu, *n);
 		hdr = (sizeof(payload) / 4) | delta << 5;
-		td_put32(page + off, hdr);
+		bo_put32(page + off, hdr, BO_LITTLE);
 		memcpy(page + off + 4, payload, sizeof(payload));
 		off += 4 + sizeof(payload);
 		(*n)++;
 		count++;
 	}
-	td_put64(page + 8, off - 16);
+	bo_put64(page + 8, off - 16, BO_LITTLE);
 	return count;
 }
 

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A trace.dat's events as text (see tracedat_text.h).
+ *
+ * Each CPU's sub-buffers go into the capture engine's merge (src/merge.c) through the same
+ * subbuf_merge() record's text takes them through, one sub-buffer per CPU at a time, so memory
+ * stays bounded and loss lines fall where record puts them; the lines come from tracedat_fmt.c,
+ * which record's text output (src/format.c) shares.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "merge.h"
+#include "subbuf_merge.h"
+#include "tracedat_events.h"
+#include "tracedat_fmt.h"
+#include "tracedat_read.h"
+#include "tracedat_text.h"
+#include "util.h"
+
+struct tdt {
+	struct tdt_filter f;
+	struct tdr *r;
+	struct td_fmt *fmt;
+	struct td_src **src;	/* one stream of the merge per buffer and CPU */
+	int *buffer;		/* each stream's buffer */
+	struct merge *merge;
+	int nr;
+	bool raw;		/* the file prints raw clock values */
+	uint64_t *shown;	/* per stream, events passing the filters */
+	td_warn_fn warn;	/* damage worked around */
+	void *warn_ctx;
+};
+
+int tdt_open(struct tdt **out, const char *path, td_warn_fn warn, void *ctx, char *err,
+	     size_t errlen)
+{
+	struct tdt *t;
+
+	*out = NULL;
+	t = xcalloc(1, sizeof(*t));
+	t->f.to = UINT64_MAX;
+	t->warn = warn;
+	t->warn_ctx = ctx;
+	t->r = tdr_open(path, err, errlen);
+	if (!t->r) {
+		free(t);
+		return -EBADMSG;
+	}
+	t->fmt = td_fmt_new(tdr_info(t->r), warn, ctx);
+	if (!t->fmt) {
+		tdt_close(t);
+		return -ENOMEM;
+	}
+	t->raw = td_fmt_raw_time(t->fmt);
+	*out = t;
+	return 0;
+}
+
+int tdt_parse_time(const struct tdt *t, const char *s, uint64_t *ns)
+{
+	unsigned long long sec, frac = 0;
+	const char *p;
+	char *end;
+	int digits = 0;
+
+	errno = 0;
+	sec = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-')
+		return -EINVAL;
+	if (t->raw) {
+		*ns = sec;
+		return *end ? -EINVAL : 0;
+	}
+	if (*end == '.') {
+		for (p = end + 1; *p >= '0' && *p <= '9'; p++)
+			if (digits++ < 9)
+				frac = frac * 10 + (*p - '0');
+		end = (char *)p;
+	}
+	while (digits++ < 9)
+		frac *= 10;
+	if (*end || sec > UINT64_MAX / 1000000000ull)
+		return -EINVAL;
+	*ns = sec * 1000000000ull + frac;
+	return 0;
+}
+
+/* Inside the window, compared as printed: microseconds, rounded like libtraceevent. */
+static bool in_window(const struct tdt *t, uint64_t ts)
+{
+	if (t->raw)
+		return ts >= t->f.from && ts <= t->f.to;
+	return (ts + 500) / 1000 >= t->f.from / 1000 &&
+	       (t->f.to == UINT64_MAX || (ts + 500) / 1000 <= t->f.to / 1000);
+}
+
+static bool wanted(struct tdt *t, const struct td_event *ev)
+{
+	char name[256];
+	const char *n, *colon;
+	int i;
+
+	if (!in_window(t, ev->ts))
+		return false;
+	if (!t->f.nr_globs)
+		return true;
+	n = td_fmt_event_name(t->fmt, ev, name, sizeof(name));
+	if (!n)
+		return false;
+	colon = strchr(n, ':');
+	for (i = 0; i < t->f.nr_globs; i++)
+		if (!fnmatch(t->f.globs[i], n, 0) || !fnmatch(t->f.globs[i], colon + 1, 0))
+			return true;
+	return false;
+}
+
+/* Queue stream i's next sub-buffer, or end the stream. */
+static void refill(struct tdt *t, int i)
+{
+	if (!td_src_fill(t->src[i], t->merge, i))
+		merge_end(t->merge, i);
+}
+
+int tdt_select(struct tdt *t, const struct tdt_filter *f)
+{
+	const struct tdr_info *in = tdr_info(t->r);
+	int b, i;
+
+	t->f = *f;
+	for (b = 0; b < in->nr_buffers; b++) {
+		for (i = 0; i < in->buffers[b].nr_cpus; i++) {
+			int cpu = in->buffers[b].cpus[i].cpu;
+			struct td_src *s;
+
+			/* A damaged file's CPU number may lie outside any list given. */
+			if (f->cpus && (cpu < 0 || cpu >= TDT_MAX_CPUS || !f->cpus[cpu]))
+				continue;
+			s = td_src_new(t->r, b, i);
+			if (!s)
+				return -ENOMEM;
+			td_src_on_damage(s, t->warn, t->warn_ctx);
+			t->src = xrealloc(t->src, (t->nr + 1) * sizeof(*t->src));
+			t->buffer = xrealloc(t->buffer, (t->nr + 1) * sizeof(*t->buffer));
+			t->buffer[t->nr] = b;
+			t->src[t->nr++] = s;
+		}
+	}
+	t->shown = xcalloc(t->nr + 1, sizeof(*t->shown));
+	t->merge = merge_new(t->nr);
+	for (i = 0; i < t->nr; i++)
+		refill(t, i);
+	return 0;
+}
+
+/* 64 bits: a damaged file may name CPU INT_MAX. */
+static long long cpu_count(const struct tdr_info *in)
+{
+	long long n = in->cpu_count;
+	int b, i;
+
+	for (b = 0; b < in->nr_buffers; b++)
+		for (i = 0; i < in->buffers[b].nr_cpus; i++)
+			if (in->buffers[b].cpus[i].cpu >= n)
+				n = in->buffers[b].cpus[i].cpu + 1LL;
+	return n;
+}
+
+static uint64_t damaged(const struct td_src_stats *st)
+{
+	return st->n.corrupt + st->bad_chunks;
+}
+
+static void write_stat(struct tdt *t, FILE *out)
+{
+	const struct tdr_info *in = tdr_info(t->r);
+	int i, last = -1;
+
+	fprintf(out, "file: trace.dat v%d, compression %s, page size %u, cpus=%lld\n", in->version,
+		in->compression, in->page_size, cpu_count(in));
+	for (i = 0; i < t->nr; i++) {
+		const struct td_src_stats *st = td_src_stats(t->src[i]);
+		int b = t->buffer[i];
+
+		if (b != last) {
+			const struct tdr_buffer *buf = &in->buffers[b];
+
+			fprintf(out, "\nbuffer: %s (clock %s)\n",
+				buf->name[0] ? buf->name : "(top)", buf->clock[0] ? buf->clock : "?");
+			fprintf(out, "%5s %12s %10s %12s %12s %8s\n", "CPU", "events", "pages",
+				"lost", "loss-pages", "damaged");
+			last = b;
+		}
+		fprintf(out, "%5d %12llu %10llu %12llu %12llu %8llu\n", td_src_cpu(t->src[i]),
+			(unsigned long long)t->shown[i], (unsigned long long)st->pages,
+			(unsigned long long)st->n.stored_lost,
+			(unsigned long long)st->n.missed_pages, (unsigned long long)damaged(st));
+	}
+	if (in->nr_cpustats)
+		fprintf(out, "\nsaved CPU statistics:\n");
+	for (i = 0; i < in->nr_cpustats; i++) {
+		size_t len = strlen(in->cpustats[i]);
+
+		if (!len || !strcmp(in->cpustats[i], "\n"))
+			continue;
+		fprintf(out, "%s%s", in->cpustats[i],
+			in->cpustats[i][len - 1] == '\n' ? "" : "\n");
+	}
+}
+
+/*
+ * One merged entry: a loss line (kept whatever the event globs select: the lost events could
+ * have been any) or an event line.
+ */
+static void write_entry(struct tdt *t, FILE *out, struct trace_seq *s,
+			const struct merge_event *me)
+{
+	int i = me->stream, cpu = td_src_cpu(t->src[i]);
+	struct td_event ev = { me->ts, cpu, t->buffer[i], me->data, me->len };
+
+	if (me->lost) {
+		if (t->f.stat || !in_window(t, me->ts))
+			return;
+		trace_seq_reset(s);
+		td_fmt_loss(t->fmt, s, ev.buffer, cpu, me->lost);
+	} else {
+		if (!wanted(t, &ev))
+			return;
+		t->shown[i]++;
+		if (t->f.stat)
+			return;
+		trace_seq_reset(s);
+		td_fmt_event(t->fmt, s, &ev);
+	}
+	fwrite(s->buffer, 1, s->len, out);
+}
+
+int tdt_write(struct tdt *t, FILE *out, uint64_t *errors)
+{
+	struct merge_event me;
+	struct trace_seq s;
+	int i;
+
+	*errors = 0;
+	trace_seq_init(&s);
+	/* Every stream holds a sub-buffer or has ended, so the merge's order is final. */
+	while (merge_pop(t->merge, false, &me) == 1) {
+		write_entry(t, out, &s, &me);
+		if (!merge_stream_queued(t->merge, me.stream))
+			refill(t, me.stream);
+	}
+	trace_seq_destroy(&s);
+	if (t->f.stat)
+		write_stat(t, out);
+	for (i = 0; i < t->nr; i++)
+		*errors += damaged(td_src_stats(t->src[i]));
+	return fflush(out) ? -errno : 0;
+}
+
+void tdt_close(struct tdt *t)
+{
+	int i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nr; i++)
+		td_src_free(t->src[i]);
+	free(t->src);
+	free(t->buffer);
+	merge_free(t->merge);
+	free(t->shown);
+	td_fmt_free(t->fmt);
+	tdr_close(t->r);
+	free(t);
+}

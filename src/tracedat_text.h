@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A trace.dat's events as text, as `report` prints them: every buffer's CPUs merged by time
+ * stamp through the capture engine's merge, filtered by CPU, event name and time window, laid
+ * out like `trace-cmd report` and identical to `record --format text` of the same data. Or,
+ * instead of the events, per-CPU counts and the saved CPU statistics. Errors are returned;
+ * nothing here prints to stderr or decides an exit status.
+ */
+#ifndef REMOTECTL_TRACEDAT_TEXT_H
+#define REMOTECTL_TRACEDAT_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tracedat_read.h"
+
+#define TDT_MAX_CPUS	65536
+
+struct tdt;
+
+struct tdt_filter {
+	const bool *cpus;		/* NULL (all), or TDT_MAX_CPUS flags by CPU number */
+	const char *const *globs;	/* events as system:event or event; none: all */
+	int nr_globs;
+	uint64_t from, to;		/* inclusive, tdt_parse_time()'s units; to: UINT64_MAX */
+	bool stat;			/* counts and statistics instead of events */
+};
+
+/*
+ * Open the trace.dat at path and its event formats. Returns 0, -ENOMEM when libtraceevent
+ * could not be set up, or -EBADMSG with the reader's reason in err (the file is missing,
+ * unreadable or damaged). warn (may be NULL) hears of damage worked around, now or while
+ * writing: a format left out, a chunk or page skipped.
+ */
+int tdt_open(struct tdt **out, const char *path, td_warn_fn warn, void *ctx, char *err,
+	     size_t errlen);
+/*
+ * Seconds as printed ("12.345678") into the units of tdt_filter's window: nanoseconds, or the
+ * clock's raw value when the file prints raw values. 0, or -EINVAL.
+ */
+int tdt_parse_time(const struct tdt *t, const char *s, uint64_t *ns);
+/* Set the filter (its arrays must outlive t) and open the selected CPUs: 0, or -ENOMEM. */
+int tdt_select(struct tdt *t, const struct tdt_filter *f);
+/*
+ * Write the merged lines (or the statistics) to out and flush it. Returns 0, or -errno of the
+ * failed write. *errors: chunks or pages that could not be read and were skipped.
+ */
+int tdt_write(struct tdt *t, FILE *out, uint64_t *errors);
+void tdt_close(struct tdt *t);
+
+#endif
