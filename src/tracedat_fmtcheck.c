@@ -195,6 +195,7 @@ struct pf {
 };
 
 #define PF_SYNTAX	"the print format's arguments are not an expression"
+#define PF_OWN_CALL	"the print format calls a function of its own inside an expression"
 
 static void pf_fail(struct pf *s, const char *why)
 {
@@ -270,6 +271,9 @@ static void pf_next(struct pf *s)
 				break;
 		if (p >= s->end)
 			return pf_fail(s, "the print format has an unclosed string");
+		/* A tab, not "\t", inside a string: libtraceevent gives up (and leaked then). */
+		if (memchr(s->t, '\t', p - s->t))
+			return pf_fail(s, "the print format has a tab inside a string");
 		p++;
 		s->tok = *s->t == '"' ? PF_STR : PF_CHAR;
 		/* 'c' or '\c': libtraceevent takes longer ones as they come. */
@@ -394,20 +398,43 @@ static void pf_table(struct pf *s)
 	pf_expect(s, "}");
 }
 
+static bool pf_one_of(const char *const *names, size_t n, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(names[i]) == len && !memcmp(names[i], name, len))
+			return true;
+	return false;
+}
+
 /*
  * The kernel's helpers that take tables; libtraceevent 1.7.1 leaks a table given to any other
  * function.
  */
 static bool pf_takes_tables(const char *name, size_t len)
 {
-	static const char *const helpers[] = { "__print_flags", "__print_symbolic",
-					       "__print_flags_u64", "__print_symbolic_u64" };
-	size_t i;
+	static const char *const helpers[] = { "__print_flags", "__print_symbolic" };
 
-	for (i = 0; i < ARRAY_SIZE(helpers); i++)
-		if (strlen(helpers[i]) == len && !memcmp(helpers[i], name, len))
-			return true;
-	return false;
+	return pf_one_of(helpers, ARRAY_SIZE(helpers), name, len);
+}
+
+/*
+ * The helpers libtraceevent 1.7.1 parses itself. Any other function (one a plugin registers,
+ * or one it does not know: the event is then FAILED) may only be a whole argument of the print
+ * format: it leaked on "-f(1)" and "-x > f(1)", a unary operator pending when it gave up.
+ */
+static bool pf_known_helper(const char *name, size_t len)
+{
+	static const char *const helpers[] = {
+		"__print_flags", "__print_symbolic", "__print_hex", "__print_hex_str",
+		"__print_array", "__get_str", "__get_rel_str", "__get_bitmask",
+		"__get_rel_bitmask", "__get_cpumask", "__get_rel_cpumask", "__get_dynamic_array",
+		"__get_rel_dynamic_array", "__get_dynamic_array_len", "__get_rel_dynamic_array_len",
+		"__get_sockaddr", "__get_sockaddr_rel", "__builtin_expect",
+	};
+
+	return pf_one_of(helpers, ARRAY_SIZE(helpers), name, len);
 }
 
 static void pf_call(struct pf *s)
@@ -492,6 +519,8 @@ static enum pf_kind pf_postfix(struct pf *s)
 		} else if (pf_is(s, "(")) {
 			if (k != PF_NAME)
 				return pf_fail(s, PF_SYNTAX), PF_VALUE;
+			if (!pf_known_helper(s->name, s->name_len))
+				return pf_fail(s, PF_OWN_CALL), PF_VALUE;
 			pf_call(s);
 			k = PF_VALUE;
 		} else if (pf_accept(s, "[")) {
@@ -599,8 +628,20 @@ static const char *check_print_fmt(const char *p, const char *end, const char *c
 		return "the print format does not start with a string";
 	while (s.tok == PF_STR)
 		pf_next(&s);
-	while (pf_accept(&s, ","))
-		pf_value(&s, pf_expr(&s));
+	while (pf_accept(&s, ",")) {
+		struct pf a = s;
+
+		pf_next(&a);
+		if (s.tok == PF_IDENT && pf_is(&a, "(") && !pf_known_helper(s.t, s.len)) {
+			/* f(...) alone, as the kernel prints "%s", kernel_function(REC->x) */
+			pf_primary(&s);
+			pf_call(&s);
+			if (!pf_is(&s, ",") && s.tok != PF_END)
+				pf_fail(&s, PF_OWN_CALL);
+		} else {
+			pf_value(&s, pf_expr(&s));
+		}
+	}
 	if (s.tok != PF_END)
 		pf_fail(&s, PF_SYNTAX);
 	return s.why;

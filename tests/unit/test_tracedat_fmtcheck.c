@@ -70,6 +70,7 @@ static const char locs[] =
 	"print fmt: \"%s %lx\", __get_str(who), REC->v[0]\n";
 
 #define PF_SYNTAX	"the print format's arguments are not an expression"
+#define OWN_CALL	"the print format calls a function of its own inside an expression"
 
 /* locs without its print format, for the print formats below. */
 static const char locs_head[] =
@@ -101,12 +102,22 @@ static const struct {
 	{ "\"%d\", f(,)", PF_SYNTAX },
 	{ "\"%d\", { 1 }", PF_SYNTAX },
 	/* libtraceevent 1.7.1 leaked a table given to a function of another name. */
-	{ "\"%d\", ~_print_flags(REC->v[0], \"|\", { 1, \"A\" })", PF_SYNTAX },
+	{ "\"%d\", ~_print_flags(REC->v[0], \"|\", { 1, \"A\" })", OWN_CALL },
+	{ "\"%d\", _print_flags(REC->v[0], \"|\", { 1, \"A\" })", PF_SYNTAX },
 	/* ... and on a string as an operator's operand. */
 	{ "\"%s\", __print_symbolic(REC->v[0], { 1, !\"A\" })", PF_SYNTAX },
 	{ "\"%s\", __print_symbolic(REC->v[0], { 1, \"A\", 2 })", PF_SYNTAX },
 	{ "\"%s\", __print_symbolic(REC->v[0], { 1, \"A\" \"B\" }, { -1, ((void *)0) })", "ok" },
 	{ "\"%s\", \"a\" + 1", PF_SYNTAX },
+	/* A function of the kernel's own: a whole argument only (-f(1) leaked). */
+	{ "\"%s %d\", f(REC->v[0], -1), 2", "ok" },
+	{ "\"%s\", -f(1)", OWN_CALL },
+	{ "\"%s\", REC->v[0] > f(1)", OWN_CALL },
+	{ "\"%s\", f(1) + 1", OWN_CALL },
+	{ "\"%s\", __print_symbolic(f(1), { 1, \"a\" })", OWN_CALL },
+	{ "\"%s\", f(g(1))", OWN_CALL },
+	{ "\"a\\tb\"", "ok" },
+	{ "\"a\tb\"", "the print format has a tab inside a string" },
 	{ "\"%d\" 1", PF_SYNTAX },
 	{ "\"%d\", 1,", PF_SYNTAX },
 	{ "\"%d\", REC->nope", "the print format names an unknown field" },
