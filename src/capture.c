@@ -37,18 +37,15 @@
 #include <unistd.h>
 
 #include "capture.h"
-#include "capture_dat.h"
 #include "event_select.h"
 #include "format.h"
 #include "live_output.h"
-#include "merge.h"
 #include "reader_priority.h"
 #include "source.h"
 #include "remote_capture.h"
-#include "spool.h"
+#include "sink.h"
 #include "stop_signal.h"
 #include "subbuf.h"
-#include "subbuf_merge.h"
 #include "target_probe.h"
 #include "util.h"
 
@@ -65,11 +62,7 @@ struct cpu_state {
 	double cycle_start;	/* when the last rest began, and the bytes taken then */
 	uint64_t cycle_bytes;
 	bool failed;
-	uint64_t events;	/* events captured */
-	uint64_t stored_lost;	/* losses the sub-buffers counted */
-	uint64_t missed_pages;	/* sub-buffers flagged with a loss */
-	uint64_t corrupt;	/* sub-buffers that failed to decode completely */
-	uint8_t *types;		/* trace.dat: event type ids seen (SUBBUF_TYPES_BYTES) */
+	struct subbuf_counts n;	/* events captured, losses the sub-buffers counted */
 	int64_t kernel_lost;	/* at the end: the kernel's count, -1 unknown */
 	uint64_t bytes;		/* event bytes taken, kept when the source is closed */
 	uint32_t switched_epp;	/* the mmap source went over to read() (source_stats) */
@@ -81,7 +74,6 @@ struct cpu_state {
 	bool splice_told;	/* -v said splice() was refused */
 	/* Threads: */
 	struct capture *c;
-	struct spool *spool;	/* this CPU's units and marks, stamped */
 	uint64_t seq_before;	/* stamp taken before the last source_next() */
 	pthread_t thread;
 	bool started;
@@ -99,30 +91,18 @@ struct capture {
 	int nr;
 	enum transport transport;
 	char fallback[256];	/* why the transport is not the best one */
-	struct merge *merge;
-	bool spooling;		/* record: raw units per CPU now, text after the capture */
+	struct sink *k;		/* where the data goes */
+	int *cpus;		/* each stream's CPU, for the sink */
 	bool threaded;		/* one reader thread per CPU */
-	uint64_t seq;		/* atomic: stamps of spooled records */
 	bool stopping;		/* atomic: the threads drain and end */
 	int stop_pipe[2];	/* readable once the threads are to stop */
-	double format_secs;
-	struct format *fmt;
-	struct tdw *dat;	/* trace.dat output instead of text */
-	FILE *out;
-	bool out_is_stdout;
-	bool out_closed;	/* stream: the reader of the output went away (| head) */
-	uint64_t out_bytes;
-	uint64_t written;	/* events written */
-	uint64_t dropped_max;	/* events not written because of --max-size */
-	bool max_reached;	/* the output is full (the main thread's) */
-	bool size_stop;		/* atomic: the readers saw --max-size reached */
 	const char *stop_reason;
 	double start, interval;
 	double buffer_bytes;	/* per-CPU buffer size */
 	bool progress;
 	double last_progress;
 	bool percent_zero;	/* buffer_percent is 0: POLLIN would mean "any data" */
-	bool spool_failed;
+	bool sink_failed;	/* atomic: the output could not be written */
 	bool restored;		/* the undo log was played */
 	unsigned int hdr_size;	/* sub-buffer header size */
 };
@@ -282,32 +262,6 @@ static int open_sources(struct capture *c)
 	return 0;
 }
 
-/*
- * Decode one unit: count its events and losses (count), queue them in the merge (push), or
- * both. With a spool, capture counts and the replay pushes. report queues sub-buffers through
- * the same subbuf_merge(), so both print the same text.
- */
-static void decode_unit(struct capture *c, int idx, const struct source_unit *u, bool count,
-			bool push)
-{
-	struct cpu_state *cs = &c->cs[idx];
-	struct subbuf_counts n = { .types = cs->types };
-
-	subbuf_merge(push ? c->merge : NULL, idx, u, c->hdr_size, false, &n);
-	if (count) {
-		cs->events += n.events;
-		cs->missed_pages += n.missed_pages;
-		cs->stored_lost += n.stored_lost;
-		cs->corrupt += n.corrupt;
-	}
-}
-
-/* The next stamp of the capture-wide sequence (from 1). */
-static uint64_t next_seq(struct capture *c)
-{
-	return __atomic_add_fetch(&c->seq, 1, __ATOMIC_SEQ_CST);
-}
-
 static void set_flag(bool *flag)
 {
 	__atomic_store_n(flag, true, __ATOMIC_SEQ_CST);
@@ -324,104 +278,37 @@ static void poke_main(void)
 	stop_signal_wake();
 }
 
-/* --max-size of a trace.dat capture: the readers stop once the file holds that much. */
-static void check_dat_size(struct capture *c)
-{
-	if (c->o->max_bytes && tdw_bytes(c->dat) >= c->o->max_bytes)
-		set_flag(&c->size_stop);
-}
-
-/* A unit from a source: into trace.dat, spooled for text later, or queued for output now. */
-static int take_unit(struct capture *c, int idx, const struct source_unit *u)
-{
-	struct cpu_state *cs = &c->cs[idx];
-	int err;
-
-	if (c->dat) {
-		if (capture_dat_unit(c->dat, cs->cpu, u, c->hdr_size))
-			cs->failed = true;
-		check_dat_size(c);
-		decode_unit(c, idx, u, true, false);
-		return 0;
-	}
-	if (!cs->spool) {
-		decode_unit(c, idx, u, true, true);
-		return 0;
-	}
-	decode_unit(c, idx, u, true, false);
-	err = spool_unit_seq(cs->spool, idx, u, next_seq(c));
-	if (err)
-		err_msg("cannot write the spool file: %s", strerror(-err));
-	return err;
-}
-
 /*
- * The next unit of a source. A trace.dat capture has read() copies made straight into their
- * place in the file's chunk (one copy of every sub-buffer less: a few per cent of the CPU of
- * small events), as many as the chunk has room for when the source has them in a batch,
- * counted before the chunk may go to the compressor; *taken says so, and u is the last.
+ * The next unit of a source, given to the sink: read straight into the sink's memory when it
+ * can (trace.dat), else from the source's own.
  */
-static int next_unit(struct capture *c, int idx, struct source_unit *u, bool *taken)
+static int next_unit(struct capture *c, int idx, struct source_unit *u)
 {
-	struct source_unit units[TD_PAGES_PER_CHUNK];
 	struct cpu_state *cs = &c->cs[idx];
-	unsigned int room;
-	uint8_t *slot;
-	size_t len;
-	int ret, i;
+	int ret = -EAGAIN;
 
-	*taken = false;
-	if (!c->dat || !source_copies(cs->src))
-		return source_next(cs->src, u);
-	slot = tdw_reserve_subbuf(c->dat, cs->cpu, &room);
-	if (!slot)
-		return source_next(cs->src, u);	/* the writer failed: take_unit() says so */
-	if (room > TD_PAGES_PER_CHUNK)
-		room = TD_PAGES_PER_CHUNK;
-	/* Several at once only where the source's stride is the file's. */
-	if (tdw_page_size(c->dat) != cs->src->p.subbuf_size)
-		room = 1;
-	ret = source_next_into(cs->src, slot, room, units);
-	for (i = 0; i < ret; i++)
-		decode_unit(c, idx, &units[i], true, false);
-	len = ret > 0 ? (size_t)(ret - 1) * cs->src->p.subbuf_size + units[ret - 1].len : 0;
-	tdw_commit_subbuf(c->dat, cs->cpu, len);
-	*taken = ret > 0;
-	if (!*taken)
+	if (c->k->ops->take)
+		ret = c->k->ops->take(c->k, idx, cs->src, u, &cs->n);
+	if (ret != -EAGAIN)
 		return ret;
-	*u = units[ret - 1];
-	check_dat_size(c);
-	return 1;
+	ret = source_next(cs->src, u);
+	if (ret == 1 && c->k->ops->unit(c->k, idx, u, &cs->n))
+		set_flag(&c->sink_failed);
+	return ret;
 }
 
-static int mark(struct capture *c, enum spool_kind kind, int idx)
+static void mark(struct capture *c, enum sink_mark m, int idx)
 {
-	struct cpu_state *cs = &c->cs[idx];
-	int err;
-
-	if (!cs->spool) {
-		if (c->dat)
-			return 0;
-		if (kind == SPOOL_CAUGHT_UP)
-			merge_caught_up(c->merge, idx);
-		else
-			merge_end(c->merge, idx);
-		return 0;
-	}
-	/* Caught up: stamped before the call that found it; the end: in order. */
-	err = spool_mark_seq(cs->spool, kind, idx,
-			     kind == SPOOL_CAUGHT_UP ? cs->seq_before : next_seq(c));
-	if (err)
-		err_msg("cannot write the spool file: %s", strerror(-err));
-	return err;
+	if (c->k->ops->mark(c->k, idx, m, c->cs[idx].seq_before))
+		set_flag(&c->sink_failed);
 }
 
 /* Counters the main thread may read while the readers run. */
 static void publish(struct cpu_state *cs)
 {
-	__atomic_store_n(&cs->pub_events, cs->events, __ATOMIC_RELAXED);
+	__atomic_store_n(&cs->pub_events, cs->n.events, __ATOMIC_RELAXED);
 	__atomic_store_n(&cs->pub_bytes, cs->src->stats.bytes, __ATOMIC_RELAXED);
-	__atomic_store_n(&cs->pub_lost, cs->stored_lost, __ATOMIC_RELAXED);
+	__atomic_store_n(&cs->pub_lost, cs->n.stored_lost, __ATOMIC_RELAXED);
 }
 
 /*
@@ -455,13 +342,12 @@ static bool pull(struct capture *c, int idx, int max, double now)
 {
 	struct cpu_state *cs = &c->cs[idx];
 	struct source_unit u;
-	bool taken;
 	int ret, n;
 
 	for (n = 0; n < max; n++) {
-		if (cs->spool)
-			cs->seq_before = next_seq(c);
-		ret = next_unit(c, idx, &u, &taken);
+		if (c->k->seq_stamps)
+			cs->seq_before = sink_next_seq(c->k);
+		ret = next_unit(c, idx, &u);
 		if (cs->src->stats.switched_epp && !cs->switch_told) {
 			cs->switch_told = true;
 			debug_msg("%s: CPU %d: %u events per sub-buffer: going over to read() "
@@ -478,12 +364,8 @@ static bool pull(struct capture *c, int idx, int max, double now)
 			debug_msg("%s: CPU %d: splice() refused (%s): read() one sub-buffer at a time",
 				  c->o->t->label, cs->cpu, strerror(cs->src->splice_refused));
 		}
-		if (ret == 1) {
-			if (!taken && take_unit(c, idx, &u))
-				set_flag(&c->spool_failed);
-			if (!u.partial)
-				continue;
-		}
+		if (ret == 1 && !u.partial)
+			continue;
 		if (ret < 0) {
 			if (ret != -ENODATA) {
 				const char *call = cs->src->failed_call;
@@ -492,14 +374,13 @@ static bool pull(struct capture *c, int idx, int max, double now)
 					call ? ": " : "", strerror(-ret));
 				cs->failed = true;
 			}
-			if (mark(c, SPOOL_END, idx))
-				set_flag(&c->spool_failed);
+			mark(c, SINK_END, idx);
 			publish(cs);
 			return false;
 		}
 		/* Nothing, or part of the writer's sub-buffer: wait a little. */
-		if (cs->src->caught_up && mark(c, SPOOL_CAUGHT_UP, idx))
-			set_flag(&c->spool_failed);
+		if (cs->src->caught_up)
+			mark(c, SINK_CAUGHT_UP, idx);
 		cs->resting = true;
 		cs->deadline = now + rest_time(c, cs, now);
 		publish(cs);
@@ -508,50 +389,6 @@ static bool pull(struct capture *c, int idx, int max, double now)
 	cs->resting = false;
 	publish(cs);
 	return true;
-}
-
-/* Write out what the merge may release; everything with drain. */
-static int emit(struct capture *c, bool drain)
-{
-	struct merge_event ev;
-	char lost[64];
-	const char *line;
-	size_t len;
-
-	if (c->out_closed)
-		return 0;
-	while (merge_pop(c->merge, drain, &ev) == 1) {
-		int cpu = c->cs[ev.stream].cpu;
-
-		if (ev.lost) {
-			len = format_lost(lost, sizeof(lost), cpu, ev.lost);
-			line = lost;
-		} else {
-			line = format_event(c->fmt, cpu, ev.ts, ev.data, ev.len, &len);
-		}
-		if (c->max_reached || (c->o->max_bytes && c->out_bytes + len > c->o->max_bytes)) {
-			c->max_reached = true;
-			if (!ev.lost)
-				c->dropped_max++;
-			continue;
-		}
-		if (fwrite(line, 1, len, c->out) != len) {
-			err_msg("cannot write output: %s", strerror(errno));
-			return RC_FAIL;
-		}
-		c->out_bytes += len;
-		if (!ev.lost)
-			c->written++;
-	}
-	if (c->o->live) {
-		int err = live_output_flush(c->out, &c->out_closed);
-
-		if (err) {
-			err_msg("cannot write output: %s", strerror(-err));
-			return RC_FAIL;
-		}
-	}
-	return 0;
 }
 
 static uint64_t total_events(const struct capture *c)
@@ -599,7 +436,7 @@ static bool should_stop(struct capture *c, double now)
 		c->stop_reason = stop_signal_name();
 		return true;
 	}
-	if (c->out_closed) {
+	if (c->k->closed) {
 		c->stop_reason = "output closed";
 		return true;
 	}
@@ -607,12 +444,7 @@ static bool should_stop(struct capture *c, double now)
 		c->stop_reason = "duration";
 		return true;
 	}
-	/*
-	 * Spooling, the text is written later: stop on the raw size, which the text exceeds;
-	 * the text is then cut at the size on a line boundary.
-	 */
-	if (c->max_reached || get_flag(&c->size_stop) ||
-	    (c->spooling && c->o->max_bytes && captured_bytes(c) >= c->o->max_bytes)) {
+	if (sink_full(c->k)) {
 		c->stop_reason = "max size";
 		return true;
 	}
@@ -651,8 +483,8 @@ static int run_loop(struct capture *c)
 				continue;
 			busy |= pull(c, i, BATCH_UNITS, now);
 		}
-		rc = c->spooling || c->dat ? 0 : emit(c, false);
-		if (c->spool_failed)
+		rc = c->k->ops->flush(c->k, false);
+		if (get_flag(&c->sink_failed))
 			rc = RC_FAIL;
 		if (rc)
 			break;
@@ -692,7 +524,7 @@ static int run_loop(struct capture *c)
 		}
 		/* Its reader gone, a stream ends without waiting for an event to write. */
 		if (c->o->live) {
-			pfd[n] = live_output_pollfd(c->out);
+			pfd[n] = live_output_pollfd(c->k->out);
 			map[n++] = -2;
 		}
 		timeout_ms = (int)((wake - now) * 1000) + 1;
@@ -707,7 +539,7 @@ static int run_loop(struct capture *c)
 			if (map[i] >= 0 && (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)))
 				c->cs[map[i]].resting = false;
 			if (map[i] == -2)
-				live_output_check(&pfd[i], &c->out_closed);
+				live_output_check(&pfd[i], &c->k->closed);
 			pfd[i].revents = 0;
 		}
 	}
@@ -726,7 +558,7 @@ static void final_drain(struct capture *c, int idx)
 	struct cpu_state *cs = &c->cs[idx];
 
 	for (int round = 0; round < 64; round++) {
-		if (cs->src->ended || cs->failed || get_flag(&c->spool_failed))
+		if (cs->src->ended || cs->failed || get_flag(&c->sink_failed))
 			return;
 		pull(c, idx, 1 << 16, now_s());
 		if (cs->src->caught_up)
@@ -755,11 +587,9 @@ static void *reader_main(void *arg)
 		busy = false;
 		if (!cs->resting || now >= cs->deadline)
 			busy = pull(c, idx, BATCH_UNITS, now);
-		if (cs->src->ended || cs->failed || get_flag(&c->spool_failed))
+		if (cs->src->ended || cs->failed || get_flag(&c->sink_failed))
 			break;
-		if (c->spooling && c->o->max_bytes && captured_bytes(c) >= c->o->max_bytes)
-			set_flag(&c->size_stop);
-		if (get_flag(&c->size_stop)) {
+		if (sink_full(c->k)) {
 			poke_main();
 			break;
 		}
@@ -854,7 +684,7 @@ static int run_threads(struct capture *c)
 		now = now_s();
 		if (should_stop(c, now))
 			break;
-		if (get_flag(&c->spool_failed)) {
+		if (get_flag(&c->sink_failed)) {
 			rc = RC_FAIL;
 			break;
 		}
@@ -883,7 +713,7 @@ static int run_threads(struct capture *c)
 	}
 	stop_writing(c);
 	stop_threads(c);
-	if (!rc && get_flag(&c->spool_failed))
+	if (!rc && get_flag(&c->sink_failed))
 		rc = RC_FAIL;
 	return rc;
 }
@@ -903,67 +733,9 @@ static int drain(struct capture *c)
 
 		cs->kernel_lost = source_kernel_lost(cs->src);
 	}
-	if (c->spool_failed)
+	if (c->sink_failed)
 		return RC_FAIL;
-	return c->spooling || c->dat ? 0 : emit(c, true);
-}
-
-/*
- * A stamp as the merge's counter: room for 2^32 events per unit below the next stamp, so
- * every event of a unit stamped s sorts below a mark stamped s' > s.
- */
-#define MERGE_SEQ(s)	((uint64_t)(s) << 32)
-
-/*
- * After the capture: the per-CPU spools through the merge to text, interleaved by stamp
- * (which keeps memory bounded) with the stamps given to the merge (which keeps it exact).
- */
-static int replay(struct capture *c)
-{
-	struct spool_rec *rec = xcalloc(c->nr, sizeof(*rec));
-	int *have = xcalloc(c->nr, sizeof(*have));
-	double t0 = now_s();
-	int i, best, ret = 0, rc = 0;
-
-	for (i = 0; i < c->nr && ret >= 0; i++) {
-		ret = spool_rewind(c->cs[i].spool);
-		if (!ret)
-			ret = have[i] = spool_read(c->cs[i].spool, &rec[i]);
-	}
-	while (ret >= 0) {
-		best = -1;
-		for (i = 0; i < c->nr; i++)
-			if (have[i] == 1 && (best < 0 || rec[i].seq < rec[best].seq))
-				best = i;
-		if (best < 0)
-			break;
-		if (rec[best].stream != best) {
-			ret = -EBADMSG;
-			break;
-		}
-		if (rec[best].kind == SPOOL_UNIT) {
-			merge_advance_seq(c->merge, MERGE_SEQ(rec[best].seq));
-			decode_unit(c, best, &rec[best].unit, false, true);
-		} else if (rec[best].kind == SPOOL_CAUGHT_UP) {
-			merge_caught_up_at(c->merge, best, MERGE_SEQ(rec[best].seq));
-		} else {
-			merge_end(c->merge, best);
-		}
-		rc = emit(c, false);
-		if (rc)
-			break;
-		ret = have[best] = spool_read(c->cs[best].spool, &rec[best]);
-	}
-	free(rec);
-	free(have);
-	if (ret < 0) {
-		err_msg("cannot read the spool file back: %s", strerror(-ret));
-		rc = RC_FAIL;
-	}
-	if (!rc)
-		rc = emit(c, true);
-	c->format_secs = now_s() - t0;
-	return rc;
+	return c->k->ops->flush(c->k, true);
 }
 
 /* Events the kernel lost during the capture; *some also for losses of unknown size. */
@@ -975,8 +747,8 @@ static uint64_t lost_events(const struct capture *c, bool *some)
 	for (int i = 0; i < c->nr; i++) {
 		const struct cpu_state *cs = &c->cs[i];
 
-		lost += cs->kernel_lost >= 0 ? (uint64_t)cs->kernel_lost : cs->stored_lost;
-		if (cs->kernel_lost < 0 && cs->missed_pages)
+		lost += cs->kernel_lost >= 0 ? (uint64_t)cs->kernel_lost : cs->n.stored_lost;
+		if (cs->kernel_lost < 0 && cs->n.missed_pages)
 			*some = true;
 	}
 	*some |= lost > 0;
@@ -1014,17 +786,17 @@ static void summary(const struct capture *c, double secs)
 	fprintf(stderr, "  %4s %12s %14s %12s\n", "CPU", "events", "bytes", "lost");
 	for (i = 0; i < c->nr; i++) {
 		const struct cpu_state *cs = &c->cs[i];
-		int64_t l = cs->kernel_lost >= 0 ? cs->kernel_lost : (int64_t)cs->stored_lost;
+		int64_t l = cs->kernel_lost >= 0 ? cs->kernel_lost : (int64_t)cs->n.stored_lost;
 		char lbuf[32];
 
-		if (cs->kernel_lost < 0 && cs->missed_pages && !cs->stored_lost)
+		if (cs->kernel_lost < 0 && cs->n.missed_pages && !cs->n.stored_lost)
 			snprintf(lbuf, sizeof(lbuf), "unknown");
 		else
 			snprintf(lbuf, sizeof(lbuf), "%" PRId64, l);
 		if (cs->kernel_lost < 0)
 			lost_known = false;
-		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12s%s", cs->cpu, cs->events,
-			cs->bytes, lbuf, cs->corrupt ? "  (corrupt sub-buffers!)" : "");
+		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12s%s", cs->cpu, cs->n.events,
+			cs->bytes, lbuf, cs->n.corrupt ? "  (corrupt sub-buffers!)" : "");
 		if (cs->switched_epp)
 			fprintf(stderr, "  (then read(): %u events per sub-buffer)", cs->switched_epp);
 		if (cs->reader_refused)
@@ -1033,20 +805,20 @@ static void summary(const struct capture *c, double secs)
 			fprintf(stderr, "  (%" PRIu64 " of %" PRIu64 " sub-buffers spliced)",
 				cs->spliced, cs->units);
 		fputc('\n', stderr);
-		ev += cs->events;
+		ev += cs->n.events;
 		bytes += cs->bytes;
 		lost += l;
 	}
 	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 "%s\n", "all", ev, bytes,
 		lost, lost_known ? "" : " (at least)");
-	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s", c->written,
-		c->out_bytes, c->out_is_stdout ? " to stdout" : "");
-	if (c->spooling)
-		fprintf(stderr, ", formatted in %.2f s after the capture", c->format_secs);
+	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s", c->k->written,
+		c->k->bytes, c->k->to_stdout ? " to stdout" : "");
+	if (c->k->after)
+		fprintf(stderr, ", formatted in %.2f s after the capture", c->k->format_secs);
 	fputc('\n', stderr);
-	if (c->dropped_max)
+	if (c->k->dropped_max)
 		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
-			c->dropped_max);
+			c->k->dropped_max);
 	/*
 	 * record's losses come from a burst after a quiet spell (the reader slept until the
 	 * kernel's wake level) or from readers kept off the CPUs by busy writers (bench/RESULTS.md,
@@ -1124,11 +896,10 @@ int capture_run(const struct capture_opts *o)
 	c.undo = undo_new(t);
 	c.nr = o->cpus ? o->nr_cpus : t->nr_cpus;
 	c.cs = xcalloc(c.nr ? c.nr : 1, sizeof(*c.cs));
+	c.cpus = xcalloc(c.nr ? c.nr : 1, sizeof(*c.cpus));
 	for (i = 0; i < c.nr; i++) {
-		c.cs[i].cpu = o->cpus ? o->cpus[i] : t->cpus[i];
+		c.cs[i].cpu = c.cpus[i] = o->cpus ? o->cpus[i] : t->cpus[i];
 		c.cs[i].kernel_lost = -1;
-		if (o->dat)
-			c.cs[i].types = xcalloc(1, SUBBUF_TYPES_BYTES);
 	}
 	c.interval = (o->live ? STREAM_INTERVAL_MS : RECORD_INTERVAL_MS) / 1000.0;
 	c.percent_zero = buffer_percent_is_zero(t);
@@ -1151,19 +922,11 @@ int capture_run(const struct capture_opts *o)
 		if (rc)
 			goto out;
 	}
-	if (!o->output || !strcmp(o->output, "-")) {
-		c.out = stdout;
-		c.out_is_stdout = true;
-	} else {
-		c.out = fopen(o->output, "we");
-		if (!c.out) {
-			err_msg("cannot create %s: %s", o->output, strerror(errno));
-			rc = rc_from_errno(errno) == RC_USAGE ? RC_FAIL : rc_from_errno(errno);
-			goto out;
-		}
-	}
-	if (!o->live)
-		setvbuf(c.out, NULL, _IOFBF, 1 << 20);
+	/* record: text formatted after the capture from per-CPU spools, or trace.dat. */
+	rc = sink_new(o->dat ? SINK_DAT : o->live ? SINK_STREAM : SINK_SPOOL, o, c.nr, c.cpus,
+		      &c.k);
+	if (rc)
+		goto out;
 	rc = apply_settings(&c);
 	if (!rc && o->clear) {
 		rc = target_reset(t, -1);
@@ -1171,35 +934,12 @@ int capture_run(const struct capture_opts *o)
 	}
 	if (rc)
 		goto out;
-	/* A trace.dat capture prints nothing: no symbols or formats to parse (kallsyms ~0.1 s). */
-	c.fmt = o->dat ? NULL : format_new(t, err, sizeof(err));
-	if (!c.fmt && !o->dat) {
-		err_msg("%s: %s", t->label, err);
-		rc = RC_FAIL;
-		goto out;
-	}
 	c.threaded = !o->live;
-	c.spooling = !o->live && !o->dat;
-	for (i = 0; i < c.nr && c.spooling; i++) {
-		c.cs[i].spool = spool_new(NULL, err, sizeof(err));
-		if (!c.cs[i].spool) {
-			err_msg("%s", err);
-			rc = RC_FAIL;
-			goto out;
-		}
-	}
 	rc = open_sources(&c);
+	if (!rc)
+		rc = sink_open_data(c.k, c.hdr_size);
 	if (rc)
 		goto out;
-	if (o->dat) {
-		fflush(c.out);
-		c.dat = capture_dat_open(o, fileno(c.out));
-		if (!c.dat) {
-			rc = RC_FAIL;
-			goto out;
-		}
-	}
-	c.merge = merge_new(c.nr);
 	c.start = now_s();
 	c.last_progress = c.start;
 	for (i = 0; i < c.nr; i++)
@@ -1224,22 +964,9 @@ int capture_run(const struct capture_opts *o)
 	rc2 = drain(&c);
 	if (!rc)
 		rc = rc2;
-	if (c.dat) {
-		int *cpus = xcalloc(c.nr, sizeof(*cpus));
-		uint8_t *types = xcalloc(1, SUBBUF_TYPES_BYTES);
-		size_t k;
-
-		for (i = 0; i < c.nr; i++) {
-			cpus[i] = c.cs[i].cpu;
-			for (k = 0; k < SUBBUF_TYPES_BYTES; k++)
-				types[k] |= c.cs[i].types[k];
-		}
-		c.out_bytes = tdw_bytes(c.dat);
-		c.written = total_events(&c);
-		rc2 = capture_dat_finish(c.dat, t, cpus, c.nr, types);
-		c.dat = NULL;
-		free(types);
-		free(cpus);
+	/* trace.dat is complete before the target is restored: it keeps the CPUs' stats. */
+	if (!c.k->after && c.k->ops->finish) {
+		rc2 = c.k->ops->finish(c.k);
 		if (!rc)
 			rc = rc2;
 	}
@@ -1254,14 +981,13 @@ int capture_run(const struct capture_opts *o)
 	c.restored = true;
 	if (!rc)
 		rc = rc2;
-	if (c.spooling && !rc)
-		rc2 = replay(&c);
+	if (c.k->after && !rc)
+		rc2 = c.k->ops->finish(c.k);
 	if (!rc)
 		rc = rc2;
-	if (!c.out_closed && fflush(c.out) && !rc) {
-		err_msg("cannot write output: %s", strerror(errno));
-		rc = RC_FAIL;
-	}
+	rc2 = sink_close(c.k);
+	if (!rc)
+		rc = rc2;
 	for (i = 0; i < c.nr; i++)
 		if (c.cs[i].failed && !rc)
 			rc = RC_FAIL;
@@ -1276,22 +1002,13 @@ out:
 	}
 	undo_free(c.undo);
 	event_selection_free(c.sel);
-	if (c.out && !c.out_is_stdout && fclose(c.out) && !rc) {
-		err_msg("cannot write %s: %s", o->output, strerror(errno));
-		rc = RC_FAIL;
-	}
-	tdw_abort(c.dat);	/* an error before the end: leave what was written recoverable */
-	merge_free(c.merge);
-	for (i = 0; i < c.nr; i++) {
-		spool_free(c.cs[i].spool);
-		free(c.cs[i].types);
-	}
+	sink_free(c.k);
 	if (c.stop_pipe[0] >= 0) {
 		close(c.stop_pipe[0]);
 		close(c.stop_pipe[1]);
 	}
-	format_free(c.fmt);
 	free(c.cs);
+	free(c.cpus);
 	stop_signal_restore();
 	return rc;
 }

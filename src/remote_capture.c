@@ -9,20 +9,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include "event_select.h"
 #include "events.h"
-#include "format.h"
 #include "live_output.h"
 #include "merge.h"
 #include "remote_capture.h"
-#include "remote_encode.h"
 #include "remote_text.h"
+#include "sink.h"
 #include "stop_signal.h"
-#include "subbuf_write.h"
 #include "text_reader.h"
-#include "tracedat_write.h"
 #include "util.h"
 
 /*
@@ -47,11 +42,9 @@ struct rcpu {
 	uint64_t unparsed;	/* lines kept as they were */
 	uint64_t last_ts;
 	struct rclock clock;	/* time going back */
-	int64_t pending_lost;	/* a LOST line waiting for the CPU's next event */
 	uint64_t bytes;		/* text read, noted when the reader closes */
 	bool skipped;		/* not in the remote's buffer */
 	bool drained;
-	struct subbuf_writer sbw;	/* trace.dat: the CPU's events re-encoded */
 };
 
 struct rcap {
@@ -61,17 +54,8 @@ struct rcap {
 	struct event_selection *sel;	/* -e */
 	struct rcpu *c;
 	int nr;
-	struct merge *merge;		/* text: the kernel's lines in time order */
-	FILE *out;
-	bool out_closed;	/* stream: the reader of the output went away (| head) */
-	bool out_is_stdout;
-	int out_fd;			/* trace.dat */
-	struct tdw *w;
-	struct remote_encoder *enc;
-	struct tdw_extra_system extra;	/* how open_dat() stored the formats */
-	const char *text_format;
-	uint64_t out_bytes, written, dropped_max;
-	bool max_reached;
+	int *cpus;		/* each stream's CPU, for the sink */
+	struct sink *k;		/* where the lines go */
 	const char *stop_reason;
 	double start;
 	int signal_fd;
@@ -200,20 +184,7 @@ static int open_readers(struct rcap *rc)
 	return RC_OK;
 }
 
-/* trace.dat: the line as a binary event of its CPU's sub-buffers. */
-static void encode_line(struct rcap *rc, struct rcpu *c, const struct rline *r,
-			const char *line, size_t len)
-{
-	uint8_t payload[REMOTE_PAYLOAD_MAX];
-	size_t plen;
-
-	plen = remote_encode(rc->enc, r, line, len, payload);
-	subbuf_writer_add(&c->sbw, c->last_ts, payload, plen);
-	if (rc->o->max_bytes && tdw_bytes(rc->w) >= rc->o->max_bytes)
-		rc->max_reached = true;
-}
-
-/* One line of CPU i into the merge (text) or the CPU's sub-buffers (trace.dat). */
+/* One line of CPU i to the sink. */
 static void take_line(struct rcap *rc, int i, const char *line, size_t len)
 {
 	struct rcpu *c = &rc->c[i];
@@ -221,10 +192,8 @@ static void take_line(struct rcap *rc, int i, const char *line, size_t len)
 
 	switch (rline_parse(line, len - 1, &r)) {
 	case RLINE_LOST:
-		c->pending_lost += r.lost;
 		c->lost += r.lost;
-		if (rc->w)
-			subbuf_writer_lost(&c->sbw, r.lost, true);
+		rc->k->ops->lost(rc->k, i, c->last_ts, r.lost);
 		return;
 	case RLINE_EVENT:
 	case RLINE_UNKNOWN:
@@ -237,17 +206,7 @@ static void take_line(struct rcap *rc, int i, const char *line, size_t len)
 		c->unparsed++;
 		break;
 	}
-	if (rc->w) {
-		c->pending_lost = 0;
-		if (!rc->max_reached)
-			encode_line(rc, c, &r, line, len - 1);
-		return;
-	}
-	if (c->pending_lost) {
-		merge_push_lost(rc->merge, i, c->last_ts, c->pending_lost);
-		c->pending_lost = 0;
-	}
-	merge_push(rc->merge, i, c->last_ts, line, len);
+	rc->k->ops->line(rc->k, i, c->last_ts, &r, line, len);
 }
 
 /* Take what CPU i's reader has; returns whether it had anything. */
@@ -282,7 +241,7 @@ static void advance_watermark(struct rcap *rc)
 	bool found = false;
 
 	rc->hist[rc->hist_next].ns = now;
-	rc->hist[rc->hist_next].seq = merge_seq(rc->merge);
+	rc->hist[rc->hist_next].seq = merge_seq(rc->k->merge);
 	rc->hist_next = (rc->hist_next + 1) % SEQ_HISTORY;
 	for (int k = 0; k < SEQ_HISTORY; k++) {
 		if (!rc->hist[k].ns || now - rc->hist[k].ns < LATE_NS)
@@ -294,53 +253,7 @@ static void advance_watermark(struct rcap *rc)
 	if (!found)
 		return;
 	for (int i = 0; i < rc->nr; i++)
-		merge_caught_up_at(rc->merge, i, seq);
-}
-
-static int emit(struct rcap *rc, bool drain)
-{
-	struct merge_event ev;
-	char lost[64];
-	const char *line;
-	size_t len;
-
-	if (rc->w) {
-		for (int i = 0; i < rc->nr; i++)
-			if (rc->c[i].sbw.err)
-				return RC_FAIL;
-		return RC_OK;
-	}
-	if (rc->out_closed)
-		return RC_OK;
-	while (merge_pop(rc->merge, drain, &ev) == 1) {
-		if (ev.lost) {
-			len = format_lost(lost, sizeof(lost), rc->c[ev.stream].cpu, ev.lost);
-			line = lost;
-		} else {
-			line = ev.data;
-			len = ev.len;
-		}
-		if (rc->max_reached || (rc->o->max_bytes && rc->out_bytes + len > rc->o->max_bytes)) {
-			rc->max_reached = true;
-			rc->dropped_max += !ev.lost;
-			continue;
-		}
-		if (fwrite(line, 1, len, rc->out) != len) {
-			err_msg("cannot write output: %s", strerror(errno));
-			return RC_FAIL;
-		}
-		rc->out_bytes += len;
-		rc->written += !ev.lost;
-	}
-	if (rc->o->live) {
-		int err = live_output_flush(rc->out, &rc->out_closed);
-
-		if (err) {
-			err_msg("cannot write output: %s", strerror(-err));
-			return RC_FAIL;
-		}
-	}
-	return RC_OK;
+		merge_caught_up_at(rc->k->merge, i, seq);
 }
 
 static bool should_stop(struct rcap *rc)
@@ -349,9 +262,9 @@ static bool should_stop(struct rcap *rc)
 		rc->stop_reason = stop_signal_name();
 	else if (rc->o->duration > 0 && now_s() - rc->start >= rc->o->duration)
 		rc->stop_reason = "duration";
-	else if (rc->max_reached)
+	else if (sink_full(rc->k))
 		rc->stop_reason = "max size";
-	else if (rc->out_closed)
+	else if (rc->k->closed)
 		rc->stop_reason = "output closed";
 	return rc->stop_reason != NULL;
 }
@@ -370,9 +283,9 @@ static int run_loop(struct rcap *rc)
 		if (rc->signal_fd >= 0)
 			pfd[n++] = (struct pollfd){ rc->signal_fd, POLLIN, 0 };
 		out_idx = -1;
-		if (rc->o->live && !rc->w) {
+		if (rc->o->live && rc->k->merge) {
 			out_idx = n;
-			pfd[n++] = live_output_pollfd(rc->out);
+			pfd[n++] = live_output_pollfd(rc->k->out);
 		}
 		if (rc->o->duration > 0) {
 			double left = rc->o->duration - (now_s() - rc->start);
@@ -386,12 +299,12 @@ static int run_loop(struct rcap *rc)
 			break;
 		}
 		if (out_idx >= 0)
-			live_output_check(&pfd[out_idx], &rc->out_closed);
+			live_output_check(&pfd[out_idx], &rc->k->closed);
 		for (int i = 0; i < rc->nr; i++)
 			pull(rc, i);
-		if (rc->merge)
+		if (rc->k->merge)
 			advance_watermark(rc);
-		r = emit(rc, false);
+		r = rc->k->ops->flush(rc->k, false);
 	}
 	free(pfd);
 	return r;
@@ -432,157 +345,9 @@ static int drain(struct rcap *rc)
 			continue;
 		text_reader_stop(rc->c[i].r);
 		pull(rc, i);
-		/* A loss with no event after it still belongs in the output. */
-		if (rc->c[i].pending_lost) {
-			merge_push_lost(rc->merge, i, rc->c[i].last_ts, rc->c[i].pending_lost);
-			rc->c[i].pending_lost = 0;
-		}
-		merge_end(rc->merge, i);
+		rc->k->ops->mark(rc->k, i, SINK_END, 0);
 	}
-	return emit(rc, true);
-}
-
-/* The trace.dat stores the encoder's repaired formats in place of the remote's own. */
-static const char *stored_format(void *ctx, const char *system, const char *event)
-{
-	struct rcap *rc = ctx;
-
-	return strcmp(system, rc->t->name) ? NULL : remote_encoder_format(rc->enc, event);
-}
-
-static int emit_subbuf(void *ctx, const void *subbuf, size_t size)
-{
-	struct rcpu *c = ctx;
-
-	return tdw_add_subbuf(c->rc->w, c->cpu, subbuf, size);
-}
-
-/*
- * trace.dat: the remote's own header and event formats plus remotectl:text for lines kept as
- * text, the remote's name as the buffer name, and its trace_clock when it has one. Without
- * one, the clock is named "global": the test remote stamps with trace_clock_global(), and
- * the name makes trace-cmd print seconds as the kernel's text does.
- */
-static int open_dat(struct rcap *rc)
-{
-	struct tdw_opts wo = { .compression = rc->o->compression, .level = rc->o->level };
-	char buf[1024], clock[64] = "global", *events, *trace_clock = NULL;
-	unsigned int hdr = SUBBUF_HDR_SIZE, size = 4096;
-	struct tdw_extra_system extra = { "remotectl", NULL, 1, stored_format, rc };
-	const char *formats[1];
-	int err;
-
-	events = target_path(rc->t, "events");
-	err = remote_encoder_new(events, rc->t->name, &rc->enc);
-	free(events);
-	if (err) {
-		err_msg("%s: cannot read events/%s: %s", rc->t->label, rc->t->name,
-			strerror(-err));
-		return RC_MISSING;
-	}
-	if (target_read(rc->t, "events/header_page", buf, sizeof(buf)) > 0)
-		header_page_sizes(buf, &hdr, &size);
-	if (hdr != SUBBUF_HDR_SIZE) {
-		err_msg("%s: sub-buffer header of %u bytes: only 64-bit kernels are supported",
-			rc->t->label, hdr);
-		return RC_FAIL;
-	}
-	if (rc->t->has_trace_clock && target_read(rc->t, "trace_clock", buf, sizeof(buf)) > 0) {
-		trace_clock = xstrdup(buf);
-		target_clock(rc->t, clock, sizeof(clock));
-	}
-	wo.page_size = size;
-	wo.buffer_name = rc->t->name;
-	wo.clock = clock;
-	wo.trace_clock = trace_clock;
-	wo.nr_cpus = rc->t->nr_cpus;
-	rc->w = tdw_create(rc->out_fd, &wo);
-	free(trace_clock);
-	if (!rc->w)
-		return RC_FAIL;
-	formats[0] = remote_encoder_text_format(rc->enc);
-	extra.formats = formats;
-	rc->extra = extra;
-	/* No root: the kernel's ftrace event ids would collide with the remote's own. */
-	if (tdw_meta_from_dir_extra(rc->w, rc->t->dir, NULL, 0, &extra) ||
-	    tdw_begin_data(rc->w))
-		return RC_FAIL;
-	for (int i = 0; i < rc->nr; i++) {
-		rc->c[i].rc = rc;
-		subbuf_writer_init(&rc->c[i].sbw, size, emit_subbuf, &rc->c[i]);
-	}
-	return RC_OK;
-}
-
-/* -v: how each event of the remote was stored, and why when not as its format says. */
-static void describe_events(struct rcap *rc)
-{
-	struct remote_event_info in;
-
-	if (verbosity < 1)
-		return;
-	for (int i = 0; i < remote_encoder_nr_events(rc->enc); i++) {
-		char how[256] = "";
-
-		remote_encoder_event_info(rc->enc, i, &in);
-		switch (in.how) {
-		case REMOTE_FIELDS:
-			snprintf(how, sizeof(how), "stored with its fields");
-			break;
-		case REMOTE_REPAIRED:
-			snprintf(how, sizeof(how), "%s; stored with its fields and the print fmt "
-				 "repaired", in.why);
-			break;
-		case REMOTE_SYMBOLS:
-			if (in.table_source)
-				snprintf(how, sizeof(how), "%s; stored with its fields and a symbol "
-					 "table of %s (%d names, %d seen; %d more learnt from the "
-					 "lines)", in.why, in.table_source,
-					 in.names - in.names_learnt, in.names_seen - in.names_learnt,
-					 in.names_learnt);
-			else
-				snprintf(how, sizeof(how), "%s; stored with its fields and a symbol "
-					 "table learnt from the lines (%d names)", in.why,
-					 in.names);
-			break;
-		case REMOTE_TEXT:
-			snprintf(how, sizeof(how), "%s; its lines stored as remotectl:text", in.why);
-			break;
-		}
-		debug_msg("%s:%s: %s: %" PRIu64 " events with their fields, %" PRIu64 " as text",
-			  rc->t->name, in.name, how, in.exact, in.as_text);
-	}
-}
-
-/* Write out every CPU's last sub-buffer and complete the file. */
-static int finish_dat(struct rcap *rc)
-{
-	struct remote_encode_stats st;
-	int r = RC_OK;
-
-	for (int i = 0; i < rc->nr; i++)
-		if (subbuf_writer_flush(&rc->c[i].sbw))
-			r = RC_FAIL;
-	rc->out_bytes = tdw_bytes(rc->w);
-	remote_encoder_stats(rc->enc, &st);
-	rc->written = st.exact + st.as_text;
-	debug_msg("%s: %" PRIu64 " events stored with their fields, %" PRIu64 " as text",
-		  rc->t->label, st.exact, st.as_text);
-	describe_events(rc);
-	/* A table learnt names after the formats were written: store them again. */
-	if (remote_encoder_learnt(rc->enc)) {
-		rc->text_format = remote_encoder_text_format(rc->enc);
-		rc->extra.formats = &rc->text_format;
-		if (tdw_replace_formats_extra(rc->w, rc->t->dir, 0, &rc->extra)) {
-			err_msg("%s: cannot store the event formats: %s", rc->t->label,
-				strerror(errno));
-			r = RC_FAIL;
-		}
-	}
-	if (tdw_finish(rc->w))
-		r = RC_FAIL;
-	rc->w = NULL;
-	return r;
+	return rc->k->ops->flush(rc->k, true);
 }
 
 /* Losses with the default-sized buffer: say how much it cost and what -b would avoid it. */
@@ -629,11 +394,11 @@ static void summary(struct rcap *rc, double secs)
 	}
 	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n", "all",
 		ev, bytes, lost, unparsed);
-	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s\n", rc->written,
-		rc->out_bytes, rc->out_is_stdout ? " to stdout" : "");
-	if (rc->dropped_max)
+	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s\n", rc->k->written,
+		rc->k->bytes, rc->k->to_stdout ? " to stdout" : "");
+	if (rc->k->dropped_max)
 		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
-			rc->dropped_max);
+			rc->k->dropped_max);
 	if (!target_buffer_size(rc->t, &bs))
 		warn_small_buffer(rc, ev, lost, bs.kib);
 }
@@ -697,44 +462,34 @@ int remote_capture_run(const struct capture_opts *o)
 	rc.undo = undo_new(rc.t);
 	rc.nr = o->cpus ? o->nr_cpus : rc.t->nr_cpus;
 	rc.c = xcalloc(rc.nr ? rc.nr : 1, sizeof(*rc.c));
+	rc.cpus = xcalloc(rc.nr ? rc.nr : 1, sizeof(*rc.cpus));
 	for (int i = 0; i < rc.nr; i++)
-		rc.c[i].cpu = o->cpus ? o->cpus[i] : rc.t->cpus[i];
+		rc.c[i].cpu = rc.cpus[i] = o->cpus ? o->cpus[i] : rc.t->cpus[i];
 	if (!rc.nr) {
 		err_msg("%s: no CPUs to capture", rc.t->label);
 		r = RC_MISSING;
 		goto out;
 	}
-	rc.out_fd = -1;
 	/* Every glob checked before the buffer is cleared or the output created. */
 	if (o->nr_events) {
 		r = select_events(&rc);
 		if (r)
 			goto out;
 	}
-	rc.out_is_stdout = !o->output || !strcmp(o->output, "-");
-	if (o->dat) {
-		rc.out_fd = rc.out_is_stdout ? STDOUT_FILENO :
-			    open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	} else {
-		rc.out = rc.out_is_stdout ? stdout : fopen(o->output, "we");
+	/* Text in the kernel's own lines as they come, or re-encoded into trace.dat. */
+	r = sink_new(o->dat ? SINK_REMOTE_DAT : SINK_STREAM, o, rc.nr, rc.cpus, &rc.k);
+	if (!r) {
+		rc.k->lines = true;
+		r = sink_open_data(rc.k, 0);
 	}
-	if (o->dat ? rc.out_fd < 0 : !rc.out) {
-		err_msg("cannot create %s: %s", o->output, strerror(errno));
-		r = RC_FAIL;
+	if (r)
 		goto out;
-	}
-	if (o->dat) {
-		r = open_dat(&rc);
-		if (r)
-			goto out;
-	}
 	r = apply_settings(&rc);
 	if (r)
 		goto out;
 	r = open_readers(&rc);
 	if (r)
 		goto out;
-	rc.merge = merge_new(rc.nr);
 	rc.start = now_s();
 	r = run_loop(&rc);
 	/* Tracing off first: the kernel then polls every CPU one last time. */
@@ -745,14 +500,14 @@ int remote_capture_run(const struct capture_opts *o)
 	if (!r)
 		r = r2;
 	end = now_s();
-	if (rc.w) {
-		r2 = finish_dat(&rc);
+	if (rc.k->ops->finish) {
+		r2 = rc.k->ops->finish(rc.k);
 		if (!r)
 			r = r2;
-	} else if (!rc.out_closed && fflush(rc.out) && !r) {
-		err_msg("cannot write output: %s", strerror(errno));
-		r = RC_FAIL;
 	}
+	r2 = sink_close(rc.k);
+	if (!r)
+		r = r2;
 	for (int i = 0; i < rc.nr; i++) {
 		if (rc.c[i].r)
 			rc.c[i].bytes = text_reader_bytes(rc.c[i].r);
@@ -771,22 +526,10 @@ out:
 		r = r2;
 	undo_free(rc.undo);
 	event_selection_free(rc.sel);
-	if (rc.out && !rc.out_is_stdout && fclose(rc.out) && !r) {
-		err_msg("cannot write %s: %s", o->output, strerror(errno));
-		r = RC_FAIL;
-	}
 	/* A failed capture leaves what it wrote: `remotectl recover` completes it. */
-	if (rc.w)
-		tdw_abort(rc.w);
-	if (rc.out_fd >= 0 && !rc.out_is_stdout && close(rc.out_fd) && !r) {
-		err_msg("cannot write %s: %s", o->output, strerror(errno));
-		r = RC_FAIL;
-	}
-	for (int i = 0; i < rc.nr; i++)
-		subbuf_writer_free(&rc.c[i].sbw);
-	remote_encoder_free(rc.enc);
-	merge_free(rc.merge);
+	sink_free(rc.k);
 	free(rc.c);
+	free(rc.cpus);
 	stop_signal_restore();
 	return r;
 }
