@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The capture loop. `record` (text or trace.dat) gives every CPU its own reader thread, the
- * way trace-cmd runs a recorder process per CPU: with every CPU busy writing events, one
- * thread serving all of them got too small a share of the machine and lost events (see
- * bench/RESULTS.md). Each thread owns its source and its spool (text) or its CPU of the
- * trace.dat writer, and shares nothing else but a sequence counter and a few flags; the main
- * thread keeps the stop conditions, the progress line, the summary and the restore.
+ * The capture engine, for instances and remotes alike: settings through the undo log, one
+ * source per CPU (source.h: mmap, read() or a remote's text lines), the data handed to one
+ * sink (sink.h: stream text, spooled text, trace.dat, a remote's re-encoded trace.dat), the
+ * stop conditions, the drain, the restore and the summary. What differs for a remote is a
+ * small plan, kept as data (c->remote): its settings go in the kernel selftests' order
+ * (apply_remote_settings()), its lines are released by age because its readers cannot tell
+ * when they have caught up (advance_watermark()), and a CPU is drained once its reader has
+ * been idle longer than the kernel's poll interval (drain_idle()).
+ *
+ * `record` on an instance gives every CPU its own reader thread, the way trace-cmd runs a
+ * recorder process per CPU: with every CPU busy writing events, one thread serving all of
+ * them got too small a share of the machine and lost events (see bench/RESULTS.md). Each
+ * thread owns its source and its CPU of the sink (a spool, or the trace.dat writer's chunks),
+ * and shares nothing else but a sequence counter and a few flags; the main thread keeps the
+ * stop conditions, the progress line, the summary and the restore.
  *
  * Exact order across threads: every spooled unit is stamped with the capture-wide counter
  * after it was read, and every "caught up" mark with the value taken before the call that
@@ -14,14 +23,15 @@
  * to the merge (merge_advance_seq(), merge_caught_up_at()), which then releases events
  * exactly as a single loop would have.
  *
- * `stream` (live text) keeps the single loop below: it merges as it reads, with a short
- * interval that bounds the delay.
+ * `stream` and remotes keep the single loop below (a remote's own text readers are threads
+ * already): it merges as it reads, with a short interval that bounds the delay.
  *
  * Waiting: a source that delivered a full sub-buffer is asked again at once; one that had
  * nothing or only part of a sub-buffer (the reader caught up with the writer) rests until its
- * fd polls readable (the instance's buffer_percent, which we leave alone) or the interval
- * passes. So there is no busy loop and no chasing of the writer, and an idle CPU is checked
- * once per interval, which bounds how long it holds back the merged output.
+ * fd polls readable (the instance's buffer_percent, which we leave alone; a text reader's
+ * eventfd) or the interval passes. So there is no busy loop and no chasing of the writer, and
+ * an idle CPU is checked once per interval, which bounds how long it holds back the merged
+ * output.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,11 +48,13 @@
 
 #include "capture.h"
 #include "event_select.h"
+#include "events.h"
 #include "format.h"
 #include "live_output.h"
 #include "reader_priority.h"
 #include "source.h"
-#include "remote_capture.h"
+#include "merge.h"
+#include "remote_text.h"
 #include "sink.h"
 #include "stop_signal.h"
 #include "subbuf.h"
@@ -53,6 +65,15 @@
 #define STREAM_INTERVAL_MS	50
 #define BATCH_UNITS		64	/* units per CPU per round before looking at the others */
 #define MIN_REST_S		0.001	/* shortest rest of a caught-up CPU */
+/*
+ * Remotes: the kernel polls a remote every 100 ms per reader, so an event reaches us at most
+ * that long (plus our own loop) after it was written. An event queued LATE_NS ago can go out:
+ * anything older from another CPU was written before it and has arrived by now. The same
+ * bound tells a drained CPU: no data for that long.
+ */
+#define LATE_NS			(500 * 1000 * 1000ULL)
+#define SEQ_HISTORY		64
+#define DRAIN_MAX_S		10.0
 
 struct cpu_state {
 	int cpu;
@@ -72,6 +93,12 @@ struct cpu_state {
 	uint64_t units;		/* sub-buffers taken (source_stats), kept at close */
 	uint64_t spliced;	/* of them in splice() batches */
 	bool splice_told;	/* -v said splice() was refused */
+	/* A remote's lines: */
+	uint64_t unparsed;	/* lines kept as they were */
+	uint64_t last_ts;	/* of the last line with a time stamp */
+	struct rclock clock;	/* time going back */
+	bool skipped;		/* not in the remote's buffer: no source */
+	bool drained;
 	/* Threads: */
 	struct capture *c;
 	uint64_t seq_before;	/* stamp taken before the last source_next() */
@@ -83,8 +110,14 @@ struct cpu_state {
 	uint64_t pub_lost;
 };
 
+/*
+ * What differs between targets, as data: a remote (text lines, the kernel's selftests' order,
+ * drained when idle, released by age) or a ring buffer read as sub-buffers (drained when
+ * caught up, released by caught-up marks). Everything else is one engine.
+ */
 struct capture {
 	const struct capture_opts *o;
+	bool remote;		/* the text transport: a remote's trace_pipe lines */
 	struct undo_log *undo;
 	struct event_selection *sel;	/* -e */
 	struct cpu_state *cs;
@@ -105,6 +138,12 @@ struct capture {
 	bool sink_failed;	/* atomic: the output could not be written */
 	bool restored;		/* the undo log was played */
 	unsigned int hdr_size;	/* sub-buffer header size */
+	uint64_t buffer_kib;	/* the buffer size during the capture, 0 unknown */
+	struct {
+		uint64_t ns;	/* CLOCK_MONOTONIC */
+		uint64_t seq;	/* merge_seq() then */
+	} hist[SEQ_HISTORY];	/* remotes: a ring, one entry per round of the loop */
+	int hist_next;
 };
 
 static double now_s(void)
@@ -128,11 +167,18 @@ static int select_events(struct capture *c)
 		return RC_PERM;
 	}
 	rc = event_selection_new(o->t, o->events, o->nr_events, &c->sel, &bad);
-	if (rc == RC_USAGE)
+	if (rc == RC_USAGE && c->remote)
+		err_msg("no event of %s matches '%s' (see 'remotectl events -r %s')",
+			o->t->label, o->events[bad], o->t->label);
+	else if (rc == RC_USAGE)
 		err_msg("%s: no event matches '%s'", o->t->label, o->events[bad]);
+	else if (rc < 0 && c->remote)
+		err_msg("%s has no events/ directory", o->t->label);
 	else if (rc < 0)
 		err_msg("%s: cannot list events: %s", o->t->label, strerror(-rc));
-	return rc < 0 ? rc_from_errno(-rc) : rc;
+	if (rc < 0)
+		return c->remote ? RC_MISSING : rc_from_errno(-rc);
+	return rc;
 }
 
 /* Buffer size, events, buffer_percent, tracing on: each through the undo log. */
@@ -174,6 +220,66 @@ static int apply_settings(struct capture *c)
 	return 0;
 }
 
+/* A remote without -e: what is enabled already is captured; say so when that is nothing. */
+static int check_enabled(struct capture *c)
+{
+	struct event_list list;
+	int enabled = 0;
+
+	if (events_load(c->o->t, &list)) {
+		err_msg("%s has no events/ directory", c->o->t->label);
+		return RC_MISSING;
+	}
+	for (int i = 0; i < list.nr; i++)
+		enabled += list.ev[i].enabled > 0;
+	if (!enabled)
+		warn_msg("%s: no event is enabled: nothing will be captured (use -e)",
+			 c->o->t->label);
+	events_free(&list);
+	return RC_OK;
+}
+
+/*
+ * A remote, in the order of the kernel's selftests: tracing off, clear, resize while
+ * unloaded, events, tracing on; all through the undo log.
+ */
+static int apply_remote_settings(struct capture *c)
+{
+	struct target *t = c->o->t;
+	struct buffer_size bs;
+	char kib[32];
+	int r;
+
+	r = undo_write(c->undo, "tracing_on", "0");
+	if (!r)
+		r = target_reset(t, -1);
+	if (r)
+		return r;
+	if (c->o->buffer_kib) {
+		if (!target_buffer_size(t, &bs) && bs.loaded == 1) {
+			err_msg("%s: cannot resize: the buffer stays loaded after stopping and "
+				"clearing it, so another reader has its trace_pipe or trace open",
+				t->label);
+			return RC_BUSY;
+		}
+		snprintf(kib, sizeof(kib), "%" PRIu64, c->o->buffer_kib);
+		r = undo_write(c->undo, "buffer_size_kb", kib);
+		if (r)
+			return r;
+	}
+	if (c->sel) {
+		r = event_selection_apply(c->sel, c->undo);
+		if (!r)
+			debug_msg("%s: events matching -e: %d; enable files written: %d", t->label,
+				  event_selection_matched(c->sel), event_selection_writes(c->sel));
+	} else {
+		r = check_enabled(c);
+	}
+	if (!r)
+		r = undo_write(c->undo, "tracing_on", "1");
+	return r;
+}
+
 /* Sub-buffer geometry from events/header_page, else the 64-bit defaults. */
 static void subbuf_geometry(const struct target *t, unsigned int *hdr, unsigned int *size)
 {
@@ -195,18 +301,43 @@ static int open_sources(struct capture *c)
 	struct source_params p = { 0 };
 	unsigned int hdr, size;
 	char why[256];
-	int i, err;
+	int i, err, opened = 0;
 
+	if (c->remote) {
+		for (i = 0; i < c->nr; i++) {
+			struct cpu_state *cs = &c->cs[i];
+
+			p.cpu = cs->cpu;
+			p.raw_path = target_cpu_path(t, cs->cpu, "trace_pipe");
+			err = text_source_open(&p, &o->sched, &cs->src, why, sizeof(why));
+			source_params_free(&p);
+			if (err == -ENODEV) {
+				info_msg("%s: CPU %d is not in the buffer (offline when it was "
+					 "loaded): skipped", t->label, cs->cpu);
+				cs->drained = cs->skipped = true;
+				continue;
+			}
+			if (err) {
+				err_msg("%s: %s", t->label, why);
+				return rc_from_errno(-err);
+			}
+			opened++;
+		}
+		if (!opened) {
+			err_msg("%s: none of the CPUs asked for is in the buffer", t->label);
+			return RC_MISSING;
+		}
+		c->transport = TRANSPORT_TEXT;
+		debug_msg("%s: transport text, %d readers", t->label, opened);
+		return 0;
+	}
+	/* Only --transport mmap or read gets here without trace_pipe_raw. */
 	if (!t->has_raw) {
-		err_msg("%s: no per-CPU trace_pipe_raw; text capture of remotes is not available "
-			"yet", t->label);
+		err_msg("%s: no per-CPU trace_pipe_raw: only the text transport (auto) reads it",
+			t->label);
 		return RC_MISSING;
 	}
 	c->transport = o->transport != TRANSPORT_NONE ? o->transport : t->best;
-	if (c->transport == TRANSPORT_TEXT) {
-		err_msg("%s: the text transport is not available yet", t->label);
-		return RC_MISSING;
-	}
 	if (c->transport == TRANSPORT_NONE)
 		c->transport = TRANSPORT_READ;
 	if (o->transport == TRANSPORT_NONE && c->transport == TRANSPORT_READ && t->mmap_err)
@@ -278,21 +409,58 @@ static void poke_main(void)
 	stop_signal_wake();
 }
 
+/* One of a remote's lines (len with its '\n') to the sink, counted as the summary shows it. */
+static int take_line(struct capture *c, int idx, const char *line, size_t len)
+{
+	struct cpu_state *cs = &c->cs[idx];
+	struct rline r;
+
+	switch (rline_parse(line, len - 1, &r)) {
+	case RLINE_LOST:
+		cs->n.stored_lost += r.lost;
+		c->k->ops->lost(c->k, idx, cs->last_ts, r.lost);
+		return 0;
+	case RLINE_EVENT:
+	case RLINE_UNKNOWN:
+		rclock_note(&cs->clock, r.ts_ns);
+		cs->n.events++;
+		cs->last_ts = r.ts_ns;
+		break;
+	default:
+		/* Kept in place, at the time of the line before it. */
+		cs->unparsed++;
+		break;
+	}
+	return c->k->ops->line(c->k, idx, cs->last_ts, &r, line, len);
+}
+
 /*
  * The next unit of a source, given to the sink: read straight into the sink's memory when it
- * can (trace.dat), else from the source's own.
+ * can (trace.dat), else from the source's own; a text source's lines one by one.
  */
 static int next_unit(struct capture *c, int idx, struct source_unit *u)
 {
 	struct cpu_state *cs = &c->cs[idx];
-	int ret = -EAGAIN;
+	const char *p, *nl, *end;
+	int ret = -EAGAIN, err = 0;
 
 	if (c->k->ops->take)
 		ret = c->k->ops->take(c->k, idx, cs->src, u, &cs->n);
 	if (ret != -EAGAIN)
 		return ret;
 	ret = source_next(cs->src, u);
-	if (ret == 1 && c->k->ops->unit(c->k, idx, u, &cs->n))
+	if (ret != 1)
+		return ret;
+	if (!u->lines) {
+		err = c->k->ops->unit(c->k, idx, u, &cs->n);
+	} else {
+		end = (const char *)u->buf + u->len;
+		for (p = u->buf; p < end && !err; p = nl + 1) {
+			nl = memchr(p, '\n', end - p);
+			err = take_line(c, idx, p, nl - p + 1);
+		}
+	}
+	if (err)
 		set_flag(&c->sink_failed);
 	return ret;
 }
@@ -460,6 +628,48 @@ static const char *all_ended_reason(const struct capture *c)
 	return "end of data";
 }
 
+/* The CPU has a source that may still deliver. */
+static bool reading(const struct cpu_state *cs)
+{
+	return cs->src && !cs->src->ended && !cs->failed;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * A remote's lines are released by age, its readers being unable to tell when they have
+ * caught up: note this moment, and let go of what was queued LATE_NS ago or earlier.
+ */
+static void advance_watermark(struct capture *c)
+{
+	struct merge *m = c->k->merge;
+	uint64_t now = mono_ns(), seq = 0;
+	bool found = false;
+
+	if (!m)
+		return;
+	c->hist[c->hist_next].ns = now;
+	c->hist[c->hist_next].seq = merge_seq(m);
+	c->hist_next = (c->hist_next + 1) % SEQ_HISTORY;
+	for (int k = 0; k < SEQ_HISTORY; k++) {
+		if (!c->hist[k].ns || now - c->hist[k].ns < LATE_NS)
+			continue;
+		if (!found || c->hist[k].seq > seq)
+			seq = c->hist[k].seq;
+		found = true;
+	}
+	if (!found)
+		return;
+	for (int i = 0; i < c->nr; i++)
+		merge_caught_up_at(m, i, seq);
+}
+
 static int run_loop(struct capture *c)
 {
 	struct pollfd *pfd = xcalloc(c->nr + 2, sizeof(*pfd));
@@ -477,12 +687,14 @@ static int run_loop(struct capture *c)
 		for (i = 0; i < c->nr; i++) {
 			struct cpu_state *cs = &c->cs[i];
 
-			if (cs->src->ended || cs->failed)
+			if (!reading(cs))
 				continue;
 			if (cs->resting && now < cs->deadline)
 				continue;
 			busy |= pull(c, i, BATCH_UNITS, now);
 		}
+		if (c->remote)
+			advance_watermark(c);
 		rc = c->k->ops->flush(c->k, false);
 		if (get_flag(&c->sink_failed))
 			rc = RC_FAIL;
@@ -490,8 +702,7 @@ static int run_loop(struct capture *c)
 			break;
 		show_progress(c, now, false);
 		for (i = 0, n = 0; i < c->nr; i++)
-			if (!c->cs[i].src->ended && !c->cs[i].failed)
-				n++;
+			n += reading(&c->cs[i]);
 		if (!n) {
 			c->stop_reason = all_ended_reason(c);
 			break;
@@ -506,7 +717,7 @@ static int run_loop(struct capture *c)
 		for (i = 0, n = 0; i < c->nr; i++) {
 			struct cpu_state *cs = &c->cs[i];
 
-			if (cs->src->ended || cs->failed)
+			if (!reading(cs))
 				continue;
 			if (cs->deadline < wake)
 				wake = cs->deadline;
@@ -640,14 +851,20 @@ static void stop_threads(struct capture *c)
  * drain, so that the drain takes everything written up to this moment and the buffer is left
  * as empty as it was found (restoring it later left the events of our own exit behind).
  */
-static void stop_writing(struct capture *c)
+static int stop_writing(struct capture *c)
 {
-	int r = undo_restore_one(c->undo, "tracing_on");
+	int r;
+
+	/* A remote is always off: the kernel then polls every CPU one last time. */
+	if (c->remote)
+		return target_write(c->o->t, "tracing_on", "0");
+	r = undo_restore_one(c->undo, "tracing_on");
 
 	if (r == 1)
 		debug_msg("%s: tracing off again before the final drain", c->o->t->label);
 	else if (r < 0)
 		err_msg("%s: cannot turn tracing off again", c->o->t->label);
+	return 0;
 }
 
 /* record: start a reader per CPU, then watch the stop conditions and show progress. */
@@ -711,11 +928,55 @@ static int run_threads(struct capture *c)
 		}
 		stop_signal_drain();
 	}
-	stop_writing(c);
+	(void)stop_writing(c);
 	stop_threads(c);
 	if (!rc && get_flag(&c->sink_failed))
 		rc = RC_FAIL;
 	return rc;
+}
+
+/*
+ * A remote, tracing off and the kernel having polled it one last time: what is left is in the
+ * kernel's buffer and a read returns it at once. A CPU is drained once its reader has found
+ * nothing for longer than the kernel's poll interval; then the readers stop and what they
+ * hold is taken to the end.
+ */
+static void drain_idle(struct capture *c)
+{
+	double until = now_s() + DRAIN_MAX_S;
+	bool all;
+
+	do {
+		struct timespec pause = { 0, STREAM_INTERVAL_MS * 1000 * 1000 };
+
+		all = true;
+		for (int i = 0; i < c->nr; i++) {
+			struct cpu_state *cs = &c->cs[i];
+			uint64_t units = cs->src ? cs->src->stats.units : 0;
+
+			if (cs->drained || !cs->src)
+				continue;
+			pull(c, i, 1, now_s());
+			if (cs->src->stats.units != units || source_idle_ns(cs->src) <= LATE_NS)
+				all = false;
+			else
+				cs->drained = true;
+		}
+		if (!all)
+			nanosleep(&pause, NULL);
+	} while (!all && now_s() < until);
+	if (!all)
+		warn_msg("%s: events kept arriving for %.0f s after tracing was turned off; "
+			 "stopped reading", c->o->t->label, DRAIN_MAX_S);
+	for (int i = 0; i < c->nr; i++) {
+		struct cpu_state *cs = &c->cs[i];
+
+		if (!cs->src)
+			continue;
+		source_stop(cs->src);
+		while (pull(c, i, 1 << 16, now_s()) || reading(cs))
+			;
+	}
 }
 
 /*
@@ -726,12 +987,15 @@ static int drain(struct capture *c)
 {
 	int i;
 
-	for (i = 0; i < c->nr && !c->threaded; i++)
+	if (c->remote)
+		drain_idle(c);
+	for (i = 0; i < c->nr && !c->threaded && !c->remote; i++)
 		final_drain(c, i);
 	for (i = 0; i < c->nr; i++) {
 		struct cpu_state *cs = &c->cs[i];
 
-		cs->kernel_lost = source_kernel_lost(cs->src);
+		if (cs->src)
+			cs->kernel_lost = source_kernel_lost(cs->src);
 	}
 	if (c->sink_failed)
 		return RC_FAIL;
@@ -771,6 +1035,97 @@ static int check_loss(const struct capture *c, int rc)
 	return RC_LOST;
 }
 
+static void output_summary(const struct capture *c)
+{
+	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s", c->k->written,
+		c->k->bytes, c->k->to_stdout ? " to stdout" : "");
+	if (c->k->after)
+		fprintf(stderr, ", formatted in %.2f s after the capture", c->k->format_secs);
+	fputc('\n', stderr);
+	if (c->k->dropped_max)
+		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
+			c->k->dropped_max);
+}
+
+/* Losses with the default-sized buffer: say how much it cost and what -b would avoid it. */
+static void warn_small_buffer(const struct capture *c, uint64_t events, uint64_t lost)
+{
+	uint64_t want = 1024, kib = c->buffer_kib;
+	char have[32], need[32];
+
+	if (!lost || !kib)
+		return;
+	/* Room for what was lost as well, twice over, in whole MiB. */
+	while (want < kib * 2 * (events + lost) / (events ? events : 1) && want < (1 << 20))
+		want *= 2;
+	warn_msg("%s: %" PRIu64 " events lost with %s per CPU; record with -b %s to keep them",
+		 c->o->t->label, lost, format_size_kib(kib, have, sizeof(have)),
+		 format_size_kib(want, need, sizeof(need)));
+}
+
+/* A remote's columns: the losses its lines reported, the lines kept as they were. */
+static void remote_summary(const struct capture *c)
+{
+	uint64_t ev = 0, bytes = 0, lost = 0, unparsed = 0;
+
+	fprintf(stderr, "  %4s %12s %14s %12s %10s\n", "CPU", "events", "bytes", "lost",
+		"unparsed");
+	for (int i = 0; i < c->nr; i++) {
+		const struct cpu_state *cs = &c->cs[i];
+
+		if (cs->skipped) {
+			fprintf(stderr, "  %4d %12s\n", cs->cpu, "(not in the buffer)");
+			continue;
+		}
+		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n",
+			cs->cpu, cs->n.events, cs->bytes, cs->n.stored_lost, cs->unparsed);
+		ev += cs->n.events;
+		bytes += cs->bytes;
+		lost += cs->n.stored_lost;
+		unparsed += cs->unparsed;
+	}
+	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n", "all",
+		ev, bytes, lost, unparsed);
+	output_summary(c);
+	warn_small_buffer(c, ev, lost);
+}
+
+/*
+ * A remote's time going back on a CPU: once per CPU, with how often and how far. Every event
+ * is kept once with its own stamp, each CPU's in the kernel's order; the merge goes by the
+ * stamps.
+ */
+static void warn_clock(const struct capture *c)
+{
+	for (int i = 0; i < c->nr; i++) {
+		const struct cpu_state *cs = &c->cs[i];
+		const struct rclock *k = &cs->clock;
+		char size[48];
+
+		if (!k->back_steps)
+			continue;
+		if (k->back_max >= 1000000000)
+			snprintf(size, sizeof(size), "%" PRIu64 " s", k->back_max / 1000000000);
+		else
+			snprintf(size, sizeof(size), "%" PRIu64 " us", k->back_max / 1000);
+		warn_msg("%s: CPU %d: time stamps went back %" PRIu64 " time%s, by up to %s (a "
+			 "clock fault of the remote%s; the CPU's events kept in the kernel's order)",
+			 c->o->t->label, cs->cpu, k->back_steps, k->back_steps == 1 ? "" : "s", size,
+			 strcmp(c->o->t->name, "hypervisor") ? "" :
+			 ": arm64 nVHE stamps wrongly while a KVM vCPU is loaded");
+	}
+}
+
+/* After the readers closed, with tracing off, a drained remote unloads its buffer. */
+static void check_unloaded(const struct capture *c)
+{
+	struct buffer_size bs;
+
+	if (!target_buffer_size(c->o->t, &bs) && bs.loaded == 1)
+		warn_msg("%s: the buffer is still loaded after the capture: another reader has "
+			 "it open, or events were left unread", c->o->t->label);
+}
+
 static void summary(const struct capture *c, double secs)
 {
 	uint64_t ev = 0, bytes = 0, lost = 0;
@@ -783,6 +1138,10 @@ static void summary(const struct capture *c, double secs)
 		c->o->t->label, secs, c->stop_reason ? c->stop_reason : "error",
 		transport_name(c->transport), c->fallback[0] ? " (" : "", c->fallback,
 		c->fallback[0] ? ")" : "");
+	if (c->remote) {
+		remote_summary(c);
+		return;
+	}
 	fprintf(stderr, "  %4s %12s %14s %12s\n", "CPU", "events", "bytes", "lost");
 	for (i = 0; i < c->nr; i++) {
 		const struct cpu_state *cs = &c->cs[i];
@@ -811,14 +1170,7 @@ static void summary(const struct capture *c, double secs)
 	}
 	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 "%s\n", "all", ev, bytes,
 		lost, lost_known ? "" : " (at least)");
-	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s", c->k->written,
-		c->k->bytes, c->k->to_stdout ? " to stdout" : "");
-	if (c->k->after)
-		fprintf(stderr, ", formatted in %.2f s after the capture", c->k->format_secs);
-	fputc('\n', stderr);
-	if (c->k->dropped_max)
-		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
-			c->k->dropped_max);
+	output_summary(c);
 	/*
 	 * record's losses come from a burst after a quiet spell (the reader slept until the
 	 * kernel's wake level) or from readers kept off the CPUs by busy writers (bench/RESULTS.md,
@@ -860,6 +1212,14 @@ static void release(struct capture *c)
 	}
 }
 
+/* Per-CPU buffer size in KiB, 0 when unknown. */
+static uint64_t buffer_kib(const struct target *t)
+{
+	struct buffer_size bs;
+
+	return !target_buffer_size(t, &bs) ? bs.kib : 0;
+}
+
 /* Per-CPU buffer size in bytes, 1 MiB when unknown. */
 static double buffer_bytes(const struct target *t)
 {
@@ -889,9 +1249,8 @@ int capture_run(const struct capture_opts *o)
 		err_msg("%s has no buffer_percent to set (--buffer-percent)", t->label);
 		return RC_USAGE;
 	}
-	/* Remotes offer only text: their own capture path. */
-	if (tr == TRANSPORT_TEXT)
-		return remote_capture_run(o);
+	/* Remotes offer only text, as lines their readers cannot tell are the last. */
+	c.remote = tr == TRANSPORT_TEXT;
 	stop_signal_install();
 	c.undo = undo_new(t);
 	c.nr = o->cpus ? o->nr_cpus : t->nr_cpus;
@@ -901,7 +1260,8 @@ int capture_run(const struct capture_opts *o)
 		c.cs[i].cpu = c.cpus[i] = o->cpus ? o->cpus[i] : t->cpus[i];
 		c.cs[i].kernel_lost = -1;
 	}
-	c.interval = (o->live ? STREAM_INTERVAL_MS : RECORD_INTERVAL_MS) / 1000.0;
+	/* A remote's lines go out by age, checked as often as stream's. */
+	c.interval = (o->live || c.remote ? STREAM_INTERVAL_MS : RECORD_INTERVAL_MS) / 1000.0;
 	c.percent_zero = buffer_percent_is_zero(t);
 	c.progress = isatty(2) && verbosity >= 0 && !o->live;
 
@@ -922,21 +1282,39 @@ int capture_run(const struct capture_opts *o)
 		if (rc)
 			goto out;
 	}
-	/* record: text formatted after the capture from per-CPU spools, or trace.dat. */
-	rc = sink_new(o->dat ? SINK_DAT : o->live ? SINK_STREAM : SINK_SPOOL, o, c.nr, c.cpus,
-		      &c.k);
+	/*
+	 * record: text formatted after the capture from per-CPU spools, or trace.dat; a remote's
+	 * lines are text already (merged as they come) or re-encoded into trace.dat.
+	 */
+	if (c.remote)
+		rc = sink_new(o->dat ? SINK_REMOTE_DAT : SINK_STREAM, o, c.nr, c.cpus, &c.k);
+	else
+		rc = sink_new(o->dat ? SINK_DAT : o->live ? SINK_STREAM : SINK_SPOOL, o, c.nr,
+			      c.cpus, &c.k);
 	if (rc)
 		goto out;
-	rc = apply_settings(&c);
-	if (!rc && o->clear) {
-		rc = target_reset(t, -1);
-		debug_msg("%s: buffer cleared (--clear)", t->label);
+	/*
+	 * A remote's output is complete before its buffer is cleared; an instance's trace.dat
+	 * takes the formats of the events enabled and the size set.
+	 */
+	if (c.remote) {
+		c.k->lines = true;
+		rc = sink_open_data(c.k, 0);
+		if (!rc)
+			rc = apply_remote_settings(&c);
+	} else {
+		rc = apply_settings(&c);
+		if (!rc && o->clear) {
+			rc = target_reset(t, -1);
+			debug_msg("%s: buffer cleared (--clear)", t->label);
+		}
 	}
 	if (rc)
 		goto out;
-	c.threaded = !o->live;
+	/* A remote's readers are the text sources' own threads. */
+	c.threaded = !o->live && !c.remote;
 	rc = open_sources(&c);
-	if (!rc)
+	if (!rc && !c.remote)
 		rc = sink_open_data(c.k, c.hdr_size);
 	if (rc)
 		goto out;
@@ -945,8 +1323,9 @@ int capture_run(const struct capture_opts *o)
 	for (i = 0; i < c.nr; i++)
 		c.cs[i].cycle_start = c.start;
 	c.buffer_bytes = buffer_bytes(t);
+	c.buffer_kib = buffer_kib(t);
 	/* Unlike trace-cmd, record does not clear the buffer first: say what predates it. */
-	before = target_unread_entries(t);
+	before = c.remote ? 0 : target_unread_entries(t);
 	if (before > 0)
 		debug_msg("%s: %" PRId64 " events were in the buffer before the capture: they are "
 			  "captured too", t->label, before);
@@ -954,13 +1333,18 @@ int capture_run(const struct capture_opts *o)
 	debug_msg("%s: capturing", t->label);
 	if (c.threaded) {
 		rc = run_threads(&c);
+	} else if (c.remote) {
+		rc = run_loop(&c);
 	} else {
 		reader_priority_apply(&o->sched);
 		rc = run_loop(&c);
 		reader_priority_reset(&o->sched);
 	}
-	if (!c.threaded)
-		stop_writing(&c);
+	if (!c.threaded) {
+		rc2 = stop_writing(&c);
+		if (!rc)
+			rc = rc2;
+	}
 	rc2 = drain(&c);
 	if (!rc)
 		rc = rc2;
@@ -977,6 +1361,8 @@ int capture_run(const struct capture_opts *o)
 	 * (slower) text is written.
 	 */
 	release(&c);
+	if (c.remote)
+		check_unloaded(&c);
 	rc2 = undo_restore(c.undo);
 	c.restored = true;
 	if (!rc)
@@ -992,6 +1378,8 @@ int capture_run(const struct capture_opts *o)
 		if (c.cs[i].failed && !rc)
 			rc = RC_FAIL;
 	summary(&c, end - c.start);
+	if (c.remote)
+		warn_clock(&c);
 	rc = check_loss(&c, rc);
 out:
 	release(&c);
