@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The capture loop. `record` (text or trace.dat) gives every CPU its own reader thread, the
- * way trace-cmd runs a recorder process per CPU: with every CPU busy writing events, one
- * thread serving all of them got too small a share of the machine and lost events (see
- * bench/RESULTS.md). Each thread owns its source and its spool (text) or its CPU of the
- * trace.dat writer, and shares nothing else but a sequence counter and a few flags; the main
- * thread keeps the stop conditions, the progress line, the summary and the restore.
+ * The capture engine, for instances and remotes alike: settings through the undo log, one
+ * source per CPU (source.h: mmap, read() or a remote's text lines), the data handed to one
+ * sink (sink.h: stream text, spooled text, trace.dat, a remote's re-encoded trace.dat), the
+ * stop conditions, the drain, the restore and the summary. What differs for a remote is a
+ * small plan, kept as data (c->remote): its settings go in the kernel selftests' order
+ * (apply_remote_settings()), its lines are released by age because its readers cannot tell
+ * when they have caught up (advance_watermark()), and a CPU is drained once its reader has
+ * been idle longer than the kernel's poll interval (drain_idle()).
+ *
+ * `record` on an instance gives every CPU its own reader thread, the way trace-cmd runs a
+ * recorder process per CPU: with every CPU busy writing events, one thread serving all of
+ * them got too small a share of the machine and lost events (see bench/RESULTS.md). Each
+ * thread owns its source and its CPU of the sink (a spool, or the trace.dat writer's chunks),
+ * and shares nothing else but a sequence counter and a few flags; the main thread keeps the
+ * stop conditions, the progress line, the summary and the restore.
  *
  * Exact order across threads: every spooled unit is stamped with the capture-wide counter
  * after it was read, and every "caught up" mark with the value taken before the call that
@@ -14,14 +23,15 @@
  * to the merge (merge_advance_seq(), merge_caught_up_at()), which then releases events
  * exactly as a single loop would have.
  *
- * `stream` (live text) keeps the single loop below: it merges as it reads, with a short
- * interval that bounds the delay.
+ * `stream` and remotes keep the single loop below (a remote's own text readers are threads
+ * already): it merges as it reads, with a short interval that bounds the delay.
  *
  * Waiting: a source that delivered a full sub-buffer is asked again at once; one that had
  * nothing or only part of a sub-buffer (the reader caught up with the writer) rests until its
- * fd polls readable (the instance's buffer_percent, which we leave alone) or the interval
- * passes. So there is no busy loop and no chasing of the writer, and an idle CPU is checked
- * once per interval, which bounds how long it holds back the merged output.
+ * fd polls readable (the instance's buffer_percent, which we leave alone; a text reader's
+ * eventfd) or the interval passes. So there is no busy loop and no chasing of the writer, and
+ * an idle CPU is checked once per interval, which bounds how long it holds back the merged
+ * output.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,18 +47,17 @@
 #include <unistd.h>
 
 #include "capture.h"
-#include "capture_dat.h"
 #include "event_select.h"
+#include "events.h"
 #include "format.h"
 #include "live_output.h"
-#include "merge.h"
 #include "reader_priority.h"
 #include "source.h"
-#include "remote_capture.h"
-#include "spool.h"
+#include "merge.h"
+#include "remote_text.h"
+#include "sink.h"
 #include "stop_signal.h"
 #include "subbuf.h"
-#include "subbuf_merge.h"
 #include "target_probe.h"
 #include "util.h"
 
@@ -56,6 +65,15 @@
 #define STREAM_INTERVAL_MS	50
 #define BATCH_UNITS		64	/* units per CPU per round before looking at the others */
 #define MIN_REST_S		0.001	/* shortest rest of a caught-up CPU */
+/*
+ * Remotes: the kernel polls a remote every 100 ms per reader, so an event reaches us at most
+ * that long (plus our own loop) after it was written. An event queued LATE_NS ago can go out:
+ * anything older from another CPU was written before it and has arrived by now. The same
+ * bound tells a drained CPU: no data for that long.
+ */
+#define LATE_NS			(500 * 1000 * 1000ULL)
+#define SEQ_HISTORY		64
+#define DRAIN_MAX_S		10.0
 
 struct cpu_state {
 	int cpu;
@@ -65,11 +83,7 @@ struct cpu_state {
 	double cycle_start;	/* when the last rest began, and the bytes taken then */
 	uint64_t cycle_bytes;
 	bool failed;
-	uint64_t events;	/* events captured */
-	uint64_t stored_lost;	/* losses the sub-buffers counted */
-	uint64_t missed_pages;	/* sub-buffers flagged with a loss */
-	uint64_t corrupt;	/* sub-buffers that failed to decode completely */
-	uint8_t *types;		/* trace.dat: event type ids seen (SUBBUF_TYPES_BYTES) */
+	struct subbuf_counts n;	/* events captured, losses the sub-buffers counted */
 	int64_t kernel_lost;	/* at the end: the kernel's count, -1 unknown */
 	uint64_t bytes;		/* event bytes taken, kept when the source is closed */
 	uint32_t switched_epp;	/* the mmap source went over to read() (source_stats) */
@@ -79,9 +93,14 @@ struct cpu_state {
 	uint64_t units;		/* sub-buffers taken (source_stats), kept at close */
 	uint64_t spliced;	/* of them in splice() batches */
 	bool splice_told;	/* -v said splice() was refused */
+	/* A remote's lines: */
+	uint64_t unparsed;	/* lines kept as they were */
+	uint64_t last_ts;	/* of the last line with a time stamp */
+	struct rclock clock;	/* time going back */
+	bool skipped;		/* not in the remote's buffer: no source */
+	bool drained;
 	/* Threads: */
 	struct capture *c;
-	struct spool *spool;	/* this CPU's units and marks, stamped */
 	uint64_t seq_before;	/* stamp taken before the last source_next() */
 	pthread_t thread;
 	bool started;
@@ -91,40 +110,40 @@ struct cpu_state {
 	uint64_t pub_lost;
 };
 
+/*
+ * What differs between targets, as data: a remote (text lines, the kernel's selftests' order,
+ * drained when idle, released by age) or a ring buffer read as sub-buffers (drained when
+ * caught up, released by caught-up marks). Everything else is one engine.
+ */
 struct capture {
 	const struct capture_opts *o;
+	bool remote;		/* the text transport: a remote's trace_pipe lines */
 	struct undo_log *undo;
 	struct event_selection *sel;	/* -e */
 	struct cpu_state *cs;
 	int nr;
 	enum transport transport;
 	char fallback[256];	/* why the transport is not the best one */
-	struct merge *merge;
-	bool spooling;		/* record: raw units per CPU now, text after the capture */
+	struct sink *k;		/* where the data goes */
+	int *cpus;		/* each stream's CPU, for the sink */
 	bool threaded;		/* one reader thread per CPU */
-	uint64_t seq;		/* atomic: stamps of spooled records */
 	bool stopping;		/* atomic: the threads drain and end */
 	int stop_pipe[2];	/* readable once the threads are to stop */
-	double format_secs;
-	struct format *fmt;
-	struct tdw *dat;	/* trace.dat output instead of text */
-	FILE *out;
-	bool out_is_stdout;
-	bool out_closed;	/* stream: the reader of the output went away (| head) */
-	uint64_t out_bytes;
-	uint64_t written;	/* events written */
-	uint64_t dropped_max;	/* events not written because of --max-size */
-	bool max_reached;	/* the output is full (the main thread's) */
-	bool size_stop;		/* atomic: the readers saw --max-size reached */
 	const char *stop_reason;
 	double start, interval;
 	double buffer_bytes;	/* per-CPU buffer size */
 	bool progress;
 	double last_progress;
 	bool percent_zero;	/* buffer_percent is 0: POLLIN would mean "any data" */
-	bool spool_failed;
+	bool sink_failed;	/* atomic: the output could not be written */
 	bool restored;		/* the undo log was played */
 	unsigned int hdr_size;	/* sub-buffer header size */
+	uint64_t buffer_kib;	/* the buffer size during the capture, 0 unknown */
+	struct {
+		uint64_t ns;	/* CLOCK_MONOTONIC */
+		uint64_t seq;	/* merge_seq() then */
+	} hist[SEQ_HISTORY];	/* remotes: a ring, one entry per round of the loop */
+	int hist_next;
 };
 
 static double now_s(void)
@@ -148,11 +167,18 @@ static int select_events(struct capture *c)
 		return RC_PERM;
 	}
 	rc = event_selection_new(o->t, o->events, o->nr_events, &c->sel, &bad);
-	if (rc == RC_USAGE)
+	if (rc == RC_USAGE && c->remote)
+		err_msg("no event of %s matches '%s' (see 'remotectl events -r %s')",
+			o->t->label, o->events[bad], o->t->label);
+	else if (rc == RC_USAGE)
 		err_msg("%s: no event matches '%s'", o->t->label, o->events[bad]);
+	else if (rc < 0 && c->remote)
+		err_msg("%s has no events/ directory", o->t->label);
 	else if (rc < 0)
 		err_msg("%s: cannot list events: %s", o->t->label, strerror(-rc));
-	return rc < 0 ? rc_from_errno(-rc) : rc;
+	if (rc < 0)
+		return c->remote ? RC_MISSING : rc_from_errno(-rc);
+	return rc;
 }
 
 /* Buffer size, events, buffer_percent, tracing on: each through the undo log. */
@@ -194,6 +220,66 @@ static int apply_settings(struct capture *c)
 	return 0;
 }
 
+/* A remote without -e: what is enabled already is captured; say so when that is nothing. */
+static int check_enabled(struct capture *c)
+{
+	struct event_list list;
+	int enabled = 0;
+
+	if (events_load(c->o->t, &list)) {
+		err_msg("%s has no events/ directory", c->o->t->label);
+		return RC_MISSING;
+	}
+	for (int i = 0; i < list.nr; i++)
+		enabled += list.ev[i].enabled > 0;
+	if (!enabled)
+		warn_msg("%s: no event is enabled: nothing will be captured (use -e)",
+			 c->o->t->label);
+	events_free(&list);
+	return RC_OK;
+}
+
+/*
+ * A remote, in the order of the kernel's selftests: tracing off, clear, resize while
+ * unloaded, events, tracing on; all through the undo log.
+ */
+static int apply_remote_settings(struct capture *c)
+{
+	struct target *t = c->o->t;
+	struct buffer_size bs;
+	char kib[32];
+	int r;
+
+	r = undo_write(c->undo, "tracing_on", "0");
+	if (!r)
+		r = target_reset(t, -1);
+	if (r)
+		return r;
+	if (c->o->buffer_kib) {
+		if (!target_buffer_size(t, &bs) && bs.loaded == 1) {
+			err_msg("%s: cannot resize: the buffer stays loaded after stopping and "
+				"clearing it, so another reader has its trace_pipe or trace open",
+				t->label);
+			return RC_BUSY;
+		}
+		snprintf(kib, sizeof(kib), "%" PRIu64, c->o->buffer_kib);
+		r = undo_write(c->undo, "buffer_size_kb", kib);
+		if (r)
+			return r;
+	}
+	if (c->sel) {
+		r = event_selection_apply(c->sel, c->undo);
+		if (!r)
+			debug_msg("%s: events matching -e: %d; enable files written: %d", t->label,
+				  event_selection_matched(c->sel), event_selection_writes(c->sel));
+	} else {
+		r = check_enabled(c);
+	}
+	if (!r)
+		r = undo_write(c->undo, "tracing_on", "1");
+	return r;
+}
+
 /* Sub-buffer geometry from events/header_page, else the 64-bit defaults. */
 static void subbuf_geometry(const struct target *t, unsigned int *hdr, unsigned int *size)
 {
@@ -215,18 +301,43 @@ static int open_sources(struct capture *c)
 	struct source_params p = { 0 };
 	unsigned int hdr, size;
 	char why[256];
-	int i, err;
+	int i, err, opened = 0;
 
+	if (c->remote) {
+		for (i = 0; i < c->nr; i++) {
+			struct cpu_state *cs = &c->cs[i];
+
+			p.cpu = cs->cpu;
+			p.raw_path = target_cpu_path(t, cs->cpu, "trace_pipe");
+			err = text_source_open(&p, &o->sched, &cs->src, why, sizeof(why));
+			source_params_free(&p);
+			if (err == -ENODEV) {
+				info_msg("%s: CPU %d is not in the buffer (offline when it was "
+					 "loaded): skipped", t->label, cs->cpu);
+				cs->drained = cs->skipped = true;
+				continue;
+			}
+			if (err) {
+				err_msg("%s: %s", t->label, why);
+				return rc_from_errno(-err);
+			}
+			opened++;
+		}
+		if (!opened) {
+			err_msg("%s: none of the CPUs asked for is in the buffer", t->label);
+			return RC_MISSING;
+		}
+		c->transport = TRANSPORT_TEXT;
+		debug_msg("%s: transport text, %d readers", t->label, opened);
+		return 0;
+	}
+	/* Only --transport mmap or read gets here without trace_pipe_raw. */
 	if (!t->has_raw) {
-		err_msg("%s: no per-CPU trace_pipe_raw; text capture of remotes is not available "
-			"yet", t->label);
+		err_msg("%s: no per-CPU trace_pipe_raw: only the text transport (auto) reads it",
+			t->label);
 		return RC_MISSING;
 	}
 	c->transport = o->transport != TRANSPORT_NONE ? o->transport : t->best;
-	if (c->transport == TRANSPORT_TEXT) {
-		err_msg("%s: the text transport is not available yet", t->label);
-		return RC_MISSING;
-	}
 	if (c->transport == TRANSPORT_NONE)
 		c->transport = TRANSPORT_READ;
 	if (o->transport == TRANSPORT_NONE && c->transport == TRANSPORT_READ && t->mmap_err)
@@ -282,32 +393,6 @@ static int open_sources(struct capture *c)
 	return 0;
 }
 
-/*
- * Decode one unit: count its events and losses (count), queue them in the merge (push), or
- * both. With a spool, capture counts and the replay pushes. report queues sub-buffers through
- * the same subbuf_merge(), so both print the same text.
- */
-static void decode_unit(struct capture *c, int idx, const struct source_unit *u, bool count,
-			bool push)
-{
-	struct cpu_state *cs = &c->cs[idx];
-	struct subbuf_counts n = { .types = cs->types };
-
-	subbuf_merge(push ? c->merge : NULL, idx, u, c->hdr_size, false, &n);
-	if (count) {
-		cs->events += n.events;
-		cs->missed_pages += n.missed_pages;
-		cs->stored_lost += n.stored_lost;
-		cs->corrupt += n.corrupt;
-	}
-}
-
-/* The next stamp of the capture-wide sequence (from 1). */
-static uint64_t next_seq(struct capture *c)
-{
-	return __atomic_add_fetch(&c->seq, 1, __ATOMIC_SEQ_CST);
-}
-
 static void set_flag(bool *flag)
 {
 	__atomic_store_n(flag, true, __ATOMIC_SEQ_CST);
@@ -324,104 +409,74 @@ static void poke_main(void)
 	stop_signal_wake();
 }
 
-/* --max-size of a trace.dat capture: the readers stop once the file holds that much. */
-static void check_dat_size(struct capture *c)
-{
-	if (c->o->max_bytes && tdw_bytes(c->dat) >= c->o->max_bytes)
-		set_flag(&c->size_stop);
-}
-
-/* A unit from a source: into trace.dat, spooled for text later, or queued for output now. */
-static int take_unit(struct capture *c, int idx, const struct source_unit *u)
+/* One of a remote's lines (len with its '\n') to the sink, counted as the summary shows it. */
+static int take_line(struct capture *c, int idx, const char *line, size_t len)
 {
 	struct cpu_state *cs = &c->cs[idx];
-	int err;
+	struct rline r;
 
-	if (c->dat) {
-		if (capture_dat_unit(c->dat, cs->cpu, u, c->hdr_size))
-			cs->failed = true;
-		check_dat_size(c);
-		decode_unit(c, idx, u, true, false);
+	switch (rline_parse(line, len - 1, &r)) {
+	case RLINE_LOST:
+		cs->n.stored_lost += r.lost;
+		c->k->ops->lost(c->k, idx, cs->last_ts, r.lost);
 		return 0;
+	case RLINE_EVENT:
+	case RLINE_UNKNOWN:
+		rclock_note(&cs->clock, r.ts_ns);
+		cs->n.events++;
+		cs->last_ts = r.ts_ns;
+		break;
+	default:
+		/* Kept in place, at the time of the line before it. */
+		cs->unparsed++;
+		break;
 	}
-	if (!cs->spool) {
-		decode_unit(c, idx, u, true, true);
-		return 0;
-	}
-	decode_unit(c, idx, u, true, false);
-	err = spool_unit_seq(cs->spool, idx, u, next_seq(c));
-	if (err)
-		err_msg("cannot write the spool file: %s", strerror(-err));
-	return err;
+	return c->k->ops->line(c->k, idx, cs->last_ts, &r, line, len);
 }
 
 /*
- * The next unit of a source. A trace.dat capture has read() copies made straight into their
- * place in the file's chunk (one copy of every sub-buffer less: a few per cent of the CPU of
- * small events), as many as the chunk has room for when the source has them in a batch,
- * counted before the chunk may go to the compressor; *taken says so, and u is the last.
+ * The next unit of a source, given to the sink: read straight into the sink's memory when it
+ * can (trace.dat), else from the source's own; a text source's lines one by one.
  */
-static int next_unit(struct capture *c, int idx, struct source_unit *u, bool *taken)
+static int next_unit(struct capture *c, int idx, struct source_unit *u)
 {
-	struct source_unit units[TD_PAGES_PER_CHUNK];
 	struct cpu_state *cs = &c->cs[idx];
-	unsigned int room;
-	uint8_t *slot;
-	size_t len;
-	int ret, i;
+	const char *p, *nl, *end;
+	int ret = -EAGAIN, err = 0;
 
-	*taken = false;
-	if (!c->dat || !source_copies(cs->src))
-		return source_next(cs->src, u);
-	slot = tdw_reserve_subbuf(c->dat, cs->cpu, &room);
-	if (!slot)
-		return source_next(cs->src, u);	/* the writer failed: take_unit() says so */
-	if (room > TD_PAGES_PER_CHUNK)
-		room = TD_PAGES_PER_CHUNK;
-	/* Several at once only where the source's stride is the file's. */
-	if (tdw_page_size(c->dat) != cs->src->p.subbuf_size)
-		room = 1;
-	ret = source_next_into(cs->src, slot, room, units);
-	for (i = 0; i < ret; i++)
-		decode_unit(c, idx, &units[i], true, false);
-	len = ret > 0 ? (size_t)(ret - 1) * cs->src->p.subbuf_size + units[ret - 1].len : 0;
-	tdw_commit_subbuf(c->dat, cs->cpu, len);
-	*taken = ret > 0;
-	if (!*taken)
+	if (c->k->ops->take)
+		ret = c->k->ops->take(c->k, idx, cs->src, u, &cs->n);
+	if (ret != -EAGAIN)
 		return ret;
-	*u = units[ret - 1];
-	check_dat_size(c);
-	return 1;
+	ret = source_next(cs->src, u);
+	if (ret != 1)
+		return ret;
+	if (!u->lines) {
+		err = c->k->ops->unit(c->k, idx, u, &cs->n);
+	} else {
+		end = (const char *)u->buf + u->len;
+		for (p = u->buf; p < end && !err; p = nl + 1) {
+			nl = memchr(p, '\n', end - p);
+			err = take_line(c, idx, p, nl - p + 1);
+		}
+	}
+	if (err)
+		set_flag(&c->sink_failed);
+	return ret;
 }
 
-static int mark(struct capture *c, enum spool_kind kind, int idx)
+static void mark(struct capture *c, enum sink_mark m, int idx)
 {
-	struct cpu_state *cs = &c->cs[idx];
-	int err;
-
-	if (!cs->spool) {
-		if (c->dat)
-			return 0;
-		if (kind == SPOOL_CAUGHT_UP)
-			merge_caught_up(c->merge, idx);
-		else
-			merge_end(c->merge, idx);
-		return 0;
-	}
-	/* Caught up: stamped before the call that found it; the end: in order. */
-	err = spool_mark_seq(cs->spool, kind, idx,
-			     kind == SPOOL_CAUGHT_UP ? cs->seq_before : next_seq(c));
-	if (err)
-		err_msg("cannot write the spool file: %s", strerror(-err));
-	return err;
+	if (c->k->ops->mark(c->k, idx, m, c->cs[idx].seq_before))
+		set_flag(&c->sink_failed);
 }
 
 /* Counters the main thread may read while the readers run. */
 static void publish(struct cpu_state *cs)
 {
-	__atomic_store_n(&cs->pub_events, cs->events, __ATOMIC_RELAXED);
+	__atomic_store_n(&cs->pub_events, cs->n.events, __ATOMIC_RELAXED);
 	__atomic_store_n(&cs->pub_bytes, cs->src->stats.bytes, __ATOMIC_RELAXED);
-	__atomic_store_n(&cs->pub_lost, cs->stored_lost, __ATOMIC_RELAXED);
+	__atomic_store_n(&cs->pub_lost, cs->n.stored_lost, __ATOMIC_RELAXED);
 }
 
 /*
@@ -455,13 +510,12 @@ static bool pull(struct capture *c, int idx, int max, double now)
 {
 	struct cpu_state *cs = &c->cs[idx];
 	struct source_unit u;
-	bool taken;
 	int ret, n;
 
 	for (n = 0; n < max; n++) {
-		if (cs->spool)
-			cs->seq_before = next_seq(c);
-		ret = next_unit(c, idx, &u, &taken);
+		if (c->k->seq_stamps)
+			cs->seq_before = sink_next_seq(c->k);
+		ret = next_unit(c, idx, &u);
 		if (cs->src->stats.switched_epp && !cs->switch_told) {
 			cs->switch_told = true;
 			debug_msg("%s: CPU %d: %u events per sub-buffer: going over to read() "
@@ -478,12 +532,8 @@ static bool pull(struct capture *c, int idx, int max, double now)
 			debug_msg("%s: CPU %d: splice() refused (%s): read() one sub-buffer at a time",
 				  c->o->t->label, cs->cpu, strerror(cs->src->splice_refused));
 		}
-		if (ret == 1) {
-			if (!taken && take_unit(c, idx, &u))
-				set_flag(&c->spool_failed);
-			if (!u.partial)
-				continue;
-		}
+		if (ret == 1 && !u.partial)
+			continue;
 		if (ret < 0) {
 			if (ret != -ENODATA) {
 				const char *call = cs->src->failed_call;
@@ -492,14 +542,13 @@ static bool pull(struct capture *c, int idx, int max, double now)
 					call ? ": " : "", strerror(-ret));
 				cs->failed = true;
 			}
-			if (mark(c, SPOOL_END, idx))
-				set_flag(&c->spool_failed);
+			mark(c, SINK_END, idx);
 			publish(cs);
 			return false;
 		}
 		/* Nothing, or part of the writer's sub-buffer: wait a little. */
-		if (cs->src->caught_up && mark(c, SPOOL_CAUGHT_UP, idx))
-			set_flag(&c->spool_failed);
+		if (cs->src->caught_up)
+			mark(c, SINK_CAUGHT_UP, idx);
 		cs->resting = true;
 		cs->deadline = now + rest_time(c, cs, now);
 		publish(cs);
@@ -508,50 +557,6 @@ static bool pull(struct capture *c, int idx, int max, double now)
 	cs->resting = false;
 	publish(cs);
 	return true;
-}
-
-/* Write out what the merge may release; everything with drain. */
-static int emit(struct capture *c, bool drain)
-{
-	struct merge_event ev;
-	char lost[64];
-	const char *line;
-	size_t len;
-
-	if (c->out_closed)
-		return 0;
-	while (merge_pop(c->merge, drain, &ev) == 1) {
-		int cpu = c->cs[ev.stream].cpu;
-
-		if (ev.lost) {
-			len = format_lost(lost, sizeof(lost), cpu, ev.lost);
-			line = lost;
-		} else {
-			line = format_event(c->fmt, cpu, ev.ts, ev.data, ev.len, &len);
-		}
-		if (c->max_reached || (c->o->max_bytes && c->out_bytes + len > c->o->max_bytes)) {
-			c->max_reached = true;
-			if (!ev.lost)
-				c->dropped_max++;
-			continue;
-		}
-		if (fwrite(line, 1, len, c->out) != len) {
-			err_msg("cannot write output: %s", strerror(errno));
-			return RC_FAIL;
-		}
-		c->out_bytes += len;
-		if (!ev.lost)
-			c->written++;
-	}
-	if (c->o->live) {
-		int err = live_output_flush(c->out, &c->out_closed);
-
-		if (err) {
-			err_msg("cannot write output: %s", strerror(-err));
-			return RC_FAIL;
-		}
-	}
-	return 0;
 }
 
 static uint64_t total_events(const struct capture *c)
@@ -599,7 +604,7 @@ static bool should_stop(struct capture *c, double now)
 		c->stop_reason = stop_signal_name();
 		return true;
 	}
-	if (c->out_closed) {
+	if (c->k->closed) {
 		c->stop_reason = "output closed";
 		return true;
 	}
@@ -607,12 +612,7 @@ static bool should_stop(struct capture *c, double now)
 		c->stop_reason = "duration";
 		return true;
 	}
-	/*
-	 * Spooling, the text is written later: stop on the raw size, which the text exceeds;
-	 * the text is then cut at the size on a line boundary.
-	 */
-	if (c->max_reached || get_flag(&c->size_stop) ||
-	    (c->spooling && c->o->max_bytes && captured_bytes(c) >= c->o->max_bytes)) {
+	if (sink_full(c->k)) {
 		c->stop_reason = "max size";
 		return true;
 	}
@@ -626,6 +626,48 @@ static const char *all_ended_reason(const struct capture *c)
 		if (c->cs[i].failed)
 			return "error";
 	return "end of data";
+}
+
+/* The CPU has a source that may still deliver. */
+static bool reading(const struct cpu_state *cs)
+{
+	return cs->src && !cs->src->ended && !cs->failed;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * A remote's lines are released by age, its readers being unable to tell when they have
+ * caught up: note this moment, and let go of what was queued LATE_NS ago or earlier.
+ */
+static void advance_watermark(struct capture *c)
+{
+	struct merge *m = c->k->merge;
+	uint64_t now = mono_ns(), seq = 0;
+	bool found = false;
+
+	if (!m)
+		return;
+	c->hist[c->hist_next].ns = now;
+	c->hist[c->hist_next].seq = merge_seq(m);
+	c->hist_next = (c->hist_next + 1) % SEQ_HISTORY;
+	for (int k = 0; k < SEQ_HISTORY; k++) {
+		if (!c->hist[k].ns || now - c->hist[k].ns < LATE_NS)
+			continue;
+		if (!found || c->hist[k].seq > seq)
+			seq = c->hist[k].seq;
+		found = true;
+	}
+	if (!found)
+		return;
+	for (int i = 0; i < c->nr; i++)
+		merge_caught_up_at(m, i, seq);
 }
 
 static int run_loop(struct capture *c)
@@ -645,21 +687,22 @@ static int run_loop(struct capture *c)
 		for (i = 0; i < c->nr; i++) {
 			struct cpu_state *cs = &c->cs[i];
 
-			if (cs->src->ended || cs->failed)
+			if (!reading(cs))
 				continue;
 			if (cs->resting && now < cs->deadline)
 				continue;
 			busy |= pull(c, i, BATCH_UNITS, now);
 		}
-		rc = c->spooling || c->dat ? 0 : emit(c, false);
-		if (c->spool_failed)
+		if (c->remote)
+			advance_watermark(c);
+		rc = c->k->ops->flush(c->k, false);
+		if (get_flag(&c->sink_failed))
 			rc = RC_FAIL;
 		if (rc)
 			break;
 		show_progress(c, now, false);
 		for (i = 0, n = 0; i < c->nr; i++)
-			if (!c->cs[i].src->ended && !c->cs[i].failed)
-				n++;
+			n += reading(&c->cs[i]);
 		if (!n) {
 			c->stop_reason = all_ended_reason(c);
 			break;
@@ -674,7 +717,7 @@ static int run_loop(struct capture *c)
 		for (i = 0, n = 0; i < c->nr; i++) {
 			struct cpu_state *cs = &c->cs[i];
 
-			if (cs->src->ended || cs->failed)
+			if (!reading(cs))
 				continue;
 			if (cs->deadline < wake)
 				wake = cs->deadline;
@@ -692,7 +735,7 @@ static int run_loop(struct capture *c)
 		}
 		/* Its reader gone, a stream ends without waiting for an event to write. */
 		if (c->o->live) {
-			pfd[n] = live_output_pollfd(c->out);
+			pfd[n] = live_output_pollfd(c->k->out);
 			map[n++] = -2;
 		}
 		timeout_ms = (int)((wake - now) * 1000) + 1;
@@ -707,7 +750,7 @@ static int run_loop(struct capture *c)
 			if (map[i] >= 0 && (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)))
 				c->cs[map[i]].resting = false;
 			if (map[i] == -2)
-				live_output_check(&pfd[i], &c->out_closed);
+				live_output_check(&pfd[i], &c->k->closed);
 			pfd[i].revents = 0;
 		}
 	}
@@ -726,7 +769,7 @@ static void final_drain(struct capture *c, int idx)
 	struct cpu_state *cs = &c->cs[idx];
 
 	for (int round = 0; round < 64; round++) {
-		if (cs->src->ended || cs->failed || get_flag(&c->spool_failed))
+		if (cs->src->ended || cs->failed || get_flag(&c->sink_failed))
 			return;
 		pull(c, idx, 1 << 16, now_s());
 		if (cs->src->caught_up)
@@ -755,11 +798,9 @@ static void *reader_main(void *arg)
 		busy = false;
 		if (!cs->resting || now >= cs->deadline)
 			busy = pull(c, idx, BATCH_UNITS, now);
-		if (cs->src->ended || cs->failed || get_flag(&c->spool_failed))
+		if (cs->src->ended || cs->failed || get_flag(&c->sink_failed))
 			break;
-		if (c->spooling && c->o->max_bytes && captured_bytes(c) >= c->o->max_bytes)
-			set_flag(&c->size_stop);
-		if (get_flag(&c->size_stop)) {
+		if (sink_full(c->k)) {
 			poke_main();
 			break;
 		}
@@ -810,14 +851,20 @@ static void stop_threads(struct capture *c)
  * drain, so that the drain takes everything written up to this moment and the buffer is left
  * as empty as it was found (restoring it later left the events of our own exit behind).
  */
-static void stop_writing(struct capture *c)
+static int stop_writing(struct capture *c)
 {
-	int r = undo_restore_one(c->undo, "tracing_on");
+	int r;
+
+	/* A remote is always off: the kernel then polls every CPU one last time. */
+	if (c->remote)
+		return target_write(c->o->t, "tracing_on", "0");
+	r = undo_restore_one(c->undo, "tracing_on");
 
 	if (r == 1)
 		debug_msg("%s: tracing off again before the final drain", c->o->t->label);
 	else if (r < 0)
 		err_msg("%s: cannot turn tracing off again", c->o->t->label);
+	return 0;
 }
 
 /* record: start a reader per CPU, then watch the stop conditions and show progress. */
@@ -854,7 +901,7 @@ static int run_threads(struct capture *c)
 		now = now_s();
 		if (should_stop(c, now))
 			break;
-		if (get_flag(&c->spool_failed)) {
+		if (get_flag(&c->sink_failed)) {
 			rc = RC_FAIL;
 			break;
 		}
@@ -881,11 +928,55 @@ static int run_threads(struct capture *c)
 		}
 		stop_signal_drain();
 	}
-	stop_writing(c);
+	(void)stop_writing(c);
 	stop_threads(c);
-	if (!rc && get_flag(&c->spool_failed))
+	if (!rc && get_flag(&c->sink_failed))
 		rc = RC_FAIL;
 	return rc;
+}
+
+/*
+ * A remote, tracing off and the kernel having polled it one last time: what is left is in the
+ * kernel's buffer and a read returns it at once. A CPU is drained once its reader has found
+ * nothing for longer than the kernel's poll interval; then the readers stop and what they
+ * hold is taken to the end.
+ */
+static void drain_idle(struct capture *c)
+{
+	double until = now_s() + DRAIN_MAX_S;
+	bool all;
+
+	do {
+		struct timespec pause = { 0, STREAM_INTERVAL_MS * 1000 * 1000 };
+
+		all = true;
+		for (int i = 0; i < c->nr; i++) {
+			struct cpu_state *cs = &c->cs[i];
+			uint64_t units = cs->src ? cs->src->stats.units : 0;
+
+			if (cs->drained || !cs->src)
+				continue;
+			pull(c, i, 1, now_s());
+			if (cs->src->stats.units != units || source_idle_ns(cs->src) <= LATE_NS)
+				all = false;
+			else
+				cs->drained = true;
+		}
+		if (!all)
+			nanosleep(&pause, NULL);
+	} while (!all && now_s() < until);
+	if (!all)
+		warn_msg("%s: events kept arriving for %.0f s after tracing was turned off; "
+			 "stopped reading", c->o->t->label, DRAIN_MAX_S);
+	for (int i = 0; i < c->nr; i++) {
+		struct cpu_state *cs = &c->cs[i];
+
+		if (!cs->src)
+			continue;
+		source_stop(cs->src);
+		while (pull(c, i, 1 << 16, now_s()) || reading(cs))
+			;
+	}
 }
 
 /*
@@ -896,74 +987,19 @@ static int drain(struct capture *c)
 {
 	int i;
 
-	for (i = 0; i < c->nr && !c->threaded; i++)
+	if (c->remote)
+		drain_idle(c);
+	for (i = 0; i < c->nr && !c->threaded && !c->remote; i++)
 		final_drain(c, i);
 	for (i = 0; i < c->nr; i++) {
 		struct cpu_state *cs = &c->cs[i];
 
-		cs->kernel_lost = source_kernel_lost(cs->src);
+		if (cs->src)
+			cs->kernel_lost = source_kernel_lost(cs->src);
 	}
-	if (c->spool_failed)
+	if (c->sink_failed)
 		return RC_FAIL;
-	return c->spooling || c->dat ? 0 : emit(c, true);
-}
-
-/*
- * A stamp as the merge's counter: room for 2^32 events per unit below the next stamp, so
- * every event of a unit stamped s sorts below a mark stamped s' > s.
- */
-#define MERGE_SEQ(s)	((uint64_t)(s) << 32)
-
-/*
- * After the capture: the per-CPU spools through the merge to text, interleaved by stamp
- * (which keeps memory bounded) with the stamps given to the merge (which keeps it exact).
- */
-static int replay(struct capture *c)
-{
-	struct spool_rec *rec = xcalloc(c->nr, sizeof(*rec));
-	int *have = xcalloc(c->nr, sizeof(*have));
-	double t0 = now_s();
-	int i, best, ret = 0, rc = 0;
-
-	for (i = 0; i < c->nr && ret >= 0; i++) {
-		ret = spool_rewind(c->cs[i].spool);
-		if (!ret)
-			ret = have[i] = spool_read(c->cs[i].spool, &rec[i]);
-	}
-	while (ret >= 0) {
-		best = -1;
-		for (i = 0; i < c->nr; i++)
-			if (have[i] == 1 && (best < 0 || rec[i].seq < rec[best].seq))
-				best = i;
-		if (best < 0)
-			break;
-		if (rec[best].stream != best) {
-			ret = -EBADMSG;
-			break;
-		}
-		if (rec[best].kind == SPOOL_UNIT) {
-			merge_advance_seq(c->merge, MERGE_SEQ(rec[best].seq));
-			decode_unit(c, best, &rec[best].unit, false, true);
-		} else if (rec[best].kind == SPOOL_CAUGHT_UP) {
-			merge_caught_up_at(c->merge, best, MERGE_SEQ(rec[best].seq));
-		} else {
-			merge_end(c->merge, best);
-		}
-		rc = emit(c, false);
-		if (rc)
-			break;
-		ret = have[best] = spool_read(c->cs[best].spool, &rec[best]);
-	}
-	free(rec);
-	free(have);
-	if (ret < 0) {
-		err_msg("cannot read the spool file back: %s", strerror(-ret));
-		rc = RC_FAIL;
-	}
-	if (!rc)
-		rc = emit(c, true);
-	c->format_secs = now_s() - t0;
-	return rc;
+	return c->k->ops->flush(c->k, true);
 }
 
 /* Events the kernel lost during the capture; *some also for losses of unknown size. */
@@ -975,8 +1011,8 @@ static uint64_t lost_events(const struct capture *c, bool *some)
 	for (int i = 0; i < c->nr; i++) {
 		const struct cpu_state *cs = &c->cs[i];
 
-		lost += cs->kernel_lost >= 0 ? (uint64_t)cs->kernel_lost : cs->stored_lost;
-		if (cs->kernel_lost < 0 && cs->missed_pages)
+		lost += cs->kernel_lost >= 0 ? (uint64_t)cs->kernel_lost : cs->n.stored_lost;
+		if (cs->kernel_lost < 0 && cs->n.missed_pages)
 			*some = true;
 	}
 	*some |= lost > 0;
@@ -999,6 +1035,97 @@ static int check_loss(const struct capture *c, int rc)
 	return RC_LOST;
 }
 
+static void output_summary(const struct capture *c)
+{
+	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s", c->k->written,
+		c->k->bytes, c->k->to_stdout ? " to stdout" : "");
+	if (c->k->after)
+		fprintf(stderr, ", formatted in %.2f s after the capture", c->k->format_secs);
+	fputc('\n', stderr);
+	if (c->k->dropped_max)
+		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
+			c->k->dropped_max);
+}
+
+/* Losses with the default-sized buffer: say how much it cost and what -b would avoid it. */
+static void warn_small_buffer(const struct capture *c, uint64_t events, uint64_t lost)
+{
+	uint64_t want = 1024, kib = c->buffer_kib;
+	char have[32], need[32];
+
+	if (!lost || !kib)
+		return;
+	/* Room for what was lost as well, twice over, in whole MiB. */
+	while (want < kib * 2 * (events + lost) / (events ? events : 1) && want < (1 << 20))
+		want *= 2;
+	warn_msg("%s: %" PRIu64 " events lost with %s per CPU; record with -b %s to keep them",
+		 c->o->t->label, lost, format_size_kib(kib, have, sizeof(have)),
+		 format_size_kib(want, need, sizeof(need)));
+}
+
+/* A remote's columns: the losses its lines reported, the lines kept as they were. */
+static void remote_summary(const struct capture *c)
+{
+	uint64_t ev = 0, bytes = 0, lost = 0, unparsed = 0;
+
+	fprintf(stderr, "  %4s %12s %14s %12s %10s\n", "CPU", "events", "bytes", "lost",
+		"unparsed");
+	for (int i = 0; i < c->nr; i++) {
+		const struct cpu_state *cs = &c->cs[i];
+
+		if (cs->skipped) {
+			fprintf(stderr, "  %4d %12s\n", cs->cpu, "(not in the buffer)");
+			continue;
+		}
+		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n",
+			cs->cpu, cs->n.events, cs->bytes, cs->n.stored_lost, cs->unparsed);
+		ev += cs->n.events;
+		bytes += cs->bytes;
+		lost += cs->n.stored_lost;
+		unparsed += cs->unparsed;
+	}
+	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n", "all",
+		ev, bytes, lost, unparsed);
+	output_summary(c);
+	warn_small_buffer(c, ev, lost);
+}
+
+/*
+ * A remote's time going back on a CPU: once per CPU, with how often and how far. Every event
+ * is kept once with its own stamp, each CPU's in the kernel's order; the merge goes by the
+ * stamps.
+ */
+static void warn_clock(const struct capture *c)
+{
+	for (int i = 0; i < c->nr; i++) {
+		const struct cpu_state *cs = &c->cs[i];
+		const struct rclock *k = &cs->clock;
+		char size[48];
+
+		if (!k->back_steps)
+			continue;
+		if (k->back_max >= 1000000000)
+			snprintf(size, sizeof(size), "%" PRIu64 " s", k->back_max / 1000000000);
+		else
+			snprintf(size, sizeof(size), "%" PRIu64 " us", k->back_max / 1000);
+		warn_msg("%s: CPU %d: time stamps went back %" PRIu64 " time%s, by up to %s (a "
+			 "clock fault of the remote%s; the CPU's events kept in the kernel's order)",
+			 c->o->t->label, cs->cpu, k->back_steps, k->back_steps == 1 ? "" : "s", size,
+			 strcmp(c->o->t->name, "hypervisor") ? "" :
+			 ": arm64 nVHE stamps wrongly while a KVM vCPU is loaded");
+	}
+}
+
+/* After the readers closed, with tracing off, a drained remote unloads its buffer. */
+static void check_unloaded(const struct capture *c)
+{
+	struct buffer_size bs;
+
+	if (!target_buffer_size(c->o->t, &bs) && bs.loaded == 1)
+		warn_msg("%s: the buffer is still loaded after the capture: another reader has "
+			 "it open, or events were left unread", c->o->t->label);
+}
+
 static void summary(const struct capture *c, double secs)
 {
 	uint64_t ev = 0, bytes = 0, lost = 0;
@@ -1011,20 +1138,24 @@ static void summary(const struct capture *c, double secs)
 		c->o->t->label, secs, c->stop_reason ? c->stop_reason : "error",
 		transport_name(c->transport), c->fallback[0] ? " (" : "", c->fallback,
 		c->fallback[0] ? ")" : "");
+	if (c->remote) {
+		remote_summary(c);
+		return;
+	}
 	fprintf(stderr, "  %4s %12s %14s %12s\n", "CPU", "events", "bytes", "lost");
 	for (i = 0; i < c->nr; i++) {
 		const struct cpu_state *cs = &c->cs[i];
-		int64_t l = cs->kernel_lost >= 0 ? cs->kernel_lost : (int64_t)cs->stored_lost;
+		int64_t l = cs->kernel_lost >= 0 ? cs->kernel_lost : (int64_t)cs->n.stored_lost;
 		char lbuf[32];
 
-		if (cs->kernel_lost < 0 && cs->missed_pages && !cs->stored_lost)
+		if (cs->kernel_lost < 0 && cs->n.missed_pages && !cs->n.stored_lost)
 			snprintf(lbuf, sizeof(lbuf), "unknown");
 		else
 			snprintf(lbuf, sizeof(lbuf), "%" PRId64, l);
 		if (cs->kernel_lost < 0)
 			lost_known = false;
-		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12s%s", cs->cpu, cs->events,
-			cs->bytes, lbuf, cs->corrupt ? "  (corrupt sub-buffers!)" : "");
+		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12s%s", cs->cpu, cs->n.events,
+			cs->bytes, lbuf, cs->n.corrupt ? "  (corrupt sub-buffers!)" : "");
 		if (cs->switched_epp)
 			fprintf(stderr, "  (then read(): %u events per sub-buffer)", cs->switched_epp);
 		if (cs->reader_refused)
@@ -1033,20 +1164,13 @@ static void summary(const struct capture *c, double secs)
 			fprintf(stderr, "  (%" PRIu64 " of %" PRIu64 " sub-buffers spliced)",
 				cs->spliced, cs->units);
 		fputc('\n', stderr);
-		ev += cs->events;
+		ev += cs->n.events;
 		bytes += cs->bytes;
 		lost += l;
 	}
 	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 "%s\n", "all", ev, bytes,
 		lost, lost_known ? "" : " (at least)");
-	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s", c->written,
-		c->out_bytes, c->out_is_stdout ? " to stdout" : "");
-	if (c->spooling)
-		fprintf(stderr, ", formatted in %.2f s after the capture", c->format_secs);
-	fputc('\n', stderr);
-	if (c->dropped_max)
-		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
-			c->dropped_max);
+	output_summary(c);
 	/*
 	 * record's losses come from a burst after a quiet spell (the reader slept until the
 	 * kernel's wake level) or from readers kept off the CPUs by busy writers (bench/RESULTS.md,
@@ -1088,6 +1212,14 @@ static void release(struct capture *c)
 	}
 }
 
+/* Per-CPU buffer size in KiB, 0 when unknown. */
+static uint64_t buffer_kib(const struct target *t)
+{
+	struct buffer_size bs;
+
+	return !target_buffer_size(t, &bs) ? bs.kib : 0;
+}
+
 /* Per-CPU buffer size in bytes, 1 MiB when unknown. */
 static double buffer_bytes(const struct target *t)
 {
@@ -1117,20 +1249,19 @@ int capture_run(const struct capture_opts *o)
 		err_msg("%s has no buffer_percent to set (--buffer-percent)", t->label);
 		return RC_USAGE;
 	}
-	/* Remotes offer only text: their own capture path. */
-	if (tr == TRANSPORT_TEXT)
-		return remote_capture_run(o);
+	/* Remotes offer only text, as lines their readers cannot tell are the last. */
+	c.remote = tr == TRANSPORT_TEXT;
 	stop_signal_install();
 	c.undo = undo_new(t);
 	c.nr = o->cpus ? o->nr_cpus : t->nr_cpus;
 	c.cs = xcalloc(c.nr ? c.nr : 1, sizeof(*c.cs));
+	c.cpus = xcalloc(c.nr ? c.nr : 1, sizeof(*c.cpus));
 	for (i = 0; i < c.nr; i++) {
-		c.cs[i].cpu = o->cpus ? o->cpus[i] : t->cpus[i];
+		c.cs[i].cpu = c.cpus[i] = o->cpus ? o->cpus[i] : t->cpus[i];
 		c.cs[i].kernel_lost = -1;
-		if (o->dat)
-			c.cs[i].types = xcalloc(1, SUBBUF_TYPES_BYTES);
 	}
-	c.interval = (o->live ? STREAM_INTERVAL_MS : RECORD_INTERVAL_MS) / 1000.0;
+	/* A remote's lines go out by age, checked as often as stream's. */
+	c.interval = (o->live || c.remote ? STREAM_INTERVAL_MS : RECORD_INTERVAL_MS) / 1000.0;
 	c.percent_zero = buffer_percent_is_zero(t);
 	c.progress = isatty(2) && verbosity >= 0 && !o->live;
 
@@ -1151,62 +1282,50 @@ int capture_run(const struct capture_opts *o)
 		if (rc)
 			goto out;
 	}
-	if (!o->output || !strcmp(o->output, "-")) {
-		c.out = stdout;
-		c.out_is_stdout = true;
+	/*
+	 * record: text formatted after the capture from per-CPU spools, or trace.dat; a remote's
+	 * lines are text already (merged as they come) or re-encoded into trace.dat.
+	 */
+	if (c.remote)
+		rc = sink_new(o->dat ? SINK_REMOTE_DAT : SINK_STREAM, o, c.nr, c.cpus, &c.k);
+	else
+		rc = sink_new(o->dat ? SINK_DAT : o->live ? SINK_STREAM : SINK_SPOOL, o, c.nr,
+			      c.cpus, &c.k);
+	if (rc)
+		goto out;
+	/*
+	 * A remote's output is complete before its buffer is cleared; an instance's trace.dat
+	 * takes the formats of the events enabled and the size set.
+	 */
+	if (c.remote) {
+		c.k->lines = true;
+		rc = sink_open_data(c.k, 0);
+		if (!rc)
+			rc = apply_remote_settings(&c);
 	} else {
-		c.out = fopen(o->output, "we");
-		if (!c.out) {
-			err_msg("cannot create %s: %s", o->output, strerror(errno));
-			rc = rc_from_errno(errno) == RC_USAGE ? RC_FAIL : rc_from_errno(errno);
-			goto out;
+		rc = apply_settings(&c);
+		if (!rc && o->clear) {
+			rc = target_reset(t, -1);
+			debug_msg("%s: buffer cleared (--clear)", t->label);
 		}
-	}
-	if (!o->live)
-		setvbuf(c.out, NULL, _IOFBF, 1 << 20);
-	rc = apply_settings(&c);
-	if (!rc && o->clear) {
-		rc = target_reset(t, -1);
-		debug_msg("%s: buffer cleared (--clear)", t->label);
 	}
 	if (rc)
 		goto out;
-	/* A trace.dat capture prints nothing: no symbols or formats to parse (kallsyms ~0.1 s). */
-	c.fmt = o->dat ? NULL : format_new(t, err, sizeof(err));
-	if (!c.fmt && !o->dat) {
-		err_msg("%s: %s", t->label, err);
-		rc = RC_FAIL;
-		goto out;
-	}
-	c.threaded = !o->live;
-	c.spooling = !o->live && !o->dat;
-	for (i = 0; i < c.nr && c.spooling; i++) {
-		c.cs[i].spool = spool_new(NULL, err, sizeof(err));
-		if (!c.cs[i].spool) {
-			err_msg("%s", err);
-			rc = RC_FAIL;
-			goto out;
-		}
-	}
+	/* A remote's readers are the text sources' own threads. */
+	c.threaded = !o->live && !c.remote;
 	rc = open_sources(&c);
+	if (!rc && !c.remote)
+		rc = sink_open_data(c.k, c.hdr_size);
 	if (rc)
 		goto out;
-	if (o->dat) {
-		fflush(c.out);
-		c.dat = capture_dat_open(o, fileno(c.out));
-		if (!c.dat) {
-			rc = RC_FAIL;
-			goto out;
-		}
-	}
-	c.merge = merge_new(c.nr);
 	c.start = now_s();
 	c.last_progress = c.start;
 	for (i = 0; i < c.nr; i++)
 		c.cs[i].cycle_start = c.start;
 	c.buffer_bytes = buffer_bytes(t);
+	c.buffer_kib = buffer_kib(t);
 	/* Unlike trace-cmd, record does not clear the buffer first: say what predates it. */
-	before = target_unread_entries(t);
+	before = c.remote ? 0 : target_unread_entries(t);
 	if (before > 0)
 		debug_msg("%s: %" PRId64 " events were in the buffer before the capture: they are "
 			  "captured too", t->label, before);
@@ -1214,32 +1333,24 @@ int capture_run(const struct capture_opts *o)
 	debug_msg("%s: capturing", t->label);
 	if (c.threaded) {
 		rc = run_threads(&c);
+	} else if (c.remote) {
+		rc = run_loop(&c);
 	} else {
 		reader_priority_apply(&o->sched);
 		rc = run_loop(&c);
 		reader_priority_reset(&o->sched);
 	}
-	if (!c.threaded)
-		stop_writing(&c);
+	if (!c.threaded) {
+		rc2 = stop_writing(&c);
+		if (!rc)
+			rc = rc2;
+	}
 	rc2 = drain(&c);
 	if (!rc)
 		rc = rc2;
-	if (c.dat) {
-		int *cpus = xcalloc(c.nr, sizeof(*cpus));
-		uint8_t *types = xcalloc(1, SUBBUF_TYPES_BYTES);
-		size_t k;
-
-		for (i = 0; i < c.nr; i++) {
-			cpus[i] = c.cs[i].cpu;
-			for (k = 0; k < SUBBUF_TYPES_BYTES; k++)
-				types[k] |= c.cs[i].types[k];
-		}
-		c.out_bytes = tdw_bytes(c.dat);
-		c.written = total_events(&c);
-		rc2 = capture_dat_finish(c.dat, t, cpus, c.nr, types);
-		c.dat = NULL;
-		free(types);
-		free(cpus);
+	/* trace.dat is complete before the target is restored: it keeps the CPUs' stats. */
+	if (!c.k->after && c.k->ops->finish) {
+		rc2 = c.k->ops->finish(c.k);
 		if (!rc)
 			rc = rc2;
 	}
@@ -1250,22 +1361,25 @@ int capture_run(const struct capture_opts *o)
 	 * (slower) text is written.
 	 */
 	release(&c);
+	if (c.remote)
+		check_unloaded(&c);
 	rc2 = undo_restore(c.undo);
 	c.restored = true;
 	if (!rc)
 		rc = rc2;
-	if (c.spooling && !rc)
-		rc2 = replay(&c);
+	if (c.k->after && !rc)
+		rc2 = c.k->ops->finish(c.k);
 	if (!rc)
 		rc = rc2;
-	if (!c.out_closed && fflush(c.out) && !rc) {
-		err_msg("cannot write output: %s", strerror(errno));
-		rc = RC_FAIL;
-	}
+	rc2 = sink_close(c.k);
+	if (!rc)
+		rc = rc2;
 	for (i = 0; i < c.nr; i++)
 		if (c.cs[i].failed && !rc)
 			rc = RC_FAIL;
 	summary(&c, end - c.start);
+	if (c.remote)
+		warn_clock(&c);
 	rc = check_loss(&c, rc);
 out:
 	release(&c);
@@ -1276,22 +1390,13 @@ out:
 	}
 	undo_free(c.undo);
 	event_selection_free(c.sel);
-	if (c.out && !c.out_is_stdout && fclose(c.out) && !rc) {
-		err_msg("cannot write %s: %s", o->output, strerror(errno));
-		rc = RC_FAIL;
-	}
-	tdw_abort(c.dat);	/* an error before the end: leave what was written recoverable */
-	merge_free(c.merge);
-	for (i = 0; i < c.nr; i++) {
-		spool_free(c.cs[i].spool);
-		free(c.cs[i].types);
-	}
+	sink_free(c.k);
 	if (c.stop_pipe[0] >= 0) {
 		close(c.stop_pipe[0]);
 		close(c.stop_pipe[1]);
 	}
-	format_free(c.fmt);
 	free(c.cs);
+	free(c.cpus);
 	stop_signal_restore();
 	return rc;
 }

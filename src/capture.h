@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A capture: apply what was asked to a target (events, buffer size, tracing on), read every
- * selected CPU through one source each, merge and write text, stop on a signal, a duration or
+ * A capture of an instance or a remote: apply what was asked to a target (events, buffer size,
+ * tracing on), read every selected CPU through one source each (source.h), hand the data to
+ * one sink (sink.h: text now or after the capture, trace.dat), stop on a signal, a duration or
  * an output size, drain, restore every setting changed, and report.
  */
 #ifndef REMOTECTL_CAPTURE_H
@@ -26,7 +27,7 @@ struct capture_opts {
 	enum transport transport;	/* TRANSPORT_NONE: the target's best */
 	const char *output;	/* file name, NULL or "-" for stdout */
 	bool live;		/* stream: short release delay, line-buffered output */
-	bool dat;		/* write trace.dat (capture_dat.c) instead of text */
+	bool dat;		/* write trace.dat (capture_dat.c, remote_dat.c), not text */
 	bool clear;		/* --clear: empty the buffer before capturing */
 	int buffer_percent;	/* --buffer-percent for the capture, -1 to leave it alone */
 	struct reader_sched sched;	/* --rt-priority, --reader-nice */

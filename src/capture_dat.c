@@ -1,24 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The trace.dat sink of a capture: the target's metadata, sub-buffers, stats. */
+/*
+ * The trace.dat sink of an instance's capture: the target's metadata, then each CPU's
+ * sub-buffers as its reader thread takes them, read() copies straight into their place in the
+ * CPU's current chunk; at the end the CPUs' stats and, if needed, every system's formats.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "capture_dat.h"
 #include "format.h"
+#include "sink.h"
+#include "subbuf.h"
+#include "tracedat.h"
+#include "tracedat_write.h"
 #include "util.h"
 
-struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
+struct dat_priv {
+	struct tdw *w;
+	uint8_t **types;	/* per stream: event type ids seen (SUBBUF_TYPES_BYTES) */
+	uint64_t *events;	/* per stream: events stored */
+};
+
+static int dat_open(struct sink *k)
 {
-	const struct target *t = o->t;
+	const struct capture_opts *o = k->o;
+	const struct target *t = k->t;
 	struct tdw_opts wo = { .compression = o->compression, .level = o->level };
 	char buf[1024], clock[64] = "local", *trace_clock = NULL;
 	unsigned int hdr = 16, size = getpagesize();
 	unsigned int flags = 0;
+	struct dat_priv *p = xcalloc(1, sizeof(*p));
 	struct buffer_size bs;
-	struct tdw *w;
 
+	k->priv = p;
+	p->types = xcalloc(k->nr, sizeof(*p->types));
+	p->events = xcalloc(k->nr, sizeof(*p->events));
+	for (int i = 0; i < k->nr; i++)
+		p->types[i] = xcalloc(1, SUBBUF_TYPES_BYTES);
 	if (target_read(t, "events/header_page", buf, sizeof(buf)) > 0)
 		header_page_sizes(buf, &hdr, &size);
 	if (target_read(t, "buffer_subbuf_size_kb", buf, sizeof(buf)) > 0 && atoi(buf) > 0)
@@ -34,11 +53,12 @@ struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
 	wo.nr_cpus = t->nr_cpus;
 	/* A burst after a quiet spell brings up to every captured CPU's buffer at once. */
 	if (!target_buffer_size(t, &bs))
-		wo.populate = bs.kib * 1024 * (o->cpus ? o->nr_cpus : t->nr_cpus);
-	w = tdw_create(fd, &wo);
+		wo.populate = bs.kib * 1024 * k->nr;
+	fflush(k->out);
+	p->w = tdw_create(fileno(k->out), &wo);
 	free(trace_clock);
-	if (!w)
-		return NULL;
+	if (!p->w)
+		return RC_FAIL;
 	/*
 	 * Kernel events print with names (kallsyms, printk formats, comms). Formats: those of
 	 * the enabled events. Every format is megabytes of text the kernel generates: most of a
@@ -52,41 +72,150 @@ struct tdw *capture_dat_open(const struct capture_opts *o, int fd)
 	 * A hypervisor's event ids are its own and collide with the kernel's ftrace events:
 	 * take no formats from the root for it.
 	 */
-	if (tdw_meta_from_dir(w, t->dir, (flags & TDW_META_KERNEL) ? tracefs_root() : NULL, flags) ||
-	    tdw_begin_data(w)) {
-		tdw_abort(w);
-		return NULL;
-	}
-	return w;
+	if (tdw_meta_from_dir(p->w, t->dir, (flags & TDW_META_KERNEL) ? tracefs_root() : NULL,
+			      flags) || tdw_begin_data(p->w))
+		return RC_FAIL;
+	return 0;
 }
 
-int capture_dat_unit(struct tdw *w, int cpu, const struct source_unit *u, unsigned int hdr)
+/* Count a stored unit's events, and the type ids finishing checks the formats against. */
+static void count(struct sink *k, int idx, const struct source_unit *u, struct subbuf_counts *n)
 {
-	return tdw_add_unit(w, cpu, u->buf, u->len, u->skip, u->end, u->whole, hdr);
+	struct dat_priv *p = k->priv;
+	uint64_t before = n->events;
+
+	n->types = p->types[idx];
+	subbuf_merge(NULL, idx, u, k->hdr_size, false, n);
+	p->events[idx] += n->events - before;
 }
 
-int capture_dat_finish(struct tdw *w, const struct target *t, const int *cpus, int nr,
-		       const uint8_t *types)
+/* --max-size: the readers stop once the file holds that much. */
+static void check_size(struct sink *k)
 {
+	struct dat_priv *p = k->priv;
+
+	if (k->o->max_bytes && tdw_bytes(p->w) >= k->o->max_bytes)
+		__atomic_store_n(&k->max_reached, true, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * read() copies are made straight into their place in the file's chunk (one copy of every
+ * sub-buffer less: a few per cent of the CPU of small events), as many as the chunk has room
+ * for when the source has them in a batch, counted before the chunk may go to the compressor.
+ */
+static int dat_take(struct sink *k, int idx, struct source *src, struct source_unit *u,
+		    struct subbuf_counts *n)
+{
+	struct source_unit units[TD_PAGES_PER_CHUNK];
+	struct dat_priv *p = k->priv;
+	int cpu = k->cpus[idx];
+	unsigned int room;
+	uint8_t *slot;
+	size_t len;
+	int ret, i;
+
+	if (!source_copies(src))
+		return -EAGAIN;
+	slot = tdw_reserve_subbuf(p->w, cpu, &room);
+	if (!slot)
+		return -EAGAIN;	/* the writer failed: unit() says so */
+	if (room > TD_PAGES_PER_CHUNK)
+		room = TD_PAGES_PER_CHUNK;
+	/* Several at once only where the source's stride is the file's. */
+	if (tdw_page_size(p->w) != src->p.subbuf_size)
+		room = 1;
+	ret = source_next_into(src, slot, room, units);
+	for (i = 0; i < ret; i++)
+		count(k, idx, &units[i], n);
+	len = ret > 0 ? (size_t)(ret - 1) * src->p.subbuf_size + units[ret - 1].len : 0;
+	tdw_commit_subbuf(p->w, cpu, len);
+	if (ret <= 0)
+		return ret;
+	*u = units[ret - 1];
+	check_size(k);
+	return 1;
+}
+
+static int dat_unit(struct sink *k, int idx, const struct source_unit *u, struct subbuf_counts *n)
+{
+	struct dat_priv *p = k->priv;
+	int err;
+
+	err = tdw_add_unit(p->w, k->cpus[idx], u->buf, u->len, u->skip, u->end, u->whole,
+			   k->hdr_size);
+	check_size(k);
+	count(k, idx, u, n);
+	return err ? -EIO : 0;
+}
+
+static int dat_mark(struct sink *k, int idx, enum sink_mark m, uint64_t seq)
+{
+	(void)k, (void)idx, (void)m, (void)seq;
+	return 0;
+}
+
+static int dat_flush(struct sink *k, bool drain)
+{
+	(void)k, (void)drain;
+	return 0;
+}
+
+static int dat_finish(struct sink *k)
+{
+	struct dat_priv *p = k->priv;
+	const struct target *t = k->t;
+	uint8_t *types = xcalloc(1, SUBBUF_TYPES_BYTES);
 	char stats[4096];
-	int i;
+	int i, rc;
 
+	for (i = 0; i < k->nr; i++) {
+		for (size_t b = 0; b < SUBBUF_TYPES_BYTES; b++)
+			types[b] |= p->types[i][b];
+		k->written += p->events[i];
+	}
+	k->bytes = tdw_bytes(p->w);
 	/* Events the stored formats do not describe: older ones, of systems disabled since. */
-	if (types && t->kind != TARGET_REMOTE && t->kind != TARGET_HYP &&
-	    !tdw_formats_cover(w, types)) {
+	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP && !tdw_formats_cover(p->w, types)) {
 		debug_msg("%s: the buffer held events of systems not enabled now: storing every "
 			  "system's formats", t->label);
-		if (tdw_replace_formats(w, t->dir))
+		if (tdw_replace_formats(p->w, t->dir))
 			warn_msg("%s: cannot store every system's formats: %s", t->label,
 				 strerror(errno));
 	}
-
-	for (i = 0; i < nr; i++) {
-		char *path = target_cpu_path(t, cpus[i], "stats");
+	free(types);
+	for (i = 0; i < k->nr; i++) {
+		char *path = target_cpu_path(t, k->cpus[i], "stats");
 
 		if (read_file(path, stats, sizeof(stats)) > 0)
-			tdw_set_cpustat(w, cpus[i], stats);
+			tdw_set_cpustat(p->w, k->cpus[i], stats);
 		free(path);
 	}
-	return tdw_finish(w) ? RC_FAIL : RC_OK;
+	rc = tdw_finish(p->w) ? RC_FAIL : RC_OK;
+	p->w = NULL;
+	return rc;
 }
+
+static void dat_destroy(struct sink *k)
+{
+	struct dat_priv *p = k->priv;
+
+	if (!p)
+		return;
+	tdw_abort(p->w);	/* an error before the end: leave what was written recoverable */
+	for (int i = 0; p->types && i < k->nr; i++)
+		free(p->types[i]);
+	free(p->types);
+	free(p->events);
+	free(p);
+}
+
+const struct sink_ops sink_dat_ops = {
+	.name = "dat",
+	.open = dat_open,
+	.take = dat_take,
+	.unit = dat_unit,
+	.mark = dat_mark,
+	.flush = dat_flush,
+	.finish = dat_finish,
+	.destroy = dat_destroy,
+};

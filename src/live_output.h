@@ -2,7 +2,7 @@
 /*
  * stream's output on stdout: when its reader goes away (`remotectl stream | head`), the
  * capture ends as a clean stop, as cat would end, instead of running on until a signal.
- * Both capture loops (capture.c, remote_capture.c) use it.
+ * The capture loop (capture.c) and the text sink (sink.c) use it.
  */
 #ifndef REMOTECTL_LIVE_OUTPUT_H
 #define REMOTECTL_LIVE_OUTPUT_H

@@ -32,6 +32,8 @@ int source_next(struct source *s, struct source_unit *u)
 	if (s->ended)
 		return -ENODATA;
 	s->caught_up = false;
+	/* Readers fill what they know; a field added later (lines) must not be stack garbage. */
+	*u = (struct source_unit){ 0 };
 	return account(s, s->ops->next(s, u), u);
 }
 
@@ -47,12 +49,24 @@ int source_next_into(struct source *s, uint8_t *buf, unsigned int room, struct s
 	if (!source_copies(s))
 		return -EOPNOTSUPP;
 	s->caught_up = false;
+	memset(u, 0, (room ? room : 1) * sizeof(*u));
 	return account(s, s->ops->next_into(s, buf, room ? room : 1, u), u);
 }
 
 int64_t source_kernel_lost(struct source *s)
 {
 	return s->ops->kernel_lost ? s->ops->kernel_lost(s) : -1;
+}
+
+uint64_t source_idle_ns(struct source *s)
+{
+	return s->ops->idle_ns ? s->ops->idle_ns(s) : 0;
+}
+
+void source_stop(struct source *s)
+{
+	if (s->ops->stop)
+		s->ops->stop(s);
 }
 
 void source_close(struct source *s)

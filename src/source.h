@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A source delivers the trace data of one CPU as ring-buffer sub-buffers. The mmap reader and
- * the read() reader implement it; the text reader of trace remotes (text_reader.h) does not
- * yet: remote_capture.c drives it directly. capture.c polls every source's fd, asks each for
- * its next unit and never cares which kind it has.
+ * A source delivers the trace data of one CPU: ring-buffer sub-buffers (the mmap reader, the
+ * read() reader) or, for trace remotes, the kernel's text lines (the text source over
+ * text_reader.h). capture.c polls every source's fd, asks each for its next unit and hands it
+ * to the sink; only a unit's kind (lines or not) tells it how to decode it.
  */
 #ifndef REMOTECTL_SOURCE_H
 #define REMOTECTL_SOURCE_H
@@ -14,8 +14,10 @@
 
 /*
  * One unit of data: a sub-buffer (header included) of which the event bytes [skip, end) are
- * new. A whole sub-buffer has skip 0 and end at least its commit size. Valid until the next
- * source_next() or source_close() on the same source.
+ * new. A whole sub-buffer has skip 0 and end at least its commit size. A text source's unit
+ * has lines set: buf holds len bytes of complete lines, each ending in '\n', and end - skip is
+ * what was read from the kernel for them. Valid until the next source_next() or
+ * source_close() on the same source.
  */
 struct source_unit {
 	const void *buf;
@@ -24,6 +26,7 @@ struct source_unit {
 	uint32_t end;		/* decode no further than this many event bytes */
 	bool partial;		/* the sub-buffer was not full: the reader has caught up */
 	bool whole;		/* a copy (read()): no later unit continues it */
+	bool lines;		/* text lines (a text source), not a sub-buffer */
 };
 
 struct source_stats {
@@ -56,6 +59,12 @@ struct source_ops {
 	int (*next_into)(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u);
 	/* Events the kernel reports lost since open (overrun deltas), or -1 if unknown. */
 	int64_t (*kernel_lost)(struct source *s);
+	/*
+	 * Optional, for sources that cannot tell when they are caught up (text): nanoseconds
+	 * since data last came, and stop reading (next() then returns what is left, then ends).
+	 */
+	uint64_t (*idle_ns)(struct source *s);
+	void (*stop)(struct source *s);
 	void (*close)(struct source *s);
 };
 
@@ -86,6 +95,13 @@ struct source {
  */
 int mmap_source_open(const struct source_params *p, struct source **out, char *why, size_t len);
 int raw_source_open(const struct source_params *p, struct source **out, char *why, size_t len);
+/*
+ * Open one CPU of a remote with the text reader on p->raw_path (its trace_pipe) and start its
+ * thread, scheduled as sched says. -ENODEV: the CPU is not in the remote's buffer.
+ */
+struct reader_sched;
+int text_source_open(const struct source_params *p, const struct reader_sched *sched,
+		     struct source **out, char *why, size_t len);
 
 /*
  * The next unit: 1 (u filled), 0 nothing new now (wait with poll() on s->fd, or a timer after
@@ -105,6 +121,9 @@ int source_next_into(struct source *s, uint8_t *buf, unsigned int room, struct s
 
 /* See source_ops.kernel_lost. */
 int64_t source_kernel_lost(struct source *s);
+/* See source_ops.idle_ns (0 when the source cannot tell) and source_ops.stop. */
+uint64_t source_idle_ns(struct source *s);
+void source_stop(struct source *s);
 
 void source_close(struct source *s);
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "remote_text.h"
+#include "source.h"
 #include "reader_priority.h"
 #include "text_reader.h"
 #include "util.h"
@@ -262,4 +264,97 @@ void text_reader_close(struct text_reader *r)
 	pthread_mutex_destroy(&r->lock);
 	free(r->lines);
 	free(r);
+}
+
+/*
+ * The text source: the reader's lines as units. It cannot know when it has caught up (a
+ * remote's trace_pipe has no poll() and never says "nothing more"), so it never claims to:
+ * the capture releases its lines by age instead.
+ */
+struct text_source {
+	struct text_reader *r;
+	char *buf;		/* the last unit's lines */
+	uint64_t counted;	/* bytes read that units accounted for */
+	bool stopped;
+};
+
+static int text_next(struct source *s, struct source_unit *u)
+{
+	struct text_source *ts = s->priv;
+	uint64_t read_bytes;
+	size_t len;
+
+	free(ts->buf);
+	ts->buf = NULL;
+	len = text_reader_take(ts->r, &ts->buf);
+	if (!len)
+		return ts->stopped ? -ENODATA : 0;
+	read_bytes = text_reader_bytes(ts->r);
+	*u = (struct source_unit){ .buf = ts->buf, .len = len, .end = read_bytes - ts->counted,
+				   .partial = true, .whole = true, .lines = true };
+	ts->counted = read_bytes;
+	return 1;
+}
+
+static uint64_t text_idle_ns(struct source *s)
+{
+	struct text_source *ts = s->priv;
+
+	return text_reader_idle_ns(ts->r);
+}
+
+static void text_stop(struct source *s)
+{
+	struct text_source *ts = s->priv;
+
+	text_reader_stop(ts->r);
+	ts->stopped = true;
+}
+
+static void text_close(struct source *s)
+{
+	struct text_source *ts = s->priv;
+
+	text_reader_close(ts->r);
+	free(ts->buf);
+	free(ts);
+}
+
+static const struct source_ops text_ops = {
+	.name = "text",
+	.next = text_next,
+	.idle_ns = text_idle_ns,
+	.stop = text_stop,
+	.close = text_close,
+};
+
+int text_source_open(const struct source_params *p, const struct reader_sched *sched,
+		     struct source **out, char *why, size_t len)
+{
+	struct text_source *ts;
+	struct text_reader *r;
+	struct source *s;
+	int err;
+
+	err = text_reader_open(p->raw_path, p->cpu, &r);
+	if (err) {
+		snprintf(why, len, "cannot open CPU %d's trace_pipe: %s", p->cpu, strerror(-err));
+		return err;
+	}
+	text_reader_sched(r, sched);
+	err = text_reader_start(r);
+	if (err) {
+		snprintf(why, len, "cannot start a reader thread: %s", strerror(-err));
+		text_reader_close(r);
+		return err;
+	}
+	ts = xcalloc(1, sizeof(*ts));
+	ts->r = r;
+	s = xcalloc(1, sizeof(*s));
+	s->ops = &text_ops;
+	source_params_copy(&s->p, p);
+	s->fd = text_reader_fd(r);
+	s->priv = ts;
+	*out = s;
+	return 0;
 }

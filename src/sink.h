@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Where a capture's data goes: one table of operations, so that the capture loop never asks
+ * which output it writes. Four sinks:
+ *
+ *   stream text   units or lines into a merge now, text out as the merge releases it
+ *                 (stream; a remote's record --format text)
+ *   spool text    each CPU's units into a spool of its own, text made after the capture
+ *                 (record --format text on an instance)
+ *   trace.dat     each CPU's units straight into its chunks of the file (capture_dat.c)
+ *   remote dat    a remote's lines re-encoded as binary events (remote_dat.c)
+ *
+ * What every sink shares is here once: creating the output, the text writer and its
+ * --max-size cut, and the counters the summary prints. Units and marks come from each CPU's
+ * reader thread (one thread per stream index); everything else from the main thread.
+ */
+#ifndef REMOTECTL_SINK_H
+#define REMOTECTL_SINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture.h"
+#include "source.h"
+#include "subbuf_merge.h"
+
+struct sink;
+struct merge;
+struct format;
+struct rline;
+
+enum sink_mark { SINK_CAUGHT_UP = 1, SINK_END };
+
+struct sink_ops {
+	const char *name;
+	/* The output exists: write its head (trace.dat metadata). 0 or an exit code. */
+	int (*open)(struct sink *k);
+	/*
+	 * Optional: read stream idx's next units from src into the sink's own memory (the
+	 * trace.dat chunk), counting their events in n; returns as source_next(), u the last.
+	 * NULL, or -EAGAIN from it: the caller takes source_next() and passes the unit to unit().
+	 */
+	int (*take)(struct sink *k, int idx, struct source *src, struct source_unit *u,
+		    struct subbuf_counts *n);
+	/* A sub-buffer unit of stream idx; its events counted in n. 0 or -errno. */
+	int (*unit)(struct sink *k, int idx, const struct source_unit *u, struct subbuf_counts *n);
+	/* A remote's line of stream idx at time ts (r parsed from it, len with its '\n'). */
+	int (*line)(struct sink *k, int idx, uint64_t ts, const struct rline *r,
+		    const char *line, size_t len);
+	/* A remote's loss of n events on stream idx, known at time ts. */
+	void (*lost)(struct sink *k, int idx, uint64_t ts, int64_t n);
+	/* Stream idx caught up (as of the stamp seq) or ended. 0 or -errno. */
+	int (*mark)(struct sink *k, int idx, enum sink_mark m, uint64_t seq);
+	/* Write out what may go out now; everything with drain. 0 or an exit code. */
+	int (*flush)(struct sink *k, bool drain);
+	/* The capture is over and the target restored: complete the output. 0 or an exit code. */
+	int (*finish)(struct sink *k);
+	/* Free everything; after an error, leave what was written recoverable. */
+	void (*destroy)(struct sink *k);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	const struct capture_opts *o;
+	struct target *t;
+	int nr;			/* streams */
+	const int *cpus;	/* each stream's CPU */
+	unsigned int hdr_size;	/* sub-buffer header size */
+	/* The output. */
+	FILE *out;
+	bool to_stdout;
+	bool closed;		/* stream: the reader of the output went away (| head) */
+	/* Text: the merge, the formatter of binary events (NULL: events are lines already). */
+	struct merge *merge;
+	struct format *fmt;
+	bool lines;		/* the events are a remote's lines, not binary (before open) */
+	bool seq_stamps;	/* units are stamped (spool): the readers take a stamp first */
+	/* Counters for the summary. */
+	uint64_t bytes;		/* output bytes */
+	uint64_t written;	/* events written */
+	uint64_t dropped_max;	/* events not written because of --max-size */
+	double format_secs;	/* text made after the capture */
+	bool after;		/* the text is made after the capture */
+	bool max_reached;	/* atomic: --max-size reached, the capture stops */
+	bool cut;		/* the text is cut at --max-size: nothing more is written */
+	uint64_t seq;		/* atomic: stamps of spooled records */
+	void *priv;
+};
+
+enum sink_kind { SINK_STREAM, SINK_SPOOL, SINK_DAT, SINK_REMOTE_DAT };
+
+/*
+ * Create the output (o->output, or stdout) for a sink of kind over nr streams. 0, or an exit
+ * code after a message. Then the kind's open() (sink_open_data()) when the capture is ready
+ * for it.
+ */
+int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const int *cpus,
+	     struct sink **out);
+int sink_open_data(struct sink *k, unsigned int hdr_size);
+/* The next capture-wide stamp (from 1). */
+uint64_t sink_next_seq(struct sink *k);
+/* Whether --max-size was reached. */
+bool sink_full(const struct sink *k);
+/* The sink's output and counters done: flush, close (stdout stays open). 0 or an exit code. */
+int sink_close(struct sink *k);
+/* Free it (NULL is fine). */
+void sink_free(struct sink *k);
+
+/* The text writer the text sinks share: pop the merge, format, cut at --max-size. */
+int sink_emit(struct sink *k, bool drain);
+
+/* The kinds' tables. */
+extern const struct sink_ops sink_stream_ops, sink_spool_ops, sink_dat_ops, sink_remote_dat_ops;
+
+#endif
