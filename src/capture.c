@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "monotonic.h"
 #include "event_select.h"
 #include "events.h"
 #include "format.h"
@@ -145,14 +146,6 @@ struct capture {
 	} hist[SEQ_HISTORY];	/* remotes: a ring, one entry per round of the loop */
 	int hist_next;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The events of -e, nothing written yet. */
 static int select_events(struct capture *c)
@@ -634,14 +627,6 @@ static bool reading(const struct cpu_state *cs)
 	return cs->src && !cs->src->ended && !cs->failed;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /*
  * A remote's lines are released by age, its readers being unable to tell when they have
  * caught up: note this moment, and let go of what was queued LATE_NS ago or earlier.
@@ -649,7 +634,7 @@ static uint64_t mono_ns(void)
 static void advance_watermark(struct capture *c)
 {
 	struct merge *m = c->k->merge;
-	uint64_t now = mono_ns(), seq = 0;
+	uint64_t now = monotonic_ns(), seq = 0;
 	bool found = false;
 
 	if (!m)
@@ -679,7 +664,7 @@ static int run_loop(struct capture *c)
 	double now, wake;
 
 	for (;;) {
-		now = now_s();
+		now = monotonic_s();
 		if (should_stop(c, now))
 			break;
 		/* Read every source that is not resting. */
@@ -771,7 +756,7 @@ static void final_drain(struct capture *c, int idx)
 	for (int round = 0; round < 64; round++) {
 		if (cs->src->ended || cs->failed || get_flag(&c->sink_failed))
 			return;
-		pull(c, idx, 1 << 16, now_s());
+		pull(c, idx, 1 << 16, monotonic_s());
 		if (cs->src->caught_up)
 			return;
 	}
@@ -794,7 +779,7 @@ static void *reader_main(void *arg)
 	for (;;) {
 		if (get_flag(&c->stopping))
 			break;
-		now = now_s();
+		now = monotonic_s();
 		busy = false;
 		if (!cs->resting || now >= cs->deadline)
 			busy = pull(c, idx, BATCH_UNITS, now);
@@ -898,7 +883,7 @@ static int run_threads(struct capture *c)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	while (!rc) {
-		now = now_s();
+		now = monotonic_s();
 		if (should_stop(c, now))
 			break;
 		if (get_flag(&c->sink_failed)) {
@@ -943,7 +928,7 @@ static int run_threads(struct capture *c)
  */
 static void drain_idle(struct capture *c)
 {
-	double until = now_s() + DRAIN_MAX_S;
+	double until = monotonic_s() + DRAIN_MAX_S;
 	bool all;
 
 	do {
@@ -956,7 +941,7 @@ static void drain_idle(struct capture *c)
 
 			if (cs->drained || !cs->src)
 				continue;
-			pull(c, i, 1, now_s());
+			pull(c, i, 1, monotonic_s());
 			if (cs->src->stats.units != units || source_idle_ns(cs->src) <= LATE_NS)
 				all = false;
 			else
@@ -964,7 +949,7 @@ static void drain_idle(struct capture *c)
 		}
 		if (!all)
 			nanosleep(&pause, NULL);
-	} while (!all && now_s() < until);
+	} while (!all && monotonic_s() < until);
 	if (!all)
 		warn_msg("%s: events kept arriving for %.0f s after tracing was turned off; "
 			 "stopped reading", c->o->t->label, DRAIN_MAX_S);
@@ -974,7 +959,7 @@ static void drain_idle(struct capture *c)
 		if (!cs->src)
 			continue;
 		source_stop(cs->src);
-		while (pull(c, i, 1 << 16, now_s()) || reading(cs))
+		while (pull(c, i, 1 << 16, monotonic_s()) || reading(cs))
 			;
 	}
 }
@@ -1318,7 +1303,7 @@ int capture_run(const struct capture_opts *o)
 		rc = sink_open_data(c.k, c.hdr_size);
 	if (rc)
 		goto out;
-	c.start = now_s();
+	c.start = monotonic_s();
 	c.last_progress = c.start;
 	for (i = 0; i < c.nr; i++)
 		c.cs[i].cycle_start = c.start;
@@ -1354,7 +1339,7 @@ int capture_run(const struct capture_opts *o)
 		if (!rc)
 			rc = rc2;
 	}
-	end = now_s();
+	end = monotonic_s();
 	show_progress(&c, end, true);
 	/*
 	 * The capture is over: let go of the buffers and put the target back before the

@@ -10,7 +10,9 @@
 #include <event-parse.h>
 
 #include "events.h"
+#include "monotonic.h"
 #include "format.h"
+#include "tracedat_fmtcheck.h"
 #include "tracedat_fmt.h"
 #include "util.h"
 
@@ -28,30 +30,6 @@ struct format {
 	double cmdlines_read;		/* when saved_cmdlines was last read */
 };
 
-/* Read a whole tracefs or proc file of unknown size; malloc'd, NUL-terminated. */
-static char *slurp(const char *path, size_t *len)
-{
-	size_t size = 65536, n = 0;
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t got;
-
-	if (!f)
-		return NULL;
-	buf = xmalloc(size);
-	while ((got = fread(buf + n, 1, size - n - 1, f)) > 0) {
-		n += got;
-		if (size - n - 1 == 0) {
-			size *= 2;
-			buf = xrealloc(buf, size);
-		}
-	}
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
 
 static int field_value(const char *line, const char *key, unsigned int *val)
 {
@@ -98,40 +76,35 @@ static bool clock_in_ns(const struct target *t)
 	return false;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Process names the kernel saved (tracefs root, shared by all instances). */
 static void load_cmdlines(struct format *f)
 {
 	char *path = xasprintf("%s/saved_cmdlines", tracefs_root());
-	char *buf = slurp(path, NULL);
+	size_t len;
+	char *buf = read_whole_file(path, 0, 65536, &len);
 
 	if (buf)
 		tep_parse_saved_cmdlines(f->tep, buf);
 	free(buf);
 	free(path);
-	f->cmdlines_read = now_s();
+	f->cmdlines_read = monotonic_s();
 }
 
 /* Symbols and comms from the tracefs root and /proc; all optional. */
 static void load_extras(struct format *f)
 {
 	char *path, *buf;
+	size_t len;
 
 	load_cmdlines(f);
 	path = xasprintf("%s/printk_formats", tracefs_root());
-	buf = slurp(path, NULL);
+	buf = read_whole_file(path, 0, 65536, &len);
 	if (buf)
 		tep_parse_printk_formats(f->tep, buf);
 	free(buf);
 	free(path);
-	buf = slurp("/proc/kallsyms", NULL);
+	/* kallsyms is MiBs: one read */
+	buf = read_whole_file("/proc/kallsyms", 0, 8 << 20, &len);
 	if (buf)
 		tep_parse_kallsyms(f->tep, buf);
 	free(buf);
@@ -142,9 +115,19 @@ static void parse_format(struct format *f, const struct event_info *e)
 {
 	char *rel = xasprintf("events/%s/%s/format", e->system, e->name);
 	char *path = target_path(f->t, rel);
-	size_t n;
-	char *buf = slurp(path, &n);
+	size_t n, fields;
+	char *buf = read_whole_file(path, 0, 65536, &n);
 
+	/*
+	 * The kernel's own formats, but libtraceevent cannot print all of them: some it gives up
+	 * on, and those that divide by a field (6.1's devfreq events) raise SIGFPE when the field
+	 * is 0. As report does, such an event prints its fields (tracedat_fmtcheck.h).
+	 */
+	if (buf && td_format_problem(buf, n, UINT32_MAX, &fields) && fields) {
+		debug_msg("%s: its print fmt is not used", path);
+		buf[fields] = '\0';
+		n = fields;
+	}
 	if (buf && tep_parse_event(f->tep, buf, n, e->system))
 		debug_msg("cannot parse %s", path);
 	free(buf);
@@ -188,7 +171,7 @@ struct format *format_new(const struct target *t, char *err, size_t len)
 	tep_set_long_size(f->tep, sizeof(long));
 	tep_set_page_size(f->tep, getpagesize());
 	path = target_path(t, "events/header_page");
-	buf = slurp(path, &n);
+	buf = read_whole_file(path, 0, 65536, &n);
 	free(path);
 	if (buf) {
 		tep_parse_header_page(f->tep, buf, n, sizeof(long));
@@ -281,7 +264,7 @@ const char *format_event(struct format *f, int cpu, uint64_t ts, const void *dat
 		pid = tep_data_pid(f->tep, &rec);
 		/* A process started since: read the saved names again, once a second at most. */
 		if (pid > 0 && !tep_is_pid_registered(f->tep, pid) &&
-		    now_s() - f->cmdlines_read > 1.0)
+		    monotonic_s() - f->cmdlines_read > 1.0)
 			load_cmdlines(f);
 	}
 	/* The same line as `remotectl report` (and trace-cmd report) prints, known or not. */

@@ -17,4 +17,10 @@ static inline uint64_t monotonic_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* The same in seconds, for durations and rates. */
+static inline double monotonic_s(void)
+{
+	return monotonic_ns() / 1e9;
+}
+
 #endif

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "monotonic.h"
 #include "live_output.h"
 #include "merge.h"
 #include "remote_text.h"
@@ -344,14 +345,6 @@ static int spsink_flush(struct sink *k, bool drain)
 	return __atomic_load_n(&p->failed, __ATOMIC_SEQ_CST) ? RC_FAIL : 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * A stamp as the merge's counter: room for 2^32 events per unit below the next stamp, so
  * every event of a unit stamped s sorts below a mark stamped s' > s.
@@ -367,7 +360,7 @@ static int spsink_finish(struct sink *k)
 	struct spool_priv *p = k->priv;
 	struct spool_rec *rec = xcalloc(k->nr, sizeof(*rec));
 	int *have = xcalloc(k->nr, sizeof(*have));
-	double t0 = now_s();
+	double t0 = monotonic_s();
 	int i, best, ret = 0, rc = 0;
 
 	for (i = 0; i < k->nr && ret >= 0; i++) {
@@ -407,7 +400,7 @@ static int spsink_finish(struct sink *k)
 	}
 	if (!rc)
 		rc = sink_emit(k, true);
-	k->format_secs = now_s() - t0;
+	k->format_secs = monotonic_s() - t0;
 	return rc;
 }
 

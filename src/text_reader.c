@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotonic.h"
 #include "remote_text.h"
 #include "source.h"
 #include "reader_priority.h"
@@ -41,14 +42,6 @@ struct text_reader {
 	size_t partial_len;
 	uint64_t bytes;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static void on_stop_signal(int sig)
 {
@@ -91,7 +84,7 @@ int text_reader_open(const char *path, int cpu, struct text_reader **out)
 		return err;
 	}
 	pthread_mutex_init(&r->lock, NULL);
-	atomic_store(&r->last_data_ns, now_ns());
+	atomic_store(&r->last_data_ns, monotonic_ns());
 	*out = r;
 	return 0;
 }
@@ -144,7 +137,7 @@ static void *reader_thread(void *arg)
 			/* Remotes never end a trace_pipe; a plain file or pipe does. */
 			break;
 		}
-		atomic_store(&r->last_data_ns, now_ns());
+		atomic_store(&r->last_data_ns, monotonic_ns());
 		pthread_mutex_lock(&r->lock);
 		r->bytes += n;
 		split_lines(r, buf, n);
@@ -209,7 +202,7 @@ size_t text_reader_take(struct text_reader *r, char **buf)
 
 uint64_t text_reader_idle_ns(struct text_reader *r)
 {
-	return now_ns() - atomic_load(&r->last_data_ns);
+	return monotonic_ns() - atomic_load(&r->last_data_ns);
 }
 
 int text_reader_stop(struct text_reader *r)

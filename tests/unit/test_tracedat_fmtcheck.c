@@ -259,6 +259,45 @@ int main(void)
 		CHECK_STR(problem(t, strlen(t)), args[i].why);
 		free(t);
 	}
+	/*
+	 * Debian 12's 6.1 kernel prints this for devfreq_frequency; libtraceevent 1.7.1 raises
+	 * SIGFPE printing it when total_time is 0, the ternary notwithstanding. Its fields print.
+	 */
+	{
+		static const char devfreq[] =
+			"name: devfreq_frequency\nID: 7\nformat:\n"
+			"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+			"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+			"\tfield:unsigned long busy_time;\toffset:8;\tsize:8;\tsigned:0;\n"
+			"\tfield:unsigned long total_time;\toffset:16;\tsize:8;\tsigned:0;\n\n"
+			"print fmt: \"load=%-2lu\", REC->total_time == 0 ? 0 : "
+			"(100 * REC->busy_time) / REC->total_time\n";
+		struct tdr_cpu cpu = { 0, 0, 1 };
+		struct tdr_buffer buf = { "", "local", 4096, 1, &cpu };
+		struct tdr_format fm = { "devfreq", (char *)devfreq, sizeof(devfreq) - 1 };
+		uint8_t rec[24] = { 7, 0, 0, 0, 42, 0, 0, 0, 5 };
+		struct td_event ev = { 1000000000ull, 0, 0, rec, sizeof(rec) };
+		struct tdr_info di;
+		struct trace_seq seq;
+		struct td_fmt *df;
+
+		memset(&di, 0, sizeof(di));
+		di.long_size = 8;
+		di.page_size = 4096;
+		di.buffers = &buf;
+		di.nr_buffers = 1;
+		di.formats = &fm;
+		di.nr_formats = 1;
+		df = td_fmt_new(&di, NULL, NULL);
+		CHECK(df != NULL);
+		trace_seq_init(&seq);
+		td_fmt_event(df, &seq, &ev);
+		trace_seq_terminate(&seq);
+		CHECK_STR(seq.buffer, "           <...>-42    [000]     1.000000: devfreq_frequency:    "
+				      "[FAILED TO PARSE] busy_time=0x5 total_time=0x0\n");
+		trace_seq_destroy(&seq);
+		td_fmt_free(df);
+	}
 	/* A print format alone at fault leaves the fields to libtraceevent. */
 	{
 		char *t = xasprintf("%s\"%%d\", ({ 1; })\n", locs_head);
