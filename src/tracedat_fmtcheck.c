@@ -152,6 +152,10 @@ static const char *check_field(const struct fline *l, uint32_t page_size, const 
 		return "a field line has trailing text";
 	if (off > page_size || size > page_size || off + size > page_size)
 		return "a field lies outside the sub-buffer";
+	/* The kernel's are 4 bytes (offset and length); libtraceevent reads 4 whatever it says. */
+	if (size != 4 && ((decl_end - l->p > 18 && !memcmp(l->p + 7, "__data_loc ", 11)) ||
+			  (decl_end - l->p > 17 && !memcmp(l->p + 7, "__rel_loc ", 10))))
+		return "a __data_loc field is not 4 bytes";
 	return NULL;
 }
 
@@ -603,6 +607,13 @@ static enum pf_kind pf_expr(struct pf *s)
 			pf_fail(s, "the print format divides by something not a constant");
 		k = pf_unary(s);
 		pf_operand(s, k);
+		/*
+		 * libtraceevent 1.7.1 groups "a / b / c" as a / (b / c), and folds constants: a
+		 * division ends its expression, as in every kernel's format.
+		 */
+		if (div && !(pf_is(s, ",") || pf_is(s, ")") || pf_is(s, "]") || pf_is(s, "}") ||
+			     pf_is(s, ":") || s->tok == PF_END))
+			pf_fail(s, "the print format divides by something not a constant");
 	}
 	if (pf_accept(s, "?")) {
 		pf_operand(s, k);
@@ -702,6 +713,8 @@ const char *td_format_problem(const char *text, size_t len, uint32_t page_size,
 		why = check_field(&l, page_size, &names[nf], &lens[nf]);
 		if (why)
 			return why;
+		if (known_field(names, lens, nf, names[nf], lens[nf]))
+			return "a field's name appears twice";
 		nf++;
 	}
 	return "no print fmt: line";

@@ -129,6 +129,10 @@ static const struct {
 	{ "\"%d\", -------------------------------------------------1",
 	  "the print format nests too deep" },
 	{ "1, 2", "the print format does not start with a string" },
+	/* libtraceevent 1.7.1 folds 7 / (7 / 77) and raises SIGFPE (found by fuzz_remote_encode) */
+	{ "\"%d\", 7 / 7 / 077", "the print format divides by something not a constant" },
+	{ "\"%d\", REC->v[0] / 4 * 2", "the print format divides by something not a constant" },
+	{ "\"%d\", (REC->v[0] / 4) * 2, REC->v[1] ? REC->v[2] / 1000L : 0", "ok" },
 	/* libtraceevent 1.7.1 leaked on "REC->v[0]>-\nx" (found by fuzz_remote_encode). */
 	{ "\"%d\", REC->v[0]>-\nx", "the print format has a line break outside a string" },
 	{ "\"%d\", REC->v[0] \n\n", "ok" },
@@ -211,6 +215,13 @@ int main(void)
 		/* found by fuzz_tracedat_fmt once the leak suppression was gone */
 		c = flip(sched_switch, sw, "char prev_comm[16]", "unsigned[] pr_comm", 18);
 		CHECK_STR(problem(c, sw), "a field declaration's brackets are damaged");
+		free(c);
+		c = flip(sched_switch, sw, "pid_t prev_pid;", "pid_t next_pid;", 15);
+		CHECK_STR(problem(c, sw), "a field's name appears twice");
+		free(c);
+		/* a __data_loc of 2 bytes made libtraceevent print a string from far away (SEGV) */
+		c = flip(locs, sizeof(locs) - 1, "offset:8;\tsize:4;", "offset:8;\tsize:2;", 17);
+		CHECK_STR(problem(c, sizeof(locs) - 1), "a __data_loc field is not 4 bytes");
 		free(c);
 		c = flip(sched_switch, sw, "pid_t prev_pid;", "pidXtXprev_pid;", 15);
 		CHECK_STR(problem(c, sw), "a field has no type");
