@@ -15,17 +15,22 @@ VERSION := $(shell cat VERSION)
 BUILD_KIND ?= dynamic
 TARGET_CPU := $(shell $(CC) -dumpmachine 2>/dev/null | cut -d- -f1)
 
+# The library, one folder per concept (src/lib/*), under the commands (src/cmd).
+LIB_SRCS := $(wildcard src/lib/*/*.c)
+CMD_SRCS := $(wildcard src/cmd/*.c)
+INCLUDES := $(addprefix -I,$(wildcard src/lib/*)) -Isrc/cmd
+
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DREMOTECTL_VERSION='"$(VERSION)"' \
-	  -DREMOTECTL_BUILD='"$(BUILD_KIND), $(TARGET_CPU)"' $(PKG_CFLAGS) -MMD -MP $(SAN)
+	  -DREMOTECTL_BUILD='"$(BUILD_KIND), $(TARGET_CPU)"' $(PKG_CFLAGS) $(INCLUDES) -MMD -MP $(SAN)
 LDFLAGS += $(SAN) $(LDSTATIC)
 LDLIBS += $(PKG_LIBS) -lpthread
 
 # Object directory; `make unit-asan` builds a second tree with sanitizers in build/asan.
 B ?= build
-SRCS := $(wildcard src/*.c)
-OBJS := $(SRCS:src/%.c=$(B)/%.o)
-LIB_OBJS := $(filter-out $(B)/remotectl.o,$(OBJS))
+OBJS := $(patsubst src/%.c,$(B)/%.o,$(LIB_SRCS) $(CMD_SRCS))
+# What tests and tools link: everything but the front end's main().
+LIB_OBJS := $(filter-out $(B)/cmd/remotectl.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -37,7 +42,8 @@ all: remotectl
 remotectl: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/%.o: src/%.c | $(B)
+$(B)/%.o: src/%.c
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # build/ may exist without build/unit (made by `make static` first): each its own target.
@@ -45,7 +51,7 @@ $(B) $(B)/unit:
 	mkdir -p $@
 
 $(B)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(B)/unit
-	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
 	scripts/deps build test
@@ -125,7 +131,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(B)/tools/%)
 
 $(B)/tools/%: tests/tools/%.c $(LIB_OBJS) | $(B)
 	@mkdir -p $(B)/tools
-	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # remotectl itself with ASan/UBSan, for the damaged-file bats tests (build/asan/remotectl).
 $(B)/remotectl: $(OBJS)
@@ -134,7 +140,7 @@ $(B)/remotectl: $(OBJS)
 tools: $(TOOL_BINS)
 	$(MAKE) B=build/asan SAN="$(SAN_FLAGS)" build/asan/remotectl
 
-# libFuzzer harnesses: tests/fuzz/fuzz_NAME.c linked with FUZZ_SRCS_NAME, run one after another
+# libFuzzer harnesses: tests/fuzz/fuzz_NAME.c linked with the library, run one after another
 # by tests/fuzz/run on the inputs of tests/fuzz/corpus/NAME (seeds, and every input that once
 # crashed or leaked). `make fuzz-all FUZZ_TIME=S`: each for S seconds; `make fuzz-replay`: each
 # committed input once (part of `make test`); `make fuzz-long`: each to FUZZ_LONG_RUNS inputs
@@ -142,22 +148,20 @@ tools: $(TOOL_BINS)
 FUZZ_NAMES := subbuf tracedat_read tracedat_fmt journal remote_text remote_encode
 FUZZ_BINS := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 FUZZ_LONG_RUNS ?= 10000000
-TD_READ_SRCS := src/tracedat_read.c src/tracedat_read_opts.c src/tracedat_iter.c \
-		src/tracedat_events.c src/tracedat_journal.c src/block_io.c src/tracedat_buf.c \
-		src/subbuf.c src/subbuf_merge.c src/merge.c src/util.c
-FUZZ_SRCS_subbuf := src/subbuf.c
-FUZZ_SRCS_tracedat_read := $(TD_READ_SRCS)
-FUZZ_SRCS_tracedat_fmt := src/tracedat_fmt.c src/tracedat_fmtcheck.c src/util.c
-FUZZ_SRCS_journal := $(TD_READ_SRCS)
-FUZZ_SRCS_remote_text := src/remote_text.c src/remote_encode.c src/tracedat_fmt.c src/tracedat_fmtcheck.c src/util.c
-FUZZ_SRCS_remote_encode := src/remote_text.c src/remote_encode.c src/tracedat_fmt.c src/tracedat_fmtcheck.c src/util.c
+# The library once with the fuzzers' instrumentation; every harness links all of it.
+FUZZ_OBJS := $(LIB_SRCS:src/%.c=build/fuzz/obj/%.o)
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	      -DREMOTECTL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -Isrc \
-	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+	      -DREMOTECTL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(INCLUDES) \
+	      -fsanitize=address,undefined -fno-sanitize-recover=all
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/*.c src/*.h)
-	@mkdir -p build/fuzz
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(PKG_LIBS)
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS) -lpthread
+
+-include $(FUZZ_OBJS:.o=.d)
 
 fuzz: build/fuzz/fuzz_subbuf
 	tests/fuzz/run --time $(FUZZ_TIME) subbuf
@@ -187,6 +191,6 @@ fuzz-seeds: build/fuzz/tracedat_seeds
 
 build/fuzz/tracedat_seeds: tests/fuzz/tracedat_seeds.c $(LIB_OBJS) | $(B)
 	@mkdir -p build/fuzz
-	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .PHONY: tools fuzz fuzz-tracedat fuzz-remote-text fuzz-all fuzz-replay fuzz-long fuzz-seeds

@@ -289,8 +289,8 @@ td_trace_cmd_record() {
 	wait "$RPID"
 	td_same_report "$d/r.dat"
 	td_each_once "$d/r.dat.rc" fcmark 300
-	# src/format.c (record --format text, from the instance's files) against
-	# src/tracedat_fmt.c (report, from the file's metadata), event by event and loss by loss.
+	# src/lib/text/format.c (record --format text, from the instance's files) against
+	# src/lib/text/tracedat_fmt.c (report, from the file's metadata), event by event and loss by loss.
 	run "$TD_ROOT/build/tools/fmt_compare" "$INST" "$d/r.dat"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	n=$(grep -vc '^CPU:[0-9]* \[LOST' "$d/r.dat.rc")

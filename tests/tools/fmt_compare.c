@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test driver: are `record --format text` (src/format.c, from a live target's files) and
- * `report` (src/tracedat_fmt.c, from a trace.dat's metadata) one formatter? Reads every event
+ * Test driver: are `record --format text` (src/lib/text/format.c, from a live target's files) and
+ * `report` (src/lib/text/tracedat_fmt.c, from a trace.dat's metadata) one formatter? Reads every event
  * of FILE and prints it both ways; the first event whose lines differ is printed with both
  * lines and the exit status is 1. The trace.dat must have been recorded from TARGET, which
  * must still exist (same formats, saved_cmdlines). Loss lines are compared too (format_lost()

@@ -2,10 +2,10 @@
 /*
  * A trace.dat's events as text (see tracedat_text.h).
  *
- * Each CPU's sub-buffers go into the capture engine's merge (src/merge.c) through the same
+ * Each CPU's sub-buffers go into the capture engine's merge (src/lib/ring/merge.c) through the same
  * subbuf_merge() record's text takes them through, one sub-buffer per CPU at a time, so memory
  * stays bounded and loss lines fall where record puts them; the lines come from tracedat_fmt.c,
- * which record's text output (src/format.c) shares.
+ * which record's text output (src/lib/text/format.c) shares.
  */
 #include <errno.h>
 #include <fnmatch.h>

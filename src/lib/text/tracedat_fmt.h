@@ -2,7 +2,7 @@
 /*
  * Event text, in trace-cmd report's layout, from a trace.dat's own formats (libtraceevent +
  * its plugins) for `report`; td_fmt_line() and td_fmt_lost() also make `record --format text`
- * lines (src/format.c), so both print the same text.
+ * lines (src/lib/text/format.c), so both print the same text.
  */
 #ifndef REMOTECTL_TRACEDAT_FMT_H
 #define REMOTECTL_TRACEDAT_FMT_H
