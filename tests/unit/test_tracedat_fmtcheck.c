@@ -126,9 +126,11 @@ static const struct {
 	{ "\"%d\", ({ int x = 1; x; })", "the print format has a statement or an assignment" },
 	{ "\"%d\", (((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))"
 	  ")))))))))))))))))))))))", "the print format nests too deep" },
-	{ "\"%d\", -------------------------------------------------1",
+	{ "\"%d\", !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!1",
 	  "the print format nests too deep" },
 	{ "1, 2", "the print format does not start with a string" },
+	{ "\"%d\", !x + y--z", "the print format has ++ or --" },
+	{ "\"%d\", !x + y - -z", "ok" },
 	/* libtraceevent 1.7.1 folds 7 / (7 / 77) and raises SIGFPE (found by fuzz_remote_encode) */
 	{ "\"%d\", 7 / 7 / 077", "the print format divides by something not a constant" },
 	{ "\"%d\", REC->v[0] / 4 * 2", "the print format divides by something not a constant" },

@@ -290,6 +290,9 @@ static void pf_next(struct pf *s)
 				break;
 		if (i < ARRAY_SIZE(ops2))
 			p += 2;
+		else if (s->end - p >= 2 && (*p == '+' || *p == '-') && p[1] == *p)
+			/* libtraceevent reads "--" as one operator it does not know (and leaked). */
+			return pf_fail(s, "the print format has ++ or --");
 		else if (*p == '=' || *p == ';')
 			/* Statement expressions: libtraceevent cannot print them anyway. */
 			return pf_fail(s, "the print format has a statement or an assignment");
