@@ -55,7 +55,7 @@ _remotectl()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	--transport)
-		COMPREPLY=($(compgen -W "auto mmap read" -- "$cur"))
+		COMPREPLY=($(compgen -W "auto mmap read text" -- "$cur"))
 		return ;;
 	--format)
 		COMPREPLY=($(compgen -W "text dat" -- "$cur"))

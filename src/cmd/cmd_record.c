@@ -211,7 +211,7 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 		else if (!strcmp(args->transport, "text"))
 			o->transport = TRANSPORT_TEXT;
 		else if (strcmp(args->transport, "auto")) {
-			err_msg("invalid transport '%s' (auto, mmap, read)", args->transport);
+			err_msg("invalid transport '%s' (auto, mmap, read, text)", args->transport);
 			return RC_USAGE;
 		}
 	}
@@ -306,7 +306,7 @@ static int run(const struct argp *argp, int argc, char **argv, bool live)
 	{ "event", 'e', "GLOB", 0, "Record exactly the matching events (system:event globs; " \
 	  "repeatable); others are off for the capture", 0 }, \
 	{ "cpu", OPT_CPU, "LIST", 0, "Capture only these CPUs, e.g. 0-3,6", 0 }, \
-	{ "transport", OPT_TRANSPORT, "T", 0, "auto (default), mmap or read", 0 }, \
+	{ "transport", OPT_TRANSPORT, "T", 0, "auto (default), mmap, read or text (remotes)", 0 }, \
 	{ "clear", OPT_CLEAR, NULL, 0, "Empty the buffer first (its events are lost) instead of " \
 	  "capturing them too", 0 }, \
 	{ "buffer-percent", OPT_PERCENT, "N", 0, "Set the fill level (0-100) that wakes a " \

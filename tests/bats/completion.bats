@@ -37,7 +37,7 @@ complete_words() {
 	[ "$(complete_words stream --rt)" = "--rt-priority" ]
 	[ "$(complete_words record --rea)" = "--reader-nice" ]
 	[ "$(complete_words stream --rea)" = "--reader-nice" ]
-	[ "$(complete_words record --transport "")" = "$(printf '%s\n' auto mmap read)" ]
+	[ "$(complete_words record --transport "")" = "$(printf '%s\n' auto mmap read text)" ]
 	[ "$(complete_words stream --m)" = "" ]
 	[ "$(complete_words record --max)" = "--max-size" ]
 }

@@ -71,6 +71,17 @@ inject_and_check() {
 	[[ "$stderr" == *"stopped by duration, transport read"$'\n'* ]]
 }
 
+@test "record --transport text on an instance: refused before anything is changed" {
+	echo 1 > "$IDIR/tracing_on"
+	echo hello > "$IDIR/trace_marker"
+	run "$RCTL" record -r "$INST" --transport text -d 1 -o "$BATS_TEST_TMPDIR/t.txt"
+	[ "$status" -eq 2 ]
+	[ "$output" = "remotectl: instances/$INST has trace_pipe_raw: --transport text is for remotes (auto, mmap or read here)" ]
+	# not cleared, as a remote's capture would have
+	[ "$(grep -c 'hello' "$IDIR/trace")" -eq 1 ]
+	[ ! -e "$BATS_TEST_TMPDIR/t.txt" ]
+}
+
 @test "record -q prints no summary" {
 	run --separate-stderr "$RCTL" -q record -r "$INST" -d 0.2 -o /dev/null
 	[ "$status" -eq 0 ]
@@ -80,7 +91,7 @@ inject_and_check() {
 @test "record: usage errors are exit 2 with one line" {
 	run --separate-stderr "$RCTL" record -r "$INST" --transport carrier-pigeon
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "remotectl: invalid transport 'carrier-pigeon' (auto, mmap, read)" ]
+	[ "$stderr" = "remotectl: invalid transport 'carrier-pigeon' (auto, mmap, read, text)" ]
 	run --separate-stderr "$RCTL" record -r "$INST" -d -1
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "remotectl: invalid duration '-1' (seconds, > 0)" ]

@@ -1234,6 +1234,15 @@ int capture_run(const struct capture_opts *o)
 		err_msg("%s has no buffer_percent to set (--buffer-percent)", t->label);
 		return RC_USAGE;
 	}
+	/*
+	 * The text transport is a remote's, and a capture through it runs as a remote's (cleared
+	 * first, the selftests' order): an instance is read from trace_pipe_raw.
+	 */
+	if (o->transport == TRANSPORT_TEXT && t->has_raw) {
+		err_msg("%s has trace_pipe_raw: --transport text is for remotes (auto, mmap or read "
+			"here)", t->label);
+		return RC_USAGE;
+	}
 	/* Remotes offer only text, as lines their readers cannot tell are the last. */
 	c.remote = tr == TRANSPORT_TEXT;
 	stop_signal_install();
