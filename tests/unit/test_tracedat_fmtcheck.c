@@ -130,6 +130,8 @@ static const struct {
 	  "the print format nests too deep" },
 	{ "1, 2", "the print format does not start with a string" },
 	{ "\"%d\", !x + y--z", "the print format has ++ or --" },
+	{ "\"%d\", x - !&y", PF_SYNTAX },
+	{ "\"%d\", *REC->v[0]", PF_SYNTAX },
 	{ "\"%d\", !x + y - -z", "ok" },
 	/* libtraceevent 1.7.1 folds 7 / (7 / 77) and raises SIGFPE (found by fuzz_remote_encode) */
 	{ "\"%d\", 7 / 7 / 077", "the print format divides by something not a constant" },

@@ -375,8 +375,7 @@ static bool pf_type_ahead(const struct pf *s, bool operand)
 		return true;
 	pf_next(&a);
 	return a.tok == PF_IDENT || a.tok == PF_NUM || a.tok == PF_STR || a.tok == PF_CHAR ||
-	       pf_is(&a, "(") || pf_is(&a, "!") || pf_is(&a, "~") || pf_is(&a, "-") ||
-	       pf_is(&a, "*") || pf_is(&a, "&");
+	       pf_is(&a, "(") || pf_is(&a, "!") || pf_is(&a, "~") || pf_is(&a, "-");
 }
 
 static enum pf_kind pf_expr(struct pf *s);
@@ -549,7 +548,8 @@ static enum pf_kind pf_postfix(struct pf *s)
 
 static enum pf_kind pf_unary(struct pf *s)
 {
-	static const char *const prefix[] = { "!", "~", "-", "+", "*", "&" };
+	/* Not * or &: libtraceevent cannot print them (and leaked on "!&y"). */
+	static const char *const prefix[] = { "!", "~", "-", "+" };
 	enum pf_kind k = PF_VALUE;
 	size_t i;
 
