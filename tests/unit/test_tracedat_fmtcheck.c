@@ -107,6 +107,9 @@ static const struct {
 	/* ... and on a string as an operator's operand. */
 	{ "\"%s\", __print_symbolic(REC->v[0], { 1, !\"A\" })", PF_SYNTAX },
 	{ "\"%s\", __print_symbolic(REC->v[0], { 1, \"A\", 2 })", PF_SYNTAX },
+	{ "\"%s\", __print_symbolic(REC->v[0], { 1, !12 })", PF_SYNTAX },
+	{ "\"%s\", __print_symbolic(REC->v[0], { 1, 12 })", PF_SYNTAX },
+	{ "\"%s\", __print_symbolic(REC->v[0], { 1, \"a\" }, { -1, 0 })", "ok" },
 	{ "\"%s\", __print_symbolic(REC->v[0], { 1, \"A\" \"B\" }, { -1, ((void *)0) })", "ok" },
 	{ "\"%s\", \"a\" + 1", PF_SYNTAX },
 	/* A function of the kernel's own: a whole argument only (-f(1) leaked). */

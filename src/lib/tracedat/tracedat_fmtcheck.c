@@ -394,13 +394,29 @@ static void pf_operand(struct pf *s, enum pf_kind k)
 		pf_fail(s, PF_SYNTAX);
 }
 
-/* { VALUE, "NAME" } as __print_symbolic() and __print_flags() take their tables. */
+/*
+ * { VALUE, "NAME" } as __print_symbolic() and __print_flags() take their tables; the kernel
+ * ends some with { -1, 0 } or { 0, ((void *)0) }. Nothing else as a name: libtraceevent
+ * leaked on { 1, !12 }.
+ */
 static void pf_table(struct pf *s)
 {
+	static const char *const null[] = { "(", "(", "void", "*", ")", "0", ")" };
+	size_t i;
+
 	pf_expect(s, "{");
 	pf_value(s, pf_expr(s));
 	pf_expect(s, ",");
-	pf_value(s, pf_expr(s));
+	if (s->tok == PF_STR) {
+		while (s->tok == PF_STR)
+			pf_next(s);
+	} else if (s->tok == PF_NUM && !s->num) {
+		pf_next(s);
+	} else {
+		for (i = 0; i < ARRAY_SIZE(null); i++, pf_next(s))
+			if (s->len != strlen(null[i]) || memcmp(s->t, null[i], s->len))
+				return pf_fail(s, PF_SYNTAX);
+	}
 	pf_expect(s, "}");
 }
 
