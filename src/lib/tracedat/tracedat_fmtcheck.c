@@ -181,7 +181,7 @@ enum pf_tok { PF_END, PF_IDENT, PF_NUM, PF_STR, PF_CHAR, PF_OP };
  * What an operand is: REC may only be followed by ->, only a name may be called, and a string
  * is no operand of an operator (libtraceevent 1.7.1 leaked on "!\"hvc\"" in a table).
  */
-enum pf_kind { PF_VALUE, PF_REC, PF_NAME, PF_STRING };
+enum pf_kind { PF_VALUE, PF_REC, PF_NAME, PF_STRING, PF_CALLED };
 
 struct pf {
 	const char *p, *end;	/* the text not yet read */
@@ -459,19 +459,35 @@ static bool pf_known_helper(const char *name, size_t len)
 	return pf_one_of(helpers, ARRAY_SIZE(helpers), name, len);
 }
 
+/*
+ * A call's arguments. __print_symbolic(VALUE, TABLE...) and __print_flags(VALUE, "DELIM",
+ * TABLE...) as the kernel writes them: libtraceevent leaked on a table list with something
+ * else in it.
+ */
 static void pf_call(struct pf *s)
 {
 	bool tables = pf_takes_tables(s->name, s->name_len);
+	bool flags = tables && s->name_len == 13 && !memcmp(s->name, "__print_flags", 13);
+	int i = 0;
 
 	pf_expect(s, "(");
-	if (pf_accept(s, ")"))
+	if (!tables && pf_accept(s, ")"))
 		return;
 	do {
-		if (pf_is(s, "{") && tables)
+		if (tables && i > flags) {
 			pf_table(s);
-		else
+		} else if (tables && i == 1) {
+			if (s->tok != PF_STR)
+				return pf_fail(s, PF_SYNTAX);
+			while (s->tok == PF_STR)
+				pf_next(s);
+		} else {
 			pf_value(s, pf_expr(s));
+		}
+		i++;
 	} while (pf_accept(s, ","));
+	if (tables && i <= 1 + flags)
+		pf_fail(s, PF_SYNTAX);
 	pf_expect(s, ")");
 }
 
@@ -515,7 +531,7 @@ static enum pf_kind pf_primary(struct pf *s)
 		if (pf_accept(s, "(")) {
 			k = pf_expr(s);
 			pf_expect(s, ")");
-			return k == PF_REC || k == PF_STRING ? k : PF_VALUE;
+			return k == PF_REC || k == PF_STRING || k == PF_CALLED ? k : PF_VALUE;
 		}
 		break;
 	case PF_END:
@@ -544,7 +560,7 @@ static enum pf_kind pf_postfix(struct pf *s)
 			if (!pf_known_helper(s->name, s->name_len))
 				return pf_fail(s, PF_OWN_CALL), PF_VALUE;
 			pf_call(s);
-			k = PF_VALUE;
+			k = PF_CALLED;
 		} else if (pf_accept(s, "[")) {
 			pf_operand(s, k);
 			pf_operand(s, pf_expr(s));
@@ -578,7 +594,12 @@ static enum pf_kind pf_unary(struct pf *s)
 			break;
 	if (i < ARRAY_SIZE(prefix)) {
 		pf_next(s);
-		pf_operand(s, pf_unary(s));
+		/* No kernel puts one before a call; libtraceevent leaked when the call failed. */
+		k = pf_unary(s);
+		pf_operand(s, k);
+		if (k == PF_CALLED)
+			pf_fail(s, PF_SYNTAX);
+		k = PF_VALUE;
 	} else if (pf_is(s, "(") && pf_type_ahead(s, true)) {
 		while (!pf_is(s, ")") && s->tok != PF_END)
 			pf_next(s);
