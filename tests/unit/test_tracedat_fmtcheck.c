@@ -89,7 +89,7 @@ static const struct {
 	{ "\"%s\", __print_symbolic(REC->v[0], { 1, \"a\" }, { (1UL << 2), \"b\" })", "ok" },
 	{ "\"%s\", __print_array(__get_dynamic_array(buf), "
 	  "__get_dynamic_array_len(buf) / sizeof(unsigned int), sizeof(u8 *))", "ok" },
-	{ "\"%p %d\", (void *)REC->v[0], -(int)~!REC->v[1] ? x : y ? 1 : 2", "ok" },
+	{ "\"%p %d\", (void *)REC->v[0], -(int)-~!REC->v[1] ? x : y ? 1 : 2", "ok" },
 	{ "\"%d\", 7?7777 field:unsigned short", PF_SYNTAX },
 	{ "\"%d\", REC->v[0] ? 1", PF_SYNTAX },
 	{ "\"%d\", REC", PF_SYNTAX },
@@ -111,6 +111,8 @@ static const struct {
 	{ "\"%s\", __print_symbolic(REC->v[0], { 0, \"a\" }, C, { 1, \"b\" })", PF_SYNTAX },
 	{ "\"%s\", +__print_symbolic(REC->v[0], { 0, \"a\" })", PF_SYNTAX },
 	{ "\"%s\", -(__get_str(who))", PF_SYNTAX },
+	{ "\"%d\", !(u64)~REC->v[0]", PF_SYNTAX },
+	{ "\"%d\", (u64)-4095 + (unsigned long)+REC->v[0]", "ok" },
 	{ "\"%s\", __print_flags(REC->v[0], { 0, \"a\" })", PF_SYNTAX },
 	{ "\"%s\", __print_flags(REC->v[0], \"|\")", PF_SYNTAX },
 	{ "\"%s\", __print_symbolic(REC->v[0])", PF_SYNTAX },

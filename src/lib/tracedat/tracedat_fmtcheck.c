@@ -374,8 +374,9 @@ static bool pf_type_ahead(const struct pf *s, bool operand)
 	if (!operand)
 		return true;
 	pf_next(&a);
+	/* Not ! or ~: libtraceevent cannot take them after a cast (and leaked). */
 	return a.tok == PF_IDENT || a.tok == PF_NUM || a.tok == PF_STR || a.tok == PF_CHAR ||
-	       pf_is(&a, "(") || pf_is(&a, "!") || pf_is(&a, "~") || pf_is(&a, "-");
+	       pf_is(&a, "(") || pf_is(&a, "-") || pf_is(&a, "+");
 }
 
 static enum pf_kind pf_expr(struct pf *s);
