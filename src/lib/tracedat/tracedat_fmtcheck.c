@@ -181,7 +181,7 @@ enum pf_tok { PF_END, PF_IDENT, PF_NUM, PF_STR, PF_CHAR, PF_OP };
  * What an operand is: REC may only be followed by ->, only a name may be called, and a string
  * is no operand of an operator (libtraceevent 1.7.1 leaked on "!\"hvc\"" in a table).
  */
-enum pf_kind { PF_VALUE, PF_REC, PF_NAME, PF_STRING, PF_CALLED };
+enum pf_kind { PF_VALUE, PF_REC, PF_NAME, PF_STRING, PF_CALLED, PF_FIELD };
 
 struct pf {
 	const char *p, *end;	/* the text not yet read */
@@ -554,7 +554,7 @@ static enum pf_kind pf_postfix(struct pf *s)
 			    !known_field(s->names, s->lens, s->nr_names, s->t, s->len))
 				return pf_fail(s, "the print format names an unknown field"), PF_VALUE;
 			pf_next(s);
-			k = PF_VALUE;
+			k = PF_FIELD;
 		} else if (pf_is(s, "(")) {
 			if (k != PF_NAME)
 				return pf_fail(s, PF_SYNTAX), PF_VALUE;
@@ -563,8 +563,13 @@ static enum pf_kind pf_postfix(struct pf *s)
 			pf_call(s);
 			k = PF_CALLED;
 		} else if (pf_accept(s, "[")) {
-			pf_operand(s, k);
-			pf_operand(s, pf_expr(s));
+			/*
+			 * REC->FIELD[N] only, as in every kernel's format: libtraceevent leaked on
+			 * "RE[!0%1]" when it gave up with the ! pending.
+			 */
+			if (k != PF_FIELD || s->tok != PF_NUM)
+				return pf_fail(s, PF_SYNTAX), PF_VALUE;
+			pf_next(s);
 			pf_expect(s, "]");
 			/*
 			 * libtraceevent 1.7.1 dereferences NULL on "x[1]->y", "x[1].y", "x[1][2]"
