@@ -113,6 +113,7 @@ static const struct {
 	{ "\"%s\", -(__get_str(who))", PF_SYNTAX },
 	{ "\"%d\", !(u64)~REC->v[0]", PF_SYNTAX },
 	{ "\"%d\", RE[!0%1]", PF_SYNTAX },
+	{ "\"%d\", !(void **)REC->v[0]", PF_SYNTAX },
 	{ "\"%d\", REC->v[1 + 1]", PF_SYNTAX },
 	{ "\"%d\", (REC->v)[1]", PF_SYNTAX },
 	{ "\"%d\", (u64)-4095 + (unsigned long)+REC->v[0]", "ok" },

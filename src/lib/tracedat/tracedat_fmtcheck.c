@@ -366,6 +366,9 @@ static bool pf_type_ahead(const struct pf *s, bool operand)
 		if (a.tok == PF_IDENT && (stars || pf_ident_is(&a, "REC") ||
 					  pf_ident_is(&a, "sizeof")))
 			return false;
+		/* One star, as the kernel's: libtraceevent fails on "(void **)" (and leaked). */
+		if (a.tok != PF_IDENT && stars)
+			return false;
 		words |= a.tok == PF_IDENT;
 		stars |= a.tok != PF_IDENT;
 	}
