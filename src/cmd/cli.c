@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "target.h"
+#include "messages.h"
 #include "util.h"
 
 enum { OPT_TRACEFS = 0x100 };
@@ -79,10 +80,10 @@ static error_t parse_global(int key, char *arg, struct argp_state *state)
 		tracefs_root_use(arg);
 		return 0;
 	case 'q':
-		verbosity = -1;
+		messages_set_verbosity(-1);
 		return 0;
 	case 'v':
-		verbosity = verbosity < 0 ? 1 : verbosity + 1;
+		messages_set_verbosity(verbosity < 0 ? 1 : verbosity + 1);
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "target.h"
+#include "messages.h"
 #include "util.h"
 
 struct control_args {

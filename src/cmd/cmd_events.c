@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "events.h"
 #include "json.h"
+#include "messages.h"
 #include "util.h"
 
 struct change {

@@ -10,6 +10,7 @@
 #include "cpulist.h"
 #include "target_info.h"
 #include "target_probe.h"
+#include "messages.h"
 #include "util.h"
 
 struct view_args {

@@ -12,6 +12,7 @@
 #include "cpulist.h"
 #include "own_session.h"
 #include "target.h"
+#include "messages.h"
 #include "util.h"
 
 struct record_args {

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "tracedat_journal.h"
+#include "messages.h"
 #include "util.h"
 
 struct recover_args {

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cpulist.h"
 #include "tracedat_text.h"
+#include "messages.h"
 #include "util.h"
 
 #define MAX_GLOBS	64

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "messages.h"
 #include "util.h"
 
 #ifndef REMOTECTL_BUILD
@@ -97,6 +98,7 @@ int main(int argc, char **argv)
 
 	/* getopt names the program by argv[0] in its messages. */
 	argv[0] = "remotectl";
+	messages_set_verbosity(0);
 	argp_err_exit_status = RC_USAGE;
 	if (argp_parse(&top_argp, argc, argv, ARGP_IN_ORDER, NULL, &args))
 		return RC_USAGE;

@@ -18,16 +18,7 @@
 #include "tracedat_read.h"
 #include "util.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	verbosity = -1;
-	return 0;
-}
 
 /* Every event of every CPU of the completed file (bounded). */
 static void read_back(int fd)

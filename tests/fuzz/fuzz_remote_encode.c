@@ -54,7 +54,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	verbosity = -1;
 	if (!base)
 		base = is_dir("/dev/shm") ? "/dev/shm" : "/tmp";
 	/* A crash or a leak report ends the process without atexit(): tests/fuzz/run cleans. */

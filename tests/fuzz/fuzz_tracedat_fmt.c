@@ -39,7 +39,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	verbosity = -1;
 	plugin_tep = tep_alloc();
 	if (plugin_tep)
 		plugins = tep_load_plugins(plugin_tep);

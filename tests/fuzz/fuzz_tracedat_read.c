@@ -17,16 +17,7 @@
 #define MAX_STREAMS	16	/* CPUs merged; each costs a sub-buffer */
 #define MAX_ENTRIES	100000	/* bounded work per input */
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	verbosity = -1;
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -134,7 +134,6 @@ int main(void)
 	struct undo_log *u;
 	int bad = -1;
 
-	verbosity = -1;		/* the soft-mode warning is expected */
 	make_tree("X");
 	t.dir = root;
 	snapshot(saved);

@@ -192,7 +192,6 @@ int main(void)
 	struct td_fmt *f;
 	int i, warnings = 0;
 
-	verbosity = -1;
 	CHECK_STR(problem(sched_switch, sw), "ok");
 	CHECK_STR(problem(kernel_stack, ks), "ok");
 	bad[0] = flip(sched_switch, sw, "__print_flags(REC->prev_state",

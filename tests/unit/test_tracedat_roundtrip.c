@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "cli.h"
+#include "messages.h"
 #include "tracedat_events.h"
 #include "tracedat_fmt.h"
 #include "tracedat_read.h"
@@ -108,7 +109,7 @@ static int run_recover(const char *path)
 {
 	char *argv[] = { "remotectl recover", (char *)path, NULL };
 
-	verbosity = -1;
+	messages_set_verbosity(-1);
 	return cmd_recover(2, argv);
 }
 

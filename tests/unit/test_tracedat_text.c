@@ -91,7 +91,6 @@ int main(void)
 	size_t len;
 	FILE *f;
 
-	verbosity = -1;
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	CHECK(fd >= 0 && !synth_file(fd, TD_COMP_ZSTD, 2, 300, true, false), "synthetic file");
 	CHECK(!report(path, NULL, false, &all) && all == 600, "all CPUs: %d lines", all);

@@ -14,6 +14,8 @@
 #include "byteorder.h"
 #include "check.h"
 #include "cpulist.h"
+#include "messages.h"
+#include "note.h"
 #include "util.h"
 
 static void test_parse_size(void)
@@ -90,7 +92,7 @@ static void *say_many(void *arg)
 	long t = (long)arg;
 
 	for (int i = 0; i < MSG_EACH; i++)
-		debug_msg("thread %ld says %d of %d", t, i, MSG_EACH);
+		note_debug("thread %ld says %d of %d", t, i, MSG_EACH);
 	return NULL;
 }
 
@@ -110,12 +112,12 @@ static void test_messages_whole_lines(void)
 	fflush(stderr);
 	saved = dup(2);
 	dup2(fd, 2);
-	verbosity = 1;
+	messages_set_verbosity(1);
 	for (t = 0; t < MSG_THREADS; t++)
 		pthread_create(&th[t], NULL, say_many, (void *)t);
 	for (t = 0; t < MSG_THREADS; t++)
 		pthread_join(th[t], NULL);
-	verbosity = 0;
+	messages_set_verbosity(0);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);

@@ -52,6 +52,7 @@
 #include "events.h"
 #include "format.h"
 #include "live_output.h"
+#include "note.h"
 #include "reader_priority.h"
 #include "source.h"
 #include "merge.h"
@@ -155,20 +156,20 @@ static int select_events(struct capture *c)
 
 	/* A backup has no enable files: say so rather than capture what it holds anyway. */
 	if (o->t->read_only && o->nr_events) {
-		err_msg("%s is a read-only instance (a backup of an earlier boot): cannot change "
+		note_error("%s is a read-only instance (a backup of an earlier boot): cannot change "
 			"events (-e)", o->t->label);
 		return RC_PERM;
 	}
 	rc = event_selection_new(o->t, o->events, o->nr_events, &c->sel, &bad);
 	if (rc == RC_USAGE && c->remote)
-		err_msg("no event of %s matches '%s' (see 'remotectl events -r %s')",
+		note_error("no event of %s matches '%s' (see 'remotectl events -r %s')",
 			o->t->label, o->events[bad], o->t->label);
 	else if (rc == RC_USAGE)
-		err_msg("%s: no event matches '%s'", o->t->label, o->events[bad]);
+		note_error("%s: no event matches '%s'", o->t->label, o->events[bad]);
 	else if (rc < 0 && c->remote)
-		err_msg("%s has no events/ directory", o->t->label);
+		note_error("%s has no events/ directory", o->t->label);
 	else if (rc < 0)
-		err_msg("%s: cannot list events: %s", o->t->label, strerror(-rc));
+		note_error("%s: cannot list events: %s", o->t->label, strerror(-rc));
 	if (rc < 0)
 		return c->remote ? RC_MISSING : rc_from_errno(-rc);
 	return rc;
@@ -187,13 +188,13 @@ static int apply_settings(struct capture *c)
 		rc = undo_write(c->undo, "buffer_size_kb", kib);
 		if (rc)
 			return rc;
-		debug_msg("%s: buffer size %s KiB per CPU", t->label, kib);
+		note_debug("%s: buffer size %s KiB per CPU", t->label, kib);
 	}
 	if (c->sel) {
 		rc = event_selection_apply(c->sel, c->undo);
 		if (rc)
 			return rc;
-		debug_msg("%s: events matching -e: %d; enable files written: %d", t->label,
+		note_debug("%s: events matching -e: %d; enable files written: %d", t->label,
 			  event_selection_matched(c->sel), event_selection_writes(c->sel));
 	}
 	if (o->buffer_percent >= 0) {
@@ -202,13 +203,13 @@ static int apply_settings(struct capture *c)
 		if (rc)
 			return rc;
 		c->percent_zero = o->buffer_percent == 0;
-		debug_msg("%s: buffer_percent %d", t->label, o->buffer_percent);
+		note_debug("%s: buffer_percent %d", t->label, o->buffer_percent);
 	}
 	if (t->has_tracing_on && target_tracing_on(t) == 0) {
 		rc = undo_write(c->undo, "tracing_on", "1");
 		if (rc)
 			return rc;
-		debug_msg("%s: tracing on", t->label);
+		note_debug("%s: tracing on", t->label);
 	}
 	return 0;
 }
@@ -220,13 +221,13 @@ static int check_enabled(struct capture *c)
 	int enabled = 0;
 
 	if (events_load(c->o->t, &list)) {
-		err_msg("%s has no events/ directory", c->o->t->label);
+		note_error("%s has no events/ directory", c->o->t->label);
 		return RC_MISSING;
 	}
 	for (int i = 0; i < list.nr; i++)
 		enabled += list.ev[i].enabled > 0;
 	if (!enabled)
-		warn_msg("%s: no event is enabled: nothing will be captured (use -e)",
+		note_warn("%s: no event is enabled: nothing will be captured (use -e)",
 			 c->o->t->label);
 	events_free(&list);
 	return RC_OK;
@@ -250,7 +251,7 @@ static int apply_remote_settings(struct capture *c)
 		return r;
 	if (c->o->buffer_kib) {
 		if (!target_buffer_size(t, &bs) && bs.loaded == 1) {
-			err_msg("%s: cannot resize: the buffer stays loaded after stopping and "
+			note_error("%s: cannot resize: the buffer stays loaded after stopping and "
 				"clearing it, so another reader has its trace_pipe or trace open",
 				t->label);
 			return RC_BUSY;
@@ -263,7 +264,7 @@ static int apply_remote_settings(struct capture *c)
 	if (c->sel) {
 		r = event_selection_apply(c->sel, c->undo);
 		if (!r)
-			debug_msg("%s: events matching -e: %d; enable files written: %d", t->label,
+			note_debug("%s: events matching -e: %d; enable files written: %d", t->label,
 				  event_selection_matched(c->sel), event_selection_writes(c->sel));
 	} else {
 		r = check_enabled(c);
@@ -305,28 +306,28 @@ static int open_sources(struct capture *c)
 			err = text_source_open(&p, &o->sched, &cs->src, why, sizeof(why));
 			source_params_free(&p);
 			if (err == -ENODEV) {
-				info_msg("%s: CPU %d is not in the buffer (offline when it was "
+				note_info("%s: CPU %d is not in the buffer (offline when it was "
 					 "loaded): skipped", t->label, cs->cpu);
 				cs->drained = cs->skipped = true;
 				continue;
 			}
 			if (err) {
-				err_msg("%s: %s", t->label, why);
+				note_error("%s: %s", t->label, why);
 				return rc_from_errno(-err);
 			}
 			opened++;
 		}
 		if (!opened) {
-			err_msg("%s: none of the CPUs asked for is in the buffer", t->label);
+			note_error("%s: none of the CPUs asked for is in the buffer", t->label);
 			return RC_MISSING;
 		}
 		c->transport = TRANSPORT_TEXT;
-		debug_msg("%s: transport text, %d readers", t->label, opened);
+		note_debug("%s: transport text, %d readers", t->label, opened);
 		return 0;
 	}
 	/* Only --transport mmap or read gets here without trace_pipe_raw. */
 	if (!t->has_raw) {
-		err_msg("%s: no per-CPU trace_pipe_raw: only the text transport (auto) reads it",
+		note_error("%s: no per-CPU trace_pipe_raw: only the text transport (auto) reads it",
 			t->label);
 		return RC_MISSING;
 	}
@@ -352,14 +353,14 @@ static int open_sources(struct capture *c)
 		if (c->transport == TRANSPORT_MMAP) {
 			err = mmap_source_open(&p, &cs->src, why, sizeof(why));
 			if (err && o->transport == TRANSPORT_MMAP) {
-				err_msg("%s: %s", t->label, why);
+				note_error("%s: %s", t->label, why);
 				source_params_free(&p);
 				return rc_from_errno(-err);
 			}
 			if (err) {
 				/* Not an error with auto: fall back for every CPU. */
 				snprintf(c->fallback, sizeof(c->fallback), "%s", why);
-				debug_msg("%s: %s; falling back to read()", t->label, why);
+				note_debug("%s: %s; falling back to read()", t->label, why);
 				c->transport = TRANSPORT_READ;
 				for (int k = 0; k < i; k++) {
 					source_close(c->cs[k].src);
@@ -372,7 +373,7 @@ static int open_sources(struct capture *c)
 		} else {
 			err = raw_source_open(&p, &cs->src, why, sizeof(why));
 			if (err) {
-				err_msg("%s: %s", t->label, why);
+				note_error("%s: %s", t->label, why);
 				source_params_free(&p);
 				return rc_from_errno(-err);
 			}
@@ -380,9 +381,9 @@ static int open_sources(struct capture *c)
 		source_params_free(&p);
 	}
 	if (c->fallback[0])
-		debug_msg("%s: transport read (%s)", t->label, c->fallback);
+		note_debug("%s: transport read (%s)", t->label, c->fallback);
 	else
-		debug_msg("%s: transport %s", t->label, transport_name(c->transport));
+		note_debug("%s: transport %s", t->label, transport_name(c->transport));
 	return 0;
 }
 
@@ -511,18 +512,18 @@ static bool pull(struct capture *c, int idx, int max, double now)
 		ret = next_unit(c, idx, &u);
 		if (cs->src->stats.switched_epp && !cs->switch_told) {
 			cs->switch_told = true;
-			debug_msg("%s: CPU %d: %u events per sub-buffer: going over to read() "
+			note_debug("%s: CPU %d: %u events per sub-buffer: going over to read() "
 				  "(GET_READER steps over every event)",
 				  c->o->t->label, cs->cpu, cs->src->stats.switched_epp);
 		}
 		if (cs->src->stats.reader_refused && !cs->reader_told) {
 			cs->reader_told = true;
-			debug_msg("%s: CPU %d: GET_READER refused (%s): going over to read()",
+			note_debug("%s: CPU %d: GET_READER refused (%s): going over to read()",
 				  c->o->t->label, cs->cpu, strerror(cs->src->stats.reader_refused));
 		}
 		if (cs->src->splice_refused && !cs->splice_told) {
 			cs->splice_told = true;
-			debug_msg("%s: CPU %d: splice() refused (%s): read() one sub-buffer at a time",
+			note_debug("%s: CPU %d: splice() refused (%s): read() one sub-buffer at a time",
 				  c->o->t->label, cs->cpu, strerror(cs->src->splice_refused));
 		}
 		if (ret == 1 && !u.partial)
@@ -531,7 +532,7 @@ static bool pull(struct capture *c, int idx, int max, double now)
 			if (ret != -ENODATA) {
 				const char *call = cs->src->failed_call;
 
-				err_msg("%s: CPU %d: %s%s%s", c->o->t->label, cs->cpu, call ? call : "",
+				note_error("%s: CPU %d: %s%s%s", c->o->t->label, cs->cpu, call ? call : "",
 					call ? ": " : "", strerror(-ret));
 				cs->failed = true;
 			}
@@ -727,7 +728,7 @@ static int run_loop(struct capture *c)
 		if (timeout_ms < 0)
 			timeout_ms = 0;
 		if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR) {
-			err_msg("poll: %s", strerror(errno));
+			note_error("poll: %s", strerror(errno));
 			rc = RC_FAIL;
 			break;
 		}
@@ -804,7 +805,7 @@ static void *reader_main(void *arg)
 			timeout_ms = 0;
 		pfd[0].revents = pfd[1].revents = 0;
 		if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR) {
-			err_msg("poll: %s", strerror(errno));
+			note_error("poll: %s", strerror(errno));
 			cs->failed = true;
 			break;
 		}
@@ -846,9 +847,9 @@ static int stop_writing(struct capture *c)
 	r = undo_restore_one(c->undo, "tracing_on");
 
 	if (r == 1)
-		debug_msg("%s: tracing off again before the final drain", c->o->t->label);
+		note_debug("%s: tracing off again before the final drain", c->o->t->label);
 	else if (r < 0)
-		err_msg("%s: cannot turn tracing off again", c->o->t->label);
+		note_error("%s: cannot turn tracing off again", c->o->t->label);
 	return 0;
 }
 
@@ -861,7 +862,7 @@ static int run_threads(struct capture *c)
 	double now, wake;
 
 	if (pipe2(c->stop_pipe, O_NONBLOCK | O_CLOEXEC)) {
-		err_msg("pipe: %s", strerror(errno));
+		note_error("pipe: %s", strerror(errno));
 		c->stop_pipe[0] = c->stop_pipe[1] = -1;
 		return RC_FAIL;
 	}
@@ -875,7 +876,7 @@ static int run_threads(struct capture *c)
 		c->cs[i].c = c;
 		err = pthread_create(&c->cs[i].thread, NULL, reader_main, &c->cs[i]);
 		if (err) {
-			err_msg("cannot start a reader thread: %s", strerror(err));
+			note_error("cannot start a reader thread: %s", strerror(err));
 			rc = RC_FAIL;
 			break;
 		}
@@ -907,7 +908,7 @@ static int run_threads(struct capture *c)
 		pfd.fd = stop_signal_fd();
 		pfd.events = POLLIN;
 		if (poll(&pfd, pfd.fd >= 0, timeout_ms) < 0 && errno != EINTR) {
-			err_msg("poll: %s", strerror(errno));
+			note_error("poll: %s", strerror(errno));
 			rc = RC_FAIL;
 			break;
 		}
@@ -951,7 +952,7 @@ static void drain_idle(struct capture *c)
 			nanosleep(&pause, NULL);
 	} while (!all && monotonic_s() < until);
 	if (!all)
-		warn_msg("%s: events kept arriving for %.0f s after tracing was turned off; "
+		note_warn("%s: events kept arriving for %.0f s after tracing was turned off; "
 			 "stopped reading", c->o->t->label, DRAIN_MAX_S);
 	for (int i = 0; i < c->nr; i++) {
 		struct cpu_state *cs = &c->cs[i];
@@ -1013,9 +1014,9 @@ static int check_loss(const struct capture *c, int rc)
 	if (rc || !c->o->fail_on_loss || !some)
 		return rc;
 	if (lost)
-		err_msg("%s: %" PRIu64 " events lost (--fail-on-loss)", c->o->t->label, lost);
+		note_error("%s: %" PRIu64 " events lost (--fail-on-loss)", c->o->t->label, lost);
 	else
-		err_msg("%s: events lost, how many is not known (--fail-on-loss)",
+		note_error("%s: events lost, how many is not known (--fail-on-loss)",
 			c->o->t->label);
 	return RC_LOST;
 }
@@ -1043,7 +1044,7 @@ static void warn_small_buffer(const struct capture *c, uint64_t events, uint64_t
 	/* Room for what was lost as well, twice over, in whole MiB. */
 	while (want < kib * 2 * (events + lost) / (events ? events : 1) && want < (1 << 20))
 		want *= 2;
-	warn_msg("%s: %" PRIu64 " events lost with %s per CPU; record with -b %s to keep them",
+	note_warn("%s: %" PRIu64 " events lost with %s per CPU; record with -b %s to keep them",
 		 c->o->t->label, lost, format_size_kib(kib, have, sizeof(have)),
 		 format_size_kib(want, need, sizeof(need)));
 }
@@ -1093,7 +1094,7 @@ static void warn_clock(const struct capture *c)
 			snprintf(size, sizeof(size), "%" PRIu64 " s", k->back_max / 1000000000);
 		else
 			snprintf(size, sizeof(size), "%" PRIu64 " us", k->back_max / 1000);
-		warn_msg("%s: CPU %d: time stamps went back %" PRIu64 " time%s, by up to %s (a "
+		note_warn("%s: CPU %d: time stamps went back %" PRIu64 " time%s, by up to %s (a "
 			 "clock fault of the remote%s; the CPU's events kept in the kernel's order)",
 			 c->o->t->label, cs->cpu, k->back_steps, k->back_steps == 1 ? "" : "s", size,
 			 strcmp(c->o->t->name, "hypervisor") ? "" :
@@ -1107,7 +1108,7 @@ static void check_unloaded(const struct capture *c)
 	struct buffer_size bs;
 
 	if (!target_buffer_size(c->o->t, &bs) && bs.loaded == 1)
-		warn_msg("%s: the buffer is still loaded after the capture: another reader has "
+		note_warn("%s: the buffer is still loaded after the capture: another reader has "
 			 "it open, or events were left unread", c->o->t->label);
 }
 
@@ -1117,7 +1118,7 @@ static void summary(const struct capture *c, double secs)
 	bool lost_known = true;
 	int i;
 
-	if (verbosity < 0)
+	if (!note_wanted(NOTE_INFO))
 		return;
 	fprintf(stderr, "remotectl: %s: %.2f s, stopped by %s, transport %s%s%s%s\n",
 		c->o->t->label, secs, c->stop_reason ? c->stop_reason : "error",
@@ -1145,7 +1146,7 @@ static void summary(const struct capture *c, double secs)
 			fprintf(stderr, "  (then read(): %u events per sub-buffer)", cs->switched_epp);
 		if (cs->reader_refused)
 			fprintf(stderr, "  (then read(): GET_READER refused)");
-		if (verbosity > 0 && cs->spliced)
+		if (note_wanted(NOTE_DEBUG) && cs->spliced)
 			fprintf(stderr, "  (%" PRIu64 " of %" PRIu64 " sub-buffers spliced)",
 				cs->spliced, cs->units);
 		fputc('\n', stderr);
@@ -1225,13 +1226,13 @@ int capture_run(const struct capture_opts *o)
 
 	/* Only ring buffers read through trace_pipe_raw wake their readers at a fill level. */
 	if (o->buffer_percent >= 0 && t->read_only) {
-		err_msg("%s is a read-only instance (a backup of an earlier boot): cannot change "
+		note_error("%s is a read-only instance (a backup of an earlier boot): cannot change "
 			"buffer_percent", t->label);
 		return RC_PERM;
 	}
 	if (o->buffer_percent >= 0 &&
 	    (tr == TRANSPORT_TEXT || target_read(t, "buffer_percent", err, sizeof(err)) <= 0)) {
-		err_msg("%s has no buffer_percent to set (--buffer-percent)", t->label);
+		note_error("%s has no buffer_percent to set (--buffer-percent)", t->label);
 		return RC_USAGE;
 	}
 	/*
@@ -1239,7 +1240,7 @@ int capture_run(const struct capture_opts *o)
 	 * first, the selftests' order): an instance is read from trace_pipe_raw.
 	 */
 	if (o->transport == TRANSPORT_TEXT && t->has_raw) {
-		err_msg("%s has trace_pipe_raw: --transport text is for remotes (auto, mmap or read "
+		note_error("%s has trace_pipe_raw: --transport text is for remotes (auto, mmap or read "
 			"here)", t->label);
 		return RC_USAGE;
 	}
@@ -1257,15 +1258,15 @@ int capture_run(const struct capture_opts *o)
 	/* A remote's lines go out by age, checked as often as stream's. */
 	c.interval = (o->live || c.remote ? STREAM_INTERVAL_MS : RECORD_INTERVAL_MS) / 1000.0;
 	c.percent_zero = buffer_percent_is_zero(t);
-	c.progress = isatty(2) && verbosity >= 0 && !o->live;
+	c.progress = isatty(2) && note_wanted(NOTE_INFO) && !o->live;
 
 	if (!c.nr) {
-		err_msg("%s: no CPUs to capture", t->label);
+		note_error("%s: no CPUs to capture", t->label);
 		rc = RC_MISSING;
 		goto out;
 	}
 	if (o->clear && t->read_only) {
-		err_msg("%s is a read-only instance (a backup of an earlier boot): --clear would "
+		note_error("%s is a read-only instance (a backup of an earlier boot): --clear would "
 			"erase it", t->label);
 		rc = RC_PERM;
 		goto out;
@@ -1300,7 +1301,7 @@ int capture_run(const struct capture_opts *o)
 		rc = apply_settings(&c);
 		if (!rc && o->clear) {
 			rc = target_reset(t, -1);
-			debug_msg("%s: buffer cleared (--clear)", t->label);
+			note_debug("%s: buffer cleared (--clear)", t->label);
 		}
 	}
 	if (rc)
@@ -1321,10 +1322,10 @@ int capture_run(const struct capture_opts *o)
 	/* Unlike trace-cmd, record does not clear the buffer first: say what predates it. */
 	before = c.remote ? 0 : target_unread_entries(t);
 	if (before > 0)
-		debug_msg("%s: %" PRId64 " events were in the buffer before the capture: they are "
+		note_debug("%s: %" PRId64 " events were in the buffer before the capture: they are "
 			  "captured too", t->label, before);
 	/* Tests wait for this line: from here on the buffers are read. */
-	debug_msg("%s: capturing", t->label);
+	note_debug("%s: capturing", t->label);
 	if (c.threaded) {
 		rc = run_threads(&c);
 	} else if (c.remote) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "note.h"
 #include "sink.h"
 #include "subbuf.h"
 #include "tracedat.h"
@@ -176,10 +177,10 @@ static int dat_finish(struct sink *k)
 	k->bytes = tdw_bytes(p->w);
 	/* Events the stored formats do not describe: older ones, of systems disabled since. */
 	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP && !tdw_formats_cover(p->w, types)) {
-		debug_msg("%s: the buffer held events of systems not enabled now: storing every "
+		note_debug("%s: the buffer held events of systems not enabled now: storing every "
 			  "system's formats", t->label);
 		if (tdw_replace_formats(p->w, t->dir))
-			warn_msg("%s: cannot store every system's formats: %s", t->label,
+			note_warn("%s: cannot store every system's formats: %s", t->label,
 				 strerror(errno));
 	}
 	free(types);

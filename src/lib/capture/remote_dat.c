@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "note.h"
 #include "remote_encode.h"
 #include "remote_text.h"
 #include "sink.h"
@@ -71,13 +72,13 @@ static int rdat_open(struct sink *k)
 	err = remote_encoder_new(events, t->name, &p->enc);
 	free(events);
 	if (err) {
-		err_msg("%s: cannot read events/%s: %s", t->label, t->name, strerror(-err));
+		note_error("%s: cannot read events/%s: %s", t->label, t->name, strerror(-err));
 		return RC_MISSING;
 	}
 	if (target_read(t, "events/header_page", buf, sizeof(buf)) > 0)
 		header_page_sizes(buf, &hdr, &size);
 	if (hdr != SUBBUF_HDR_SIZE) {
-		err_msg("%s: sub-buffer header of %u bytes: only 64-bit kernels are supported",
+		note_error("%s: sub-buffer header of %u bytes: only 64-bit kernels are supported",
 			t->label, hdr);
 		return RC_FAIL;
 	}
@@ -157,7 +158,7 @@ static void describe_events(struct sink *k)
 	struct rdat_priv *p = k->priv;
 	struct remote_event_info in;
 
-	if (verbosity < 1)
+	if (!note_wanted(NOTE_DEBUG))
 		return;
 	for (int i = 0; i < remote_encoder_nr_events(p->enc); i++) {
 		char how[256] = "";
@@ -187,7 +188,7 @@ static void describe_events(struct sink *k)
 			snprintf(how, sizeof(how), "%s; its lines stored as remotectl:text", in.why);
 			break;
 		}
-		debug_msg("%s:%s: %s: %" PRIu64 " events with their fields, %" PRIu64 " as text",
+		note_debug("%s:%s: %s: %" PRIu64 " events with their fields, %" PRIu64 " as text",
 			  k->t->name, in.name, how, in.exact, in.as_text);
 	}
 }
@@ -205,7 +206,7 @@ static int rdat_finish(struct sink *k)
 	k->bytes = tdw_bytes(p->w);
 	remote_encoder_stats(p->enc, &st);
 	k->written = st.exact + st.as_text;
-	debug_msg("%s: %" PRIu64 " events stored with their fields, %" PRIu64 " as text",
+	note_debug("%s: %" PRIu64 " events stored with their fields, %" PRIu64 " as text",
 		  k->t->label, st.exact, st.as_text);
 	describe_events(k);
 	/* A table learnt names after the formats were written: store them again. */
@@ -213,7 +214,7 @@ static int rdat_finish(struct sink *k)
 		p->text_format = remote_encoder_text_format(p->enc);
 		p->extra.formats = &p->text_format;
 		if (tdw_replace_formats_extra(p->w, k->t->dir, 0, &p->extra)) {
-			err_msg("%s: cannot store the event formats: %s", k->t->label,
+			note_error("%s: cannot store the event formats: %s", k->t->label,
 				strerror(errno));
 			r = RC_FAIL;
 		}

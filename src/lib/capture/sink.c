@@ -12,6 +12,7 @@
 #include "monotonic.h"
 #include "live_output.h"
 #include "merge.h"
+#include "note.h"
 #include "remote_text.h"
 #include "sink.h"
 #include "spool.h"
@@ -42,7 +43,7 @@ int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const in
 	} else {
 		k->out = fopen(o->output, "we");
 		if (!k->out) {
-			err_msg("cannot create %s: %s", o->output, strerror(errno));
+			note_error("cannot create %s: %s", o->output, strerror(errno));
 			rc = rc_from_errno(errno);
 			return rc == RC_USAGE ? RC_FAIL : rc;
 		}
@@ -81,11 +82,11 @@ int sink_close(struct sink *k)
 	if (!k || !k->out)
 		return 0;
 	if (!k->closed && fflush(k->out)) {
-		err_msg("cannot write output: %s", strerror(errno));
+		note_error("cannot write output: %s", strerror(errno));
 		rc = RC_FAIL;
 	}
 	if (!k->to_stdout && fclose(k->out) && !rc) {
-		err_msg("cannot write %s: %s", k->o->output, strerror(errno));
+		note_error("cannot write %s: %s", k->o->output, strerror(errno));
 		rc = RC_FAIL;
 	}
 	k->out = NULL;
@@ -116,7 +117,7 @@ static int text_open(struct sink *k)
 		return 0;
 	k->fmt = format_new(k->t, err, sizeof(err));
 	if (!k->fmt) {
-		err_msg("%s: %s", k->t->label, err);
+		note_error("%s: %s", k->t->label, err);
 		return RC_FAIL;
 	}
 	return 0;
@@ -152,7 +153,7 @@ int sink_emit(struct sink *k, bool drain)
 			continue;
 		}
 		if (fwrite(line, 1, len, k->out) != len) {
-			err_msg("cannot write output: %s", strerror(errno));
+			note_error("cannot write output: %s", strerror(errno));
 			return RC_FAIL;
 		}
 		k->bytes += len;
@@ -163,7 +164,7 @@ int sink_emit(struct sink *k, bool drain)
 		int err = live_output_flush(k->out, &k->closed);
 
 		if (err) {
-			err_msg("cannot write output: %s", strerror(-err));
+			note_error("cannot write output: %s", strerror(-err));
 			return RC_FAIL;
 		}
 	}
@@ -294,7 +295,7 @@ static int spsink_open(struct sink *k)
 	for (int i = 0; i < k->nr && !rc; i++) {
 		p->sp[i] = spool_new(NULL, err, sizeof(err));
 		if (!p->sp[i]) {
-			err_msg("%s", err);
+			note_error("%s", err);
 			rc = RC_FAIL;
 		}
 	}
@@ -304,7 +305,7 @@ static int spsink_open(struct sink *k)
 static int spsink_failed(struct spool_priv *p, int err)
 {
 	if (err) {
-		err_msg("cannot write the spool file: %s", strerror(-err));
+		note_error("cannot write the spool file: %s", strerror(-err));
 		__atomic_store_n(&p->failed, true, __ATOMIC_SEQ_CST);
 	}
 	return err;
@@ -395,7 +396,7 @@ static int spsink_finish(struct sink *k)
 	free(rec);
 	free(have);
 	if (ret < 0) {
-		err_msg("cannot read the spool file back: %s", strerror(-ret));
+		note_error("cannot read the spool file back: %s", strerror(-ret));
 		rc = RC_FAIL;
 	}
 	if (!rc)

@@ -10,62 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "note.h"
 #include "util.h"
-
-int verbosity;
-
-static void vmsg(const char *prefix, const char *fmt, va_list ap)
-{
-	fflush(stdout);
-	/* Reader threads say things too: one whole line at a time, never mixed with another. */
-	flockfile(stderr);
-	fprintf(stderr, "remotectl: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
-}
-
-void err_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg("", fmt, ap);
-	va_end(ap);
-}
-
-void warn_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (verbosity < 0)
-		return;
-	va_start(ap, fmt);
-	vmsg("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void info_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (verbosity < 0)
-		return;
-	va_start(ap, fmt);
-	vmsg("", fmt, ap);
-	va_end(ap);
-}
-
-void debug_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (verbosity < 1)
-		return;
-	va_start(ap, fmt);
-	vmsg("", fmt, ap);
-	va_end(ap);
-}
 
 int rc_from_errno(int err)
 {
@@ -91,7 +37,7 @@ int rc_from_errno(int err)
 static void *oom(void *p)
 {
 	if (!p) {
-		err_msg("out of memory");
+		note_error("out of memory");
 		exit(RC_FAIL);
 	}
 	return p;

@@ -21,14 +21,6 @@ enum rc {
 	RC_LOST = 6,	/* record --fail-on-loss: the capture lost events */
 };
 
-/* -1 with -q, 0 by default, 1 or more with -v. */
-extern int verbosity;
-
-void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void info_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void debug_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* Map an errno value to the exit code a user should see. */
 int rc_from_errno(int err);
 

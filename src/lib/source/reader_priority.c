@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "note.h"
 #include "reader_priority.h"
 #include "util.h"
 
@@ -56,12 +57,12 @@ static void set_nice(const struct reader_sched *rs)
 	if (__atomic_exchange_n(&told, true, __ATOMIC_RELAXED))
 		return;
 	if (!err)
-		debug_msg("readers at nice %d", want);
+		note_debug("readers at nice %d", want);
 	else if (rs->nice_given)
-		warn_msg("cannot run the readers at nice %d (%s): they run at nice %d", want,
+		note_warn("cannot run the readers at nice %d (%s): they run at nice %d", want,
 			 strerror(err), now);
 	else
-		debug_msg("readers at nice %d: nice %d refused (%s)", now, want, strerror(err));
+		note_debug("readers at nice %d: nice %d refused (%s)", now, want, strerror(err));
 }
 
 void reader_priority_apply(const struct reader_sched *rs)
@@ -78,10 +79,10 @@ void reader_priority_apply(const struct reader_sched *rs)
 	if (__atomic_exchange_n(&told, true, __ATOMIC_RELAXED))
 		return;
 	if (err)
-		warn_msg("cannot run the readers at SCHED_FIFO %d (%s): they run at normal "
+		note_warn("cannot run the readers at SCHED_FIFO %d (%s): they run at normal "
 			 "priority", rs->rt_priority, strerror(err));
 	else
-		debug_msg("readers at SCHED_FIFO %d", rs->rt_priority);
+		note_debug("readers at SCHED_FIFO %d", rs->rt_priority);
 }
 
 void reader_priority_reset(const struct reader_sched *rs)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "monotonic.h"
+#include "note.h"
 #include "remote_text.h"
 #include "source.h"
 #include "reader_priority.h"
@@ -186,7 +187,7 @@ size_t text_reader_take(struct text_reader *r, char **buf)
 	size_t len;
 
 	if (read(r->efd, &count, sizeof(count)) < 0 && errno != EAGAIN)
-		warn_msg("CPU %d: eventfd: %s", r->cpu, strerror(errno));
+		note_warn("CPU %d: eventfd: %s", r->cpu, strerror(errno));
 	pthread_mutex_lock(&r->lock);
 	*buf = r->lines;
 	len = r->len;

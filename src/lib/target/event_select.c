@@ -13,6 +13,7 @@
 
 #include "event_select.h"
 #include "events.h"
+#include "note.h"
 #include "util.h"
 
 /* What an event's enable file reads. */
@@ -245,7 +246,7 @@ static int apply_system(struct event_selection *s, struct sel_system *ss, bool a
 			rc = set_enable(s, ss->name, e->name, false);
 		else if ((e->want && e->state == EV_SOFT_OFF) ||
 			 (!e->want && e->state == EV_SOFT_ON))
-			warn_msg("%s: %s:%s stays %s: a trigger holds it in soft mode",
+			note_warn("%s: %s:%s stays %s: a trigger holds it in soft mode",
 				 s->t->label, ss->name, e->name, e->want ? "off" : "on");
 		if (rc)
 			return rc;

@@ -11,6 +11,7 @@
 
 #include <tracefs.h>
 
+#include "note.h"
 #include "target.h"
 #include "target_probe.h"
 #include "util.h"
@@ -69,7 +70,7 @@ const char *tracefs_root(void)
 	char err[PATH_MAX + 64];
 
 	if (tracefs_root_find(&root, err, sizeof(err)))
-		err_msg("%s", err);
+		note_error("%s", err);
 	return root;
 }
 

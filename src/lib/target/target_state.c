@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "note.h"
 #include "target.h"
 #include "util.h"
 
@@ -24,11 +25,11 @@ ssize_t target_read(const struct target *t, const char *rel, char *buf, size_t s
 static int write_error(const struct target *t, const char *rel, int err)
 {
 	if (t->read_only && (err == EACCES || err == EPERM || err == ENOENT)) {
-		err_msg("%s is a read-only instance (a backup of an earlier boot): cannot change %s",
+		note_error("%s is a read-only instance (a backup of an earlier boot): cannot change %s",
 			t->label, rel);
 		return RC_PERM;
 	}
-	err_msg("%s: cannot write %s: %s", t->label, rel, strerror(err));
+	note_error("%s: cannot write %s: %s", t->label, rel, strerror(err));
 	return rc_from_errno(err);
 }
 

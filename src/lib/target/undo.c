@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "note.h"
 #include "target.h"
 #include "util.h"
 
@@ -65,7 +66,7 @@ int undo_write(struct undo_log *u, const char *rel, const char *value)
 		char *old = saved_value(u->t, rel);
 
 		if (!old) {
-			err_msg("%s: cannot read %s to save it", u->t->label, rel);
+			note_error("%s: cannot read %s to save it", u->t->label, rel);
 			return RC_FAIL;
 		}
 		u->entries = xrealloc(u->entries, (u->nr + 1) * sizeof(*u->entries));

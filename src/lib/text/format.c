@@ -12,6 +12,7 @@
 #include "events.h"
 #include "monotonic.h"
 #include "format.h"
+#include "note.h"
 #include "tracedat_fmtcheck.h"
 #include "tracedat_fmt.h"
 #include "util.h"
@@ -124,12 +125,12 @@ static void parse_format(struct format *f, const struct event_info *e)
 	 * is 0. As report does, such an event prints its fields (tracedat_fmtcheck.h).
 	 */
 	if (buf && td_format_problem(buf, n, UINT32_MAX, &fields) && fields) {
-		debug_msg("%s: its print fmt is not used", path);
+		note_debug("%s: its print fmt is not used", path);
 		buf[fields] = '\0';
 		n = fields;
 	}
 	if (buf && tep_parse_event(f->tep, buf, n, e->system))
-		debug_msg("cannot parse %s", path);
+		note_debug("cannot parse %s", path);
 	free(buf);
 	free(path);
 	free(rel);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "note.h"
 #include "tracedat_fmt.h"
 #include "tracedat_fmtcheck.h"
 #include "util.h"
@@ -114,12 +115,12 @@ struct td_fmt *td_fmt_new(const struct tdr_info *in, td_warn_fn warn, void *ctx)
 			 */
 			char *head = xasprintf("%.*s", (int)fields, fm->text);
 
-			debug_msg("event format %d of system %s: %s; its events print their fields",
+			note_debug("event format %d of system %s: %s; its events print their fields",
 				  i, fm->system, why);
 			tep_parse_event(f->tep, head, fields, fm->system);
 			free(head);
 		} else if (tep_parse_event(f->tep, fm->text, fm->len, fm->system)) {
-			debug_msg("cannot parse a format of system %s", fm->system);
+			note_debug("cannot parse a format of system %s", fm->system);
 		}
 	}
 	if (in->kallsyms.data)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "note.h"
 #include "tracedat_buf.h"
 #include "tracedat_write.h"
 #include "util.h"
@@ -211,7 +212,7 @@ static int add_header_info(struct tdw *w, const char *dir, const char *root)
 	int ret = -1;
 
 	if (!page || !event) {
-		err_msg("cannot read events/header_page and header_event of %s", dir);
+		note_error("cannot read events/header_page and header_event of %s", dir);
 		goto out;
 	}
 	tdbuf_str(&b, "header_page");
@@ -327,7 +328,7 @@ static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size
 	int ret;
 
 	if (!s) {
-		debug_msg("trace.dat: no %s: %s", path, strerror(errno));
+		note_debug("trace.dat: no %s: %s", path, strerror(errno));
 		return 0;
 	}
 	if (size64)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "note.h"
 #include "subbuf.h"
 #include "tracedat_chunks.h"
 #include "tracedat_buf.h"
@@ -81,7 +82,7 @@ int tdw_parse_compression(const char *s, enum td_compression *c)
 static int fail(struct tdw *w, const char *what, int err)
 {
 	if (!w->failed)
-		err_msg("writing trace.dat (%s): %s", what, strerror(err));
+		note_error("writing trace.dat (%s): %s", what, strerror(err));
 	w->failed = true;
 	return -1;
 }
@@ -105,7 +106,7 @@ static int open_spool(void)
 	if (fd >= 0)
 		unlink(path);
 	else
-		err_msg("cannot create a spool file in %s: %s", dir && *dir ? dir : "/tmp",
+		note_error("cannot create a spool file in %s: %s", dir && *dir ? dir : "/tmp",
 			strerror(errno));
 	free(path);
 	return fd;
@@ -156,7 +157,7 @@ struct tdw *tdw_create(int fd, const struct tdw_opts *o)
 	w->populate = o->populate;
 	pthread_mutex_init(&w->lock, NULL);
 	if (w->page_size < 64 || w->page_size > (16u << 20)) {
-		err_msg("trace.dat: unsupported sub-buffer size %u", w->page_size);
+		note_error("trace.dat: unsupported sub-buffer size %u", w->page_size);
 		goto err;
 	}
 	/* In place needs reading back (finishing copies the journal): O_RDWR, no O_APPEND. */
@@ -540,7 +541,7 @@ int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len)
 	if (!w->data || w->failed)
 		return -1;
 	if (len > w->page_size) {
-		err_msg("trace.dat: sub-buffer of %zu bytes is larger than %u", len, w->page_size);
+		note_error("trace.dat: sub-buffer of %zu bytes is larger than %u", len, w->page_size);
 		return -1;
 	}
 	c = get_cpu(w, cpu);
@@ -610,7 +611,7 @@ static int stop_chunks(struct tdw *w)
 		return 0;
 	stalls = td_chunks_stalls(w->chunks);
 	if (stalls)
-		debug_msg("trace.dat: the compressor or the disk fell behind; %" PRIu64 " waits",
+		note_debug("trace.dat: the compressor or the disk fell behind; %" PRIu64 " waits",
 			  stalls);
 	w->pages = td_chunks_pages(w->chunks);
 	ret = td_chunks_stop(w->chunks, &w->pos);
@@ -650,7 +651,7 @@ static int stream_out(struct tdw *w)
 out:
 	free(buf);
 	if (ret)
-		err_msg("writing the trace.dat output: %s", strerror(-ret));
+		note_error("writing the trace.dat output: %s", strerror(-ret));
 	return ret ? -1 : 0;
 }
 
@@ -679,15 +680,15 @@ int tdw_finish(struct tdw *w)
 		fin.formats_old = w->formats_sec;
 	}
 	if (td_journal_scan(w->fd, w->meta_off, w->pos, &j, false, err, sizeof(err))) {
-		err_msg("finishing trace.dat: %s", err);
+		note_error("finishing trace.dat: %s", err);
 		goto out;
 	}
 	ret = td_journal_finish(w->fd, w->done_pos, &j, &fin, err, sizeof(err));
 	td_journal_free(&j);
 	if (ret < 0)
-		err_msg("%s", err);
+		note_error("%s", err);
 	else if (ret > 0)
-		warn_msg("%s", err);
+		note_warn("%s", err);
 	ret = ret < 0 ? -1 : 0;
 	if (!ret && w->spool)
 		ret = stream_out(w);
