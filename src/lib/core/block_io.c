@@ -39,6 +39,9 @@ int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 			continue;
 		if (n < 0)
 			return -errno;
+		/* Nothing written and no error: it would only loop. */
+		if (!n)
+			return -EIO;
 		p += n;
 		len -= n;
 		off += n;

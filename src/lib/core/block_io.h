@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Full-length pread()/pwrite(): 0, or -errno (-EIO for a read past the end of the file). */
+/* Full-length pread()/pwrite(): 0, or -errno (-EIO for a read past the end or a write of 0). */
 int pread_full(int fd, void *buf, size_t len, uint64_t off);
 int pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 

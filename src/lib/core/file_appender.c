@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "block_io.h"
 #include "file_appender.h"
 #include "monotonic.h"
 #include "populated.h"
@@ -45,24 +46,6 @@ struct file_appender {
 	uint64_t stalls;
 };
 
-static int write_at(int fd, const uint8_t *p, size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
 /* Write the ring's oldest contiguous span; called with the lock held, returns with it. */
 static void write_span(struct file_appender *a)
 {
@@ -74,7 +57,7 @@ static void write_span(struct file_appender *a)
 		len = a->size - at;
 	a->busy = true;
 	pthread_mutex_unlock(&a->lock);
-	ret = write_at(a->fd, a->ring + at, len, off);
+	ret = pwrite_full(a->fd, a->ring + at, len, off);
 	pthread_mutex_lock(&a->lock);
 	a->busy = false;
 	if (ret && !a->err)
