@@ -11,7 +11,7 @@
 
 #include "format.h"
 #include "note.h"
-#include "sink.h"
+#include "capture_internal.h"
 #include "subbuf.h"
 #include "tracedat.h"
 #include "tracedat_write.h"

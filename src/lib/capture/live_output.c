@@ -2,7 +2,7 @@
 /* A stream's output whose reader may go away; see live_output.h. */
 #include <errno.h>
 
-#include "live_output.h"
+#include "capture_internal.h"
 
 int live_output_flush(FILE *out, bool *closed)
 {

@@ -10,12 +10,10 @@
 
 #include "format.h"
 #include "monotonic.h"
-#include "live_output.h"
+#include "capture_internal.h"
 #include "merge.h"
 #include "note.h"
 #include "remote_text.h"
-#include "sink.h"
-#include "spool.h"
 #include "util.h"
 
 static const struct sink_ops *const kinds[] = {

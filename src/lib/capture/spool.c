@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "file_appender.h"
-#include "spool.h"
+#include "capture_internal.h"
 #include "util.h"
 
 /*

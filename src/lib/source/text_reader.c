@@ -15,9 +15,7 @@
 #include "monotonic.h"
 #include "note.h"
 #include "remote_text.h"
-#include "source.h"
-#include "reader_priority.h"
-#include "text_reader.h"
+#include "source_internal.h"
 #include "util.h"
 
 /* The signal that interrupts a blocked read(); its handler does nothing. */
