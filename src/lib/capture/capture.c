@@ -60,6 +60,7 @@
 #include "stop_signal.h"
 #include "subbuf.h"
 #include "target_probe.h"
+#include "undo.h"
 #include "util.h"
 
 #define RECORD_INTERVAL_MS	200
