@@ -13,7 +13,6 @@
 #include "note.h"
 #include "capture_internal.h"
 #include "subbuf.h"
-#include "tracedat.h"
 #include "tracedat_write.h"
 #include "util.h"
 
