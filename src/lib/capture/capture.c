@@ -2,7 +2,7 @@
 /*
  * The capture engine, for instances and remotes alike: settings through the undo log, one
  * source per CPU (source.h: mmap, read() or a remote's text lines), the data handed to one
- * sink (sink.h: stream text, spooled text, trace.dat, a remote's re-encoded trace.dat), the
+ * sink (sink.c: stream text, spooled text, trace.dat, a remote's re-encoded trace.dat), the
  * stop conditions, the drain, the restore and the summary. What differs for a remote is a
  * small plan, kept as data (c->remote): its settings go in the kernel selftests' order
  * (apply_remote_settings()), its lines are released by age because its readers cannot tell

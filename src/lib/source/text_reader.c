@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A thread per remote CPU blocked in read() of trace_pipe; see text_reader.h. */
+/* A thread per remote CPU blocked in read() of trace_pipe; see source_internal.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
