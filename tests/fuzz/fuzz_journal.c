@@ -14,7 +14,7 @@
 
 #include "block_io.h"
 #include "tracedat_events.h"
-#include "tracedat_journal.h"
+#include "tracedat_internal.h"
 #include "tracedat_read.h"
 #include "util.h"
 

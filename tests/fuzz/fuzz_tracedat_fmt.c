@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracedat_fmt.h"
+#include "text_internal.h"
 #include "util.h"
 
 #define MAX_TEXTS	36

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "tracedat_events.h"
-#include "tracedat_read.h"
+#include "tracedat_internal.h"
 #include "util.h"
 
 #define MAX_STREAMS	16	/* CPUs merged; each costs a sub-buffer */

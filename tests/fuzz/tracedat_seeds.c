@@ -15,8 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tracedat.h"
-#include "tracedat_buf.h"
+#include "tracedat_internal.h"
 #include "tracedat_events.h"
 #include "tracedat_journal.h"
 #include "tracedat_read.h"

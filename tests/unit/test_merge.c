@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "merge.h"
+#include "ring_internal.h"
 
 
 static void push_u32(struct merge *m, int stream, uint64_t ts, uint32_t v)

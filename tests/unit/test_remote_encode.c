@@ -12,7 +12,7 @@
 #include <trace-seq.h>
 
 #include "check.h"
-#include "remote_encode.h"
+#include "remote_internal.h"
 
 static char dir[128];
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "sink.h"
+#include "capture_internal.h"
 
 static const int cpus[] = { 0, 1 };
 

@@ -6,7 +6,7 @@
 
 #include "check.h"
 #include "format.h"
-#include "spool.h"
+#include "capture_internal.h"
 
 
 static void test_roundtrip(void)

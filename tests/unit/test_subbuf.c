@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "subbuf.h"
+#include "ring_internal.h"
 
 
 #define PAGE 4096

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "text_reader.h"
+#include "source_internal.h"
 
 static char fifo[64];
 

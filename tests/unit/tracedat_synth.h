@@ -8,8 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tracedat.h"
-#include "tracedat_buf.h"
+#include "tracedat_internal.h"
 #include "tracedat_write.h"
 
 #define SYNTH_PAGE	4096

@@ -2,7 +2,7 @@
 /*
  * The capture engine, for instances and remotes alike: settings through the undo log, one
  * source per CPU (source.h: mmap, read() or a remote's text lines), the data handed to one
- * sink (sink.h: stream text, spooled text, trace.dat, a remote's re-encoded trace.dat), the
+ * sink (sink.c: stream text, spooled text, trace.dat, a remote's re-encoded trace.dat), the
  * stop conditions, the drain, the restore and the summary. What differs for a remote is a
  * small plan, kept as data (c->remote): its settings go in the kernel selftests' order
  * (apply_remote_settings()), its lines are released by age because its readers cannot tell
@@ -51,16 +51,16 @@
 #include "event_select.h"
 #include "events.h"
 #include "format.h"
-#include "live_output.h"
+#include "capture_internal.h"
 #include "note.h"
 #include "reader_priority.h"
 #include "source.h"
 #include "merge.h"
 #include "remote_text.h"
-#include "sink.h"
 #include "stop_signal.h"
 #include "subbuf.h"
 #include "target_probe.h"
+#include "undo.h"
 #include "util.h"
 
 #define RECORD_INTERVAL_MS	200

@@ -2,8 +2,8 @@
 /*
  * A capture of an instance or a remote: apply what was asked to a target (events, buffer size,
  * tracing on), read every selected CPU through one source each (source.h), hand the data to
- * one sink (sink.h: text now or after the capture, trace.dat), stop on a signal, a duration or
- * an output size, drain, restore every setting changed, and report.
+ * one sink (capture_internal.h: text now or after the capture, trace.dat), stop on a signal, a
+ * duration or an output size, drain, restore every setting changed, and report.
  */
 #ifndef REMOTECTL_CAPTURE_H
 #define REMOTECTL_CAPTURE_H

@@ -11,9 +11,8 @@
 
 #include "format.h"
 #include "note.h"
-#include "sink.h"
+#include "capture_internal.h"
 #include "subbuf.h"
-#include "tracedat.h"
 #include "tracedat_write.h"
 #include "util.h"
 

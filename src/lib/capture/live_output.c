@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A stream's output whose reader may go away; see live_output.h. */
+/* A stream's output whose reader may go away; see capture_internal.h. */
 #include <errno.h>
 
-#include "live_output.h"
+#include "capture_internal.h"
 
 int live_output_flush(FILE *out, bool *closed)
 {

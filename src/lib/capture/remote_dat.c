@@ -13,7 +13,7 @@
 #include "note.h"
 #include "remote_encode.h"
 #include "remote_text.h"
-#include "sink.h"
+#include "capture_internal.h"
 #include "subbuf.h"
 #include "subbuf_write.h"
 #include "tracedat_write.h"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sinks' shared part (the output, the text writer) and the two text sinks: stream (merge
- * as the data comes) and spool (per-CPU spools, merged after the capture). See sink.h.
+ * as the data comes) and spool (per-CPU spools, merged after the capture). See
+ * capture_internal.h.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,12 +11,10 @@
 
 #include "format.h"
 #include "monotonic.h"
-#include "live_output.h"
+#include "capture_internal.h"
 #include "merge.h"
 #include "note.h"
 #include "remote_text.h"
-#include "sink.h"
-#include "spool.h"
 #include "util.h"
 
 static const struct sink_ops *const kinds[] = {
@@ -270,10 +269,11 @@ const struct sink_ops sink_stream_ops = {
 
 /*
  * spool text: each CPU's reader thread copies its units into a spool of its own, and the text
- * is made after the capture (formatting costs far more than reading: spool.h). Every unit is
- * stamped with the capture-wide counter after it was read, and every "caught up" mark with the
- * value taken before the call that found the CPU caught up; the replay hands the stamps to the
- * merge, which then releases events exactly as a single loop would have.
+ * is made after the capture (formatting costs far more than reading: the spool in
+ * capture_internal.h). Every unit is stamped with the capture-wide counter after it was read,
+ * and every "caught up" mark with the value taken before the call that found the CPU caught
+ * up; the replay hands the stamps to the merge, which then releases events exactly as a
+ * single loop would have.
  */
 
 struct spool_priv {

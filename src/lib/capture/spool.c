@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The capture spool: an unlinked temporary file of fixed-header records; see spool.h. */
+/* The capture spool: an unlinked temporary file of fixed-header records (capture_internal.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "file_appender.h"
-#include "spool.h"
+#include "capture_internal.h"
 #include "util.h"
 
 /*

@@ -12,8 +12,7 @@
 #include <trace-seq.h>
 
 #include "byteorder.h"
-#include "remote_encode.h"
-#include "tracedat_fmt.h"
+#include "remote_internal.h"
 #include "tracedat_fmtcheck.h"
 #include "util.h"
 

@@ -66,8 +66,7 @@ void remote_encoder_free(struct remote_encoder *e);
 size_t remote_encode(struct remote_encoder *e, const struct rline *r, const char *line,
 		     size_t len, uint8_t *buf);
 
-/* The text event: its id and its format file text, for the trace.dat's event formats. */
-int remote_encoder_text_id(const struct remote_encoder *e);
+/* The text event's format file text, for the trace.dat's event formats. */
 const char *remote_encoder_text_format(const struct remote_encoder *e);
 
 /* How the lines encoded so far were stored. */
@@ -82,9 +81,5 @@ void remote_encoder_event_info(const struct remote_encoder *e, int i,
 const char *remote_encoder_format(const struct remote_encoder *e, const char *event);
 /* Whether a symbol table learnt a name since the encoder was made (formats changed). */
 bool remote_encoder_learnt(const struct remote_encoder *e);
-
-/* The libtraceevent handle with every stored format (to print payloads back); it changes
- * when a name is learnt. */
-struct tep_handle *remote_encoder_tep(struct remote_encoder *e);
 
 #endif

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "merge.h"
+#include "ring_internal.h"
 #include "util.h"
 
 struct entry {

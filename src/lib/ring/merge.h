@@ -57,8 +57,7 @@ void merge_end(struct merge *m, int stream);
  */
 int merge_pop(struct merge *m, bool drain, struct merge_event *ev);
 
-/* Events queued in all streams, or in one. */
-uint64_t merge_queued(const struct merge *m);
+/* Events queued in one stream. */
 uint64_t merge_stream_queued(const struct merge *m, int stream);
 
 #endif

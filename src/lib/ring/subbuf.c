@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "byteorder.h"
-#include "subbuf.h"
+#include "ring_internal.h"
 
 /* The 5 most significant bits an absolute TIME_STAMP record does not carry (59 bits do). */
 #define TS_MSB_MASK	(0x1fULL << 59)

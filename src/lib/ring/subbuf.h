@@ -18,27 +18,14 @@
 #define SUBBUF_HDR_SIZE_64	16
 #define SUBBUF_HDR_SIZE_32	12
 
-/* Flags of the commit word. */
-#define SUBBUF_MISSED_EVENTS	(1U << 31)	/* events were lost before this sub-buffer */
-#define SUBBUF_MISSED_STORED	(1U << 30)	/* ... and their number follows the data */
-#define SUBBUF_SIZE_MASK	0x3fffffffU
-
-/* Event types in the 5-bit type_len field. */
-enum {
-	SUBBUF_TYPE_DATA_MAX = 28,
-	SUBBUF_TYPE_PADDING = 29,
-	SUBBUF_TYPE_TIME_EXTEND = 30,
-	SUBBUF_TYPE_TIME_STAMP = 31,
-};
-
 struct subbuf {
 	const uint8_t *data;	/* first event */
 	uint32_t size;		/* bytes of events the header claims (flags removed) */
-	uint32_t end;		/* decode up to here: size, or less with subbuf_set_end() */
+	uint32_t end;		/* decode up to here: size, or less (subbuf_set_end()) */
 	uint32_t pos;		/* offset of the next event header in data */
 	uint64_t page_ts;	/* the sub-buffer's time stamp */
 	uint64_t ts;		/* running time stamp */
-	bool missed;		/* SUBBUF_MISSED_EVENTS was set */
+	bool missed;		/* the commit word's missed-events flag was set */
 	int64_t lost;		/* events lost before this sub-buffer: 0, a count, or -1 unknown */
 	bool corrupt;		/* a bad header or event was met; decoding stopped there */
 	uint32_t discarded;	/* padding records of discarded events skipped so far */
@@ -57,12 +44,6 @@ struct subbuf_event {
  * (commit flags/size impossible for len); sb is then set up to yield nothing.
  */
 int subbuf_init(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr_size);
-/* The same for a sub-buffer written in the other byte order when swap is true. */
-int subbuf_init_order(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr_size,
-		      bool swap);
-
-/* Decode no further than end bytes of event data (a page the writer is still filling). */
-void subbuf_set_end(struct subbuf *sb, uint32_t end);
 
 /*
  * The next data event: 1 and *ev filled, 0 at the end, -EBADMSG when a corrupt record stops

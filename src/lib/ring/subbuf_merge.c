@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "byteorder.h"
-#include "subbuf.h"
+#include "ring_internal.h"
 #include "subbuf_merge.h"
 
 /* Every event starts with its u16 common_type. */

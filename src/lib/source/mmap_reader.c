@@ -17,7 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "source.h"
+#include "source_internal.h"
 #include "subbuf.h"
 #include "trace_mmap.h"
 #include "util.h"

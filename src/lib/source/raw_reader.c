@@ -11,8 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "source.h"
-#include "splice_batch.h"
+#include "source_internal.h"
 #include "subbuf.h"
 #include "util.h"
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "note.h"
-#include "reader_priority.h"
+#include "source_internal.h"
 #include "util.h"
 
 static bool told;	/* atomic: the outcome of --rt-priority or the nice value was said */

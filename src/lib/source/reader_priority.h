@@ -26,12 +26,10 @@
 
 #include <stdbool.h>
 
-#define READER_NICE_BOOST	10	/* default: this many nice levels below the process */
-
 struct reader_sched {
 	int rt_priority;	/* --rt-priority: SCHED_FIFO 1-99; 0: the fair scheduler */
 	int nice;		/* --reader-nice N (-20..19) when nice_given */
-	bool nice_given;	/* else READER_NICE_BOOST below the process's nice */
+	bool nice_given;	/* else 10 below the process's nice (READER_NICE_BOOST) */
 };
 
 /* The readers' nice value for a thread now at nice now (--reader-nice, else 10 below). */

@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "source.h"
-#include "splice_batch.h"
+#include "source_internal.h"
 #include "util.h"
 
 /* The counters and flags of the units a reader delivered (or not). */

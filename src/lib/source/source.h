@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A source delivers the trace data of one CPU: ring-buffer sub-buffers (the mmap reader, the
- * read() reader) or, for trace remotes, the kernel's text lines (the text source over
- * text_reader.h). capture.c polls every source's fd, asks each for its next unit and hands it
- * to the sink; only a unit's kind (lines or not) tells it how to decode it.
+ * read() reader) or, for trace remotes, the kernel's text lines (the text source over a text
+ * reader, source_internal.h). capture.c polls every source's fd, asks each for its next unit
+ * and hands it to the sink; only a unit's kind (lines or not) tells it how to decode it.
  */
 #ifndef REMOTECTL_SOURCE_H
 #define REMOTECTL_SOURCE_H
@@ -51,22 +51,7 @@ struct source_params {
 
 struct source;
 
-struct source_ops {
-	const char *name;	/* "mmap", "read" */
-	int (*next)(struct source *s, struct source_unit *u);
-	/* Optional: the next unit will be a read() copy, which next_into() puts in buf. */
-	bool (*copies)(const struct source *s);
-	int (*next_into)(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u);
-	/* Events the kernel reports lost since open (overrun deltas), or -1 if unknown. */
-	int64_t (*kernel_lost)(struct source *s);
-	/*
-	 * Optional, for sources that cannot tell when they are caught up (text): nanoseconds
-	 * since data last came, and stop reading (next() then returns what is left, then ends).
-	 */
-	uint64_t (*idle_ns)(struct source *s);
-	void (*stop)(struct source *s);
-	void (*close)(struct source *s);
-};
+struct source_ops;	/* the reader's operations (source_internal.h) */
 
 struct source {
 	const struct source_ops *ops;
@@ -119,7 +104,7 @@ int source_next(struct source *s, struct source_unit *u);
 bool source_copies(const struct source *s);
 int source_next_into(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u);
 
-/* See source_ops.kernel_lost. */
+/* See source_ops.kernel_lost (source_internal.h). */
 int64_t source_kernel_lost(struct source *s);
 /* See source_ops.idle_ns (0 when the source cannot tell) and source_ops.stop. */
 uint64_t source_idle_ns(struct source *s);
@@ -127,16 +112,6 @@ void source_stop(struct source *s);
 
 void source_close(struct source *s);
 
-/* Helpers for the readers. */
-/*
- * One read() of a whole sub-buffer into buf, or a splice() batch of up to room of them: the
- * read() source's step, also taken by the mmap source once it has gone over to read().
- * Returns as source_next_into().
- */
-int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u);
-/* Sum of "overrun" and "dropped events" in a per-CPU stats file, or -1. */
-int64_t stats_file_lost(const char *path);
-void source_params_copy(struct source_params *dst, const struct source_params *src);
 void source_params_free(struct source_params *p);
 
 #endif

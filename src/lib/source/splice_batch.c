@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "splice_batch.h"
+#include "source_internal.h"
 
 /* 64 sub-buffers of 4 KiB: 16 of the default 64 KiB pipe took twice the system calls. */
 #define PIPE_BYTES	(256u << 10)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A thread per remote CPU blocked in read() of trace_pipe; see text_reader.h. */
+/* A thread per remote CPU blocked in read() of trace_pipe; see source_internal.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -15,9 +15,7 @@
 #include "monotonic.h"
 #include "note.h"
 #include "remote_text.h"
-#include "source.h"
-#include "reader_priority.h"
-#include "text_reader.h"
+#include "source_internal.h"
 #include "util.h"
 
 /* The signal that interrupts a blocked read(); its handler does nothing. */

@@ -7,6 +7,7 @@
 #define REMOTECTL_EVENT_SELECT_H
 
 #include "target.h"
+#include "undo.h"
 
 struct event_selection;
 

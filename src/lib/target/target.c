@@ -13,7 +13,7 @@
 
 #include "note.h"
 #include "target.h"
-#include "target_probe.h"
+#include "target_internal.h"
 #include "util.h"
 
 #define CANONICAL_TRACEFS "/sys/kernel/tracing"

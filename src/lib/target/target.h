@@ -2,8 +2,8 @@
 /*
  * Trace targets: directories with the tracefs instance layout (the top level, instances/NAME,
  * remotes/NAME, Android's hypervisor/ and hyp/). Finding them, probing what they offer and
- * reading or changing their control files, with an undo log so commands restore what they
- * changed.
+ * reading or changing their control files (changes go through the undo log, undo.h, so that
+ * commands restore what they changed).
  */
 #ifndef REMOTECTL_TARGET_H
 #define REMOTECTL_TARGET_H
@@ -13,9 +13,6 @@
 #include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-/* statfs() f_type of a tracefs mount (linux/magic.h). */
-#define TRACEFS_MAGIC 0x74726163
 
 enum target_kind {
 	TARGET_TOP,		/* the tracefs root */
@@ -115,17 +112,5 @@ int target_reset(const struct target *t, int cpu);
 
 /* Current clock name (the bracketed one in trace_clock); returns 0 or -errno. */
 int target_clock(const struct target *t, char *buf, size_t size);
-
-/*
- * Undo log: every control-file change made through it is remembered the first time it is
- * made, and undo_restore() puts the old values back in reverse order.
- */
-struct undo_log;
-struct undo_log *undo_new(const struct target *t);
-int undo_write(struct undo_log *u, const char *rel, const char *value);
-int undo_restore(struct undo_log *u);
-/* Put rel back now, if it was changed, and forget it: 1 if it was, 0 if not, -1 on failure. */
-int undo_restore_one(struct undo_log *u, const char *rel);
-void undo_free(struct undo_log *u);
 
 #endif

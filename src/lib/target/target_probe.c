@@ -11,6 +11,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "target_internal.h"
 #include "target_probe.h"
 #include "trace_mmap.h"
 #include "util.h"

@@ -12,6 +12,7 @@
 
 #include "note.h"
 #include "target.h"
+#include "undo.h"
 #include "util.h"
 
 struct undo_entry {

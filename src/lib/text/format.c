@@ -14,7 +14,7 @@
 #include "format.h"
 #include "note.h"
 #include "tracedat_fmtcheck.h"
-#include "tracedat_fmt.h"
+#include "text_internal.h"
 #include "util.h"
 
 struct format {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "note.h"
-#include "tracedat_fmt.h"
+#include "text_internal.h"
 #include "tracedat_fmtcheck.h"
 #include "util.h"
 

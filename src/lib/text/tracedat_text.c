@@ -15,7 +15,7 @@
 #include "merge.h"
 #include "subbuf_merge.h"
 #include "tracedat_events.h"
-#include "tracedat_fmt.h"
+#include "text_internal.h"
 #include "tracedat_read.h"
 #include "tracedat_text.h"
 #include "util.h"

@@ -3,8 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracedat.h"
-#include "tracedat_buf.h"
+#include "tracedat_internal.h"
 #include "util.h"
 
 void tdbuf_put(struct tdbuf *b, const void *data, size_t len)

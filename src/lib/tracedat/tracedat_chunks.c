@@ -10,8 +10,7 @@
 #include "file_appender.h"
 #include "monotonic.h"
 #include "populated.h"
-#include "tracedat.h"
-#include "tracedat_chunks.h"
+#include "tracedat_internal.h"
 #include "tracedat_journal.h"
 
 #define MAX_CPU		65536

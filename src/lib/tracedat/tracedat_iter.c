@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracedat.h"
+#include "tracedat_internal.h"
 #include "tracedat_journal.h"
-#include "tracedat_read_int.h"
 #include "util.h"
 
 struct tdr_iter {

@@ -10,7 +10,7 @@
 #include <zstd.h>
 
 #include "block_io.h"
-#include "tracedat.h"
+#include "tracedat_internal.h"
 #include "tracedat_journal.h"
 #include "tracedat_read.h"
 #include "util.h"

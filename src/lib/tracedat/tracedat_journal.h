@@ -30,11 +30,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "tracedat_buf.h"
-
-#define TD_SEC_RC_META	0x7264
-#define TD_SEC_RC_PAD	0x7265
-
 struct td_cpu_data {
 	int cpu;
 	uint32_t chunks;
@@ -53,56 +48,6 @@ struct td_journal {
 	int nr_cpus;
 	struct td_cpu_data *cpus;	/* ascending cpu */
 };
-
-/* Full-length pread/pwrite: 0, or -errno (-EIO for a short read). */
-int td_pread(int fd, void *buf, size_t len, uint64_t off);
-int td_pwrite(int fd, const void *buf, size_t len, uint64_t off);
-/* Write a section header for a body of len bytes. */
-int td_write_section_header(int fd, uint64_t off, uint16_t id, uint16_t flags, uint64_t len);
-
-/* The RC_META body. */
-void td_journal_meta(struct tdbuf *b, const char *name, const char *clock, uint32_t page_size,
-		     bool compressed);
-
-/*
- * In a v7 file of size bytes on fd: options 1 (from the header) and where its DONE value
- * sits (*done_pos); the journal starts right after them (*journal). Returns 0, 1 when the
- * file is already complete, or -1 with the reason in err.
- */
-int td_journal_find(int fd, uint64_t size, uint64_t *done_pos, uint64_t *journal, char *err,
-		    size_t errlen);
-
-/*
- * Read the RC_META section at meta_off and every complete chunk section after it, up to
- * file_end. Stops quietly at the first incomplete or malformed chunk (what a crash leaves;
- * with verify, a chunk that does not decompress counts as malformed); j->end says where.
- * Returns 0, or -1 with a message in err when there is no journal.
- */
-int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_journal *j,
-		    bool verify, char *err, size_t errlen);
-void td_journal_free(struct td_journal *j);
-
-/* What finishing adds besides the data. */
-struct td_final {
-	char **cpustats;	/* CPUSTAT texts, may be NULL */
-	int nr_cpustats;
-	const void *cmdlines;	/* saved_cmdlines text for a CMDLINES section, or NULL */
-	size_t cmdlines_len;
-	int level;		/* zstd level for CMDLINES and EVENT_FORMATS */
-	const void *formats;	/* body of an EVENT_FORMATS section replacing the first, or NULL */
-	size_t formats_len;
-	uint64_t formats_opt;	/* where options 1 hold the EVENT_FORMATS offset */
-	uint64_t formats_old;	/* the section replaced: made padding */
-};
-
-/*
- * Complete a file whose journal was scanned into j and whose options 1 DONE value sits at
- * done_pos: append the BUFFER section and options 2 at j->end, link them, then compact.
- * Returns 0; 1 when complete but a warning is in msg (the file could not be shortened); or
- * -1 with msg naming the step that failed.
- */
-int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
-		      const struct td_final *fin, char *msg, size_t msglen);
 
 /* A file an interrupted record left, being completed by `recover`. */
 struct td_recovery {

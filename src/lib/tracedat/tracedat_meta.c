@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "note.h"
-#include "tracedat_buf.h"
+#include "tracedat_internal.h"
 #include "tracedat_write.h"
 #include "util.h"
 

@@ -9,9 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tracedat.h"
+#include "tracedat_internal.h"
 #include "tracedat_journal.h"
-#include "tracedat_read_int.h"
 #include "util.h"
 
 int tdr_fail(struct tdr *r, const char *fmt, ...)

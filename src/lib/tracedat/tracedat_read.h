@@ -71,24 +71,8 @@ struct tdr_info {
 
 /* Open and load the metadata. NULL with the reason in err (one line). */
 struct tdr *tdr_open(const char *path, char *err, size_t errlen);
-struct tdr *tdr_open_fd(int fd, char *err, size_t errlen);	/* takes fd */
-/* A file already in memory (size bytes at data, which must outlive the handle). */
-struct tdr *tdr_open_mem(const void *data, size_t size, char *err, size_t errlen);
 void tdr_close(struct tdr *r);
 
-/* What tdr_v7_options_at() found wrong with a file header. */
-enum tdr_header_fault {
-	TDR_HDR_NOT_TRACEDAT = -1,	/* no trace.dat magic, or too short for one */
-	TDR_HDR_NOT_V7 = -2,		/* a trace.dat of another version */
-	TDR_HDR_DAMAGED = -3,
-};
-
-/*
- * Only the header of a v7 file on fd (size bytes), for a file an interrupted record left,
- * which tdr_open() refuses: *options_at is where the header's u64 offset of options 1 sits.
- * Returns 0, or an enum tdr_header_fault. fd stays open.
- */
-int tdr_v7_options_at(int fd, uint64_t size, uint64_t *options_at);
 const struct tdr_info *tdr_info(const struct tdr *r);
 
 /*

@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracedat.h"
-#include "tracedat_read_int.h"
+#include "tracedat_internal.h"
 #include "util.h"
 
 #define MAX_OPTION_SECTIONS	256

@@ -15,8 +15,7 @@
 
 #include "note.h"
 #include "subbuf.h"
-#include "tracedat_chunks.h"
-#include "tracedat_buf.h"
+#include "tracedat_internal.h"
 #include "tracedat_journal.h"
 #include "tracedat_write.h"
 #include "util.h"

@@ -28,7 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tracedat.h"
+/* trace-cmd puts 10 pages in a chunk; remotectl does the same (see above). */
+#define TD_PAGES_PER_CHUNK	10
 
 enum td_compression {
 	TD_COMP_NONE,
@@ -54,9 +55,6 @@ int tdw_parse_compression(const char *s, enum td_compression *c);
 
 /* Start a file on fd (left open; the caller closes it). NULL after a message. */
 struct tdw *tdw_create(int fd, const struct tdw_opts *opts);
-
-/* A metadata section (HEADER_INFO ... CMDLINES ids) with its body; before tdw_begin_data. */
-int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len);
 
 enum {
 	TDW_META_KERNEL = 1,	/* kallsyms, printk formats, saved cmdlines */
@@ -85,19 +83,17 @@ int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, un
 
 /*
  * Event formats. The file's EVENT_FORMATS come from what is enabled when it begins; events of
- * other systems may be in the buffer from before. tdw_format_ids() is the bitmap (a bit per
- * event type id, 65536 bits) of the formats stored; tdw_formats_cover() says whether they
- * cover the ids set in types; tdw_replace_formats() reads every system's formats of dir and
- * has tdw_finish() store them in a new section that the file then points to (the first one
- * becomes padding); tdw_set_late_formats() does so with a ready body. 0 or -1 (errno).
+ * other systems may be in the buffer from before. tdw_formats_cover() says whether the
+ * formats stored cover the ids set in types (a bit per event type id, 65536 bits);
+ * tdw_replace_formats() reads every system's formats of dir and has tdw_finish() store them
+ * in a new section that the file then points to (the first one becomes padding). 0 or -1
+ * (errno).
  */
-uint8_t *tdw_format_ids(struct tdw *w);
 bool tdw_formats_cover(const struct tdw *w, const uint8_t *types);
 int tdw_replace_formats(struct tdw *w, const char *dir);
 /* tdw_replace_formats() with the systems flags asks for, and extra. */
 int tdw_replace_formats_extra(struct tdw *w, const char *dir, unsigned int flags,
 			      const struct tdw_extra_system *extra);
-int tdw_set_late_formats(struct tdw *w, const void *body, size_t len);
 
 /* Write options 1 and start the journal. */
 int tdw_begin_data(struct tdw *w);
@@ -130,14 +126,12 @@ void tdw_commit_subbuf(struct tdw *w, int cpu, size_t len);
 /* Write every CPU's partial chunk now (held-back sub-buffers stay held). */
 int tdw_flush(struct tdw *w);
 
-/* Saved at the end: per-CPU `stats` text (CPUSTAT) and the file saved_cmdlines is read from. */
+/* Saved at the end: per-CPU `stats` text (CPUSTAT). */
 void tdw_set_cpustat(struct tdw *w, int cpu, const char *text);
-void tdw_set_cmdlines_path(struct tdw *w, const char *path);
 
-/* Sub-buffers and bytes written so far. */
-uint64_t tdw_pages(const struct tdw *w);
 /* The sub-buffer size the file was opened for. */
 uint32_t tdw_page_size(const struct tdw *w);
+/* Bytes written so far. */
 uint64_t tdw_bytes(const struct tdw *w);
 
 /* Complete the file and free w; 0, or -1 after a message. */

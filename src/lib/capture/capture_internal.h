@@ -1,5 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * capture's internals, for src/lib/capture/ and its unit tests only: the sinks a capture's
+ * data goes to, the spool record's text is made from, and stream's output. Other folders and
+ * the commands use capture.h (a capture) and own_session.h (a session of its own).
+ */
+#ifndef REMOTECTL_CAPTURE_INTERNAL_H
+#define REMOTECTL_CAPTURE_INTERNAL_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture.h"
+#include "source.h"
+#include "subbuf_merge.h"
+
+/*
  * Where a capture's data goes: one table of operations, so that the capture loop never asks
  * which output it writes. Four sinks:
  *
@@ -14,17 +32,6 @@
  * --max-size cut, and the counters the summary prints. Units and marks come from each CPU's
  * reader thread (one thread per stream index); everything else from the main thread.
  */
-#ifndef REMOTECTL_SINK_H
-#define REMOTECTL_SINK_H
-
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-
-#include "capture.h"
-#include "source.h"
-#include "subbuf_merge.h"
-
 struct sink;
 struct merge;
 struct format;
@@ -112,5 +119,62 @@ int sink_emit(struct sink *k, bool drain);
 
 /* The kinds' tables. */
 extern const struct sink_ops sink_stream_ops, sink_spool_ops, sink_dat_ops, sink_remote_dat_ops;
+
+/*
+ * A spool: what a capture reader saw, in order (sub-buffer units, "caught up" and "ended"
+ * marks per stream), kept in an unlinked temporary file and replayed after the capture.
+ * record keeps one spool per CPU, written by that CPU's reader thread only.
+ *
+ * Why: turning events into text costs far more than taking them (bench/RESULTS.md, "Spool,
+ * format later"), so record copies the raw sub-buffers while the kernel is writing
+ * and formats afterwards -- the same split as trace-cmd's raw per-CPU files. Replaying the
+ * marks makes the merge release events exactly as it would have live, so memory stays
+ * bounded whatever the length of the capture.
+ */
+enum spool_kind { SPOOL_UNIT = 1, SPOOL_CAUGHT_UP, SPOOL_END };
+
+struct spool;
+
+struct spool_rec {
+	enum spool_kind kind;
+	int stream;
+	struct source_unit unit;	/* SPOOL_UNIT; buf valid until the next spool_read() */
+	uint64_t seq;		/* the writer's stamp (0 when none was given) */
+};
+
+/* A spool in dir (NULL: $TMPDIR or /tmp). Returns NULL with a message in err. */
+struct spool *spool_new(const char *dir, char *err, size_t len);
+void spool_free(struct spool *sp);
+
+/* Append; 0 or -errno (a full disk). */
+int spool_unit(struct spool *sp, int stream, const struct source_unit *u);
+int spool_mark(struct spool *sp, enum spool_kind kind, int stream);
+/*
+ * The same with a stamp kept in the record: per-CPU spools written by one thread each carry
+ * a capture-wide sequence so that the replay can interleave them and keep the merge exact.
+ */
+int spool_unit_seq(struct spool *sp, int stream, const struct source_unit *u, uint64_t seq);
+int spool_mark_seq(struct spool *sp, enum spool_kind kind, int stream, uint64_t seq);
+
+/* Bytes spooled so far. */
+uint64_t spool_bytes(const struct spool *sp);
+
+/* Start reading from the beginning, then read: 1 a record, 0 the end, -errno. */
+int spool_rewind(struct spool *sp);
+int spool_read(struct spool *sp, struct spool_rec *rec);
+
+/*
+ * stream's output on stdout: when its reader goes away (`remotectl stream | head`), the
+ * capture ends as a clean stop, as cat would end, instead of running on until a signal.
+ * The capture loop (capture.c) and the text sink (sink.c) use it.
+ */
+/* Flush what was written; a reader gone (EPIPE) sets *closed. 0, or -errno on another error. */
+int live_output_flush(FILE *out, bool *closed);
+
+/* A poll() entry that wakes when the output's reader is gone (a pipe polls POLLERR). */
+struct pollfd live_output_pollfd(FILE *out);
+
+/* After poll(): sets *closed when that entry says so. */
+void live_output_check(const struct pollfd *p, bool *closed);
 
 #endif
