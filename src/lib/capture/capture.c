@@ -161,18 +161,19 @@ static int select_events(struct capture *c)
 		return RC_PERM;
 	}
 	rc = event_selection_new(o->t, o->events, o->nr_events, &c->sel, &bad);
-	if (rc == RC_USAGE && c->remote)
+	if (!rc)
+		return 0;
+	if (bad >= 0 && c->remote)
 		note_error("no event of %s matches '%s' (see 'remotectl events -r %s')",
 			o->t->label, o->events[bad], o->t->label);
-	else if (rc == RC_USAGE)
+	else if (bad >= 0)
 		note_error("%s: no event matches '%s'", o->t->label, o->events[bad]);
-	else if (rc < 0 && c->remote)
+	else if (c->remote)
 		note_error("%s has no events/ directory", o->t->label);
-	else if (rc < 0)
+	else
 		note_error("%s: cannot list events: %s", o->t->label, strerror(-rc));
-	if (rc < 0)
-		return c->remote ? RC_MISSING : rc_from_errno(-rc);
-	return rc;
+	/* A remote without events/ is a kernel feature missing, whatever the error. */
+	return bad < 0 && c->remote ? -ENOENT : rc;
 }
 
 /* Buffer size, events, buffer_percent, tracing on: each through the undo log. */
@@ -1393,5 +1394,5 @@ out:
 	free(c.cs);
 	free(c.cpus);
 	stop_signal_restore();
-	return rc;
+	return rc < 0 ? rc_from_errno(-rc) : rc;
 }

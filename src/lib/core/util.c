@@ -16,6 +16,8 @@
 int rc_from_errno(int err)
 {
 	switch (err) {
+	case 0:
+		return RC_OK;
 	case ENOENT:
 	case ENODEV:
 	case ENOTDIR:

@@ -21,7 +21,7 @@ enum rc {
 	RC_LOST = 6,	/* record --fail-on-loss: the capture lost events */
 };
 
-/* Map an errno value to the exit code a user should see. */
+/* Map an errno value to the exit code a user should see; 0 is RC_OK. */
 int rc_from_errno(int err);
 
 /* malloc() that ends the program with a message when memory is gone. */

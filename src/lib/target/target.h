@@ -92,8 +92,9 @@ char *target_cpu_path(const struct target *t, int cpu, const char *file);
 /* Read a control file (newline stripped); returns length or -errno. */
 ssize_t target_read(const struct target *t, const char *rel, char *buf, size_t size);
 /*
- * Write a control file. On failure prints one line naming the target and file (a read-only
- * target is named as such) and returns an exit code; 0 on success.
+ * Write a control file. On failure says one line naming the target and file (note.h; a
+ * read-only target is named as such) and returns -errno, -EPERM for a read-only target; 0 on
+ * success.
  */
 int target_write(const struct target *t, const char *rel, const char *value);
 
@@ -110,7 +111,10 @@ struct buffer_size {
 };
 int target_buffer_size(const struct target *t, struct buffer_size *bs);
 
-/* Clear the buffers of one CPU, or all with cpu < 0 (a real write: remotes need it). */
+/*
+ * Clear the buffers of one CPU, or all with cpu < 0 (a real write: remotes need it). 0, or
+ * -errno after a message, as target_write().
+ */
 int target_reset(const struct target *t, int cpu);
 
 /* Current clock name (the bracketed one in trace_clock); returns 0 or -errno. */
@@ -118,7 +122,8 @@ int target_clock(const struct target *t, char *buf, size_t size);
 
 /*
  * Undo log: every control-file change made through it is remembered the first time it is
- * made, and undo_restore() puts the old values back in reverse order.
+ * made, and undo_restore() puts the old values back in reverse order. Both return 0 or, after
+ * a message, -errno (undo_restore() the first failure's, having tried every file).
  */
 struct undo_log;
 struct undo_log *undo_new(const struct target *t);
