@@ -45,7 +45,7 @@ struct capture_opts {
 	int level;		/* trace.dat: -z, 0 = default */
 	/*
 	 * Called about once a second while the buffers are read, from the thread that called
-	 * capture_run(), and once more with final set when the data is written; NULL for none.
+	 * capture_run(), and once more with final set when the reading is over; NULL for none.
 	 */
 	void (*progress)(const struct capture_progress *p);
 };
