@@ -96,7 +96,8 @@ static void instance_summary(const struct capture_opts *o, const struct capture_
 		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12s%s", cs->cpu, cs->events,
 			cs->bytes, lbuf, cs->corrupt ? "  (corrupt sub-buffers!)" : "");
 		if (cs->switched_epp)
-			fprintf(stderr, "  (then read(): %u events per sub-buffer)", cs->switched_epp);
+			fprintf(stderr, "  (then read(): %u events per sub-buffer)",
+				cs->switched_epp);
 		if (cs->reader_refused)
 			fprintf(stderr, "  (then read(): GET_READER refused)");
 		if (verbosity >= 1 && cs->spliced)
@@ -135,14 +136,15 @@ static void warn_clock(const struct capture_opts *o, const struct capture_result
 {
 	for (int i = 0; i < r->nr_cpus; i++) {
 		const struct capture_cpu *cs = &r->cpus[i];
+		uint64_t max = cs->clock_back_max;
 		char size[48];
 
 		if (!cs->clock_back_steps)
 			continue;
-		if (cs->clock_back_max >= 1000000000)
-			snprintf(size, sizeof(size), "%" PRIu64 " s", cs->clock_back_max / 1000000000);
+		if (max >= 1000000000)
+			snprintf(size, sizeof(size), "%" PRIu64 " s", max / 1000000000);
 		else
-			snprintf(size, sizeof(size), "%" PRIu64 " us", cs->clock_back_max / 1000);
+			snprintf(size, sizeof(size), "%" PRIu64 " us", max / 1000);
 		warn_msg("%s: CPU %d: time stamps went back %" PRIu64 " time%s, by up to %s (a "
 			 "clock fault of the remote%s; the CPU's events kept in the kernel's order)",
 			 o->t->label, cs->cpu, cs->clock_back_steps,

@@ -22,7 +22,7 @@ struct capture_progress {
 	uint64_t events;	/* captured, every CPU */
 	uint64_t bytes;		/* event bytes read */
 	uint64_t lost;		/* losses the sub-buffers (a remote's lines) counted so far */
-	bool final;		/* the capture is over: nothing else is set, and no call follows */
+	bool final;		/* the capture is over: nothing else is set, no call follows */
 };
 
 struct capture_opts {
