@@ -102,7 +102,7 @@ static int set_tracing(const struct target *t, bool on)
 		err_msg("%s has no tracing_on file", t->label);
 		return RC_MISSING;
 	}
-	rc = target_write(t, "tracing_on", on ? "1" : "0");
+	rc = rc_from_errno(-target_write(t, "tracing_on", on ? "1" : "0"));
 	if (!rc)
 		debug_msg("%s: tracing %s", t->label, on ? "on" : "off");
 	return rc;
@@ -166,9 +166,9 @@ static int force_size(const struct target *t, const char *kib)
 	int rc;
 
 	debug_msg("%s: --force: tracing off, clearing the buffer, resizing", t->label);
-	rc = was_on > 0 ? target_write(t, "tracing_on", "0") : RC_OK;
+	rc = was_on > 0 ? rc_from_errno(-target_write(t, "tracing_on", "0")) : RC_OK;
 	if (!rc)
-		rc = target_reset(t, -1);
+		rc = rc_from_errno(-target_reset(t, -1));
 	if (!rc) {
 		char *path = target_path(t, "buffer_size_kb");
 		int err = write_file(path, kib);
@@ -205,7 +205,7 @@ static int set_size(const struct target *t, const char *text, bool force)
 		return RC_USAGE;
 	}
 	if (t->read_only)
-		return target_write(t, "buffer_size_kb", "");
+		return rc_from_errno(-target_write(t, "buffer_size_kb", ""));
 	snprintf(kib, sizeof(kib), "%" PRIu64, size);
 	path = target_path(t, "buffer_size_kb");
 	err = write_file(path, kib);
@@ -269,7 +269,7 @@ static int reset_command(const struct target *t, const struct control_args *args
 		err_msg("%s has no CPU %d", t->label, args->cpu);
 		return RC_MISSING;
 	}
-	return target_reset(t, args->cpu);
+	return rc_from_errno(-target_reset(t, args->cpu));
 }
 
 int cmd_reset(int argc, char **argv)
@@ -338,7 +338,7 @@ static int clock_command(const struct target *t, const struct control_args *args
 		err_msg("unknown clock '%s' for %s (available: %s)", args->value, t->label, list);
 		return RC_USAGE;
 	}
-	return target_write(t, "trace_clock", args->value);
+	return rc_from_errno(-target_write(t, "trace_clock", args->value));
 }
 
 int cmd_clock(int argc, char **argv)

@@ -100,7 +100,7 @@ static int apply_change(const struct target *t, const struct event_list *list,
 		if (!event_matches(&list->ev[i], c->glob))
 			continue;
 		rel = event_enable_rel(&list->ev[i]);
-		rc = target_write(t, rel, c->enable ? "1" : "0");
+		rc = rc_from_errno(-target_write(t, rel, c->enable ? "1" : "0"));
 		free(rel);
 		if (!rc)
 			debug_msg("%s: %s %s:%s", t->label, c->enable ? "enabled" : "disabled",

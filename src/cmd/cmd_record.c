@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "capture_summary.h"
 #include "cli.h"
 #include "cpulist.h"
 #include "own_session.h"
@@ -155,7 +156,9 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 	o->output = args->output;
 	o->live = args->live;
 	o->clear = args->clear;
-	o->fail_on_loss = args->fail_on_loss;
+	/* A terminal shows where the capture is; stream's own output is the events. */
+	if (isatty(2) && verbosity >= 0 && !args->live)
+		o->progress = capture_progress_line;
 	o->buffer_percent = -1;
 	if (args->percent) {
 		if (!parse_range(args->percent, 0, 100, &v)) {
@@ -275,6 +278,33 @@ static int enter_own_session(const struct capture_opts *o)
 	}
 }
 
+/* --fail-on-loss: a capture that lost events ends with RC_LOST, after its output. */
+static int check_loss(const struct capture_opts *o, const struct capture_result *r)
+{
+	if (!r->lost_some)
+		return RC_OK;
+	if (r->lost)
+		err_msg("%s: %" PRIu64 " events lost (--fail-on-loss)", o->t->label, r->lost);
+	else
+		err_msg("%s: events lost, how many is not known (--fail-on-loss)", o->t->label);
+	return RC_LOST;
+}
+
+/* The capture, what it came to on stderr, and the exit code. */
+static int capture(const struct capture_opts *o, bool fail_on_loss)
+{
+	struct capture_result r;
+	int err = capture_run(o, &r);
+	int rc;
+
+	capture_summary(o, &r);
+	rc = rc_from_errno(-err);
+	if (!rc && fail_on_loss)
+		rc = check_loss(o, &r);
+	capture_result_free(&r);
+	return rc;
+}
+
 static int run(const struct argp *argp, int argc, char **argv, bool live)
 {
 	struct record_args args = { .live = live };
@@ -293,7 +323,7 @@ static int run(const struct argp *argp, int argc, char **argv, bool live)
 		o.t = t;
 		rc = enter_own_session(&o);
 		if (!rc)
-			rc = capture_run(&o);
+			rc = capture(&o, args.fail_on_loss);
 	}
 	free(o.cpus);
 	free(args.events);

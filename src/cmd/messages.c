@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The commands' messages and the handler that says the library's (note.h) the same way. */
+/*
+ * The commands' messages, the handler that says the library's (note.h) the same way, and the
+ * exit codes.
+ */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -7,6 +11,29 @@
 #include "note.h"
 
 int verbosity;
+
+int rc_from_errno(int err)
+{
+	switch (err) {
+	case 0:
+		return RC_OK;
+	case ENOENT:
+	case ENODEV:
+	case ENOTDIR:
+		return RC_MISSING;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return RC_PERM;
+	case EBUSY:
+		return RC_BUSY;
+	case EINVAL:
+	case ERANGE:
+		return RC_USAGE;
+	default:
+		return RC_FAIL;
+	}
+}
 
 static void vsay(const char *prefix, const char *fmt, va_list ap)
 {

@@ -3,7 +3,7 @@
  * The capture engine, for instances and remotes alike: settings through the undo log, one
  * source per CPU (source.h: mmap, read() or a remote's text lines), the data handed to one
  * sink (sink.c: stream text, spooled text, trace.dat, a remote's re-encoded trace.dat), the
- * stop conditions, the drain, the restore and the summary. What differs for a remote is a
+ * stop conditions, the drain, the restore and the result. What differs for a remote is a
  * small plan, kept as data (c->remote): its settings go in the kernel selftests' order
  * (apply_remote_settings()), its lines are released by age because its readers cannot tell
  * when they have caught up (advance_watermark()), and a CPU is drained once its reader has
@@ -14,7 +14,7 @@
  * them got too small a share of the machine and lost events (see bench/RESULTS.md). Each
  * thread owns its source and its CPU of the sink (a spool, or the trace.dat writer's chunks),
  * and shares nothing else but a sequence counter and a few flags; the main thread keeps the
- * stop conditions, the progress line, the summary and the restore.
+ * stop conditions, the progress calls, the result and the restore.
  *
  * Exact order across threads: every spooled unit is stamped with the capture-wide counter
  * after it was read, and every "caught up" mark with the value taken before the call that
@@ -134,8 +134,7 @@ struct capture {
 	const char *stop_reason;
 	double start, interval;
 	double buffer_bytes;	/* per-CPU buffer size */
-	bool progress;
-	double last_progress;
+	double last_progress;	/* when o->progress was last called */
 	bool percent_zero;	/* buffer_percent is 0: POLLIN would mean "any data" */
 	bool sink_failed;	/* atomic: the output could not be written */
 	bool restored;		/* the undo log was played */
@@ -158,21 +157,22 @@ static int select_events(struct capture *c)
 	if (o->t->read_only && o->nr_events) {
 		note_error("%s is a read-only instance (a backup of an earlier boot): cannot change "
 			"events (-e)", o->t->label);
-		return RC_PERM;
+		return -EPERM;
 	}
 	rc = event_selection_new(o->t, o->events, o->nr_events, &c->sel, &bad);
-	if (rc == RC_USAGE && c->remote)
+	if (!rc)
+		return 0;
+	if (bad >= 0 && c->remote)
 		note_error("no event of %s matches '%s' (see 'remotectl events -r %s')",
 			o->t->label, o->events[bad], o->t->label);
-	else if (rc == RC_USAGE)
+	else if (bad >= 0)
 		note_error("%s: no event matches '%s'", o->t->label, o->events[bad]);
-	else if (rc < 0 && c->remote)
+	else if (c->remote)
 		note_error("%s has no events/ directory", o->t->label);
-	else if (rc < 0)
+	else
 		note_error("%s: cannot list events: %s", o->t->label, strerror(-rc));
-	if (rc < 0)
-		return c->remote ? RC_MISSING : rc_from_errno(-rc);
-	return rc;
+	/* A remote without events/ is a kernel feature missing, whatever the error. */
+	return bad < 0 && c->remote ? -ENOENT : rc;
 }
 
 /* Buffer size, events, buffer_percent, tracing on: each through the undo log. */
@@ -222,7 +222,7 @@ static int check_enabled(struct capture *c)
 
 	if (events_load(c->o->t, &list)) {
 		note_error("%s has no events/ directory", c->o->t->label);
-		return RC_MISSING;
+		return -ENOENT;
 	}
 	for (int i = 0; i < list.nr; i++)
 		enabled += list.ev[i].enabled > 0;
@@ -230,7 +230,7 @@ static int check_enabled(struct capture *c)
 		note_warn("%s: no event is enabled: nothing will be captured (use -e)",
 			 c->o->t->label);
 	events_free(&list);
-	return RC_OK;
+	return 0;
 }
 
 /*
@@ -254,7 +254,7 @@ static int apply_remote_settings(struct capture *c)
 			note_error("%s: cannot resize: the buffer stays loaded after stopping and "
 				"clearing it, so another reader has its trace_pipe or trace open",
 				t->label);
-			return RC_BUSY;
+			return -EBUSY;
 		}
 		snprintf(kib, sizeof(kib), "%" PRIu64, c->o->buffer_kib);
 		r = undo_write(c->undo, "buffer_size_kb", kib);
@@ -313,13 +313,13 @@ static int open_sources(struct capture *c)
 			}
 			if (err) {
 				note_error("%s: %s", t->label, why);
-				return rc_from_errno(-err);
+				return err;
 			}
 			opened++;
 		}
 		if (!opened) {
 			note_error("%s: none of the CPUs asked for is in the buffer", t->label);
-			return RC_MISSING;
+			return -ENODEV;
 		}
 		c->transport = TRANSPORT_TEXT;
 		note_debug("%s: transport text, %d readers", t->label, opened);
@@ -329,7 +329,7 @@ static int open_sources(struct capture *c)
 	if (!t->has_raw) {
 		note_error("%s: no per-CPU trace_pipe_raw: only the text transport (auto) reads it",
 			t->label);
-		return RC_MISSING;
+		return -ENOENT;
 	}
 	c->transport = o->transport != TRANSPORT_NONE ? o->transport : t->best;
 	if (c->transport == TRANSPORT_NONE)
@@ -355,7 +355,7 @@ static int open_sources(struct capture *c)
 			if (err && o->transport == TRANSPORT_MMAP) {
 				note_error("%s: %s", t->label, why);
 				source_params_free(&p);
-				return rc_from_errno(-err);
+				return err;
 			}
 			if (err) {
 				/* Not an error with auto: fall back for every CPU. */
@@ -375,7 +375,7 @@ static int open_sources(struct capture *c)
 			if (err) {
 				note_error("%s: %s", t->label, why);
 				source_params_free(&p);
-				return rc_from_errno(-err);
+				return err;
 			}
 		}
 		source_params_free(&p);
@@ -403,7 +403,7 @@ static void poke_main(void)
 	stop_signal_wake();
 }
 
-/* One of a remote's lines (len with its '\n') to the sink, counted as the summary shows it. */
+/* One of a remote's lines (len with its '\n') to the sink, counted as the result shows it. */
 static int take_line(struct capture *c, int idx, const char *line, size_t len)
 {
 	struct cpu_state *cs = &c->cs[idx];
@@ -571,25 +571,19 @@ static uint64_t captured_bytes(const struct capture *c)
 	return n;
 }
 
-static void show_progress(struct capture *c, double now, bool final)
+/* The caller's progress line, once a second. */
+static void report_progress(struct capture *c, double now)
 {
-	uint64_t lost = 0;
-	double secs = now - c->start;
+	struct capture_progress p = { .secs = now - c->start };
 
-	if (!c->progress)
-		return;
-	if (final) {
-		fprintf(stderr, "\r\033[K");
-		return;
-	}
-	if (now - c->last_progress < 1.0)
+	if (!c->o->progress || now - c->last_progress < 1.0)
 		return;
 	c->last_progress = now;
 	for (int i = 0; i < c->nr; i++)
-		lost += __atomic_load_n(&c->cs[i].pub_lost, __ATOMIC_RELAXED);
-	fprintf(stderr, "\r\033[K%.0f s  %" PRIu64 " events  %.0f events/s  %.1f MB  %" PRIu64
-		" lost", secs, total_events(c), secs > 0 ? total_events(c) / secs : 0.0,
-		captured_bytes(c) / 1e6, lost);
+		p.lost += __atomic_load_n(&c->cs[i].pub_lost, __ATOMIC_RELAXED);
+	p.events = total_events(c);
+	p.bytes = captured_bytes(c);
+	c->o->progress(&p);
 }
 
 static bool should_stop(struct capture *c, double now)
@@ -683,10 +677,10 @@ static int run_loop(struct capture *c)
 			advance_watermark(c);
 		rc = c->k->ops->flush(c->k, false);
 		if (get_flag(&c->sink_failed))
-			rc = RC_FAIL;
+			rc = -EIO;
 		if (rc)
 			break;
-		show_progress(c, now, false);
+		report_progress(c, now);
 		for (i = 0, n = 0; i < c->nr; i++)
 			n += reading(&c->cs[i]);
 		if (!n) {
@@ -729,7 +723,7 @@ static int run_loop(struct capture *c)
 			timeout_ms = 0;
 		if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR) {
 			note_error("poll: %s", strerror(errno));
-			rc = RC_FAIL;
+			rc = -EIO;
 			break;
 		}
 		for (i = 0; i < n; i++) {
@@ -864,7 +858,7 @@ static int run_threads(struct capture *c)
 	if (pipe2(c->stop_pipe, O_NONBLOCK | O_CLOEXEC)) {
 		note_error("pipe: %s", strerror(errno));
 		c->stop_pipe[0] = c->stop_pipe[1] = -1;
-		return RC_FAIL;
+		return -EIO;
 	}
 	/* Signals go to the main thread only. */
 	sigemptyset(&block);
@@ -877,7 +871,7 @@ static int run_threads(struct capture *c)
 		err = pthread_create(&c->cs[i].thread, NULL, reader_main, &c->cs[i]);
 		if (err) {
 			note_error("cannot start a reader thread: %s", strerror(err));
-			rc = RC_FAIL;
+			rc = -EIO;
 			break;
 		}
 		c->cs[i].started = true;
@@ -888,7 +882,7 @@ static int run_threads(struct capture *c)
 		if (should_stop(c, now))
 			break;
 		if (get_flag(&c->sink_failed)) {
-			rc = RC_FAIL;
+			rc = -EIO;
 			break;
 		}
 		for (i = 0, n = 0; i < c->nr; i++)
@@ -898,7 +892,7 @@ static int run_threads(struct capture *c)
 			c->stop_reason = all_ended_reason(c);
 			break;
 		}
-		show_progress(c, now, false);
+		report_progress(c, now);
 		wake = now + c->interval;
 		if (c->o->duration > 0 && c->start + c->o->duration < wake)
 			wake = c->start + c->o->duration;
@@ -909,7 +903,7 @@ static int run_threads(struct capture *c)
 		pfd.events = POLLIN;
 		if (poll(&pfd, pfd.fd >= 0, timeout_ms) < 0 && errno != EINTR) {
 			note_error("poll: %s", strerror(errno));
-			rc = RC_FAIL;
+			rc = -EIO;
 			break;
 		}
 		stop_signal_drain();
@@ -917,7 +911,7 @@ static int run_threads(struct capture *c)
 	(void)stop_writing(c);
 	stop_threads(c);
 	if (!rc && get_flag(&c->sink_failed))
-		rc = RC_FAIL;
+		rc = -EIO;
 	return rc;
 }
 
@@ -984,7 +978,7 @@ static int drain(struct capture *c)
 			cs->kernel_lost = source_kernel_lost(cs->src);
 	}
 	if (c->sink_failed)
-		return RC_FAIL;
+		return -EIO;
 	return c->k->ops->flush(c->k, true);
 }
 
@@ -1005,103 +999,6 @@ static uint64_t lost_events(const struct capture *c, bool *some)
 	return lost;
 }
 
-/* --fail-on-loss: a capture that lost events ends with RC_LOST, after its output. */
-static int check_loss(const struct capture *c, int rc)
-{
-	bool some;
-	uint64_t lost = lost_events(c, &some);
-
-	if (rc || !c->o->fail_on_loss || !some)
-		return rc;
-	if (lost)
-		note_error("%s: %" PRIu64 " events lost (--fail-on-loss)", c->o->t->label, lost);
-	else
-		note_error("%s: events lost, how many is not known (--fail-on-loss)",
-			c->o->t->label);
-	return RC_LOST;
-}
-
-static void output_summary(const struct capture *c)
-{
-	fprintf(stderr, "  output: %" PRIu64 " events, %" PRIu64 " bytes%s", c->k->written,
-		c->k->bytes, c->k->to_stdout ? " to stdout" : "");
-	if (c->k->after)
-		fprintf(stderr, ", formatted in %.2f s after the capture", c->k->format_secs);
-	fputc('\n', stderr);
-	if (c->k->dropped_max)
-		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
-			c->k->dropped_max);
-}
-
-/* Losses with the default-sized buffer: say how much it cost and what -b would avoid it. */
-static void warn_small_buffer(const struct capture *c, uint64_t events, uint64_t lost)
-{
-	uint64_t want = 1024, kib = c->buffer_kib;
-	char have[32], need[32];
-
-	if (!lost || !kib)
-		return;
-	/* Room for what was lost as well, twice over, in whole MiB. */
-	while (want < kib * 2 * (events + lost) / (events ? events : 1) && want < (1 << 20))
-		want *= 2;
-	note_warn("%s: %" PRIu64 " events lost with %s per CPU; record with -b %s to keep them",
-		 c->o->t->label, lost, format_size_kib(kib, have, sizeof(have)),
-		 format_size_kib(want, need, sizeof(need)));
-}
-
-/* A remote's columns: the losses its lines reported, the lines kept as they were. */
-static void remote_summary(const struct capture *c)
-{
-	uint64_t ev = 0, bytes = 0, lost = 0, unparsed = 0;
-
-	fprintf(stderr, "  %4s %12s %14s %12s %10s\n", "CPU", "events", "bytes", "lost",
-		"unparsed");
-	for (int i = 0; i < c->nr; i++) {
-		const struct cpu_state *cs = &c->cs[i];
-
-		if (cs->skipped) {
-			fprintf(stderr, "  %4d %12s\n", cs->cpu, "(not in the buffer)");
-			continue;
-		}
-		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n",
-			cs->cpu, cs->n.events, cs->bytes, cs->n.stored_lost, cs->unparsed);
-		ev += cs->n.events;
-		bytes += cs->bytes;
-		lost += cs->n.stored_lost;
-		unparsed += cs->unparsed;
-	}
-	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n", "all",
-		ev, bytes, lost, unparsed);
-	output_summary(c);
-	warn_small_buffer(c, ev, lost);
-}
-
-/*
- * A remote's time going back on a CPU: once per CPU, with how often and how far. Every event
- * is kept once with its own stamp, each CPU's in the kernel's order; the merge goes by the
- * stamps.
- */
-static void warn_clock(const struct capture *c)
-{
-	for (int i = 0; i < c->nr; i++) {
-		const struct cpu_state *cs = &c->cs[i];
-		const struct rclock *k = &cs->clock;
-		char size[48];
-
-		if (!k->back_steps)
-			continue;
-		if (k->back_max >= 1000000000)
-			snprintf(size, sizeof(size), "%" PRIu64 " s", k->back_max / 1000000000);
-		else
-			snprintf(size, sizeof(size), "%" PRIu64 " us", k->back_max / 1000);
-		note_warn("%s: CPU %d: time stamps went back %" PRIu64 " time%s, by up to %s (a "
-			 "clock fault of the remote%s; the CPU's events kept in the kernel's order)",
-			 c->o->t->label, cs->cpu, k->back_steps, k->back_steps == 1 ? "" : "s", size,
-			 strcmp(c->o->t->name, "hypervisor") ? "" :
-			 ": arm64 nVHE stamps wrongly while a KVM vCPU is loaded");
-	}
-}
-
 /* After the readers closed, with tracing off, a drained remote unloads its buffer. */
 static void check_unloaded(const struct capture *c)
 {
@@ -1112,65 +1009,53 @@ static void check_unloaded(const struct capture *c)
 			 "it open, or events were left unread", c->o->t->label);
 }
 
-static void summary(const struct capture *c, double secs)
+/* What the capture came to, the sources closed and the output complete. */
+static void fill_result(const struct capture *c, double secs, struct capture_result *r)
 {
-	uint64_t ev = 0, bytes = 0, lost = 0;
-	bool lost_known = true;
-	int i;
-
-	if (!note_wanted(NOTE_INFO))
-		return;
-	fprintf(stderr, "remotectl: %s: %.2f s, stopped by %s, transport %s%s%s%s\n",
-		c->o->t->label, secs, c->stop_reason ? c->stop_reason : "error",
-		transport_name(c->transport), c->fallback[0] ? " (" : "", c->fallback,
-		c->fallback[0] ? ")" : "");
-	if (c->remote) {
-		remote_summary(c);
-		return;
-	}
-	fprintf(stderr, "  %4s %12s %14s %12s\n", "CPU", "events", "bytes", "lost");
-	for (i = 0; i < c->nr; i++) {
+	r->ran = true;
+	r->stop_reason = c->stop_reason;
+	r->transport = c->transport;
+	snprintf(r->fallback, sizeof(r->fallback), "%s", c->fallback);
+	r->remote = c->remote;
+	r->secs = secs;
+	r->buffer_kib = c->buffer_kib;
+	r->nr_cpus = c->nr;
+	r->cpus = xcalloc(c->nr ? c->nr : 1, sizeof(*r->cpus));
+	for (int i = 0; i < c->nr; i++) {
 		const struct cpu_state *cs = &c->cs[i];
-		int64_t l = cs->kernel_lost >= 0 ? cs->kernel_lost : (int64_t)cs->n.stored_lost;
-		char lbuf[32];
 
-		if (cs->kernel_lost < 0 && cs->n.missed_pages && !cs->n.stored_lost)
-			snprintf(lbuf, sizeof(lbuf), "unknown");
-		else
-			snprintf(lbuf, sizeof(lbuf), "%" PRId64, l);
-		if (cs->kernel_lost < 0)
-			lost_known = false;
-		fprintf(stderr, "  %4d %12" PRIu64 " %14" PRIu64 " %12s%s", cs->cpu, cs->n.events,
-			cs->bytes, lbuf, cs->n.corrupt ? "  (corrupt sub-buffers!)" : "");
-		if (cs->switched_epp)
-			fprintf(stderr, "  (then read(): %u events per sub-buffer)", cs->switched_epp);
-		if (cs->reader_refused)
-			fprintf(stderr, "  (then read(): GET_READER refused)");
-		if (note_wanted(NOTE_DEBUG) && cs->spliced)
-			fprintf(stderr, "  (%" PRIu64 " of %" PRIu64 " sub-buffers spliced)",
-				cs->spliced, cs->units);
-		fputc('\n', stderr);
-		ev += cs->n.events;
-		bytes += cs->bytes;
-		lost += l;
+		r->cpus[i] = (struct capture_cpu){
+			.cpu = cs->cpu,
+			.skipped = cs->skipped,
+			.events = cs->n.events,
+			.bytes = cs->bytes,
+			.stored_lost = cs->n.stored_lost,
+			.missed_pages = cs->n.missed_pages,
+			.corrupt = cs->n.corrupt,
+			.kernel_lost = cs->kernel_lost,
+			.switched_epp = cs->switched_epp,
+			.reader_refused = cs->reader_refused,
+			.units = cs->units,
+			.spliced = cs->spliced,
+			.unparsed = cs->unparsed,
+			.clock_back_steps = cs->clock.back_steps,
+			.clock_back_max = cs->clock.back_max,
+		};
 	}
-	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 "%s\n", "all", ev, bytes,
-		lost, lost_known ? "" : " (at least)");
-	output_summary(c);
-	/*
-	 * record's losses come from a burst after a quiet spell (the reader slept until the
-	 * kernel's wake level) or from readers kept off the CPUs by busy writers (bench/RESULTS.md,
-	 * raw2). stream's come from formatting as it reads.
-	 */
-	if (lost && !c->o->live && !c->o->t->read_only) {
-		char pct[16] = "";
+	r->lost = lost_events(c, &r->lost_some);
+	r->written = c->k->written;
+	r->bytes = c->k->bytes;
+	r->dropped_max = c->k->dropped_max;
+	r->to_stdout = c->k->to_stdout;
+	r->after = c->k->after;
+	r->format_secs = c->k->format_secs;
+}
 
-		target_read(c->o->t, "buffer_percent", pct, sizeof(pct));
-		pct[strcspn(pct, "\n")] = 0;
-		fprintf(stderr, "  hint: a larger -b, --buffer-percent below %s or --rt-priority "
-			"gets the reader there before a burst fills the buffer\n",
-			*pct ? pct : "the instance's");
-	}
+void capture_result_free(struct capture_result *r)
+{
+	free(r->cpus);
+	r->cpus = NULL;
+	r->nr_cpus = 0;
 }
 
 static int buffer_percent_is_zero(const struct target *t)
@@ -1180,7 +1065,7 @@ static int buffer_percent_is_zero(const struct target *t)
 	return target_read(t, "buffer_percent", buf, sizeof(buf)) > 0 && atoi(buf) == 0;
 }
 
-/* Close the sources, keeping what the summary needs. */
+/* Close the sources, keeping what the result needs. */
 static void release(struct capture *c)
 {
 	for (int i = 0; i < c->nr; i++) {
@@ -1214,7 +1099,7 @@ static double buffer_bytes(const struct target *t)
 	return !target_buffer_size(t, &bs) && bs.kib ? bs.kib * 1024.0 : 1 << 20;
 }
 
-int capture_run(const struct capture_opts *o)
+int capture_run(const struct capture_opts *o, struct capture_result *r)
 {
 	struct capture c = { .o = o, .stop_pipe = { -1, -1 } };
 	struct target *t = o->t;
@@ -1224,16 +1109,17 @@ int capture_run(const struct capture_opts *o)
 	int64_t before;
 	double end;
 
+	memset(r, 0, sizeof(*r));
 	/* Only ring buffers read through trace_pipe_raw wake their readers at a fill level. */
 	if (o->buffer_percent >= 0 && t->read_only) {
 		note_error("%s is a read-only instance (a backup of an earlier boot): cannot change "
 			"buffer_percent", t->label);
-		return RC_PERM;
+		return -EPERM;
 	}
 	if (o->buffer_percent >= 0 &&
 	    (tr == TRANSPORT_TEXT || target_read(t, "buffer_percent", err, sizeof(err)) <= 0)) {
 		note_error("%s has no buffer_percent to set (--buffer-percent)", t->label);
-		return RC_USAGE;
+		return -EINVAL;
 	}
 	/*
 	 * The text transport is a remote's, and a capture through it runs as a remote's (cleared
@@ -1242,7 +1128,7 @@ int capture_run(const struct capture_opts *o)
 	if (o->transport == TRANSPORT_TEXT && t->has_raw) {
 		note_error("%s has trace_pipe_raw: --transport text is for remotes (auto, mmap or read "
 			"here)", t->label);
-		return RC_USAGE;
+		return -EINVAL;
 	}
 	/* Remotes offer only text, as lines their readers cannot tell are the last. */
 	c.remote = tr == TRANSPORT_TEXT;
@@ -1258,17 +1144,16 @@ int capture_run(const struct capture_opts *o)
 	/* A remote's lines go out by age, checked as often as stream's. */
 	c.interval = (o->live || c.remote ? STREAM_INTERVAL_MS : RECORD_INTERVAL_MS) / 1000.0;
 	c.percent_zero = buffer_percent_is_zero(t);
-	c.progress = isatty(2) && note_wanted(NOTE_INFO) && !o->live;
 
 	if (!c.nr) {
 		note_error("%s: no CPUs to capture", t->label);
-		rc = RC_MISSING;
+		rc = -ENODEV;
 		goto out;
 	}
 	if (o->clear && t->read_only) {
 		note_error("%s is a read-only instance (a backup of an earlier boot): --clear would "
 			"erase it", t->label);
-		rc = RC_PERM;
+		rc = -EPERM;
 		goto out;
 	}
 	/* Every glob checked before anything is changed or created. */
@@ -1350,7 +1235,8 @@ int capture_run(const struct capture_opts *o)
 			rc = rc2;
 	}
 	end = monotonic_s();
-	show_progress(&c, end, true);
+	if (o->progress)
+		o->progress(&(struct capture_progress){ .final = true });
 	/*
 	 * The capture is over: let go of the buffers and put the target back before the
 	 * (slower) text is written.
@@ -1371,11 +1257,8 @@ int capture_run(const struct capture_opts *o)
 		rc = rc2;
 	for (i = 0; i < c.nr; i++)
 		if (c.cs[i].failed && !rc)
-			rc = RC_FAIL;
-	summary(&c, end - c.start);
-	if (c.remote)
-		warn_clock(&c);
-	rc = check_loss(&c, rc);
+			rc = -EIO;
+	fill_result(&c, end - c.start, r);
 out:
 	release(&c);
 	if (!c.restored) {

@@ -3,7 +3,8 @@
  * A capture of an instance or a remote: apply what was asked to a target (events, buffer size,
  * tracing on), read every selected CPU through one source each (source.h), hand the data to
  * one sink (capture_internal.h: text now or after the capture, trace.dat), stop on a signal, a
- * duration or an output size, drain, restore every setting changed, and report.
+ * duration or an output size, drain, restore every setting changed, and say what it came to
+ * (struct capture_result); what of that is said and how is the caller's.
  */
 #ifndef REMOTECTL_CAPTURE_H
 #define REMOTECTL_CAPTURE_H
@@ -14,6 +15,15 @@
 #include "reader_priority.h"
 #include "target.h"
 #include "tracedat_write.h"
+
+/* Where a capture is, for a progress line. */
+struct capture_progress {
+	double secs;		/* since the reading began */
+	uint64_t events;	/* captured, every CPU */
+	uint64_t bytes;		/* event bytes read */
+	uint64_t lost;		/* losses the sub-buffers (a remote's lines) counted so far */
+	bool final;		/* the capture is over: nothing else is set, no call follows */
+};
 
 struct capture_opts {
 	struct target *t;
@@ -33,10 +43,59 @@ struct capture_opts {
 	struct reader_sched sched;	/* --rt-priority, --reader-nice */
 	enum td_compression compression;	/* trace.dat: --compression */
 	int level;		/* trace.dat: -z, 0 = default */
-	bool fail_on_loss;	/* --fail-on-loss: any lost event makes the exit status RC_LOST */
+	/*
+	 * Called about once a second while the buffers are read, from the thread that called
+	 * capture_run(), and once more with final set when the reading is over; NULL for none.
+	 */
+	void (*progress)(const struct capture_progress *p);
 };
 
-/* Runs the capture; returns an exit code. */
-int capture_run(const struct capture_opts *o);
+/* What a CPU's capture came to. */
+struct capture_cpu {
+	int cpu;
+	bool skipped;		/* a remote's CPU that is not in its buffer: not read */
+	uint64_t events;	/* captured */
+	uint64_t bytes;		/* event bytes read */
+	uint64_t stored_lost;	/* losses the sub-buffers (a remote's lines) counted */
+	uint64_t missed_pages;	/* sub-buffers flagged with a loss, of unknown size or not */
+	uint64_t corrupt;	/* sub-buffers that failed to decode completely */
+	int64_t kernel_lost;	/* the kernel's count at the end (stats), -1 unknown */
+	uint32_t switched_epp;	/* mmap went over to read(): events per sub-buffer then */
+	int reader_refused;	/* mmap went over to read(): GET_READER failed with this errno */
+	uint64_t units;		/* sub-buffers read */
+	uint64_t spliced;	/* of them in splice() batches */
+	uint64_t unparsed;	/* a remote's lines kept as they were */
+	uint64_t clock_back_steps;	/* a remote's time stamps going back: how often */
+	uint64_t clock_back_max;	/* ... and the largest step, ns */
+};
+
+/* What a capture came to: the caller's, filled in by capture_run(). */
+struct capture_result {
+	bool ran;		/* the capture ran to its end (maybe with an error): all is set */
+	const char *stop_reason;	/* "duration", "SIGINT", "max size"...; NULL: an error */
+	enum transport transport;
+	char fallback[256];	/* why the transport is not the target's best, or "" */
+	bool remote;		/* read as a remote's text lines */
+	double secs;		/* from the first read to the end of the drain */
+	uint64_t buffer_kib;	/* the per-CPU buffer size while capturing, 0 unknown */
+	int nr_cpus;
+	struct capture_cpu *cpus;
+	uint64_t lost;		/* events the kernel lost, as far as known */
+	bool lost_some;		/* some were lost (lost may be 0: how many is not known) */
+	/* The output. */
+	uint64_t written;	/* events written */
+	uint64_t bytes;		/* bytes written */
+	uint64_t dropped_max;	/* events captured but not written (--max-size) */
+	bool to_stdout;
+	bool after;		/* the text was made after the capture, in format_secs */
+	double format_secs;
+};
+
+/*
+ * Run the capture; 0 or -errno, after a message (note.h). *r is filled in whenever the
+ * capture ran (r->ran), even if it then failed; free it with capture_result_free().
+ */
+int capture_run(const struct capture_opts *o, struct capture_result *r);
+void capture_result_free(struct capture_result *r);
 
 #endif

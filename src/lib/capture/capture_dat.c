@@ -58,7 +58,7 @@ static int dat_open(struct sink *k)
 	p->w = tdw_create(fileno(k->out), &wo);
 	free(trace_clock);
 	if (!p->w)
-		return RC_FAIL;
+		return -EIO;
 	/*
 	 * Kernel events print with names (kallsyms, printk formats, comms). Formats: those of
 	 * the enabled events. Every format is megabytes of text the kernel generates: most of a
@@ -74,7 +74,7 @@ static int dat_open(struct sink *k)
 	 */
 	if (tdw_meta_from_dir(p->w, t->dir, (flags & TDW_META_KERNEL) ? tracefs_root() : NULL,
 			      flags) || tdw_begin_data(p->w))
-		return RC_FAIL;
+		return -EIO;
 	return 0;
 }
 
@@ -190,7 +190,7 @@ static int dat_finish(struct sink *k)
 			tdw_set_cpustat(p->w, k->cpus[i], stats);
 		free(path);
 	}
-	rc = tdw_finish(p->w) ? RC_FAIL : RC_OK;
+	rc = tdw_finish(p->w) ? -EIO : 0;
 	p->w = NULL;
 	return rc;
 }

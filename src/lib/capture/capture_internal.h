@@ -41,7 +41,7 @@ enum sink_mark { SINK_CAUGHT_UP = 1, SINK_END };
 
 struct sink_ops {
 	const char *name;
-	/* The output exists: write its head (trace.dat metadata). 0 or an exit code. */
+	/* The output exists: write its head (trace.dat metadata). 0 or -errno. */
 	int (*open)(struct sink *k);
 	/*
 	 * Optional: read stream idx's next units from src into the sink's own memory (the
@@ -59,9 +59,9 @@ struct sink_ops {
 	void (*lost)(struct sink *k, int idx, uint64_t ts, int64_t n);
 	/* Stream idx caught up (as of the stamp seq) or ended. 0 or -errno. */
 	int (*mark)(struct sink *k, int idx, enum sink_mark m, uint64_t seq);
-	/* Write out what may go out now; everything with drain. 0 or an exit code. */
+	/* Write out what may go out now; everything with drain. 0 or -errno. */
 	int (*flush)(struct sink *k, bool drain);
-	/* The capture is over and the target restored: complete the output. 0 or an exit code. */
+	/* The capture is over and the target restored: complete the output. 0 or -errno. */
 	int (*finish)(struct sink *k);
 	/* Free everything; after an error, leave what was written recoverable. */
 	void (*destroy)(struct sink *k);
@@ -98,8 +98,8 @@ struct sink {
 enum sink_kind { SINK_STREAM, SINK_SPOOL, SINK_DAT, SINK_REMOTE_DAT };
 
 /*
- * Create the output (o->output, or stdout) for a sink of kind over nr streams. 0, or an exit
- * code after a message. Then the kind's open() (sink_open_data()) when the capture is ready
+ * Create the output (o->output, or stdout) for a sink of kind over nr streams. 0, or -errno
+ * after a message. Then the kind's open() (sink_open_data()) when the capture is ready
  * for it.
  */
 int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const int *cpus,
@@ -109,7 +109,7 @@ int sink_open_data(struct sink *k, unsigned int hdr_size);
 uint64_t sink_next_seq(struct sink *k);
 /* Whether --max-size was reached. */
 bool sink_full(const struct sink *k);
-/* The sink's output and counters done: flush, close (stdout stays open). 0 or an exit code. */
+/* The sink's output and counters done: flush, close (stdout stays open). 0 or -errno. */
 int sink_close(struct sink *k);
 /* Free it (NULL is fine). */
 void sink_free(struct sink *k);

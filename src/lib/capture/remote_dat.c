@@ -73,14 +73,15 @@ static int rdat_open(struct sink *k)
 	free(events);
 	if (err) {
 		note_error("%s: cannot read events/%s: %s", t->label, t->name, strerror(-err));
-		return RC_MISSING;
+		/* Whatever the error: the remote's format is missing. */
+		return -ENOENT;
 	}
 	if (target_read(t, "events/header_page", buf, sizeof(buf)) > 0)
 		header_page_sizes(buf, &hdr, &size);
 	if (hdr != SUBBUF_HDR_SIZE) {
 		note_error("%s: sub-buffer header of %u bytes: only 64-bit kernels are supported",
 			t->label, hdr);
-		return RC_FAIL;
+		return -EIO;
 	}
 	if (t->has_trace_clock && target_read(t, "trace_clock", buf, sizeof(buf)) > 0) {
 		trace_clock = xstrdup(buf);
@@ -95,19 +96,19 @@ static int rdat_open(struct sink *k)
 	p->w = tdw_create(fileno(k->out), &wo);
 	free(trace_clock);
 	if (!p->w)
-		return RC_FAIL;
+		return -EIO;
 	p->text_format = remote_encoder_text_format(p->enc);
 	extra.formats = &p->text_format;
 	p->extra = extra;
 	/* No root: the kernel's ftrace event ids would collide with the remote's own. */
 	if (tdw_meta_from_dir_extra(p->w, t->dir, NULL, 0, &p->extra) || tdw_begin_data(p->w))
-		return RC_FAIL;
+		return -EIO;
 	for (int i = 0; i < k->nr; i++) {
 		p->c[i].k = k;
 		p->c[i].cpu = k->cpus[i];
 		subbuf_writer_init(&p->c[i].sbw, size, emit_subbuf, &p->c[i]);
 	}
-	return RC_OK;
+	return 0;
 }
 
 /* The line as a binary event of its CPU's sub-buffers, until --max-size is reached. */
@@ -148,8 +149,8 @@ static int rdat_flush(struct sink *k, bool drain)
 	(void)drain;
 	for (int i = 0; i < k->nr; i++)
 		if (p->c[i].sbw.err)
-			return RC_FAIL;
-	return RC_OK;
+			return -EIO;
+	return 0;
 }
 
 /* -v: how each event of the remote was stored, and why when not as its format says. */
@@ -198,11 +199,11 @@ static int rdat_finish(struct sink *k)
 {
 	struct rdat_priv *p = k->priv;
 	struct remote_encode_stats st;
-	int r = RC_OK;
+	int r = 0;
 
 	for (int i = 0; i < k->nr; i++)
 		if (subbuf_writer_flush(&p->c[i].sbw))
-			r = RC_FAIL;
+			r = -EIO;
 	k->bytes = tdw_bytes(p->w);
 	remote_encoder_stats(p->enc, &st);
 	k->written = st.exact + st.as_text;
@@ -216,11 +217,11 @@ static int rdat_finish(struct sink *k)
 		if (tdw_replace_formats_extra(p->w, k->t->dir, 0, &p->extra)) {
 			note_error("%s: cannot store the event formats: %s", k->t->label,
 				strerror(errno));
-			r = RC_FAIL;
+			r = -EIO;
 		}
 	}
 	if (tdw_finish(p->w))
-		r = RC_FAIL;
+		r = -EIO;
 	p->w = NULL;
 	return r;
 }

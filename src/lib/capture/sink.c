@@ -28,7 +28,7 @@ int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const in
 	     struct sink **out)
 {
 	struct sink *k = xcalloc(1, sizeof(*k));
-	int rc;
+	int err;
 
 	k->ops = kinds[kind];
 	k->o = o;
@@ -42,9 +42,10 @@ int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const in
 	} else {
 		k->out = fopen(o->output, "we");
 		if (!k->out) {
-			note_error("cannot create %s: %s", o->output, strerror(errno));
-			rc = rc_from_errno(errno);
-			return rc == RC_USAGE ? RC_FAIL : rc;
+			err = errno;
+			note_error("cannot create %s: %s", o->output, strerror(err));
+			/* A file that cannot be created is a failure, not a bad value. */
+			return err == EINVAL || err == ERANGE ? -EIO : -err;
 		}
 	}
 	/* stream's lines go out as they come; everything else in large writes. */
@@ -82,11 +83,11 @@ int sink_close(struct sink *k)
 		return 0;
 	if (!k->closed && fflush(k->out)) {
 		note_error("cannot write output: %s", strerror(errno));
-		rc = RC_FAIL;
+		rc = -EIO;
 	}
 	if (!k->to_stdout && fclose(k->out) && !rc) {
 		note_error("cannot write %s: %s", k->o->output, strerror(errno));
-		rc = RC_FAIL;
+		rc = -EIO;
 	}
 	k->out = NULL;
 	return rc;
@@ -117,7 +118,7 @@ static int text_open(struct sink *k)
 	k->fmt = format_new(k->t, err, sizeof(err));
 	if (!k->fmt) {
 		note_error("%s: %s", k->t->label, err);
-		return RC_FAIL;
+		return -EIO;
 	}
 	return 0;
 }
@@ -153,7 +154,7 @@ int sink_emit(struct sink *k, bool drain)
 		}
 		if (fwrite(line, 1, len, k->out) != len) {
 			note_error("cannot write output: %s", strerror(errno));
-			return RC_FAIL;
+			return -EIO;
 		}
 		k->bytes += len;
 		if (!ev.lost)
@@ -164,7 +165,7 @@ int sink_emit(struct sink *k, bool drain)
 
 		if (err) {
 			note_error("cannot write output: %s", strerror(-err));
-			return RC_FAIL;
+			return -EIO;
 		}
 	}
 	return 0;
@@ -296,7 +297,7 @@ static int spsink_open(struct sink *k)
 		p->sp[i] = spool_new(NULL, err, sizeof(err));
 		if (!p->sp[i]) {
 			note_error("%s", err);
-			rc = RC_FAIL;
+			rc = -EIO;
 		}
 	}
 	return rc;
@@ -343,7 +344,7 @@ static int spsink_flush(struct sink *k, bool drain)
 	struct spool_priv *p = k->priv;
 
 	(void)drain;
-	return __atomic_load_n(&p->failed, __ATOMIC_SEQ_CST) ? RC_FAIL : 0;
+	return __atomic_load_n(&p->failed, __ATOMIC_SEQ_CST) ? -EIO : 0;
 }
 
 /*
@@ -397,7 +398,7 @@ static int spsink_finish(struct sink *k)
 	free(have);
 	if (ret < 0) {
 		note_error("cannot read the spool file back: %s", strerror(-ret));
-		rc = RC_FAIL;
+		rc = -EIO;
 	}
 	if (!rc)
 		rc = sink_emit(k, true);

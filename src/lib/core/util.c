@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Messages, exit codes and small file helpers. */
+/* Memory, file and size helpers. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,32 +13,12 @@
 #include "note.h"
 #include "util.h"
 
-int rc_from_errno(int err)
-{
-	switch (err) {
-	case ENOENT:
-	case ENODEV:
-	case ENOTDIR:
-		return RC_MISSING;
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return RC_PERM;
-	case EBUSY:
-		return RC_BUSY;
-	case EINVAL:
-	case ERANGE:
-		return RC_USAGE;
-	default:
-		return RC_FAIL;
-	}
-}
-
 static void *oom(void *p)
 {
 	if (!p) {
 		note_error("out of memory");
-		exit(RC_FAIL);
+		/* 1, the exit code of a failure at run time (util.h says why this exits). */
+		exit(1);
 	}
 	return p;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Messages, exit codes and small file helpers shared by every part of remotectl. */
+/* Memory, file and size helpers shared by every part of remotectl. */
 #ifndef REMOTECTL_UTIL_H
 #define REMOTECTL_UTIL_H
 
@@ -10,21 +10,11 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* Exit codes; documented in man/remotectl.1. */
-enum rc {
-	RC_OK = 0,
-	RC_FAIL = 1,	/* failure at run time */
-	RC_USAGE = 2,	/* bad command line or value */
-	RC_MISSING = 3,	/* target, file or kernel feature missing */
-	RC_PERM = 4,	/* permission denied or read-only target */
-	RC_BUSY = 5,	/* target busy (e.g. a loaded remote buffer) */
-	RC_LOST = 6,	/* record --fail-on-loss: the capture lost events */
-};
-
-/* Map an errno value to the exit code a user should see. */
-int rc_from_errno(int err);
-
-/* malloc() that ends the program with a message when memory is gone. */
+/*
+ * malloc() that ends the program with a message (note.h) when memory is gone: the one place
+ * the library ends the process. Like git's xmalloc(), it spares every caller a path for a
+ * failure it could not handle any better; all else is returned to the caller as -errno.
+ */
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);

@@ -151,11 +151,12 @@ int event_selection_new(const struct target *t, const char **globs, int nr,
 
 	s->t = t;
 	*out = NULL;
+	*bad = -1;
 	rc = load(s);
 	if (!rc) {
 		*bad = mark(s, globs, nr);
 		if (*bad >= 0)
-			rc = RC_USAGE;
+			rc = -EINVAL;
 	}
 	if (rc) {
 		event_selection_free(s);

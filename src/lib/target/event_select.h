@@ -13,8 +13,8 @@ struct event_selection;
 
 /*
  * List t's events (names only) and mark those matching any of globs; nothing is written.
- * Returns 0 and *out, RC_USAGE with *bad the index of a glob that matches nothing, or -errno
- * when t has no readable events/ directory.
+ * Returns 0 and *out; -EINVAL with *bad the index of a glob that matches nothing; or -errno
+ * and *bad -1 when t has no readable events/ directory.
  */
 int event_selection_new(const struct target *t, const char **globs, int nr,
 			struct event_selection **out, int *bad);
@@ -23,7 +23,7 @@ int event_selection_new(const struct target *t, const char **globs, int nr,
  * Enable the marked events that are off and disable the others that are on, each write through
  * u. A system whose enable file reads 0 is not looked into; one that reads 1 is turned off as
  * a whole when that takes fewer writes. An event a trigger holds in soft mode is left as it is,
- * with a warning. Returns 0 or the exit code of a failed write.
+ * with a warning. Returns 0 or the -errno of a failed write (target_write()).
  */
 int event_selection_apply(struct event_selection *s, struct undo_log *u);
 

@@ -204,7 +204,7 @@ int target_resolve(const char *name, struct target **out, char *err, size_t errl
 	char *p;
 
 	*out = NULL;
-	/* No tracefs: no target of any name (exit status 3, as for a missing one). */
+	/* No tracefs: no target of any name, missing as any other. */
 	if (tracefs_root_find(&root, err, errlen))
 		return -ENOENT;
 	if (!*name) {

@@ -21,16 +21,16 @@ ssize_t target_read(const struct target *t, const char *rel, char *buf, size_t s
 	return n;
 }
 
-/* One line for a failed change of rel; returns the exit code. */
+/* One line for a failed change of rel; returns -errno, -EPERM for a read-only target. */
 static int write_error(const struct target *t, const char *rel, int err)
 {
 	if (t->read_only && (err == EACCES || err == EPERM || err == ENOENT)) {
 		note_error("%s is a read-only instance (a backup of an earlier boot): cannot change %s",
 			t->label, rel);
-		return RC_PERM;
+		return -EPERM;
 	}
 	note_error("%s: cannot write %s: %s", t->label, rel, strerror(err));
-	return rc_from_errno(err);
+	return -err;
 }
 
 int target_write(const struct target *t, const char *rel, const char *value)
@@ -43,7 +43,7 @@ int target_write(const struct target *t, const char *rel, const char *value)
 	path = target_path(t, rel);
 	err = write_file(path, value);
 	free(path);
-	return err ? write_error(t, rel, -err) : RC_OK;
+	return err ? write_error(t, rel, -err) : 0;
 }
 
 int target_tracing_on(const struct target *t)
@@ -129,7 +129,7 @@ int target_reset(const struct target *t, int cpu)
 		return rc;
 	}
 	free(rel);
-	return RC_OK;
+	return 0;
 }
 
 int target_clock(const struct target *t, char *buf, size_t size)

@@ -68,7 +68,7 @@ int undo_write(struct undo_log *u, const char *rel, const char *value)
 
 		if (!old) {
 			note_error("%s: cannot read %s to save it", u->t->label, rel);
-			return RC_FAIL;
+			return -EIO;
 		}
 		u->entries = xrealloc(u->entries, (u->nr + 1) * sizeof(*u->entries));
 		u->entries[u->nr].rel = xstrdup(rel);
@@ -98,7 +98,7 @@ int undo_restore_one(struct undo_log *u, const char *rel)
 
 int undo_restore(struct undo_log *u)
 {
-	int rc = RC_OK, r;
+	int rc = 0, r;
 
 	while (u->nr) {
 		struct undo_entry *e = &u->entries[--u->nr];
@@ -107,7 +107,7 @@ int undo_restore(struct undo_log *u)
 		/* Skip files already back at their value: a remote refuses even a no-op resize. */
 		if (!now || strcmp(now, e->old)) {
 			r = target_write(u->t, e->rel, e->old);
-			if (r && rc == RC_OK)
+			if (r && !rc)
 				rc = r;
 		}
 		free(now);
