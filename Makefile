@@ -85,10 +85,9 @@ test-host: deps
 
 # The library's layout (docs/hacking.md, "Source map"): each folder's internal header stays in
 # the folder, and what a folder gives the others or src/cmd carries its prefix (nm of the
-# objects). --no-prefixes until issue #18's renames land; then CHECK_LAYOUT_FLAGS is empty.
-CHECK_LAYOUT_FLAGS ?= --no-prefixes
+# objects).
 check-layout: $(OBJS)
-	tests/tools/check_layout $(CHECK_LAYOUT_FLAGS) $(B)
+	tests/tools/check_layout $(B)
 
 test-vm:
 	@if [ -x tests/vm/test ]; then tests/vm/test; else echo "test-vm: no VM suite yet"; fi

@@ -10,8 +10,8 @@ int main(int argc, char **argv)
 	size_t size = argc > 2 ? strtoul(argv[2], NULL, 0) : 4096;
 	unsigned char *buf = malloc(size);
 	unsigned long long events = 0, pages = 0, corrupt = 0;
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	FILE *f;
 	int ret;
 
@@ -19,11 +19,11 @@ int main(int argc, char **argv)
 		return 2;
 	while (fread(buf, size, 1, f) == 1) {
 		pages++;
-		if (subbuf_init(&sb, buf, size, SUBBUF_HDR_SIZE_64)) {
+		if (ring_subbuf_init(&sb, buf, size, SUBBUF_HDR_SIZE_64)) {
 			corrupt++;
 			continue;
 		}
-		while ((ret = subbuf_next(&sb, &ev)) == 1)
+		while ((ret = ring_subbuf_next(&sb, &ev)) == 1)
 			events++;
 		corrupt += ret < 0;
 	}

@@ -77,7 +77,7 @@ static error_t parse_global(int key, char *arg, struct argp_state *state)
 		state->err_stream = error_stream();
 		return 0;
 	case OPT_TRACEFS:
-		tracefs_root_use(arg);
+		target_tracefs_root_use(arg);
 		return 0;
 	case 'q':
 		messages_set_verbosity(-1);

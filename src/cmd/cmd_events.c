@@ -58,7 +58,7 @@ static const char *state_text(int enabled)
 	return enabled < 0 ? "-" : enabled ? "on" : "off";
 }
 
-static void print_events(const struct event_list *list, bool json)
+static void print_events(const struct target_event_list *list, bool json)
 {
 	struct json j;
 
@@ -66,7 +66,7 @@ static void print_events(const struct event_list *list, bool json)
 		json_init(&j, stdout);
 		json_begin(&j, NULL, '[');
 		for (int i = 0; i < list->nr; i++) {
-			const struct event_info *ev = &list->ev[i];
+			const struct target_event_info *ev = &list->ev[i];
 
 			json_begin(&j, NULL, '{');
 			json_str(&j, "system", ev->system);
@@ -89,7 +89,7 @@ static void print_events(const struct event_list *list, bool json)
 }
 
 /* Apply one --enable/--disable to every matching event. */
-static int apply_change(const struct target *t, const struct event_list *list,
+static int apply_change(const struct target *t, const struct target_event_list *list,
 			const struct change *c)
 {
 	int rc = RC_OK;
@@ -97,9 +97,9 @@ static int apply_change(const struct target *t, const struct event_list *list,
 	for (int i = 0; i < list->nr && !rc; i++) {
 		char *rel;
 
-		if (!event_matches(&list->ev[i], c->glob))
+		if (!target_event_matches(&list->ev[i], c->glob))
 			continue;
-		rel = event_enable_rel(&list->ev[i]);
+		rel = target_event_enable_rel(&list->ev[i]);
 		rc = rc_from_errno(-target_write(t, rel, c->enable ? "1" : "0"));
 		free(rel);
 		if (!rc)
@@ -125,7 +125,7 @@ int cmd_events(int argc, char **argv)
 					  "disable them by glob, in the order given.",
 					  cli_children, NULL, NULL };
 	struct events_args args = { 0 };
-	struct event_list list;
+	struct target_event_list list;
 	struct target *t;
 	int rc, err;
 
@@ -135,7 +135,7 @@ int cmd_events(int argc, char **argv)
 	rc = cli_resolve_target(args.target, &t);
 	if (rc)
 		goto out;
-	err = t->has_events ? events_load(t, &list) : -ENOENT;
+	err = t->has_events ? target_events_load(t, &list) : -ENOENT;
 	if (err) {
 		err_msg("%s has no events/ directory", t->label);
 		rc = RC_MISSING;
@@ -148,7 +148,7 @@ int cmd_events(int argc, char **argv)
 		int matched = 0;
 
 		for (int e = 0; e < list.nr; e++)
-			matched += event_matches(&list.ev[e], args.changes[i].glob);
+			matched += target_event_matches(&list.ev[e], args.changes[i].glob);
 		if (!matched) {
 			err_msg("no event of %s matches '%s' (see 'remotectl events -r %s')",
 				t->label, args.changes[i].glob, t->label);
@@ -157,7 +157,7 @@ int cmd_events(int argc, char **argv)
 	}
 	for (int i = 0; i < args.nr_changes && !rc; i++)
 		rc = apply_change(t, &list, &args.changes[i]);
-	events_free(&list);
+	target_events_free(&list);
 out_target:
 	target_free(t);
 out:

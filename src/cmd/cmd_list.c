@@ -112,7 +112,7 @@ static void list_text(struct target **targets, int nr, const char *note)
 		       t->name, tracing_text(info.tracing), size_text(&info, size, sizeof(size)),
 		       loaded_text(info.size.loaded),
 		       cpulist_format(t->cpus, t->nr_cpus, cpus, sizeof(cpus)),
-		       events_text(&info, events, sizeof(events)), transport_name(t->best),
+		       events_text(&info, events, sizeof(events)), target_transport_name(t->best),
 		       t->read_only ? " (read-only)" : "");
 	}
 	if (note)
@@ -168,7 +168,7 @@ int cmd_list(int argc, char **argv)
 		err_msg("%s", err);
 		return rc_from_errno(-rc);
 	}
-	tracefs_root_find(&root, err, sizeof(err));
+	target_tracefs_root_find(&root, err, sizeof(err));
 	for (int i = 0; i < nr; i++)
 		nr_remotes += targets[i]->kind == TARGET_REMOTE;
 	note = remotes_note(root, nr_remotes, buf, sizeof(buf));
@@ -240,7 +240,7 @@ static void status_text(const struct target *t, const struct target_info *info)
 		printf("events:     %d (no enable files)\n", info->events_available);
 	printf("clock:      %s\n", info->clock[0] ? info->clock : "- (no trace_clock)");
 	printf("read-only:  %s\n", t->read_only ? "yes (backup instance)" : "no");
-	printf("transport:  %s (%s)\n", transport_name(t->best),
+	printf("transport:  %s (%s)\n", target_transport_name(t->best),
 	       target_transport_reason(t, buf, sizeof(buf)));
 	if (!t->has_stats) {
 		printf("statistics: none (the kernel gives no per_cpu/cpuN/stats here)\n");

@@ -206,14 +206,14 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 			return RC_USAGE;
 		}
 	}
-	o->transport = TRANSPORT_NONE;
+	o->transport = TARGET_TRANSPORT_NONE;
 	if (args->transport) {
 		if (!strcmp(args->transport, "mmap"))
-			o->transport = TRANSPORT_MMAP;
+			o->transport = TARGET_TRANSPORT_MMAP;
 		else if (!strcmp(args->transport, "read"))
-			o->transport = TRANSPORT_READ;
+			o->transport = TARGET_TRANSPORT_READ;
 		else if (!strcmp(args->transport, "text"))
-			o->transport = TRANSPORT_TEXT;
+			o->transport = TARGET_TRANSPORT_TEXT;
 		else if (strcmp(args->transport, "auto")) {
 			err_msg("invalid transport '%s' (auto, mmap, read, text)", args->transport);
 			return RC_USAGE;

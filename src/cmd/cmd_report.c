@@ -81,8 +81,8 @@ int cmd_report(int argc, char **argv)
 					  "Print a trace.dat file as text, merged by timestamp, "
 					  "like trace-cmd report.", cli_children, NULL, NULL };
 	struct report_args a = { 0 };
-	struct tdt_filter f = { .to = UINT64_MAX };
-	struct tdt *t = NULL;
+	struct text_report_filter f = { .to = UINT64_MAX };
+	struct text_report *t = NULL;
 	uint64_t errors;
 	bool *cpus = NULL;
 	char err[300];
@@ -92,13 +92,13 @@ int cmd_report(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (a.cpus) {
-		int *list, n = cpulist_parse(a.cpus, TDT_MAX_CPUS - 1, &list);
+		int *list, n = cpulist_parse(a.cpus, TEXT_REPORT_MAX_CPUS - 1, &list);
 
 		if (n < 0) {
 			err_msg("bad CPU list '%s'", a.cpus);
 			return RC_USAGE;
 		}
-		cpus = xcalloc(TDT_MAX_CPUS, sizeof(*cpus));
+		cpus = xcalloc(TEXT_REPORT_MAX_CPUS, sizeof(*cpus));
 		for (i = 0; i < n; i++)
 			cpus[list[i]] = true;
 		free(list);
@@ -107,7 +107,7 @@ int cmd_report(int argc, char **argv)
 	f.globs = a.globs;
 	f.nr_globs = a.nr_globs;
 	f.stat = a.stat;
-	ret = tdt_open(&t, a.file, say_damage, NULL, err, sizeof(err));
+	ret = text_report_open(&t, a.file, say_damage, NULL, err, sizeof(err));
 	if (ret == -EBADMSG) {
 		err_msg("%s: %s", a.file, err);
 		free(cpus);
@@ -117,16 +117,16 @@ int cmd_report(int argc, char **argv)
 	if (!t) {
 		err_msg("out of memory");
 		ret = RC_FAIL;
-	} else if (a.from && tdt_parse_time(t, a.from, &f.from)) {
+	} else if (a.from && text_report_parse_time(t, a.from, &f.from)) {
 		err_msg("bad --from time '%s'", a.from);
-	} else if (a.to && tdt_parse_time(t, a.to, &f.to)) {
+	} else if (a.to && text_report_parse_time(t, a.to, &f.to)) {
 		err_msg("bad --to time '%s'", a.to);
-	} else if (tdt_select(t, &f)) {
+	} else if (text_report_select(t, &f)) {
 		err_msg("out of memory");
 		ret = RC_FAIL;
 	} else {
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-		ret = tdt_write(t, stdout, &errors);
+		ret = text_report_write(t, stdout, &errors);
 		if (ret) {
 			err_msg("writing the report: %s", strerror(-ret));
 			ret = RC_FAIL;
@@ -138,7 +138,7 @@ int cmd_report(int argc, char **argv)
 			ret = RC_OK;
 		}
 	}
-	tdt_close(t);
+	text_report_close(t);
 	free(cpus);
 	return ret;
 }

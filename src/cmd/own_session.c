@@ -222,7 +222,7 @@ void own_session_end_as(int status)
 
 #define CALLER	"capturing in the caller's session: "
 
-int own_session_enter(const struct reader_sched *rs, struct own_session *os)
+int own_session_enter(const struct source_sched *rs, struct own_session *os)
 {
 	int now, want, group, ret;
 	pid_t parent = getpid(), pid;
@@ -251,7 +251,7 @@ int own_session_enter(const struct reader_sched *rs, struct own_session *os)
 	now = getpriority(PRIO_PROCESS, 0);
 	if (errno)
 		return OWN_SESSION_NONE;
-	want = reader_nice_wanted(rs, now);
+	want = source_priority_nice(rs, now);
 	ret = autogroup_nice(&group);
 	if (ret < 0)
 		return OWN_SESSION_NONE;

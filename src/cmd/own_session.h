@@ -43,7 +43,7 @@ struct own_session {
  * Go over to a child when that helps and is allowed; call before the target is changed.
  * Returns the caller's role; os->why says what was decided and why.
  */
-int own_session_enter(const struct reader_sched *rs, struct own_session *os);
+int own_session_enter(const struct source_sched *rs, struct own_session *os);
 /* The parent's end, as the child's wait status says: its exit status, or its signal. */
 void own_session_end_as(int status) __attribute__((noreturn));
 

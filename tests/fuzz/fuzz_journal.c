@@ -35,7 +35,7 @@ static void read_back(int fd)
 	for (b = 0; b < in->nr_buffers; b++) {
 		for (i = 0; i < in->buffers[b].nr_cpus; i++) {
 			struct td_src *s = td_src_new(r, b, i);
-			struct merge_event me;
+			struct ring_merge_event me;
 
 			while (s && n++ < 100000 && td_src_next(s, &me) > 0)
 				;

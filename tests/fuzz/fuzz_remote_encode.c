@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct remote_encode_stats before, after;
 	struct remote_encoder *enc;
 	size_t line_len, len;
-	struct rline r;
+	struct remote_line r;
 	char *line;
 	int i = 0;
 
@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(line);
 		return 0;
 	}
-	if (rline_parse(line, line_len, &r) == RLINE_EVENT &&
+	if (remote_line_parse(line, line_len, &r) == REMOTE_LINE_EVENT &&
 	    (r.name < line || r.name + r.name_len > line + line_len || r.args < line ||
 	     r.args + r.args_len > line + line_len))
 		abort();

@@ -83,11 +83,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t payload[REMOTE_PAYLOAD_MAX];
 	char *line = malloc(size ? size : 1);
-	struct rline r;
+	struct remote_line r;
 	size_t len;
 
 	memcpy(line, data, size);
-	if (rline_parse(line, size, &r) == RLINE_EVENT &&
+	if (remote_line_parse(line, size, &r) == REMOTE_LINE_EVENT &&
 	    (r.name < line || r.name + r.name_len > line + size || r.args < line ||
 	     r.args + r.args_len > line + size))
 		abort();

@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	uint32_t end = UINT32_MAX, skip = 0;
 	unsigned int hdr = SUBBUF_HDR_SIZE_64;
 	bool swap = false;
@@ -40,11 +40,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 
-	subbuf_init_order(&sb, buf, size, hdr, swap);
-	subbuf_set_end(&sb, end);
+	ring_subbuf_init_order(&sb, buf, size, hdr, swap);
+	ring_subbuf_set_end(&sb, end);
 	if (skip)
-		subbuf_skip(&sb, skip);
-	while ((ret = subbuf_next(&sb, &ev)) == 1) {
+		ring_subbuf_skip(&sb, skip);
+	while ((ret = ring_subbuf_next(&sb, &ev)) == 1) {
 		if ((const uint8_t *)ev.payload < buf ||
 		    (const uint8_t *)ev.payload + ev.len > buf + size)
 			abort();

@@ -3,7 +3,7 @@
  * libFuzzer harness for what `remotectl report` hands libtraceevent from a trace.dat: the
  * format checks (td_format_problem(), header_page, printk lines), libtraceevent's parse of
  * what passes them (formats, header_page, kallsyms, printk formats, saved cmdlines, with its
- * plugins), and the text of records printed with them (td_fmt_event()). The input is laid
+ * plugins), and the text of records printed with them (text_dat_fmt_event()). The input is laid
  * out for the mutator, not as a file (fuzz_tracedat_read covers the file):
  *
  *	u8 flags		bit 0 big endian, bit 1 4-byte longs, bit 2 raw clock,
@@ -31,7 +31,7 @@ static struct tep_handle *plugin_tep;
 static struct tep_plugin_list *plugins;
 
 /*
- * td_fmt_new() loads libtraceevent's plugins for every file, as report does once. Holding
+ * text_dat_fmt_new() loads libtraceevent's plugins for every file, as report does once. Holding
  * them loaded here makes each later dlopen() a reference count instead of mapping ~20 shared
  * objects per input; their handlers still run on every input.
  */
@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *rec, *p, *end = data + size;
 	struct trace_seq seq;
 	struct tdr_info in;
-	struct td_fmt *f;
+	struct text_dat_fmt *f;
 	size_t nrec, i;
 	int nt = 0, k;
 
@@ -105,27 +105,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	in.formats = formats;
 	in.nr_formats = nt > 4 ? nt - 4 : 0;
-	f = td_fmt_new(&in, NULL, NULL);
+	f = text_dat_fmt_new(&in, NULL, NULL);
 	trace_seq_init(&seq);
 	for (i = 0, k = 0; f && i < nrec; k++) {
 		size_t len = rec[i];
-		struct td_event ev = { 1000000000ull + k, k & 1, k & 1, rec + i + 1, 0 };
+		struct text_dat_event ev = { 1000000000ull + k, k & 1, k & 1, rec + i + 1, 0 };
 		char name[128];
 
 		if (len > nrec - i - 1)
 			len = nrec - i - 1;
 		ev.size = len;
 		trace_seq_reset(&seq);
-		td_fmt_event(f, &seq, &ev);
-		td_fmt_event_name(f, &ev, name, sizeof(name));
+		text_dat_fmt_event(f, &seq, &ev);
+		text_dat_fmt_event_name(f, &ev, name, sizeof(name));
 		i += 1 + len;
 	}
 	if (f) {
 		trace_seq_reset(&seq);
-		td_fmt_loss(f, &seq, 1, 1, nrec);
+		text_dat_fmt_loss(f, &seq, 1, 1, nrec);
 	}
 	trace_seq_destroy(&seq);
-	td_fmt_free(f);
+	text_dat_fmt_free(f);
 	for (k = 0; k < 4; k++)
 		free(blobs[k]->data);
 	for (k = 0; k < in.nr_formats; k++)

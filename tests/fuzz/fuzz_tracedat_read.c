@@ -23,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct td_src *src[MAX_STREAMS];
 	const struct tdr_info *in;
-	struct merge_event me;
-	struct merge *m;
+	struct ring_merge_event me;
+	struct ring_merge *m;
 	int b, i, nr = 0, n = 0;
 	struct tdr *r;
 	char err[256];
@@ -37,11 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < in->buffers[b].nr_cpus && nr < MAX_STREAMS; i++)
 			if ((src[nr] = td_src_new(r, b, i)))
 				nr++;
-	m = merge_new(nr);
+	m = ring_merge_new(nr);
 	for (i = 0; i < nr; i++)
 		if (!td_src_fill(src[i], m, i))
-			merge_end(m, i);
-	while (n++ < MAX_ENTRIES && merge_pop(m, false, &me) == 1) {
+			ring_merge_end(m, i);
+	while (n++ < MAX_ENTRIES && ring_merge_pop(m, false, &me) == 1) {
 		volatile uint8_t x;
 
 		if (me.stream < 0 || me.stream >= nr)
@@ -52,12 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			x = ((const uint8_t *)me.data)[me.len - 1];
 			(void)x;
 		}
-		if (merge_stream_queued(m, me.stream))
+		if (ring_merge_stream_queued(m, me.stream))
 			continue;
 		if (!td_src_fill(src[me.stream], m, me.stream))
-			merge_end(m, me.stream);
+			ring_merge_end(m, me.stream);
 	}
-	merge_free(m);
+	ring_merge_free(m);
 	for (i = 0; i < nr; i++)
 		td_src_free(src[i]);
 	tdr_close(r);

@@ -441,7 +441,7 @@ static int fmt_from(const char *in_path, const char *out_path)
 	const struct tdr_blob *blobs[4];
 	const struct tdr_info *in;
 	struct tdbuf b = { 0 }, r = { 0 };
-	struct merge_event me;
+	struct ring_merge_event me;
 	struct td_src *src;
 	char err[256];
 	struct tdr *t;

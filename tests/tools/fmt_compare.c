@@ -4,7 +4,7 @@
  * `report` (src/lib/text/tracedat_fmt.c, from a trace.dat's metadata) one formatter? Reads every event
  * of FILE and prints it both ways; the first event whose lines differ is printed with both
  * lines and the exit status is 1. The trace.dat must have been recorded from TARGET, which
- * must still exist (same formats, saved_cmdlines). Loss lines are compared too (format_lost()
+ * must still exist (same formats, saved_cmdlines). Loss lines are compared too (text_format_lost()
  * against report's). Files with one buffer only: report prefixes lines with the buffer's name
  * when there are several.
  *
@@ -27,8 +27,8 @@ int main(int argc, char **argv)
 	const struct tdr_info *in;
 	struct trace_seq seq;
 	struct target *t;
-	struct format *f;
-	struct td_fmt *tf;
+	struct text_format *f;
+	struct text_dat_fmt *tf;
 	struct tdr *r;
 	char err[256];
 	int b, i;
@@ -41,14 +41,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fmt_compare: %s\n", err);
 		return 2;
 	}
-	f = format_new(t, err, sizeof(err));
+	f = text_format_new(t, err, sizeof(err));
 	r = tdr_open(argv[2], err, sizeof(err));
 	if (!f || !r) {
 		fprintf(stderr, "fmt_compare: %s\n", err);
 		return 2;
 	}
 	in = tdr_info(r);
-	tf = td_fmt_new(in, NULL, NULL);
+	tf = text_dat_fmt_new(in, NULL, NULL);
 	trace_seq_init(&seq);
 	if (in->nr_buffers != 1) {
 		fprintf(stderr, "fmt_compare: %d buffers, one expected\n", in->nr_buffers);
@@ -57,23 +57,23 @@ int main(int argc, char **argv)
 	for (b = 0; b < in->nr_buffers; b++) {
 		for (i = 0; i < in->buffers[b].nr_cpus; i++) {
 			struct td_src *s = td_src_new(r, b, i);
-			struct merge_event me;
+			struct ring_merge_event me;
 
 			while (s && td_src_next(s, &me) > 0) {
-				struct td_event ev = { me.ts, td_src_cpu(s), b, me.data, me.len };
+				struct text_dat_event ev = { me.ts, td_src_cpu(s), b, me.data, me.len };
 				char lost[64];
 				const char *line;
 				size_t n;
 
 				trace_seq_reset(&seq);
 				if (me.lost) {
-					td_fmt_loss(tf, &seq, b, ev.cpu, me.lost);
-					n = format_lost(lost, sizeof(lost), ev.cpu, me.lost);
+					text_dat_fmt_loss(tf, &seq, b, ev.cpu, me.lost);
+					n = text_format_lost(lost, sizeof(lost), ev.cpu, me.lost);
 					line = lost;
 					lost_lines++;
 				} else {
-					td_fmt_event(tf, &seq, &ev);
-					line = format_event(f, ev.cpu, ev.ts, ev.data, ev.size, &n);
+					text_dat_fmt_event(tf, &seq, &ev);
+					line = text_format_event(f, ev.cpu, ev.ts, ev.data, ev.size, &n);
 					events++;
 				}
 				trace_seq_terminate(&seq);
@@ -88,9 +88,9 @@ int main(int argc, char **argv)
 	}
 	printf("%lu events, %lu identical, %lu loss lines\n", events, same, lost_lines);
 	trace_seq_destroy(&seq);
-	td_fmt_free(tf);
+	text_dat_fmt_free(tf);
 	tdr_close(r);
-	format_free(f);
+	text_format_free(f);
 	target_free(t);
 	return 0;
 }

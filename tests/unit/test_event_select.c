@@ -130,9 +130,9 @@ int main(void)
 	const char *globs[] = { "a:a1", "b1", "c2", "ftrace:print", "e:e[1-4]" };
 	const char *typo[] = { "a1", "nosuch*" };
 	struct target t = { .name = "unit", .label = "instances/unit" };
-	struct event_selection *s;
+	struct target_event_selection *s;
 	char saved[NR_FILES][16];
-	struct undo_log *u;
+	struct target_undo_log *u;
 	int bad = -1;
 
 	make_tree("X");
@@ -140,17 +140,17 @@ int main(void)
 	snapshot(saved);
 
 	/* A glob that matches nothing: found before anything is read or written. */
-	CHECK(event_selection_new(&t, typo, 2, &s, &bad) == -EINVAL);
+	CHECK(target_event_selection_new(&t, typo, 2, &s, &bad) == -EINVAL);
 	CHECK(bad == 1);
 	CHECK(s == NULL);
 	check_restored(saved);
 
-	CHECK(event_selection_new(&t, globs, 5, &s, &bad) == 0);
-	CHECK(event_selection_matched(s) == 8);
-	u = undo_new(&t);
-	CHECK(event_selection_apply(s, u) == 0);
+	CHECK(target_event_selection_new(&t, globs, 5, &s, &bad) == 0);
+	CHECK(target_event_selection_matched(s) == 8);
+	u = target_undo_new(&t);
+	CHECK(target_event_selection_apply(s, u) == 0);
 	/* a: 2, b: 1, c: 2, d: 1, e: 1 (e5 off). */
-	CHECK(event_selection_writes(s) == 7);
+	CHECK(target_event_selection_writes(s) == 7);
 	CHECK_STR(get("events/a/enable"), "0");
 	CHECK_STR(get("events/a/a1/enable"), "1");
 	CHECK_STR(get("events/a/a2/enable"), "1");	/* the system's write, in tracefs */
@@ -164,27 +164,27 @@ int main(void)
 	CHECK_STR(get("events/e/enable"), "1");
 	CHECK_STR(get("events/e/e1/enable"), "1");
 	CHECK_STR(get("events/e/e5/enable"), "0");
-	CHECK(undo_restore(u) == 0);
+	CHECK(target_undo_restore(u) == 0);
 	check_restored(saved);
-	undo_free(u);
-	event_selection_free(s);
+	target_undo_free(u);
+	target_event_selection_free(s);
 
 	/* events/enable reads 0: only the wanted events are looked at. */
 	remove_tree();
 	make_tree("0");
 	snapshot(saved);
-	CHECK(event_selection_new(&t, globs, 5, &s, &bad) == 0);
-	u = undo_new(&t);
-	CHECK(event_selection_apply(s, u) == 0);
+	CHECK(target_event_selection_new(&t, globs, 5, &s, &bad) == 0);
+	u = target_undo_new(&t);
+	CHECK(target_event_selection_apply(s, u) == 0);
 	/* b1 and c2 were off; the others asked for read 1, the rest is not read. */
-	CHECK(event_selection_writes(s) == 2);
+	CHECK(target_event_selection_writes(s) == 2);
 	CHECK_STR(get("events/b/b1/enable"), "1");
 	CHECK_STR(get("events/c/c2/enable"), "1");
 	CHECK_STR(get("events/c/c1/enable"), "1");
-	CHECK(undo_restore(u) == 0);
+	CHECK(target_undo_restore(u) == 0);
 	check_restored(saved);
-	undo_free(u);
-	event_selection_free(s);
+	target_undo_free(u);
+	target_event_selection_free(s);
 
 	remove_tree();
 	CHECK_DONE();

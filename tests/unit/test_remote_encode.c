@@ -68,10 +68,10 @@ static size_t round_trip(struct remote_encoder *e, const char *line, uint8_t *bu
 {
 	struct tep_record rec = { .data = buf };
 	struct trace_seq seq;
-	struct rline r;
+	struct remote_line r;
 	size_t len;
 
-	rline_parse(line, strlen(line), &r);
+	remote_line_parse(line, strlen(line), &r);
 	len = remote_encode(e, &r, line, strlen(line), buf);
 	rec.size = len;
 	trace_seq_init(&seq);

@@ -78,11 +78,11 @@ static void test_header_page(void)
 		"\tfield: char data;\toffset:12;\tsize:4084;\tsigned:0;\n";
 	unsigned int hdr = 0, size = 0;
 
-	CHECK(header_page_sizes(live, &hdr, &size) == 0 && hdr == 16 && size == 4096);
-	CHECK(header_page_sizes(k32, &hdr, &size) == 0 && hdr == 12 && size == 4096);
-	CHECK(header_page_sizes("", &hdr, &size) < 0);
-	CHECK(header_page_sizes("\tfield: char data;\toffset:20;\tsize:4080;\n", &hdr, &size) < 0);
-	CHECK(header_page_sizes("\tfield: char data;\toffset:16;\n", &hdr, &size) < 0);
+	CHECK(text_header_page_sizes(live, &hdr, &size) == 0 && hdr == 16 && size == 4096);
+	CHECK(text_header_page_sizes(k32, &hdr, &size) == 0 && hdr == 12 && size == 4096);
+	CHECK(text_header_page_sizes("", &hdr, &size) < 0);
+	CHECK(text_header_page_sizes("\tfield: char data;\toffset:20;\tsize:4080;\n", &hdr, &size) < 0);
+	CHECK(text_header_page_sizes("\tfield: char data;\toffset:16;\n", &hdr, &size) < 0);
 }
 
 int main(void)

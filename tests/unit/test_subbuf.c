@@ -18,9 +18,9 @@
 /* Build and decode sub-buffers in the other byte order. */
 static bool other;
 
-static int init(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr)
+static int init(struct ring_subbuf *sb, const void *buf, size_t len, unsigned int hdr)
 {
-	return subbuf_init_order(sb, buf, len, hdr, other);
+	return ring_subbuf_init_order(sb, buf, len, hdr, other);
 }
 
 static uint32_t order32(uint32_t v)
@@ -138,8 +138,8 @@ static void put_discarded(struct page *p, uint32_t delta, uint32_t nbytes)
 
 static void test_empty(void)
 {
-	struct subbuf sb;
-	struct subbuf_event ev;
+	struct ring_subbuf sb;
+	struct ring_subbuf_event ev;
 	struct page p;
 
 	page_start(&p, 16, 1000);
@@ -147,15 +147,15 @@ static void test_empty(void)
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
 	CHECK(sb.page_ts == 1000);
 	CHECK(!sb.missed && sb.lost == 0 && !sb.corrupt);
-	CHECK(subbuf_next(&sb, &ev) == 0);
-	CHECK(subbuf_next(&sb, &ev) == 0);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0);
 }
 
 static void test_every_compact_type(void)
 {
 	const uint8_t *payloads[29];
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	struct page p;
 	unsigned int t;
 	uint64_t ts = 5000;
@@ -167,21 +167,21 @@ static void test_every_compact_type(void)
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
 	for (t = 1; t <= 28; t++) {
 		ts += t * 3;
-		CHECK(subbuf_next(&sb, &ev) == 1);
+		CHECK(ring_subbuf_next(&sb, &ev) == 1);
 		CHECK(ev.ts == ts);
 		CHECK(ev.payload == payloads[t]);
 		CHECK(ev.len == 4 * t);
 		CHECK(((const uint8_t *)ev.payload)[ev.len - 1] == t);
 	}
-	CHECK(subbuf_next(&sb, &ev) == 0);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0);
 	CHECK(!sb.corrupt);
 }
 
 static void test_long_records(void)
 {
 	const uint8_t *a, *b, *c;
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	struct page p;
 
 	page_start(&p, 16, 0);
@@ -190,17 +190,17 @@ static void test_long_records(void)
 	c = put_long(&p, 3, 0, 0);		/* empty payload */
 	page_commit(&p, p.len);
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.payload == a && ev.len == 200 && ev.ts == 1);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.payload == b && ev.len == 5 && ev.ts == 3);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.payload == c && ev.len == 0 && ev.ts == 6);
-	CHECK(subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.payload == a && ev.len == 200 && ev.ts == 1);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.payload == b && ev.len == 5 && ev.ts == 3);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.payload == c && ev.len == 0 && ev.ts == 6);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
 }
 
 static void test_time_extend(void)
 {
 	uint64_t big = (1ULL << 40) + 12345;
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	struct page p;
 
 	page_start(&p, 16, 100);
@@ -211,18 +211,18 @@ static void test_time_extend(void)
 	put_compact(&p, 2, 1, 3);
 	page_commit(&p, p.len);
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 107);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 107 + big);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 107 + big + (1ULL << 27) + 1);
-	CHECK(subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 107);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 107 + big);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 107 + big + (1ULL << 27) + 1);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
 }
 
 static void test_time_stamp(void)
 {
 	uint64_t high = 3ULL << 59;
 	uint64_t page_ts = high + 1000;
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	struct page p;
 
 	/* Absolute stamps carry 59 bits; the top bits come from the page time stamp. */
@@ -238,11 +238,11 @@ static void test_time_stamp(void)
 	put_compact(&p, 1, 0, 4);
 	page_commit(&p, p.len);
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == high + 2000);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == high + 2005);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == (4ULL << 59) + 500);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == (4ULL << 59) + (1ULL << 59) - 1);
-	CHECK(subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == high + 2000);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == high + 2005);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == (4ULL << 59) + 500);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == (4ULL << 59) + (1ULL << 59) - 1);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
 
 	/* Without high bits in the previous stamp the value is taken as is. */
 	page_start(&p, 16, 10);
@@ -250,13 +250,13 @@ static void test_time_stamp(void)
 	put_compact(&p, 1, 0, 1);
 	page_commit(&p, p.len);
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 7);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 7);
 }
 
 static void test_padding(void)
 {
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	struct page p;
 	const uint8_t *b;
 
@@ -268,16 +268,16 @@ static void test_padding(void)
 	put_compact(&p, 1, 1, 3);		/* never reached */
 	page_commit(&p, p.len);
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 10);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 20 && ev.payload == b);
-	CHECK(subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 10);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 20 && ev.payload == b);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
 	CHECK(sb.discarded == 1);
 }
 
 static void test_missed(void)
 {
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	struct page p;
 
 	/* Missed events, count unknown. */
@@ -286,8 +286,8 @@ static void test_missed(void)
 	page_commit(&p, p.len | SUBBUF_MISSED_EVENTS);
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
 	CHECK(sb.missed && sb.lost == -1 && sb.size == 8);
-	CHECK(subbuf_next(&sb, &ev) == 1);
-	CHECK(subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
 
 	/* Missed events with the count stored after the data. */
 	page_start(&p, 16, 0);
@@ -296,8 +296,8 @@ static void test_missed(void)
 	page_commit(&p, p.len | SUBBUF_MISSED_EVENTS | SUBBUF_MISSED_STORED);
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
 	CHECK(sb.missed && sb.lost == 4242 && sb.size == 8);
-	CHECK(subbuf_next(&sb, &ev) == 1);
-	CHECK(subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
 
 	/* A full page with the stored flag but no room for the count: unknown, not read. */
 	page_start(&p, 16, 0);
@@ -318,14 +318,14 @@ static void test_missed(void)
 	page_commit(&p, p.len | SUBBUF_MISSED_EVENTS | SUBBUF_MISSED_STORED);
 	CHECK(init(&sb, p.buf, PAGE, 12) == 0);
 	CHECK(sb.missed && sb.lost == 99 && sb.page_ts == 77);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 80 && ev.len == 8);
-	CHECK(subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 80 && ev.len == 8);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
 }
 
 static void test_corrupt_commit(void)
 {
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	struct page p;
 	uint64_t c;
 
@@ -333,13 +333,13 @@ static void test_corrupt_commit(void)
 	page_start(&p, 16, 0);
 	page_commit(&p, PAGE - 16 + 1);
 	CHECK(init(&sb, p.buf, PAGE, 16) == -EBADMSG);
-	CHECK(sb.corrupt && subbuf_next(&sb, &ev) == 0);
+	CHECK(sb.corrupt && ring_subbuf_next(&sb, &ev) == 0);
 
 	/* A commit that fits a 4096-byte page but not the 100 bytes actually read. */
 	page_start(&p, 16, 0);
 	page_commit(&p, 200);
 	CHECK(init(&sb, p.buf, 100, 16) == -EBADMSG);
-	CHECK(subbuf_next(&sb, &ev) == 0);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0);
 
 	/* Upper half not a sign extension. */
 	page_start(&p, 16, 0);
@@ -360,10 +360,10 @@ static void test_corrupt_commit(void)
 
 	/* Buffers shorter than the header, bad header sizes. */
 	CHECK(init(&sb, p.buf, 15, 16) == -EBADMSG);
-	CHECK(subbuf_next(&sb, &ev) == 0);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0);
 	CHECK(init(&sb, p.buf, 0, 16) == -EBADMSG);
 	CHECK(init(&sb, p.buf, PAGE, 8) == -EINVAL);
-	CHECK(subbuf_next(&sb, &ev) == 0);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0);
 
 	/* A size of exactly the capacity is fine. */
 	page_start(&p, 16, 0);
@@ -374,17 +374,17 @@ static void test_corrupt_commit(void)
 /* Build a one-record page, then check that decoding stops with -EBADMSG. */
 static void expect_corrupt_record(struct page *p, uint32_t commit, int good_before)
 {
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	int i;
 
 	page_commit(p, commit);
 	CHECK(init(&sb, p->buf, PAGE, 16) == 0);
 	for (i = 0; i < good_before; i++)
-		CHECK(subbuf_next(&sb, &ev) == 1);
-	CHECK(subbuf_next(&sb, &ev) == -EBADMSG);
+		CHECK(ring_subbuf_next(&sb, &ev) == 1);
+	CHECK(ring_subbuf_next(&sb, &ev) == -EBADMSG);
 	CHECK(sb.corrupt);
-	CHECK(subbuf_next(&sb, &ev) == 0);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0);
 }
 
 static void test_corrupt_records(void)
@@ -440,8 +440,8 @@ static void test_corrupt_records(void)
 
 static void test_end_and_skip(void)
 {
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	struct page p;
 
 	page_start(&p, 16, 1000);
@@ -454,35 +454,35 @@ static void test_end_and_skip(void)
 
 	/* The writer is still on the page: only 32 bytes handed out so far. */
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
-	subbuf_set_end(&sb, 32);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 1001);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 1003 + (1ULL << 33));
-	CHECK(subbuf_next(&sb, &ev) == 0 && !sb.corrupt && sb.pos == 32);
-	subbuf_set_end(&sb, 100);		/* cannot grow past the commit */
+	ring_subbuf_set_end(&sb, 32);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 1001);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 1003 + (1ULL << 33));
+	CHECK(ring_subbuf_next(&sb, &ev) == 0 && !sb.corrupt && sb.pos == 32);
+	ring_subbuf_set_end(&sb, 100);		/* cannot grow past the commit */
 	CHECK(sb.end == 32);
 
 	/* Resume after 32 consumed bytes: stamps still count the skipped deltas. */
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
-	CHECK(subbuf_skip(&sb, 32) == 0 && sb.pos == 32);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 1006 + (1ULL << 33) && ev.len == 10);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 1010 + (1ULL << 33) && ev.len == 4);
-	CHECK(subbuf_next(&sb, &ev) == 0);
+	CHECK(ring_subbuf_skip(&sb, 32) == 0 && sb.pos == 32);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 1006 + (1ULL << 33) && ev.len == 10);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 1010 + (1ULL << 33) && ev.len == 4);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0);
 
 	/* Skipping to an offset inside a record stops after that record. */
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
-	CHECK(subbuf_skip(&sb, 40) == 0 && sb.pos == 50);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.len == 4);
+	CHECK(ring_subbuf_skip(&sb, 40) == 0 && sb.pos == 50);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.len == 4);
 
 	/* An end inside a record is a truncated record. */
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
-	subbuf_set_end(&sb, 40);
-	CHECK(subbuf_next(&sb, &ev) == 1);
-	CHECK(subbuf_next(&sb, &ev) == 1);
-	CHECK(subbuf_next(&sb, &ev) == -EBADMSG);
+	ring_subbuf_set_end(&sb, 40);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1);
+	CHECK(ring_subbuf_next(&sb, &ev) == -EBADMSG);
 
 	/* Skipping beyond the end of a page: stops at the end. */
 	CHECK(init(&sb, p.buf, PAGE, 16) == 0);
-	CHECK(subbuf_skip(&sb, 4000) == 0 && sb.pos == 58);
+	CHECK(ring_subbuf_skip(&sb, 4000) == 0 && sb.pos == 58);
 }
 
 /* A sub-buffer a 64-bit big-endian kernel wrote, byte by byte (header word: type_len << 27). */
@@ -496,24 +496,24 @@ static void test_big_endian_bytes(void)
 		0x11, 0x22, 0x33, 0x44,				/* ... 8 - 4 bytes */
 		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,	/* 256 lost */
 	};
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 
-	CHECK(subbuf_init_order(&sb, be, sizeof(be), 16, !HOST_BIG) == 0);
+	CHECK(ring_subbuf_init_order(&sb, be, sizeof(be), 16, !HOST_BIG) == 0);
 	CHECK(sb.page_ts == 0x0102030405060708ULL && sb.size == 20);
 	CHECK(sb.missed && sb.lost == 256);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 0x0102030405060708ULL + 5 && ev.len == 4);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 0x0102030405060708ULL + 5 && ev.len == 4);
 	CHECK(((const uint8_t *)ev.payload)[0] == 0xaa);
-	CHECK(subbuf_next(&sb, &ev) == 1 && ev.ts == 0x0102030405060708ULL + 37 && ev.len == 4);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 0x0102030405060708ULL + 37 && ev.len == 4);
 	CHECK(((const uint8_t *)ev.payload)[0] == 0x11);
-	CHECK(subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
+	CHECK(ring_subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
 }
 
 /* Random bytes, random lengths: must never read out of bounds (run under ASan). */
 static void test_random(void)
 {
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	uint8_t *buf;
 	unsigned int seed = 1;
 	int i, n, ret;
@@ -533,7 +533,7 @@ static void test_random(void)
 		other = i & 4;
 		ret = init(&sb, buf, len, (i & 2) ? 12 : 16);
 		n = 0;
-		while ((ret = subbuf_next(&sb, &ev)) == 1) {
+		while ((ret = ring_subbuf_next(&sb, &ev)) == 1) {
 			CHECK((const uint8_t *)ev.payload >= buf);
 			CHECK((const uint8_t *)ev.payload + ev.len <= buf + len);
 			n++;

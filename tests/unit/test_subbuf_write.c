@@ -66,20 +66,20 @@ static void test_sizes_and_deltas(void)
 {
 	static const uint32_t sizes[] = { 1, 4, 5, 8, 111, 112, 113, 200, 1000 };
 	struct pages *p = calloc(1, sizeof(*p));
-	struct subbuf_writer w;
+	struct ring_subbuf_writer w;
 	struct decoded d[64];
 	uint8_t payload[1000];
 	uint64_t ts = 1000;
 	int n;
 
-	subbuf_writer_init(&w, PAGE, collect, p);
+	ring_subbuf_writer_init(&w, PAGE, collect, p);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		memset(payload, (int)i + 1, sizeof(payload));
 		/* Every other event needs a TIME_EXTEND (delta over 27 bits). */
 		ts += i % 2 ? 5ULL << 30 : 7;
-		CHECK(subbuf_writer_add(&w, ts, payload, sizes[i]) == 0);
+		CHECK(ring_subbuf_writer_add(&w, ts, payload, sizes[i]) == 0);
 	}
-	CHECK(subbuf_writer_flush(&w) == 0);
+	CHECK(ring_subbuf_writer_flush(&w) == 0);
 	CHECK(p->nr == 1);
 	n = decode(p, d, 64);
 	CHECK(n == 9);
@@ -91,53 +91,53 @@ static void test_sizes_and_deltas(void)
 		CHECK(d[i].first == i + 1);
 		CHECK(d[i].missed == 0);
 	}
-	subbuf_writer_free(&w);
+	ring_subbuf_writer_free(&w);
 	free(p);
 }
 
 static void test_page_boundaries(void)
 {
 	struct pages *p = calloc(1, sizeof(*p));
-	struct subbuf_writer w;
+	struct ring_subbuf_writer w;
 	struct decoded d[1000];
 	uint8_t payload[64] = { 0 };
 	int n;
 
-	subbuf_writer_init(&w, PAGE, collect, p);
+	ring_subbuf_writer_init(&w, PAGE, collect, p);
 	/* 68 bytes per event: 60 fit in 4080 bytes of data. */
 	for (int i = 0; i < 150; i++) {
 		payload[0] = i;
-		CHECK(subbuf_writer_add(&w, 100 + i, payload, 64) == 0);
+		CHECK(ring_subbuf_writer_add(&w, 100 + i, payload, 64) == 0);
 	}
-	CHECK(subbuf_writer_flush(&w) == 0);
+	CHECK(ring_subbuf_writer_flush(&w) == 0);
 	CHECK(p->nr == 3);
 	n = decode(p, d, 1000);
 	CHECK(n == 150);
 	for (int i = 0; i < n; i++)
 		CHECK(d[i].ts == 100ULL + i && d[i].first == i);
-	subbuf_writer_free(&w);
+	ring_subbuf_writer_free(&w);
 	free(p);
 }
 
 static void test_lost(void)
 {
 	struct pages *p = calloc(1, sizeof(*p));
-	struct subbuf_writer w;
+	struct ring_subbuf_writer w;
 	struct decoded d[16];
 	uint8_t payload[8] = { 9 };
 	uint64_t commit;
 	int n;
 
-	subbuf_writer_init(&w, PAGE, collect, p);
-	CHECK(subbuf_writer_add(&w, 10, payload, 8) == 0);
-	subbuf_writer_lost(&w, 1234, true);
-	CHECK(subbuf_writer_add(&w, 20, payload, 8) == 0);
-	CHECK(subbuf_writer_add(&w, 30, payload, 8) == 0);
-	subbuf_writer_lost(&w, 0, false);
-	CHECK(subbuf_writer_add(&w, 40, payload, 8) == 0);
+	ring_subbuf_writer_init(&w, PAGE, collect, p);
+	CHECK(ring_subbuf_writer_add(&w, 10, payload, 8) == 0);
+	ring_subbuf_writer_lost(&w, 1234, true);
+	CHECK(ring_subbuf_writer_add(&w, 20, payload, 8) == 0);
+	CHECK(ring_subbuf_writer_add(&w, 30, payload, 8) == 0);
+	ring_subbuf_writer_lost(&w, 0, false);
+	CHECK(ring_subbuf_writer_add(&w, 40, payload, 8) == 0);
 	/* A loss at the very end still reaches a sub-buffer of its own. */
-	subbuf_writer_lost(&w, 5, true);
-	CHECK(subbuf_writer_flush(&w) == 0);
+	ring_subbuf_writer_lost(&w, 5, true);
+	CHECK(ring_subbuf_writer_flush(&w) == 0);
 	CHECK(p->nr == 4);
 	n = decode(p, d, 16);
 	CHECK(n == 4);
@@ -152,32 +152,32 @@ static void test_lost(void)
 	CHECK(commit == 0xffffffffc0000000ULL);
 	memcpy(&commit, p->data[3] + 16, 8);
 	CHECK(commit == 5);
-	subbuf_writer_free(&w);
+	ring_subbuf_writer_free(&w);
 	free(p);
 }
 
 static void test_refused_and_backwards(void)
 {
 	struct pages *p = calloc(1, sizeof(*p));
-	struct subbuf_writer w;
+	struct ring_subbuf_writer w;
 	static uint8_t big[PAGE];
 	struct decoded d[6];
 
-	subbuf_writer_init(&w, PAGE, collect, p);
-	CHECK(subbuf_writer_add(&w, 1, big, PAGE - 16) == -E2BIG);
-	CHECK(subbuf_writer_add(&w, 1, big, 4000) == 0);
-	CHECK(subbuf_writer_add(&w, 50, big, 4) == 0);
-	CHECK(subbuf_writer_add(&w, 40, big, 4) == 0);
+	ring_subbuf_writer_init(&w, PAGE, collect, p);
+	CHECK(ring_subbuf_writer_add(&w, 1, big, PAGE - 16) == -E2BIG);
+	CHECK(ring_subbuf_writer_add(&w, 1, big, 4000) == 0);
+	CHECK(ring_subbuf_writer_add(&w, 50, big, 4) == 0);
+	CHECK(ring_subbuf_writer_add(&w, 40, big, 4) == 0);
 	CHECK(w.backwards == 1);
 	/* Stamps near 2^64 ns (a hypervisor's clock fault) and back: each kept as it came. */
-	CHECK(subbuf_writer_add(&w, 18446744073709551000ULL, big, 4) == 0);
-	CHECK(subbuf_writer_add(&w, 41, big, 4) == 0);
+	CHECK(ring_subbuf_writer_add(&w, 18446744073709551000ULL, big, 4) == 0);
+	CHECK(ring_subbuf_writer_add(&w, 41, big, 4) == 0);
 	CHECK(w.backwards == 2);
-	CHECK(subbuf_writer_flush(&w) == 0);
+	CHECK(ring_subbuf_writer_flush(&w) == 0);
 	CHECK(decode(p, d, 6) == 5);
 	CHECK(d[1].ts == 50 && d[2].ts == 40 && d[3].ts == 18446744073709551000ULL &&
 	      d[4].ts == 41);
-	subbuf_writer_free(&w);
+	ring_subbuf_writer_free(&w);
 	free(p);
 }
 

@@ -43,7 +43,7 @@ static void exercise(const uint8_t *data, size_t len, struct outcome *o)
 	int fd = memfd_create("tracedat", 0), b, i;
 	struct trace_seq s;
 	struct tdr *r;
-	struct td_fmt *f;
+	struct text_dat_fmt *f;
 	char err[256];
 
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len)
@@ -56,28 +56,28 @@ static void exercise(const uint8_t *data, size_t len, struct outcome *o)
 		return;
 	}
 	o->opened++;
-	f = td_fmt_new(tdr_info(r), NULL, NULL);
+	f = text_dat_fmt_new(tdr_info(r), NULL, NULL);
 	trace_seq_init(&s);
 	for (b = 0; b < tdr_info(r)->nr_buffers; b++) {
 		for (i = 0; i < tdr_info(r)->buffers[b].nr_cpus; i++) {
 			struct td_src *src = td_src_new(r, b, i);
-			struct merge_event me;
+			struct ring_merge_event me;
 
 			while (src && td_src_next(src, &me) > 0) {
-				struct td_event ev = { me.ts, td_src_cpu(src), b, me.data, me.len };
+				struct text_dat_event ev = { me.ts, td_src_cpu(src), b, me.data, me.len };
 
 				trace_seq_reset(&s);
 				if (me.lost)
-					td_fmt_loss(f, &s, b, ev.cpu, me.lost);
+					text_dat_fmt_loss(f, &s, b, ev.cpu, me.lost);
 				else
-					td_fmt_event(f, &s, &ev);
+					text_dat_fmt_event(f, &s, &ev);
 				o->events += !me.lost;
 			}
 			td_src_free(src);
 		}
 	}
 	trace_seq_destroy(&s);
-	td_fmt_free(f);
+	text_dat_fmt_free(f);
 	tdr_close(r);
 }
 

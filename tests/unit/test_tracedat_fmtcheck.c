@@ -4,7 +4,7 @@
  * could crash it. The three inputs below are flips of this kernel's formats that crashed
  * `remotectl report` inside tep_parse_event (SEGV on "__print_flags(REC->prev_s,ate", SEGV on
  * a NUL in "caller[8]", SIGFPE on "R/C->next_prio"): td_format_problem() must name each, and
- * td_fmt_new() must survive them (run under ASan/UBSan with `make unit-asan`). Field shapes
+ * text_dat_fmt_new() must survive them (run under ASan/UBSan with `make unit-asan`). Field shapes
  * that make it leak and printk lines that make it read outside a string follow.
  */
 #include <stdlib.h>
@@ -189,7 +189,7 @@ int main(void)
 	char *bad[3], *good_sw = strdup(sched_switch), *good_ks = strdup(kernel_stack);
 	struct tdr_format formats[5];
 	struct tdr_info in;
-	struct td_fmt *f;
+	struct text_dat_fmt *f;
 	int i, warnings = 0;
 
 	CHECK_STR(problem(sched_switch, sw), "ok");
@@ -306,10 +306,10 @@ int main(void)
 		struct tdr_buffer buf = { "", "local", 4096, 1, &cpu };
 		struct tdr_format fm = { "devfreq", (char *)devfreq, sizeof(devfreq) - 1 };
 		uint8_t rec[24] = { 7, 0, 0, 0, 42, 0, 0, 0, 5 };
-		struct td_event ev = { 1000000000ull, 0, 0, rec, sizeof(rec) };
+		struct text_dat_event ev = { 1000000000ull, 0, 0, rec, sizeof(rec) };
 		struct tdr_info di;
 		struct trace_seq seq;
-		struct td_fmt *df;
+		struct text_dat_fmt *df;
 
 		memset(&di, 0, sizeof(di));
 		di.long_size = 8;
@@ -318,15 +318,15 @@ int main(void)
 		di.nr_buffers = 1;
 		di.formats = &fm;
 		di.nr_formats = 1;
-		df = td_fmt_new(&di, NULL, NULL);
+		df = text_dat_fmt_new(&di, NULL, NULL);
 		CHECK(df != NULL);
 		trace_seq_init(&seq);
-		td_fmt_event(df, &seq, &ev);
+		text_dat_fmt_event(df, &seq, &ev);
 		trace_seq_terminate(&seq);
 		CHECK_STR(seq.buffer, "           <...>-42    [000]     1.000000: devfreq_frequency:    "
 				      "[FAILED TO PARSE] busy_time=0x5 total_time=0x0\n");
 		trace_seq_destroy(&seq);
-		td_fmt_free(df);
+		text_dat_fmt_free(df);
 	}
 	/* A print format alone at fault leaves the fields to libtraceevent. */
 	{
@@ -342,7 +342,7 @@ int main(void)
 		free(t);
 	}
 
-	/* td_fmt_new() skips the damaged ones and parses the rest, without crashing. */
+	/* text_dat_fmt_new() skips the damaged ones and parses the rest, without crashing. */
 	memset(&in, 0, sizeof(in));
 	in.long_size = 8;
 	in.page_size = 4096;
@@ -360,14 +360,14 @@ int main(void)
 	in.printk.data = strdup("0xffffffff81000000 : \"ok\"\n0x1\n0x2 : \"\"\n0x3 : \"a\"\n"
 				":\n0x4 : \"\\n\"\n");
 	in.printk.len = strlen(in.printk.data);
-	f = td_fmt_new(&in, count_warning, &warnings);
+	f = text_dat_fmt_new(&in, count_warning, &warnings);
 	CHECK(f != NULL);
 	/*
 	 * One warning for each format left out (bad[1], not text), for the caller to say;
 	 * bad[0] and bad[2] lose only their print formats and keep their fields, quietly.
 	 */
 	CHECK(warnings == 1);
-	td_fmt_free(f);
+	text_dat_fmt_free(f);
 	free(in.printk.data);
 	for (i = 0; i < 3; i++)
 		free(bad[i]);

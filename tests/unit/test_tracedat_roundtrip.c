@@ -39,7 +39,7 @@ static long check_file(const char *path, int ncpu, int nev, bool exact)
 	struct tdr *r = from_mem ? open_mem(path, &mem, err, sizeof(err)) :
 			tdr_open(path, err, sizeof(err));
 	const struct tdr_info *in;
-	struct td_fmt *f;
+	struct text_dat_fmt *f;
 	struct trace_seq s;
 	long total = 0;
 	int i;
@@ -50,7 +50,7 @@ static long check_file(const char *path, int ncpu, int nev, bool exact)
 		return -1;
 	}
 	in = tdr_info(r);
-	f = td_fmt_new(in, NULL, NULL);
+	f = text_dat_fmt_new(in, NULL, NULL);
 	trace_seq_init(&s);
 	if (in->nr_buffers != 1 || strcmp(in->buffers[0].name, "synth") ||
 	    in->buffers[0].nr_cpus != ncpu) {
@@ -60,11 +60,11 @@ static long check_file(const char *path, int ncpu, int nev, bool exact)
 	}
 	for (i = 0; total >= 0 && i < in->buffers[0].nr_cpus; i++) {
 		struct td_src *src = td_src_new(r, 0, i);
-		struct merge_event me;
+		struct ring_merge_event me;
 		int k = 0;
 
 		while (td_src_next(src, &me) > 0) {
-			struct td_event ev = { me.ts, td_src_cpu(src), 0, me.data, me.len };
+			struct text_dat_event ev = { me.ts, td_src_cpu(src), 0, me.data, me.len };
 			char want[128];
 
 			if (me.lost) {
@@ -80,7 +80,7 @@ static long check_file(const char *path, int ncpu, int nev, bool exact)
 				break;
 			}
 			trace_seq_reset(&s);
-			td_fmt_event(f, &s, &ev);
+			text_dat_fmt_event(f, &s, &ev);
 			trace_seq_terminate(&s);
 			/* No kallsyms here: the ip prints as 0x0. */
 			snprintf(want, sizeof(want), "print: %*s0x0: msg %d.%d\n", 15, "", i, k);
@@ -99,7 +99,7 @@ static long check_file(const char *path, int ncpu, int nev, bool exact)
 		td_src_free(src);
 	}
 	trace_seq_destroy(&s);
-	td_fmt_free(f);
+	text_dat_fmt_free(f);
 	tdr_close(r);
 	free(mem);
 	return total;
@@ -176,7 +176,7 @@ static void test_units_after_reader(const char *path)
 	uint8_t page[SYNTH_PAGE];
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), n = 0, events, ok = 1;
 	struct tdw *w = synth_writer(fd, TD_COMP_NONE, 1, NULL);
-	struct merge_event me;
+	struct ring_merge_event me;
 	struct td_src *src;
 	struct tdr *r;
 	char err[256];

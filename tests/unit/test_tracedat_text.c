@@ -17,27 +17,27 @@
  */
 static int report(const char *path, const bool *want, bool stat, int *lines)
 {
-	struct tdt_filter f = { .cpus = want, .to = UINT64_MAX, .stat = stat };
+	struct text_report_filter f = { .cpus = want, .to = UINT64_MAX, .stat = stat };
 	char err[256], *text = NULL;
 	size_t size = 0;
 	uint64_t errors;
-	struct tdt *t;
+	struct text_report *t;
 	FILE *out;
 	int ret;
 
 	*lines = 0;
-	ret = tdt_open(&t, path, NULL, NULL, err, sizeof(err));
+	ret = text_report_open(&t, path, NULL, NULL, err, sizeof(err));
 	if (ret)
 		return ret;
 	out = open_memstream(&text, &size);
-	ret = tdt_select(t, &f);
+	ret = text_report_select(t, &f);
 	if (!ret)
-		ret = tdt_write(t, out, &errors);
+		ret = text_report_write(t, out, &errors);
 	fclose(out);
 	for (size_t i = 0; i < size; i++)
 		*lines += text[i] == '\n';
 	free(text);
-	tdt_close(t);
+	text_report_close(t);
 	return ret;
 }
 
@@ -85,7 +85,7 @@ int main(void)
 {
 	const char *path = xstrdup(synth_tmp("text.dat"));
 	const char *bad = synth_tmp("text-bad.dat");
-	bool *want = xcalloc(TDT_MAX_CPUS, sizeof(*want));
+	bool *want = xcalloc(TEXT_REPORT_MAX_CPUS, sizeof(*want));
 	int fd, all, one, lines;
 	uint8_t *d;
 	size_t len;

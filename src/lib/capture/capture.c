@@ -20,7 +20,7 @@
  * after it was read, and every "caught up" mark with the value taken before the call that
  * found the CPU caught up. A unit stamped below a mark's stamp was read before that check
  * began, so whatever that CPU delivers after the mark is newer; the replay hands the stamps
- * to the merge (merge_advance_seq(), merge_caught_up_at()), which then releases events
+ * to the merge (ring_merge_advance_seq(), ring_merge_caught_up_at()), which then releases events
  * exactly as a single loop would have.
  *
  * `stream` and remotes keep the single loop below (a remote's own text readers are threads
@@ -85,7 +85,7 @@ struct cpu_state {
 	double cycle_start;	/* when the last rest began, and the bytes taken then */
 	uint64_t cycle_bytes;
 	bool failed;
-	struct subbuf_counts n;	/* events captured, losses the sub-buffers counted */
+	struct ring_subbuf_counts n;	/* events captured, losses the sub-buffers counted */
 	int64_t kernel_lost;	/* at the end: the kernel's count, -1 unknown */
 	uint64_t bytes;		/* event bytes taken, kept when the source is closed */
 	uint32_t switched_epp;	/* the mmap source went over to read() (source_stats) */
@@ -98,7 +98,7 @@ struct cpu_state {
 	/* A remote's lines: */
 	uint64_t unparsed;	/* lines kept as they were */
 	uint64_t last_ts;	/* of the last line with a time stamp */
-	struct rclock clock;	/* time going back */
+	struct remote_clock clock;	/* time going back */
 	bool skipped;		/* not in the remote's buffer: no source */
 	bool drained;
 	/* Threads: */
@@ -120,11 +120,11 @@ struct cpu_state {
 struct capture {
 	const struct capture_opts *o;
 	bool remote;		/* the text transport: a remote's trace_pipe lines */
-	struct undo_log *undo;
-	struct event_selection *sel;	/* -e */
+	struct target_undo_log *undo;
+	struct target_event_selection *sel;	/* -e */
 	struct cpu_state *cs;
 	int nr;
-	enum transport transport;
+	enum target_transport transport;
 	char fallback[256];	/* why the transport is not the best one */
 	struct sink *k;		/* where the data goes */
 	int *cpus;		/* each stream's CPU, for the sink */
@@ -142,7 +142,7 @@ struct capture {
 	uint64_t buffer_kib;	/* the buffer size during the capture, 0 unknown */
 	struct {
 		uint64_t ns;	/* CLOCK_MONOTONIC */
-		uint64_t seq;	/* merge_seq() then */
+		uint64_t seq;	/* ring_merge_seq() then */
 	} hist[SEQ_HISTORY];	/* remotes: a ring, one entry per round of the loop */
 	int hist_next;
 };
@@ -159,7 +159,7 @@ static int select_events(struct capture *c)
 			"events (-e)", o->t->label);
 		return -EPERM;
 	}
-	rc = event_selection_new(o->t, o->events, o->nr_events, &c->sel, &bad);
+	rc = target_event_selection_new(o->t, o->events, o->nr_events, &c->sel, &bad);
 	if (!rc)
 		return 0;
 	if (bad >= 0 && c->remote)
@@ -185,28 +185,28 @@ static int apply_settings(struct capture *c)
 
 	if (o->buffer_kib) {
 		snprintf(kib, sizeof(kib), "%" PRIu64, o->buffer_kib);
-		rc = undo_write(c->undo, "buffer_size_kb", kib);
+		rc = target_undo_write(c->undo, "buffer_size_kb", kib);
 		if (rc)
 			return rc;
 		note_debug("%s: buffer size %s KiB per CPU", t->label, kib);
 	}
 	if (c->sel) {
-		rc = event_selection_apply(c->sel, c->undo);
+		rc = target_event_selection_apply(c->sel, c->undo);
 		if (rc)
 			return rc;
 		note_debug("%s: events matching -e: %d; enable files written: %d", t->label,
-			  event_selection_matched(c->sel), event_selection_writes(c->sel));
+			  target_event_selection_matched(c->sel), target_event_selection_writes(c->sel));
 	}
 	if (o->buffer_percent >= 0) {
 		snprintf(kib, sizeof(kib), "%d", o->buffer_percent);
-		rc = undo_write(c->undo, "buffer_percent", kib);
+		rc = target_undo_write(c->undo, "buffer_percent", kib);
 		if (rc)
 			return rc;
 		c->percent_zero = o->buffer_percent == 0;
 		note_debug("%s: buffer_percent %d", t->label, o->buffer_percent);
 	}
 	if (t->has_tracing_on && target_tracing_on(t) == 0) {
-		rc = undo_write(c->undo, "tracing_on", "1");
+		rc = target_undo_write(c->undo, "tracing_on", "1");
 		if (rc)
 			return rc;
 		note_debug("%s: tracing on", t->label);
@@ -217,10 +217,10 @@ static int apply_settings(struct capture *c)
 /* A remote without -e: what is enabled already is captured; say so when that is nothing. */
 static int check_enabled(struct capture *c)
 {
-	struct event_list list;
+	struct target_event_list list;
 	int enabled = 0;
 
-	if (events_load(c->o->t, &list)) {
+	if (target_events_load(c->o->t, &list)) {
 		note_error("%s has no events/ directory", c->o->t->label);
 		return -ENOENT;
 	}
@@ -229,7 +229,7 @@ static int check_enabled(struct capture *c)
 	if (!enabled)
 		note_warn("%s: no event is enabled: nothing will be captured (use -e)",
 			 c->o->t->label);
-	events_free(&list);
+	target_events_free(&list);
 	return 0;
 }
 
@@ -244,7 +244,7 @@ static int apply_remote_settings(struct capture *c)
 	char kib[32];
 	int r;
 
-	r = undo_write(c->undo, "tracing_on", "0");
+	r = target_undo_write(c->undo, "tracing_on", "0");
 	if (!r)
 		r = target_reset(t, -1);
 	if (r)
@@ -257,20 +257,20 @@ static int apply_remote_settings(struct capture *c)
 			return -EBUSY;
 		}
 		snprintf(kib, sizeof(kib), "%" PRIu64, c->o->buffer_kib);
-		r = undo_write(c->undo, "buffer_size_kb", kib);
+		r = target_undo_write(c->undo, "buffer_size_kb", kib);
 		if (r)
 			return r;
 	}
 	if (c->sel) {
-		r = event_selection_apply(c->sel, c->undo);
+		r = target_event_selection_apply(c->sel, c->undo);
 		if (!r)
 			note_debug("%s: events matching -e: %d; enable files written: %d", t->label,
-				  event_selection_matched(c->sel), event_selection_writes(c->sel));
+				  target_event_selection_matched(c->sel), target_event_selection_writes(c->sel));
 	} else {
 		r = check_enabled(c);
 	}
 	if (!r)
-		r = undo_write(c->undo, "tracing_on", "1");
+		r = target_undo_write(c->undo, "tracing_on", "1");
 	return r;
 }
 
@@ -282,7 +282,7 @@ static void subbuf_geometry(const struct target *t, unsigned int *hdr, unsigned 
 	*hdr = SUBBUF_HDR_SIZE_64;
 	*size = getpagesize();
 	if (target_read(t, "events/header_page", buf, sizeof(buf)) > 0)
-		header_page_sizes(buf, hdr, size);
+		text_header_page_sizes(buf, hdr, size);
 	/* header_page shows one page; larger sub-buffers are set per instance. */
 	if (target_read(t, "buffer_subbuf_size_kb", buf, sizeof(buf)) > 0 && atoi(buf) > 0)
 		*size = atoi(buf) * 1024;
@@ -303,7 +303,7 @@ static int open_sources(struct capture *c)
 
 			p.cpu = cs->cpu;
 			p.raw_path = target_cpu_path(t, cs->cpu, "trace_pipe");
-			err = text_source_open(&p, &o->sched, &cs->src, why, sizeof(why));
+			err = source_text_open(&p, &o->sched, &cs->src, why, sizeof(why));
 			source_params_free(&p);
 			if (err == -ENODEV) {
 				note_info("%s: CPU %d is not in the buffer (offline when it was "
@@ -321,7 +321,7 @@ static int open_sources(struct capture *c)
 			note_error("%s: none of the CPUs asked for is in the buffer", t->label);
 			return -ENODEV;
 		}
-		c->transport = TRANSPORT_TEXT;
+		c->transport = TARGET_TRANSPORT_TEXT;
 		note_debug("%s: transport text, %d readers", t->label, opened);
 		return 0;
 	}
@@ -331,10 +331,10 @@ static int open_sources(struct capture *c)
 			t->label);
 		return -ENOENT;
 	}
-	c->transport = o->transport != TRANSPORT_NONE ? o->transport : t->best;
-	if (c->transport == TRANSPORT_NONE)
-		c->transport = TRANSPORT_READ;
-	if (o->transport == TRANSPORT_NONE && c->transport == TRANSPORT_READ && t->mmap_err)
+	c->transport = o->transport != TARGET_TRANSPORT_NONE ? o->transport : t->best;
+	if (c->transport == TARGET_TRANSPORT_NONE)
+		c->transport = TARGET_TRANSPORT_READ;
+	if (o->transport == TARGET_TRANSPORT_NONE && c->transport == TARGET_TRANSPORT_READ && t->mmap_err)
 		target_transport_reason(t, c->fallback, sizeof(c->fallback));
 	subbuf_geometry(t, &hdr, &size);
 	c->hdr_size = hdr;
@@ -348,11 +348,11 @@ static int open_sources(struct capture *c)
 		p.hdr_size = hdr;
 		p.eof_ends = t->read_only;
 		/* auto means the cheapest transport; a forced mmap stays mmap. */
-		p.may_switch = o->transport == TRANSPORT_NONE;
+		p.may_switch = o->transport == TARGET_TRANSPORT_NONE;
 		err = -EINVAL;
-		if (c->transport == TRANSPORT_MMAP) {
-			err = mmap_source_open(&p, &cs->src, why, sizeof(why));
-			if (err && o->transport == TRANSPORT_MMAP) {
+		if (c->transport == TARGET_TRANSPORT_MMAP) {
+			err = source_mmap_open(&p, &cs->src, why, sizeof(why));
+			if (err && o->transport == TARGET_TRANSPORT_MMAP) {
 				note_error("%s: %s", t->label, why);
 				source_params_free(&p);
 				return err;
@@ -361,7 +361,7 @@ static int open_sources(struct capture *c)
 				/* Not an error with auto: fall back for every CPU. */
 				snprintf(c->fallback, sizeof(c->fallback), "%s", why);
 				note_debug("%s: %s; falling back to read()", t->label, why);
-				c->transport = TRANSPORT_READ;
+				c->transport = TARGET_TRANSPORT_READ;
 				for (int k = 0; k < i; k++) {
 					source_close(c->cs[k].src);
 					c->cs[k].src = NULL;
@@ -371,7 +371,7 @@ static int open_sources(struct capture *c)
 				continue;
 			}
 		} else {
-			err = raw_source_open(&p, &cs->src, why, sizeof(why));
+			err = source_raw_open(&p, &cs->src, why, sizeof(why));
 			if (err) {
 				note_error("%s: %s", t->label, why);
 				source_params_free(&p);
@@ -383,7 +383,7 @@ static int open_sources(struct capture *c)
 	if (c->fallback[0])
 		note_debug("%s: transport read (%s)", t->label, c->fallback);
 	else
-		note_debug("%s: transport %s", t->label, transport_name(c->transport));
+		note_debug("%s: transport %s", t->label, target_transport_name(c->transport));
 	return 0;
 }
 
@@ -407,16 +407,16 @@ static void poke_main(void)
 static int take_line(struct capture *c, int idx, const char *line, size_t len)
 {
 	struct cpu_state *cs = &c->cs[idx];
-	struct rline r;
+	struct remote_line r;
 
-	switch (rline_parse(line, len - 1, &r)) {
-	case RLINE_LOST:
+	switch (remote_line_parse(line, len - 1, &r)) {
+	case REMOTE_LINE_LOST:
 		cs->n.stored_lost += r.lost;
 		c->k->ops->lost(c->k, idx, cs->last_ts, r.lost);
 		return 0;
-	case RLINE_EVENT:
-	case RLINE_UNKNOWN:
-		rclock_note(&cs->clock, r.ts_ns);
+	case REMOTE_LINE_EVENT:
+	case REMOTE_LINE_UNKNOWN:
+		remote_clock_note(&cs->clock, r.ts_ns);
 		cs->n.events++;
 		cs->last_ts = r.ts_ns;
 		break;
@@ -628,14 +628,14 @@ static bool reading(const struct cpu_state *cs)
  */
 static void advance_watermark(struct capture *c)
 {
-	struct merge *m = c->k->merge;
+	struct ring_merge *m = c->k->merge;
 	uint64_t now = monotonic_ns(), seq = 0;
 	bool found = false;
 
 	if (!m)
 		return;
 	c->hist[c->hist_next].ns = now;
-	c->hist[c->hist_next].seq = merge_seq(m);
+	c->hist[c->hist_next].seq = ring_merge_seq(m);
 	c->hist_next = (c->hist_next + 1) % SEQ_HISTORY;
 	for (int k = 0; k < SEQ_HISTORY; k++) {
 		if (!c->hist[k].ns || now - c->hist[k].ns < LATE_NS)
@@ -647,7 +647,7 @@ static void advance_watermark(struct capture *c)
 	if (!found)
 		return;
 	for (int i = 0; i < c->nr; i++)
-		merge_caught_up_at(m, i, seq);
+		ring_merge_caught_up_at(m, i, seq);
 }
 
 static int run_loop(struct capture *c)
@@ -770,7 +770,7 @@ static void *reader_main(void *arg)
 	bool busy;
 	double now;
 
-	reader_priority_apply(&c->o->sched);
+	source_priority_apply(&c->o->sched);
 	for (;;) {
 		if (get_flag(&c->stopping))
 			break;
@@ -838,7 +838,7 @@ static int stop_writing(struct capture *c)
 	/* A remote is always off: the kernel then polls every CPU one last time. */
 	if (c->remote)
 		return target_write(c->o->t, "tracing_on", "0");
-	r = undo_restore_one(c->undo, "tracing_on");
+	r = target_undo_restore_one(c->undo, "tracing_on");
 
 	if (r == 1)
 		note_debug("%s: tracing off again before the final drain", c->o->t->label);
@@ -1103,7 +1103,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 {
 	struct capture c = { .o = o, .stop_pipe = { -1, -1 } };
 	struct target *t = o->t;
-	enum transport tr = o->transport != TRANSPORT_NONE ? o->transport : t->best;
+	enum target_transport tr = o->transport != TARGET_TRANSPORT_NONE ? o->transport : t->best;
 	char err[256];
 	int i, rc, rc2;
 	int64_t before;
@@ -1117,7 +1117,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 		return -EPERM;
 	}
 	if (o->buffer_percent >= 0 &&
-	    (tr == TRANSPORT_TEXT || target_read(t, "buffer_percent", err, sizeof(err)) <= 0)) {
+	    (tr == TARGET_TRANSPORT_TEXT || target_read(t, "buffer_percent", err, sizeof(err)) <= 0)) {
 		note_error("%s has no buffer_percent to set (--buffer-percent)", t->label);
 		return -EINVAL;
 	}
@@ -1125,15 +1125,15 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	 * The text transport is a remote's, and a capture through it runs as a remote's (cleared
 	 * first, the selftests' order): an instance is read from trace_pipe_raw.
 	 */
-	if (o->transport == TRANSPORT_TEXT && t->has_raw) {
+	if (o->transport == TARGET_TRANSPORT_TEXT && t->has_raw) {
 		note_error("%s has trace_pipe_raw: --transport text is for remotes (auto, mmap or read "
 			"here)", t->label);
 		return -EINVAL;
 	}
 	/* Remotes offer only text, as lines their readers cannot tell are the last. */
-	c.remote = tr == TRANSPORT_TEXT;
+	c.remote = tr == TARGET_TRANSPORT_TEXT;
 	stop_signal_install();
-	c.undo = undo_new(t);
+	c.undo = target_undo_new(t);
 	c.nr = o->cpus ? o->nr_cpus : t->nr_cpus;
 	c.cs = xcalloc(c.nr ? c.nr : 1, sizeof(*c.cs));
 	c.cpus = xcalloc(c.nr ? c.nr : 1, sizeof(*c.cpus));
@@ -1216,9 +1216,9 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	} else if (c.remote) {
 		rc = run_loop(&c);
 	} else {
-		reader_priority_apply(&o->sched);
+		source_priority_apply(&o->sched);
 		rc = run_loop(&c);
-		reader_priority_reset(&o->sched);
+		source_priority_reset(&o->sched);
 	}
 	if (!c.threaded) {
 		rc2 = stop_writing(&c);
@@ -1244,7 +1244,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	release(&c);
 	if (c.remote)
 		check_unloaded(&c);
-	rc2 = undo_restore(c.undo);
+	rc2 = target_undo_restore(c.undo);
 	c.restored = true;
 	if (!rc)
 		rc = rc2;
@@ -1262,12 +1262,12 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 out:
 	release(&c);
 	if (!c.restored) {
-		rc2 = undo_restore(c.undo);
+		rc2 = target_undo_restore(c.undo);
 		if (!rc)
 			rc = rc2;
 	}
-	undo_free(c.undo);
-	event_selection_free(c.sel);
+	target_undo_free(c.undo);
+	target_event_selection_free(c.sel);
 	sink_free(c.k);
 	if (c.stop_pipe[0] >= 0) {
 		close(c.stop_pipe[0]);

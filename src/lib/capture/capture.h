@@ -34,13 +34,13 @@ struct capture_opts {
 	uint64_t max_bytes;	/* --max-size of the output, 0 for none */
 	int *cpus;		/* --cpu, NULL for all */
 	int nr_cpus;
-	enum transport transport;	/* TRANSPORT_NONE: the target's best */
+	enum target_transport transport;	/* TARGET_TRANSPORT_NONE: the target's best */
 	const char *output;	/* file name, NULL or "-" for stdout */
 	bool live;		/* stream: short release delay, line-buffered output */
 	bool dat;		/* write trace.dat (capture_dat.c, remote_dat.c), not text */
 	bool clear;		/* --clear: empty the buffer before capturing */
 	int buffer_percent;	/* --buffer-percent for the capture, -1 to leave it alone */
-	struct reader_sched sched;	/* --rt-priority, --reader-nice */
+	struct source_sched sched;	/* --rt-priority, --reader-nice */
 	enum td_compression compression;	/* trace.dat: --compression */
 	int level;		/* trace.dat: -z, 0 = default */
 	/*
@@ -73,7 +73,7 @@ struct capture_cpu {
 struct capture_result {
 	bool ran;		/* the capture ran to its end (maybe with an error): all is set */
 	const char *stop_reason;	/* "duration", "SIGINT", "max size"...; NULL: an error */
-	enum transport transport;
+	enum target_transport transport;
 	char fallback[256];	/* why the transport is not the target's best, or "" */
 	bool remote;		/* read as a remote's text lines */
 	double secs;		/* from the first read to the end of the drain */

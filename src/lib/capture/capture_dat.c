@@ -39,7 +39,7 @@ static int dat_open(struct sink *k)
 	for (int i = 0; i < k->nr; i++)
 		p->types[i] = xcalloc(1, SUBBUF_TYPES_BYTES);
 	if (target_read(t, "events/header_page", buf, sizeof(buf)) > 0)
-		header_page_sizes(buf, &hdr, &size);
+		text_header_page_sizes(buf, &hdr, &size);
 	if (target_read(t, "buffer_subbuf_size_kb", buf, sizeof(buf)) > 0 && atoi(buf) > 0)
 		size = atoi(buf) * 1024;
 	if (target_read(t, "trace_clock", buf, sizeof(buf)) > 0)
@@ -72,20 +72,20 @@ static int dat_open(struct sink *k)
 	 * A hypervisor's event ids are its own and collide with the kernel's ftrace events:
 	 * take no formats from the root for it.
 	 */
-	if (tdw_meta_from_dir(p->w, t->dir, (flags & TDW_META_KERNEL) ? tracefs_root() : NULL,
+	if (tdw_meta_from_dir(p->w, t->dir, (flags & TDW_META_KERNEL) ? target_tracefs_root() : NULL,
 			      flags) || tdw_begin_data(p->w))
 		return -EIO;
 	return 0;
 }
 
 /* Count a stored unit's events, and the type ids finishing checks the formats against. */
-static void count(struct sink *k, int idx, const struct source_unit *u, struct subbuf_counts *n)
+static void count(struct sink *k, int idx, const struct source_unit *u, struct ring_subbuf_counts *n)
 {
 	struct dat_priv *p = k->priv;
 	uint64_t before = n->events;
 
 	n->types = p->types[idx];
-	subbuf_merge(NULL, idx, u, k->hdr_size, false, n);
+	ring_subbuf_merge(NULL, idx, u, k->hdr_size, false, n);
 	p->events[idx] += n->events - before;
 }
 
@@ -104,7 +104,7 @@ static void check_size(struct sink *k)
  * for when the source has them in a batch, counted before the chunk may go to the compressor.
  */
 static int dat_take(struct sink *k, int idx, struct source *src, struct source_unit *u,
-		    struct subbuf_counts *n)
+		    struct ring_subbuf_counts *n)
 {
 	struct source_unit units[TD_PAGES_PER_CHUNK];
 	struct dat_priv *p = k->priv;
@@ -136,7 +136,7 @@ static int dat_take(struct sink *k, int idx, struct source *src, struct source_u
 	return 1;
 }
 
-static int dat_unit(struct sink *k, int idx, const struct source_unit *u, struct subbuf_counts *n)
+static int dat_unit(struct sink *k, int idx, const struct source_unit *u, struct ring_subbuf_counts *n)
 {
 	struct dat_priv *p = k->priv;
 	int err;

@@ -33,9 +33,9 @@
  * reader thread (one thread per stream index); everything else from the main thread.
  */
 struct sink;
-struct merge;
-struct format;
-struct rline;
+struct ring_merge;
+struct text_format;
+struct remote_line;
 
 enum sink_mark { SINK_CAUGHT_UP = 1, SINK_END };
 
@@ -49,11 +49,11 @@ struct sink_ops {
 	 * NULL, or -EAGAIN from it: the caller takes source_next() and passes the unit to unit().
 	 */
 	int (*take)(struct sink *k, int idx, struct source *src, struct source_unit *u,
-		    struct subbuf_counts *n);
+		    struct ring_subbuf_counts *n);
 	/* A sub-buffer unit of stream idx; its events counted in n. 0 or -errno. */
-	int (*unit)(struct sink *k, int idx, const struct source_unit *u, struct subbuf_counts *n);
+	int (*unit)(struct sink *k, int idx, const struct source_unit *u, struct ring_subbuf_counts *n);
 	/* A remote's line of stream idx at time ts (r parsed from it, len with its '\n'). */
-	int (*line)(struct sink *k, int idx, uint64_t ts, const struct rline *r,
+	int (*line)(struct sink *k, int idx, uint64_t ts, const struct remote_line *r,
 		    const char *line, size_t len);
 	/* A remote's loss of n events on stream idx, known at time ts. */
 	void (*lost)(struct sink *k, int idx, uint64_t ts, int64_t n);
@@ -79,8 +79,8 @@ struct sink {
 	bool to_stdout;
 	bool closed;		/* stream: the reader of the output went away (| head) */
 	/* Text: the merge, the formatter of binary events (NULL: events are lines already). */
-	struct merge *merge;
-	struct format *fmt;
+	struct ring_merge *merge;
+	struct text_format *fmt;
 	bool lines;		/* the events are a remote's lines, not binary (before open) */
 	bool seq_stamps;	/* units are stamped (spool): the readers take a stamp first */
 	/* Counters for the summary. */

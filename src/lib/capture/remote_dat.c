@@ -22,7 +22,7 @@
 struct rdat_cpu {
 	struct sink *k;
 	int cpu;
-	struct subbuf_writer sbw;	/* the CPU's events re-encoded */
+	struct ring_subbuf_writer sbw;	/* the CPU's events re-encoded */
 };
 
 struct rdat_priv {
@@ -77,7 +77,7 @@ static int rdat_open(struct sink *k)
 		return -ENOENT;
 	}
 	if (target_read(t, "events/header_page", buf, sizeof(buf)) > 0)
-		header_page_sizes(buf, &hdr, &size);
+		text_header_page_sizes(buf, &hdr, &size);
 	if (hdr != SUBBUF_HDR_SIZE) {
 		note_error("%s: sub-buffer header of %u bytes: only 64-bit kernels are supported",
 			t->label, hdr);
@@ -106,13 +106,13 @@ static int rdat_open(struct sink *k)
 	for (int i = 0; i < k->nr; i++) {
 		p->c[i].k = k;
 		p->c[i].cpu = k->cpus[i];
-		subbuf_writer_init(&p->c[i].sbw, size, emit_subbuf, &p->c[i]);
+		ring_subbuf_writer_init(&p->c[i].sbw, size, emit_subbuf, &p->c[i]);
 	}
 	return 0;
 }
 
 /* The line as a binary event of its CPU's sub-buffers, until --max-size is reached. */
-static int rdat_line(struct sink *k, int idx, uint64_t ts, const struct rline *r,
+static int rdat_line(struct sink *k, int idx, uint64_t ts, const struct remote_line *r,
 		     const char *line, size_t len)
 {
 	struct rdat_priv *p = k->priv;
@@ -122,7 +122,7 @@ static int rdat_line(struct sink *k, int idx, uint64_t ts, const struct rline *r
 	if (k->max_reached)
 		return 0;
 	plen = remote_encode(p->enc, r, line, len - 1, payload);
-	subbuf_writer_add(&p->c[idx].sbw, ts, payload, plen);
+	ring_subbuf_writer_add(&p->c[idx].sbw, ts, payload, plen);
 	if (k->o->max_bytes && tdw_bytes(p->w) >= k->o->max_bytes)
 		k->max_reached = true;
 	return 0;
@@ -133,7 +133,7 @@ static void rdat_lost(struct sink *k, int idx, uint64_t ts, int64_t n)
 	struct rdat_priv *p = k->priv;
 
 	(void)ts;
-	subbuf_writer_lost(&p->c[idx].sbw, n, true);
+	ring_subbuf_writer_lost(&p->c[idx].sbw, n, true);
 }
 
 static int rdat_mark(struct sink *k, int idx, enum sink_mark m, uint64_t seq)
@@ -202,7 +202,7 @@ static int rdat_finish(struct sink *k)
 	int r = 0;
 
 	for (int i = 0; i < k->nr; i++)
-		if (subbuf_writer_flush(&p->c[i].sbw))
+		if (ring_subbuf_writer_flush(&p->c[i].sbw))
 			r = -EIO;
 	k->bytes = tdw_bytes(p->w);
 	remote_encoder_stats(p->enc, &st);
@@ -235,7 +235,7 @@ static void rdat_destroy(struct sink *k)
 	/* A failed capture leaves what it wrote: `remotectl recover` completes it. */
 	tdw_abort(p->w);
 	for (int i = 0; i < k->nr; i++)
-		subbuf_writer_free(&p->c[i].sbw);
+		ring_subbuf_writer_free(&p->c[i].sbw);
 	remote_encoder_free(p->enc);
 	free(p->c);
 	free(p);

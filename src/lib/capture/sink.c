@@ -102,8 +102,8 @@ void sink_free(struct sink *k)
 		k->ops->destroy(k);
 	if (k->out && !k->to_stdout)
 		fclose(k->out);
-	merge_free(k->merge);
-	format_free(k->fmt);
+	ring_merge_free(k->merge);
+	text_format_free(k->fmt);
 	free(k);
 }
 
@@ -112,10 +112,10 @@ static int text_open(struct sink *k)
 {
 	char err[256];
 
-	k->merge = merge_new(k->nr);
+	k->merge = ring_merge_new(k->nr);
 	if (k->lines)
 		return 0;
-	k->fmt = format_new(k->t, err, sizeof(err));
+	k->fmt = text_format_new(k->t, err, sizeof(err));
 	if (!k->fmt) {
 		note_error("%s: %s", k->t->label, err);
 		return -EIO;
@@ -126,21 +126,21 @@ static int text_open(struct sink *k)
 int sink_emit(struct sink *k, bool drain)
 {
 	const struct capture_opts *o = k->o;
-	struct merge_event ev;
+	struct ring_merge_event ev;
 	char lost[64];
 	const char *line;
 	size_t len;
 
 	if (k->closed)
 		return 0;
-	while (merge_pop(k->merge, drain, &ev) == 1) {
+	while (ring_merge_pop(k->merge, drain, &ev) == 1) {
 		int cpu = k->cpus[ev.stream];
 
 		if (ev.lost) {
-			len = format_lost(lost, sizeof(lost), cpu, ev.lost);
+			len = text_format_lost(lost, sizeof(lost), cpu, ev.lost);
 			line = lost;
 		} else if (k->fmt) {
-			line = format_event(k->fmt, cpu, ev.ts, ev.data, ev.len, &len);
+			line = text_format_event(k->fmt, cpu, ev.ts, ev.data, ev.len, &len);
 		} else {
 			line = ev.data;
 			len = ev.len;
@@ -189,9 +189,9 @@ static int stream_open(struct sink *k)
 }
 
 static int stream_unit(struct sink *k, int idx, const struct source_unit *u,
-		       struct subbuf_counts *n)
+		       struct ring_subbuf_counts *n)
 {
-	subbuf_merge(k->merge, idx, u, k->hdr_size, false, n);
+	ring_subbuf_merge(k->merge, idx, u, k->hdr_size, false, n);
 	return 0;
 }
 
@@ -209,12 +209,12 @@ static void push_pending(struct sink *k, int idx, uint64_t ts)
 	struct stream_priv *p = k->priv;
 
 	if (p->pending_lost[idx]) {
-		merge_push_lost(k->merge, idx, ts, p->pending_lost[idx]);
+		ring_merge_push_lost(k->merge, idx, ts, p->pending_lost[idx]);
 		p->pending_lost[idx] = 0;
 	}
 }
 
-static int stream_line(struct sink *k, int idx, uint64_t ts, const struct rline *r,
+static int stream_line(struct sink *k, int idx, uint64_t ts, const struct remote_line *r,
 		       const char *line, size_t len)
 {
 	struct stream_priv *p = k->priv;
@@ -222,7 +222,7 @@ static int stream_line(struct sink *k, int idx, uint64_t ts, const struct rline 
 	(void)r;
 	p->last_ts[idx] = ts;
 	push_pending(k, idx, ts);
-	merge_push(k->merge, idx, ts, line, len);
+	ring_merge_push(k->merge, idx, ts, line, len);
 	return 0;
 }
 
@@ -232,12 +232,12 @@ static int stream_mark(struct sink *k, int idx, enum sink_mark m, uint64_t seq)
 
 	(void)seq;
 	if (m == SINK_CAUGHT_UP) {
-		merge_caught_up(k->merge, idx);
+		ring_merge_caught_up(k->merge, idx);
 		return 0;
 	}
 	/* A loss with no event after it still belongs in the output. */
 	push_pending(k, idx, p->last_ts[idx]);
-	merge_end(k->merge, idx);
+	ring_merge_end(k->merge, idx);
 	return 0;
 }
 
@@ -317,12 +317,12 @@ static int spsink_failed(struct spool_priv *p, int err)
  * is then cut at the size on a line boundary.
  */
 static int spsink_unit(struct sink *k, int idx, const struct source_unit *u,
-		      struct subbuf_counts *n)
+		      struct ring_subbuf_counts *n)
 {
 	struct spool_priv *p = k->priv;
 	uint64_t taken;
 
-	subbuf_merge(NULL, idx, u, k->hdr_size, false, n);
+	ring_subbuf_merge(NULL, idx, u, k->hdr_size, false, n);
 	taken = __atomic_add_fetch(&p->taken, u->end - u->skip, __ATOMIC_RELAXED);
 	if (k->o->max_bytes && taken >= k->o->max_bytes)
 		set_full(k);
@@ -382,12 +382,12 @@ static int spsink_finish(struct sink *k)
 			break;
 		}
 		if (rec[best].kind == SPOOL_UNIT) {
-			merge_advance_seq(k->merge, MERGE_SEQ(rec[best].seq));
-			subbuf_merge(k->merge, best, &rec[best].unit, k->hdr_size, false, NULL);
+			ring_merge_advance_seq(k->merge, MERGE_SEQ(rec[best].seq));
+			ring_subbuf_merge(k->merge, best, &rec[best].unit, k->hdr_size, false, NULL);
 		} else if (rec[best].kind == SPOOL_CAUGHT_UP) {
-			merge_caught_up_at(k->merge, best, MERGE_SEQ(rec[best].seq));
+			ring_merge_caught_up_at(k->merge, best, MERGE_SEQ(rec[best].seq));
 		} else {
-			merge_end(k->merge, best);
+			ring_merge_end(k->merge, best);
 		}
 		rc = sink_emit(k, false);
 		if (rc)

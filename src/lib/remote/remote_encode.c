@@ -970,7 +970,7 @@ static void mark_seen(struct revent *ev, struct tep_event *tev, const uint8_t *b
 			ev->syms[k].seen = true;
 }
 
-static bool encode_fields(struct remote_encoder *e, const char *name, const struct rline *r,
+static bool encode_fields(struct remote_encoder *e, const char *name, const struct remote_line *r,
 			  uint8_t *buf, size_t *plen)
 {
 	struct tep_event *ev = tep_find_event_by_name(e->tep, e->system, name);
@@ -991,7 +991,7 @@ static bool encode_fields(struct remote_encoder *e, const char *name, const stru
 	return true;
 }
 
-size_t remote_encode(struct remote_encoder *e, const struct rline *r, const char *line,
+size_t remote_encode(struct remote_encoder *e, const struct remote_line *r, const char *line,
 		     size_t len, uint8_t *buf)
 {
 	struct revent *rev;
@@ -999,7 +999,7 @@ size_t remote_encode(struct remote_encoder *e, const struct rline *r, const char
 	size_t plen;
 	bool ok;
 
-	if (r->kind != RLINE_EVENT || r->name_len >= sizeof(name))
+	if (r->kind != REMOTE_LINE_EVENT || r->name_len >= sizeof(name))
 		return encode_text(e, NULL, line, len, buf);
 	memcpy(name, r->name, r->name_len);
 	name[r->name_len] = '\0';

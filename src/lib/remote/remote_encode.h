@@ -63,7 +63,7 @@ void remote_encoder_free(struct remote_encoder *e);
  * Encode the event of a parsed line (line/len is its text, r the parse). Returns the payload
  * length written to buf (at least REMOTE_PAYLOAD_MAX bytes).
  */
-size_t remote_encode(struct remote_encoder *e, const struct rline *r, const char *line,
+size_t remote_encode(struct remote_encoder *e, const struct remote_line *r, const char *line,
 		     size_t len, uint8_t *buf);
 
 /* The text event's format file text, for the trace.dat's event formats. */

@@ -47,7 +47,7 @@ static bool is_name_char(char ch)
 }
 
 /* "CPU:N [LOST n EVENTS]" */
-static bool parse_lost(struct cursor c, struct rline *out)
+static bool parse_lost(struct cursor c, struct remote_line *out)
 {
 	uint64_t cpu, lost;
 
@@ -60,7 +60,7 @@ static bool parse_lost(struct cursor c, struct rline *out)
 }
 
 /* "[EVENT id PRINT TOO BIG]" */
-static bool parse_too_big(struct cursor c, struct rline *out)
+static bool parse_too_big(struct cursor c, struct remote_line *out)
 {
 	uint64_t id;
 
@@ -72,63 +72,63 @@ static bool parse_too_big(struct cursor c, struct rline *out)
 }
 
 /* "[CCC]\tSSSSS.UUUUUU: " then "UNKNOWN id=N" or "name[ args]" */
-static enum rline_kind parse_event(struct cursor c, struct rline *out)
+static enum remote_line_kind parse_event(struct cursor c, struct remote_line *out)
 {
 	uint64_t cpu, sec, usec, id;
 	const char *usec_start;
 
 	if (!eat(&c, "[") || !number(&c, &cpu, 7) || !eat(&c, "]\t"))
-		return RLINE_UNPARSED;
+		return REMOTE_LINE_UNPARSED;
 	skip_spaces(&c);
 	/* Seconds of a u64 of ns fit in 11 digits; the fraction is always 6. */
 	if (!number(&c, &sec, 11) || !eat(&c, "."))
-		return RLINE_UNPARSED;
+		return REMOTE_LINE_UNPARSED;
 	usec_start = c.p;
 	if (!number(&c, &usec, 6) || c.p - usec_start != 6 || !eat(&c, ": "))
-		return RLINE_UNPARSED;
+		return REMOTE_LINE_UNPARSED;
 	/* The largest stamp is UINT64_MAX ns, 18446744073.709551 s: anything past it is not
 	 * the kernel's %llu of a u64, and would wrap. */
 	if (sec > UINT64_MAX / 1000000000ULL ||
 	    usec * 1000 > UINT64_MAX - sec * 1000000000ULL)
-		return RLINE_UNPARSED;
+		return REMOTE_LINE_UNPARSED;
 	out->cpu = cpu;
 	out->ts_ns = sec * 1000000000ULL + usec * 1000;
 	if (eat(&c, "UNKNOWN id=")) {
 		if (!number(&c, &id, 5) || id > 0xffff || c.p != c.end)
-			return RLINE_UNPARSED;
+			return REMOTE_LINE_UNPARSED;
 		out->id = id;
-		return RLINE_UNKNOWN;
+		return REMOTE_LINE_UNKNOWN;
 	}
 	out->name = c.p;
 	while (c.p < c.end && is_name_char(*c.p))
 		c.p++;
 	out->name_len = c.p - out->name;
 	if (!out->name_len || (c.p < c.end && *c.p != ' '))
-		return RLINE_UNPARSED;
+		return REMOTE_LINE_UNPARSED;
 	if (c.p < c.end)
 		c.p++;
 	out->args = c.p;
 	out->args_len = c.end - c.p;
-	return RLINE_EVENT;
+	return REMOTE_LINE_EVENT;
 }
 
-enum rline_kind rline_parse(const char *line, size_t len, struct rline *out)
+enum remote_line_kind remote_line_parse(const char *line, size_t len, struct remote_line *out)
 {
 	struct cursor c = { line, line + len };
 
 	memset(out, 0, sizeof(*out));
 	if (len > REMOTE_LINE_MAX)
-		out->kind = RLINE_UNPARSED;
+		out->kind = REMOTE_LINE_UNPARSED;
 	else if (len && line[0] == 'C')
-		out->kind = parse_lost(c, out) ? RLINE_LOST : RLINE_UNPARSED;
+		out->kind = parse_lost(c, out) ? REMOTE_LINE_LOST : REMOTE_LINE_UNPARSED;
 	else if (len > 1 && line[0] == '[' && line[1] == 'E')
-		out->kind = parse_too_big(c, out) ? RLINE_TOO_BIG : RLINE_UNPARSED;
+		out->kind = parse_too_big(c, out) ? REMOTE_LINE_TOO_BIG : REMOTE_LINE_UNPARSED;
 	else
 		out->kind = parse_event(c, out);
 	return out->kind;
 }
 
-void rclock_note(struct rclock *c, uint64_t ts_ns)
+void remote_clock_note(struct remote_clock *c, uint64_t ts_ns)
 {
 	if (c->events++ && ts_ns < c->last) {
 		c->back_steps++;

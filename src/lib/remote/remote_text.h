@@ -16,16 +16,16 @@
 /* The longest line the kernel prints: its trace_seq is one page. */
 #define REMOTE_LINE_MAX 4096
 
-enum rline_kind {
-	RLINE_EVENT,
-	RLINE_UNKNOWN,
-	RLINE_LOST,
-	RLINE_TOO_BIG,
-	RLINE_UNPARSED,
+enum remote_line_kind {
+	REMOTE_LINE_EVENT,
+	REMOTE_LINE_UNKNOWN,
+	REMOTE_LINE_LOST,
+	REMOTE_LINE_TOO_BIG,
+	REMOTE_LINE_UNPARSED,
 };
 
-struct rline {
-	enum rline_kind kind;
+struct remote_line {
+	enum remote_line_kind kind;
 	int cpu;		/* EVENT, UNKNOWN, LOST */
 	uint64_t ts_ns;		/* EVENT, UNKNOWN: the printed µs, in ns */
 	const char *name;	/* EVENT: the event name, not NUL-terminated */
@@ -40,18 +40,18 @@ struct rline {
  * A CPU's events come in the order they were written, so a stamp before the one before it is
  * a clock fault (arm64 nVHE's hypervisor while a KVM vCPU is loaded: ~2^59 ns and back).
  */
-struct rclock {
+struct remote_clock {
 	uint64_t last;		/* the last stamp seen */
 	uint64_t events;
 	uint64_t back_steps;	/* stamps before the one before them */
 	uint64_t back_max;	/* the largest such step, ns */
 };
-void rclock_note(struct rclock *c, uint64_t ts_ns);
+void remote_clock_note(struct remote_clock *c, uint64_t ts_ns);
 
 /*
  * Parse one line of len bytes (no newline). Never reads past len. Returns the kind, also
  * stored in out->kind; pointers in out point into line.
  */
-enum rline_kind rline_parse(const char *line, size_t len, struct rline *out);
+enum remote_line_kind remote_line_parse(const char *line, size_t len, struct remote_line *out);
 
 #endif

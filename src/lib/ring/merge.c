@@ -24,7 +24,7 @@ struct stream {
 	int heap_pos;		/* index in the heap, -1 when empty */
 };
 
-struct merge {
+struct ring_merge {
 	struct stream *s;
 	int nr;
 	int *heap;		/* streams with queued events, oldest head first */
@@ -33,9 +33,9 @@ struct merge {
 	uint64_t queued;
 };
 
-struct merge *merge_new(int nr_streams)
+struct ring_merge *ring_merge_new(int nr_streams)
 {
-	struct merge *m = xcalloc(1, sizeof(*m));
+	struct ring_merge *m = xcalloc(1, sizeof(*m));
 	int i;
 
 	m->nr = nr_streams;
@@ -46,7 +46,7 @@ struct merge *merge_new(int nr_streams)
 	return m;
 }
 
-void merge_free(struct merge *m)
+void ring_merge_free(struct ring_merge *m)
 {
 	int i;
 
@@ -61,7 +61,7 @@ void merge_free(struct merge *m)
 	free(m);
 }
 
-static const struct entry *head_of(const struct merge *m, int stream)
+static const struct entry *head_of(const struct ring_merge *m, int stream)
 {
 	const struct stream *s = &m->s[stream];
 
@@ -73,7 +73,7 @@ static const struct entry *head_of(const struct merge *m, int stream)
  * the order does not depend on which reader happened to deliver first, and `record --format
  * text` and `report` of the same data agree. A stream's own entries stay in arrival order.
  */
-static bool older(const struct merge *m, int a, int b)
+static bool older(const struct ring_merge *m, int a, int b)
 {
 	const struct entry *x = head_of(m, a), *y = head_of(m, b);
 
@@ -82,13 +82,13 @@ static bool older(const struct merge *m, int a, int b)
 	return a < b;
 }
 
-static void heap_set(struct merge *m, int pos, int stream)
+static void heap_set(struct ring_merge *m, int pos, int stream)
 {
 	m->heap[pos] = stream;
 	m->s[stream].heap_pos = pos;
 }
 
-static void sift_up(struct merge *m, int pos)
+static void sift_up(struct ring_merge *m, int pos)
 {
 	int stream = m->heap[pos];
 
@@ -103,7 +103,7 @@ static void sift_up(struct merge *m, int pos)
 	heap_set(m, pos, stream);
 }
 
-static void sift_down(struct merge *m, int pos)
+static void sift_down(struct ring_merge *m, int pos)
 {
 	int stream = m->heap[pos];
 
@@ -122,7 +122,7 @@ static void sift_down(struct merge *m, int pos)
 	heap_set(m, pos, stream);
 }
 
-static void push_entry(struct merge *m, int stream, uint64_t ts, int64_t lost, const void *data,
+static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lost, const void *data,
 		       uint32_t len)
 {
 	struct stream *s = &m->s[stream];
@@ -168,45 +168,45 @@ static void push_entry(struct merge *m, int stream, uint64_t ts, int64_t lost, c
 	}
 }
 
-void merge_push(struct merge *m, int stream, uint64_t ts, const void *data, uint32_t len)
+void ring_merge_push(struct ring_merge *m, int stream, uint64_t ts, const void *data, uint32_t len)
 {
 	push_entry(m, stream, ts, 0, data, len);
 }
 
-void merge_push_lost(struct merge *m, int stream, uint64_t ts, int64_t lost)
+void ring_merge_push_lost(struct ring_merge *m, int stream, uint64_t ts, int64_t lost)
 {
 	push_entry(m, stream, ts, lost ? lost : -1, NULL, 0);
 }
 
-void merge_caught_up(struct merge *m, int stream)
+void ring_merge_caught_up(struct ring_merge *m, int stream)
 {
 	m->s[stream].caught_seq = ++m->seq;
 }
 
-void merge_caught_up_at(struct merge *m, int stream, uint64_t seq)
+void ring_merge_caught_up_at(struct ring_merge *m, int stream, uint64_t seq)
 {
 	if (seq + 1 > m->s[stream].caught_seq)
 		m->s[stream].caught_seq = seq + 1;
 }
 
-uint64_t merge_seq(const struct merge *m)
+uint64_t ring_merge_seq(const struct ring_merge *m)
 {
 	return m->seq;
 }
 
-void merge_advance_seq(struct merge *m, uint64_t seq)
+void ring_merge_advance_seq(struct ring_merge *m, uint64_t seq)
 {
 	if (seq > m->seq)
 		m->seq = seq;
 }
 
-void merge_end(struct merge *m, int stream)
+void ring_merge_end(struct ring_merge *m, int stream)
 {
 	m->s[stream].ended = true;
 }
 
 /* May the entry e of a stream go out while the other streams are as they are? */
-static bool releasable(const struct merge *m, int stream, const struct entry *e)
+static bool releasable(const struct ring_merge *m, int stream, const struct entry *e)
 {
 	int i;
 
@@ -223,7 +223,7 @@ static bool releasable(const struct merge *m, int stream, const struct entry *e)
 	return true;
 }
 
-int merge_pop(struct merge *m, bool drain, struct merge_event *ev)
+int ring_merge_pop(struct ring_merge *m, bool drain, struct ring_merge_event *ev)
 {
 	struct stream *s;
 	struct entry *e;
@@ -261,12 +261,12 @@ int merge_pop(struct merge *m, bool drain, struct merge_event *ev)
 	return 1;
 }
 
-uint64_t merge_queued(const struct merge *m)
+uint64_t ring_merge_queued(const struct ring_merge *m)
 {
 	return m->queued;
 }
 
-uint64_t merge_stream_queued(const struct merge *m, int stream)
+uint64_t ring_merge_stream_queued(const struct ring_merge *m, int stream)
 {
 	return m->s[stream].nr - m->s[stream].head;
 }

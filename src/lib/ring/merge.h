@@ -15,49 +15,49 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct merge;
+struct ring_merge;
 
-struct merge_event {
+struct ring_merge_event {
 	uint64_t ts;
-	int stream;		/* index given to merge_new() order */
+	int stream;		/* index given to ring_merge_new() order */
 	int64_t lost;		/* 0 an event; > 0 that many lost; -1 a loss of unknown size */
 	uint32_t len;
 	const void *data;	/* a copy; valid until the next push or pop */
 };
 
-struct merge *merge_new(int nr_streams);
-void merge_free(struct merge *m);
+struct ring_merge *ring_merge_new(int nr_streams);
+void ring_merge_free(struct ring_merge *m);
 
 /* Queue an event (payload copied) or a loss marker on a stream. */
-void merge_push(struct merge *m, int stream, uint64_t ts, const void *data, uint32_t len);
-void merge_push_lost(struct merge *m, int stream, uint64_t ts, int64_t lost);
+void ring_merge_push(struct ring_merge *m, int stream, uint64_t ts, const void *data, uint32_t len);
+void ring_merge_push_lost(struct ring_merge *m, int stream, uint64_t ts, int64_t lost);
 
 /* The stream's reader has caught up: everything it had is queued. */
-void merge_caught_up(struct merge *m, int stream);
+void ring_merge_caught_up(struct ring_merge *m, int stream);
 /*
  * Everything the stream will deliver later is newer than the events queued (on any stream)
- * while merge_seq() was at most seq: for readers that know how late their data can be.
+ * while ring_merge_seq() was at most seq: for readers that know how late their data can be.
  */
-void merge_caught_up_at(struct merge *m, int stream, uint64_t seq);
+void ring_merge_caught_up_at(struct ring_merge *m, int stream, uint64_t seq);
 /* A counter that grows with every event queued. */
-uint64_t merge_seq(const struct merge *m);
+uint64_t ring_merge_seq(const struct ring_merge *m);
 /*
  * Move the counter forward to at least seq (never back): a caller replaying records stamped
- * with its own increasing sequence keeps merge_seq() in that domain, so merge_caught_up_at()
+ * with its own increasing sequence keeps ring_merge_seq() in that domain, so ring_merge_caught_up_at()
  * can take the stamps directly.
  */
-void merge_advance_seq(struct merge *m, uint64_t seq);
+void ring_merge_advance_seq(struct ring_merge *m, uint64_t seq);
 
 /* The stream will deliver nothing more. */
-void merge_end(struct merge *m, int stream);
+void ring_merge_end(struct ring_merge *m, int stream);
 
 /*
  * The next event that may go out: 1 and *ev filled, 0 when none may go out yet (or none is
  * queued). With drain, every queued event may go out (the end of a capture).
  */
-int merge_pop(struct merge *m, bool drain, struct merge_event *ev);
+int ring_merge_pop(struct ring_merge *m, bool drain, struct ring_merge_event *ev);
 
 /* Events queued in one stream. */
-uint64_t merge_stream_queued(const struct merge *m, int stream);
+uint64_t ring_merge_stream_queued(const struct ring_merge *m, int stream);
 
 #endif

@@ -27,13 +27,13 @@ enum {
 	SUBBUF_TYPE_TIME_STAMP = 31,
 };
 
-/* subbuf_init() for a sub-buffer written in the other byte order when swap is true. */
-int subbuf_init_order(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr_size,
+/* ring_subbuf_init() for a sub-buffer written in the other byte order when swap is true. */
+int ring_subbuf_init_order(struct ring_subbuf *sb, const void *buf, size_t len, unsigned int hdr_size,
 		      bool swap);
 /* Decode no further than end bytes of event data (a page the writer is still filling). */
-void subbuf_set_end(struct subbuf *sb, uint32_t end);
+void ring_subbuf_set_end(struct ring_subbuf *sb, uint32_t end);
 
 /* Events queued in all streams (merge.h). */
-uint64_t merge_queued(const struct merge *m);
+uint64_t ring_merge_queued(const struct ring_merge *m);
 
 #endif

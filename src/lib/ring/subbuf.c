@@ -16,18 +16,18 @@
 #define TS_LOW_BITS	59
 
 /* In the writing kernel's byte order. */
-static uint32_t get32(const struct subbuf *sb, const uint8_t *p)
+static uint32_t get32(const struct ring_subbuf *sb, const uint8_t *p)
 {
 	return bo_get32(p, sb->swap != BO_HOST);
 }
 
-static uint64_t get64(const struct subbuf *sb, const uint8_t *p)
+static uint64_t get64(const struct ring_subbuf *sb, const uint8_t *p)
 {
 	return bo_get64(p, sb->swap != BO_HOST);
 }
 
 /* Split a record header word; the bit-field order follows the writing kernel's byte order. */
-static void split_header(const struct subbuf *sb, uint32_t word, unsigned int *type_len,
+static void split_header(const struct ring_subbuf *sb, uint32_t word, unsigned int *type_len,
 			 uint32_t *delta)
 {
 	if (BO_HOST == sb->swap) {
@@ -39,12 +39,12 @@ static void split_header(const struct subbuf *sb, uint32_t word, unsigned int *t
 	}
 }
 
-int subbuf_init(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr_size)
+int ring_subbuf_init(struct ring_subbuf *sb, const void *buf, size_t len, unsigned int hdr_size)
 {
-	return subbuf_init_order(sb, buf, len, hdr_size, false);
+	return ring_subbuf_init_order(sb, buf, len, hdr_size, false);
 }
 
-int subbuf_init_order(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr_size,
+int ring_subbuf_init_order(struct ring_subbuf *sb, const void *buf, size_t len, unsigned int hdr_size,
 		      bool swap)
 {
 	const uint8_t *p = buf;
@@ -106,7 +106,7 @@ int subbuf_init_order(struct subbuf *sb, const void *buf, size_t len, unsigned i
 	return 0;
 }
 
-void subbuf_set_end(struct subbuf *sb, uint32_t end)
+void ring_subbuf_set_end(struct ring_subbuf *sb, uint32_t end)
 {
 	if (end < sb->end)
 		sb->end = end;
@@ -127,7 +127,7 @@ static uint64_t restore_abs_ts(uint64_t abs, uint64_t prev)
  * Decode the record at sb->pos. Returns 1 for a data event (ev filled), 2 for any other record
  * consumed, 0 at the end, -EBADMSG on a corrupt record.
  */
-static int decode_one(struct subbuf *sb, struct subbuf_event *ev)
+static int decode_one(struct ring_subbuf *sb, struct ring_subbuf_event *ev)
 {
 	uint32_t avail, word, delta, arg = 0, len;
 	unsigned int type_len;
@@ -202,7 +202,7 @@ corrupt:
 	return -EBADMSG;
 }
 
-int subbuf_next(struct subbuf *sb, struct subbuf_event *ev)
+int ring_subbuf_next(struct ring_subbuf *sb, struct ring_subbuf_event *ev)
 {
 	int ret;
 
@@ -212,9 +212,9 @@ int subbuf_next(struct subbuf *sb, struct subbuf_event *ev)
 	return ret;
 }
 
-int subbuf_skip(struct subbuf *sb, uint32_t offset)
+int ring_subbuf_skip(struct ring_subbuf *sb, uint32_t offset)
 {
-	struct subbuf_event ev;
+	struct ring_subbuf_event ev;
 	int ret;
 
 	while (sb->pos < offset) {

@@ -18,10 +18,10 @@
 #define SUBBUF_HDR_SIZE_64	16
 #define SUBBUF_HDR_SIZE_32	12
 
-struct subbuf {
+struct ring_subbuf {
 	const uint8_t *data;	/* first event */
 	uint32_t size;		/* bytes of events the header claims (flags removed) */
-	uint32_t end;		/* decode up to here: size, or less (subbuf_set_end()) */
+	uint32_t end;		/* decode up to here: size, or less (ring_subbuf_set_end()) */
 	uint32_t pos;		/* offset of the next event header in data */
 	uint64_t page_ts;	/* the sub-buffer's time stamp */
 	uint64_t ts;		/* running time stamp */
@@ -32,7 +32,7 @@ struct subbuf {
 	bool swap;		/* written in the other byte order than this machine's */
 };
 
-struct subbuf_event {
+struct ring_subbuf_event {
 	uint64_t ts;		/* absolute time stamp, in trace clock units */
 	const void *payload;	/* inside the caller's buffer */
 	uint32_t len;		/* payload bytes (4-byte units for compact records) */
@@ -43,18 +43,18 @@ struct subbuf_event {
  * or 12. Returns 0, or -EINVAL for a bad hdr_size, or -EBADMSG when the header is corrupt
  * (commit flags/size impossible for len); sb is then set up to yield nothing.
  */
-int subbuf_init(struct subbuf *sb, const void *buf, size_t len, unsigned int hdr_size);
+int ring_subbuf_init(struct ring_subbuf *sb, const void *buf, size_t len, unsigned int hdr_size);
 
 /*
  * The next data event: 1 and *ev filled, 0 at the end, -EBADMSG when a corrupt record stops
  * decoding (sb->corrupt is set; later calls return 0).
  */
-int subbuf_next(struct subbuf *sb, struct subbuf_event *ev);
+int ring_subbuf_next(struct ring_subbuf *sb, struct ring_subbuf_event *ev);
 
 /*
  * Skip the events that end at or before offset bytes of data, keeping the running time
  * stamp right (bytes a previous reader consumed). Returns 0 or -EBADMSG.
  */
-int subbuf_skip(struct subbuf *sb, uint32_t offset);
+int ring_subbuf_skip(struct ring_subbuf *sb, uint32_t offset);
 
 #endif

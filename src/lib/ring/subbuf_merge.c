@@ -14,17 +14,17 @@ static void note_type(uint8_t *types, const void *payload, bool swap)
 	types[id >> 3] |= 1 << (id & 7);
 }
 
-int subbuf_merge(struct merge *m, int stream, const struct source_unit *u, unsigned int hdr_size,
-		 bool swap, struct subbuf_counts *cnt)
+int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit *u, unsigned int hdr_size,
+		 bool swap, struct ring_subbuf_counts *cnt)
 {
-	struct subbuf_counts none = { 0 };
-	struct subbuf_event ev;
-	struct subbuf sb;
+	struct ring_subbuf_counts none = { 0 };
+	struct ring_subbuf_event ev;
+	struct ring_subbuf sb;
 	int ret, queued = 0;
 
 	if (!cnt)
 		cnt = &none;
-	if (subbuf_init_order(&sb, u->buf, u->len, hdr_size, swap)) {
+	if (ring_subbuf_init_order(&sb, u->buf, u->len, hdr_size, swap)) {
 		cnt->corrupt++;
 		return 0;
 	}
@@ -34,20 +34,20 @@ int subbuf_merge(struct merge *m, int stream, const struct source_unit *u, unsig
 		if (sb.lost > 0)
 			cnt->stored_lost += sb.lost;
 		if (m) {
-			merge_push_lost(m, stream, sb.page_ts, sb.lost);
+			ring_merge_push_lost(m, stream, sb.page_ts, sb.lost);
 			queued++;
 		}
 	}
-	subbuf_set_end(&sb, u->end);
-	if (u->skip && subbuf_skip(&sb, u->skip)) {
+	ring_subbuf_set_end(&sb, u->end);
+	if (u->skip && ring_subbuf_skip(&sb, u->skip)) {
 		cnt->corrupt++;
 		return queued;
 	}
-	while ((ret = subbuf_next(&sb, &ev)) == 1) {
+	while ((ret = ring_subbuf_next(&sb, &ev)) == 1) {
 		if (cnt->types && ev.len >= 2)
 			note_type(cnt->types, ev.payload, swap);
 		if (m) {
-			merge_push(m, stream, ev.ts, ev.payload, ev.len);
+			ring_merge_push(m, stream, ev.ts, ev.payload, ev.len);
 			queued++;
 		}
 		cnt->events++;

@@ -14,7 +14,7 @@
 #include "merge.h"
 #include "source.h"
 
-struct subbuf_counts {
+struct ring_subbuf_counts {
 	uint64_t events;
 	uint64_t missed_pages;	/* sub-buffers flagged with a loss */
 	uint64_t stored_lost;	/* the losses they counted */
@@ -29,7 +29,7 @@ struct subbuf_counts {
  * when m is not NULL, queue the loss marker and events on stream. Either may be NULL. Returns
  * the number of entries queued.
  */
-int subbuf_merge(struct merge *m, int stream, const struct source_unit *u, unsigned int hdr_size,
-		 bool swap, struct subbuf_counts *cnt);
+int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit *u, unsigned int hdr_size,
+		 bool swap, struct ring_subbuf_counts *cnt);
 
 #endif

@@ -15,7 +15,7 @@
 #define MISSED_STORED (1U << 30)
 #define LOST_COUNT_SIZE 8		/* a long after the data */
 
-void subbuf_writer_init(struct subbuf_writer *w, size_t size, subbuf_emit_fn emit, void *ctx)
+void ring_subbuf_writer_init(struct ring_subbuf_writer *w, size_t size, ring_subbuf_emit_fn emit, void *ctx)
 {
 	memset(w, 0, sizeof(*w));
 	w->size = size;
@@ -32,12 +32,12 @@ static uint32_t event_word(uint32_t type_len, uint32_t delta)
 }
 
 /* Bytes of event data this sub-buffer can hold, keeping room for a stored lost count. */
-static size_t capacity(const struct subbuf_writer *w)
+static size_t capacity(const struct ring_subbuf_writer *w)
 {
 	return w->size - SUBBUF_HDR_SIZE - (w->missed && w->lost_known ? LOST_COUNT_SIZE : 0);
 }
 
-int subbuf_writer_flush(struct subbuf_writer *w)
+int ring_subbuf_writer_flush(struct ring_subbuf_writer *w)
 {
 	uint32_t commit;
 	int err;
@@ -68,18 +68,18 @@ int subbuf_writer_flush(struct subbuf_writer *w)
 	return w->err;
 }
 
-void subbuf_writer_lost(struct subbuf_writer *w, uint64_t count, bool known)
+void ring_subbuf_writer_lost(struct ring_subbuf_writer *w, uint64_t count, bool known)
 {
 	/* The kernel reports a loss on the sub-buffer that follows it. */
 	if (w->started)
-		subbuf_writer_flush(w);
+		ring_subbuf_writer_flush(w);
 	w->missed = true;
 	w->lost += count;
 	if (!known)
 		w->lost_known = false;
 }
 
-int subbuf_writer_add(struct subbuf_writer *w, uint64_t ts, const void *payload, uint32_t len)
+int ring_subbuf_writer_add(struct ring_subbuf_writer *w, uint64_t ts, const void *payload, uint32_t len)
 {
 	uint32_t padded = (len + 3) & ~3U;
 	bool compact = padded && padded / 4 <= MAX_COMPACT_WORDS;
@@ -97,14 +97,14 @@ int subbuf_writer_add(struct subbuf_writer *w, uint64_t ts, const void *payload,
 	 */
 	if (w->started && ts < w->last_ts) {
 		w->backwards++;
-		subbuf_writer_flush(w);
+		ring_subbuf_writer_flush(w);
 	}
 	if (w->started)
 		delta = ts - w->last_ts;
 	/* A TIME_EXTEND holds 59 bits; beyond that a new sub-buffer carries the full time. */
 	if (w->started && ((delta >> (DELTA_BITS + 32)) ||
 			   w->used + (delta >> DELTA_BITS ? 8 : 0) + need > capacity(w))) {
-		subbuf_writer_flush(w);
+		ring_subbuf_writer_flush(w);
 		delta = 0;
 	}
 	if (!w->started) {
@@ -133,7 +133,7 @@ int subbuf_writer_add(struct subbuf_writer *w, uint64_t ts, const void *payload,
 	return w->err;
 }
 
-void subbuf_writer_free(struct subbuf_writer *w)
+void ring_subbuf_writer_free(struct ring_subbuf_writer *w)
 {
 	free(w->page);
 	w->page = NULL;

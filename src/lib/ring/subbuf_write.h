@@ -14,9 +14,9 @@
 #define SUBBUF_HDR_SIZE 16	/* u64 time_stamp, u64 commit (64-bit kernels) */
 
 /* Called with each finished sub-buffer (size bytes, unused tail zeroed). */
-typedef int (*subbuf_emit_fn)(void *ctx, const void *subbuf, size_t size);
+typedef int (*ring_subbuf_emit_fn)(void *ctx, const void *subbuf, size_t size);
 
-struct subbuf_writer {
+struct ring_subbuf_writer {
 	uint8_t *page;
 	size_t size;		/* sub-buffer size, header included */
 	size_t used;		/* bytes of event data in page */
@@ -26,26 +26,26 @@ struct subbuf_writer {
 	bool lost_known;	/* ... and lost is their count */
 	uint64_t lost;
 	uint64_t backwards;	/* events whose time went back (each starts a sub-buffer) */
-	subbuf_emit_fn emit;
+	ring_subbuf_emit_fn emit;
 	void *ctx;
 	int err;		/* first error returned by emit */
 };
 
 /* size: the sub-buffer size (header_page's data size + 16), at least 64 bytes. */
-void subbuf_writer_init(struct subbuf_writer *w, size_t size, subbuf_emit_fn emit, void *ctx);
+void ring_subbuf_writer_init(struct ring_subbuf_writer *w, size_t size, ring_subbuf_emit_fn emit, void *ctx);
 
 /*
  * Append an event of len payload bytes at time ts (ns). Payloads are padded to 4 bytes; one
  * that cannot fit an empty sub-buffer is refused with -E2BIG. Returns 0 or an emit error.
  */
-int subbuf_writer_add(struct subbuf_writer *w, uint64_t ts, const void *payload, uint32_t len);
+int ring_subbuf_writer_add(struct ring_subbuf_writer *w, uint64_t ts, const void *payload, uint32_t len);
 
 /* Events were lost before the next one: count them (known false: the count is unknown). */
-void subbuf_writer_lost(struct subbuf_writer *w, uint64_t count, bool known);
+void ring_subbuf_writer_lost(struct ring_subbuf_writer *w, uint64_t count, bool known);
 
 /* Emit the current sub-buffer if it holds events or a loss. */
-int subbuf_writer_flush(struct subbuf_writer *w);
+int ring_subbuf_writer_flush(struct ring_subbuf_writer *w);
 
-void subbuf_writer_free(struct subbuf_writer *w);
+void ring_subbuf_writer_free(struct ring_subbuf_writer *w);
 
 #endif

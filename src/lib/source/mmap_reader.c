@@ -281,7 +281,7 @@ static int map_data(struct source *s, struct mmap_priv *m, char *why, size_t len
 	return 0;
 }
 
-int mmap_source_open(const struct source_params *p, struct source **out, char *why, size_t len)
+int source_mmap_open(const struct source_params *p, struct source **out, char *why, size_t len)
 {
 	char dummy[1];
 	struct mmap_priv *m;

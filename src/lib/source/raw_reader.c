@@ -25,7 +25,7 @@ static void copied_unit(const struct source *s, const uint8_t *buf, size_t n,
 			struct source_unit *u)
 {
 	uint32_t capacity = s->p.subbuf_size - s->p.hdr_size;
-	struct subbuf sb;
+	struct ring_subbuf sb;
 
 	u->buf = buf;
 	u->len = n;
@@ -39,7 +39,7 @@ static void copied_unit(const struct source *s, const uint8_t *buf, size_t n,
 	 * full (a page cut short by one huge event only costs a short wait).
 	 */
 	u->partial = true;
-	if (subbuf_init(&sb, buf, n, s->p.hdr_size) == 0) {
+	if (ring_subbuf_init(&sb, buf, n, s->p.hdr_size) == 0) {
 		u->end = sb.size;
 		u->partial = sb.size <= capacity / 2;
 	}
@@ -172,7 +172,7 @@ static const struct source_ops raw_ops = {
 	.close = raw_close,
 };
 
-int raw_source_open(const struct source_params *p, struct source **out, char *why, size_t len)
+int source_raw_open(const struct source_params *p, struct source **out, char *why, size_t len)
 {
 	struct raw_priv *r;
 	struct source *s;

@@ -17,7 +17,7 @@
 #include "util.h"
 
 static bool told;	/* atomic: the outcome of --rt-priority or the nice value was said */
-static __thread int nice_before;	/* the thread's nice value before reader_priority_apply() */
+static __thread int nice_before;	/* the thread's nice value before source_priority_apply() */
 static __thread bool nice_changed;
 
 /* A thread the user put under SCHED_IDLE or a real-time policy is left alone. */
@@ -28,7 +28,7 @@ static bool fair_policy(void)
 	return policy == SCHED_OTHER || policy == SCHED_BATCH;
 }
 
-int reader_nice_wanted(const struct reader_sched *rs, int now)
+int source_priority_nice(const struct source_sched *rs, int now)
 {
 	int want = rs->nice_given ? rs->nice : now - READER_NICE_BOOST;
 
@@ -36,7 +36,7 @@ int reader_nice_wanted(const struct reader_sched *rs, int now)
 }
 
 /* Nice values are per thread on Linux: PRIO_PROCESS with a thread id sets only that one. */
-static void set_nice(const struct reader_sched *rs)
+static void set_nice(const struct source_sched *rs)
 {
 	pid_t tid = syscall(SYS_gettid);
 	int now, want, err = 0;
@@ -45,7 +45,7 @@ static void set_nice(const struct reader_sched *rs)
 	now = getpriority(PRIO_PROCESS, tid);
 	if (errno)
 		return;
-	want = reader_nice_wanted(rs, now);
+	want = source_priority_nice(rs, now);
 	if (want != now) {
 		if (setpriority(PRIO_PROCESS, tid, want)) {
 			err = errno;
@@ -65,7 +65,7 @@ static void set_nice(const struct reader_sched *rs)
 		note_debug("readers at nice %d: nice %d refused (%s)", now, want, strerror(err));
 }
 
-void reader_priority_apply(const struct reader_sched *rs)
+void source_priority_apply(const struct source_sched *rs)
 {
 	struct sched_param sp = { .sched_priority = rs->rt_priority };
 	int err;
@@ -85,7 +85,7 @@ void reader_priority_apply(const struct reader_sched *rs)
 		note_debug("readers at SCHED_FIFO %d", rs->rt_priority);
 }
 
-void reader_priority_reset(const struct reader_sched *rs)
+void source_priority_reset(const struct source_sched *rs)
 {
 	struct sched_param sp = { .sched_priority = 0 };
 

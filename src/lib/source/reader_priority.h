@@ -26,14 +26,14 @@
 
 #include <stdbool.h>
 
-struct reader_sched {
+struct source_sched {
 	int rt_priority;	/* --rt-priority: SCHED_FIFO 1-99; 0: the fair scheduler */
 	int nice;		/* --reader-nice N (-20..19) when nice_given */
 	bool nice_given;	/* else 10 below the process's nice (READER_NICE_BOOST) */
 };
 
 /* The readers' nice value for a thread now at nice now (--reader-nice, else 10 below). */
-int reader_nice_wanted(const struct reader_sched *rs, int now);
+int source_priority_nice(const struct source_sched *rs, int now);
 
 /*
  * Schedule the calling thread as a reader: SCHED_FIFO (a refusal, no CAP_SYS_NICE or no
@@ -42,9 +42,9 @@ int reader_nice_wanted(const struct reader_sched *rs, int now);
  * --reader-nice asked for it, a -v message otherwise). Said once per process:
  * the capture goes on either way.
  */
-void reader_priority_apply(const struct reader_sched *rs);
+void source_priority_apply(const struct source_sched *rs);
 
-/* Undo reader_priority_apply() for the calling thread: SCHED_OTHER, or the nice as before. */
-void reader_priority_reset(const struct reader_sched *rs);
+/* Undo source_priority_apply() for the calling thread: SCHED_OTHER, or the nice as before. */
+void source_priority_reset(const struct source_sched *rs);
 
 #endif

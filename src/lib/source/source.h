@@ -78,14 +78,14 @@ struct source {
  * mmap reader's errno tells why mapping was refused: ENODEV, EINVAL, EPERM...) and, when why
  * is not NULL, a short reason in why.
  */
-int mmap_source_open(const struct source_params *p, struct source **out, char *why, size_t len);
-int raw_source_open(const struct source_params *p, struct source **out, char *why, size_t len);
+int source_mmap_open(const struct source_params *p, struct source **out, char *why, size_t len);
+int source_raw_open(const struct source_params *p, struct source **out, char *why, size_t len);
 /*
  * Open one CPU of a remote with the text reader on p->raw_path (its trace_pipe) and start its
  * thread, scheduled as sched says. -ENODEV: the CPU is not in the remote's buffer.
  */
-struct reader_sched;
-int text_source_open(const struct source_params *p, const struct reader_sched *sched,
+struct source_sched;
+int source_text_open(const struct source_params *p, const struct source_sched *sched,
 		     struct source **out, char *why, size_t len);
 
 /*

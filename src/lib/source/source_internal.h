@@ -87,7 +87,7 @@ struct text_reader;
 int text_reader_open(const char *path, int cpu, struct text_reader **out);
 
 /* How the reading thread is scheduled (reader_priority.h); unset: the defaults. */
-void text_reader_sched(struct text_reader *r, const struct reader_sched *rs);
+void text_reader_sched(struct text_reader *r, const struct source_sched *rs);
 
 /* Start the reading thread. Returns 0 or -errno. */
 int text_reader_start(struct text_reader *r);

@@ -32,7 +32,7 @@ struct text_reader {
 	atomic_bool done;
 	atomic_uint_least64_t last_data_ns;
 	int err;
-	struct reader_sched sched;
+	struct source_sched sched;
 
 	pthread_mutex_t lock;
 	char *lines;		/* complete lines not yet taken */
@@ -123,7 +123,7 @@ static void *reader_thread(void *arg)
 	uint64_t one = 1;
 	ssize_t n;
 
-	reader_priority_apply(&r->sched);
+	source_priority_apply(&r->sched);
 	while (!atomic_load(&r->stop)) {
 		n = read(r->fd, buf, READ_SIZE);
 		if (n < 0 && errno == EINTR)
@@ -151,7 +151,7 @@ static void *reader_thread(void *arg)
 	return NULL;
 }
 
-void text_reader_sched(struct text_reader *r, const struct reader_sched *rs)
+void text_reader_sched(struct text_reader *r, const struct source_sched *rs)
 {
 	r->sched = *rs;
 }
@@ -320,7 +320,7 @@ static const struct source_ops text_ops = {
 	.close = text_close,
 };
 
-int text_source_open(const struct source_params *p, const struct reader_sched *sched,
+int source_text_open(const struct source_params *p, const struct source_sched *sched,
 		     struct source **out, char *why, size_t len)
 {
 	struct text_source *ts;

@@ -39,9 +39,9 @@ struct sel_system {
 	int nr_want;
 };
 
-struct event_selection {
+struct target_event_selection {
 	const struct target *t;
-	struct undo_log *u;
+	struct target_undo_log *u;
 	struct sel_system *sys;
 	int nr;
 	int matched;
@@ -86,7 +86,7 @@ static int subdirs(const char *dir, char ***names)
 }
 
 /* Names only: a readdir per system, no file read. */
-static int load(struct event_selection *s)
+static int load(struct target_event_selection *s)
 {
 	char *dir = target_path(s->t, "events");
 	char **sys, **ev;
@@ -116,7 +116,7 @@ static int load(struct event_selection *s)
 }
 
 /* Mark what each glob matches; the index of the first glob that matches nothing, or -1. */
-static int mark(struct event_selection *s, const char **globs, int nr)
+static int mark(struct target_event_selection *s, const char **globs, int nr)
 {
 	for (int g = 0; g < nr; g++) {
 		int matched = 0;
@@ -125,9 +125,9 @@ static int mark(struct event_selection *s, const char **globs, int nr)
 			struct sel_system *ss = &s->sys[i];
 
 			for (int j = 0; j < ss->nr; j++) {
-				struct event_info ev = { .system = ss->name, .name = ss->ev[j].name };
+				struct target_event_info ev = { .system = ss->name, .name = ss->ev[j].name };
 
-				if (!event_matches(&ev, globs[g]))
+				if (!target_event_matches(&ev, globs[g]))
 					continue;
 				matched++;
 				if (!ss->ev[j].want) {
@@ -143,10 +143,10 @@ static int mark(struct event_selection *s, const char **globs, int nr)
 	return -1;
 }
 
-int event_selection_new(const struct target *t, const char **globs, int nr,
-			struct event_selection **out, int *bad)
+int target_event_selection_new(const struct target *t, const char **globs, int nr,
+			struct target_event_selection **out, int *bad)
 {
-	struct event_selection *s = xcalloc(1, sizeof(*s));
+	struct target_event_selection *s = xcalloc(1, sizeof(*s));
 	int rc;
 
 	s->t = t;
@@ -159,7 +159,7 @@ int event_selection_new(const struct target *t, const char **globs, int nr,
 			rc = -EINVAL;
 	}
 	if (rc) {
-		event_selection_free(s);
+		target_event_selection_free(s);
 		return rc;
 	}
 	*out = s;
@@ -191,18 +191,18 @@ static char read_summary(const struct target *t, const char *rel)
 	return buf[0] == '?' ? '0' : buf[0];
 }
 
-static int set_enable(struct event_selection *s, const char *system, const char *event, bool on)
+static int set_enable(struct target_event_selection *s, const char *system, const char *event, bool on)
 {
 	char *rel = event ? xasprintf("events/%s/%s/enable", system, event) :
 			    xasprintf("events/%s/enable", system);
-	int rc = undo_write(s->u, rel, on ? "1" : "0");
+	int rc = target_undo_write(s->u, rel, on ? "1" : "0");
 
 	free(rel);
 	s->writes += !rc;
 	return rc;
 }
 
-static int apply_system(struct event_selection *s, struct sel_system *ss, bool all_off)
+static int apply_system(struct target_event_selection *s, struct sel_system *ss, bool all_off)
 {
 	char state = all_off ? '0' : 'X';
 	int i, on = 0, rc;
@@ -255,7 +255,7 @@ static int apply_system(struct event_selection *s, struct sel_system *ss, bool a
 	return 0;
 }
 
-int event_selection_apply(struct event_selection *s, struct undo_log *u)
+int target_event_selection_apply(struct target_event_selection *s, struct target_undo_log *u)
 {
 	/* Nothing on anywhere (the usual case): only the wanted events are read. */
 	bool all_off = read_summary(s->t, "events/enable") == '0';
@@ -267,17 +267,17 @@ int event_selection_apply(struct event_selection *s, struct undo_log *u)
 	return rc;
 }
 
-int event_selection_matched(const struct event_selection *s)
+int target_event_selection_matched(const struct target_event_selection *s)
 {
 	return s->matched;
 }
 
-int event_selection_writes(const struct event_selection *s)
+int target_event_selection_writes(const struct target_event_selection *s)
 {
 	return s->writes;
 }
 
-void event_selection_free(struct event_selection *s)
+void target_event_selection_free(struct target_event_selection *s)
 {
 	if (!s)
 		return;

@@ -9,15 +9,15 @@
 #include "target.h"
 #include "undo.h"
 
-struct event_selection;
+struct target_event_selection;
 
 /*
  * List t's events (names only) and mark those matching any of globs; nothing is written.
  * Returns 0 and *out; -EINVAL with *bad the index of a glob that matches nothing; or -errno
  * and *bad -1 when t has no readable events/ directory.
  */
-int event_selection_new(const struct target *t, const char **globs, int nr,
-			struct event_selection **out, int *bad);
+int target_event_selection_new(const struct target *t, const char **globs, int nr,
+			struct target_event_selection **out, int *bad);
 
 /*
  * Enable the marked events that are off and disable the others that are on, each write through
@@ -25,12 +25,12 @@ int event_selection_new(const struct target *t, const char **globs, int nr,
  * a whole when that takes fewer writes. An event a trigger holds in soft mode is left as it is,
  * with a warning. Returns 0 or the -errno of a failed write (target_write()).
  */
-int event_selection_apply(struct event_selection *s, struct undo_log *u);
+int target_event_selection_apply(struct target_event_selection *s, struct target_undo_log *u);
 
-/* Events matched, and enable files written by event_selection_apply(). */
-int event_selection_matched(const struct event_selection *s);
-int event_selection_writes(const struct event_selection *s);
+/* Events matched, and enable files written by target_event_selection_apply(). */
+int target_event_selection_matched(const struct target_event_selection *s);
+int target_event_selection_writes(const struct target_event_selection *s);
 
-void event_selection_free(struct event_selection *s);
+void target_event_selection_free(struct target_event_selection *s);
 
 #endif

@@ -15,7 +15,7 @@
 
 static int cmp_event(const void *a, const void *b)
 {
-	const struct event_info *x = a, *y = b;
+	const struct target_event_info *x = a, *y = b;
 	int c = strcmp(x->system, y->system);
 
 	return c ? c : strcmp(x->name, y->name);
@@ -35,7 +35,7 @@ static int read_int(const char *path, int *val)
 	return 0;
 }
 
-static void add_system(struct event_list *list, const char *events_dir, const char *system)
+static void add_system(struct target_event_list *list, const char *events_dir, const char *system)
 {
 	char *sysdir = xasprintf("%s/%s", events_dir, system);
 	struct dirent *de;
@@ -46,7 +46,7 @@ static void add_system(struct event_list *list, const char *events_dir, const ch
 		return;
 	}
 	while ((de = readdir(d))) {
-		struct event_info ev = { .id = -1, .enabled = -1 };
+		struct target_event_info ev = { .id = -1, .enabled = -1 };
 		char *evdir, *path;
 		bool is_event;
 
@@ -80,7 +80,7 @@ static void add_system(struct event_list *list, const char *events_dir, const ch
 	free(sysdir);
 }
 
-int events_load(const struct target *t, struct event_list *list)
+int target_events_load(const struct target *t, struct target_event_list *list)
 {
 	char *dir = target_path(t, "events");
 	struct dirent *de;
@@ -110,7 +110,7 @@ int events_load(const struct target *t, struct event_list *list)
 	return 0;
 }
 
-void events_free(struct event_list *list)
+void target_events_free(struct target_event_list *list)
 {
 	for (int i = 0; i < list->nr; i++) {
 		free(list->ev[i].system);
@@ -120,7 +120,7 @@ void events_free(struct event_list *list)
 	memset(list, 0, sizeof(*list));
 }
 
-bool event_matches(const struct event_info *ev, const char *glob)
+bool target_event_matches(const struct target_event_info *ev, const char *glob)
 {
 	const char *colon = strchr(glob, ':');
 	char sys[256];
@@ -131,7 +131,7 @@ bool event_matches(const struct event_info *ev, const char *glob)
 	return !fnmatch(sys, ev->system, 0) && !fnmatch(colon + 1, ev->name, 0);
 }
 
-char *event_enable_rel(const struct event_info *ev)
+char *target_event_enable_rel(const struct target_event_info *ev)
 {
 	return xasprintf("events/%s/%s/enable", ev->system, ev->name);
 }

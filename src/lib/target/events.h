@@ -7,26 +7,26 @@
 
 #include "target.h"
 
-struct event_info {
+struct target_event_info {
 	char *system;
 	char *name;
 	int id;		/* -1 when the id file is missing or unreadable */
 	int enabled;	/* 1, 0, or -1 when there is no enable file (read-only targets) */
 };
 
-struct event_list {
-	struct event_info *ev;
+struct target_event_list {
+	struct target_event_info *ev;
 	int nr;
 };
 
 /* All events of t, sorted by system then name. Returns 0 or -errno. */
-int events_load(const struct target *t, struct event_list *list);
-void events_free(struct event_list *list);
+int target_events_load(const struct target *t, struct target_event_list *list);
+void target_events_free(struct target_event_list *list);
 
 /* Does "system:event" match ev, or "name" its event or system name? Globs allowed. */
-bool event_matches(const struct event_info *ev, const char *glob);
+bool target_event_matches(const struct target_event_info *ev, const char *glob);
 
 /* events/<system>/<event>/enable, malloc'd. */
-char *event_enable_rel(const struct event_info *ev);
+char *target_event_enable_rel(const struct target_event_info *ev);
 
 #endif

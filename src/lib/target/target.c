@@ -21,12 +21,12 @@
 /* --tracefs DIR, handed over by the front end. */
 static const char *tracefs_dir;
 
-void tracefs_root_use(const char *dir)
+void target_tracefs_root_use(const char *dir)
 {
 	tracefs_dir = dir;
 }
 
-int tracefs_root_find(const char **out, char *err, size_t errlen)
+int target_tracefs_root_find(const char **out, char *err, size_t errlen)
 {
 	static char *root;
 	struct statfs sfs;
@@ -64,12 +64,12 @@ int tracefs_root_find(const char **out, char *err, size_t errlen)
 	return 0;
 }
 
-const char *tracefs_root(void)
+const char *target_tracefs_root(void)
 {
 	const char *root;
 	char err[PATH_MAX + 64];
 
-	if (tracefs_root_find(&root, err, sizeof(err)))
+	if (target_tracefs_root_find(&root, err, sizeof(err)))
 		note_error("%s", err);
 	return root;
 }
@@ -84,11 +84,11 @@ const char *target_kind_name(enum target_kind kind)
 	return names[kind];
 }
 
-const char *transport_name(enum transport t)
+const char *target_transport_name(enum target_transport t)
 {
 	static const char *const names[] = {
-		[TRANSPORT_NONE] = "none", [TRANSPORT_TEXT] = "text",
-		[TRANSPORT_READ] = "read", [TRANSPORT_MMAP] = "mmap",
+		[TARGET_TRANSPORT_NONE] = "none", [TARGET_TRANSPORT_TEXT] = "text",
+		[TARGET_TRANSPORT_READ] = "read", [TARGET_TRANSPORT_MMAP] = "mmap",
 	};
 
 	return names[t];
@@ -205,7 +205,7 @@ int target_resolve(const char *name, struct target **out, char *err, size_t errl
 
 	*out = NULL;
 	/* No tracefs: no target of any name, missing as any other. */
-	if (tracefs_root_find(&root, err, errlen))
+	if (target_tracefs_root_find(&root, err, errlen))
 		return -ENOENT;
 	if (!*name) {
 		snprintf(err, errlen, "empty target name");
@@ -357,7 +357,7 @@ int target_list_all(struct target ***out, int *nr, char *err, size_t errlen)
 
 	*out = NULL;
 	*nr = 0;
-	if (tracefs_root_find(&root, err, errlen))
+	if (target_tracefs_root_find(&root, err, errlen))
 		return -ENOENT;
 	add_target(out, nr, target_from_dir(root, root));
 	names = subdirs(root);

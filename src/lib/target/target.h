@@ -23,11 +23,11 @@ enum target_kind {
 };
 
 /* Capture transports, best last. */
-enum transport {
-	TRANSPORT_NONE,
-	TRANSPORT_TEXT,		/* per_cpu/cpuN/trace_pipe text */
-	TRANSPORT_READ,		/* read() of per_cpu/cpuN/trace_pipe_raw */
-	TRANSPORT_MMAP,		/* mmap of trace_pipe_raw + TRACE_MMAP_IOCTL_GET_READER */
+enum target_transport {
+	TARGET_TRANSPORT_NONE,
+	TARGET_TRANSPORT_TEXT,		/* per_cpu/cpuN/trace_pipe text */
+	TARGET_TRANSPORT_READ,		/* read() of per_cpu/cpuN/trace_pipe_raw */
+	TARGET_TRANSPORT_MMAP,		/* mmap of trace_pipe_raw + TRACE_MMAP_IOCTL_GET_READER */
 };
 
 struct target {
@@ -48,21 +48,21 @@ struct target {
 	bool mmap_ok;		/* mapping trace_pipe_raw worked */
 	int mmap_err;		/* errno of the failed mapping, or 0 */
 	bool read_only;		/* a backup instance: no tracing_on, writes give EACCES */
-	enum transport best;
+	enum target_transport best;
 };
 
 /*
  * The tracefs directory to use (--tracefs), or NULL to locate it; before the first
- * tracefs_root(). The string must stay valid.
+ * target_tracefs_root(). The string must stay valid.
  */
-void tracefs_root_use(const char *dir);
+void target_tracefs_root_use(const char *dir);
 /*
- * The tracefs root: tracefs_root_use()'s, else located (and mounted if needed) by libtracefs;
+ * The tracefs root: target_tracefs_root_use()'s, else located (and mounted if needed) by libtracefs;
  * found once. 0 and *root, or -errno with the line to show in err.
  */
-int tracefs_root_find(const char **root, char *err, size_t errlen);
+int target_tracefs_root_find(const char **root, char *err, size_t errlen);
 /* The same, NULL after printing the reason (for callers not yet given err). */
-const char *tracefs_root(void);
+const char *target_tracefs_root(void);
 
 /*
  * Resolve -r NAME: a path ("/...", "./...", "../...") selects a directory; "remotes/X",
@@ -80,7 +80,7 @@ int target_list_all(struct target ***out, int *nr, char *err, size_t errlen);
 
 void target_free(struct target *t);
 const char *target_kind_name(enum target_kind kind);
-const char *transport_name(enum transport t);
+const char *target_transport_name(enum target_transport t);
 
 /* dir/rel and dir/per_cpu/cpuN/file, malloc'd. */
 char *target_path(const struct target *t, const char *rel);

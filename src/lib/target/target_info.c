@@ -12,7 +12,7 @@
 
 void target_info_get(const struct target *t, struct target_info *info)
 {
-	struct event_list events;
+	struct target_event_list events;
 	char buf[128], *p;
 
 	memset(info, 0, sizeof(*info));
@@ -29,7 +29,7 @@ void target_info_get(const struct target *t, struct target_info *info)
 	    (p = strstr(buf, "(expanded: ")))
 		info->expanded_kib = strtoull(p + 11, NULL, 10);
 	info->events_enabled = -1;
-	if (t->has_events && !events_load(t, &events)) {
+	if (t->has_events && !target_events_load(t, &events)) {
 		info->events_available = events.nr;
 		for (int i = 0; i < events.nr; i++) {
 			if (events.ev[i].enabled < 0)
@@ -40,7 +40,7 @@ void target_info_get(const struct target *t, struct target_info *info)
 		}
 		if (!events.nr)
 			info->events_enabled = 0;
-		events_free(&events);
+		target_events_free(&events);
 	}
 	if (t->has_trace_clock && target_clock(t, info->clock, sizeof(info->clock)))
 		info->clock[0] = '\0';
@@ -87,6 +87,6 @@ void target_info_json(struct json *j, const struct target *t, const struct targe
 	if (t->has_text)
 		json_str(j, NULL, "text");
 	json_end(j, '[');
-	json_str(j, "transport", transport_name(t->best));
+	json_str(j, "transport", target_transport_name(t->best));
 	json_str(j, "transport_reason", target_transport_reason(t, reason, sizeof(reason)));
 }

@@ -129,13 +129,13 @@ void target_probe(struct target *t)
 		t->mmap_ok = !t->mmap_err;
 	}
 	if (t->mmap_ok)
-		t->best = TRANSPORT_MMAP;
+		t->best = TARGET_TRANSPORT_MMAP;
 	else if (t->has_raw)
-		t->best = TRANSPORT_READ;
+		t->best = TARGET_TRANSPORT_READ;
 	else if (t->has_text)
-		t->best = TRANSPORT_TEXT;
+		t->best = TARGET_TRANSPORT_TEXT;
 	else
-		t->best = TRANSPORT_NONE;
+		t->best = TARGET_TRANSPORT_NONE;
 }
 
 /*
@@ -158,10 +158,10 @@ const char *target_transport_reason(const struct target *t, char *buf, size_t si
 	char release[sizeof(((struct utsname *)0)->release)];
 
 	switch (t->best) {
-	case TRANSPORT_MMAP:
+	case TARGET_TRANSPORT_MMAP:
 		snprintf(buf, size, "zero-copy mapping of trace_pipe_raw");
 		break;
-	case TRANSPORT_READ:
+	case TARGET_TRANSPORT_READ:
 		if (t->mmap_err == EAGAIN)
 			snprintf(buf, size, "mmap not probed: the buffer is not allocated yet");
 		else if (t->mmap_err == EOPNOTSUPP)
@@ -172,7 +172,7 @@ const char *target_transport_reason(const struct target *t, char *buf, size_t si
 		else
 			snprintf(buf, size, "mmap refused: %s", strerror(t->mmap_err));
 		break;
-	case TRANSPORT_TEXT:
+	case TARGET_TRANSPORT_TEXT:
 		snprintf(buf, size, "no trace_pipe_raw: text trace_pipe only");
 		break;
 	default:

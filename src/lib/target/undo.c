@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Undo log for control-file changes: the first change of a file saves its old value, and
- * undo_restore() writes the saved values back, newest first, so a command leaves a target as
+ * target_undo_restore() writes the saved values back, newest first, so a command leaves a target as
  * it found it even when it fails half way.
  */
 #include <errno.h>
@@ -20,15 +20,15 @@ struct undo_entry {
 	char *old;
 };
 
-struct undo_log {
+struct target_undo_log {
 	const struct target *t;
 	struct undo_entry *entries;
 	size_t nr;
 };
 
-struct undo_log *undo_new(const struct target *t)
+struct target_undo_log *target_undo_new(const struct target *t)
 {
-	struct undo_log *u = xcalloc(1, sizeof(*u));
+	struct target_undo_log *u = xcalloc(1, sizeof(*u));
 
 	u->t = t;
 	return u;
@@ -53,7 +53,7 @@ static char *saved_value(const struct target *t, const char *rel)
 	return xstrdup(buf);
 }
 
-static bool logged(const struct undo_log *u, const char *rel)
+static bool logged(const struct target_undo_log *u, const char *rel)
 {
 	for (size_t i = 0; i < u->nr; i++)
 		if (!strcmp(u->entries[i].rel, rel))
@@ -61,7 +61,7 @@ static bool logged(const struct undo_log *u, const char *rel)
 	return false;
 }
 
-int undo_write(struct undo_log *u, const char *rel, const char *value)
+int target_undo_write(struct target_undo_log *u, const char *rel, const char *value)
 {
 	if (!logged(u, rel)) {
 		char *old = saved_value(u->t, rel);
@@ -78,7 +78,7 @@ int undo_write(struct undo_log *u, const char *rel, const char *value)
 	return target_write(u->t, rel, value);
 }
 
-int undo_restore_one(struct undo_log *u, const char *rel)
+int target_undo_restore_one(struct target_undo_log *u, const char *rel)
 {
 	for (size_t i = 0; i < u->nr; i++) {
 		struct undo_entry *e = &u->entries[i];
@@ -96,7 +96,7 @@ int undo_restore_one(struct undo_log *u, const char *rel)
 	return 0;
 }
 
-int undo_restore(struct undo_log *u)
+int target_undo_restore(struct target_undo_log *u)
 {
 	int rc = 0, r;
 
@@ -117,7 +117,7 @@ int undo_restore(struct undo_log *u)
 	return rc;
 }
 
-void undo_free(struct undo_log *u)
+void target_undo_free(struct target_undo_log *u)
 {
 	if (!u)
 		return;

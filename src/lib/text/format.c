@@ -17,10 +17,10 @@
 #include "text_internal.h"
 #include "util.h"
 
-struct format {
+struct text_format {
 	struct tep_handle *tep;
 	const struct target *t;
-	struct event_list events;	/* id -> system/name, for lazy parsing */
+	struct target_event_list events;	/* id -> system/name, for lazy parsing */
 	bool events_loaded;
 	bool idless_parsed;
 	uint8_t *tried;			/* ids whose format was looked for */
@@ -42,7 +42,7 @@ static int field_value(const char *line, const char *key, unsigned int *val)
 	return 0;
 }
 
-int header_page_sizes(const char *text, unsigned int *hdr_size, unsigned int *subbuf_size)
+int text_header_page_sizes(const char *text, unsigned int *hdr_size, unsigned int *subbuf_size)
 {
 	const char *line = strstr(text, " data;");
 	unsigned int off, size;
@@ -78,9 +78,9 @@ static bool clock_in_ns(const struct target *t)
 }
 
 /* Process names the kernel saved (tracefs root, shared by all instances). */
-static void load_cmdlines(struct format *f)
+static void load_cmdlines(struct text_format *f)
 {
-	char *path = xasprintf("%s/saved_cmdlines", tracefs_root());
+	char *path = xasprintf("%s/saved_cmdlines", target_tracefs_root());
 	size_t len;
 	char *buf = read_whole_file(path, 0, 65536, &len);
 
@@ -92,13 +92,13 @@ static void load_cmdlines(struct format *f)
 }
 
 /* Symbols and comms from the tracefs root and /proc; all optional. */
-static void load_extras(struct format *f)
+static void load_extras(struct text_format *f)
 {
 	char *path, *buf;
 	size_t len;
 
 	load_cmdlines(f);
-	path = xasprintf("%s/printk_formats", tracefs_root());
+	path = xasprintf("%s/printk_formats", target_tracefs_root());
 	buf = read_whole_file(path, 0, 65536, &len);
 	if (buf)
 		tep_parse_printk_formats(f->tep, buf);
@@ -112,7 +112,7 @@ static void load_extras(struct format *f)
 }
 
 /* Parse one event's format file from the target; a failure leaves the event unknown. */
-static void parse_format(struct format *f, const struct event_info *e)
+static void parse_format(struct text_format *f, const struct target_event_info *e)
 {
 	char *rel = xasprintf("events/%s/%s/format", e->system, e->name);
 	char *path = target_path(f->t, rel);
@@ -136,17 +136,17 @@ static void parse_format(struct format *f, const struct event_info *e)
 	free(rel);
 }
 
-static void load_events(struct format *f)
+static void load_events(struct text_format *f)
 {
 	if (f->events_loaded)
 		return;
-	if (events_load(f->t, &f->events))
+	if (target_events_load(f->t, &f->events))
 		f->events.nr = 0;
 	f->events_loaded = true;
 }
 
 /* Every event's format, now (format files may not outlive the capture). */
-static void parse_all_formats(struct format *f)
+static void parse_all_formats(struct text_format *f)
 {
 	int i;
 
@@ -156,9 +156,9 @@ static void parse_all_formats(struct format *f)
 	f->idless_parsed = true;
 }
 
-struct format *format_new(const struct target *t, char *err, size_t len)
+struct text_format *text_format_new(const struct target *t, char *err, size_t len)
 {
-	struct format *f = xcalloc(1, sizeof(*f));
+	struct text_format *f = xcalloc(1, sizeof(*f));
 	char *path, *buf;
 	size_t n;
 
@@ -194,7 +194,7 @@ struct format *format_new(const struct target *t, char *err, size_t len)
 	return f;
 }
 
-void format_free(struct format *f)
+void text_format_free(struct text_format *f)
 {
 	if (!f)
 		return;
@@ -203,13 +203,13 @@ void format_free(struct format *f)
 		tep_unload_plugins(f->plugins, f->tep);
 	tep_free(f->tep);
 	if (f->events_loaded)
-		events_free(&f->events);
+		target_events_free(&f->events);
 	free(f->tried);
 	free(f);
 }
 
 /* Parse the format of event id the first time it is met. */
-static struct tep_event *find_event(struct format *f, int id)
+static struct tep_event *find_event(struct text_format *f, int id)
 {
 	struct tep_event *ev = tep_find_event(f->tep, id);
 	int i;
@@ -243,7 +243,7 @@ static struct tep_event *find_event(struct format *f, int id)
 	return tep_find_event(f->tep, id);
 }
 
-const char *format_event(struct format *f, int cpu, uint64_t ts, const void *data,
+const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const void *data,
 			 uint32_t len, size_t *line_len)
 {
 	struct tep_record rec = { 0 };
@@ -269,13 +269,13 @@ const char *format_event(struct format *f, int cpu, uint64_t ts, const void *dat
 			load_cmdlines(f);
 	}
 	/* The same line as `remotectl report` (and trace-cmd report) prints, known or not. */
-	td_fmt_line(f->tep, seq, &rec, ev, !f->ns_clock);
+	text_dat_fmt_line(f->tep, seq, &rec, ev, !f->ns_clock);
 	trace_seq_terminate(seq);
 	*line_len = seq->len;
 	return seq->buffer;
 }
 
-size_t format_lost(char *buf, size_t size, int cpu, int64_t lost)
+size_t text_format_lost(char *buf, size_t size, int cpu, int64_t lost)
 {
-	return td_fmt_lost(buf, size, cpu, lost);
+	return text_dat_fmt_lost(buf, size, cpu, lost);
 }

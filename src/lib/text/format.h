@@ -13,25 +13,25 @@
 
 #include "target.h"
 
-struct format;
+struct text_format;
 
 /* Returns NULL with a message in err when the target's events cannot be read. */
-struct format *format_new(const struct target *t, char *err, size_t len);
-void format_free(struct format *f);
+struct text_format *text_format_new(const struct target *t, char *err, size_t len);
+void text_format_free(struct text_format *f);
 
 /*
  * One event as a text line, newline included; valid until the next call. Events whose
  * format is unknown print their id and size.
  */
-const char *format_event(struct format *f, int cpu, uint64_t ts, const void *data,
+const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const void *data,
 			 uint32_t len, size_t *line_len);
 /* A loss line into buf: lost > 0 events, or -1 for an unknown number. Returns its length. */
-size_t format_lost(char *buf, size_t size, int cpu, int64_t lost);
+size_t text_format_lost(char *buf, size_t size, int cpu, int64_t lost);
 
 /*
  * From the text of events/header_page: the sub-buffer header size (offset of "data") and
  * the sub-buffer size (header + data size). Returns 0 or -EINVAL.
  */
-int header_page_sizes(const char *text, unsigned int *hdr_size, unsigned int *subbuf_size);
+int text_header_page_sizes(const char *text, unsigned int *hdr_size, unsigned int *subbuf_size);
 
 #endif

@@ -19,22 +19,22 @@
  * The lines both `record --format text` and `report` print. Loss: the kernel's own trace_pipe
  * form "CPU:N [LOST n EVENTS]" ("CPU:N [LOST EVENTS]" when lost <= 0, count unknown), where
  * trace-cmd prints "CPU:N [n EVENTS DROPPED]". An event without a format prints as
- * td_fmt_line() prints it with e == NULL: libtraceevent's "[UNKNOWN EVENT]" line, as in
+ * text_dat_fmt_line() prints it with e == NULL: libtraceevent's "[UNKNOWN EVENT]" line, as in
  * trace-cmd report.
  */
-size_t td_fmt_lost(char *buf, size_t size, int cpu, long long lost);
+size_t text_dat_fmt_lost(char *buf, size_t size, int cpu, long long lost);
 /*
  * The layout both `report` and `record --format text` print, trace-cmd report's:
  *   "            bash-1234  [001]   685.208295: sched_switch:         prev_comm=..."
  * rec's event is e (NULL if unknown); raw_time prints clock counts instead of seconds (tep
  * must then have TEP_NSEC_OUTPUT set). Appends the line with its newline to s.
  */
-void td_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record *rec,
+void text_dat_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record *rec,
 		 struct tep_event *e, bool raw_time);
 /* Does the text show raw clock values (true) or seconds.microseconds? */
-bool td_fmt_raw_time(const struct td_fmt *f);
+bool text_dat_fmt_raw_time(const struct text_dat_fmt *f);
 /* "system:event" of ev, or NULL when unknown. */
-const char *td_fmt_event_name(struct td_fmt *f, const struct td_event *ev, char *buf,
+const char *text_dat_fmt_event_name(struct text_dat_fmt *f, const struct text_dat_event *ev, char *buf,
 			      size_t size);
 
 #endif

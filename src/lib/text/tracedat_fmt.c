@@ -17,7 +17,7 @@
  */
 #define PAYLOAD_SLACK	(192u << 10)
 
-struct td_fmt {
+struct text_dat_fmt {
 	struct tep_handle *tep;
 	struct tep_plugin_list *plugins;
 	const struct tdr_info *in;
@@ -63,9 +63,9 @@ static bool raw_timestamps(const char *trace_clock)
 	return true;
 }
 
-struct td_fmt *td_fmt_new(const struct tdr_info *in, td_warn_fn warn, void *ctx)
+struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn, void *ctx)
 {
-	struct td_fmt *f = xcalloc(1, sizeof(*f));
+	struct text_dat_fmt *f = xcalloc(1, sizeof(*f));
 	const char *why;
 	char msg[512];
 	int i;
@@ -153,7 +153,7 @@ struct td_fmt *td_fmt_new(const struct tdr_info *in, td_warn_fn warn, void *ctx)
 	return f;
 }
 
-void td_fmt_free(struct td_fmt *f)
+void text_dat_fmt_free(struct text_dat_fmt *f)
 {
 	if (!f)
 		return;
@@ -165,7 +165,7 @@ void td_fmt_free(struct td_fmt *f)
 }
 
 /* ev as a record whose payload is our copy, followed by zeros; unload() clears it again. */
-static void load(struct td_fmt *f, const struct td_event *ev, struct tep_record *rec)
+static void load(struct text_dat_fmt *f, const struct text_dat_event *ev, struct tep_record *rec)
 {
 	uint32_t len = ev->size < f->payload_max ? ev->size : f->payload_max;
 
@@ -177,7 +177,7 @@ static void load(struct td_fmt *f, const struct td_event *ev, struct tep_record 
 	rec->data = f->payload;
 }
 
-static void unload(struct td_fmt *f, const struct tep_record *rec)
+static void unload(struct text_dat_fmt *f, const struct tep_record *rec)
 {
 	memset(f->payload, 0, rec->size);
 }
@@ -196,7 +196,7 @@ static int min_size(const struct tep_event *e)
 	return need;
 }
 
-void td_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record *rec,
+void text_dat_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record *rec,
 		 struct tep_event *e, bool raw_time)
 {
 	unsigned int start;
@@ -220,7 +220,7 @@ void td_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record 
 	trace_seq_putc(s, '\n');
 }
 
-size_t td_fmt_lost(char *buf, size_t size, int cpu, long long lost)
+size_t text_dat_fmt_lost(char *buf, size_t size, int cpu, long long lost)
 {
 	int n;
 
@@ -235,7 +235,7 @@ size_t td_fmt_lost(char *buf, size_t size, int cpu, long long lost)
  * With several buffers, trace-cmd's prefix: the buffer's name right-aligned to the longest
  * name and ": ", or as many spaces for the top level's lines.
  */
-static void put_prefix(const struct td_fmt *f, struct trace_seq *s, int buffer)
+static void put_prefix(const struct text_dat_fmt *f, struct trace_seq *s, int buffer)
 {
 	const char *name = f->in->buffers[buffer].name;
 
@@ -243,16 +243,16 @@ static void put_prefix(const struct td_fmt *f, struct trace_seq *s, int buffer)
 		trace_seq_printf(s, "%*s%s", f->prefix_width, name, name[0] ? ": " : "  ");
 }
 
-void td_fmt_loss(struct td_fmt *f, struct trace_seq *s, int buffer, int cpu, long long lost)
+void text_dat_fmt_loss(struct text_dat_fmt *f, struct trace_seq *s, int buffer, int cpu, long long lost)
 {
 	char line[64];
 
-	td_fmt_lost(line, sizeof(line), cpu, lost);
+	text_dat_fmt_lost(line, sizeof(line), cpu, lost);
 	put_prefix(f, s, buffer);
 	trace_seq_puts(s, line);
 }
 
-void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *ev)
+void text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s, const struct text_dat_event *ev)
 {
 	struct tep_record rec;
 	struct tep_event *e;
@@ -269,12 +269,12 @@ void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *
 	if (e && rec.size < min_size(e))
 		rec.size = min_size(e);
 	put_prefix(f, s, ev->buffer);
-	td_fmt_line(f->tep, s, &rec, e, f->nsecs);
+	text_dat_fmt_line(f->tep, s, &rec, e, f->nsecs);
 	rec.size = size;
 	unload(f, &rec);
 }
 
-const char *td_fmt_event_name(struct td_fmt *f, const struct td_event *ev, char *buf,
+const char *text_dat_fmt_event_name(struct text_dat_fmt *f, const struct text_dat_event *ev, char *buf,
 			      size_t size)
 {
 	struct tep_record rec;
@@ -289,7 +289,7 @@ const char *td_fmt_event_name(struct td_fmt *f, const struct td_event *ev, char 
 	return buf;
 }
 
-bool td_fmt_raw_time(const struct td_fmt *f)
+bool text_dat_fmt_raw_time(const struct text_dat_fmt *f)
 {
 	return f->nsecs;
 }

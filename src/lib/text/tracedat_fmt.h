@@ -14,10 +14,10 @@
 
 #include "tracedat_read.h"
 
-struct td_fmt;
+struct text_dat_fmt;
 
 /* One event of a trace.dat buffer's CPU. */
-struct td_event {
+struct text_dat_event {
 	uint64_t ts;
 	int cpu;
 	int buffer;		/* index into tdr_info()->buffers */
@@ -29,17 +29,17 @@ struct td_event {
  * libtraceevent set up from a file's metadata; a damaged header_page or format is left out
  * and warn (when not NULL) told about it. NULL when memory is short.
  */
-struct td_fmt *td_fmt_new(const struct tdr_info *in, td_warn_fn warn, void *ctx);
-void td_fmt_free(struct td_fmt *f);
+struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn, void *ctx);
+void text_dat_fmt_free(struct text_dat_fmt *f);
 /*
- * One line (with newline) for ev, or for a loss of lost events (td_fmt_lost()'s line) of a
+ * One line (with newline) for ev, or for a loss of lost events (text_dat_fmt_lost()'s line) of a
  * CPU of a buffer. Lines start with "NAME: " only when more than one buffer of the file holds
  * data, NAME right-aligned to the longest buffer name as trace-cmd pads it (trace-cmd prefixes
  * the lines of any file with an instance; one target's capture prints as `record --format
  * text` does). The payload is read from a copy followed by zeros, so a damaged
  * record cannot lead libtraceevent outside memory.
  */
-void td_fmt_event(struct td_fmt *f, struct trace_seq *s, const struct td_event *ev);
-void td_fmt_loss(struct td_fmt *f, struct trace_seq *s, int buffer, int cpu, long long lost);
+void text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s, const struct text_dat_event *ev);
+void text_dat_fmt_loss(struct text_dat_fmt *f, struct trace_seq *s, int buffer, int cpu, long long lost);
 
 #endif

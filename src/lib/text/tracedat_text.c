@@ -3,7 +3,7 @@
  * A trace.dat's events as text (see tracedat_text.h).
  *
  * Each CPU's sub-buffers go into the capture engine's merge (src/lib/ring/merge.c) through the same
- * subbuf_merge() record's text takes them through, one sub-buffer per CPU at a time, so memory
+ * ring_subbuf_merge() record's text takes them through, one sub-buffer per CPU at a time, so memory
  * stays bounded and loss lines fall where record puts them; the lines come from tracedat_fmt.c,
  * which record's text output (src/lib/text/format.c) shares.
  */
@@ -20,13 +20,13 @@
 #include "tracedat_text.h"
 #include "util.h"
 
-struct tdt {
-	struct tdt_filter f;
+struct text_report {
+	struct text_report_filter f;
 	struct tdr *r;
-	struct td_fmt *fmt;
+	struct text_dat_fmt *fmt;
 	struct td_src **src;	/* one stream of the merge per buffer and CPU */
 	int *buffer;		/* each stream's buffer */
-	struct merge *merge;
+	struct ring_merge *merge;
 	int nr;
 	bool raw;		/* the file prints raw clock values */
 	uint64_t *shown;	/* per stream, events passing the filters */
@@ -34,10 +34,10 @@ struct tdt {
 	void *warn_ctx;
 };
 
-int tdt_open(struct tdt **out, const char *path, td_warn_fn warn, void *ctx, char *err,
+int text_report_open(struct text_report **out, const char *path, td_warn_fn warn, void *ctx, char *err,
 	     size_t errlen)
 {
-	struct tdt *t;
+	struct text_report *t;
 
 	*out = NULL;
 	t = xcalloc(1, sizeof(*t));
@@ -49,17 +49,17 @@ int tdt_open(struct tdt **out, const char *path, td_warn_fn warn, void *ctx, cha
 		free(t);
 		return -EBADMSG;
 	}
-	t->fmt = td_fmt_new(tdr_info(t->r), warn, ctx);
+	t->fmt = text_dat_fmt_new(tdr_info(t->r), warn, ctx);
 	if (!t->fmt) {
-		tdt_close(t);
+		text_report_close(t);
 		return -ENOMEM;
 	}
-	t->raw = td_fmt_raw_time(t->fmt);
+	t->raw = text_dat_fmt_raw_time(t->fmt);
 	*out = t;
 	return 0;
 }
 
-int tdt_parse_time(const struct tdt *t, const char *s, uint64_t *ns)
+int text_report_parse_time(const struct text_report *t, const char *s, uint64_t *ns)
 {
 	unsigned long long sec, frac = 0;
 	const char *p;
@@ -89,7 +89,7 @@ int tdt_parse_time(const struct tdt *t, const char *s, uint64_t *ns)
 }
 
 /* Inside the window, compared as printed: microseconds, rounded like libtraceevent. */
-static bool in_window(const struct tdt *t, uint64_t ts)
+static bool in_window(const struct text_report *t, uint64_t ts)
 {
 	if (t->raw)
 		return ts >= t->f.from && ts <= t->f.to;
@@ -97,7 +97,7 @@ static bool in_window(const struct tdt *t, uint64_t ts)
 	       (t->f.to == UINT64_MAX || (ts + 500) / 1000 <= t->f.to / 1000);
 }
 
-static bool wanted(struct tdt *t, const struct td_event *ev)
+static bool wanted(struct text_report *t, const struct text_dat_event *ev)
 {
 	char name[256];
 	const char *n, *colon;
@@ -107,7 +107,7 @@ static bool wanted(struct tdt *t, const struct td_event *ev)
 		return false;
 	if (!t->f.nr_globs)
 		return true;
-	n = td_fmt_event_name(t->fmt, ev, name, sizeof(name));
+	n = text_dat_fmt_event_name(t->fmt, ev, name, sizeof(name));
 	if (!n)
 		return false;
 	colon = strchr(n, ':');
@@ -118,13 +118,13 @@ static bool wanted(struct tdt *t, const struct td_event *ev)
 }
 
 /* Queue stream i's next sub-buffer, or end the stream. */
-static void refill(struct tdt *t, int i)
+static void refill(struct text_report *t, int i)
 {
 	if (!td_src_fill(t->src[i], t->merge, i))
-		merge_end(t->merge, i);
+		ring_merge_end(t->merge, i);
 }
 
-int tdt_select(struct tdt *t, const struct tdt_filter *f)
+int text_report_select(struct text_report *t, const struct text_report_filter *f)
 {
 	const struct tdr_info *in = tdr_info(t->r);
 	int b, i;
@@ -136,7 +136,7 @@ int tdt_select(struct tdt *t, const struct tdt_filter *f)
 			struct td_src *s;
 
 			/* A damaged file's CPU number may lie outside any list given. */
-			if (f->cpus && (cpu < 0 || cpu >= TDT_MAX_CPUS || !f->cpus[cpu]))
+			if (f->cpus && (cpu < 0 || cpu >= TEXT_REPORT_MAX_CPUS || !f->cpus[cpu]))
 				continue;
 			s = td_src_new(t->r, b, i);
 			if (!s)
@@ -149,7 +149,7 @@ int tdt_select(struct tdt *t, const struct tdt_filter *f)
 		}
 	}
 	t->shown = xcalloc(t->nr + 1, sizeof(*t->shown));
-	t->merge = merge_new(t->nr);
+	t->merge = ring_merge_new(t->nr);
 	for (i = 0; i < t->nr; i++)
 		refill(t, i);
 	return 0;
@@ -173,7 +173,7 @@ static uint64_t damaged(const struct td_src_stats *st)
 	return st->n.corrupt + st->bad_chunks;
 }
 
-static void write_stat(struct tdt *t, FILE *out)
+static void write_stat(struct text_report *t, FILE *out)
 {
 	const struct tdr_info *in = tdr_info(t->r);
 	int i, last = -1;
@@ -214,17 +214,17 @@ static void write_stat(struct tdt *t, FILE *out)
  * One merged entry: a loss line (kept whatever the event globs select: the lost events could
  * have been any) or an event line.
  */
-static void write_entry(struct tdt *t, FILE *out, struct trace_seq *s,
-			const struct merge_event *me)
+static void write_entry(struct text_report *t, FILE *out, struct trace_seq *s,
+			const struct ring_merge_event *me)
 {
 	int i = me->stream, cpu = td_src_cpu(t->src[i]);
-	struct td_event ev = { me->ts, cpu, t->buffer[i], me->data, me->len };
+	struct text_dat_event ev = { me->ts, cpu, t->buffer[i], me->data, me->len };
 
 	if (me->lost) {
 		if (t->f.stat || !in_window(t, me->ts))
 			return;
 		trace_seq_reset(s);
-		td_fmt_loss(t->fmt, s, ev.buffer, cpu, me->lost);
+		text_dat_fmt_loss(t->fmt, s, ev.buffer, cpu, me->lost);
 	} else {
 		if (!wanted(t, &ev))
 			return;
@@ -232,23 +232,23 @@ static void write_entry(struct tdt *t, FILE *out, struct trace_seq *s,
 		if (t->f.stat)
 			return;
 		trace_seq_reset(s);
-		td_fmt_event(t->fmt, s, &ev);
+		text_dat_fmt_event(t->fmt, s, &ev);
 	}
 	fwrite(s->buffer, 1, s->len, out);
 }
 
-int tdt_write(struct tdt *t, FILE *out, uint64_t *errors)
+int text_report_write(struct text_report *t, FILE *out, uint64_t *errors)
 {
-	struct merge_event me;
+	struct ring_merge_event me;
 	struct trace_seq s;
 	int i;
 
 	*errors = 0;
 	trace_seq_init(&s);
 	/* Every stream holds a sub-buffer or has ended, so the merge's order is final. */
-	while (merge_pop(t->merge, false, &me) == 1) {
+	while (ring_merge_pop(t->merge, false, &me) == 1) {
 		write_entry(t, out, &s, &me);
-		if (!merge_stream_queued(t->merge, me.stream))
+		if (!ring_merge_stream_queued(t->merge, me.stream))
 			refill(t, me.stream);
 	}
 	trace_seq_destroy(&s);
@@ -259,7 +259,7 @@ int tdt_write(struct tdt *t, FILE *out, uint64_t *errors)
 	return fflush(out) ? -errno : 0;
 }
 
-void tdt_close(struct tdt *t)
+void text_report_close(struct text_report *t)
 {
 	int i;
 
@@ -269,9 +269,9 @@ void tdt_close(struct tdt *t)
 		td_src_free(t->src[i]);
 	free(t->src);
 	free(t->buffer);
-	merge_free(t->merge);
+	ring_merge_free(t->merge);
 	free(t->shown);
-	td_fmt_free(t->fmt);
+	text_dat_fmt_free(t->fmt);
 	tdr_close(t->r);
 	free(t);
 }

@@ -16,15 +16,15 @@
 
 #include "tracedat_read.h"
 
-#define TDT_MAX_CPUS	65536
+#define TEXT_REPORT_MAX_CPUS	65536
 
-struct tdt;
+struct text_report;
 
-struct tdt_filter {
-	const bool *cpus;		/* NULL (all), or TDT_MAX_CPUS flags by CPU number */
+struct text_report_filter {
+	const bool *cpus;		/* NULL (all), or TEXT_REPORT_MAX_CPUS flags by CPU number */
 	const char *const *globs;	/* events as system:event or event; none: all */
 	int nr_globs;
-	uint64_t from, to;		/* inclusive, tdt_parse_time()'s units; to: UINT64_MAX */
+	uint64_t from, to;		/* inclusive, text_report_parse_time()'s units; to: UINT64_MAX */
 	bool stat;			/* counts and statistics instead of events */
 };
 
@@ -34,20 +34,20 @@ struct tdt_filter {
  * unreadable or damaged). warn (may be NULL) hears of damage worked around, now or while
  * writing: a format left out, a chunk or page skipped.
  */
-int tdt_open(struct tdt **out, const char *path, td_warn_fn warn, void *ctx, char *err,
+int text_report_open(struct text_report **out, const char *path, td_warn_fn warn, void *ctx, char *err,
 	     size_t errlen);
 /*
- * Seconds as printed ("12.345678") into the units of tdt_filter's window: nanoseconds, or the
+ * Seconds as printed ("12.345678") into the units of text_report_filter's window: nanoseconds, or the
  * clock's raw value when the file prints raw values. 0, or -EINVAL.
  */
-int tdt_parse_time(const struct tdt *t, const char *s, uint64_t *ns);
+int text_report_parse_time(const struct text_report *t, const char *s, uint64_t *ns);
 /* Set the filter (its arrays must outlive t) and open the selected CPUs: 0, or -ENOMEM. */
-int tdt_select(struct tdt *t, const struct tdt_filter *f);
+int text_report_select(struct text_report *t, const struct text_report_filter *f);
 /*
  * Write the merged lines (or the statistics) to out and flush it. Returns 0, or -errno of the
  * failed write. *errors: chunks or pages that could not be read and were skipped.
  */
-int tdt_write(struct tdt *t, FILE *out, uint64_t *errors);
-void tdt_close(struct tdt *t);
+int text_report_write(struct text_report *t, FILE *out, uint64_t *errors);
+void text_report_close(struct text_report *t);
 
 #endif

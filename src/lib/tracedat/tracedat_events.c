@@ -13,7 +13,7 @@ struct td_src {
 	unsigned int hdr_size;
 	bool swap;
 	struct td_src_stats st;
-	struct merge *own;	/* td_src_next()'s */
+	struct ring_merge *own;	/* td_src_next()'s */
 	td_warn_fn on_damage;
 	void *damage_ctx;
 };
@@ -44,7 +44,7 @@ void td_src_on_damage(struct td_src *s, td_warn_fn fn, void *ctx)
 	s->damage_ctx = ctx;
 }
 
-int td_src_fill(struct td_src *s, struct merge *m, int stream)
+int td_src_fill(struct td_src *s, struct ring_merge *m, int stream)
 {
 	struct source_unit u = { .len = s->page_size, .end = UINT32_MAX };
 	const uint8_t *page;
@@ -62,16 +62,16 @@ int td_src_fill(struct td_src *s, struct merge *m, int stream)
 			return 0;
 		s->st.pages++;
 		u.buf = page;
-		if (subbuf_merge(m, stream, &u, s->hdr_size, s->swap, &s->st.n) > 0)
+		if (ring_subbuf_merge(m, stream, &u, s->hdr_size, s->swap, &s->st.n) > 0)
 			return 1;
 	}
 }
 
-int td_src_next(struct td_src *s, struct merge_event *me)
+int td_src_next(struct td_src *s, struct ring_merge_event *me)
 {
 	if (!s->own)
-		s->own = merge_new(1);
-	while (merge_pop(s->own, true, me) != 1)
+		s->own = ring_merge_new(1);
+	while (ring_merge_pop(s->own, true, me) != 1)
 		if (!td_src_fill(s, s->own, 0))
 			return 0;
 	return 1;
@@ -92,6 +92,6 @@ void td_src_free(struct td_src *s)
 	if (!s)
 		return;
 	tdr_iter_free(s->it);
-	merge_free(s->own);
+	ring_merge_free(s->own);
 	free(s);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * One CPU of a trace.dat buffer as a stream of a merge: its sub-buffers in file order, queued
- * by subbuf_merge() -- the decoding and loss markers of `record --format text` -- whatever
+ * by ring_subbuf_merge() -- the decoding and loss markers of `record --format text` -- whatever
  * the file's byte order.
  */
 #ifndef REMOTECTL_TRACEDAT_EVENTS_H
@@ -15,7 +15,7 @@
 
 struct td_src_stats {
 	uint64_t pages;
-	struct subbuf_counts n;	/* events, losses and damaged sub-buffers */
+	struct ring_subbuf_counts n;	/* events, losses and damaged sub-buffers */
 	uint64_t bad_chunks;	/* chunks or pages the reader could not give */
 };
 
@@ -32,12 +32,12 @@ void td_src_on_damage(struct td_src *s, td_warn_fn fn, void *ctx);
  * Queue the next sub-buffer that holds an event or a loss on stream of m: 1, or 0 at the end.
  * A damaged chunk is skipped (see td_src_on_damage()).
  */
-int td_src_fill(struct td_src *s, struct merge *m, int stream);
+int td_src_fill(struct td_src *s, struct ring_merge *m, int stream);
 /*
  * This CPU alone, entry by entry, through a merge of its own (tools, tests, the fuzzer): 1 with
  * *me filled (a loss when me->lost), 0 at the end. Not to be mixed with td_src_fill().
  */
-int td_src_next(struct td_src *s, struct merge_event *me);
+int td_src_next(struct td_src *s, struct ring_merge_event *me);
 const struct td_src_stats *td_src_stats(const struct td_src *s);
 int td_src_cpu(const struct td_src *s);
 void td_src_free(struct td_src *s);

@@ -442,9 +442,9 @@ static void cut_commit(uint8_t *page, unsigned int hdr_size, uint32_t end)
 static int rebase(struct tdw *w, struct tdw_cpu *c, const uint8_t *buf, size_t len,
 		  uint32_t skip, uint32_t end, unsigned int hdr_size)
 {
-	struct subbuf sb;
+	struct ring_subbuf sb;
 
-	if (subbuf_init(&sb, buf, len, hdr_size) || subbuf_skip(&sb, skip) || sb.pos != skip ||
+	if (ring_subbuf_init(&sb, buf, len, hdr_size) || ring_subbuf_skip(&sb, skip) || sb.pos != skip ||
 	    end < skip || hdr_size + (size_t)end > len)
 		return 0;	/* nothing trustworthy to keep: the decoder saw the same */
 	if (!c->held)
