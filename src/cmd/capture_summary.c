@@ -160,7 +160,8 @@ void capture_summary(const struct capture_opts *o, const struct capture_result *
 		return;
 	if (verbosity >= 0) {
 		info_msg("%s: %.2f s, stopped by %s, transport %s%s%s%s", o->t->label, r->secs,
-			 r->stop_reason ? r->stop_reason : "error", target_transport_name(r->transport),
+			 r->stop_reason ? r->stop_reason : "error",
+			 target_transport_name(r->transport),
 			 r->fallback[0] ? " (" : "", r->fallback, r->fallback[0] ? ")" : "");
 		if (r->remote)
 			remote_summary(o, r);

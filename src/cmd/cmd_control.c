@@ -125,7 +125,8 @@ static const struct argp_option tracing_options[] = { CLI_TARGET_OPTION, { 0 } }
 int cmd_start(int argc, char **argv)
 {
 	static const struct argp argp = { tracing_options, parse_control, NULL,
-					  "Turn tracing on in a target.", cli_children, NULL, NULL };
+					  "Turn tracing on in a target.", cli_children, NULL,
+					  NULL };
 
 	return control_run(&argp, argc, argv, start_command);
 }
@@ -133,7 +134,8 @@ int cmd_start(int argc, char **argv)
 int cmd_stop(int argc, char **argv)
 {
 	static const struct argp argp = { tracing_options, parse_control, NULL,
-					  "Turn tracing off in a target.", cli_children, NULL, NULL };
+					  "Turn tracing off in a target.", cli_children, NULL,
+					  NULL };
 
 	return control_run(&argp, argc, argv, stop_command);
 }
@@ -245,7 +247,8 @@ int cmd_size(int argc, char **argv)
 	static const struct argp_option options[] = {
 		CLI_TARGET_OPTION,
 		{ "force", OPT_FORCE, NULL, 0,
-		  "If the buffer is busy, stop tracing, clear it, resize it and restore tracing", 0 },
+		  "If the buffer is busy, stop tracing, clear it, resize it and restore tracing",
+		  0 },
 		{ 0 }
 	};
 	static const struct argp argp = { options, parse_control, "[SIZE]",
@@ -345,7 +348,8 @@ int cmd_clock(int argc, char **argv)
 {
 	static const struct argp_option options[] = {
 		CLI_TARGET_OPTION,
-		{ "list", OPT_LIST, NULL, 0, "List the available clocks; '*' marks the current", 0 },
+		{ "list", OPT_LIST, NULL, 0, "List the available clocks; '*' marks the current",
+		 0 },
 		{ 0 }
 	};
 	static const struct argp argp = { options, parse_control, "[CLOCK]",

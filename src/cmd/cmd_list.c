@@ -293,7 +293,8 @@ int cmd_status(int argc, char **argv)
 	};
 	static const struct argp argp = { options, parse_view, NULL,
 					  "Show one target in detail, with per-CPU statistics "
-					  "where the kernel gives them.", cli_children, NULL, NULL };
+					  "where the kernel gives them.", cli_children, NULL,
+					  NULL };
 	struct view_args args = { .needs_target = true };
 	struct target_info info;
 	struct target *t;

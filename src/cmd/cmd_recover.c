@@ -23,8 +23,8 @@ int cmd_recover(int argc, char **argv)
 {
 	static const struct argp argp = { NULL, parse_opt, "FILE",
 					  "Complete a trace.dat that an interrupted 'remotectl "
-					  "record' left behind (killed, crashed, power lost). Every "
-					  "chunk written before the interruption is kept.",
+					  "record' left behind (killed, crashed, power lost). "
+					  "Every chunk written before the interruption is kept.",
 					  cli_children, NULL, NULL };
 	struct recover_args a = { 0 };
 	struct td_recovery rec;

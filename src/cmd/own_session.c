@@ -87,7 +87,8 @@ static bool may_nice(int want)
 	unsigned long long caps;
 	struct rlimit rl;
 
-	if (read_file("/proc/self/status", buf, sizeof(buf)) > 0 && (p = strstr(buf, "\nCapEff:")) &&
+	if (read_file("/proc/self/status", buf, sizeof(buf)) > 0 &&
+	    (p = strstr(buf, "\nCapEff:")) &&
 	    sscanf(p + 8, "%llx", &caps) == 1 && (caps >> CAP_SYS_NICE_BIT & 1))
 		return true;
 	return !getrlimit(RLIMIT_NICE, &rl) && rl.rlim_cur >= (rlim_t)(20 - want);

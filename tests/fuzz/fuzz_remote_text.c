@@ -56,7 +56,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(path, sizeof(path), "%s/fz", dir);
 	mkdir(dir, 0700);
 	mkdir(path, 0700);
-	format(dir, "a", 1, "\tfield:u64 id;\toffset:2;\tsize:8;\tsigned:0;\n", "\"id=%llu\", REC->id");
+	format(dir, "a", 1, "\tfield:u64 id;\toffset:2;\tsize:8;\tsigned:0;\n",
+	       "\"id=%llu\", REC->id");
 	format(dir, "b", 2, "\tfield:s32 x;\toffset:2;\tsize:4;\tsigned:1;\n"
 	       "\tfield:u64 y;\toffset:6;\tsize:8;\tsigned:0;\n",
 	       "\"x=%d y=%#llx\", REC->x, REC->y");

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer harness for the sub-buffer decoder: any bytes, both header sizes, both byte orders,
- * with and without a reader end and a skip offset taken from the input. ASan/UBSan catch any read outside the
- * input; the checks below catch payloads outside it and iterations that do not progress.
+ * with and without a reader end and a skip offset taken from the input. ASan/UBSan catch any read
+ * outside the input; the checks below catch payloads outside it and iterations that do not
+ * progress.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
 /*
  * Test driver: a one-buffer trace.dat as a read-only (backup) instance look-alike, so that
  * `remotectl --tracefs DIR record -r DIR` reads the very data of the file through record's own
- * path (read() transport, spool, merge, src/lib/text/format.c) and its text can be compared byte for
- * byte with `remotectl report FILE`. Everything comes from the file:
+ * path (read() transport, spool, merge, src/lib/text/format.c) and its text can be compared byte
+ * for byte with `remotectl report FILE`. Everything comes from the file:
  *
  *	DIR/per_cpu/cpuN/trace_pipe_raw	CPU N's sub-buffers, in file order
  *	DIR/events/header_page, DIR/events/SYSTEM/EVENT/{format,id}

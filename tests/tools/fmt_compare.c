@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test driver: are `record --format text` (src/lib/text/format.c, from a live target's files) and
- * `report` (src/lib/text/tracedat_fmt.c, from a trace.dat's metadata) one formatter? Reads every event
- * of FILE and prints it both ways; the first event whose lines differ is printed with both
+ * `report` (src/lib/text/tracedat_fmt.c, from a trace.dat's metadata) one formatter? Reads every
+ * event of FILE and prints it both ways; the first event whose lines differ is printed with both
  * lines and the exit status is 1. The trace.dat must have been recorded from TARGET, which
  * must still exist (same formats, saved_cmdlines). Loss lines are compared too (text_format_lost()
  * against report's). Files with one buffer only: report prefixes lines with the buffer's name
@@ -60,7 +60,8 @@ int main(int argc, char **argv)
 			struct ring_merge_event me;
 
 			while (s && td_src_next(s, &me) > 0) {
-				struct text_dat_event ev = { me.ts, td_src_cpu(s), b, me.data, me.len };
+				struct text_dat_event ev = { me.ts, td_src_cpu(s), b, me.data,
+							    me.len };
 				char lost[64];
 				const char *line;
 				size_t n;
@@ -73,7 +74,8 @@ int main(int argc, char **argv)
 					lost_lines++;
 				} else {
 					text_dat_fmt_event(tf, &seq, &ev);
-					line = text_format_event(f, ev.cpu, ev.ts, ev.data, ev.size, &n);
+					line = text_format_event(f, ev.cpu, ev.ts, ev.data, ev.size,
+								 &n);
 					events++;
 				}
 				trace_seq_terminate(&seq);

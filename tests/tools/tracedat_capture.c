@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 	if (kill_mode) {
 		if (kill_mode == 1)
 			tdw_flush(w);
-		else	/* full chunks reach the file within two 100 ms batches; partial ones wait 1 s */
+		else	/* full chunks are written within two 100 ms batches, partial ones in 1 s */
 			usleep(500000);
 		cleanup();
 		raise(SIGKILL);

@@ -83,8 +83,10 @@ static void test_order_and_rule(void)
 	/* Stream 2 has never been checked: nothing may go out. */
 	CHECK(ring_merge_pop(m, false, &ev) == 0);
 	ring_merge_caught_up(m, 2);
-	CHECK(ring_merge_pop(m, false, &ev) == 1 && ev.ts == 10 && ev.stream == 0 && val(&ev) == 100);
-	CHECK(ring_merge_pop(m, false, &ev) == 1 && ev.ts == 20 && ev.stream == 1 && val(&ev) == 200);
+	CHECK(ring_merge_pop(m, false, &ev) == 1 && ev.ts == 10 && ev.stream == 0 &&
+	      val(&ev) == 100);
+	CHECK(ring_merge_pop(m, false, &ev) == 1 && ev.ts == 20 && ev.stream == 1 &&
+	      val(&ev) == 200);
 	/* Stream 1 is empty now and was never found caught up. */
 	CHECK(ring_merge_pop(m, false, &ev) == 0);
 	ring_merge_caught_up(m, 1);

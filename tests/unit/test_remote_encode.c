@@ -239,7 +239,8 @@ int main(void)
 	CHECK(id == 1 && v == 18446744073709551615ULL);
 	CHECK_STR(out, "id=18446744073709551615");
 
-	len = round_trip(e, "[000]\t    1.000000: pair a=4000000000 b=-7 addr=0xffff0000", buf, out);
+	len = round_trip(e, "[000]\t    1.000000: pair a=4000000000 b=-7 addr=0xffff0000", buf,
+			 out);
 	CHECK(len == 18);
 	CHECK_STR(out, "a=4000000000 b=-7 addr=0xffff0000");
 

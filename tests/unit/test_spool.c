@@ -81,7 +81,8 @@ static void test_header_page(void)
 	CHECK(text_header_page_sizes(live, &hdr, &size) == 0 && hdr == 16 && size == 4096);
 	CHECK(text_header_page_sizes(k32, &hdr, &size) == 0 && hdr == 12 && size == 4096);
 	CHECK(text_header_page_sizes("", &hdr, &size) < 0);
-	CHECK(text_header_page_sizes("\tfield: char data;\toffset:20;\tsize:4080;\n", &hdr, &size) < 0);
+	CHECK(text_header_page_sizes("\tfield: char data;\toffset:20;\tsize:4080;\n", &hdr,
+				     &size) < 0);
 	CHECK(text_header_page_sizes("\tfield: char data;\toffset:16;\n", &hdr, &size) < 0);
 }
 

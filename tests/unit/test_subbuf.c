@@ -504,7 +504,8 @@ static void test_big_endian_bytes(void)
 	CHECK(sb.missed && sb.lost == 256);
 	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 0x0102030405060708ULL + 5 && ev.len == 4);
 	CHECK(((const uint8_t *)ev.payload)[0] == 0xaa);
-	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 0x0102030405060708ULL + 37 && ev.len == 4);
+	CHECK(ring_subbuf_next(&sb, &ev) == 1 && ev.ts == 0x0102030405060708ULL + 37 &&
+	      ev.len == 4);
 	CHECK(((const uint8_t *)ev.payload)[0] == 0x11);
 	CHECK(ring_subbuf_next(&sb, &ev) == 0 && !sb.corrupt);
 }

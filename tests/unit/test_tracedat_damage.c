@@ -64,7 +64,8 @@ static void exercise(const uint8_t *data, size_t len, struct outcome *o)
 			struct ring_merge_event me;
 
 			while (src && td_src_next(src, &me) > 0) {
-				struct text_dat_event ev = { me.ts, td_src_cpu(src), b, me.data, me.len };
+				struct text_dat_event ev = { me.ts, td_src_cpu(src), b, me.data,
+							    me.len };
 
 				trace_seq_reset(&s);
 				if (me.lost)

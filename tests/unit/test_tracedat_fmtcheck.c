@@ -120,7 +120,8 @@ static const struct {
 	{ "\"%s\", __print_flags(REC->v[0], { 0, \"a\" })", PF_SYNTAX },
 	{ "\"%s\", __print_flags(REC->v[0], \"|\")", PF_SYNTAX },
 	{ "\"%s\", __print_symbolic(REC->v[0])", PF_SYNTAX },
-	{ "\"%s %s\", __print_flags(REC->v[0], \"|\", { 1, \"a\" }), (void *)__get_str(who)", "ok" },
+	{ "\"%s %s\", __print_flags(REC->v[0], \"|\", { 1, \"a\" }), (void *)__get_str(who)",
+	 "ok" },
 	{ "\"%s\", __print_symbolic(REC->v[0], { 1, 12 })", PF_SYNTAX },
 	{ "\"%s\", __print_symbolic(REC->v[0], { 1, \"a\" }, { -1, 0 })", "ok" },
 	{ "\"%s\", __print_symbolic(REC->v[0], { 1, \"A\" \"B\" }, { -1, ((void *)0) })", "ok" },
@@ -254,20 +255,24 @@ int main(void)
 		c = flip(sched_switch, sw, "REC->next_prio\n", "REC->next_prio$", 15);
 		CHECK_STR(problem(c, sw), "the print format has a character no expression has");
 		free(c);
-		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0xfffffffffffffffffffff", 23);
+		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0xfffffffffffffffffffff",
+			 23);
 		CHECK_STR(problem(c, sw), "the print format has a constant above 2^63 - 1");
 		free(c);
-		/* Found by fuzz_remote_encode: libtraceevent folded "77H..." as a number (SIGFPE). */
-		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0x00000001 | 77H0000002", 23);
+		/* From fuzz_remote_encode: libtraceevent folded "77H..." as a number (SIGFPE). */
+		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0x00000001 | 77H0000002",
+			 23);
 		CHECK_STR(problem(c, sw), "the print format has a malformed number");
 		free(c);
 		c = flip(kernel_stack, ks, "caller[1], ", "caller[1]=B,", 11);
 		CHECK_STR(problem(c, ks), "the print format has a statement or an assignment");
 		free(c);
-		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0x00000001 == 2 != 3>=4", 23);
+		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0x00000001 == 2 != 3>=4",
+			 23);
 		CHECK_STR(problem(c, sw), "ok");
 		free(c);
-		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0x00000001UL | 2ull    ", 23);
+		c = flip(sched_switch, sw, "0x00000001 | 0x00000002", "0x00000001UL | 2ull    ",
+			 23);
 		CHECK_STR(problem(c, sw), "ok");
 		free(c);
 		c = flip(sched_switch, sw, "0x00000040) + 1)", "0x00000040) / 08", 16);
@@ -323,7 +328,8 @@ int main(void)
 		trace_seq_init(&seq);
 		text_dat_fmt_event(df, &seq, &ev);
 		trace_seq_terminate(&seq);
-		CHECK_STR(seq.buffer, "           <...>-42    [000]     1.000000: devfreq_frequency:    "
+		CHECK_STR(seq.buffer,
+			  "           <...>-42    [000]     1.000000: devfreq_frequency:    "
 				      "[FAILED TO PARSE] busy_time=0x5 total_time=0x0\n");
 		trace_seq_destroy(&seq);
 		text_dat_fmt_free(df);

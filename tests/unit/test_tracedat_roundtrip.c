@@ -265,7 +265,8 @@ static void test_reserved_subbufs(const char *path)
 		ok &= tdw_reserve_subbuf(w, 0, NULL) != NULL;
 		if (ok)
 			tdw_commit_subbuf(w, 0, 0);
-		ok = ok && reserved_page(w, 0, &n[0], 100000) && reserved_page(w, 0, &n[0], n[0] + 30);
+		ok = ok && reserved_page(w, 0, &n[0], 100000) &&
+		     reserved_page(w, 0, &n[0], n[0] + 30);
 		/* CPU 1: the first 30 events mapped (held), the page's rest read(). */
 		events = synth_page(page, 1, &n[1], 100000);
 		ok &= !tdw_add_unit(w, 1, page, SYNTH_PAGE, 0, 30 * ev, false, 16);
@@ -352,7 +353,8 @@ static void test_idle_flush(const char *path)
 	}
 	CHECK(ok, "idle flush: 3 pages written");
 	/* Nothing yet: the chunk is 3 pages of 10. */
-	CHECK(!copy_file(path, copy) && run_recover(copy) == 0 && check_file(copy, 1, 0, false) <= 0,
+	CHECK(!copy_file(path, copy) && run_recover(copy) == 0 &&
+	      check_file(copy, 1, 0, false) <= 0,
 	      "idle flush: a fresh partial chunk is still in memory");
 	usleep(2500 * 1000);
 	CHECK(!copy_file(path, copy) && run_recover(copy) == 0, "idle flush: recover the copy");

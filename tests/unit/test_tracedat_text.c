@@ -108,7 +108,8 @@ int main(void)
 	CHECK(set_buffer_cpus(d, len, INT32_MAX, UINT32_MAX), "BUFFER option found");
 	f = fopen(bad, "wb");
 	CHECK(f && fwrite(d, 1, len, f) == len && !fclose(f), "damaged copy written");
-	CHECK(!report(bad, NULL, false, &lines) && lines == 600, "damaged, all CPUs: %d lines", lines);
+	CHECK(!report(bad, NULL, false, &lines) && lines == 600, "damaged, all CPUs: %d lines",
+	      lines);
 	CHECK(!report(bad, want, false, &lines) && lines == 0, "damaged, CPU 1: none of them (%d)",
 	      lines);
 	/*

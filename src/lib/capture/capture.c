@@ -155,8 +155,8 @@ static int select_events(struct capture *c)
 
 	/* A backup has no enable files: say so rather than capture what it holds anyway. */
 	if (o->t->read_only && o->nr_events) {
-		note_error("%s is a read-only instance (a backup of an earlier boot): cannot change "
-			"events (-e)", o->t->label);
+		note_error("%s is a read-only instance (a backup of an earlier boot): cannot "
+			"change events (-e)", o->t->label);
 		return -EPERM;
 	}
 	rc = target_event_selection_new(o->t, o->events, o->nr_events, &c->sel, &bad);
@@ -195,7 +195,8 @@ static int apply_settings(struct capture *c)
 		if (rc)
 			return rc;
 		note_debug("%s: events matching -e: %d; enable files written: %d", t->label,
-			  target_event_selection_matched(c->sel), target_event_selection_writes(c->sel));
+			  target_event_selection_matched(c->sel),
+			  target_event_selection_writes(c->sel));
 	}
 	if (o->buffer_percent >= 0) {
 		snprintf(kib, sizeof(kib), "%d", o->buffer_percent);
@@ -265,7 +266,8 @@ static int apply_remote_settings(struct capture *c)
 		r = target_event_selection_apply(c->sel, c->undo);
 		if (!r)
 			note_debug("%s: events matching -e: %d; enable files written: %d", t->label,
-				  target_event_selection_matched(c->sel), target_event_selection_writes(c->sel));
+				  target_event_selection_matched(c->sel),
+				  target_event_selection_writes(c->sel));
 	} else {
 		r = check_enabled(c);
 	}
@@ -334,7 +336,8 @@ static int open_sources(struct capture *c)
 	c->transport = o->transport != TARGET_TRANSPORT_NONE ? o->transport : t->best;
 	if (c->transport == TARGET_TRANSPORT_NONE)
 		c->transport = TARGET_TRANSPORT_READ;
-	if (o->transport == TARGET_TRANSPORT_NONE && c->transport == TARGET_TRANSPORT_READ && t->mmap_err)
+	if (o->transport == TARGET_TRANSPORT_NONE && c->transport == TARGET_TRANSPORT_READ &&
+	    t->mmap_err)
 		target_transport_reason(t, c->fallback, sizeof(c->fallback));
 	subbuf_geometry(t, &hdr, &size);
 	c->hdr_size = hdr;
@@ -532,7 +535,8 @@ static bool pull(struct capture *c, int idx, int max, double now)
 			if (ret != -ENODATA) {
 				const char *call = cs->src->failed_call;
 
-				note_error("%s: CPU %d: %s%s%s", c->o->t->label, cs->cpu, call ? call : "",
+				note_error("%s: CPU %d: %s%s%s", c->o->t->label, cs->cpu,
+					   call ? call : "",
 					call ? ": " : "", strerror(-ret));
 				cs->failed = true;
 			}
@@ -1112,12 +1116,13 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	memset(r, 0, sizeof(*r));
 	/* Only ring buffers read through trace_pipe_raw wake their readers at a fill level. */
 	if (o->buffer_percent >= 0 && t->read_only) {
-		note_error("%s is a read-only instance (a backup of an earlier boot): cannot change "
-			"buffer_percent", t->label);
+		note_error("%s is a read-only instance (a backup of an earlier boot): cannot "
+			"change buffer_percent", t->label);
 		return -EPERM;
 	}
 	if (o->buffer_percent >= 0 &&
-	    (tr == TARGET_TRANSPORT_TEXT || target_read(t, "buffer_percent", err, sizeof(err)) <= 0)) {
+	    (tr == TARGET_TRANSPORT_TEXT ||
+	     target_read(t, "buffer_percent", err, sizeof(err)) <= 0)) {
 		note_error("%s has no buffer_percent to set (--buffer-percent)", t->label);
 		return -EINVAL;
 	}
@@ -1126,8 +1131,8 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	 * first, the selftests' order): an instance is read from trace_pipe_raw.
 	 */
 	if (o->transport == TARGET_TRANSPORT_TEXT && t->has_raw) {
-		note_error("%s has trace_pipe_raw: --transport text is for remotes (auto, mmap or read "
-			"here)", t->label);
+		note_error("%s has trace_pipe_raw: --transport text is for remotes (auto, mmap or "
+			"read here)", t->label);
 		return -EINVAL;
 	}
 	/* Remotes offer only text, as lines their readers cannot tell are the last. */
@@ -1151,8 +1156,8 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 		goto out;
 	}
 	if (o->clear && t->read_only) {
-		note_error("%s is a read-only instance (a backup of an earlier boot): --clear would "
-			"erase it", t->label);
+		note_error("%s is a read-only instance (a backup of an earlier boot): --clear "
+			"would erase it", t->label);
 		rc = -EPERM;
 		goto out;
 	}

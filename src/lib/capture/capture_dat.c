@@ -72,14 +72,16 @@ static int dat_open(struct sink *k)
 	 * A hypervisor's event ids are its own and collide with the kernel's ftrace events:
 	 * take no formats from the root for it.
 	 */
-	if (tdw_meta_from_dir(p->w, t->dir, (flags & TDW_META_KERNEL) ? target_tracefs_root() : NULL,
+	if (tdw_meta_from_dir(p->w, t->dir,
+			      (flags & TDW_META_KERNEL) ? target_tracefs_root() : NULL,
 			      flags) || tdw_begin_data(p->w))
 		return -EIO;
 	return 0;
 }
 
 /* Count a stored unit's events, and the type ids finishing checks the formats against. */
-static void count(struct sink *k, int idx, const struct source_unit *u, struct ring_subbuf_counts *n)
+static void count(struct sink *k, int idx, const struct source_unit *u,
+		  struct ring_subbuf_counts *n)
 {
 	struct dat_priv *p = k->priv;
 	uint64_t before = n->events;
@@ -136,7 +138,8 @@ static int dat_take(struct sink *k, int idx, struct source *src, struct source_u
 	return 1;
 }
 
-static int dat_unit(struct sink *k, int idx, const struct source_unit *u, struct ring_subbuf_counts *n)
+static int dat_unit(struct sink *k, int idx, const struct source_unit *u,
+		    struct ring_subbuf_counts *n)
 {
 	struct dat_priv *p = k->priv;
 	int err;

@@ -51,7 +51,8 @@ struct sink_ops {
 	int (*take)(struct sink *k, int idx, struct source *src, struct source_unit *u,
 		    struct ring_subbuf_counts *n);
 	/* A sub-buffer unit of stream idx; its events counted in n. 0 or -errno. */
-	int (*unit)(struct sink *k, int idx, const struct source_unit *u, struct ring_subbuf_counts *n);
+	int (*unit)(struct sink *k, int idx, const struct source_unit *u,
+		    struct ring_subbuf_counts *n);
 	/* A remote's line of stream idx at time ts (r parsed from it, len with its '\n'). */
 	int (*line)(struct sink *k, int idx, uint64_t ts, const struct remote_line *r,
 		    const char *line, size_t len);

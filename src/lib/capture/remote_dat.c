@@ -175,18 +175,22 @@ static void describe_events(struct sink *k)
 			break;
 		case REMOTE_SYMBOLS:
 			if (in.table_source)
-				snprintf(how, sizeof(how), "%s; stored with its fields and a symbol "
+				snprintf(how, sizeof(how),
+					 "%s; stored with its fields and a symbol "
 					 "table of %s (%d names, %d seen; %d more learnt from the "
 					 "lines)", in.why, in.table_source,
-					 in.names - in.names_learnt, in.names_seen - in.names_learnt,
+					 in.names - in.names_learnt,
+					 in.names_seen - in.names_learnt,
 					 in.names_learnt);
 			else
-				snprintf(how, sizeof(how), "%s; stored with its fields and a symbol "
+				snprintf(how, sizeof(how),
+					 "%s; stored with its fields and a symbol "
 					 "table learnt from the lines (%d names)", in.why,
 					 in.names);
 			break;
 		case REMOTE_TEXT:
-			snprintf(how, sizeof(how), "%s; its lines stored as remotectl:text", in.why);
+			snprintf(how, sizeof(how), "%s; its lines stored as remotectl:text",
+				 in.why);
 			break;
 		}
 		note_debug("%s:%s: %s: %" PRIu64 " events with their fields, %" PRIu64 " as text",

@@ -383,7 +383,8 @@ static int spsink_finish(struct sink *k)
 		}
 		if (rec[best].kind == SPOOL_UNIT) {
 			ring_merge_advance_seq(k->merge, MERGE_SEQ(rec[best].seq));
-			ring_subbuf_merge(k->merge, best, &rec[best].unit, k->hdr_size, false, NULL);
+			ring_subbuf_merge(k->merge, best, &rec[best].unit, k->hdr_size, false,
+					  NULL);
 		} else if (rec[best].kind == SPOOL_CAUGHT_UP) {
 			ring_merge_caught_up_at(k->merge, best, MERGE_SEQ(rec[best].seq));
 		} else {

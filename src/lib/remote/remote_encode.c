@@ -446,7 +446,8 @@ static void classify(struct revent *ev, const char *system)
 		return;
 	}
 	problem = td_format_problem(repaired ? repaired : ev->orig,
-				    strlen(repaired ? repaired : ev->orig), REMOTE_PAYLOAD_MAX, NULL);
+				    strlen(repaired ? repaired : ev->orig), REMOTE_PAYLOAD_MAX,
+				    NULL);
 	free(repaired);
 	ev->how = REMOTE_TEXT;
 	free(ev->why);

@@ -122,7 +122,8 @@ static void sift_down(struct ring_merge *m, int pos)
 	heap_set(m, pos, stream);
 }
 
-static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lost, const void *data,
+static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lost,
+		       const void *data,
 		       uint32_t len)
 {
 	struct stream *s = &m->s[stream];

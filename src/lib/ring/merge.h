@@ -43,8 +43,8 @@ void ring_merge_caught_up_at(struct ring_merge *m, int stream, uint64_t seq);
 uint64_t ring_merge_seq(const struct ring_merge *m);
 /*
  * Move the counter forward to at least seq (never back): a caller replaying records stamped
- * with its own increasing sequence keeps ring_merge_seq() in that domain, so ring_merge_caught_up_at()
- * can take the stamps directly.
+ * with its own increasing sequence keeps ring_merge_seq() in that domain, so
+ * ring_merge_caught_up_at() can take the stamps directly.
  */
 void ring_merge_advance_seq(struct ring_merge *m, uint64_t seq);
 

@@ -28,7 +28,8 @@ enum {
 };
 
 /* ring_subbuf_init() for a sub-buffer written in the other byte order when swap is true. */
-int ring_subbuf_init_order(struct ring_subbuf *sb, const void *buf, size_t len, unsigned int hdr_size,
+int ring_subbuf_init_order(struct ring_subbuf *sb, const void *buf, size_t len,
+			   unsigned int hdr_size,
 		      bool swap);
 /* Decode no further than end bytes of event data (a page the writer is still filling). */
 void ring_subbuf_set_end(struct ring_subbuf *sb, uint32_t end);

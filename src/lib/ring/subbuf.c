@@ -44,7 +44,8 @@ int ring_subbuf_init(struct ring_subbuf *sb, const void *buf, size_t len, unsign
 	return ring_subbuf_init_order(sb, buf, len, hdr_size, false);
 }
 
-int ring_subbuf_init_order(struct ring_subbuf *sb, const void *buf, size_t len, unsigned int hdr_size,
+int ring_subbuf_init_order(struct ring_subbuf *sb, const void *buf, size_t len,
+			   unsigned int hdr_size,
 		      bool swap)
 {
 	const uint8_t *p = buf;

@@ -14,7 +14,8 @@ static void note_type(uint8_t *types, const void *payload, bool swap)
 	types[id >> 3] |= 1 << (id & 7);
 }
 
-int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit *u, unsigned int hdr_size,
+int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit *u,
+		      unsigned int hdr_size,
 		 bool swap, struct ring_subbuf_counts *cnt)
 {
 	struct ring_subbuf_counts none = { 0 };

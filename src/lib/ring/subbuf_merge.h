@@ -29,7 +29,8 @@ struct ring_subbuf_counts {
  * when m is not NULL, queue the loss marker and events on stream. Either may be NULL. Returns
  * the number of entries queued.
  */
-int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit *u, unsigned int hdr_size,
+int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit *u,
+		      unsigned int hdr_size,
 		 bool swap, struct ring_subbuf_counts *cnt);
 
 #endif

@@ -15,7 +15,8 @@
 #define MISSED_STORED (1U << 30)
 #define LOST_COUNT_SIZE 8		/* a long after the data */
 
-void ring_subbuf_writer_init(struct ring_subbuf_writer *w, size_t size, ring_subbuf_emit_fn emit, void *ctx)
+void ring_subbuf_writer_init(struct ring_subbuf_writer *w, size_t size, ring_subbuf_emit_fn emit,
+			     void *ctx)
 {
 	memset(w, 0, sizeof(*w));
 	w->size = size;
@@ -79,7 +80,8 @@ void ring_subbuf_writer_lost(struct ring_subbuf_writer *w, uint64_t count, bool 
 		w->lost_known = false;
 }
 
-int ring_subbuf_writer_add(struct ring_subbuf_writer *w, uint64_t ts, const void *payload, uint32_t len)
+int ring_subbuf_writer_add(struct ring_subbuf_writer *w, uint64_t ts, const void *payload,
+			   uint32_t len)
 {
 	uint32_t padded = (len + 3) & ~3U;
 	bool compact = padded && padded / 4 <= MAX_COMPACT_WORDS;

@@ -32,13 +32,15 @@ struct ring_subbuf_writer {
 };
 
 /* size: the sub-buffer size (header_page's data size + 16), at least 64 bytes. */
-void ring_subbuf_writer_init(struct ring_subbuf_writer *w, size_t size, ring_subbuf_emit_fn emit, void *ctx);
+void ring_subbuf_writer_init(struct ring_subbuf_writer *w, size_t size, ring_subbuf_emit_fn emit,
+			     void *ctx);
 
 /*
  * Append an event of len payload bytes at time ts (ns). Payloads are padded to 4 bytes; one
  * that cannot fit an empty sub-buffer is refused with -E2BIG. Returns 0 or an emit error.
  */
-int ring_subbuf_writer_add(struct ring_subbuf_writer *w, uint64_t ts, const void *payload, uint32_t len);
+int ring_subbuf_writer_add(struct ring_subbuf_writer *w, uint64_t ts, const void *payload,
+			   uint32_t len);
 
 /* Events were lost before the next one: count them (known false: the count is unknown). */
 void ring_subbuf_writer_lost(struct ring_subbuf_writer *w, uint64_t count, bool known);

@@ -86,7 +86,7 @@ int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct sour
 	if (n < 0)
 		return n;
 	if (n > 0) {
-		/* Whole, even when a large event left much of one empty: the writer has moved on. */
+		/* Whole, even when a large event left much of it empty: the writer has moved on. */
 		for (i = 0; i < n / s->p.subbuf_size; i++) {
 			copied_unit(s, buf + (size_t)i * s->p.subbuf_size, s->p.subbuf_size, &u[i]);
 			u[i].partial = false;

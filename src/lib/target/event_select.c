@@ -125,7 +125,8 @@ static int mark(struct target_event_selection *s, const char **globs, int nr)
 			struct sel_system *ss = &s->sys[i];
 
 			for (int j = 0; j < ss->nr; j++) {
-				struct target_event_info ev = { .system = ss->name, .name = ss->ev[j].name };
+				struct target_event_info ev = { .system = ss->name,
+							       .name = ss->ev[j].name };
 
 				if (!target_event_matches(&ev, globs[g]))
 					continue;
@@ -191,7 +192,8 @@ static char read_summary(const struct target *t, const char *rel)
 	return buf[0] == '?' ? '0' : buf[0];
 }
 
-static int set_enable(struct target_event_selection *s, const char *system, const char *event, bool on)
+static int set_enable(struct target_event_selection *s, const char *system, const char *event,
+		      bool on)
 {
 	char *rel = event ? xasprintf("events/%s/%s/enable", system, event) :
 			    xasprintf("events/%s/enable", system);

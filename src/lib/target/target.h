@@ -57,8 +57,8 @@ struct target {
  */
 void target_tracefs_root_use(const char *dir);
 /*
- * The tracefs root: target_tracefs_root_use()'s, else located (and mounted if needed) by libtracefs;
- * found once. 0 and *root, or -errno with the line to show in err.
+ * The tracefs root: target_tracefs_root_use()'s, else located (and mounted if needed) by
+ * libtracefs; found once. 0 and *root, or -errno with the line to show in err.
  */
 int target_tracefs_root_find(const char **root, char *err, size_t errlen);
 /* The same, NULL after printing the reason (for callers not yet given err). */

@@ -167,7 +167,8 @@ const char *target_transport_reason(const struct target *t, char *buf, size_t si
 		else if (t->mmap_err == EOPNOTSUPP)
 			snprintf(buf, size, "mmap not possible: not on tracefs");
 		else if (t->mmap_err == ENODEV && kernel_before_mmap(release, sizeof(release)))
-			snprintf(buf, size, "mmap refused: %s (Linux %s predates ring-buffer mapping, 6.10)",
+			snprintf(buf, size,
+				 "mmap refused: %s (Linux %s predates ring-buffer mapping, 6.10)",
 				 strerror(t->mmap_err), release);
 		else
 			snprintf(buf, size, "mmap refused: %s", strerror(t->mmap_err));

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Undo log: every control-file change made through it is remembered the first time it is
- * made, and target_undo_restore() puts the old values back in reverse order. Both return 0 or, after
- * a message, -errno (target_undo_restore() the first failure's, having tried every file).
+ * made, and target_undo_restore() puts the old values back in reverse order. Both return 0 or,
+ * after a message, -errno (target_undo_restore() the first failure's, having tried every file).
  */
 #ifndef REMOTECTL_UNDO_H
 #define REMOTECTL_UNDO_H

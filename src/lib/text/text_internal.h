@@ -34,7 +34,8 @@ void text_dat_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_r
 /* Does the text show raw clock values (true) or seconds.microseconds? */
 bool text_dat_fmt_raw_time(const struct text_dat_fmt *f);
 /* "system:event" of ev, or NULL when unknown. */
-const char *text_dat_fmt_event_name(struct text_dat_fmt *f, const struct text_dat_event *ev, char *buf,
+const char *text_dat_fmt_event_name(struct text_dat_fmt *f, const struct text_dat_event *ev,
+				    char *buf,
 			      size_t size);
 
 #endif

@@ -110,8 +110,8 @@ struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn
 		}
 		if (why) {
 			/*
-			 * The kernel's own formats include some libtraceevent cannot print (statement
-			 * expressions): as trace-cmd, print their fields, quietly.
+			 * The kernel's own formats include some libtraceevent cannot print
+			 * (statement expressions): as trace-cmd, print their fields, quietly.
 			 */
 			char *head = xasprintf("%.*s", (int)fields, fm->text);
 
@@ -243,7 +243,8 @@ static void put_prefix(const struct text_dat_fmt *f, struct trace_seq *s, int bu
 		trace_seq_printf(s, "%*s%s", f->prefix_width, name, name[0] ? ": " : "  ");
 }
 
-void text_dat_fmt_loss(struct text_dat_fmt *f, struct trace_seq *s, int buffer, int cpu, long long lost)
+void text_dat_fmt_loss(struct text_dat_fmt *f, struct trace_seq *s, int buffer, int cpu,
+		       long long lost)
 {
 	char line[64];
 
@@ -252,7 +253,8 @@ void text_dat_fmt_loss(struct text_dat_fmt *f, struct trace_seq *s, int buffer, 
 	trace_seq_puts(s, line);
 }
 
-void text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s, const struct text_dat_event *ev)
+void text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s,
+			const struct text_dat_event *ev)
 {
 	struct tep_record rec;
 	struct tep_event *e;
@@ -274,7 +276,8 @@ void text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s, const struc
 	unload(f, &rec);
 }
 
-const char *text_dat_fmt_event_name(struct text_dat_fmt *f, const struct text_dat_event *ev, char *buf,
+const char *text_dat_fmt_event_name(struct text_dat_fmt *f, const struct text_dat_event *ev,
+				    char *buf,
 			      size_t size)
 {
 	struct tep_record rec;

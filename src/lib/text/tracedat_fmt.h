@@ -39,7 +39,9 @@ void text_dat_fmt_free(struct text_dat_fmt *f);
  * text` does). The payload is read from a copy followed by zeros, so a damaged
  * record cannot lead libtraceevent outside memory.
  */
-void text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s, const struct text_dat_event *ev);
-void text_dat_fmt_loss(struct text_dat_fmt *f, struct trace_seq *s, int buffer, int cpu, long long lost);
+void text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s,
+			const struct text_dat_event *ev);
+void text_dat_fmt_loss(struct text_dat_fmt *f, struct trace_seq *s, int buffer, int cpu,
+		       long long lost);
 
 #endif

@@ -34,7 +34,8 @@ struct text_report {
 	void *warn_ctx;
 };
 
-int text_report_open(struct text_report **out, const char *path, td_warn_fn warn, void *ctx, char *err,
+int text_report_open(struct text_report **out, const char *path, td_warn_fn warn, void *ctx,
+		     char *err,
 	     size_t errlen)
 {
 	struct text_report *t;
@@ -188,7 +189,8 @@ static void write_stat(struct text_report *t, FILE *out)
 			const struct tdr_buffer *buf = &in->buffers[b];
 
 			fprintf(out, "\nbuffer: %s (clock %s)\n",
-				buf->name[0] ? buf->name : "(top)", buf->clock[0] ? buf->clock : "?");
+				buf->name[0] ? buf->name : "(top)",
+				buf->clock[0] ? buf->clock : "?");
 			fprintf(out, "%5s %12s %10s %12s %12s %8s\n", "CPU", "events", "pages",
 				"lost", "loss-pages", "damaged");
 			last = b;

@@ -21,10 +21,11 @@
 struct text_report;
 
 struct text_report_filter {
-	const bool *cpus;		/* NULL (all), or TEXT_REPORT_MAX_CPUS flags by CPU number */
+	const bool *cpus;		/* NULL (all), or a flag by CPU (TEXT_REPORT_MAX_CPUS) */
 	const char *const *globs;	/* events as system:event or event; none: all */
 	int nr_globs;
-	uint64_t from, to;		/* inclusive, text_report_parse_time()'s units; to: UINT64_MAX */
+	/* Inclusive, in text_report_parse_time()'s units; to: UINT64_MAX for no end. */
+	uint64_t from, to;
 	bool stat;			/* counts and statistics instead of events */
 };
 
@@ -34,11 +35,12 @@ struct text_report_filter {
  * unreadable or damaged). warn (may be NULL) hears of damage worked around, now or while
  * writing: a format left out, a chunk or page skipped.
  */
-int text_report_open(struct text_report **out, const char *path, td_warn_fn warn, void *ctx, char *err,
+int text_report_open(struct text_report **out, const char *path, td_warn_fn warn, void *ctx,
+		     char *err,
 	     size_t errlen);
 /*
- * Seconds as printed ("12.345678") into the units of text_report_filter's window: nanoseconds, or the
- * clock's raw value when the file prints raw values. 0, or -EINVAL.
+ * Seconds as printed ("12.345678") into the units of text_report_filter's window: nanoseconds, or
+ * the clock's raw value when the file prints raw values. 0, or -EINVAL.
  */
 int text_report_parse_time(const struct text_report *t, const char *s, uint64_t *ns);
 /* Set the filter (its arrays must outlive t) and open the selected CPUs: 0, or -ENOMEM. */

@@ -113,7 +113,7 @@ static const char *check_field(const struct fline *l, uint32_t page_size, const 
 			return "a field declaration's brackets are damaged";
 		if (++n == decl_end)
 			break;
-		/* "TYPE[] NAME" only after __data_loc or __rel_loc: else libtraceevent leaks TYPE. */
+		/* "TYPE[] NAME" only after __data_loc or __rel_loc: libtraceevent leaks TYPE */
 		if (*n != ' ' || n[-2] != '[' ||
 		    !((decl_end - p > 11 && !memcmp(p, "__data_loc ", 11)) ||
 		      (decl_end - p > 10 && !memcmp(p, "__rel_loc ", 10))))
@@ -291,7 +291,7 @@ static void pf_next(struct pf *s)
 		if (i < ARRAY_SIZE(ops2))
 			p += 2;
 		else if (s->end - p >= 2 && (*p == '+' || *p == '-') && p[1] == *p)
-			/* libtraceevent reads "--" as one operator it does not know (and leaked). */
+			/* libtraceevent reads "--" as one operator it does not know (and leaks). */
 			return pf_fail(s, "the print format has ++ or --");
 		else if (*p == '=' || *p == ';')
 			/* Statement expressions: libtraceevent cannot print them anyway. */
@@ -555,7 +555,8 @@ static enum pf_kind pf_postfix(struct pf *s)
 				return pf_fail(s, PF_SYNTAX), PF_VALUE;
 			if (s->tok != PF_IDENT ||
 			    !known_field(s->names, s->lens, s->nr_names, s->t, s->len))
-				return pf_fail(s, "the print format names an unknown field"), PF_VALUE;
+				return pf_fail(s, "the print format names an unknown field"),
+				       PF_VALUE;
 			pf_next(s);
 			k = PF_FIELD;
 		} else if (pf_is(s, "(")) {

@@ -161,7 +161,8 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 		if (cpu >= 65536 || csize + 16ull != size || !usize || usize % j->page_size ||
 		    usize > TD_MAX_CHUNK_RAW || (!j->compressed && csize != usize))
 			break;
-		if (verify && j->compressed && !chunk_decompresses(fd, pos + sizeof(h), csize, usize))
+		if (verify && j->compressed &&
+		    !chunk_decompresses(fd, pos + sizeof(h), csize, usize))
 			break;
 		c = journal_cpu(j, cpu);
 		c->chunks++;

@@ -444,7 +444,8 @@ static int rebase(struct tdw *w, struct tdw_cpu *c, const uint8_t *buf, size_t l
 {
 	struct ring_subbuf sb;
 
-	if (ring_subbuf_init(&sb, buf, len, hdr_size) || ring_subbuf_skip(&sb, skip) || sb.pos != skip ||
+	if (ring_subbuf_init(&sb, buf, len, hdr_size) || ring_subbuf_skip(&sb, skip) ||
+	    sb.pos != skip ||
 	    end < skip || hdr_size + (size_t)end > len)
 		return 0;	/* nothing trustworthy to keep: the decoder saw the same */
 	if (!c->held)
@@ -540,7 +541,8 @@ int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len)
 	if (!w->data || w->failed)
 		return -1;
 	if (len > w->page_size) {
-		note_error("trace.dat: sub-buffer of %zu bytes is larger than %u", len, w->page_size);
+		note_error("trace.dat: sub-buffer of %zu bytes is larger than %u", len,
+			   w->page_size);
 		return -1;
 	}
 	c = get_cpu(w, cpu);
