@@ -113,10 +113,14 @@ static const char *check_field(const struct fline *l, uint32_t page_size, const 
 			return "a field declaration's brackets are damaged";
 		if (++n == decl_end)
 			break;
-		/* "TYPE[] NAME" only after __data_loc or __rel_loc: libtraceevent leaks TYPE */
-		if (*n != ' ' || n[-2] != '[' ||
+		/*
+		 * "TYPE[] NAME" only after __data_loc or __rel_loc, with a TYPE: libtraceevent
+		 * leaks TYPE, or "[]" when there is none.
+		 */
+		if (*n != ' ' || n[-2] != '[' || n - 3 < p || !is_ident(n[-3]) ||
 		    !((decl_end - p > 11 && !memcmp(p, "__data_loc ", 11)) ||
-		      (decl_end - p > 10 && !memcmp(p, "__rel_loc ", 10))))
+		      (decl_end - p > 10 && !memcmp(p, "__rel_loc ", 10))) ||
+		    n - 3 < p + (p[2] == 'd' ? 11 : 10))
 			return "a field declaration's brackets are damaged";
 		for (n++; n < decl_end && is_ident(*n); n++)
 			;
