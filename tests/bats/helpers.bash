@@ -93,7 +93,7 @@ wait_gone() {
 }
 
 # capture_pid [PID]: the process that captures for remotectl PID (default RPID): with autogroup
-# scheduling its child in a session of its own (src/lib/capture/own_session.h), else PID itself. Once the
+# scheduling its child in a session of its own (src/cmd/own_session.h), else PID itself. Once the
 # capture has begun.
 capture_pid() {
 	local p=${1:-$RPID} c

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # remotectl record/stream under autogroup scheduling: the capture runs in a child in a session
-# of its own whose autogroup gets the readers' nice value (src/lib/capture/own_session.h); the process the
+# of its own whose autogroup gets the readers' nice value (src/cmd/own_session.h); the process the
 # user started passes signals on and ends as the capture did. tests/bats/run runs this file in
 # a session of its own (setsid), so that where the runner's commands are in the root autogroup
 # (a CI runner started without setsid) these tests still run; record.bats has that case.
