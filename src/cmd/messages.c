@@ -35,75 +35,55 @@ int rc_from_errno(int err)
 	}
 }
 
-static void vsay(const char *prefix, const char *fmt, va_list ap)
+/* The least important level said at this verbosity: -q errors only, -v everything. */
+static enum note_level most_said(void)
 {
+	return verbosity < 0 ? NOTE_ERROR : verbosity == 0 ? NOTE_INFO : NOTE_DEBUG;
+}
+
+static void vsay(enum note_level level, const char *fmt, va_list ap)
+{
+	if (level > most_said())
+		return;
 	fflush(stdout);
 	/* Reader threads say things too: one whole line at a time, never mixed with another. */
 	flockfile(stderr);
-	fprintf(stderr, "remotectl: %s", prefix);
+	fprintf(stderr, "remotectl: %s", level == NOTE_WARN ? "warning: " : "");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	funlockfile(stderr);
 }
 
-static void say(const char *prefix, const char *fmt, ...)
-{
-	va_list ap;
+#define SAY_AT(name, level)					\
+	void name(const char *fmt, ...)				\
+	{							\
+		va_list ap;					\
+								\
+		va_start(ap, fmt);				\
+		vsay(level, fmt, ap);				\
+		va_end(ap);					\
+	}
 
-	va_start(ap, fmt);
-	vsay(prefix, fmt, ap);
-	va_end(ap);
-}
+SAY_AT(err_msg, NOTE_ERROR)
+SAY_AT(warn_msg, NOTE_WARN)
+SAY_AT(info_msg, NOTE_INFO)
+SAY_AT(debug_msg, NOTE_DEBUG)
 
+/* The library's messages, said as the commands' own of the same level. */
 static void say_note(enum note_level level, const char *msg)
 {
-	say(level == NOTE_WARN ? "warning: " : "", "%s", msg);
+	static void (*const say_at[])(const char *fmt, ...) = {
+		[NOTE_ERROR] = err_msg,
+		[NOTE_WARN] = warn_msg,
+		[NOTE_INFO] = info_msg,
+		[NOTE_DEBUG] = debug_msg,
+	};
+
+	say_at[level]("%s", msg);
 }
 
 void messages_set_verbosity(int v)
 {
 	verbosity = v;
-	note_set_handler(say_note, v < 0 ? NOTE_ERROR : v == 0 ? NOTE_INFO : NOTE_DEBUG);
-}
-
-void err_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsay("", fmt, ap);
-	va_end(ap);
-}
-
-void warn_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (verbosity < 0)
-		return;
-	va_start(ap, fmt);
-	vsay("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void info_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (verbosity < 0)
-		return;
-	va_start(ap, fmt);
-	vsay("", fmt, ap);
-	va_end(ap);
-}
-
-void debug_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (verbosity < 1)
-		return;
-	va_start(ap, fmt);
-	vsay("", fmt, ap);
-	va_end(ap);
+	note_set_handler(say_note, most_said());
 }
