@@ -70,6 +70,7 @@ static const char locs[] =
 	"print fmt: \"%s %lx\", __get_str(who), REC->v[0]\n";
 
 #define PF_SYNTAX	"the print format's arguments are not an expression"
+#define BACKSLASH	"the print format has a string ending in a backslash"
 #define OWN_CALL	"the print format calls a function of its own inside an expression"
 
 /* locs without its print format, for the print formats below. */
@@ -135,6 +136,11 @@ static const struct {
 	{ "\"%s\", f(g(1))", OWN_CALL },
 	{ "\"a\\tb\"", "ok" },
 	{ "\"a\tb\"", "the print format has a tab inside a string" },
+	/* found by make fuzz-long: libtraceevent reads on past the quote after "\\" */
+	{ "\"%s\", \"\\\\\", REC->v ? \"+\" : \"-\"", BACKSLASH },
+	{ "\"a\\\\\", REC->v", BACKSLASH },
+	{ "\"%c\", '\\\\'", BACKSLASH },
+	{ "\"a\\\\b \\\"\", REC->v", "ok" },
 	{ "\"%d\" 1", PF_SYNTAX },
 	{ "\"%d\", 1,", PF_SYNTAX },
 	{ "\"%d\", REC->nope", "the print format names an unknown field" },

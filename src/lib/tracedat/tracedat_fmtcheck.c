@@ -282,6 +282,12 @@ static void pf_next(struct pf *s)
 		/* A tab, not "\t", inside a string: libtraceevent gives up (and leaked then). */
 		if (memchr(s->t, '\t', p - s->t))
 			return pf_fail(s, "the print format has a tab inside a string");
+		/*
+		 * libtraceevent takes the quote after an escaped backslash ("\\") as escaped too
+		 * and reads on into the next arguments (and leaked then).
+		 */
+		if (p[-1] == '\\' && p - 1 > s->t)
+			return pf_fail(s, "the print format has a string ending in a backslash");
 		p++;
 		s->tok = *s->t == '"' ? PF_STR : PF_CHAR;
 		/* 'c' or '\c': libtraceevent takes longer ones as they come. */
