@@ -104,11 +104,23 @@ int cli_parse(const struct argp *argp, int argc, char **argv, void *input)
 	return argp_parse(argp, argc, argv, 0, NULL, input) ? RC_USAGE : 0;
 }
 
-int cli_need_target(struct argp_state *state, const char *target)
+error_t cli_target_arg(int key, char *arg, struct argp_state *state, const char **target,
+		       bool needed)
 {
-	if (!target)
-		argp_error(state, "no target given (-r NAME; see 'remotectl list')");
-	return 0;
+	switch (key) {
+	case 'r':
+		*target = arg;
+		return 0;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return 0;
+	case ARGP_KEY_END:
+		if (needed && !*target)
+			argp_error(state, "no target given (-r NAME; see 'remotectl list')");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
 }
 
 error_t cli_file_arg(int key, char *arg, struct argp_state *state, const char **file)

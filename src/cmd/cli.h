@@ -4,6 +4,7 @@
 #define REMOTECTL_CLI_H
 
 #include <argp.h>
+#include <stdbool.h>
 
 /*
  * Every subcommand's argp lists this as its children so that -q, -v and --tracefs work after
@@ -27,8 +28,13 @@ struct target;
 /* target_resolve(), its error said: 0, or the exit code (3 missing, 2 a bad or ambiguous name). */
 int cli_resolve_target(const char *name, struct target **out);
 
-/* Fail with a usage error when -r was not given. */
-int cli_need_target(struct argp_state *state, const char *target);
+/*
+ * The keys of a one-target command, for its parser's default case: -r NAME into *target, no
+ * operands, and a usage error at the end when -r was needed and not given. ARGP_ERR_UNKNOWN
+ * for any other key.
+ */
+error_t cli_target_arg(int key, char *arg, struct argp_state *state, const char **target,
+		       bool needed);
 
 /*
  * The one FILE operand of report and recover, for a parser's default case: 0 when key was

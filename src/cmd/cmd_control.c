@@ -28,9 +28,6 @@ static error_t parse_control(int key, char *arg, struct argp_state *state)
 	char *end;
 
 	switch (key) {
-	case 'r':
-		args->target = arg;
-		return 0;
 	case OPT_FORCE:
 		args->force = true;
 		return 0;
@@ -45,13 +42,11 @@ static error_t parse_control(int key, char *arg, struct argp_state *state)
 		return 0;
 	case ARGP_KEY_ARG:
 		if (args->value || !args->takes_value)
-			argp_error(state, "unexpected argument '%s'", arg);
+			return cli_target_arg(key, arg, state, &args->target, true);
 		args->value = arg;
 		return 0;
-	case ARGP_KEY_END:
-		return cli_need_target(state, args->target);
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_target_arg(key, arg, state, &args->target, true);
 	}
 }
 

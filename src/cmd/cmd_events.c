@@ -30,9 +30,6 @@ static error_t parse_events(int key, char *arg, struct argp_state *state)
 	struct events_args *args = state->input;
 
 	switch (key) {
-	case 'r':
-		args->target = arg;
-		return 0;
 	case OPT_ENABLE:
 	case OPT_DISABLE:
 		args->changes = xrealloc(args->changes,
@@ -43,13 +40,8 @@ static error_t parse_events(int key, char *arg, struct argp_state *state)
 	case OPT_JSON:
 		args->json = true;
 		return 0;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		return 0;
-	case ARGP_KEY_END:
-		return cli_need_target(state, args->target);
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_target_arg(key, arg, state, &args->target, true);
 	}
 }
 

@@ -26,19 +26,11 @@ static error_t parse_view(int key, char *arg, struct argp_state *state)
 	struct view_args *args = state->input;
 
 	switch (key) {
-	case 'r':
-		args->target = arg;
-		return 0;
 	case OPT_JSON:
 		args->json = true;
 		return 0;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		return 0;
-	case ARGP_KEY_END:
-		return args->needs_target ? cli_need_target(state, args->target) : 0;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_target_arg(key, arg, state, &args->target, args->needs_target);
 	}
 }
 

@@ -45,9 +45,6 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 	struct record_args *args = state->input;
 
 	switch (key) {
-	case 'r':
-		args->target = arg;
-		return 0;
 	case 'e':
 		args->events = xrealloc(args->events, (args->nr_events + 1) * sizeof(char *));
 		args->events[args->nr_events++] = arg;
@@ -94,13 +91,8 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 	case 'z':
 		args->level = arg;
 		return 0;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		return 0;
-	case ARGP_KEY_END:
-		return cli_need_target(state, args->target);
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_target_arg(key, arg, state, &args->target, true);
 	}
 }
 
