@@ -50,7 +50,7 @@ setup() {
 	echo "$output" | jq -e '.targets[4] | .kind == "remote" and .loaded == false and .buffer_size_kb == 7 and .cpus == [0,1,2,3] and .transport == "text" and .transports == ["text"] and .events_enabled == 0 and .events_available == 1 and .clock == null and .tracing_on == false'
 	echo "$output" | jq -e '.targets[2] | .read_only == true and .tracing_on == null and .events_enabled == null and .buffer_size_kb == 1408'
 	echo "$output" | jq -e '.targets[0] | .buffer_size_kb == 7 and .expanded_size_kb == 1408 and .clock == "local"'
-	echo "$output" | jq -e '.targets[1] | .clock == "boot" and .transports == ["read","text"]'
+	echo "$output" | jq -e '.targets[1] | .clock == "boot" and .transports == ["read"]'
 	echo "$output" | jq -e '.remotes.count == 1 and .remotes.note == null'
 	echo "$output" | jq -e --arg fx "$FX" '.tracefs == $fx'
 }

@@ -84,7 +84,8 @@ void target_info_json(struct json *j, const struct target *t, const struct targe
 		json_str(j, NULL, "mmap");
 	if (t->has_raw)
 		json_str(j, NULL, "read");
-	if (t->has_text)
+	/* Only where there is no trace_pipe_raw: record refuses --transport text there. */
+	if (t->has_text && !t->has_raw)
 		json_str(j, NULL, "text");
 	json_end(j, '[');
 	json_str(j, "transport", target_transport_name(t->best));
