@@ -167,6 +167,9 @@ build/fuzz/obj/%.o: src/%.c
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS) -lpthread
+# Kept after linking (a pattern rule's prerequisites would be deleted as intermediate), so
+# that changing one source rebuilds one object.
+.SECONDARY: $(FUZZ_OBJS)
 
 -include $(FUZZ_OBJS:.o=.d)
 
