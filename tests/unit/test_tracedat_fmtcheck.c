@@ -70,6 +70,7 @@ static const char locs[] =
 	"print fmt: \"%s %lx\", __get_str(who), REC->v[0]\n";
 
 #define PF_SYNTAX	"the print format's arguments are not an expression"
+#define SIZEOF		"the print format has sizeof where no kernel has it"
 #define BACKSLASH	"the print format has a string ending in a backslash"
 #define OWN_CALL	"the print format calls a function of its own inside an expression"
 
@@ -136,6 +137,20 @@ static const struct {
 	{ "\"%s\", f(g(1))", OWN_CALL },
 	{ "\"a\\tb\"", "ok" },
 	{ "\"a\tb\"", "the print format has a tab inside a string" },
+	/*
+	 * found by make fuzz-long: leaks on "!sizeof(d)", "!(d)sizeof(R)", "!c != sizeof(R)",
+	 * freed memory read on "-sizeof(int)": sizeof only as a divisor or a helper's argument
+	 */
+	{ "\"%d\", !sizeof(u64)", SIZEOF },
+	{ "\"%d\", -(sizeof(int))", SIZEOF },
+	{ "\"%d\", !(int)sizeof(u64)", SIZEOF },
+	{ "\"%d\", !REC->v[0] != sizeof(u64)", SIZEOF },
+	{ "\"%d\", REC->v[0] + sizeof(u64)", SIZEOF },
+	{ "\"%d\", REC->v[0] / sizeof(u64)", "ok" },
+	{ "\"%s\", __print_array(__get_dynamic_array(v), 4 / sizeof(u64), sizeof(u64))", "ok" },
+	{ "\"%s\", __print_array(__get_dynamic_array(v), 4, sizeof(u64) + 1)", SIZEOF },
+	{ "\"%d\", -(long)__get_str(who)", PF_SYNTAX },
+	{ "\"%d\", (long)__get_str(who)", "ok" },
 	/* found by make fuzz-long: libtraceevent reads on past the quote after "\\" */
 	{ "\"%s\", \"\\\\\", REC->v ? \"+\" : \"-\"", BACKSLASH },
 	{ "\"a\\\\\", REC->v", BACKSLASH },

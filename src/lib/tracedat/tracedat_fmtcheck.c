@@ -197,6 +197,7 @@ struct pf {
 	const char *name;	/* the last name read, when it is called */
 	size_t name_len;
 	const char *why;	/* the first problem found */
+	bool sizeof_here;	/* the next sizeof is a divisor or a whole helper argument */
 	const char *const *names;	/* the format's fields */
 	const size_t *lens;
 	int nr_names;
@@ -393,6 +394,7 @@ static bool pf_type_ahead(const struct pf *s, bool operand)
 }
 
 static enum pf_kind pf_expr(struct pf *s);
+static enum pf_kind pf_primary(struct pf *s);
 
 /* A value is wanted: REC alone is not one. */
 static void pf_value(struct pf *s, enum pf_kind k)
@@ -495,6 +497,11 @@ static void pf_call(struct pf *s)
 				return pf_fail(s, PF_SYNTAX);
 			while (s->tok == PF_STR)
 				pf_next(s);
+		} else if (pf_ident_is(s, "sizeof")) {
+			s->sizeof_here = true;
+			pf_primary(s);
+			if (!pf_is(s, ",") && !pf_is(s, ")"))
+				pf_fail(s, "the print format has sizeof where no kernel has it");
 		} else {
 			pf_value(s, pf_expr(s));
 		}
@@ -524,6 +531,15 @@ static enum pf_kind pf_primary(struct pf *s)
 			return PF_REC;
 		}
 		if (pf_ident_is(s, "sizeof")) {
+			/*
+			 * Only where kernels put it: a divisor, or a helper's whole argument.
+			 * libtraceevent 1.7.1 leaked on "!c != sizeof(R)" and read freed memory
+			 * on "-sizeof(int)".
+			 */
+			if (!s->sizeof_here)
+				return pf_fail(s, "the print format has sizeof where no kernel has it"),
+				       PF_VALUE;
+			s->sizeof_here = false;
 			pf_next(s);
 			if (!pf_is(s, "("))
 				return pf_fail(s, PF_SYNTAX), PF_VALUE;
@@ -625,7 +641,10 @@ static enum pf_kind pf_unary(struct pf *s)
 			pf_next(s);
 		pf_next(s);
 		/* (char *)"text" is no kernel's; a cast of a string is refused as an operator's. */
-		pf_operand(s, pf_unary(s));
+		k = pf_unary(s);
+		pf_operand(s, k);
+		/* A cast keeps a call a call for a unary operator before it ("!(d)sizeof(R)"). */
+		k = k == PF_CALLED ? PF_CALLED : PF_VALUE;
 	} else {
 		k = pf_postfix(s);
 	}
@@ -665,6 +684,7 @@ static enum pf_kind pf_expr(struct pf *s)
 		pf_next(s);
 		if (div && !pf_divisor_ok(s))
 			pf_fail(s, "the print format divides by something not a constant");
+		s->sizeof_here = div;
 		k = pf_unary(s);
 		pf_operand(s, k);
 		/*
