@@ -6,6 +6,7 @@
 
 #include "capture_summary.h"
 #include "messages.h"
+#include "note.h"
 #include "util.h"
 
 void capture_progress_line(const struct capture_progress *p)
@@ -43,7 +44,7 @@ static void warn_small_buffer(const struct capture_opts *o, const struct capture
 	/* Room for what was lost as well, twice over, in whole MiB. */
 	while (want < kib * 2 * (events + lost) / (events ? events : 1) && want < (1 << 20))
 		want *= 2;
-	warn_msg("%s: %" PRIu64 " events lost with %s per CPU; record with -b %s to keep them",
+	note_warn("%s: %" PRIu64 " events lost with %s per CPU; record with -b %s to keep them",
 		 o->t->label, lost, format_size_kib(kib, have, sizeof(have)),
 		 format_size_kib(want, need, sizeof(need)));
 }
@@ -145,7 +146,7 @@ static void warn_clock(const struct capture_opts *o, const struct capture_result
 			snprintf(size, sizeof(size), "%" PRIu64 " s", max / 1000000000);
 		else
 			snprintf(size, sizeof(size), "%" PRIu64 " us", max / 1000);
-		warn_msg("%s: CPU %d: time stamps went back %" PRIu64 " time%s, by up to %s (a "
+		note_warn("%s: CPU %d: time stamps went back %" PRIu64 " time%s, by up to %s (a "
 			 "clock fault of the remote%s; the CPU's events kept in the kernel's order)",
 			 o->t->label, cs->cpu, cs->clock_back_steps,
 			 cs->clock_back_steps == 1 ? "" : "s", size,
@@ -159,7 +160,7 @@ void capture_summary(const struct capture_opts *o, const struct capture_result *
 	if (!r->ran)
 		return;
 	if (verbosity >= 0) {
-		info_msg("%s: %.2f s, stopped by %s, transport %s%s%s%s", o->t->label, r->secs,
+		note_info("%s: %.2f s, stopped by %s, transport %s%s%s%s", o->t->label, r->secs,
 			 r->stop_reason ? r->stop_reason : "error",
 			 target_transport_name(r->transport),
 			 r->fallback[0] ? " (" : "", r->fallback, r->fallback[0] ? ")" : "");

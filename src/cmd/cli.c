@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "target.h"
 #include "messages.h"
+#include "note.h"
 #include "util.h"
 
 enum { OPT_TRACEFS = 0x100 };
@@ -147,6 +148,6 @@ int cli_resolve_target(const char *name, struct target **out)
 
 	if (!ret)
 		return RC_OK;
-	err_msg("%s", err);
+	note_error("%s", err);
 	return rc_from_errno(-ret);
 }

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "target.h"
 #include "messages.h"
+#include "note.h"
 #include "util.h"
 
 struct control_args {
@@ -62,7 +63,7 @@ static int control_setup(const struct argp *argp, int argc, char **argv,
 	/* argp would take "-1" for an option; name it as the bad value it is. */
 	for (int i = 1; args->takes_value && i < argc; i++) {
 		if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9') {
-			err_msg("invalid value '%s' (negative)", argv[i]);
+			note_error("invalid value '%s' (negative)", argv[i]);
 			return RC_USAGE;
 		}
 	}
@@ -94,12 +95,12 @@ static int set_tracing(const struct target *t, bool on)
 	int rc;
 
 	if (!t->has_tracing_on && !t->read_only) {
-		err_msg("%s has no tracing_on file", t->label);
+		note_error("%s has no tracing_on file", t->label);
 		return RC_MISSING;
 	}
 	rc = rc_from_errno(-target_write(t, "tracing_on", on ? "1" : "0"));
 	if (!rc)
-		debug_msg("%s: tracing %s", t->label, on ? "on" : "off");
+		note_debug("%s: tracing %s", t->label, on ? "on" : "off");
 	return rc;
 }
 
@@ -142,7 +143,7 @@ static int show_size(const struct target *t)
 	int err = target_buffer_size(t, &bs);
 
 	if (err) {
-		err_msg("%s: cannot read buffer_size_kb: %s", t->label, strerror(-err));
+		note_error("%s: cannot read buffer_size_kb: %s", t->label, strerror(-err));
 		return rc_from_errno(-err);
 	}
 	if (bs.per_cpu_differ)
@@ -162,7 +163,7 @@ static int force_size(const struct target *t, const char *kib)
 	struct buffer_size bs;
 	int rc;
 
-	debug_msg("%s: --force: tracing off, clearing the buffer, resizing", t->label);
+	note_debug("%s: --force: tracing off, clearing the buffer, resizing", t->label);
 	rc = was_on > 0 ? rc_from_errno(-target_write(t, "tracing_on", "0")) : RC_OK;
 	if (!rc)
 		rc = rc_from_errno(-target_reset(t, -1));
@@ -172,11 +173,11 @@ static int force_size(const struct target *t, const char *kib)
 
 		free(path);
 		if (err == -EBUSY && !target_buffer_size(t, &bs) && bs.loaded == 1) {
-			err_msg("%s: still loaded after stopping and clearing it: a reader has "
+			note_error("%s: still loaded after stopping and clearing it: a reader has "
 				"its trace_pipe or trace open; close it and try again", t->label);
 			rc = RC_BUSY;
 		} else if (err) {
-			err_msg("%s: cannot write buffer_size_kb: %s", t->label, strerror(-err));
+			note_error("%s: cannot write buffer_size_kb: %s", t->label, strerror(-err));
 			rc = rc_from_errno(-err);
 		}
 	}
@@ -193,11 +194,11 @@ static int set_size(const struct target *t, const char *text, bool force)
 
 	err = parse_size_kib(text, &size);
 	if (err == -ERANGE) {
-		err_msg("size '%s' is too large", text);
+		note_error("size '%s' is too large", text);
 		return RC_USAGE;
 	}
 	if (err || !size) {
-		err_msg("invalid size '%s' (use e.g. 512K, 4M, 1G, or a number of KiB; at least 1K)",
+		note_error("invalid size '%s' (use e.g. 512K, 4M, 1G, or a number of KiB; at least 1K)",
 			text);
 		return RC_USAGE;
 	}
@@ -210,25 +211,25 @@ static int set_size(const struct target *t, const char *text, bool force)
 	if (err == -EBUSY && force)
 		return force_size(t, kib);
 	if (err == -EBUSY && t->kind == TARGET_REMOTE) {
-		err_msg("%s: cannot resize a loaded remote buffer (tracing is on, a reader has "
+		note_error("%s: cannot resize a loaded remote buffer (tracing is on, a reader has "
 			"trace_pipe open, or unread data is left): stop tracing, close readers "
 			"and reset it, or use --force", t->label);
 		return RC_BUSY;
 	}
 	if (err == -EBUSY) {
-		err_msg("%s: the kernel refuses to resize the buffer now (a reader has it mapped?)",
+		note_error("%s: the kernel refuses to resize the buffer now (a reader has it mapped?)",
 			t->label);
 		return RC_BUSY;
 	}
 	if (err == -ENOMEM) {
-		err_msg("%s: not enough memory for %s per CPU", t->label, text);
+		note_error("%s: not enough memory for %s per CPU", t->label, text);
 		return RC_FAIL;
 	}
 	if (err) {
-		err_msg("%s: cannot write buffer_size_kb: %s", t->label, strerror(-err));
+		note_error("%s: cannot write buffer_size_kb: %s", t->label, strerror(-err));
 		return rc_from_errno(-err);
 	}
-	debug_msg("%s: buffer size set to %s KiB per CPU", t->label, kib);
+	note_debug("%s: buffer size set to %s KiB per CPU", t->label, kib);
 	return RC_OK;
 }
 
@@ -264,7 +265,7 @@ static bool has_cpu(const struct target *t, int cpu)
 static int reset_command(const struct target *t, const struct control_args *args)
 {
 	if (args->cpu >= 0 && !has_cpu(t, args->cpu)) {
-		err_msg("%s has no CPU %d", t->label, args->cpu);
+		note_error("%s has no CPU %d", t->label, args->cpu);
 		return RC_MISSING;
 	}
 	return rc_from_errno(-target_reset(t, args->cpu));
@@ -306,13 +307,13 @@ static int clock_command(const struct target *t, const struct control_args *args
 	char list[1024], cur[64];
 
 	if (!t->has_trace_clock) {
-		err_msg("%s has no trace_clock (its timestamps come from the writer's clock)",
+		note_error("%s has no trace_clock (its timestamps come from the writer's clock)",
 			t->label);
 		return RC_MISSING;
 	}
 	if (target_read(t, "trace_clock", list, sizeof(list)) < 0 ||
 	    target_clock(t, cur, sizeof(cur))) {
-		err_msg("%s: cannot read trace_clock", t->label);
+		note_error("%s: cannot read trace_clock", t->label);
 		return RC_FAIL;
 	}
 	if (!args->value) {
@@ -333,7 +334,7 @@ static int clock_command(const struct target *t, const struct control_args *args
 		return RC_OK;
 	}
 	if (!clock_available(list, args->value)) {
-		err_msg("unknown clock '%s' for %s (available: %s)", args->value, t->label, list);
+		note_error("unknown clock '%s' for %s (available: %s)", args->value, t->label, list);
 		return RC_USAGE;
 	}
 	return rc_from_errno(-target_write(t, "trace_clock", args->value));

@@ -9,6 +9,7 @@
 #include "events.h"
 #include "json.h"
 #include "messages.h"
+#include "note.h"
 #include "util.h"
 
 struct change {
@@ -95,7 +96,7 @@ static int apply_change(const struct target *t, const struct target_event_list *
 		rc = rc_from_errno(-target_write(t, rel, c->enable ? "1" : "0"));
 		free(rel);
 		if (!rc)
-			debug_msg("%s: %s %s:%s", t->label, c->enable ? "enabled" : "disabled",
+			note_debug("%s: %s %s:%s", t->label, c->enable ? "enabled" : "disabled",
 				  list->ev[i].system, list->ev[i].name);
 	}
 	return rc;
@@ -129,7 +130,7 @@ int cmd_events(int argc, char **argv)
 		goto out;
 	err = t->has_events ? target_events_load(t, &list) : -ENOENT;
 	if (err) {
-		err_msg("%s has no events/ directory", t->label);
+		note_error("%s has no events/ directory", t->label);
 		rc = RC_MISSING;
 		goto out_target;
 	}
@@ -142,7 +143,7 @@ int cmd_events(int argc, char **argv)
 		for (int e = 0; e < list.nr; e++)
 			matched += target_event_matches(&list.ev[e], args.changes[i].glob);
 		if (!matched) {
-			err_msg("no event of %s matches '%s' (see 'remotectl events -r %s')",
+			note_error("no event of %s matches '%s' (see 'remotectl events -r %s')",
 				t->label, args.changes[i].glob, t->label);
 			rc = RC_USAGE;
 		}

@@ -11,6 +11,7 @@
 #include "target_info.h"
 #include "target_probe.h"
 #include "messages.h"
+#include "note.h"
 #include "util.h"
 
 struct view_args {
@@ -157,7 +158,7 @@ int cmd_list(int argc, char **argv)
 		return rc;
 	rc = target_list_all(&targets, &nr, err, sizeof(err));
 	if (rc) {
-		err_msg("%s", err);
+		note_error("%s", err);
 		return rc_from_errno(-rc);
 	}
 	target_tracefs_root_find(&root, err, sizeof(err));

@@ -14,6 +14,7 @@
 #include "own_session.h"
 #include "target.h"
 #include "messages.h"
+#include "note.h"
 #include "util.h"
 
 struct record_args {
@@ -119,18 +120,18 @@ static int check_dat_args(const struct record_args *args, struct capture_opts *o
 		 len > 4 && !strcmp(args->output + len - 4, ".dat");
 	o->compression = TD_COMP_ZSTD;
 	if (args->compression && tdw_parse_compression(args->compression, &o->compression)) {
-		err_msg("invalid compression '%s' (none, zstd)", args->compression);
+		note_error("invalid compression '%s' (none, zstd)", args->compression);
 		return RC_USAGE;
 	}
 	if (args->level) {
 		if (!parse_range(args->level, 1, 22, &v)) {
-			err_msg("invalid compression level '%s' (1-22)", args->level);
+			note_error("invalid compression level '%s' (1-22)", args->level);
 			return RC_USAGE;
 		}
 		o->level = v;
 	}
 	if ((args->compression || args->level) && !o->dat) {
-		err_msg("--compression and -z apply to trace.dat output (--format dat)");
+		note_error("--compression and -z apply to trace.dat output (--format dat)");
 		return RC_USAGE;
 	}
 	return 0;
@@ -154,37 +155,37 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 	o->buffer_percent = -1;
 	if (args->percent) {
 		if (!parse_range(args->percent, 0, 100, &v)) {
-			err_msg("invalid buffer percent '%s' (0-100)", args->percent);
+			note_error("invalid buffer percent '%s' (0-100)", args->percent);
 			return RC_USAGE;
 		}
 		o->buffer_percent = v;
 	}
 	if (args->rt_priority) {
 		if (!parse_range(args->rt_priority, 1, 99, &v)) {
-			err_msg("invalid real-time priority '%s' (1-99)", args->rt_priority);
+			note_error("invalid real-time priority '%s' (1-99)", args->rt_priority);
 			return RC_USAGE;
 		}
 		o->sched.rt_priority = v;
 	}
 	if (args->reader_nice) {
 		if (!parse_range(args->reader_nice, -20, 19, &v)) {
-			err_msg("invalid nice value '%s' (-20 to 19)", args->reader_nice);
+			note_error("invalid nice value '%s' (-20 to 19)", args->reader_nice);
 			return RC_USAGE;
 		}
 		if (args->rt_priority) {
-			err_msg("--rt-priority and --reader-nice exclude each other");
+			note_error("--rt-priority and --reader-nice exclude each other");
 			return RC_USAGE;
 		}
 		o->sched.nice = v;
 		o->sched.nice_given = true;
 	}
 	if (args->buffer && parse_size_kib(args->buffer, &o->buffer_kib)) {
-		err_msg("invalid buffer size '%s'", args->buffer);
+		note_error("invalid buffer size '%s'", args->buffer);
 		return RC_USAGE;
 	}
 	if (args->max_size) {
 		if (parse_size_kib(args->max_size, &kib) || kib > UINT64_MAX / 1024) {
-			err_msg("invalid size '%s'", args->max_size);
+			note_error("invalid size '%s'", args->max_size);
 			return RC_USAGE;
 		}
 		o->max_bytes = kib * 1024;
@@ -194,7 +195,7 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 		o->duration = strtod(args->duration, &end);
 		if (errno || *end || end == args->duration || !(o->duration > 0) ||
 		    o->duration > 1e9) {
-			err_msg("invalid duration '%s' (seconds, > 0)", args->duration);
+			note_error("invalid duration '%s' (seconds, > 0)", args->duration);
 			return RC_USAGE;
 		}
 	}
@@ -207,12 +208,12 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 		else if (!strcmp(args->transport, "text"))
 			o->transport = TARGET_TRANSPORT_TEXT;
 		else if (strcmp(args->transport, "auto")) {
-			err_msg("invalid transport '%s' (auto, mmap, read, text)", args->transport);
+			note_error("invalid transport '%s' (auto, mmap, read, text)", args->transport);
 			return RC_USAGE;
 		}
 	}
 	if (args->format && strcmp(args->format, "text") && strcmp(args->format, "dat")) {
-		err_msg("invalid format '%s' (text, dat)", args->format);
+		note_error("invalid format '%s' (text, dat)", args->format);
 		return RC_USAGE;
 	}
 	return check_dat_args(args, o);
@@ -228,7 +229,7 @@ static int select_cpus(const struct record_args *args, const struct target *t,
 		return 0;
 	n = cpulist_parse(args->cpus, 1 << 20, &o->cpus);
 	if (n <= 0) {
-		err_msg("invalid CPU list '%s'", args->cpus);
+		note_error("invalid CPU list '%s'", args->cpus);
 		return RC_USAGE;
 	}
 	for (i = 0; i < n; i++) {
@@ -236,7 +237,7 @@ static int select_cpus(const struct record_args *args, const struct target *t,
 			if (t->cpus[j] == o->cpus[i])
 				break;
 		if (j == t->nr_cpus) {
-			err_msg("%s has no CPU %d", t->label, o->cpus[i]);
+			note_error("%s has no CPU %d", t->label, o->cpus[i]);
 			return RC_USAGE;
 		}
 	}
@@ -254,11 +255,11 @@ static int enter_own_session(const struct capture_opts *o)
 	int role = own_session_enter(&o->sched, &os);
 
 	if (os.why[0])
-		debug_msg("%s", os.why);
+		note_debug("%s", os.why);
 	switch (role) {
 	case OWN_SESSION_PARENT:
 		if (os.status < 0) {
-			err_msg("waitpid: %s", strerror(-os.status));
+			note_error("waitpid: %s", strerror(-os.status));
 			exit(RC_FAIL);
 		}
 		own_session_end_as(os.status);
@@ -276,9 +277,9 @@ static int check_loss(const struct capture_opts *o, const struct capture_result 
 	if (!r->lost_some)
 		return RC_OK;
 	if (r->lost)
-		err_msg("%s: %" PRIu64 " events lost (--fail-on-loss)", o->t->label, r->lost);
+		note_error("%s: %" PRIu64 " events lost (--fail-on-loss)", o->t->label, r->lost);
 	else
-		err_msg("%s: events lost, how many is not known (--fail-on-loss)", o->t->label);
+		note_error("%s: events lost, how many is not known (--fail-on-loss)", o->t->label);
 	return RC_LOST;
 }
 

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "tracedat_journal.h"
 #include "messages.h"
+#include "note.h"
 #include "util.h"
 
 struct recover_args {
@@ -38,27 +39,27 @@ int cmd_recover(int argc, char **argv)
 	if (ret) {
 		td_recovery_close(&rec);
 		if (ret > 0) {
-			info_msg("%s is complete; nothing to recover", a.file);
+			note_info("%s is complete; nothing to recover", a.file);
 			return RC_OK;
 		}
-		err_msg("%s", err);
+		note_error("%s", err);
 		/* Only the file's opening says more than "failed" (missing, not allowed). */
 		return ret == -EBADMSG ? RC_FAIL : rc_from_errno(-ret);
 	}
 	if (rec.j.end < rec.size)
-		info_msg("dropping %llu bytes of an unfinished chunk at the end",
+		note_info("dropping %llu bytes of an unfinished chunk at the end",
 			 (unsigned long long)(rec.size - rec.j.end));
 	ret = td_recovery_finish(&rec, a.file, err, sizeof(err));
 	if (ret < 0)
-		err_msg("%s", err);
+		note_error("%s", err);
 	else if (ret > 0)
-		warn_msg("%s", err);
+		note_warn("%s", err);
 	if (ret >= 0)
-		info_msg("%s: recovered %llu chunks from %d CPUs", a.file,
+		note_info("%s: recovered %llu chunks from %d CPUs", a.file,
 			 (unsigned long long)rec.j.chunks, rec.j.nr_cpus);
 	closed = td_recovery_close(&rec);
 	if (ret >= 0 && closed) {
-		err_msg("%s: %s", a.file, strerror(-closed));
+		note_error("%s: %s", a.file, strerror(-closed));
 		ret = -1;
 	}
 	return ret < 0 ? RC_FAIL : RC_OK;

@@ -14,6 +14,7 @@
 #include "cpulist.h"
 #include "tracedat_text.h"
 #include "messages.h"
+#include "note.h"
 #include "util.h"
 
 #define MAX_GLOBS	64
@@ -72,7 +73,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static void say_damage(void *ctx, const char *msg)
 {
 	(void)ctx;
-	warn_msg("%s", msg);
+	note_warn("%s", msg);
 }
 
 int cmd_report(int argc, char **argv)
@@ -95,7 +96,7 @@ int cmd_report(int argc, char **argv)
 		int *list, n = cpulist_parse(a.cpus, TEXT_REPORT_MAX_CPUS - 1, &list);
 
 		if (n < 0) {
-			err_msg("bad CPU list '%s'", a.cpus);
+			note_error("bad CPU list '%s'", a.cpus);
 			return RC_USAGE;
 		}
 		cpus = xcalloc(TEXT_REPORT_MAX_CPUS, sizeof(*cpus));
@@ -109,29 +110,29 @@ int cmd_report(int argc, char **argv)
 	f.stat = a.stat;
 	ret = text_report_open(&t, a.file, say_damage, NULL, err, sizeof(err));
 	if (ret == -EBADMSG) {
-		err_msg("%s: %s", a.file, err);
+		note_error("%s: %s", a.file, err);
 		free(cpus);
 		return access(a.file, F_OK) ? RC_MISSING : RC_FAIL;
 	}
 	ret = RC_USAGE;
 	if (!t) {
-		err_msg("out of memory");
+		note_error("out of memory");
 		ret = RC_FAIL;
 	} else if (a.from && text_report_parse_time(t, a.from, &f.from)) {
-		err_msg("bad --from time '%s'", a.from);
+		note_error("bad --from time '%s'", a.from);
 	} else if (a.to && text_report_parse_time(t, a.to, &f.to)) {
-		err_msg("bad --to time '%s'", a.to);
+		note_error("bad --to time '%s'", a.to);
 	} else if (text_report_select(t, &f)) {
-		err_msg("out of memory");
+		note_error("out of memory");
 		ret = RC_FAIL;
 	} else {
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 		ret = text_report_write(t, stdout, &errors);
 		if (ret) {
-			err_msg("writing the report: %s", strerror(-ret));
+			note_error("writing the report: %s", strerror(-ret));
 			ret = RC_FAIL;
 		} else if (errors) {
-			err_msg("%s: %llu damaged chunks or pages skipped", a.file,
+			note_error("%s: %llu damaged chunks or pages skipped", a.file,
 				(unsigned long long)errors);
 			ret = RC_FAIL;
 		} else {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the commands say on stderr, and the library's messages (note.h) said the same way:
- * "remotectl: " and one whole line, whichever thread speaks; and the exit code they end with.
+ * How the program speaks: every message, the commands' and the library's, goes through
+ * note.h to the handler installed here ("remotectl: " and one whole line, whichever thread
+ * speaks), as -q and -v allow; and the exit code a command ends with.
  */
 #ifndef REMOTECTL_MESSAGES_H
 #define REMOTECTL_MESSAGES_H
@@ -26,12 +27,7 @@ int rc_from_errno(int err);
 /* -1 with -q, 0 by default, 1 or more with -v. */
 extern int verbosity;
 
-/* Set verbosity and let through the library's messages it asks for. */
+/* Set verbosity and install the handler with the levels it lets through. */
 void messages_set_verbosity(int v);
-
-void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void info_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void debug_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

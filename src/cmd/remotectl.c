@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "messages.h"
+#include "note.h"
 #include "util.h"
 
 #ifndef REMOTECTL_BUILD
@@ -108,7 +109,7 @@ int main(int argc, char **argv)
 		if (!strcmp(cmd->name, name))
 			break;
 	if (!cmd->name) {
-		err_msg("unknown command '%s' (try 'remotectl --help')", name);
+		note_error("unknown command '%s' (try 'remotectl --help')", name);
 		return RC_USAGE;
 	}
 
