@@ -45,8 +45,8 @@ static void warn_small_buffer(const struct capture_opts *o, const struct capture
 	while (want < kib * 2 * (events + lost) / (events ? events : 1) && want < (1 << 20))
 		want *= 2;
 	note_warn("%s: %" PRIu64 " events lost with %s per CPU; record with -b %s to keep them",
-		 o->t->label, lost, format_size_kib(kib, have, sizeof(have)),
-		 format_size_kib(want, need, sizeof(need)));
+		  o->t->label, lost, format_size_kib(kib, have, sizeof(have)),
+		  format_size_kib(want, need, sizeof(need)));
 }
 
 /* A remote's columns: the losses its lines reported, the lines kept as they were. */
@@ -147,11 +147,11 @@ static void warn_clock(const struct capture_opts *o, const struct capture_result
 		else
 			snprintf(size, sizeof(size), "%" PRIu64 " us", max / 1000);
 		note_warn("%s: CPU %d: time stamps went back %" PRIu64 " time%s, by up to %s (a "
-			 "clock fault of the remote%s; the CPU's events kept in the kernel's order)",
-			 o->t->label, cs->cpu, cs->clock_back_steps,
-			 cs->clock_back_steps == 1 ? "" : "s", size,
-			 strcmp(o->t->name, "hypervisor") ? "" :
-			 ": arm64 nVHE stamps wrongly while a KVM vCPU is loaded");
+			  "clock fault of the remote%s; the CPU's events kept in the kernel's order)",
+			  o->t->label, cs->cpu, cs->clock_back_steps,
+			  cs->clock_back_steps == 1 ? "" : "s", size,
+			  strcmp(o->t->name, "hypervisor") ? "" :
+			  ": arm64 nVHE stamps wrongly while a KVM vCPU is loaded");
 	}
 }
 
@@ -161,9 +161,9 @@ void capture_summary(const struct capture_opts *o, const struct capture_result *
 		return;
 	if (verbosity >= 0) {
 		note_info("%s: %.2f s, stopped by %s, transport %s%s%s%s", o->t->label, r->secs,
-			 r->stop_reason ? r->stop_reason : "error",
-			 target_transport_name(r->transport),
-			 r->fallback[0] ? " (" : "", r->fallback, r->fallback[0] ? ")" : "");
+			  r->stop_reason ? r->stop_reason : "error",
+			  target_transport_name(r->transport),
+			  r->fallback[0] ? " (" : "", r->fallback, r->fallback[0] ? ")" : "");
 		if (r->remote)
 			remote_summary(o, r);
 		else

@@ -174,7 +174,8 @@ static int force_size(const struct target *t, const char *kib)
 		free(path);
 		if (err == -EBUSY && !target_buffer_size(t, &bs) && bs.loaded == 1) {
 			note_error("%s: still loaded after stopping and clearing it: a reader has "
-				"its trace_pipe or trace open; close it and try again", t->label);
+				   "its trace_pipe or trace open; close it and try again",
+				   t->label);
 			rc = RC_BUSY;
 		} else if (err) {
 			note_error("%s: cannot write buffer_size_kb: %s", t->label, strerror(-err));
@@ -199,7 +200,7 @@ static int set_size(const struct target *t, const char *text, bool force)
 	}
 	if (err || !size) {
 		note_error("invalid size '%s' (use e.g. 512K, 4M, 1G, or a number of KiB; at least 1K)",
-			text);
+			   text);
 		return RC_USAGE;
 	}
 	if (t->read_only)
@@ -212,13 +213,13 @@ static int set_size(const struct target *t, const char *text, bool force)
 		return force_size(t, kib);
 	if (err == -EBUSY && t->kind == TARGET_REMOTE) {
 		note_error("%s: cannot resize a loaded remote buffer (tracing is on, a reader has "
-			"trace_pipe open, or unread data is left): stop tracing, close readers "
-			"and reset it, or use --force", t->label);
+			   "trace_pipe open, or unread data is left): stop tracing, close readers "
+			   "and reset it, or use --force", t->label);
 		return RC_BUSY;
 	}
 	if (err == -EBUSY) {
 		note_error("%s: the kernel refuses to resize the buffer now (a reader has it mapped?)",
-			t->label);
+			   t->label);
 		return RC_BUSY;
 	}
 	if (err == -ENOMEM) {
@@ -308,7 +309,7 @@ static int clock_command(const struct target *t, const struct control_args *args
 
 	if (!t->has_trace_clock) {
 		note_error("%s has no trace_clock (its timestamps come from the writer's clock)",
-			t->label);
+			   t->label);
 		return RC_MISSING;
 	}
 	if (target_read(t, "trace_clock", list, sizeof(list)) < 0 ||
@@ -334,7 +335,8 @@ static int clock_command(const struct target *t, const struct control_args *args
 		return RC_OK;
 	}
 	if (!clock_available(list, args->value)) {
-		note_error("unknown clock '%s' for %s (available: %s)", args->value, t->label, list);
+		note_error("unknown clock '%s' for %s (available: %s)", args->value, t->label,
+			   list);
 		return RC_USAGE;
 	}
 	return rc_from_errno(-target_write(t, "trace_clock", args->value));

@@ -97,7 +97,7 @@ static int apply_change(const struct target *t, const struct target_event_list *
 		free(rel);
 		if (!rc)
 			note_debug("%s: %s %s:%s", t->label, c->enable ? "enabled" : "disabled",
-				  list->ev[i].system, list->ev[i].name);
+				   list->ev[i].system, list->ev[i].name);
 	}
 	return rc;
 }
@@ -144,7 +144,7 @@ int cmd_events(int argc, char **argv)
 			matched += target_event_matches(&list.ev[e], args.changes[i].glob);
 		if (!matched) {
 			note_error("no event of %s matches '%s' (see 'remotectl events -r %s')",
-				t->label, args.changes[i].glob, t->label);
+				   t->label, args.changes[i].glob, t->label);
 			rc = RC_USAGE;
 		}
 	}

@@ -48,7 +48,7 @@ int cmd_recover(int argc, char **argv)
 	}
 	if (rec.j.end < rec.size)
 		note_info("dropping %llu bytes of an unfinished chunk at the end",
-			 (unsigned long long)(rec.size - rec.j.end));
+			  (unsigned long long)(rec.size - rec.j.end));
 	ret = td_recovery_finish(&rec, a.file, err, sizeof(err));
 	if (ret < 0)
 		note_error("%s", err);
@@ -56,7 +56,7 @@ int cmd_recover(int argc, char **argv)
 		note_warn("%s", err);
 	if (ret >= 0)
 		note_info("%s: recovered %llu chunks from %d CPUs", a.file,
-			 (unsigned long long)rec.j.chunks, rec.j.nr_cpus);
+			  (unsigned long long)rec.j.chunks, rec.j.nr_cpus);
 	closed = td_recovery_close(&rec);
 	if (ret >= 0 && closed) {
 		note_error("%s: %s", a.file, strerror(-closed));

@@ -133,7 +133,7 @@ int cmd_report(int argc, char **argv)
 			ret = RC_FAIL;
 		} else if (errors) {
 			note_error("%s: %llu damaged chunks or pages skipped", a.file,
-				(unsigned long long)errors);
+				   (unsigned long long)errors);
 			ret = RC_FAIL;
 		} else {
 			ret = RC_OK;

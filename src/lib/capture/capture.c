@@ -156,7 +156,7 @@ static int select_events(struct capture *c)
 	/* A backup has no enable files: say so rather than capture what it holds anyway. */
 	if (o->t->read_only && o->nr_events) {
 		note_error("%s is a read-only instance (a backup of an earlier boot): cannot "
-			"change events (-e)", o->t->label);
+			   "change events (-e)", o->t->label);
 		return -EPERM;
 	}
 	rc = target_event_selection_new(o->t, o->events, o->nr_events, &c->sel, &bad);
@@ -164,7 +164,7 @@ static int select_events(struct capture *c)
 		return 0;
 	if (bad >= 0 && c->remote)
 		note_error("no event of %s matches '%s' (see 'remotectl events -r %s')",
-			o->t->label, o->events[bad], o->t->label);
+			   o->t->label, o->events[bad], o->t->label);
 	else if (bad >= 0)
 		note_error("%s: no event matches '%s'", o->t->label, o->events[bad]);
 	else if (c->remote)
@@ -195,8 +195,8 @@ static int apply_settings(struct capture *c)
 		if (rc)
 			return rc;
 		note_debug("%s: events matching -e: %d; enable files written: %d", t->label,
-			  target_event_selection_matched(c->sel),
-			  target_event_selection_writes(c->sel));
+			   target_event_selection_matched(c->sel),
+			   target_event_selection_writes(c->sel));
 	}
 	if (o->buffer_percent >= 0) {
 		snprintf(kib, sizeof(kib), "%d", o->buffer_percent);
@@ -229,7 +229,7 @@ static int check_enabled(struct capture *c)
 		enabled += list.ev[i].enabled > 0;
 	if (!enabled)
 		note_warn("%s: no event is enabled: nothing will be captured (use -e)",
-			 c->o->t->label);
+			  c->o->t->label);
 	target_events_free(&list);
 	return 0;
 }
@@ -253,8 +253,8 @@ static int apply_remote_settings(struct capture *c)
 	if (c->o->buffer_kib) {
 		if (!target_buffer_size(t, &bs) && bs.loaded == 1) {
 			note_error("%s: cannot resize: the buffer stays loaded after stopping and "
-				"clearing it, so another reader has its trace_pipe or trace open",
-				t->label);
+				   "clearing it, so another reader has its trace_pipe or trace open",
+				   t->label);
 			return -EBUSY;
 		}
 		snprintf(kib, sizeof(kib), "%" PRIu64, c->o->buffer_kib);
@@ -266,8 +266,8 @@ static int apply_remote_settings(struct capture *c)
 		r = target_event_selection_apply(c->sel, c->undo);
 		if (!r)
 			note_debug("%s: events matching -e: %d; enable files written: %d", t->label,
-				  target_event_selection_matched(c->sel),
-				  target_event_selection_writes(c->sel));
+				   target_event_selection_matched(c->sel),
+				   target_event_selection_writes(c->sel));
 	} else {
 		r = check_enabled(c);
 	}
@@ -309,7 +309,7 @@ static int open_sources(struct capture *c)
 			source_params_free(&p);
 			if (err == -ENODEV) {
 				note_info("%s: CPU %d is not in the buffer (offline when it was "
-					 "loaded): skipped", t->label, cs->cpu);
+					  "loaded): skipped", t->label, cs->cpu);
 				cs->drained = cs->skipped = true;
 				continue;
 			}
@@ -330,7 +330,7 @@ static int open_sources(struct capture *c)
 	/* Only --transport mmap or read gets here without trace_pipe_raw. */
 	if (!t->has_raw) {
 		note_error("%s: no per-CPU trace_pipe_raw: only the text transport (auto) reads it",
-			t->label);
+			   t->label);
 		return -ENOENT;
 	}
 	c->transport = o->transport != TARGET_TRANSPORT_NONE ? o->transport : t->best;
@@ -516,18 +516,19 @@ static bool pull(struct capture *c, int idx, int max, double now)
 		if (cs->src->stats.switched_epp && !cs->switch_told) {
 			cs->switch_told = true;
 			note_debug("%s: CPU %d: %u events per sub-buffer: going over to read() "
-				  "(GET_READER steps over every event)",
-				  c->o->t->label, cs->cpu, cs->src->stats.switched_epp);
+				   "(GET_READER steps over every event)",
+				   c->o->t->label, cs->cpu, cs->src->stats.switched_epp);
 		}
 		if (cs->src->stats.reader_refused && !cs->reader_told) {
 			cs->reader_told = true;
 			note_debug("%s: CPU %d: GET_READER refused (%s): going over to read()",
-				  c->o->t->label, cs->cpu, strerror(cs->src->stats.reader_refused));
+				   c->o->t->label, cs->cpu,
+				   strerror(cs->src->stats.reader_refused));
 		}
 		if (cs->src->splice_refused && !cs->splice_told) {
 			cs->splice_told = true;
 			note_debug("%s: CPU %d: splice() refused (%s): read() one sub-buffer at a time",
-				  c->o->t->label, cs->cpu, strerror(cs->src->splice_refused));
+				   c->o->t->label, cs->cpu, strerror(cs->src->splice_refused));
 		}
 		if (ret == 1 && !u.partial)
 			continue;
@@ -537,7 +538,7 @@ static bool pull(struct capture *c, int idx, int max, double now)
 
 				note_error("%s: CPU %d: %s%s%s", c->o->t->label, cs->cpu,
 					   call ? call : "",
-					call ? ": " : "", strerror(-ret));
+					   call ? ": " : "", strerror(-ret));
 				cs->failed = true;
 			}
 			mark(c, SINK_END, idx);
@@ -951,7 +952,7 @@ static void drain_idle(struct capture *c)
 	} while (!all && monotonic_s() < until);
 	if (!all)
 		note_warn("%s: events kept arriving for %.0f s after tracing was turned off; "
-			 "stopped reading", c->o->t->label, DRAIN_MAX_S);
+			  "stopped reading", c->o->t->label, DRAIN_MAX_S);
 	for (int i = 0; i < c->nr; i++) {
 		struct cpu_state *cs = &c->cs[i];
 
@@ -1010,7 +1011,7 @@ static void check_unloaded(const struct capture *c)
 
 	if (!target_buffer_size(c->o->t, &bs) && bs.loaded == 1)
 		note_warn("%s: the buffer is still loaded after the capture: another reader has "
-			 "it open, or events were left unread", c->o->t->label);
+			  "it open, or events were left unread", c->o->t->label);
 }
 
 /* What the capture came to, the sources closed and the output complete. */
@@ -1117,7 +1118,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	/* Only ring buffers read through trace_pipe_raw wake their readers at a fill level. */
 	if (o->buffer_percent >= 0 && t->read_only) {
 		note_error("%s is a read-only instance (a backup of an earlier boot): cannot "
-			"change buffer_percent", t->label);
+			   "change buffer_percent", t->label);
 		return -EPERM;
 	}
 	if (o->buffer_percent >= 0 &&
@@ -1132,7 +1133,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	 */
 	if (o->transport == TARGET_TRANSPORT_TEXT && t->has_raw) {
 		note_error("%s has trace_pipe_raw: --transport text is for remotes (auto, mmap or "
-			"read here)", t->label);
+			   "read here)", t->label);
 		return -EINVAL;
 	}
 	/* Remotes offer only text, as lines their readers cannot tell are the last. */
@@ -1157,7 +1158,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	}
 	if (o->clear && t->read_only) {
 		note_error("%s is a read-only instance (a backup of an earlier boot): --clear "
-			"would erase it", t->label);
+			   "would erase it", t->label);
 		rc = -EPERM;
 		goto out;
 	}
@@ -1213,7 +1214,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	before = c.remote ? 0 : target_unread_entries(t);
 	if (before > 0)
 		note_debug("%s: %" PRId64 " events were in the buffer before the capture: they are "
-			  "captured too", t->label, before);
+			   "captured too", t->label, before);
 	/* Tests wait for this line: from here on the buffers are read. */
 	note_debug("%s: capturing", t->label);
 	if (c.threaded) {

@@ -180,10 +180,10 @@ static int dat_finish(struct sink *k)
 	/* Events the stored formats do not describe: older ones, of systems disabled since. */
 	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP && !tdw_formats_cover(p->w, types)) {
 		note_debug("%s: the buffer held events of systems not enabled now: storing every "
-			  "system's formats", t->label);
+			   "system's formats", t->label);
 		if (tdw_replace_formats(p->w, t->dir))
 			note_warn("%s: cannot store every system's formats: %s", t->label,
-				 strerror(errno));
+				  strerror(errno));
 	}
 	free(types);
 	for (i = 0; i < k->nr; i++) {

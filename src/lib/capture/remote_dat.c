@@ -80,7 +80,7 @@ static int rdat_open(struct sink *k)
 		text_header_page_sizes(buf, &hdr, &size);
 	if (hdr != SUBBUF_HDR_SIZE) {
 		note_error("%s: sub-buffer header of %u bytes: only 64-bit kernels are supported",
-			t->label, hdr);
+			   t->label, hdr);
 		return -EIO;
 	}
 	if (t->has_trace_clock && target_read(t, "trace_clock", buf, sizeof(buf)) > 0) {
@@ -194,7 +194,7 @@ static void describe_events(struct sink *k)
 			break;
 		}
 		note_debug("%s:%s: %s: %" PRIu64 " events with their fields, %" PRIu64 " as text",
-			  k->t->name, in.name, how, in.exact, in.as_text);
+			   k->t->name, in.name, how, in.exact, in.as_text);
 	}
 }
 
@@ -212,7 +212,7 @@ static int rdat_finish(struct sink *k)
 	remote_encoder_stats(p->enc, &st);
 	k->written = st.exact + st.as_text;
 	note_debug("%s: %" PRIu64 " events stored with their fields, %" PRIu64 " as text",
-		  k->t->label, st.exact, st.as_text);
+		   k->t->label, st.exact, st.as_text);
 	describe_events(k);
 	/* A table learnt names after the formats were written: store them again. */
 	if (remote_encoder_learnt(p->enc)) {
@@ -220,7 +220,7 @@ static int rdat_finish(struct sink *k)
 		p->extra.formats = &p->text_format;
 		if (tdw_replace_formats_extra(p->w, k->t->dir, 0, &p->extra)) {
 			note_error("%s: cannot store the event formats: %s", k->t->label,
-				strerror(errno));
+				   strerror(errno));
 			r = -EIO;
 		}
 	}

@@ -60,7 +60,7 @@ static void set_nice(const struct source_sched *rs)
 		note_debug("readers at nice %d", want);
 	else if (rs->nice_given)
 		note_warn("cannot run the readers at nice %d (%s): they run at nice %d", want,
-			 strerror(err), now);
+			  strerror(err), now);
 	else
 		note_debug("readers at nice %d: nice %d refused (%s)", now, want, strerror(err));
 }
@@ -80,7 +80,7 @@ void source_priority_apply(const struct source_sched *rs)
 		return;
 	if (err)
 		note_warn("cannot run the readers at SCHED_FIFO %d (%s): they run at normal "
-			 "priority", rs->rt_priority, strerror(err));
+			  "priority", rs->rt_priority, strerror(err));
 	else
 		note_debug("readers at SCHED_FIFO %d", rs->rt_priority);
 }

@@ -250,7 +250,7 @@ static int apply_system(struct target_event_selection *s, struct sel_system *ss,
 		else if ((e->want && e->state == EV_SOFT_OFF) ||
 			 (!e->want && e->state == EV_SOFT_ON))
 			note_warn("%s: %s:%s stays %s: a trigger holds it in soft mode",
-				 s->t->label, ss->name, e->name, e->want ? "off" : "on");
+				  s->t->label, ss->name, e->name, e->want ? "off" : "on");
 		if (rc)
 			return rc;
 	}

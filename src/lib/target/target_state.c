@@ -26,7 +26,7 @@ static int write_error(const struct target *t, const char *rel, int err)
 {
 	if (t->read_only && (err == EACCES || err == EPERM || err == ENOENT)) {
 		note_error("%s is a read-only instance (a backup of an earlier boot): cannot change %s",
-			t->label, rel);
+			   t->label, rel);
 		return -EPERM;
 	}
 	note_error("%s: cannot write %s: %s", t->label, rel, strerror(err));

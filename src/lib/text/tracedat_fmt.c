@@ -116,7 +116,7 @@ struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn
 			char *head = xasprintf("%.*s", (int)fields, fm->text);
 
 			note_debug("event format %d of system %s: %s; its events print their fields",
-				  i, fm->system, why);
+				   i, fm->system, why);
 			tep_parse_event(f->tep, head, fields, fm->system);
 			free(head);
 		} else if (tep_parse_event(f->tep, fm->text, fm->len, fm->system)) {

@@ -106,7 +106,7 @@ static int open_spool(void)
 		unlink(path);
 	else
 		note_error("cannot create a spool file in %s: %s", dir && *dir ? dir : "/tmp",
-			strerror(errno));
+			   strerror(errno));
 	free(path);
 	return fd;
 }
@@ -613,7 +613,7 @@ static int stop_chunks(struct tdw *w)
 	stalls = td_chunks_stalls(w->chunks);
 	if (stalls)
 		note_debug("trace.dat: the compressor or the disk fell behind; %" PRIu64 " waits",
-			  stalls);
+			   stalls);
 	w->pages = td_chunks_pages(w->chunks);
 	ret = td_chunks_stop(w->chunks, &w->pos);
 	w->chunks = NULL;
