@@ -147,6 +147,7 @@ static const struct {
 	{ "\"%d\", !REC->v[0] != sizeof(u64)", SIZEOF },
 	{ "\"%d\", REC->v[0] + sizeof(u64)", SIZEOF },
 	{ "\"%d\", REC->v[0] / sizeof(u64)", "ok" },
+	{ "\"%s\", __print_array(__get_dynamic_array(v), REC->v[0] / 4, !sizeof(u64))", SIZEOF },
 	{ "\"%s\", __print_array(__get_dynamic_array(v), 4 / sizeof(u64), sizeof(u64))", "ok" },
 	{ "\"%s\", __print_array(__get_dynamic_array(v), 4, sizeof(u64) + 1)", SIZEOF },
 	{ "\"%d\", -(long)__get_str(who)", PF_SYNTAX },

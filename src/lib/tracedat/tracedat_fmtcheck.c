@@ -514,8 +514,11 @@ static void pf_call(struct pf *s)
 
 static enum pf_kind pf_primary(struct pf *s)
 {
+	/* The flag is for this primary only: a constant divisor must not leave it set. */
+	bool sizeof_here = s->sizeof_here;
 	enum pf_kind k;
 
+	s->sizeof_here = false;
 	switch (s->tok) {
 	case PF_NUM:
 	case PF_CHAR:
@@ -536,10 +539,9 @@ static enum pf_kind pf_primary(struct pf *s)
 			 * libtraceevent 1.7.1 leaked on "!c != sizeof(R)" and read freed memory
 			 * on "-sizeof(int)".
 			 */
-			if (!s->sizeof_here)
+			if (!sizeof_here)
 				return pf_fail(s, "the print format has sizeof where no kernel has it"),
 				       PF_VALUE;
-			s->sizeof_here = false;
 			pf_next(s);
 			if (!pf_is(s, "("))
 				return pf_fail(s, PF_SYNTAX), PF_VALUE;
