@@ -259,8 +259,10 @@ int main(void)
 		CHECK_STR(problem(c, sw), "a field declaration's brackets are damaged");
 		free(c);
 		/* found by make fuzz-long (4.3 M inputs): "[]" without a type before it */
-		c = flip(locs, sizeof(locs) - 1, "__data_loc char[] who", "__data_loc     [] who", 21);
-		CHECK_STR(problem(c, sizeof(locs) - 1), "a field declaration's brackets are damaged");
+		c = flip(locs, sizeof(locs) - 1, "__data_loc char[] who", "__data_loc     [] who",
+			 21);
+		CHECK_STR(problem(c, sizeof(locs) - 1),
+			  "a field declaration's brackets are damaged");
 		free(c);
 		c = flip(sched_switch, sw, "pid_t prev_pid;", "pid_t next_pid;", 15);
 		CHECK_STR(problem(c, sw), "a field's name appears twice");

@@ -539,9 +539,10 @@ static enum pf_kind pf_primary(struct pf *s)
 			 * libtraceevent 1.7.1 leaked on "!c != sizeof(R)" and read freed memory
 			 * on "-sizeof(int)".
 			 */
-			if (!sizeof_here)
-				return pf_fail(s, "the print format has sizeof where no kernel has it"),
-				       PF_VALUE;
+			if (!sizeof_here) {
+				pf_fail(s, "the print format has sizeof where no kernel has it");
+				return PF_VALUE;
+			}
 			pf_next(s);
 			if (!pf_is(s, "("))
 				return pf_fail(s, PF_SYNTAX), PF_VALUE;
