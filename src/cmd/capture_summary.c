@@ -27,6 +27,9 @@ static void output_summary(const struct capture_result *r)
 	if (r->after)
 		fprintf(stderr, ", formatted in %.2f s after the capture", r->format_secs);
 	fputc('\n', stderr);
+	if (r->lagged)
+		fprintf(stderr, "  %" PRIu64 " events captured but not shown: the text fell more "
+			"than --spool-size behind (loss lines mark where)\n", r->lagged);
 	if (r->dropped_max)
 		fprintf(stderr, "  %" PRIu64 " events captured but not written (--max-size)\n",
 			r->dropped_max);
@@ -115,9 +118,9 @@ static void instance_summary(const struct capture_opts *o, const struct capture_
 	/*
 	 * record's losses come from a burst after a quiet spell (the reader slept until the
 	 * kernel's wake level) or from readers kept off the CPUs by busy writers (bench/RESULTS.md,
-	 * raw2). stream's come from formatting as it reads.
+	 * raw2); stream's readers are record's.
 	 */
-	if (lost && !o->live && !o->t->read_only) {
+	if (lost && !o->t->read_only) {
 		char pct[16] = "";
 
 		target_read(o->t, "buffer_percent", pct, sizeof(pct));

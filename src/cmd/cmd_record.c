@@ -33,13 +33,14 @@ struct record_args {
 	const char *percent;
 	const char *rt_priority;
 	const char *reader_nice;
+	const char *spool_size;
 	bool clear;
 	bool live;
 	bool fail_on_loss;
 };
 
 enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT, OPT_COMPRESSION, OPT_CLEAR,
-	OPT_PERCENT, OPT_RT_PRIORITY, OPT_READER_NICE, OPT_FAIL_ON_LOSS };
+	OPT_PERCENT, OPT_RT_PRIORITY, OPT_READER_NICE, OPT_FAIL_ON_LOSS, OPT_SPOOL_SIZE };
 
 static error_t parse_record(int key, char *arg, struct argp_state *state)
 {
@@ -88,6 +89,9 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_READER_NICE:
 		args->reader_nice = arg;
+		return 0;
+	case OPT_SPOOL_SIZE:
+		args->spool_size = arg;
 		return 0;
 	case 'z':
 		args->level = arg;
@@ -190,6 +194,13 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 		}
 		o->max_bytes = kib * 1024;
 	}
+	if (args->spool_size) {
+		if (parse_size_kib(args->spool_size, &kib) || !kib || kib > UINT64_MAX / 1024) {
+			note_error("invalid spool size '%s'", args->spool_size);
+			return RC_USAGE;
+		}
+		o->spool_max = kib * 1024;
+	}
 	if (args->duration) {
 		errno = 0;
 		o->duration = strtod(args->duration, &end);
@@ -274,8 +285,11 @@ static int enter_own_session(const struct capture_opts *o)
 /* --fail-on-loss: a capture that lost events ends with RC_LOST, after its output. */
 static int check_loss(const struct capture_opts *o, const struct capture_result *r)
 {
+	if (r->lagged)
+		note_error("%s: %" PRIu64 " events not shown, the text too far behind "
+			   "(--fail-on-loss)", o->t->label, r->lagged);
 	if (!r->lost_some)
-		return RC_OK;
+		return r->lagged ? RC_LOST : RC_OK;
 	if (r->lost)
 		note_error("%s: %" PRIu64 " events lost (--fail-on-loss)", o->t->label, r->lost);
 	else
@@ -367,9 +381,18 @@ int cmd_record(int argc, char **argv)
 
 int cmd_stream(int argc, char **argv)
 {
-	static const struct argp_option options[] = { CAPTURE_OPTIONS, { 0 } };
+	static const struct argp_option options[] = {
+		CAPTURE_OPTIONS,
+		{ "spool-size", OPT_SPOOL_SIZE, "SIZE", 0, "Raw data the text may fall behind by, "
+		  "kept in $TMPDIR (default 1G); beyond it events are dropped and shown as lost",
+		  0 },
+		{ "fail-on-loss", OPT_FAIL_ON_LOSS, NULL, 0, "Exit with status 6 when any event "
+		  "was lost, by the kernel or for --spool-size", 0 },
+		{ 0 }
+	};
 	static const struct argp argp = { options, parse_record, NULL,
-		"Print a target's events as merged text on stdout until interrupted.",
+		"Print a target's events as merged text on stdout until interrupted: the readers "
+		"spool every CPU's data and the text follows, in the order record prints.",
 		cli_children, NULL, NULL };
 
 	return run(&argp, argc, argv, true);

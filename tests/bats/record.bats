@@ -361,12 +361,13 @@ fifo_threads() {
 	grep -qx "remotectl: readers at SCHED_FIFO 7" "$ERR"
 	[ "$(grep -c 'tracing_mark_write: rt-' "$BATS_TEST_TMPDIR/t.txt")" -eq 5 ]
 
-	# stream reads in its main thread: that one, and only while it reads.
-	start_record stream -r "$INST" --rt-priority 9
-	fifo_threads 1 9
-	[ "$MATCHED" -eq 1 ]
+	# stream has record's readers; its main thread, which makes the text, stays as it was.
+	start_record -v stream -r "$INST" --rt-priority 9
+	wait_capturing
+	fifo_threads "$ncpu" 9
+	[ "$MATCHED" -eq "$ncpu" ]
 	[ "$REST" -eq 0 ]
-	[ "$(awk '{ print $41 ":" $40 }' /proc/"$(capture_pid)"/stat)" = "1:9" ]
+	[ "$(awk '{ print $41 ":" $40 }' /proc/"$(capture_pid)"/stat)" = "0:0" ]
 	stop_record INT
 	[ "$RC" -eq 0 ]
 
@@ -436,7 +437,7 @@ nice_threads() {
 	[ "$RC" -eq 0 ]
 	grep -qx "remotectl: readers at nice -5" "$ERR"
 
-	# --reader-nice N: exactly N; stream's one reading thread while it reads.
+	# --reader-nice N: exactly N; stream's readers too, its main thread as it was.
 	start_record -v record -r "$INST" --reader-nice 3 -o "$BATS_TEST_TMPDIR/t.txt"
 	wait_capturing
 	nice_threads "$ncpu" 3
@@ -447,8 +448,10 @@ nice_threads() {
 	grep -qx "remotectl: readers at nice 3" "$ERR"
 	start_record -v stream -r "$INST" --reader-nice -7
 	wait_capturing
-	nice_threads 1 -7
-	[ "$(awk '{ print $19 }' /proc/"$(capture_pid)"/stat)" = -7 ]
+	nice_threads "$ncpu" -7
+	[ "$MATCHED" -eq "$ncpu" ]
+	[ "$REST" -eq 0 ]
+	[ "$(awk '{ print $19 }' /proc/"$(capture_pid)"/stat)" = 0 ]
 	stop_record INT
 	[ "$RC" -eq 0 ]
 

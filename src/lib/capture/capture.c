@@ -9,7 +9,7 @@
  * when they have caught up (advance_watermark()), and a CPU is drained once its reader has
  * been idle longer than the kernel's poll interval (drain_idle()).
  *
- * `record` on an instance gives every CPU its own reader thread, the way trace-cmd runs a
+ * An instance gives every CPU its own reader thread, the way trace-cmd runs a
  * recorder process per CPU: with every CPU busy writing events, one thread serving all of
  * them got too small a share of the machine and lost events (see bench/RESULTS.md). Each
  * thread owns its source and its CPU of the sink (a spool, or the trace.dat writer's chunks),
@@ -23,8 +23,12 @@
  * to the merge (ring_merge_advance_seq(), ring_merge_caught_up_at()), which then releases events
  * exactly as a single loop would have.
  *
- * `stream` and remotes keep the single loop below (a remote's own text readers are threads
- * already): it merges as it reads, with a short interval that bounds the delay.
+ * stream runs the same threads, and the main thread makes the text from the spools as it
+ * follows them (sink.c): the readers never wait for the formatting, which costs far more than
+ * reading, so stream loses nothing where record loses nothing, and prints what record prints.
+ *
+ * Remotes keep the single loop below (their own text readers are threads already): it merges
+ * as it reads, with a short interval that bounds the delay.
  *
  * Waiting: a source that delivered a full sub-buffer is asked again at once; one that had
  * nothing or only part of a sub-buffer (the reader caught up with the writer) rests until its
@@ -503,7 +507,7 @@ static double rest_time(struct capture *c, struct cpu_state *cs, double now)
  * Ask one source for up to max units. Returns true when it still has more (it delivered full
  * sub-buffers only), false when it caught up, ended or failed.
  */
-static bool pull(struct capture *c, int idx, int max, double now)
+static bool pull_units(struct capture *c, int idx, int max, double now)
 {
 	struct cpu_state *cs = &c->cs[idx];
 	struct source_unit u;
@@ -556,6 +560,19 @@ static bool pull(struct capture *c, int idx, int max, double now)
 	cs->resting = false;
 	publish(cs);
 	return true;
+}
+
+/* pull_units(), holding back the watermark of the text that follows (sink_hold()). */
+static bool pull(struct capture *c, int idx, int max, double now)
+{
+	bool more;
+
+	if (c->k->seq_stamps)
+		sink_hold(c->k, idx);
+	more = pull_units(c, idx, max, now);
+	if (c->k->seq_stamps)
+		sink_let_go(c->k, idx);
+	return more;
 }
 
 static uint64_t total_events(const struct capture *c)
@@ -852,10 +869,13 @@ static int stop_writing(struct capture *c)
 	return 0;
 }
 
-/* record: start a reader per CPU, then watch the stop conditions and show progress. */
+/*
+ * An instance: start a reader per CPU, then watch the stop conditions and show progress, and
+ * for stream make the text as it follows the readers.
+ */
 static int run_threads(struct capture *c)
 {
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	sigset_t block, old;
 	int i, n, err, rc = 0, timeout_ms;
 	double now, wake;
@@ -886,10 +906,12 @@ static int run_threads(struct capture *c)
 		now = monotonic_s();
 		if (should_stop(c, now))
 			break;
-		if (get_flag(&c->sink_failed)) {
+		/* stream's text follows the readers, a round at a time. */
+		rc = c->k->ops->flush(c->k, false);
+		if (!rc && get_flag(&c->sink_failed))
 			rc = -EIO;
+		if (rc)
 			break;
-		}
 		for (i = 0, n = 0; i < c->nr; i++)
 			if (!__atomic_load_n(&c->cs[i].done, __ATOMIC_SEQ_CST))
 				n++;
@@ -902,15 +924,24 @@ static int run_threads(struct capture *c)
 		if (c->o->duration > 0 && c->start + c->o->duration < wake)
 			wake = c->start + c->o->duration;
 		timeout_ms = (int)((wake - now) * 1000) + 1;
-		if (timeout_ms < 0)
+		if (timeout_ms < 0 || c->k->behind)
 			timeout_ms = 0;
-		pfd.fd = stop_signal_fd();
-		pfd.events = POLLIN;
-		if (poll(&pfd, pfd.fd >= 0, timeout_ms) < 0 && errno != EINTR) {
+		n = 0;
+		if (stop_signal_fd() >= 0) {
+			pfd[n].fd = stop_signal_fd();
+			pfd[n++].events = POLLIN;
+		}
+		/* Its reader gone, a stream ends without waiting for an event to write. */
+		if (c->o->live)
+			pfd[n++] = live_output_pollfd(c->k->out);
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR) {
 			note_error("poll: %s", strerror(errno));
 			rc = -EIO;
 			break;
 		}
+		if (c->o->live)
+			live_output_check(&pfd[n - 1], &c->k->closed);
 		stop_signal_drain();
 	}
 	(void)stop_writing(c);
@@ -1045,7 +1076,9 @@ static void fill_result(const struct capture *c, double secs, struct capture_res
 			.unparsed = cs->unparsed,
 			.clock_back_steps = cs->clock.back_steps,
 			.clock_back_max = cs->clock.back_max,
+			.lagged = c->k->lagged[i],
 		};
+		r->lagged += c->k->lagged[i];
 	}
 	r->lost = lost_events(c, &r->lost_some);
 	r->written = c->k->written;
@@ -1175,8 +1208,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	if (c.remote)
 		rc = sink_new(o->dat ? SINK_REMOTE_DAT : SINK_STREAM, o, c.nr, c.cpus, &c.k);
 	else
-		rc = sink_new(o->dat ? SINK_DAT : o->live ? SINK_STREAM : SINK_SPOOL, o, c.nr,
-			      c.cpus, &c.k);
+		rc = sink_new(o->dat ? SINK_DAT : SINK_SPOOL, o, c.nr, c.cpus, &c.k);
 	if (rc)
 		goto out;
 	/*
@@ -1198,7 +1230,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	if (rc)
 		goto out;
 	/* A remote's readers are the text sources' own threads. */
-	c.threaded = !o->live && !c.remote;
+	c.threaded = !c.remote;
 	rc = open_sources(&c);
 	if (!rc && !c.remote)
 		rc = sink_open_data(c.k, c.hdr_size);
@@ -1217,15 +1249,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 			   "captured too", t->label, before);
 	/* Tests wait for this line: from here on the buffers are read. */
 	note_debug("%s: capturing", t->label);
-	if (c.threaded) {
-		rc = run_threads(&c);
-	} else if (c.remote) {
-		rc = run_loop(&c);
-	} else {
-		source_priority_apply(&o->sched);
-		rc = run_loop(&c);
-		source_priority_reset(&o->sched);
-	}
+	rc = c.threaded ? run_threads(&c) : run_loop(&c);
 	if (!c.threaded) {
 		rc2 = stop_writing(&c);
 		if (!rc)

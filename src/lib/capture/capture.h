@@ -36,7 +36,8 @@ struct capture_opts {
 	int nr_cpus;
 	enum target_transport transport;	/* TARGET_TRANSPORT_NONE: the target's best */
 	const char *output;	/* file name, NULL or "-" for stdout */
-	bool live;		/* stream: short release delay, line-buffered output */
+	bool live;		/* stream: text follows the capture, short delay, line-buffered */
+	uint64_t spool_max;	/* stream: raw bytes the text may lag behind, 0 the default */
 	bool dat;		/* write trace.dat (capture_dat.c, remote_dat.c), not text */
 	bool clear;		/* --clear: empty the buffer before capturing */
 	int buffer_percent;	/* --buffer-percent for the capture, -1 to leave it alone */
@@ -67,6 +68,7 @@ struct capture_cpu {
 	uint64_t unparsed;	/* a remote's lines kept as they were */
 	uint64_t clock_back_steps;	/* a remote's time stamps going back: how often */
 	uint64_t clock_back_max;	/* ... and the largest step, ns */
+	uint64_t lagged;	/* stream: dropped, the text being too far behind */
 };
 
 /* What a capture came to: the caller's, filled in by capture_run(). */
@@ -82,6 +84,7 @@ struct capture_result {
 	struct capture_cpu *cpus;
 	uint64_t lost;		/* events the kernel lost, as far as known */
 	bool lost_some;		/* some were lost (lost may be 0: how many is not known) */
+	uint64_t lagged;	/* stream: captured, but dropped as the text fell behind */
 	/* The output. */
 	uint64_t written;	/* events written */
 	uint64_t bytes;		/* bytes written */

@@ -21,10 +21,10 @@
  * Where a capture's data goes: one table of operations, so that the capture loop never asks
  * which output it writes. Four sinks:
  *
- *   stream text   units or lines into a merge now, text out as the merge releases it
- *                 (stream; a remote's record --format text)
+ *   stream text   a remote's lines into a merge now, text out as the merge releases it
+ *                 (stream and record --format text of a remote)
  *   spool text    each CPU's units into a spool of its own, text made after the capture
- *                 (record --format text on an instance)
+ *                 (record --format text on an instance) or following it (stream)
  *   trace.dat     each CPU's units straight into its chunks of the file (capture_dat.c)
  *   remote dat    a remote's lines re-encoded as binary events (remote_dat.c)
  *
@@ -93,6 +93,13 @@ struct sink {
 	bool max_reached;	/* atomic: --max-size reached, the capture stops */
 	bool cut;		/* the text is cut at --max-size: nothing more is written */
 	uint64_t seq;		/* atomic: stamps of spooled records */
+	/*
+	 * Per stream, atomic: no stamp below this is still to be spooled (UINT64_MAX: none
+	 * held); what the text that follows a capture waits for (sink_watermark()).
+	 */
+	uint64_t *floor;
+	uint64_t *lagged;	/* per stream: events not kept, the text being too far behind */
+	bool behind;		/* the text that follows the capture has more to do now */
 	void *priv;
 };
 
@@ -108,6 +115,14 @@ int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const in
 int sink_open_data(struct sink *k, unsigned int hdr_size);
 /* The next capture-wide stamp (from 1). */
 uint64_t sink_next_seq(struct sink *k);
+/*
+ * Stream idx's reader is about to take stamps and spool what they stamp (hold), or has
+ * spooled everything it stamped (let go). Around every round of a reader.
+ */
+void sink_hold(struct sink *k, int idx);
+void sink_let_go(struct sink *k, int idx);
+/* Every record stamped up to the value returned has been handed to its spool. */
+uint64_t sink_watermark(struct sink *k);
 /* Whether --max-size was reached. */
 bool sink_full(const struct sink *k);
 /* The sink's output and counters done: flush, close (stdout stays open). 0 or -errno. */
@@ -123,16 +138,17 @@ extern const struct sink_ops sink_stream_ops, sink_spool_ops, sink_dat_ops, sink
 
 /*
  * A spool: what a capture reader saw, in order (sub-buffer units, "caught up" and "ended"
- * marks per stream), kept in an unlinked temporary file and replayed after the capture.
- * record keeps one spool per CPU, written by that CPU's reader thread only.
+ * marks per stream), kept in an unlinked temporary file and replayed after the capture or,
+ * for stream, while it runs. record and stream keep one spool per CPU, written by that CPU's
+ * reader thread only and read by one other thread.
  *
  * Why: turning events into text costs far more than taking them (bench/RESULTS.md, "Spool,
- * format later"), so record copies the raw sub-buffers while the kernel is writing
- * and formats afterwards -- the same split as trace-cmd's raw per-CPU files. Replaying the
+ * format later"), so the readers copy the raw sub-buffers while the kernel is writing and the
+ * text follows behind -- the same split as trace-cmd's raw per-CPU files. Replaying the
  * marks makes the merge release events exactly as it would have live, so memory stays
  * bounded whatever the length of the capture.
  */
-enum spool_kind { SPOOL_UNIT = 1, SPOOL_CAUGHT_UP, SPOOL_END };
+enum spool_kind { SPOOL_UNIT = 1, SPOOL_CAUGHT_UP, SPOOL_END, SPOOL_LOST };
 
 struct spool;
 
@@ -141,6 +157,8 @@ struct spool_rec {
 	int stream;
 	struct source_unit unit;	/* SPOOL_UNIT; buf valid until the next spool_read() */
 	uint64_t seq;		/* the writer's stamp (0 when none was given) */
+	uint64_t ts;		/* SPOOL_LOST: the time of the last event missing ... */
+	uint64_t lost;		/* ... and how many */
 };
 
 /* A spool in dir (NULL: $TMPDIR or /tmp). Returns NULL with a message in err. */
@@ -156,13 +174,26 @@ int spool_mark(struct spool *sp, enum spool_kind kind, int stream);
  */
 int spool_unit_seq(struct spool *sp, int stream, const struct source_unit *u, uint64_t seq);
 int spool_mark_seq(struct spool *sp, enum spool_kind kind, int stream, uint64_t seq);
+/* Events the writer did not keep (the text was too far behind), from time ts on. */
+int spool_lost_seq(struct spool *sp, int stream, uint64_t ts, uint64_t lost, uint64_t seq);
 
-/* Bytes spooled so far. */
+/* Bytes appended so far, and of them not read yet (any thread). */
 uint64_t spool_bytes(const struct spool *sp);
+uint64_t spool_unread(const struct spool *sp);
+/* Bytes in the file, readable (the reader's thread; asks the appender to hurry). */
+uint64_t spool_written(struct spool *sp);
 
-/* Start reading from the beginning, then read: 1 a record, 0 the end, -errno. */
-int spool_rewind(struct spool *sp);
+/*
+ * Read the next record: 1, 0 when there is none (yet, while the spool is still written), or
+ * -errno. A spool can be read while it is written (stream): records appear once the
+ * appender has put them in the file. spool_close_writing() ends the writing (everything
+ * appended is then readable); spool_rewind() does so and starts over at the first record.
+ */
 int spool_read(struct spool *sp, struct spool_rec *rec);
+int spool_close_writing(struct spool *sp);
+int spool_rewind(struct spool *sp);
+/* Give the disk space of the records read back to the file system, where it can. */
+void spool_release(struct spool *sp);
 
 /*
  * stream's output on stdout: when its reader goes away (`remotectl stream | head`), the

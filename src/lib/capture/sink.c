@@ -35,6 +35,10 @@ int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const in
 	k->t = o->t;
 	k->nr = nr;
 	k->cpus = cpus;
+	k->floor = xcalloc(nr ? nr : 1, sizeof(*k->floor));
+	k->lagged = xcalloc(nr ? nr : 1, sizeof(*k->lagged));
+	for (int i = 0; i < nr; i++)
+		k->floor[i] = UINT64_MAX;
 	*out = k;
 	if (!o->output || !strcmp(o->output, "-")) {
 		k->out = stdout;
@@ -63,6 +67,35 @@ int sink_open_data(struct sink *k, unsigned int hdr_size)
 uint64_t sink_next_seq(struct sink *k)
 {
 	return __atomic_add_fetch(&k->seq, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * A reader stores a floor no greater than any stamp it will take before it takes one (the
+ * counter only grows), and lifts it once all it stamped is spooled. The watermark reads the
+ * counter first, then the floors: a stamp at or below the counter read was taken before, so
+ * either it is spooled or its reader's floor, visible by then, is at or below it.
+ */
+void sink_hold(struct sink *k, int idx)
+{
+	__atomic_store_n(&k->floor[idx], __atomic_load_n(&k->seq, __ATOMIC_SEQ_CST) + 1,
+			 __ATOMIC_SEQ_CST);
+}
+
+void sink_let_go(struct sink *k, int idx)
+{
+	__atomic_store_n(&k->floor[idx], UINT64_MAX, __ATOMIC_SEQ_CST);
+}
+
+uint64_t sink_watermark(struct sink *k)
+{
+	uint64_t w = __atomic_load_n(&k->seq, __ATOMIC_SEQ_CST), f;
+
+	for (int i = 0; i < k->nr; i++) {
+		f = __atomic_load_n(&k->floor[i], __ATOMIC_SEQ_CST);
+		if (f - 1 < w)
+			w = f - 1;
+	}
+	return w;
 }
 
 bool sink_full(const struct sink *k)
@@ -104,6 +137,8 @@ void sink_free(struct sink *k)
 		fclose(k->out);
 	ring_merge_free(k->merge);
 	text_format_free(k->fmt);
+	free(k->floor);
+	free(k->lagged);
 	free(k);
 }
 
@@ -270,29 +305,56 @@ const struct sink_ops sink_stream_ops = {
 
 /*
  * spool text: each CPU's reader thread copies its units into a spool of its own, and the text
- * is made after the capture (formatting costs far more than reading: the spool in
- * capture_internal.h). Every unit is stamped with the capture-wide counter after it was read,
- * and every "caught up" mark with the value taken before the call that found the CPU caught
- * up; the replay hands the stamps to the merge, which then releases events exactly as a
- * single loop would have.
+ * is made after the capture (record) or follows it (stream): formatting costs far more than
+ * reading (the spool in capture_internal.h). Every unit is stamped with the capture-wide
+ * counter after it was read, and every "caught up" mark with the value taken before the call
+ * that found the CPU caught up; the replay hands the stamps to the merge, which then releases
+ * events exactly as a single loop would have. Following the capture, the replay takes only
+ * records up to the watermark (sink_watermark()) once the appenders have put them in the
+ * files, so it makes the same choices in the same order, and stream prints what record
+ * prints.
  */
+
+/* stream: unread spool bytes per CPU beyond which units are dropped, unless set. */
+#define DEFAULT_SPOOL_MAX	(1ull << 30)
+/* stream: a round of the text that follows, before the capture loop looks around again. */
+#define FOLLOW_ROUND_S		0.05
 
 struct spool_priv {
 	struct spool **sp;
 	uint64_t taken;		/* atomic: event bytes spooled, for --max-size */
 	bool failed;		/* atomic: a spool could not be written */
+	/* The replay: each spool's next record, held when have[i] is 1. */
+	struct spool_rec *rec;
+	int *have;
+	/* stream: the text follows the capture. */
+	bool follow;
+	uint64_t unread_max;	/* per spool: beyond this units are dropped */
+	uint64_t ready;		/* records stamped up to this are in the files */
+	bool waiting;		/* a watermark waits for the appenders ... */
+	uint64_t next_ready;	/* ... this one, once each spool has ... */
+	uint64_t *need;		/* ... this much in its file */
+	uint64_t *drop_pending;	/* per stream: events dropped since the last unit kept ... */
+	uint64_t *drop_ts;	/* ... and the time of the last of them */
 };
 
 static int spsink_open(struct sink *k)
 {
 	struct spool_priv *p = xcalloc(1, sizeof(*p));
 	char err[256];
-	int rc = text_open(k);
+	int n = k->nr ? k->nr : 1, rc = text_open(k);
 
 	k->priv = p;
 	k->seq_stamps = true;
 	k->after = true;
-	p->sp = xcalloc(k->nr, sizeof(*p->sp));
+	p->follow = k->o->live;
+	p->unread_max = k->o->spool_max ? k->o->spool_max / n : DEFAULT_SPOOL_MAX / n;
+	p->sp = xcalloc(n, sizeof(*p->sp));
+	p->rec = xcalloc(n, sizeof(*p->rec));
+	p->have = xcalloc(n, sizeof(*p->have));
+	p->need = xcalloc(n, sizeof(*p->need));
+	p->drop_pending = xcalloc(n, sizeof(*p->drop_pending));
+	p->drop_ts = xcalloc(n, sizeof(*p->drop_ts));
 	for (int i = 0; i < k->nr && !rc; i++) {
 		p->sp[i] = spool_new(NULL, err, sizeof(err));
 		if (!p->sp[i]) {
@@ -312,17 +374,41 @@ static int spsink_failed(struct spool_priv *p, int err)
 	return err;
 }
 
+/* The events dropped since the last unit kept, as one loss where they were. */
+static int spool_drops(struct sink *k, int idx)
+{
+	struct spool_priv *p = k->priv;
+	uint64_t n = p->drop_pending[idx];
+
+	if (!n)
+		return 0;
+	p->drop_pending[idx] = 0;
+	return spsink_failed(p, spool_lost_seq(p->sp[idx], idx, p->drop_ts[idx], n,
+					       sink_next_seq(k)));
+}
+
 /*
  * Spooling, the text is written later: stop on the raw size, which the text exceeds; the text
- * is then cut at the size on a line boundary.
+ * is then cut at the size on a line boundary. Following, a unit that would take the spool
+ * beyond its share of --spool-size is dropped and counted: the loss shows in the text.
  */
 static int spsink_unit(struct sink *k, int idx, const struct source_unit *u,
 		      struct ring_subbuf_counts *n)
 {
 	struct spool_priv *p = k->priv;
-	uint64_t taken;
+	uint64_t taken, before = n->events;
+	int err;
 
 	ring_subbuf_merge(NULL, idx, u, k->hdr_size, false, n);
+	if (p->follow && spool_unread(p->sp[idx]) + u->len > p->unread_max) {
+		p->drop_pending[idx] += n->events - before;
+		p->drop_ts[idx] = n->last_ts;
+		__atomic_add_fetch(&k->lagged[idx], n->events - before, __ATOMIC_RELAXED);
+		return 0;
+	}
+	err = spool_drops(k, idx);
+	if (err)
+		return err;
 	taken = __atomic_add_fetch(&p->taken, u->end - u->skip, __ATOMIC_RELAXED);
 	if (k->o->max_bytes && taken >= k->o->max_bytes)
 		set_full(k);
@@ -332,19 +418,15 @@ static int spsink_unit(struct sink *k, int idx, const struct source_unit *u,
 static int spsink_mark(struct sink *k, int idx, enum sink_mark m, uint64_t seq)
 {
 	struct spool_priv *p = k->priv;
+	int err;
 
 	/* Caught up: stamped before the call that found it; the end: in order. */
 	if (m == SINK_CAUGHT_UP)
 		return spsink_failed(p, spool_mark_seq(p->sp[idx], SPOOL_CAUGHT_UP, idx, seq));
+	err = spool_drops(k, idx);
+	if (err)
+		return err;
 	return spsink_failed(p, spool_mark_seq(p->sp[idx], SPOOL_END, idx, sink_next_seq(k)));
-}
-
-static int spsink_flush(struct sink *k, bool drain)
-{
-	struct spool_priv *p = k->priv;
-
-	(void)drain;
-	return __atomic_load_n(&p->failed, __ATOMIC_SEQ_CST) ? -EIO : 0;
 }
 
 /*
@@ -353,54 +435,129 @@ static int spsink_flush(struct sink *k, bool drain)
  */
 #define MERGE_SEQ(s)	((uint64_t)(s) << 32)
 
+/* One record into the merge. 0, or -EBADMSG for a record of another stream. */
+static int replay_one(struct sink *k, int i, const struct spool_rec *rec)
+{
+	if (rec->stream != i)
+		return -EBADMSG;
+	switch (rec->kind) {
+	case SPOOL_UNIT:
+		ring_merge_advance_seq(k->merge, MERGE_SEQ(rec->seq));
+		ring_subbuf_merge(k->merge, i, &rec->unit, k->hdr_size, false, NULL);
+		break;
+	case SPOOL_LOST:
+		ring_merge_advance_seq(k->merge, MERGE_SEQ(rec->seq));
+		ring_merge_push_lost(k->merge, i, rec->ts, rec->lost);
+		break;
+	case SPOOL_CAUGHT_UP:
+		ring_merge_caught_up_at(k->merge, i, MERGE_SEQ(rec->seq));
+		break;
+	default:
+		ring_merge_end(k->merge, i);
+		break;
+	}
+	return 0;
+}
+
+static int read_failed(int err)
+{
+	note_error("cannot read the spool file back: %s", strerror(-err));
+	return -EIO;
+}
+
 /*
  * The per-CPU spools through the merge to text, interleaved by stamp (which keeps memory
- * bounded) with the stamps given to the merge (which keeps it exact).
+ * bounded) with the stamps given to the merge (which keeps it exact): records stamped up to
+ * upto, until done is reached (0: no limit). Returns 1 when it stopped with records left
+ * that it may take, 0 when there are none (now), or -errno after a message.
  */
+static int replay(struct sink *k, uint64_t upto, double done)
+{
+	struct spool_priv *p = k->priv;
+	int i, best, ret, n = 0;
+
+	for (i = 0; i < k->nr; i++) {
+		if (p->have[i])
+			continue;
+		ret = p->have[i] = spool_read(p->sp[i], &p->rec[i]);
+		if (ret < 0)
+			return read_failed(ret);
+	}
+	for (;;) {
+		best = -1;
+		for (i = 0; i < k->nr; i++)
+			if (p->have[i] && (best < 0 || p->rec[i].seq < p->rec[best].seq))
+				best = i;
+		if (best < 0 || p->rec[best].seq > upto)
+			return 0;
+		if (done && ++n % 64 == 0 && monotonic_s() >= done)
+			return 1;
+		ret = replay_one(k, best, &p->rec[best]);
+		if (ret)
+			return read_failed(ret);
+		ret = sink_emit(k, false);
+		if (ret)
+			return ret;
+		ret = p->have[best] = spool_read(p->sp[best], &p->rec[best]);
+		if (ret < 0)
+			return read_failed(ret);
+	}
+}
+
+/*
+ * stream, while the capture runs: move the watermark on once the appenders have written
+ * everything it covers (no waiting: the next round looks again), then replay up to it for a
+ * round and give back the disk space read.
+ */
+static int follow(struct sink *k)
+{
+	struct spool_priv *p = k->priv;
+	int i, ret;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (!p->waiting) {
+			p->next_ready = sink_watermark(k);
+			for (i = 0; i < k->nr; i++)
+				p->need[i] = spool_bytes(p->sp[i]);
+			p->waiting = true;
+		}
+		for (i = 0; i < k->nr && spool_written(p->sp[i]) >= p->need[i]; i++)
+			;
+		if (i < k->nr)
+			break;
+		p->ready = p->next_ready;
+		p->waiting = false;
+	}
+	ret = replay(k, p->ready, monotonic_s() + FOLLOW_ROUND_S);
+	if (ret < 0)
+		return ret;
+	k->behind = ret == 1;
+	for (i = 0; i < k->nr; i++)
+		spool_release(p->sp[i]);
+	return 0;
+}
+
+static int spsink_flush(struct sink *k, bool drain)
+{
+	struct spool_priv *p = k->priv;
+
+	if (__atomic_load_n(&p->failed, __ATOMIC_SEQ_CST))
+		return -EIO;
+	return p->follow && !drain && !k->closed ? follow(k) : 0;
+}
+
+/* Everything spooled (the rest of it, for stream) to text, after the capture. */
 static int spsink_finish(struct sink *k)
 {
 	struct spool_priv *p = k->priv;
-	struct spool_rec *rec = xcalloc(k->nr, sizeof(*rec));
-	int *have = xcalloc(k->nr, sizeof(*have));
 	double t0 = monotonic_s();
-	int i, best, ret = 0, rc = 0;
+	int i, ret = 0, rc;
 
-	for (i = 0; i < k->nr && ret >= 0; i++) {
-		ret = spool_rewind(p->sp[i]);
-		if (!ret)
-			ret = have[i] = spool_read(p->sp[i], &rec[i]);
-	}
-	while (ret >= 0) {
-		best = -1;
-		for (i = 0; i < k->nr; i++)
-			if (have[i] == 1 && (best < 0 || rec[i].seq < rec[best].seq))
-				best = i;
-		if (best < 0)
-			break;
-		if (rec[best].stream != best) {
-			ret = -EBADMSG;
-			break;
-		}
-		if (rec[best].kind == SPOOL_UNIT) {
-			ring_merge_advance_seq(k->merge, MERGE_SEQ(rec[best].seq));
-			ring_subbuf_merge(k->merge, best, &rec[best].unit, k->hdr_size, false,
-					  NULL);
-		} else if (rec[best].kind == SPOOL_CAUGHT_UP) {
-			ring_merge_caught_up_at(k->merge, best, MERGE_SEQ(rec[best].seq));
-		} else {
-			ring_merge_end(k->merge, best);
-		}
-		rc = sink_emit(k, false);
-		if (rc)
-			break;
-		ret = have[best] = spool_read(p->sp[best], &rec[best]);
-	}
-	free(rec);
-	free(have);
-	if (ret < 0) {
-		note_error("cannot read the spool file back: %s", strerror(-ret));
-		rc = -EIO;
-	}
+	for (i = 0; i < k->nr && !ret; i++)
+		ret = p->follow ? spool_close_writing(p->sp[i]) : spool_rewind(p->sp[i]);
+	rc = ret ? read_failed(ret) : 0;
+	if (!rc && !k->closed)
+		rc = replay(k, UINT64_MAX, 0);
 	if (!rc)
 		rc = sink_emit(k, true);
 	k->format_secs = monotonic_s() - t0;
@@ -411,10 +568,16 @@ static void spsink_destroy(struct sink *k)
 {
 	struct spool_priv *p = k->priv;
 
-	for (int i = 0; p && p->sp && i < k->nr; i++)
+	if (!p)
+		return;
+	for (int i = 0; p->sp && i < k->nr; i++)
 		spool_free(p->sp[i]);
-	if (p)
-		free(p->sp);
+	free(p->sp);
+	free(p->rec);
+	free(p->have);
+	free(p->need);
+	free(p->drop_pending);
+	free(p->drop_ts);
 	free(p);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "block_io.h"
 #include "file_appender.h"
 #include "capture_internal.h"
 #include "util.h"
@@ -17,6 +18,10 @@
  * does the write() calls, so a reader never waits for the page cache or the disk.
  */
 #define SPOOL_RING	(2u << 20)
+/* The replay reads the file through a window this large: a few pread() calls per MiB. */
+#define SPOOL_WINDOW	(1u << 20)
+/* A followed spool gives back the disk space of what was read in steps this large. */
+#define SPOOL_RELEASE_STEP	(8u << 20)
 
 /* On-disk record header; the unit's bytes follow for SPOOL_UNIT. */
 struct rec_hdr {
@@ -31,10 +36,13 @@ struct rec_hdr {
 };
 
 struct spool {
-	FILE *f;
-	struct file_appender *app;	/* until spool_rewind() */
-	uint64_t bytes;
-	uint8_t *buf;		/* replay buffer */
+	int fd;
+	struct file_appender *app;	/* while records may still come */
+	uint64_t bytes;		/* appended */
+	struct block_reader rd;
+	uint64_t rpos;		/* atomic: the next record to read */
+	uint64_t released;	/* disk space given back below this offset */
+	uint8_t *buf;		/* the last record read */
 	size_t buf_size;
 };
 
@@ -58,21 +66,15 @@ struct spool *spool_new(const char *dir, char *err, size_t len)
 	unlink(path);
 	free(path);
 	sp = xcalloc(1, sizeof(*sp));
-	sp->f = fdopen(fd, "w+");
-	if (!sp->f) {
+	sp->fd = fd;
+	sp->app = appender_start(fd, 0, SPOOL_RING, false, true);
+	if (!sp->app) {
 		snprintf(err, len, "spool: %s", strerror(errno));
 		close(fd);
 		free(sp);
 		return NULL;
 	}
-	setvbuf(sp->f, NULL, _IOFBF, 1 << 20);
-	sp->app = appender_start(fd, 0, SPOOL_RING, false, true);
-	if (!sp->app) {
-		snprintf(err, len, "spool: %s", strerror(errno));
-		fclose(sp->f);
-		free(sp);
-		return NULL;
-	}
+	block_reader_init(&sp->rd, fd, 0, SPOOL_WINDOW);
 	return sp;
 }
 
@@ -81,7 +83,8 @@ void spool_free(struct spool *sp)
 	if (!sp)
 		return;
 	appender_stop(sp->app);
-	fclose(sp->f);
+	block_reader_free(&sp->rd);
+	close(sp->fd);
 	free(sp->buf);
 	free(sp);
 }
@@ -91,14 +94,14 @@ static int put(struct spool *sp, const struct rec_hdr *h, const void *data)
 	int ret;
 
 	if (!sp->app)
-		return -EINVAL;	/* already being replayed */
+		return -EINVAL;	/* no longer written */
 	ret = appender_push(sp->app, h, sizeof(*h), true);
 	if (!ret && h->len)
 		ret = appender_push(sp->app, data, h->len, true);
 	if (ret == -EMSGSIZE)
 		ret = -EINVAL;
 	if (!ret)
-		sp->bytes += sizeof(*h) + h->len;
+		__atomic_add_fetch(&sp->bytes, sizeof(*h) + h->len, __ATOMIC_RELAXED);
 	return ret;
 }
 
@@ -123,18 +126,30 @@ int spool_unit_seq(struct spool *sp, int stream, const struct source_unit *u, ui
 
 int spool_mark_seq(struct spool *sp, enum spool_kind kind, int stream, uint64_t seq)
 {
-	static const uint8_t none[1];
 	struct rec_hdr h = { kind, stream, 0, 0, 0, 0, 0, seq };
 
-	return put(sp, &h, none);
+	return put(sp, &h, NULL);
+}
+
+int spool_lost_seq(struct spool *sp, int stream, uint64_t ts, uint64_t lost, uint64_t seq)
+{
+	uint64_t what[2] = { ts, lost };
+	struct rec_hdr h = { SPOOL_LOST, stream, sizeof(what), 0, 0, 0, 0, seq };
+
+	return put(sp, &h, what);
 }
 
 uint64_t spool_bytes(const struct spool *sp)
 {
-	return sp->bytes;
+	return __atomic_load_n(&sp->bytes, __ATOMIC_RELAXED);
 }
 
-int spool_rewind(struct spool *sp)
+uint64_t spool_unread(const struct spool *sp)
+{
+	return spool_bytes(sp) - __atomic_load_n(&sp->rpos, __ATOMIC_RELAXED);
+}
+
+int spool_close_writing(struct spool *sp)
 {
 	int ret = 0;
 
@@ -142,35 +157,79 @@ int spool_rewind(struct spool *sp)
 		ret = appender_stop(sp->app);
 		sp->app = NULL;
 	}
+	return ret;
+}
+
+int spool_rewind(struct spool *sp)
+{
+	int ret = spool_close_writing(sp);
+
 	if (ret)
 		return ret;
-	if (fseeko(sp->f, 0, SEEK_SET))
-		return -errno;
+	if (sp->released)
+		return -EINVAL;	/* given back already */
+	__atomic_store_n(&sp->rpos, 0, __ATOMIC_RELAXED);
 	return 0;
+}
+
+uint64_t spool_written(struct spool *sp)
+{
+	return sp->app ? appender_written(sp->app) : spool_bytes(sp);
 }
 
 int spool_read(struct spool *sp, struct spool_rec *rec)
 {
+	uint64_t pos = sp->rpos, avail = spool_written(sp);
 	struct rec_hdr h;
+	int ret;
 
-	if (fread(&h, sizeof(h), 1, sp->f) != 1)
-		return ferror(sp->f) ? -EIO : 0;
-	if (h.kind < SPOOL_UNIT || h.kind > SPOOL_END || h.len > (1U << 26))
+	if (avail - pos < sizeof(h))
+		return avail == pos || sp->app ? 0 : -EBADMSG;
+	sp->rd.limit = avail;
+	ret = block_read(&sp->rd, &h, sizeof(h), pos);
+	if (ret)
+		return ret;
+	if (h.kind < SPOOL_UNIT || h.kind > SPOOL_LOST || h.len > (1U << 26) ||
+	    (h.kind == SPOOL_LOST && h.len != 2 * sizeof(uint64_t)))
 		return -EBADMSG;
+	if (avail - pos - sizeof(h) < h.len)
+		return sp->app ? 0 : -EBADMSG;
 	if (h.len > sp->buf_size) {
 		sp->buf_size = h.len;
 		sp->buf = xrealloc(sp->buf, sp->buf_size);
 	}
-	if (h.len && fread(sp->buf, h.len, 1, sp->f) != 1)
-		return -EIO;
+	if (h.len) {
+		ret = block_read(&sp->rd, sp->buf, h.len, pos + sizeof(h));
+		if (ret)
+			return ret;
+	}
+	memset(rec, 0, sizeof(*rec));
 	rec->kind = h.kind;
 	rec->stream = h.stream;
-	rec->unit.buf = sp->buf;
-	rec->unit.len = h.len;
-	rec->unit.skip = h.skip;
-	rec->unit.end = h.end;
-	rec->unit.partial = h.partial;
-	rec->unit.whole = false;
 	rec->seq = h.seq;
+	if (h.kind == SPOOL_LOST) {
+		memcpy(&rec->ts, sp->buf, sizeof(rec->ts));
+		memcpy(&rec->lost, sp->buf + sizeof(rec->ts), sizeof(rec->lost));
+	} else {
+		rec->unit.buf = sp->buf;
+		rec->unit.len = h.len;
+		rec->unit.skip = h.skip;
+		rec->unit.end = h.end;
+		rec->unit.partial = h.partial;
+	}
+	__atomic_store_n(&sp->rpos, pos + sizeof(h) + h.len, __ATOMIC_RELAXED);
 	return 1;
+}
+
+void spool_release(struct spool *sp)
+{
+	uint64_t upto = sp->rpos & ~(uint64_t)(SPOOL_RELEASE_STEP - 1);
+
+	if (upto <= sp->released)
+		return;
+	/* Where holes cannot be punched the file keeps its size: the space comes back at the end. */
+	if (fallocate(sp->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, upto) == 0)
+		sp->released = upto;
+	else
+		sp->released = UINT64_MAX;
 }

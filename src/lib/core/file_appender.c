@@ -223,6 +223,18 @@ uint64_t appender_end(struct file_appender *a)
 	return end;
 }
 
+uint64_t appender_written(struct file_appender *a)
+{
+	uint64_t end;
+
+	pthread_mutex_lock(&a->lock);
+	end = a->base + a->head;
+	if (a->head != a->tail && !a->busy)
+		pthread_cond_signal(&a->work);
+	pthread_mutex_unlock(&a->lock);
+	return end;
+}
+
 int appender_drain(struct file_appender *a)
 {
 	int ret;

@@ -41,6 +41,13 @@ int appender_push(struct file_appender *a, const void *buf, size_t len, bool wai
 /* The file offset after everything queued so far. */
 uint64_t appender_end(struct file_appender *a);
 
+/*
+ * The file offset up to which everything queued is in the file (readable with pread()).
+ * Bytes still queued are handed to the thread now rather than at its next batch, for a reader
+ * that follows the file as it grows.
+ */
+uint64_t appender_written(struct file_appender *a);
+
 /* Wait until everything queued is written; 0 or the -errno of a failed write. */
 int appender_drain(struct file_appender *a);
 

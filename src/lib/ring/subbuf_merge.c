@@ -52,6 +52,7 @@ int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit
 			queued++;
 		}
 		cnt->events++;
+		cnt->last_ts = ev.ts;
 	}
 	if (ret < 0)
 		cnt->corrupt++;

@@ -19,6 +19,7 @@ struct ring_subbuf_counts {
 	uint64_t missed_pages;	/* sub-buffers flagged with a loss */
 	uint64_t stored_lost;	/* the losses they counted */
 	uint64_t corrupt;	/* sub-buffers that failed to decode completely */
+	uint64_t last_ts;	/* the time stamp of the last event decoded */
 	uint8_t *types;		/* optional: a bit per event type id (common_type) decoded */
 };
 

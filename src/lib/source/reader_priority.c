@@ -17,8 +17,6 @@
 #include "util.h"
 
 static bool told;	/* atomic: the outcome of --rt-priority or the nice value was said */
-static __thread int nice_before;	/* the thread's nice value before source_priority_apply() */
-static __thread bool nice_changed;
 
 /* A thread the user put under SCHED_IDLE or a real-time policy is left alone. */
 static bool fair_policy(void)
@@ -46,14 +44,8 @@ static void set_nice(const struct source_sched *rs)
 	if (errno)
 		return;
 	want = source_priority_nice(rs, now);
-	if (want != now) {
-		if (setpriority(PRIO_PROCESS, tid, want)) {
-			err = errno;
-		} else {
-			nice_before = now;
-			nice_changed = true;
-		}
-	}
+	if (want != now && setpriority(PRIO_PROCESS, tid, want))
+		err = errno;
 	if (__atomic_exchange_n(&told, true, __ATOMIC_RELAXED))
 		return;
 	if (!err)
@@ -83,17 +75,4 @@ void source_priority_apply(const struct source_sched *rs)
 			  "priority", rs->rt_priority, strerror(err));
 	else
 		note_debug("readers at SCHED_FIFO %d", rs->rt_priority);
-}
-
-void source_priority_reset(const struct source_sched *rs)
-{
-	struct sched_param sp = { .sched_priority = 0 };
-
-	if (rs->rt_priority > 0) {
-		pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
-		return;
-	}
-	/* Back to a higher nice value: always allowed. */
-	if (nice_changed && !setpriority(PRIO_PROCESS, syscall(SYS_gettid), nice_before))
-		nice_changed = false;
 }

@@ -44,7 +44,4 @@ int source_priority_nice(const struct source_sched *rs, int now);
  */
 void source_priority_apply(const struct source_sched *rs);
 
-/* Undo source_priority_apply() for the calling thread: SCHED_OTHER, or the nice as before. */
-void source_priority_reset(const struct source_sched *rs);
-
 #endif
