@@ -93,7 +93,7 @@ _remotectl()
 		--clear --buffer-percent --rt-priority --reader-nice -o --output --format --compression -z
 		--fail-on-loss" ;;
 	stream) opts="$opts -e --event --cpu --transport --clear --buffer-percent --rt-priority
-		--reader-nice" ;;
+		--reader-nice --spool-size --fail-on-loss" ;;
 	esac
 	if [[ "$cur" == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -39,6 +39,9 @@ complete_words() {
 	[ "$(complete_words stream --rea)" = "--reader-nice" ]
 	[ "$(complete_words record --transport "")" = "$(printf '%s\n' auto mmap read text)" ]
 	[ "$(complete_words stream --m)" = "" ]
+	[ "$(complete_words stream --sp)" = "--spool-size" ]
+	[ "$(complete_words stream --fail)" = "--fail-on-loss" ]
+	[ "$(complete_words record --sp)" = "" ]
 	[ "$(complete_words record --max)" = "--max-size" ]
 }
 

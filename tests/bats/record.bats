@@ -136,6 +136,71 @@ inject_and_check() {
 	check_sorted_complete "$OUT"
 }
 
+# stream -v ARGS... with its output going to a reader that starts reading only after 2 s:
+# meanwhile the text cannot be written, and N raw markers (32 bytes each in the ring buffer)
+# go to every CPU's buffer of KIB KiB. Then SIGINT; the text in $OUT, the exit status in RC.
+stream_stalled_output() {
+	local cpu fifo="$BATS_TEST_TMPDIR/fifo" reader
+	echo "$KIB" > "$IDIR/buffer_size_kb"
+	mkfifo "$fifo"
+	ERR="$BATS_TEST_TMPDIR/err"
+	OUT="$BATS_TEST_TMPDIR/out"
+	(sleep 2; cat) < "$fifo" > "$OUT" &
+	reader=$!
+	"$RCTL" -v stream -r "$INST" "$@" > "$fifo" 2> "$ERR" &
+	RPID=$!
+	wait_capturing
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		write_raw "$cpu" "$N" $((cpu * 100000)) &
+	done
+	wait $(jobs -p | grep -vx -e "$RPID" -e "$reader")
+	# The reader has started and taken everything written so far.
+	sleep 2.5
+	stop_record INT
+	wait "$reader"
+}
+
+@test "stream: readers spool while the text cannot be written; every event once, in order" {
+	# More than the buffer holds: a stream whose readers waited for the text would lose.
+	N=80000 KIB=1024
+	stream_stalled_output
+	[ "$RC" -eq 0 ]
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		[ "$(summary_lost "$cpu")" -eq 0 ]
+		[ "$(summary_events "$cpu")" -eq "$N" ]
+		raw_ids "$OUT" "$cpu" > "$BATS_TEST_TMPDIR/ids"
+		seq $((cpu * 100000 + 1)) $((cpu * 100000 + N)) | diff - "$BATS_TEST_TMPDIR/ids"
+	done
+	[ "$(grep -c '\[LOST' "$OUT")" -eq 0 ]
+	check_sorted_complete "$OUT"
+	grep -q "^  output: $((NCPU * N)) events, [0-9]* bytes to stdout, formatted in " "$ERR"
+}
+
+@test "stream --spool-size: what the text is too far behind for is dropped, counted and shown as lost" {
+	# All of it fits in the buffer: the kernel loses nothing, whatever the readers' speed.
+	N=20000 KIB=4096
+	stream_stalled_output --spool-size 64K --fail-on-loss
+	[ "$RC" -eq 6 ]
+	local captured=0 shown lagged lost_lines
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		[ "$(summary_lost "$cpu")" -eq 0 ]
+		captured=$((captured + $(summary_events "$cpu")))
+		# What is shown of a CPU is in order, none twice.
+		raw_ids "$OUT" "$cpu" > "$BATS_TEST_TMPDIR/ids"
+		sort -n -c "$BATS_TEST_TMPDIR/ids"
+		[ -z "$(uniq -d "$BATS_TEST_TMPDIR/ids")" ]
+	done
+	[ "$captured" -eq $((NCPU * N)) ]
+	lagged=$(sed -n 's/^  \([0-9]*\) events captured but not shown: the text fell more than --spool-size behind (loss lines mark where)$/\1/p' "$ERR")
+	[ "$lagged" -gt 0 ]
+	shown=$(grep -c 'raw_data: ' "$OUT")
+	[ $((shown + lagged)) -eq "$captured" ]
+	lost_lines=$(sed -n 's/^CPU:[0-9]* \[LOST \([0-9]*\) EVENTS\]$/\1/p' "$OUT" | awk '{ n += $1 } END { print n + 0 }')
+	[ "$lost_lines" -eq "$lagged" ]
+	grep -qx "remotectl: instances/$INST: $lagged events not shown, the text too far behind (--fail-on-loss)" "$ERR"
+	check_sorted_complete "$OUT"
+}
+
 @test "stream ends as a clean stop when its reader goes away (| head), also with no event after" {
 	local ev="$IDIR/events/sched/sched_process_exec/enable"
 	[ "$(cat "$ev")" = 0 ]

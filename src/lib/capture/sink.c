@@ -396,11 +396,13 @@ static int spsink_unit(struct sink *k, int idx, const struct source_unit *u,
 		      struct ring_subbuf_counts *n)
 {
 	struct spool_priv *p = k->priv;
-	uint64_t taken, before = n->events;
+	uint64_t taken, unread, before = n->events;
 	int err;
 
 	ring_subbuf_merge(NULL, idx, u, k->hdr_size, false, n);
-	if (p->follow && spool_unread(p->sp[idx]) + u->len > p->unread_max) {
+	unread = p->follow ? spool_unread(p->sp[idx]) : 0;
+	/* An empty spool takes a unit whatever its size: the text always moves on. */
+	if (unread && unread + u->len > p->unread_max) {
 		p->drop_pending[idx] += n->events - before;
 		p->drop_ts[idx] = n->last_ts;
 		__atomic_add_fetch(&k->lagged[idx], n->events - before, __ATOMIC_RELAXED);
@@ -553,6 +555,11 @@ static int spsink_finish(struct sink *k)
 	double t0 = monotonic_s();
 	int i, ret = 0, rc;
 
+	/* The readers are done: drops after their last unit kept still need their loss line. */
+	for (i = 0; i < k->nr && !ret; i++)
+		ret = spool_drops(k, i);
+	if (ret)
+		return ret;
 	for (i = 0; i < k->nr && !ret; i++)
 		ret = p->follow ? spool_close_writing(p->sp[i]) : spool_rewind(p->sp[i]);
 	rc = ret ? read_failed(ret) : 0;
