@@ -46,25 +46,39 @@ struct spool {
 	size_t buf_size;
 };
 
+/* An unlinked file in dir, or -errno. */
+static int spool_file(const char *dir)
+{
+	char *path = xasprintf("%s/remotectl-spool-XXXXXX", dir);
+	int fd = mkostemp(path, O_CLOEXEC);
+
+	if (fd < 0)
+		fd = -errno;
+	else
+		unlink(path);
+	free(path);
+	return fd;
+}
+
 struct spool *spool_new(const char *dir, char *err, size_t len)
 {
 	struct spool *sp;
-	char *path;
 	int fd;
 
 	if (!dir)
 		dir = getenv("TMPDIR");
-	if (!dir || !*dir)
+	if (!dir || !*dir) {
 		dir = "/tmp";
-	path = xasprintf("%s/remotectl-spool-XXXXXX", dir);
-	fd = mkostemp(path, O_CLOEXEC);
+		/* Android has no /tmp; its shell's scratch directory is this one. */
+		if (access(dir, F_OK) && !access("/data/local/tmp", W_OK))
+			dir = "/data/local/tmp";
+	}
+	fd = spool_file(dir);
 	if (fd < 0) {
+		errno = -fd;
 		snprintf(err, len, "cannot create a spool file in %s: %s", dir, strerror(errno));
-		free(path);
 		return NULL;
 	}
-	unlink(path);
-	free(path);
 	sp = xcalloc(1, sizeof(*sp));
 	sp->fd = fd;
 	sp->app = appender_start(fd, 0, SPOOL_RING, false, true);
