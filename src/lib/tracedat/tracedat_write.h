@@ -29,7 +29,10 @@
 #include <stdint.h>
 
 /* trace-cmd puts 10 pages in a chunk; remotectl does the same (see above). */
+/* bench/run CHUNKS="..." builds variants with other values to measure them. */
+#ifndef TD_PAGES_PER_CHUNK
 #define TD_PAGES_PER_CHUNK	10
+#endif
 
 enum td_compression {
 	TD_COMP_NONE,
