@@ -18,8 +18,12 @@
 
 static const int cpus[] = { 0, 1 };
 
-/* A sink of two streams writing to a fresh file; its text after finishing in out. */
-static struct sink *new_sink(struct capture_opts *o, struct target *t, char *path)
+/*
+ * A sink of two streams writing to a fresh file (path), with lines for events: a remote's
+ * stream sink, or a spool sink (o->live: following the capture, o->spool_max set).
+ */
+static struct sink *open_sink(struct capture_opts *o, struct target *t, char *path,
+			      enum sink_kind kind)
 {
 	struct sink *k;
 	int fd;
@@ -28,15 +32,20 @@ static struct sink *new_sink(struct capture_opts *o, struct target *t, char *pat
 	fd = mkstemp(path);
 	CHECK(fd >= 0);
 	close(fd);
-	memset(o, 0, sizeof(*o));
-	memset(t, 0, sizeof(*t));
-	t->label = "remotes/test";
+	t->label = "test";
 	o->t = t;
 	o->output = path;
-	CHECK(sink_new(SINK_STREAM, o, 2, cpus, &k) == 0);
+	CHECK(sink_new(kind, o, 2, cpus, &k) == 0);
 	k->lines = true;
-	CHECK(sink_open_data(k, 0) == 0);
+	CHECK(sink_open_data(k, kind == SINK_SPOOL ? SUBBUF_HDR_SIZE : 0) == 0);
 	return k;
+}
+
+static struct sink *new_sink(struct capture_opts *o, struct target *t, char *path)
+{
+	memset(o, 0, sizeof(*o));
+	memset(t, 0, sizeof(*t));
+	return open_sink(o, t, path, SINK_STREAM);
 }
 
 static void line(struct sink *k, int idx, uint64_t ts, const char *text)
@@ -145,24 +154,11 @@ static void make_unit(struct units *u, int cpu, int first, int n, uint64_t ts, u
 static struct sink *new_spool_sink(struct capture_opts *o, struct target *t, char *path,
 				   bool follow, uint64_t spool_max)
 {
-	struct sink *k;
-	int fd;
-
-	strcpy(path, "/tmp/remotectl-test-sink-XXXXXX");
-	fd = mkstemp(path);
-	CHECK(fd >= 0);
-	close(fd);
 	memset(o, 0, sizeof(*o));
 	memset(t, 0, sizeof(*t));
-	t->label = "instances/test";
-	o->t = t;
-	o->output = path;
 	o->live = follow;
 	o->spool_max = spool_max;
-	CHECK(sink_new(SINK_SPOOL, o, 2, cpus, &k) == 0);
-	k->lines = true;
-	CHECK(sink_open_data(k, SUBBUF_HDR_SIZE) == 0);
-	return k;
+	return open_sink(o, t, path, SINK_SPOOL);
 }
 
 /* What a reader thread does in one round: stamps around its units, caught up at the end. */

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the capture spool and of header_page parsing. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "format.h"
@@ -86,9 +90,93 @@ static void test_header_page(void)
 	CHECK(text_header_page_sizes("\tfield: char data;\toffset:16;\n", &hdr, &size) < 0);
 }
 
+/* Blocks on disk of the one spool file open (unlinked), in bytes; -1 when not found. */
+static long long spool_disk_bytes(void)
+{
+	char link[64], target[256];
+	struct stat st;
+	long long found = -1;
+	ssize_t n;
+
+	for (int fd = 3; fd < 1024; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = 0;
+		if (strstr(target, "/remotectl-spool-") && !fstat(fd, &st))
+			found = (long long)st.st_blocks * 512;
+	}
+	return found;
+}
+
+/*
+ * Read while written (stream): records appear once the appender has put them in the file, a
+ * record not yet whole is not there yet (0, not an error), the end is 0 too; a loss record
+ * keeps its time and count; what was read is given back to the file system.
+ */
+static void test_follow(void)
+{
+	static uint8_t page[4096];
+	struct source_unit u = { .buf = page, .len = sizeof(page) };
+	struct timespec ms = { 0, 1000 * 1000 };
+	struct spool_rec rec;
+	struct spool *sp;
+	long long before, after;
+	char err[256];
+	int i, got = 0, tries, ret;
+
+	sp = spool_new(NULL, err, sizeof(err));
+	CHECK(sp != NULL);
+	if (!sp)
+		return;
+	CHECK(spool_read(sp, &rec) == 0);
+	for (i = 0; i < 6000; i++) {
+		page[0] = i & 0xff;
+		CHECK(spool_unit_seq(sp, 1, &u, i + 1) == 0);
+		if (i == 2999)
+			CHECK(spool_lost_seq(sp, 1, 123456789, 1ull << 40, 10000) == 0);
+		/* The reader keeps up as it can, never waiting. */
+		while ((ret = spool_read(sp, &rec)) == 1) {
+			if (got == 3000) {
+				CHECK(rec.kind == SPOOL_LOST && rec.seq == 10000);
+				CHECK(rec.ts == 123456789 && rec.lost == 1ull << 40);
+			} else {
+				CHECK(rec.kind == SPOOL_UNIT && rec.unit.len == sizeof(page));
+				CHECK(((const uint8_t *)rec.unit.buf)[0] ==
+				      ((got > 3000 ? got - 1 : got) & 0xff));
+			}
+			got++;
+		}
+		CHECK(ret == 0);
+	}
+	for (tries = 0; got < 6001 && tries < 5000; tries++) {
+		ret = spool_read(sp, &rec);
+		CHECK(ret >= 0);
+		if (ret == 1)
+			got++;
+		else
+			nanosleep(&ms, NULL);
+	}
+	CHECK(got == 6001);
+	CHECK(spool_unread(sp) == 0);
+	CHECK(spool_read(sp, &rec) == 0);
+	/* 24.8 MB (23.7 MiB) written and read: its first two 8 MiB steps are holes now. */
+	before = spool_disk_bytes();
+	CHECK(before >= 6000 * 4136);
+	spool_release(sp);
+	after = spool_disk_bytes();
+	CHECK(after >= 0 && before - after == 16 << 20);
+	CHECK(spool_close_writing(sp) == 0);
+	CHECK(spool_read(sp, &rec) == 0);
+	CHECK(spool_rewind(sp) == -EINVAL);
+	spool_free(sp);
+}
+
 int main(void)
 {
 	test_roundtrip();
+	test_follow();
 	test_header_page();
 	CHECK_DONE();
 }
