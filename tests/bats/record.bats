@@ -161,8 +161,8 @@ stream_stalled_output() {
 }
 
 @test "stream: readers spool while the text cannot be written; every event once, in order" {
-	# More than the buffer holds: a stream whose readers waited for the text would lose.
-	N=80000 KIB=1024
+	# A fifth more than the buffer holds: a stream whose readers waited for the text would lose.
+	N=80000 KIB=2048
 	stream_stalled_output
 	[ "$RC" -eq 0 ]
 	for ((cpu = 0; cpu < NCPU; cpu++)); do
