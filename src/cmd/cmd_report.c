@@ -128,7 +128,10 @@ int cmd_report(int argc, char **argv)
 	} else {
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 		ret = text_report_write(t, stdout, &errors);
-		if (ret) {
+		if (ret == -EPROTO) {
+			/* The difference was said where it was found. */
+			ret = RC_FAIL;
+		} else if (ret) {
 			note_error("writing the report: %s", strerror(-ret));
 			ret = RC_FAIL;
 		} else if (errors) {

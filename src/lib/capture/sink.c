@@ -176,6 +176,8 @@ int sink_emit(struct sink *k, bool drain)
 			line = lost;
 		} else if (k->fmt) {
 			line = text_format_event(k->fmt, cpu, ev.ts, ev.data, ev.len, &len);
+			if (!line)
+				return -EIO;
 		} else {
 			line = ev.data;
 			len = ev.len;

@@ -28,6 +28,7 @@ struct text_format {
 	bool ns_clock;			/* print seconds.microseconds */
 	struct trace_seq seq;
 	struct tep_plugin_list *plugins;
+	struct text_fast *fast;
 	double cmdlines_read;		/* when saved_cmdlines was last read */
 };
 
@@ -190,6 +191,7 @@ struct text_format *text_format_new(const struct target *t, char *err, size_t le
 		parse_all_formats(f);
 	/* The same print helpers trace-cmd report uses (sched_switch, hrtimer, ...). */
 	f->plugins = tep_load_plugins(f->tep);
+	f->fast = text_fast_new(f->tep, text_fast_mode_env());
 	trace_seq_init(&f->seq);
 	return f;
 }
@@ -199,6 +201,7 @@ void text_format_free(struct text_format *f)
 	if (!f)
 		return;
 	trace_seq_destroy(&f->seq);
+	text_fast_free(f->fast);
 	if (f->plugins)
 		tep_unload_plugins(f->plugins, f->tep);
 	tep_free(f->tep);
@@ -269,7 +272,8 @@ const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const
 			load_cmdlines(f);
 	}
 	/* The same line as `remotectl report` (and trace-cmd report) prints, known or not. */
-	text_dat_fmt_line(f->tep, seq, &rec, ev, !f->ns_clock);
+	if (text_dat_fmt_line(f->fast, f->tep, seq, &rec, ev, !f->ns_clock))
+		return NULL;
 	trace_seq_terminate(seq);
 	*line_len = seq->len;
 	return seq->buffer;

@@ -21,7 +21,8 @@ void text_format_free(struct text_format *f);
 
 /*
  * One event as a text line, newline included; valid until the next call. Events whose
- * format is unknown print their id and size.
+ * format is unknown print their id and size. NULL when REMOTECTL_FASTFMT=check found the fast
+ * path's line different from libtraceevent's (said with note_error()).
  */
 const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const void *data,
 			 uint32_t len, size_t *line_len);

@@ -9,11 +9,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event-parse.h>
 #include <trace-seq.h>
 
 #include "tracedat_fmt.h"
+
+struct text_fast;
 
 /*
  * The lines both `record --format text` and `report` print. Loss: the kernel's own trace_pipe
@@ -27,12 +30,41 @@ size_t text_dat_fmt_lost(char *buf, size_t size, int cpu, long long lost);
  * The layout both `report` and `record --format text` print, trace-cmd report's:
  *   "            bash-1234  [001]   685.208295: sched_switch:         prev_comm=..."
  * rec's event is e (NULL if unknown); raw_time prints clock counts instead of seconds (tep
- * must then have TEP_NSEC_OUTPUT set). Appends the line with its newline to s.
+ * must then have TEP_NSEC_OUTPUT set). Appends the line with its newline to s, made by fast
+ * (when not NULL, see below) or by libtraceevent. Returns 0, or -EPROTO when fast checks
+ * itself and its line differs (said with note_error(); s holds libtraceevent's line).
  */
-void text_dat_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record *rec,
-		 struct tep_event *e, bool raw_time);
+int text_dat_fmt_line(struct text_fast *fast, struct tep_handle *tep, struct trace_seq *s,
+		      struct tep_record *rec, struct tep_event *e, bool raw_time);
+/* That line from libtraceevent alone. */
+void text_dat_fmt_tep_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record *rec,
+			   struct tep_event *e, bool raw_time);
+
+/*
+ * The fast path (fast_print.c): each event's print format compiled once into steps that write
+ * the same line as libtraceevent without its printf machinery. Events it cannot print exactly
+ * (a plugin's handler, a print format it does not know, a failed parse) and records that
+ * would lead outside the record go to libtraceevent, whole lines at a time.
+ * REMOTECTL_FASTFMT=off: libtraceevent only; =check: both, compared (text_fast_mode_env()).
+ */
+enum text_fast_mode { TEXT_FAST_OFF, TEXT_FAST_ON, TEXT_FAST_CHECK };
+
+enum text_fast_mode text_fast_mode_env(void);
+/* Lines of tep's events; tep must outlive it. */
+struct text_fast *text_fast_new(struct tep_handle *tep, enum text_fast_mode mode);
+void text_fast_free(struct text_fast *fast);
+/*
+ * text_dat_fmt_line() with the fast path: 1 when the fast path made the line (in check mode:
+ * and libtraceevent's is the same), 0 when libtraceevent made it, -EPROTO as above.
+ */
+int text_fast_line(struct text_fast *fast, struct tep_handle *tep, struct trace_seq *s,
+		   struct tep_record *rec, struct tep_event *e, bool raw_time);
+/* Lines made so far: by the fast path, and in all. */
+void text_fast_counts(const struct text_fast *fast, uint64_t *fast_lines, uint64_t *lines);
 /* Does the text show raw clock values (true) or seconds.microseconds? */
 bool text_dat_fmt_raw_time(const struct text_dat_fmt *f);
+/* How many of f's lines the fast path made, and how many in all. */
+void text_dat_fmt_counts(const struct text_dat_fmt *f, uint64_t *fast_lines, uint64_t *lines);
 /* "system:event" of ev, or NULL when unknown. */
 const char *text_dat_fmt_event_name(struct text_dat_fmt *f, const struct text_dat_event *ev,
 				    char *buf,

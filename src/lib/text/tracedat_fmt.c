@@ -24,6 +24,7 @@ struct text_dat_fmt {
 	bool nsecs;
 	bool prefix;	/* more than one buffer holds data: name each line's buffer */
 	int prefix_width;	/* the longest buffer name */
+	struct text_fast *fast;
 	uint8_t *payload;	/* the record being printed, then zeros */
 	uint32_t payload_max;
 };
@@ -150,6 +151,7 @@ struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn
 	f->payload = xcalloc(1, (size_t)f->payload_max + PAYLOAD_SLACK);
 	if (f->nsecs)
 		tep_set_flag(f->tep, TEP_NSEC_OUTPUT);
+	f->fast = text_fast_new(f->tep, text_fast_mode_env());
 	return f;
 }
 
@@ -157,6 +159,7 @@ void text_dat_fmt_free(struct text_dat_fmt *f)
 {
 	if (!f)
 		return;
+	text_fast_free(f->fast);
 	if (f->plugins)
 		tep_unload_plugins(f->plugins, f->tep);
 	tep_free(f->tep);
@@ -196,8 +199,8 @@ static int min_size(const struct tep_event *e)
 	return need;
 }
 
-void text_dat_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record *rec,
-		 struct tep_event *e, bool raw_time)
+void text_dat_fmt_tep_line(struct tep_handle *tep, struct trace_seq *s, struct tep_record *rec,
+			   struct tep_event *e, bool raw_time)
 {
 	unsigned int start;
 	int len;
@@ -218,6 +221,19 @@ void text_dat_fmt_line(struct tep_handle *tep, struct trace_seq *s, struct tep_r
 	while (s->len > start && s->buffer[s->len - 1] == '\n')
 		s->len--;
 	trace_seq_putc(s, '\n');
+}
+
+int text_dat_fmt_line(struct text_fast *fast, struct tep_handle *tep, struct trace_seq *s,
+		      struct tep_record *rec, struct tep_event *e, bool raw_time)
+{
+	int ret;
+
+	if (!fast) {
+		text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
+		return 0;
+	}
+	ret = text_fast_line(fast, tep, s, rec, e, raw_time);
+	return ret < 0 ? ret : 0;
 }
 
 size_t text_dat_fmt_lost(char *buf, size_t size, int cpu, long long lost)
@@ -253,12 +269,12 @@ void text_dat_fmt_loss(struct text_dat_fmt *f, struct trace_seq *s, int buffer, 
 	trace_seq_puts(s, line);
 }
 
-void text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s,
-			const struct text_dat_event *ev)
+int text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s,
+		       const struct text_dat_event *ev)
 {
 	struct tep_record rec;
 	struct tep_event *e;
-	int size;
+	int size, ret;
 
 	load(f, ev, &rec);
 	size = rec.size;
@@ -271,9 +287,10 @@ void text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s,
 	if (e && rec.size < min_size(e))
 		rec.size = min_size(e);
 	put_prefix(f, s, ev->buffer);
-	text_dat_fmt_line(f->tep, s, &rec, e, f->nsecs);
+	ret = text_dat_fmt_line(f->fast, f->tep, s, &rec, e, f->nsecs);
 	rec.size = size;
 	unload(f, &rec);
+	return ret;
 }
 
 const char *text_dat_fmt_event_name(struct text_dat_fmt *f, const struct text_dat_event *ev,
@@ -290,6 +307,11 @@ const char *text_dat_fmt_event_name(struct text_dat_fmt *f, const struct text_da
 		return NULL;
 	snprintf(buf, size, "%s:%s", e->system, e->name);
 	return buf;
+}
+
+void text_dat_fmt_counts(const struct text_dat_fmt *f, uint64_t *fast_lines, uint64_t *lines)
+{
+	text_fast_counts(f->fast, fast_lines, lines);
 }
 
 bool text_dat_fmt_raw_time(const struct text_dat_fmt *f)

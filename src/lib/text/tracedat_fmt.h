@@ -37,10 +37,12 @@ void text_dat_fmt_free(struct text_dat_fmt *f);
  * data, NAME right-aligned to the longest buffer name as trace-cmd pads it (trace-cmd prefixes
  * the lines of any file with an instance; one target's capture prints as `record --format
  * text` does). The payload is read from a copy followed by zeros, so a damaged
- * record cannot lead libtraceevent outside memory.
+ * record cannot lead libtraceevent outside memory. Returns 0, or -EPROTO when
+ * REMOTECTL_FASTFMT=check found the fast path's line different from libtraceevent's (said
+ * with note_error(); s holds libtraceevent's).
  */
-void text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s,
-			const struct text_dat_event *ev);
+int text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s,
+		       const struct text_dat_event *ev);
 void text_dat_fmt_loss(struct text_dat_fmt *f, struct trace_seq *s, int buffer, int cpu,
 		       long long lost);
 

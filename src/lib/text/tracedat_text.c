@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "merge.h"
+#include "note.h"
 #include "subbuf_merge.h"
 #include "tracedat_events.h"
 #include "text_internal.h"
@@ -214,46 +215,57 @@ static void write_stat(struct text_report *t, FILE *out)
 
 /*
  * One merged entry: a loss line (kept whatever the event globs select: the lost events could
- * have been any) or an event line.
+ * have been any) or an event line. 0, or -EPROTO from the fast path's check.
  */
-static void write_entry(struct text_report *t, FILE *out, struct trace_seq *s,
-			const struct ring_merge_event *me)
+static int write_entry(struct text_report *t, FILE *out, struct trace_seq *s,
+		       const struct ring_merge_event *me)
 {
 	int i = me->stream, cpu = td_src_cpu(t->src[i]);
 	struct text_dat_event ev = { me->ts, cpu, t->buffer[i], me->data, me->len };
 
 	if (me->lost) {
 		if (t->f.stat || !in_window(t, me->ts))
-			return;
+			return 0;
 		trace_seq_reset(s);
 		text_dat_fmt_loss(t->fmt, s, ev.buffer, cpu, me->lost);
 	} else {
 		if (!wanted(t, &ev))
-			return;
+			return 0;
 		t->shown[i]++;
 		if (t->f.stat)
-			return;
+			return 0;
 		trace_seq_reset(s);
-		text_dat_fmt_event(t->fmt, s, &ev);
+		if (text_dat_fmt_event(t->fmt, s, &ev))
+			return -EPROTO;
 	}
 	fwrite(s->buffer, 1, s->len, out);
+	return 0;
 }
 
 int text_report_write(struct text_report *t, FILE *out, uint64_t *errors)
 {
 	struct ring_merge_event me;
+	uint64_t fast, lines;
 	struct trace_seq s;
-	int i;
+	int i, ret = 0;
 
 	*errors = 0;
 	trace_seq_init(&s);
 	/* Every stream holds a sub-buffer or has ended, so the merge's order is final. */
-	while (ring_merge_pop(t->merge, false, &me) == 1) {
-		write_entry(t, out, &s, &me);
+	while (!ret && ring_merge_pop(t->merge, false, &me) == 1) {
+		ret = write_entry(t, out, &s, &me);
 		if (!ring_merge_stream_queued(t->merge, me.stream))
 			refill(t, me.stream);
 	}
 	trace_seq_destroy(&s);
+	text_dat_fmt_counts(t->fmt, &fast, &lines);
+	if (lines)
+		note_debug("%llu of %llu events formatted by the fast path",
+			   (unsigned long long)fast, (unsigned long long)lines);
+	if (ret) {
+		fflush(out);
+		return ret;
+	}
 	if (t->f.stat)
 		write_stat(t, out);
 	for (i = 0; i < t->nr; i++)

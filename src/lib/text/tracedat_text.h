@@ -46,8 +46,11 @@ int text_report_parse_time(const struct text_report *t, const char *s, uint64_t 
 /* Set the filter (its arrays must outlive t) and open the selected CPUs: 0, or -ENOMEM. */
 int text_report_select(struct text_report *t, const struct text_report_filter *f);
 /*
- * Write the merged lines (or the statistics) to out and flush it. Returns 0, or -errno of the
- * failed write. *errors: chunks or pages that could not be read and were skipped.
+ * Write the merged lines (or the statistics) to out and flush it. Returns 0, -errno of the
+ * failed write, or -EPROTO when REMOTECTL_FASTFMT=check found a line of the fast path
+ * different from libtraceevent's (said with note_error(); the lines stop there). *errors:
+ * chunks or pages that could not be read and were skipped. With -v, says how many lines the
+ * fast path made.
  */
 int text_report_write(struct text_report *t, FILE *out, uint64_t *errors);
 void text_report_close(struct text_report *t);

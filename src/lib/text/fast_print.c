@@ -1,0 +1,1383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Event lines without libtraceevent's printf machinery (see text_internal.h, text_fast_*).
+ *
+ * libtraceevent prints each line by walking the event's print format again, through
+ * vsnprintf(), strchr() and strdup() for every record. Here each event's format is compiled
+ * once, at its first record, into steps (literal text, a number, a string, a pointer) over
+ * expressions (field reads, casts, operators) taken from libtraceevent's own parse of the
+ * format (print_fmt.args); each step then writes its text straight into a buffer. What the
+ * compiler does not know, or what a record would make it do differently from libtraceevent
+ * (a field outside the record, a string without its NUL, a division by zero), sends the whole
+ * event or record back to libtraceevent: a line is made by one or the other, never mixed.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "note.h"
+#include "text_internal.h"
+#include "util.h"
+
+/* Event ids are the 16-bit common_type; others always go to libtraceevent. */
+#define FP_MAX_IDS	65536
+/* Wider conversions than this go to libtraceevent. */
+#define FP_MAX_WIDTH	4096
+
+enum fp_xkind { X_CONST, X_FIELD, X_DYNLEN, X_CAST, X_OP, X_TERN };
+
+enum fp_opcode {
+	O_NOT, O_NE, O_BNOT, O_OR, O_LOR, O_AND, O_LAND, O_LT, O_SHL, O_LE, O_GT, O_SHR,
+	O_GE, O_EQ, O_SUB, O_ADD, O_DIV, O_MOD, O_MUL,
+};
+
+/* Where a __data_loc (or __rel_loc) word is, as libtraceevent reads it. */
+struct fp_dyn {
+	int off, size;
+	bool rel;
+};
+
+/* A number, as libtraceevent's eval_num_arg() computes it (unsigned 64 bits). */
+struct fp_expr {
+	enum fp_xkind kind;
+	enum fp_opcode op;
+	uint64_t val;			/* X_CONST; X_CAST: the mask the type keeps */
+	int off, size;			/* X_FIELD */
+	struct fp_dyn dyn;		/* X_DYNLEN */
+	struct fp_expr *a, *b, *c;	/* operands; X_TERN: condition, then, else */
+};
+
+enum fp_akind { A_NONE, A_ATOM, A_ARRAY, A_DYNSTR, A_FLAGS, A_SYMBOL, A_HEX, A_INTS, A_TERN };
+
+struct fp_flag {
+	int64_t val;
+	const char *str;
+};
+
+/* A %s argument, as libtraceevent's print_str_arg() prints it. */
+struct fp_sarg {
+	enum fp_akind kind;
+	const char *str;		/* A_ATOM */
+	int off, size;			/* A_ARRAY (size 0: the rest of the record); static A_HEX, A_INTS */
+	bool dynamic;			/* A_HEX, A_INTS: the bytes are dyn's */
+	bool spaced;			/* A_HEX: __print_hex (spaces) rather than __print_hex_str */
+	struct fp_dyn dyn;		/* A_DYNSTR, dynamic A_HEX and A_INTS */
+	struct fp_expr *x;		/* A_FLAGS, A_SYMBOL, A_TERN: the value; A_HEX: the length */
+	struct fp_expr *count, *elsize;	/* A_INTS */
+	struct fp_flag *flags;		/* A_FLAGS, A_SYMBOL */
+	int nr_flags;
+	const char *delim;		/* A_FLAGS, may be NULL */
+	struct fp_sarg *yes, *no;	/* A_TERN */
+};
+
+enum fp_skind { S_LIT, S_INT, S_NUM, S_STR, S_PTR, S_SYM };
+
+/*
+ * A conversion's spec as printf reads it: S_INT and plain strings are written here, the
+ * rest by vsnprintf() with spec, as libtraceevent does.
+ */
+struct fp_spec {
+	char *spec;			/* "%08lx", NUL-terminated */
+	bool left, zero;
+	int width;			/* -1: none */
+	bool simple;			/* only '-', '0' and a width: written here */
+	char conv;
+	int ls;				/* libtraceevent's length class: -2 char ... 2 long long */
+};
+
+struct fp_step {
+	enum fp_skind kind;
+	const char *text;		/* S_LIT */
+	size_t len;
+	struct fp_spec f;
+	struct fp_expr *x;		/* S_INT, S_NUM, S_PTR, S_SYM */
+	struct fp_expr *star;		/* a '*' width or precision, or NULL */
+	struct fp_sarg *s;		/* S_STR */
+};
+
+/* One event's compiled format; ok false: libtraceevent prints it. */
+struct fp_prog {
+	const struct tep_event *e;
+	bool ok;
+	int pid_off, pid_size;		/* common_pid, where libtraceevent reads it */
+	int name_pad;			/* spaces after "name: " */
+	struct fp_step *steps;
+	int nr_steps;
+	void **mem;			/* every allocation, freed with the program */
+	int nr_mem;
+};
+
+struct fp_buf {
+	char *p;
+	size_t len, cap;
+};
+
+struct text_fast {
+	struct tep_handle *tep;
+	enum text_fast_mode mode;
+	struct fp_prog **progs;		/* by event id */
+	int nr_progs;
+	struct fp_buf line, tmp;
+	uint64_t fast, total;
+	bool failed;			/* check mode met a difference */
+};
+
+/* The record being printed. */
+struct fp_run {
+	struct tep_handle *tep;
+	const uint8_t *data;
+	int64_t size;
+	bool swap;			/* the file's byte order is not ours */
+	struct fp_buf *tmp;
+};
+
+/* Buffer */
+
+static void buf_reserve(struct fp_buf *b, size_t more)
+{
+	if (b->cap - b->len > more)
+		return;
+	b->cap = (b->len + more + 1) * 2;
+	b->p = xrealloc(b->p, b->cap);
+}
+
+static void buf_put(struct fp_buf *b, const void *p, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static void buf_putc(struct fp_buf *b, char c)
+{
+	buf_reserve(b, 1);
+	b->p[b->len++] = c;
+}
+
+static void buf_pad(struct fp_buf *b, char c, int n)
+{
+	if (n <= 0)
+		return;
+	buf_reserve(b, n);
+	memset(b->p + b->len, c, n);
+	b->len += n;
+}
+
+/* vsnprintf() appended, as trace_seq_printf() appends it (a %c of 0 included). */
+static int buf_printf(struct fp_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	buf_reserve(b, 64);
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= b->cap - b->len) {
+		buf_reserve(b, n + 1);
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += n;
+	return 0;
+}
+
+/* Digits of v in base 10 or 16, into the end of d[24]; returns the first. */
+static char *digits(uint64_t v, int base, bool upper, char *d)
+{
+	const char *set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char *p = d + 24;
+
+	do {
+		*--p = set[v % base];
+		v /= base;
+	} while (v);
+	return p;
+}
+
+/* A number with sign, width, '-' and '0' as printf pads them. */
+static void put_num(struct fp_buf *b, uint64_t mag, bool neg, int base, bool upper, int width,
+		    bool left, bool zero)
+{
+	char d[24];
+	char *p = digits(mag, base, upper, d);
+	int n = d + 24 - p, pad = width - n - neg;
+
+	if (!left && !zero)
+		buf_pad(b, ' ', pad);
+	if (neg)
+		buf_putc(b, '-');
+	if (!left && zero)
+		buf_pad(b, '0', pad);
+	buf_put(b, p, n);
+	if (left)
+		buf_pad(b, ' ', pad);
+}
+
+static void put_str(struct fp_buf *b, const char *s, size_t n, int width, bool left)
+{
+	int pad = width > (int)n ? width - (int)n : 0;
+
+	if (!left)
+		buf_pad(b, ' ', pad);
+	buf_put(b, s, n);
+	if (left)
+		buf_pad(b, ' ', pad);
+}
+
+/* Program memory */
+
+static void *prog_alloc(struct fp_prog *p, size_t size)
+{
+	void *m = xcalloc(1, size);
+
+	p->mem = xrealloc(p->mem, (p->nr_mem + 1) * sizeof(*p->mem));
+	p->mem[p->nr_mem++] = m;
+	return m;
+}
+
+static void prog_free(struct fp_prog *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nr_mem; i++)
+		free(p->mem[i]);
+	free(p->mem);
+	free(p->steps);
+	free(p);
+}
+
+static struct fp_step *add_step(struct fp_prog *p, enum fp_skind kind)
+{
+	struct fp_step *st;
+
+	p->steps = xrealloc(p->steps, (p->nr_steps + 1) * sizeof(*p->steps));
+	st = &p->steps[p->nr_steps++];
+	memset(st, 0, sizeof(*st));
+	st->kind = kind;
+	return st;
+}
+
+/* Compiling arguments */
+
+static struct tep_format_field *arg_field(struct tep_event *e, struct tep_print_arg *a)
+{
+	return a->field.field ? a->field.field : tep_find_any_field(e, a->field.name);
+}
+
+/* The bits of a value a cast keeps, by libtraceevent's reading of the type's name. */
+static bool cast_mask(const char *type, uint64_t *mask)
+{
+	static const struct {
+		const char *name;
+		uint64_t mask;
+	} types[] = {
+		{ "u8", 0xff }, { "u16", 0xffff }, { "u32", 0xffffffff }, { "u64", ~0ull },
+		{ "s64", ~0ull }, { "s8", 0xff }, { "s16", 0xffff }, { "s32", 0xffffffff },
+	};
+	size_t i, len = type ? strlen(type) : 0;
+
+	if (!len)
+		return false;
+	*mask = ~0ull;
+	if (type[len - 1] == '*' || !strncmp(type, "struct", 6))
+		return true;
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		if (!strcmp(type, types[i].name)) {
+			*mask = types[i].mask;
+			return true;
+		}
+	}
+	if (!strncmp(type, "unsigned ", 9))
+		type += 9;
+	if (!strcmp(type, "char"))
+		*mask = 0xff;
+	else if (!strcmp(type, "short"))
+		*mask = 0xffff;
+	else if (!strcmp(type, "int"))
+		*mask = 0xffffffff;
+	return true;
+}
+
+static bool op_code(const char *op, enum fp_opcode *code)
+{
+	switch (op[0]) {
+	case '!':
+		if (op[1] && op[1] != '=')
+			return false;
+		*code = op[1] ? O_NE : O_NOT;
+		return true;
+	case '~':
+		*code = O_BNOT;
+		return true;
+	case '|':
+		*code = op[1] ? O_LOR : O_OR;
+		return true;
+	case '&':
+		*code = op[1] ? O_LAND : O_AND;
+		return true;
+	case '<':
+	case '>':
+		if (op[1] && op[1] != op[0] && op[1] != '=')
+			return false;
+		if (op[0] == '<')
+			*code = !op[1] ? O_LT : op[1] == '=' ? O_LE : O_SHL;
+		else
+			*code = !op[1] ? O_GT : op[1] == '=' ? O_GE : O_SHR;
+		return true;
+	case '=':
+		*code = O_EQ;
+		return op[1] == '=';
+	case '-':
+		*code = O_SUB;
+		return true;
+	case '+':
+		*code = O_ADD;
+		return true;
+	case '/':
+		*code = O_DIV;
+		return true;
+	case '%':
+		*code = O_MOD;
+		return true;
+	case '*':
+		*code = O_MUL;
+		return true;
+	}
+	return false;
+}
+
+static bool dyn_field(const struct tep_format_field *fl, struct fp_dyn *d)
+{
+	if (!fl || fl->offset < 0 || (fl->size != 2 && fl->size != 4))
+		return false;
+	d->off = fl->offset;
+	d->size = fl->size;
+	d->rel = fl->flags & TEP_FIELD_IS_RELATIVE;
+	return true;
+}
+
+static struct fp_expr *cx_num(struct fp_prog *p, struct tep_event *e, struct tep_print_arg *a,
+			      int depth)
+{
+	struct tep_format_field *fl;
+	struct fp_expr *x;
+
+	if (!a || depth > 32)
+		return NULL;
+	x = prog_alloc(p, sizeof(*x));
+	switch (a->type) {
+	case TEP_PRINT_NULL:
+		x->kind = X_CONST;
+		return x;
+	case TEP_PRINT_ATOM:
+		/* A name would be looked up among the kernel's symbols. */
+		if (!a->atom.atom || !isdigit((unsigned char)a->atom.atom[0]))
+			return NULL;
+		x->kind = X_CONST;
+		x->val = strtoull(a->atom.atom, NULL, 0);
+		return x;
+	case TEP_PRINT_FIELD:
+		fl = arg_field(e, a);
+		if (!fl || fl->offset < 0 ||
+		    (fl->size != 1 && fl->size != 2 && fl->size != 4 && fl->size != 8))
+			return NULL;
+		x->kind = X_FIELD;
+		x->off = fl->offset;
+		x->size = fl->size;
+		return x;
+	case TEP_PRINT_DYNAMIC_ARRAY_LEN:
+		if (!dyn_field(a->dynarray.field, &x->dyn))
+			return NULL;
+		x->kind = X_DYNLEN;
+		return x;
+	case TEP_PRINT_TYPE:
+		x->kind = X_CAST;
+		if (!cast_mask(a->typecast.type, &x->val))
+			return NULL;
+		x->a = cx_num(p, e, a->typecast.item, depth + 1);
+		return x->a ? x : NULL;
+	case TEP_PRINT_OP:
+		if (!a->op.op || !a->op.left || !a->op.right)
+			return NULL;
+		if (!strcmp(a->op.op, "?")) {
+			struct tep_print_arg *r = a->op.right;
+
+			if (r->type != TEP_PRINT_OP || !r->op.op || strcmp(r->op.op, ":"))
+				return NULL;
+			x->kind = X_TERN;
+			x->a = cx_num(p, e, a->op.left, depth + 1);
+			x->b = cx_num(p, e, r->op.left, depth + 1);
+			x->c = cx_num(p, e, r->op.right, depth + 1);
+			return x->a && x->b && x->c ? x : NULL;
+		}
+		/* Array indexing reads by element size and address: libtraceevent's. */
+		if (!strcmp(a->op.op, "[") || !op_code(a->op.op, &x->op))
+			return NULL;
+		x->kind = X_OP;
+		x->a = cx_num(p, e, a->op.left, depth + 1);
+		x->b = cx_num(p, e, a->op.right, depth + 1);
+		return x->a && x->b ? x : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* __print_flags() and __print_symbolic() tables: numbers only (names need a lookup). */
+static bool cx_flags(struct fp_prog *p, struct tep_print_flag_sym *fs, struct fp_sarg *s)
+{
+	struct tep_print_flag_sym *f;
+	int n = 0;
+
+	for (f = fs; f; f = f->next)
+		n++;
+	s->flags = prog_alloc(p, (n ? n : 1) * sizeof(*s->flags));
+	for (f = fs; f; f = f->next) {
+		if (!f->value || !f->str || !isdigit((unsigned char)f->value[0]))
+			return false;
+		s->flags[s->nr_flags].val = (int64_t)strtoull(f->value, NULL, 0);
+		s->flags[s->nr_flags++].str = f->str;
+	}
+	return true;
+}
+
+/* The bytes of __print_hex() and __print_array(): a field, or a dynamic array. */
+static bool cx_bytes(struct tep_event *e, struct tep_print_arg *a, struct fp_sarg *s)
+{
+	struct tep_format_field *fl;
+
+	if (!a)
+		return false;
+	if (a->type == TEP_PRINT_DYNAMIC_ARRAY) {
+		s->dynamic = true;
+		return dyn_field(a->dynarray.field, &s->dyn);
+	}
+	if (a->type != TEP_PRINT_FIELD)
+		return false;
+	fl = arg_field(e, a);
+	if (!fl || fl->offset < 0)
+		return false;
+	s->off = fl->offset;
+	return true;
+}
+
+static struct fp_sarg *cx_str(struct fp_prog *p, struct tep_event *e, struct tep_print_arg *a,
+			      int depth)
+{
+	struct tep_format_field *fl;
+	struct fp_sarg *s;
+
+	if (!a || depth > 32)
+		return NULL;
+	s = prog_alloc(p, sizeof(*s));
+	switch (a->type) {
+	case TEP_PRINT_NULL:
+	case TEP_PRINT_TYPE:
+		s->kind = A_NONE;
+		return s;
+	case TEP_PRINT_ATOM:
+		if (!a->atom.atom)
+			return NULL;
+		s->kind = A_ATOM;
+		s->str = a->atom.atom;
+		return s;
+	case TEP_PRINT_FIELD:
+		fl = arg_field(e, a);
+		/* A long-sized scalar is a pointer into the kernel's printk formats. */
+		if (!fl || fl->offset < 0 || fl->size < 0 ||
+		    (!(fl->flags & TEP_FIELD_IS_ARRAY) && fl->size == tep_get_long_size(e->tep)))
+			return NULL;
+		s->kind = A_ARRAY;
+		s->off = fl->offset;
+		s->size = fl->size;
+		return s;
+	case TEP_PRINT_STRING:
+		fl = a->string.field ? a->string.field : tep_find_any_field(e, a->string.string);
+		if (!fl) {
+			s->kind = A_NONE;
+			return s;
+		}
+		s->kind = A_DYNSTR;
+		return dyn_field(fl, &s->dyn) ? s : NULL;
+	case TEP_PRINT_FLAGS:
+	case TEP_PRINT_SYMBOL:
+		s->kind = a->type == TEP_PRINT_FLAGS ? A_FLAGS : A_SYMBOL;
+		s->x = cx_num(p, e, a->type == TEP_PRINT_FLAGS ? a->flags.field : a->symbol.field,
+			      depth + 1);
+		if (a->type == TEP_PRINT_FLAGS)
+			s->delim = a->flags.delim;
+		if (!s->x || !cx_flags(p, a->type == TEP_PRINT_FLAGS ? a->flags.flags :
+				       a->symbol.symbols, s))
+			return NULL;
+		return s;
+	case TEP_PRINT_HEX:
+	case TEP_PRINT_HEX_STR:
+		s->kind = A_HEX;
+		s->spaced = a->type == TEP_PRINT_HEX;
+		s->x = cx_num(p, e, a->hex.size, depth + 1);
+		return s->x && cx_bytes(e, a->hex.field, s) ? s : NULL;
+	case TEP_PRINT_INT_ARRAY:
+		s->kind = A_INTS;
+		s->count = cx_num(p, e, a->int_array.count, depth + 1);
+		s->elsize = cx_num(p, e, a->int_array.el_size, depth + 1);
+		return s->count && s->elsize && cx_bytes(e, a->int_array.field, s) ? s : NULL;
+	case TEP_PRINT_OP:
+		if (!a->op.op)
+			return NULL;
+		/* Only "?:" prints a string; other operators print nothing. */
+		if (a->op.op[0] != '?') {
+			s->kind = A_NONE;
+			return s;
+		}
+		if (!a->op.left || !a->op.right || a->op.right->type != TEP_PRINT_OP)
+			return NULL;
+		s->kind = A_TERN;
+		s->x = cx_num(p, e, a->op.left, depth + 1);
+		s->yes = cx_str(p, e, a->op.right->op.left, depth + 1);
+		s->no = cx_str(p, e, a->op.right->op.right, depth + 1);
+		return s->x && s->yes && s->no ? s : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* Compiling the format */
+
+/* Literal text up to the next conversion, with libtraceevent's escapes; -1 if odd. */
+static int cx_lit(struct fp_prog *p, const char *f)
+{
+	struct fp_step *st;
+	char *out = prog_alloc(p, strlen(f) + 1);
+	int i = 0, n = 0;
+
+	while (f[i]) {
+		if (f[i] == '\\') {
+			static const char from[] = "ntr\\", to[] = "\n\t\r\\";
+			const char *c;
+
+			if (!f[i + 1])
+				return -1;
+			c = strchr(from, f[i + 1]);
+			out[n++] = c ? to[c - from] : f[i + 1];
+			i += 2;
+		} else if (f[i] == '%') {
+			if (f[i + 1] != '%')
+				break;
+			out[n++] = '%';
+			i += 2;
+		} else {
+			out[n++] = f[i++];
+		}
+	}
+	if (n) {
+		st = add_step(p, S_LIT);
+		st->text = out;
+		st->len = n;
+	}
+	return i;
+}
+
+/* How printf will read spec; simple when it is [-0]*[width] and a plain length. */
+static void parse_spec(char *spec, char conv, int ls, struct fp_spec *f)
+{
+	const char *c = spec + 1;
+	long w = -1;
+	size_t m;
+
+	f->spec = spec;
+	f->conv = conv;
+	f->ls = ls;
+	for (; *c == '-' || *c == '0'; c++) {
+		if (*c == '-')
+			f->left = true;
+		else
+			f->zero = true;
+	}
+	if (*c >= '1' && *c <= '9') {
+		w = strtol(c, (char **)&c, 10);
+		if (w > FP_MAX_WIDTH)
+			return;
+	}
+	f->width = w;
+	m = strlen(c) - 1;
+	/* Then at most a length printf reads as libtraceevent's cast, and the conversion. */
+	if (c[m] != conv || (conv == 's' && (m || f->zero)))
+		return;
+	f->simple = !m || (m == 1 && (c[0] == 'h' || c[0] == 'l')) ||
+		    (m == 2 && c[0] == c[1] && (c[0] == 'h' || c[0] == 'l'));
+}
+
+/* Is a width or precision in spec too wide to be worth it (or printf's limits)? */
+static bool spec_too_wide(const char *spec)
+{
+	for (; *spec; spec++)
+		if (isdigit((unsigned char)*spec) && strtol(spec, NULL, 10) > FP_MAX_WIDTH)
+			return true;
+	return false;
+}
+
+/* A conversion at f, consuming its arguments as libtraceevent's parse does; -1 if not ours. */
+static int cx_conv(struct fp_prog *p, struct tep_event *e, const char *f,
+		   struct tep_print_arg **arg)
+{
+	struct tep_print_arg *star = NULL, *a;
+	struct fp_step *st;
+	const char *c = f + 1;
+	int ls = 0, ext = 0, len;
+	char *spec;
+
+	for (; *c; c++) {
+		switch (*c) {
+		case '#':
+		case '.':
+		case '-':
+		case '+':
+		case '0' ... '9':
+			continue;
+		case 'h':
+			ls--;
+			continue;
+		case 'l':
+			ls++;
+			continue;
+		case 'L':
+			ls = 2;
+			continue;
+		case 'z':
+		case 'Z':
+			ls = 1;
+			continue;
+		case '*':
+			if (!*arg || star)
+				return -1;
+			star = *arg;
+			*arg = star->next;
+			continue;
+		case 'p':
+			/* %pS and friends; MAC, IP, UUID and hex buffers stay libtraceevent's. */
+			if (c[1] && strchr("FSfs", c[1]))
+				ext = 1;
+			else if (c[1] && strchr("MmIiUh", c[1]))
+				return -1;
+			break;
+		case 'c':
+		case 'd':
+		case 'u':
+		case 'i':
+		case 'x':
+		case 'X':
+		case 'o':
+		case 's':
+			break;
+		default:
+			return -1;
+		}
+		break;
+	}
+	a = *arg;
+	if (!*c || !a)
+		return -1;
+	*arg = a->next;
+	len = c + 1 + ext - f;
+	if (len > 30 || ls < -2 || ls > 2)
+		return -1;
+	/* libtraceevent widens %l to %ll where the file's long is wider than ours. */
+	if (*c != 's' && *c != 'p' && ls == 1 && sizeof(long) != 8 && tep_get_long_size(e->tep) == 8)
+		return -1;
+	spec = prog_alloc(p, len + 1);
+	memcpy(spec, f, len);
+	if (spec_too_wide(spec))
+		return -1;
+	if (*c == 'p') {
+		if (a->type == TEP_PRINT_BSTRING)
+			return -1;
+		st = add_step(p, ext ? S_SYM : S_PTR);
+		st->f.conv = ext ? c[1] : 'p';
+		st->x = cx_num(p, e, a, 0);
+		return st->x ? len : -1;
+	}
+	if (*c == 's') {
+		if (strpbrk(spec, "hlLzZ#+"))
+			return -1;
+		st = add_step(p, S_STR);
+		parse_spec(spec, 's', 0, &st->f);
+		st->s = cx_str(p, e, a, 0);
+		if (star && !(st->star = cx_num(p, e, star, 0)))
+			return -1;
+		return st->s ? len : -1;
+	}
+	st = add_step(p, S_NUM);
+	parse_spec(spec, *c, ls, &st->f);
+	if (st->f.simple && !star && strchr("diuxX", *c))
+		st->kind = S_INT;
+	st->x = cx_num(p, e, a, 0);
+	if (star && !(st->star = cx_num(p, e, star, 0)))
+		return -1;
+	return st->x ? len : -1;
+}
+
+static bool compile(struct fp_prog *p, struct tep_event *e)
+{
+	struct tep_print_arg *arg = e->print_fmt.args;
+	const char *f = e->print_fmt.format;
+	struct tep_event *first = tep_get_first_event(e->tep);
+	struct tep_format_field *pid;
+	int n, len;
+
+	if (!f || !first || !e->name)
+		return false;
+	/* libtraceevent reads every record's pid where its first event keeps it. */
+	pid = tep_find_common_field(first, "common_pid");
+	if (!pid || pid->offset < 0 ||
+	    (pid->size != 1 && pid->size != 2 && pid->size != 4 && pid->size != 8))
+		return false;
+	p->pid_off = pid->offset;
+	p->pid_size = pid->size;
+	len = e->name ? strlen(e->name) : 0;
+	p->name_pad = len < 20 ? 20 - len : 0;
+	while (*f) {
+		if (f[0] == '%' && f[1] != '%')
+			n = cx_conv(p, e, f, &arg);
+		else
+			n = cx_lit(p, f);
+		if (n <= 0)
+			return false;
+		f += n;
+	}
+	return true;
+}
+
+/* Running */
+
+static int read_num(const struct fp_run *r, int64_t off, int size, uint64_t *v)
+{
+	uint8_t b1;
+	uint16_t b2;
+	uint32_t b4;
+	uint64_t b8;
+
+	if (off < 0 || off + size > r->size)
+		return -1;
+	switch (size) {
+	case 1:
+		b1 = r->data[off];
+		*v = b1;
+		return 0;
+	case 2:
+		memcpy(&b2, r->data + off, 2);
+		*v = r->swap ? __builtin_bswap16(b2) : b2;
+		return 0;
+	case 4:
+		memcpy(&b4, r->data + off, 4);
+		*v = r->swap ? __builtin_bswap32(b4) : b4;
+		return 0;
+	case 8:
+		memcpy(&b8, r->data + off, 8);
+		*v = r->swap ? __builtin_bswap64(b8) : b8;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * A __data_loc word: offset in the low 16 bits, length in the high (the rest of the record
+ * for a 2-byte word), cleared as libtraceevent clears them when they point outside.
+ */
+static int dyn_loc(const struct fp_run *r, const struct fp_dyn *d, uint32_t *off, uint32_t *len)
+{
+	uint32_t o, l, size = r->size;
+	uint64_t v;
+
+	if (d->off + d->size > r->size) {
+		*off = *len = 0;
+		return 0;
+	}
+	if (read_num(r, d->off, d->size, &v))
+		return -1;
+	o = v & 0xffff;
+	l = d->size == 2 ? size - o : (v >> 16) & 0xffff;
+	*off = o > size ? 0 : o;
+	*len = o + l > size ? 0 : l;
+	if (d->rel)
+		*off += d->off + d->size;
+	return 0;
+}
+
+static int eval(const struct fp_run *r, const struct fp_expr *x, uint64_t *v)
+{
+	uint64_t a, b;
+	uint32_t off, len;
+
+	switch (x->kind) {
+	case X_CONST:
+		*v = x->val;
+		return 0;
+	case X_FIELD:
+		return read_num(r, x->off, x->size, v);
+	case X_DYNLEN:
+		if (dyn_loc(r, &x->dyn, &off, &len))
+			return -1;
+		*v = len;
+		return 0;
+	case X_CAST:
+		if (eval(r, x->a, &a))
+			return -1;
+		*v = a & x->val;
+		return 0;
+	case X_TERN:
+		if (eval(r, x->a, &a))
+			return -1;
+		return eval(r, a ? x->b : x->c, v);
+	case X_OP:
+		break;
+	}
+	if (eval(r, x->a, &a) || eval(r, x->b, &b))
+		return -1;
+	switch (x->op) {
+	case O_NOT:
+		*v = !b;
+		break;
+	case O_NE:
+		*v = a != b;
+		break;
+	case O_BNOT:
+		*v = ~b;
+		break;
+	case O_OR:
+		*v = a | b;
+		break;
+	case O_LOR:
+		*v = a || b;
+		break;
+	case O_AND:
+		*v = a & b;
+		break;
+	case O_LAND:
+		*v = a && b;
+		break;
+	case O_LT:
+		*v = a < b;
+		break;
+	case O_LE:
+		*v = a <= b;
+		break;
+	case O_GT:
+		*v = a > b;
+		break;
+	case O_GE:
+		*v = a >= b;
+		break;
+	case O_EQ:
+		*v = a == b;
+		break;
+	case O_SHL:
+	case O_SHR:
+		/* What C leaves undefined, libtraceevent's build decides: its to print. */
+		if (b >= 64)
+			return -1;
+		*v = x->op == O_SHL ? a << b : a >> b;
+		break;
+	case O_SUB:
+		*v = a - b;
+		break;
+	case O_ADD:
+		*v = a + b;
+		break;
+	case O_MUL:
+		*v = a * b;
+		break;
+	case O_DIV:
+	case O_MOD:
+		if (!b)
+			return -1;
+		*v = x->op == O_DIV ? a / b : a % b;
+		break;
+	}
+	return 0;
+}
+
+/* A '*' argument, passed to printf as an int; a negative one would not be. */
+static int eval_star(const struct fp_run *r, const struct fp_step *st, int *plen)
+{
+	uint64_t v;
+
+	if (!st->star) {
+		*plen = -1;
+		return 0;
+	}
+	if (eval(r, st->star, &v) || (int)v < 0 || (int)v > FP_MAX_WIDTH)
+		return -1;
+	*plen = (int)v;
+	return 0;
+}
+
+/* One string through a %s spec. */
+static int emit_str(struct fp_buf *b, const struct fp_run *r, const struct fp_step *st,
+		    int plen, const char *s, size_t n)
+{
+	if (st->f.simple && plen < 0) {
+		put_str(b, s, n, st->f.width, st->f.left);
+		return 0;
+	}
+	/* printf needs the string NUL-terminated. */
+	r->tmp->len = 0;
+	buf_put(r->tmp, s, n);
+	buf_putc(r->tmp, 0);
+	if (plen >= 0)
+		return buf_printf(b, st->f.spec, plen, r->tmp->p);
+	return buf_printf(b, st->f.spec, r->tmp->p);
+}
+
+static void put_hex0x(struct fp_buf *b, uint64_t v)
+{
+	char d[24];
+	char *p = digits(v, 16, false, d);
+
+	buf_put(b, "0x", 2);
+	buf_put(b, p, d + 24 - p);
+}
+
+static int run_str(struct fp_buf *b, const struct fp_run *r, const struct fp_step *st, int plen,
+		   const struct fp_sarg *s)
+{
+	const uint8_t *z;
+	uint32_t off, len;
+	uint64_t v, cnt, el;
+	int64_t i, n;
+	int k;
+	bool any;
+
+	switch (s->kind) {
+	case A_NONE:
+		return 0;
+	case A_ATOM:
+		return emit_str(b, r, st, plen, s->str, strlen(s->str));
+	case A_ARRAY:
+		/* A size 0 array is the rest of the record. */
+		n = s->size ? s->size : r->size - s->off;
+		if (n < 0 || s->off + n > r->size)
+			return -1;
+		z = memchr(r->data + s->off, 0, n);
+		return emit_str(b, r, st, plen, (const char *)r->data + s->off,
+				z ? z - (r->data + s->off) : n);
+	case A_DYNSTR:
+		if (dyn_loc(r, &s->dyn, &off, &len))
+			return -1;
+		if (!len)
+			return 0;
+		/* libtraceevent reads to the NUL, wherever it is: it must be in the record. */
+		if (off >= r->size)
+			return -1;
+		z = memchr(r->data + off, 0, r->size - off);
+		if (!z)
+			return -1;
+		return emit_str(b, r, st, plen, (const char *)r->data + off, z - (r->data + off));
+	case A_SYMBOL:
+		if (eval(r, s->x, &v))
+			return -1;
+		for (k = 0; k < s->nr_flags; k++)
+			if ((int64_t)v == s->flags[k].val)
+				return emit_str(b, r, st, plen, s->flags[k].str,
+						strlen(s->flags[k].str));
+		put_hex0x(b, v);
+		return 0;
+	case A_FLAGS:
+		if (eval(r, s->x, &v))
+			return -1;
+		any = false;
+		for (k = 0; k < s->nr_flags; k++) {
+			int64_t fv = s->flags[k].val;
+
+			/* A value above 2^63 - 1 names the empty set. */
+			if (!v && fv < 0)
+				return emit_str(b, r, st, plen, s->flags[k].str,
+						strlen(s->flags[k].str));
+			if (fv > 0 && (v & fv) == (uint64_t)fv) {
+				if (any && s->delim)
+					buf_put(b, s->delim, strlen(s->delim));
+				if (emit_str(b, r, st, plen, s->flags[k].str,
+					     strlen(s->flags[k].str)))
+					return -1;
+				any = true;
+				v &= ~fv;
+			}
+		}
+		if (v) {
+			if (any && s->delim)
+				buf_put(b, s->delim, strlen(s->delim));
+			put_hex0x(b, v);
+		}
+		return 0;
+	case A_HEX:
+		if (eval(r, s->x, &v))
+			return -1;
+		off = s->off;
+		if (s->dynamic && dyn_loc(r, &s->dyn, &off, &len))
+			return -1;
+		/* libtraceevent counts in an unsigned int. */
+		v = (uint32_t)v;
+		if ((int64_t)off + (int64_t)v > r->size)
+			return -1;
+		for (i = 0; i < (int64_t)v; i++) {
+			char d[24];
+
+			if (i && s->spaced)
+				buf_putc(b, ' ');
+			digits(r->data[off + i] | 0x100, 16, false, d);
+			buf_put(b, d + 22, 2);
+		}
+		return 0;
+	case A_INTS:
+		if (eval(r, s->count, &cnt) || eval(r, s->elsize, &el))
+			return -1;
+		off = s->off;
+		if (s->dynamic && dyn_loc(r, &s->dyn, &off, &len))
+			return -1;
+		cnt = (uint32_t)cnt;
+		el = (uint32_t)el;
+		if ((el != 1 && el != 2 && el != 4 && el != 8) ||
+		    (int64_t)off + (int64_t)(cnt * el) > r->size)
+			return -1;
+		buf_putc(b, '{');
+		for (i = 0; i < (int64_t)cnt; i++) {
+			uint64_t e8 = 0;
+			uint32_t e4;
+			uint16_t e2;
+
+			if (i)
+				buf_putc(b, ',');
+			/* In this machine's byte order, as libtraceevent reads them. */
+			switch (el) {
+			case 1:
+				e8 = r->data[off + i];
+				break;
+			case 2:
+				memcpy(&e2, r->data + off + i * 2, 2);
+				e8 = e2;
+				break;
+			case 4:
+				memcpy(&e4, r->data + off + i * 4, 4);
+				e8 = e4;
+				break;
+			case 8:
+				memcpy(&e8, r->data + off + i * 8, 8);
+				break;
+			}
+			put_hex0x(b, e8);
+		}
+		buf_putc(b, '}');
+		return 0;
+	case A_TERN:
+		if (eval(r, s->x, &v))
+			return -1;
+		return run_str(b, r, st, plen, v ? s->yes : s->no);
+	}
+	return -1;
+}
+
+/* A number through printf's spec with libtraceevent's cast. */
+static int run_printf_num(struct fp_buf *b, const struct fp_spec *f, int plen, uint64_t v)
+{
+	const char *s = f->spec;
+
+	switch (f->ls) {
+	case -2:
+		return plen >= 0 ? buf_printf(b, s, plen, (char)v) : buf_printf(b, s, (char)v);
+	case -1:
+		return plen >= 0 ? buf_printf(b, s, plen, (short)v) : buf_printf(b, s, (short)v);
+	case 0:
+		return plen >= 0 ? buf_printf(b, s, plen, (int)v) : buf_printf(b, s, (int)v);
+	case 1:
+		return plen >= 0 ? buf_printf(b, s, plen, (long)v) : buf_printf(b, s, (long)v);
+	default:
+		return plen >= 0 ? buf_printf(b, s, plen, (long long)v) :
+				   buf_printf(b, s, (long long)v);
+	}
+}
+
+static void run_int(struct fp_buf *b, const struct fp_spec *f, uint64_t v)
+{
+	bool sign = f->conv == 'd' || f->conv == 'i';
+	int64_t sv;
+
+	/* The value as printf sees it after libtraceevent's cast and the length modifier. */
+	switch (f->ls) {
+	case -2:
+		sv = (int8_t)v;
+		v &= 0xff;
+		break;
+	case -1:
+		sv = (int16_t)v;
+		v &= 0xffff;
+		break;
+	case 0:
+		sv = (int32_t)v;
+		v &= 0xffffffff;
+		break;
+	default:
+		sv = (int64_t)v;
+		break;
+	}
+	if (sign)
+		put_num(b, sv < 0 ? -(uint64_t)sv : (uint64_t)sv, sv < 0, 10, false, f->width,
+			f->left, f->zero);
+	else
+		put_num(b, v, false, f->conv == 'u' ? 10 : 16, f->conv == 'X', f->width, f->left,
+			f->zero);
+}
+
+static int run_step(struct fp_buf *b, const struct fp_run *r, const struct fp_step *st)
+{
+	const char *name;
+	unsigned long long start;
+	uint64_t v;
+	int plen;
+
+	switch (st->kind) {
+	case S_LIT:
+		buf_put(b, st->text, st->len);
+		return 0;
+	case S_INT:
+		if (eval(r, st->x, &v))
+			return -1;
+		run_int(b, &st->f, v);
+		return 0;
+	case S_NUM:
+		if (eval_star(r, st, &plen) || eval(r, st->x, &v))
+			return -1;
+		return run_printf_num(b, &st->f, plen, v);
+	case S_STR:
+		if (eval_star(r, st, &plen))
+			return -1;
+		return run_str(b, r, st, plen, st->s);
+	case S_PTR:
+		/* glibc's %p */
+		if (eval(r, st->x, &v))
+			return -1;
+		if (v)
+			put_hex0x(b, v);
+		else
+			buf_put(b, "(nil)", 5);
+		return 0;
+	case S_SYM:
+		if (eval(r, st->x, &v))
+			return -1;
+		if (tep_find_function_info(r->tep, v, &name, &start, NULL)) {
+			buf_put(b, name, strlen(name));
+			if (st->f.conv == 'F' || st->f.conv == 'S') {
+				buf_put(b, "+", 1);
+				put_hex0x(b, v - start);
+			}
+		} else {
+			put_hex0x(b, v);
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/* The line */
+
+static struct fp_prog *prog_for(struct text_fast *ft, struct tep_event *e)
+{
+	struct fp_prog *p;
+
+	if (e->id < 0 || e->id >= FP_MAX_IDS)
+		return NULL;
+	if (e->id >= ft->nr_progs) {
+		int n = e->id + 256 < FP_MAX_IDS ? e->id + 256 : FP_MAX_IDS;
+
+		ft->progs = xrealloc(ft->progs, n * sizeof(*ft->progs));
+		memset(ft->progs + ft->nr_progs, 0, (n - ft->nr_progs) * sizeof(*ft->progs));
+		ft->nr_progs = n;
+	}
+	p = ft->progs[e->id];
+	if (p && p->e == e)
+		return p;
+	prog_free(p);
+	p = xcalloc(1, sizeof(*p));
+	p->e = e;
+	p->ok = compile(p, e);
+	ft->progs[e->id] = p;
+	return p;
+}
+
+/* Does libtraceevent print e other than by its format: a plugin, raw, or a failed parse? */
+static bool not_by_format(const struct tep_event *e)
+{
+	return (e->flags & (TEP_EVENT_FL_FAILED | TEP_EVENT_FL_PRINTRAW | TEP_EVENT_FL_ISBPRINT)) ||
+	       (e->handler && !(e->flags & TEP_EVENT_FL_NOHANDLE));
+}
+
+/* The whole line into ft->line, as text_dat_fmt_tep_line() prints it; -1: not here. */
+static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_event *e,
+		     bool raw_time)
+{
+	struct fp_buf *b = &ft->line;
+	struct fp_prog *p = prog_for(ft, e);
+	struct fp_run r = { ft->tep, rec->data, rec->size,
+			    tep_is_file_bigendian(ft->tep) != tep_is_local_bigendian(ft->tep),
+			    &ft->tmp };
+	const char *comm;
+	uint64_t pid, t;
+	size_t start;
+	int i;
+
+	if (!p || !p->ok || rec->size < 0 || read_num(&r, p->pid_off, p->pid_size, &pid))
+		return -1;
+	b->len = 0;
+	comm = tep_data_comm_from_pid(ft->tep, (int)pid);
+	put_str(b, comm, strlen(comm), 16, false);
+	buf_putc(b, '-');
+	put_num(b, (int)pid < 0 ? -(uint64_t)(int)pid : (uint64_t)(int)pid, (int)pid < 0, 10,
+		false, 5, true, false);
+	buf_put(b, " [", 2);
+	put_num(b, rec->cpu < 0 ? -(uint64_t)rec->cpu : (uint64_t)rec->cpu, rec->cpu < 0, 10,
+		false, 3, false, true);
+	buf_putc(b, ']');
+	if (raw_time) {
+		put_num(b, rec->ts, false, 10, false, 12, false, false);
+	} else {
+		/* Microseconds, rounded to the nearest as libtraceevent divides. */
+		t = (rec->ts + 500) / 1000;
+		buf_putc(b, ' ');
+		put_num(b, t / 1000000, false, 10, false, 5, false, false);
+		buf_putc(b, '.');
+		put_num(b, t % 1000000, false, 10, false, 6, false, true);
+	}
+	buf_put(b, ": ", 2);
+	buf_put(b, e->name, strlen(e->name));
+	buf_put(b, ": ", 2);
+	buf_pad(b, ' ', p->name_pad);
+	start = b->len;
+	for (i = 0; i < p->nr_steps; i++)
+		if (run_step(b, &r, &p->steps[i]))
+			return -1;
+	while (b->len > start && b->p[b->len - 1] == '\n')
+		b->len--;
+	buf_putc(b, '\n');
+	return 0;
+}
+
+/* The line into s, NULs (a %c of 0) included, as libtraceevent leaves them. */
+static void put_line(struct trace_seq *s, struct fp_buf *b)
+{
+	size_t i = 0, n;
+
+	buf_reserve(b, 1);
+	b->p[b->len] = 0;
+	while (i < b->len) {
+		n = strlen(b->p + i);
+		trace_seq_puts(s, b->p + i);
+		i += n;
+		if (i < b->len) {
+			trace_seq_putc(s, 0);
+			i++;
+		}
+	}
+}
+
+/* A line for a message: control characters escaped, cut short. */
+static char *printable(const char *p, size_t n)
+{
+	struct fp_buf b = { 0 };
+	size_t i;
+
+	for (i = 0; i < n && b.len < 300; i++) {
+		unsigned char c = p[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf_putc(&b, c);
+		else
+			buf_printf(&b, "\\x%02x", c);
+	}
+	buf_putc(&b, 0);
+	return b.p;
+}
+
+int text_fast_line(struct text_fast *ft, struct tep_handle *tep, struct trace_seq *s,
+		   struct tep_record *rec, struct tep_event *e, bool raw_time)
+{
+	unsigned int start = s->len;
+	char *mine, *theirs;
+	int ok;
+
+	if (!ft || ft->mode == TEXT_FAST_OFF || !e) {
+		if (ft)
+			ft->total++;
+		text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
+		return 0;
+	}
+	ft->total++;
+	ok = !not_by_format(e) && !make_line(ft, rec, e, raw_time);
+	if (ok && ft->mode == TEXT_FAST_ON) {
+		ft->fast++;
+		put_line(s, &ft->line);
+		return 1;
+	}
+	text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
+	if (!ok)
+		return 0;
+	ft->fast++;
+	if (s->len - start == ft->line.len && !memcmp(s->buffer + start, ft->line.p, ft->line.len))
+		return 1;
+	if (!ft->failed) {
+		mine = printable(ft->line.p, ft->line.len);
+		theirs = printable(s->buffer + start, s->len - start);
+		note_error("REMOTECTL_FASTFMT=check: %s:%s at %llu differs from libtraceevent's "
+			   "line: fast \"%s\", libtraceevent \"%s\"", e->system, e->name,
+			   (unsigned long long)rec->ts, mine, theirs);
+		free(mine);
+		free(theirs);
+	}
+	ft->failed = true;
+	return -EPROTO;
+}
+
+enum text_fast_mode text_fast_mode_env(void)
+{
+	const char *v = getenv("REMOTECTL_FASTFMT");
+
+	if (v && !strcmp(v, "off"))
+		return TEXT_FAST_OFF;
+	if (v && !strcmp(v, "check"))
+		return TEXT_FAST_CHECK;
+	return TEXT_FAST_ON;
+}
+
+struct text_fast *text_fast_new(struct tep_handle *tep, enum text_fast_mode mode)
+{
+	struct text_fast *ft = xcalloc(1, sizeof(*ft));
+
+	ft->tep = tep;
+	ft->mode = mode;
+	return ft;
+}
+
+void text_fast_free(struct text_fast *ft)
+{
+	int i;
+
+	if (!ft)
+		return;
+	for (i = 0; i < ft->nr_progs; i++)
+		prog_free(ft->progs[i]);
+	free(ft->progs);
+	free(ft->line.p);
+	free(ft->tmp.p);
+	free(ft);
+}
+
+void text_fast_counts(const struct text_fast *ft, uint64_t *fast, uint64_t *total)
+{
+	*fast = ft ? ft->fast : 0;
+	*total = ft ? ft->total : 0;
+}
