@@ -14,9 +14,11 @@
  *				by system and name)
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "note.h"
 #include "text_internal.h"
 #include "util.h"
 
@@ -30,6 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct tep_handle *plugin_tep;
 static struct tep_plugin_list *plugins;
 
+/* The check's message says which line differed. */
+static void say_error(enum note_level level, const char *msg)
+{
+	if (level == NOTE_ERROR)
+		fprintf(stderr, "%s\n", msg);
+}
+
 /*
  * text_dat_fmt_new() loads libtraceevent's plugins for every file, as report does once. Holding
  * them loaded here makes each later dlopen() a reference count instead of mapping ~20 shared
@@ -39,6 +48,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	setenv("REMOTECTL_FASTFMT", "check", 1);
+	note_set_handler(say_error, NOTE_ERROR);
 	plugin_tep = tep_alloc();
 	if (plugin_tep)
 		plugins = tep_load_plugins(plugin_tep);
@@ -116,7 +127,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = nrec - i - 1;
 		ev.size = len;
 		trace_seq_reset(&seq);
-		text_dat_fmt_event(f, &seq, &ev);
+		if (text_dat_fmt_event(f, &seq, &ev))
+			abort();
 		text_dat_fmt_event_name(f, &ev, name, sizeof(name));
 		i += 1 + len;
 	}

@@ -50,7 +50,7 @@ struct fp_expr {
 	struct fp_expr *a, *b, *c;	/* operands; X_TERN: condition, then, else */
 };
 
-enum fp_akind { A_NONE, A_ATOM, A_ARRAY, A_DYNSTR, A_FLAGS, A_SYMBOL, A_HEX, A_INTS, A_TERN };
+enum fp_akind { A_NONE, A_ATOM, A_ARRAY, A_DYNSTR, A_FLAGS, A_SYMBOL, A_HEX, A_TERN };
 
 struct fp_flag {
 	int64_t val;
@@ -61,12 +61,11 @@ struct fp_flag {
 struct fp_sarg {
 	enum fp_akind kind;
 	const char *str;		/* A_ATOM */
-	int off, size;			/* A_ARRAY (size 0: the rest of the record); static A_HEX, A_INTS */
-	bool dynamic;			/* A_HEX, A_INTS: the bytes are dyn's */
+	int off, size;			/* A_ARRAY (size 0: the rest of the record); static A_HEX */
+	bool dynamic;			/* A_HEX: the bytes are dyn's */
 	bool spaced;			/* A_HEX: __print_hex (spaces) rather than __print_hex_str */
-	struct fp_dyn dyn;		/* A_DYNSTR, dynamic A_HEX and A_INTS */
+	struct fp_dyn dyn;		/* A_DYNSTR, dynamic A_HEX */
 	struct fp_expr *x;		/* A_FLAGS, A_SYMBOL, A_TERN: the value; A_HEX: the length */
-	struct fp_expr *count, *elsize;	/* A_INTS */
 	struct fp_flag *flags;		/* A_FLAGS, A_SYMBOL */
 	int nr_flags;
 	const char *delim;		/* A_FLAGS, may be NULL */
@@ -449,7 +448,7 @@ static bool cx_flags(struct fp_prog *p, struct tep_print_flag_sym *fs, struct fp
 	return true;
 }
 
-/* The bytes of __print_hex() and __print_array(): a field, or a dynamic array. */
+/* The bytes of __print_hex(): a field, or a dynamic array. */
 static bool cx_bytes(struct tep_event *e, struct tep_print_arg *a, struct fp_sarg *s)
 {
 	struct tep_format_field *fl;
@@ -524,11 +523,6 @@ static struct fp_sarg *cx_str(struct fp_prog *p, struct tep_event *e, struct tep
 		s->spaced = a->type == TEP_PRINT_HEX;
 		s->x = cx_num(p, e, a->hex.size, depth + 1);
 		return s->x && cx_bytes(e, a->hex.field, s) ? s : NULL;
-	case TEP_PRINT_INT_ARRAY:
-		s->kind = A_INTS;
-		s->count = cx_num(p, e, a->int_array.count, depth + 1);
-		s->elsize = cx_num(p, e, a->int_array.el_size, depth + 1);
-		return s->count && s->elsize && cx_bytes(e, a->int_array.field, s) ? s : NULL;
 	case TEP_PRINT_OP:
 		if (!a->op.op)
 			return NULL;
@@ -636,10 +630,10 @@ static int cx_conv(struct fp_prog *p, struct tep_event *e, const char *f,
 
 	for (; *c; c++) {
 		switch (*c) {
+		/* libtraceevent 1.7.1 reads '+' and 'c' as literal text: its own. */
 		case '#':
 		case '.':
 		case '-':
-		case '+':
 		case '0' ... '9':
 			continue;
 		case 'h':
@@ -668,7 +662,6 @@ static int cx_conv(struct fp_prog *p, struct tep_event *e, const char *f,
 			else if (c[1] && strchr("MmIiUh", c[1]))
 				return -1;
 			break;
-		case 'c':
 		case 'd':
 		case 'u':
 		case 'i':
@@ -950,7 +943,7 @@ static int run_str(struct fp_buf *b, const struct fp_run *r, const struct fp_ste
 {
 	const uint8_t *z;
 	uint32_t off, len;
-	uint64_t v, cnt, el;
+	uint64_t v;
 	int64_t i, n;
 	int k;
 	bool any;
@@ -1034,46 +1027,6 @@ static int run_str(struct fp_buf *b, const struct fp_run *r, const struct fp_ste
 			digits(r->data[off + i] | 0x100, 16, false, d);
 			buf_put(b, d + 22, 2);
 		}
-		return 0;
-	case A_INTS:
-		if (eval(r, s->count, &cnt) || eval(r, s->elsize, &el))
-			return -1;
-		off = s->off;
-		if (s->dynamic && dyn_loc(r, &s->dyn, &off, &len))
-			return -1;
-		cnt = (uint32_t)cnt;
-		el = (uint32_t)el;
-		if ((el != 1 && el != 2 && el != 4 && el != 8) ||
-		    (int64_t)off + (int64_t)(cnt * el) > r->size)
-			return -1;
-		buf_putc(b, '{');
-		for (i = 0; i < (int64_t)cnt; i++) {
-			uint64_t e8 = 0;
-			uint32_t e4;
-			uint16_t e2;
-
-			if (i)
-				buf_putc(b, ',');
-			/* In this machine's byte order, as libtraceevent reads them. */
-			switch (el) {
-			case 1:
-				e8 = r->data[off + i];
-				break;
-			case 2:
-				memcpy(&e2, r->data + off + i * 2, 2);
-				e8 = e2;
-				break;
-			case 4:
-				memcpy(&e4, r->data + off + i * 4, 4);
-				e8 = e4;
-				break;
-			case 8:
-				memcpy(&e8, r->data + off + i * 8, 8);
-				break;
-			}
-			put_hex0x(b, e8);
-		}
-		buf_putc(b, '}');
 		return 0;
 	case A_TERN:
 		if (eval(r, s->x, &v))
@@ -1207,6 +1160,9 @@ static struct fp_prog *prog_for(struct text_fast *ft, struct tep_event *e)
 	p->e = e;
 	p->ok = compile(p, e);
 	ft->progs[e->id] = p;
+	if (!p->ok)
+		note_debug("%s:%s: its print format is not compiled, libtraceevent prints it",
+			   e->system, e->name);
 	return p;
 }
 
