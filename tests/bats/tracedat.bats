@@ -298,6 +298,33 @@ td_trace_cmd_record() {
 	[ "$output" = "$n events, $n identical, $lost loss lines" ]
 }
 
+@test "REMOTECTL_FASTFMT=check: the fast path prints a second of real events as libtraceevent" {
+	d="$BATS_TEST_TMPDIR"
+	make_instance
+	td_record_bg -r "$INST" -e 'sched:*' -e 'irq:*' -e 'syscalls:sys_enter_*' -e 'timer:*' \
+		-o "$d/m.dat"
+	td_markers fastmark 300
+	sleep 1
+	kill -INT "$RPID"
+	wait "$RPID"
+	events=$(sed -n 's/.*output: \([0-9]*\) events.*/\1/p' "$ERR")
+	# Every line made both ways and compared (fast_print.c against libtraceevent).
+	REMOTECTL_FASTFMT=check "$RCTL" report -v "$d/m.dat" > "$d/check.txt" 2> "$d/check.err" ||
+		{ cat "$d/check.err"; false; }
+	REMOTECTL_FASTFMT=off "$RCTL" report "$d/m.dat" > "$d/off.txt"
+	"$RCTL" report "$d/m.dat" > "$d/on.txt"
+	cmp "$d/off.txt" "$d/check.txt"
+	cmp "$d/off.txt" "$d/on.txt"
+	td_each_once "$d/on.txt" fastmark 300
+	[ "$(grep -vc '^CPU:[0-9]* \[LOST' "$d/on.txt")" -eq "$events" ]
+	# Most lines are the fast path's: the rest are the plugins' (sched_switch, ...).
+	pat='s/.*: \([0-9]*\) of \([0-9]*\) events formatted by the fast path$/\1 \2/p'
+	read -r fast total < <(sed -n "$pat" "$d/check.err")
+	echo "fast path: $fast of $total, $events events"
+	[ "$total" -eq "$events" ]
+	[ "$((fast * 100))" -ge "$((total * 60))" ]
+}
+
 # A capture to trace.dat that lost events on both CPUs: record with a tiny buffer, its reader
 # stopped while both CPUs write markers. The file's name in LOSS_DAT.
 td_loss_capture() {

@@ -147,11 +147,13 @@ static void test_header(void)
 	trace_seq_init(&s);
 	CHECK(text_fast_line(fast, tep, &s, &rec, e, false) == 1);
 	trace_seq_terminate(&s);
-	CHECK_STR(s.buffer, "            bash-1234  [003]   123.456790: hdr:                  a=7\n");
+	CHECK_STR(s.buffer,
+		  "            bash-1234  [003]   123.456790: hdr:                  a=7\n");
 	trace_seq_reset(&s);
 	CHECK(text_fast_line(fast, tep, &s, &rec, e, true) == 1);
 	trace_seq_terminate(&s);
-	CHECK_STR(s.buffer, "            bash-1234  [003]123456789512: hdr:                  a=7\n");
+	CHECK_STR(s.buffer,
+		  "            bash-1234  [003]123456789512: hdr:                  a=7\n");
 	trace_seq_destroy(&s);
 	/* pid 0 is <idle>, an unknown pid <...>, a negative CPU keeps its sign */
 	r.pid = 0;

@@ -12,6 +12,7 @@
  * event or record back to libtraceevent: a line is made by one or the other, never mixed.
  */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,9 +64,9 @@ struct fp_sarg {
 	const char *str;		/* A_ATOM */
 	int off, size;			/* A_ARRAY (size 0: the rest of the record); static A_HEX */
 	bool dynamic;			/* A_HEX: the bytes are dyn's */
-	bool spaced;			/* A_HEX: __print_hex (spaces) rather than __print_hex_str */
+	bool spaced;			/* A_HEX: __print_hex, not __print_hex_str */
 	struct fp_dyn dyn;		/* A_DYNSTR, dynamic A_HEX */
-	struct fp_expr *x;		/* A_FLAGS, A_SYMBOL, A_TERN: the value; A_HEX: the length */
+	struct fp_expr *x;		/* the value; A_HEX: the length */
 	struct fp_flag *flags;		/* A_FLAGS, A_SYMBOL */
 	int nr_flags;
 	const char *delim;		/* A_FLAGS, may be NULL */
@@ -97,10 +98,22 @@ struct fp_step {
 	struct fp_sarg *s;		/* S_STR */
 };
 
+/*
+ * The sched_switch plugin's fields (prev_ and next_ pid, comm, prio; prev_state) and
+ * sched_wakeup's (pid, comm, prio, target_cpu, success), by what it prints them with.
+ */
+enum fp_pfield { PF_PID, PF_COMM, PF_PRIO, PF_STATE, PF_NPID, PF_NCOMM, PF_NPRIO, PF_MAX };
+enum fp_wfield { WF_PID, WF_COMM, WF_PRIO, WF_CPU, WF_SUCCESS };
+
+enum fp_plugin { PL_NONE, PL_SWITCH, PL_WAKEUP };
+
 /* One event's compiled format; ok false: libtraceevent prints it. */
 struct fp_prog {
 	const struct tep_event *e;
 	bool ok;
+	enum fp_plugin plugin;		/* printed as libtraceevent's sched_switch plugin does */
+	tep_event_handler_func handler;	/* the plugin's, when compiled */
+	struct { int off, size; } pf[PF_MAX];	/* size 0: no such field */
 	int pid_off, pid_size;		/* common_pid, where libtraceevent reads it */
 	int name_pad;			/* spaces after "name: " */
 	struct fp_step *steps;
@@ -120,6 +133,9 @@ struct text_fast {
 	struct fp_prog **progs;		/* by event id */
 	int nr_progs;
 	struct fp_buf line, tmp;
+	/* The plugin's comms, registered once the line is done (its header looked them up). */
+	struct fp_buf comm[2];
+	int comm_pid[2], nr_comms;
 	uint64_t fast, total;
 	bool failed;			/* check mode met a difference */
 };
@@ -683,7 +699,8 @@ static int cx_conv(struct fp_prog *p, struct tep_event *e, const char *f,
 	if (len > 30 || ls < -2 || ls > 2)
 		return -1;
 	/* libtraceevent widens %l to %ll where the file's long is wider than ours. */
-	if (*c != 's' && *c != 'p' && ls == 1 && sizeof(long) != 8 && tep_get_long_size(e->tep) == 8)
+	if (*c != 's' && *c != 'p' && ls == 1 && sizeof(long) != 8 &&
+	    tep_get_long_size(e->tep) == 8)
 		return -1;
 	spec = prog_alloc(p, len + 1);
 	memcpy(spec, f, len);
@@ -717,15 +734,14 @@ static int cx_conv(struct fp_prog *p, struct tep_event *e, const char *f,
 	return st->x ? len : -1;
 }
 
-static bool compile(struct fp_prog *p, struct tep_event *e)
+/* The line's head: the pid's place and the padding after the name. */
+static bool compile_head(struct fp_prog *p, struct tep_event *e)
 {
-	struct tep_print_arg *arg = e->print_fmt.args;
-	const char *f = e->print_fmt.format;
 	struct tep_event *first = tep_get_first_event(e->tep);
 	struct tep_format_field *pid;
-	int n, len;
+	int len;
 
-	if (!f || !first || !e->name)
+	if (!first || !e->name)
 		return false;
 	/* libtraceevent reads every record's pid where its first event keeps it. */
 	pid = tep_find_common_field(first, "common_pid");
@@ -734,8 +750,19 @@ static bool compile(struct fp_prog *p, struct tep_event *e)
 		return false;
 	p->pid_off = pid->offset;
 	p->pid_size = pid->size;
-	len = e->name ? strlen(e->name) : 0;
+	len = strlen(e->name);
 	p->name_pad = len < 20 ? 20 - len : 0;
+	return true;
+}
+
+static bool compile(struct fp_prog *p, struct tep_event *e)
+{
+	struct tep_print_arg *arg = e->print_fmt.args;
+	const char *f = e->print_fmt.format;
+	int n;
+
+	if (!f)
+		return false;
 	while (*f) {
 		if (f[0] == '%' && f[1] != '%')
 			n = cx_conv(p, e, f, &arg);
@@ -1137,6 +1164,157 @@ static int run_step(struct fp_buf *b, const struct fp_run *r, const struct fp_st
 	return -1;
 }
 
+/* libtraceevent's sched_switch plugin */
+
+/* Is handler the function of libtraceevent's plugin_sched_switch.so? */
+static bool sched_plugin(tep_event_handler_func handler)
+{
+	Dl_info info;
+	const char *base;
+
+	if (!dladdr((void *)handler, &info) || !info.dli_fname)
+		return false;
+	base = strrchr(info.dli_fname, '/');
+	return !strcmp(base ? base + 1 : info.dli_fname, "plugin_sched_switch.so");
+}
+
+/* A field as tep_get_field_val() finds and reads it; comm: a char array. */
+static bool plugin_field(struct fp_prog *p, struct tep_event *e, int i, const char *name,
+			 bool comm, bool optional)
+{
+	struct tep_format_field *fl = comm ? tep_find_any_field(e, name) : tep_find_field(e, name);
+
+	if (!fl)
+		return optional;
+	if (fl->offset < 0 || (comm ? fl->size <= 0 || fl->size > FP_MAX_WIDTH :
+			       fl->size != 1 && fl->size != 2 && fl->size != 4 && fl->size != 8))
+		return false;
+	p->pf[i].off = fl->offset;
+	p->pf[i].size = fl->size;
+	return true;
+}
+
+/*
+ * The plugin prints sched_switch as "prev_comm:prev_pid [prev_prio] S ==> next_comm:next_pid
+ * [next_prio]" and the wakeups as "comm:pid [prio] CPU:ccc", and registers each comm it
+ * prints for its pid. Fields it would complain about go to libtraceevent.
+ */
+static bool compile_plugin(struct fp_prog *p, struct tep_event *e)
+{
+	if (!e->system || strcmp(e->system, "sched") || !sched_plugin(e->handler))
+		return false;
+	p->handler = e->handler;
+	if (!strcmp(e->name, "sched_switch")) {
+		p->plugin = PL_SWITCH;
+		return plugin_field(p, e, PF_PID, "prev_pid", false, false) &&
+		       plugin_field(p, e, PF_COMM, "prev_comm", true, false) &&
+		       plugin_field(p, e, PF_PRIO, "prev_prio", false, false) &&
+		       plugin_field(p, e, PF_STATE, "prev_state", false, false) &&
+		       plugin_field(p, e, PF_NPID, "next_pid", false, false) &&
+		       plugin_field(p, e, PF_NCOMM, "next_comm", true, false) &&
+		       plugin_field(p, e, PF_NPRIO, "next_prio", false, false);
+	}
+	if (strcmp(e->name, "sched_wakeup") && strcmp(e->name, "sched_wakeup_new"))
+		return false;
+	p->plugin = PL_WAKEUP;
+	return plugin_field(p, e, WF_PID, "pid", false, false) &&
+	       plugin_field(p, e, WF_COMM, "comm", true, false) &&
+	       plugin_field(p, e, WF_PRIO, "prio", false, false) &&
+	       plugin_field(p, e, WF_CPU, "target_cpu", false, false) &&
+	       plugin_field(p, e, WF_SUCCESS, "success", false, true);
+}
+
+static void put_lld(struct fp_buf *b, uint64_t v)
+{
+	put_num(b, (int64_t)v < 0 ? -v : v, (int64_t)v < 0, 10, false, 0, false, false);
+}
+
+/* "comm:" of a pid, the comm kept for registering after the line. */
+static int plugin_comm(struct text_fast *ft, const struct fp_run *r, const struct fp_prog *p,
+		       int i, uint64_t pid)
+{
+	const uint8_t *c = r->data + p->pf[i].off, *z;
+	struct fp_buf *keep = &ft->comm[ft->nr_comms];
+	size_t n;
+
+	if (p->pf[i].off + p->pf[i].size > r->size)
+		return -1;
+	z = memchr(c, 0, p->pf[i].size);
+	n = z ? (size_t)(z - c) : (size_t)p->pf[i].size;
+	buf_put(&ft->line, c, n);
+	buf_putc(&ft->line, ':');
+	keep->len = 0;
+	buf_put(keep, c, n);
+	buf_putc(keep, 0);
+	ft->comm_pid[ft->nr_comms++] = (int)pid;
+	return 0;
+}
+
+static int run_plugin(struct text_fast *ft, const struct fp_run *r, const struct fp_prog *p)
+{
+	static const char states[] = "SDTtZXxW";
+	struct fp_buf *b = &ft->line;
+	uint64_t v[PF_MAX];
+	bool any = false;
+	int i;
+
+	for (i = 0; i < PF_MAX; i++)
+		if (p->pf[i].size && i != PF_COMM && i != PF_NCOMM &&
+		    read_num(r, p->pf[i].off, p->pf[i].size, &v[i]))
+			return -1;
+	if (p->plugin == PL_WAKEUP) {
+		if (plugin_comm(ft, r, p, WF_COMM, v[WF_PID]))
+			return -1;
+		put_lld(b, v[WF_PID]);
+		buf_put(b, " [", 2);
+		put_lld(b, v[WF_PRIO]);
+		buf_putc(b, ']');
+		if (p->pf[WF_SUCCESS].size) {
+			buf_put(b, " success=", 9);
+			put_lld(b, v[WF_SUCCESS]);
+		}
+		buf_put(b, " CPU:", 5);
+		put_num(b, v[WF_CPU], false, 10, false, 3, false, true);
+		return 0;
+	}
+	if (plugin_comm(ft, r, p, PF_COMM, v[PF_PID]))
+		return -1;
+	put_lld(b, v[PF_PID]);
+	buf_put(b, " [", 2);
+	put_num(b, (int)v[PF_PRIO] < 0 ? -(uint64_t)(int)v[PF_PRIO] : (uint64_t)(int)v[PF_PRIO],
+		(int)v[PF_PRIO] < 0, 10, false, 0, false, false);
+	buf_put(b, "] ", 2);
+	for (i = 0; i < 8; i++) {
+		if (!((int)v[PF_STATE] & (1 << i)))
+			continue;
+		if (any)
+			buf_putc(b, '|');
+		buf_putc(b, states[i]);
+		any = true;
+	}
+	if (!any)
+		buf_putc(b, 'R');
+	buf_put(b, " ==> ", 5);
+	if (plugin_comm(ft, r, p, PF_NCOMM, v[PF_NPID]))
+		return -1;
+	put_lld(b, v[PF_NPID]);
+	buf_put(b, " [", 2);
+	put_num(b, (int)v[PF_NPRIO] < 0 ? -(uint64_t)(int)v[PF_NPRIO] : (uint64_t)(int)v[PF_NPRIO],
+		(int)v[PF_NPRIO] < 0, 10, false, 0, false, false);
+	buf_putc(b, ']');
+	return 0;
+}
+
+/* The plugin's comms, registered as it registers them (a pid already known keeps its). */
+static void register_comms(struct text_fast *ft)
+{
+	int i;
+
+	for (i = 0; i < ft->nr_comms; i++)
+		tep_register_comm(ft->tep, ft->comm[i].p, ft->comm_pid[i]);
+	ft->nr_comms = 0;
+}
+
 /* The line */
 
 static struct fp_prog *prog_for(struct text_fast *ft, struct tep_event *e)
@@ -1158,19 +1336,27 @@ static struct fp_prog *prog_for(struct text_fast *ft, struct tep_event *e)
 	prog_free(p);
 	p = xcalloc(1, sizeof(*p));
 	p->e = e;
-	p->ok = compile(p, e);
+	if (e->handler && !(e->flags & TEP_EVENT_FL_NOHANDLE))
+		p->ok = compile_head(p, e) && compile_plugin(p, e);
+	else
+		p->ok = compile_head(p, e) && compile(p, e);
 	ft->progs[e->id] = p;
 	if (!p->ok)
-		note_debug("%s:%s: its print format is not compiled, libtraceevent prints it",
-			   e->system, e->name);
+		note_debug("%s:%s: libtraceevent prints it (%s)", e->system, e->name,
+			   e->handler ? "a plugin's" : "its print format is not compiled");
 	return p;
 }
 
-/* Does libtraceevent print e other than by its format: a plugin, raw, or a failed parse? */
-static bool not_by_format(const struct tep_event *e)
+/*
+ * Would libtraceevent print e otherwise than p does: raw, after a failed parse, or by a
+ * handler other than the one p was compiled for (plugins are loaded after some formats)?
+ */
+static bool not_as_compiled(const struct tep_event *e, const struct fp_prog *p)
 {
+	tep_event_handler_func h = e->flags & TEP_EVENT_FL_NOHANDLE ? NULL : e->handler;
+
 	return (e->flags & (TEP_EVENT_FL_FAILED | TEP_EVENT_FL_PRINTRAW | TEP_EVENT_FL_ISBPRINT)) ||
-	       (e->handler && !(e->flags & TEP_EVENT_FL_NOHANDLE));
+	       h != p->handler;
 }
 
 /* The whole line into ft->line, as text_dat_fmt_tep_line() prints it; -1: not here. */
@@ -1187,7 +1373,9 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 	size_t start;
 	int i;
 
-	if (!p || !p->ok || rec->size < 0 || read_num(&r, p->pid_off, p->pid_size, &pid))
+	ft->nr_comms = 0;
+	if (!p || !p->ok || not_as_compiled(e, p) || rec->size < 0 ||
+	    read_num(&r, p->pid_off, p->pid_size, &pid))
 		return -1;
 	b->len = 0;
 	comm = tep_data_comm_from_pid(ft->tep, (int)pid);
@@ -1214,6 +1402,8 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 	buf_put(b, ": ", 2);
 	buf_pad(b, ' ', p->name_pad);
 	start = b->len;
+	if (p->plugin)
+		return run_plugin(ft, &r, p) ? -1 : (buf_putc(b, '\n'), 0);
 	for (i = 0; i < p->nr_steps; i++)
 		if (run_step(b, &r, &p->steps[i]))
 			return -1;
@@ -1273,15 +1463,17 @@ int text_fast_line(struct text_fast *ft, struct tep_handle *tep, struct trace_se
 		return 0;
 	}
 	ft->total++;
-	ok = !not_by_format(e) && !make_line(ft, rec, e, raw_time);
+	ok = !make_line(ft, rec, e, raw_time);
 	if (ok && ft->mode == TEXT_FAST_ON) {
 		ft->fast++;
 		put_line(s, &ft->line);
+		register_comms(ft);
 		return 1;
 	}
 	text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
 	if (!ok)
 		return 0;
+	register_comms(ft);
 	ft->fast++;
 	if (s->len - start == ft->line.len && !memcmp(s->buffer + start, ft->line.p, ft->line.len))
 		return 1;
@@ -1329,6 +1521,8 @@ void text_fast_free(struct text_fast *ft)
 	free(ft->progs);
 	free(ft->line.p);
 	free(ft->tmp.p);
+	free(ft->comm[0].p);
+	free(ft->comm[1].p);
 	free(ft);
 }
 
