@@ -209,9 +209,17 @@ static char *digits(uint64_t v, int base, bool upper, char *d)
 	const char *set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char *p = d + 24;
 
+	/* Constant divisors: the compiler's multiplications instead of divisions. */
+	if (base == 16) {
+		do {
+			*--p = set[v & 15];
+			v >>= 4;
+		} while (v);
+		return p;
+	}
 	do {
-		*--p = set[v % base];
-		v /= base;
+		*--p = '0' + v % 10;
+		v /= 10;
 	} while (v);
 	return p;
 }
