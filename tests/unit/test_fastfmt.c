@@ -191,8 +191,9 @@ static void test_numbers(void)
 static void test_printf_specs(void)
 {
 	/* What the fast path hands to printf: precision, '#', '*', %o, %zu. */
-	struct tep_event *e = event("spec", "\"p=%.3d h=%#x star=%*d| o=%o z=%zu\", "
-				    "REC->a, REC->b, REC->s, REC->a, REC->b, REC->c");
+	struct tep_event *e = event("spec", "\"p=%.3d h=%#x star=%*d| o=%o z=%zu L=%Lu Z=%Zd "
+				    "hh=%hhd\", REC->a, REC->b, REC->s, REC->a, REC->b, REC->c, "
+				    "REC->u, REC->c, REC->b");
 	/* libtraceevent 1.7.1 prints %+d and %c as text, its own way */
 	struct tep_event *own = event("own", "\"plus=%+d c=%c\", REC->a, REC->ch");
 	char info[512];
@@ -204,7 +205,8 @@ static void test_printf_specs(void)
 	r.s = 5;
 	r.ch = 'q';
 	r.c = 7;
-	expect(e, &r, "p=042 h=0xff star=   42| o=377 z=7");
+	r.u = 1ull << 40;
+	expect(e, &r, "p=042 h=0xff star=   42| o=377 z=7 L=1099511627776 Z=7 hh=-1");
 	CHECK(both(own, &r, sizeof(r), false, info, sizeof(info)) == 0);
 }
 
