@@ -246,8 +246,23 @@ static void test_tables(void)
 				     "{ 2, \"B\" }, { 4, \"C\" })");
 	struct tep_event *nd = event("flgnd", "\"f=%s\", __print_flags(REC->b, \"\", { 1, \"A\" }, "
 				     "{ 6, \"BC\" })");
+	/* a name libtraceevent does not know is -1; the few it knows stay its own */
+	struct tep_event *named = event("named", "\"v=%s\", __print_symbolic(REC->c, "
+					"{ SOME_ENUM, \"NAMED\" }, { 1, \"ONE\" })");
+	struct tep_event *known = event("known", "\"v=%s\", __print_symbolic(REC->a, "
+					"{ RCU_SOFTIRQ, \"RCU\" })");
+	char info[512];
 	struct rec r;
 
+	base(&r, named);
+	r.c = -1;
+	expect(named, &r, "v=NAMED");
+	r.c = 1;
+	expect(named, &r, "v=ONE");
+	r.c = 2;
+	expect(named, &r, "v=0x2");
+	base(&r, known);
+	CHECK(both(known, &r, sizeof(r), false, info, sizeof(info)) == 0);
 	base(&r, sym);
 	r.a = 16;
 	expect(sym, &r, "v=SIXTEEN");

@@ -454,7 +454,34 @@ static struct fp_expr *cx_num(struct fp_prog *p, struct tep_event *e, struct tep
 	}
 }
 
-/* __print_flags() and __print_symbolic() tables: numbers only (names need a lookup). */
+/*
+ * A table entry's value as libtraceevent reads it: a number, or a name it looks up among a
+ * few kernel enums and takes as -1 when it is not one of them. Those few stay its own.
+ */
+static bool flag_value(const char *v, int64_t *val)
+{
+	static const char *const known[] = {
+		"HI_SOFTIRQ", "TIMER_SOFTIRQ", "NET_TX_SOFTIRQ", "NET_RX_SOFTIRQ", "BLOCK_SOFTIRQ",
+		"IRQ_POLL_SOFTIRQ", "BLOCK_IOPOLL_SOFTIRQ", "TASKLET_SOFTIRQ", "SCHED_SOFTIRQ",
+		"HRTIMER_SOFTIRQ", "RCU_SOFTIRQ", "HRTIMER_NORESTART", "HRTIMER_RESTART",
+	};
+	size_t i;
+
+	if (isdigit((unsigned char)v[0])) {
+		*val = (int64_t)strtoull(v, NULL, 0);
+		return true;
+	}
+	for (i = 0; i < ARRAY_SIZE(known); i++)
+		if (!strcmp(v, known[i]))
+			return false;
+	*val = -1;
+	return true;
+}
+
+/*
+ * __print_flags() and __print_symbolic() tables. Flags take numbers only: a value that is
+ * not one would be -1, which matches in ways best left to libtraceevent.
+ */
 static bool cx_flags(struct fp_prog *p, struct tep_print_flag_sym *fs, struct fp_sarg *s)
 {
 	struct tep_print_flag_sym *f;
@@ -464,9 +491,9 @@ static bool cx_flags(struct fp_prog *p, struct tep_print_flag_sym *fs, struct fp
 		n++;
 	s->flags = prog_alloc(p, (n ? n : 1) * sizeof(*s->flags));
 	for (f = fs; f; f = f->next) {
-		if (!f->value || !f->str || !isdigit((unsigned char)f->value[0]))
+		if (!f->value || !f->str || !flag_value(f->value, &s->flags[s->nr_flags].val) ||
+		    (s->kind == A_FLAGS && !isdigit((unsigned char)f->value[0])))
 			return false;
-		s->flags[s->nr_flags].val = (int64_t)strtoull(f->value, NULL, 0);
 		s->flags[s->nr_flags++].str = f->str;
 	}
 	return true;
