@@ -742,7 +742,8 @@ static int cx_conv(struct fp_prog *p, struct tep_event *e, const char *f,
 	if (spec_too_wide(spec))
 		return -1;
 	if (*c == 'p') {
-		if (a->type == TEP_PRINT_BSTRING)
+		/* Flags or a width before a 'p' are libtraceevent's to ignore or not. */
+		if (a->type == TEP_PRINT_BSTRING || c != f + 1)
 			return -1;
 		st = add_step(p, ext ? S_SYM : S_PTR);
 		st->f.conv = ext ? c[1] : 'p';
