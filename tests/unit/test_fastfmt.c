@@ -396,6 +396,110 @@ static void test_check_mode(void)
 	text_fast_free(off);
 }
 
+/*
+ * A plugin's event through check mode (the plugin registers comms, so printing a record
+ * twice is not printing it once): the fast line made and equal to libtraceevent's.
+ */
+static void plugin_line(struct tep_event *e, const void *r, int size, const char *want)
+{
+	struct tep_record rec = { 0 };
+	struct trace_seq s;
+
+	rec.ts = 123456789012ull;
+	rec.cpu = 3;
+	rec.size = size;
+	rec.data = (void *)r;
+	trace_seq_init(&s);
+	CHECK(text_fast_line(fast, tep, &s, &rec, e, false) == 1);
+	trace_seq_terminate(&s);
+	CHECK_STR(s.buffer, want);
+	if (strcmp(s.buffer, want))
+		fprintf(stderr, "  got  %s  want %s", s.buffer, want);
+	trace_seq_destroy(&s);
+}
+
+/* Events libtraceevent's plugins print: sched_switch (comms registered), hrtimer_start. */
+static void test_plugins(void)
+{
+	static const char sw[] =
+		"name: sched_switch\nID: 300\n" COMMON
+		"\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
+		"\tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;\n"
+		"\tfield:int prev_prio;\toffset:28;\tsize:4;\tsigned:1;\n"
+		"\tfield:long prev_state;\toffset:32;\tsize:8;\tsigned:1;\n"
+		"\tfield:char next_comm[16];\toffset:40;\tsize:16;\tsigned:0;\n"
+		"\tfield:pid_t next_pid;\toffset:56;\tsize:4;\tsigned:1;\n"
+		"\tfield:int next_prio;\toffset:60;\tsize:4;\tsigned:1;\n\n"
+		"print fmt: \"prev_comm=%s prev_pid=%d\", REC->prev_comm, REC->prev_pid\n";
+	static const char hr[] =
+		"name: hrtimer_start\nID: 301\n" COMMON
+		"\tfield:void * hrtimer;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:void * function;\toffset:16;\tsize:8;\tsigned:0;\n"
+		"\tfield:s64 expires;\toffset:24;\tsize:8;\tsigned:1;\n"
+		"\tfield:s64 softexpires;\toffset:32;\tsize:8;\tsigned:1;\n\n"
+		"print fmt: \"hrtimer=%p\", REC->hrtimer\n";
+	struct tep_handle *t = tep_alloc();
+	struct tep_plugin_list *plugins;
+	struct text_fast *saved = fast;
+	struct tep_handle *saved_tep = tep;
+	struct tep_event *e;
+	uint8_t r[64] = { 0 };
+	int32_t pid;
+	int64_t v;
+
+	tep_set_long_size(t, 8);
+	tep_parse_event(t, sw, strlen(sw), "sched");
+	tep_parse_event(t, hr, strlen(hr), "timer");
+	plugins = tep_load_plugins(t);
+	tep = t;
+	fast = text_fast_new(t, TEXT_FAST_CHECK);
+	e = tep_find_event(t, 300);
+	if (e && e->handler) {
+		r[0] = 300 & 0xff;
+		r[1] = 300 >> 8;
+		pid = 4321;
+		memcpy(r + 4, &pid, 4);
+		memcpy(r + 8, "worker", 7);
+		memcpy(r + 24, &pid, 4);
+		v = 120;
+		memcpy(r + 28, &v, 4);
+		v = 0x12;	/* D|Z */
+		memcpy(r + 32, &v, 8);
+		memcpy(r + 40, "idle", 5);
+		pid = 77;
+		memcpy(r + 56, &pid, 4);
+		v = -1;
+		memcpy(r + 60, &v, 4);
+		/* the first line's header does not know worker yet; the second does */
+		plugin_line(e, r, 64, "           <...>-4321  [003]   123.456789: sched_switch:  "
+			    "       worker:4321 [120] D|Z ==> idle:77 [-1]\n");
+		plugin_line(e, r, 64, "          worker-4321  [003]   123.456789: sched_switch:  "
+			    "       worker:4321 [120] D|Z ==> idle:77 [-1]\n");
+	}
+	e = tep_find_event(t, 301);
+	if (e && e->handler) {
+		memset(r, 0, sizeof(r));
+		r[0] = 301 & 0xff;
+		r[1] = 301 >> 8;
+		v = 0x1234;
+		memcpy(r + 8, &v, 8);
+		v = 0xabc;
+		memcpy(r + 16, &v, 8);
+		v = 5;
+		memcpy(r + 24, &v, 8);
+		v = -6;
+		memcpy(r + 32, &v, 8);
+		plugin_line(e, r, 40, "          <idle>-0     [003]   123.456789: hrtimer_start:  "
+			    "      hrtimer=0x1234 function=0x00000abc expires=5 "
+			    "softexpires=18446744073709551610\n");
+	}
+	text_fast_free(fast);
+	tep_unload_plugins(plugins, t);
+	tep_free(t);
+	fast = saved;
+	tep = saved_tep;
+}
+
 int main(void)
 {
 	tep = tep_alloc();
@@ -413,6 +517,7 @@ int main(void)
 	test_truncated();
 	test_fallbacks();
 	test_check_mode();
+	test_plugins();
 	text_fast_free(fast);
 	tep_free(tep);
 	CHECK_DONE();

@@ -99,19 +99,22 @@ struct fp_step {
 };
 
 /*
- * The sched_switch plugin's fields (prev_ and next_ pid, comm, prio; prev_state) and
- * sched_wakeup's (pid, comm, prio, target_cpu, success), by what it prints them with.
+ * The fields libtraceevent's plugins print, in the slots of pf[]: the sched_switch plugin's
+ * (prev_ and next_ pid, comm, prio; prev_state), its sched_wakeup's (pid, comm, prio,
+ * target_cpu, success), the hrtimer plugin's (timer or hrtimer, function, then now, or
+ * expires and softexpires).
  */
 enum fp_pfield { PF_PID, PF_COMM, PF_PRIO, PF_STATE, PF_NPID, PF_NCOMM, PF_NPRIO, PF_MAX };
 enum fp_wfield { WF_PID, WF_COMM, WF_PRIO, WF_CPU, WF_SUCCESS };
+enum fp_hfield { HF_TIMER, HF_FUNC, HF_NOW, HF_EXPIRES = HF_NOW, HF_SOFT };
 
-enum fp_plugin { PL_NONE, PL_SWITCH, PL_WAKEUP };
+enum fp_plugin { PL_NONE, PL_SWITCH, PL_WAKEUP, PL_HRSTART, PL_HREXPIRE };
 
 /* One event's compiled format; ok false: libtraceevent prints it. */
 struct fp_prog {
 	const struct tep_event *e;
 	bool ok;
-	enum fp_plugin plugin;		/* printed as libtraceevent's sched_switch plugin does */
+	enum fp_plugin plugin;		/* printed as a libtraceevent plugin prints it */
 	tep_event_handler_func handler;	/* the plugin's, when compiled */
 	struct { int off, size; } pf[PF_MAX];	/* size 0: no such field */
 	int pid_off, pid_size;		/* common_pid, where libtraceevent reads it */
@@ -1200,10 +1203,10 @@ static int run_step(struct fp_buf *b, const struct fp_run *r, const struct fp_st
 	return -1;
 }
 
-/* libtraceevent's sched_switch plugin */
+/* libtraceevent's plugins */
 
-/* Is handler the function of libtraceevent's plugin_sched_switch.so? */
-static bool sched_plugin(tep_event_handler_func handler)
+/* Is handler a function of libtraceevent's plugin in the file named so? */
+static bool from_plugin(tep_event_handler_func handler, const char *file)
 {
 	Dl_info info;
 	const char *base;
@@ -1211,7 +1214,7 @@ static bool sched_plugin(tep_event_handler_func handler)
 	if (!dladdr((void *)handler, &info) || !info.dli_fname)
 		return false;
 	base = strrchr(info.dli_fname, '/');
-	return !strcmp(base ? base + 1 : info.dli_fname, "plugin_sched_switch.so");
+	return !strcmp(base ? base + 1 : info.dli_fname, file);
 }
 
 /* A field as tep_get_field_val() finds and reads it; comm: a char array. */
@@ -1231,15 +1234,42 @@ static bool plugin_field(struct fp_prog *p, struct tep_event *e, int i, const ch
 }
 
 /*
- * The plugin prints sched_switch as "prev_comm:prev_pid [prev_prio] S ==> next_comm:next_pid
- * [next_prio]" and the wakeups as "comm:pid [prio] CPU:ccc", and registers each comm it
- * prints for its pid. Fields it would complain about go to libtraceevent.
+ * The hrtimer plugin prints hrtimer_start as "hrtimer=0x... function=name/0x... expires=N
+ * softexpires=N" and hrtimer_expire_entry as "hrtimer=0x... now=N function=name/0x...".
+ */
+static bool compile_hrtimer(struct fp_prog *p, struct tep_event *e)
+{
+	bool start = !strcmp(e->name, "hrtimer_start");
+
+	if (!start && strcmp(e->name, "hrtimer_expire_entry"))
+		return false;
+	p->plugin = start ? PL_HRSTART : PL_HREXPIRE;
+	if (!plugin_field(p, e, HF_TIMER, "timer", false, true) ||
+	    (!p->pf[HF_TIMER].size && !plugin_field(p, e, HF_TIMER, "hrtimer", false, false)))
+		return false;
+	if (!plugin_field(p, e, HF_FUNC, "function", false, false))
+		return false;
+	if (!start)
+		return plugin_field(p, e, HF_NOW, "now", false, false);
+	return plugin_field(p, e, HF_EXPIRES, "expires", false, false) &&
+	       plugin_field(p, e, HF_SOFT, "softexpires", false, false);
+}
+
+/*
+ * The sched_switch plugin prints sched_switch as "prev_comm:prev_pid [prev_prio] S ==>
+ * next_comm:next_pid [next_prio]" and the wakeups as "comm:pid [prio] CPU:ccc", and
+ * registers each comm it prints for its pid. Fields it would complain about go to
+ * libtraceevent.
  */
 static bool compile_plugin(struct fp_prog *p, struct tep_event *e)
 {
-	if (!e->system || strcmp(e->system, "sched") || !sched_plugin(e->handler))
+	if (!e->system)
 		return false;
 	p->handler = e->handler;
+	if (!strcmp(e->system, "timer") && from_plugin(e->handler, "plugin_hrtimer.so"))
+		return compile_hrtimer(p, e);
+	if (strcmp(e->system, "sched") || !from_plugin(e->handler, "plugin_sched_switch.so"))
+		return false;
 	if (!strcmp(e->name, "sched_switch")) {
 		p->plugin = PL_SWITCH;
 		return plugin_field(p, e, PF_PID, "prev_pid", false, false) &&
@@ -1286,6 +1316,30 @@ static int plugin_comm(struct text_fast *ft, const struct fp_run *r, const struc
 	return 0;
 }
 
+/*
+ * " function=name/0x..." as tep_print_func_field() prints it: the offset is the function's
+ * start less the address, the text cut to its 127-byte buffer; "0x%08llx" when unknown.
+ */
+static void plugin_func(struct fp_buf *b, const struct fp_run *r, uint64_t v)
+{
+	unsigned long long start;
+	const char *name;
+	size_t at;
+
+	buf_put(b, " function=", 10);
+	if (!tep_find_function_info(r->tep, v, &name, &start, NULL)) {
+		buf_put(b, "0x", 2);
+		put_num(b, v, false, 16, false, 8, false, true);
+		return;
+	}
+	at = b->len;
+	buf_put(b, name, strlen(name));
+	buf_putc(b, '/');
+	put_hex0x(b, start - v);
+	if (b->len - at > 127)
+		b->len = at + 127;
+}
+
 static int run_plugin(struct text_fast *ft, const struct fp_run *r, const struct fp_prog *p)
 {
 	static const char states[] = "SDTtZXxW";
@@ -1294,10 +1348,29 @@ static int run_plugin(struct text_fast *ft, const struct fp_run *r, const struct
 	bool any = false;
 	int i;
 
-	for (i = 0; i < PF_MAX; i++)
-		if (p->pf[i].size && i != PF_COMM && i != PF_NCOMM &&
-		    read_num(r, p->pf[i].off, p->pf[i].size, &v[i]))
+	for (i = 0; i < PF_MAX; i++) {
+		bool comm = p->plugin == PL_SWITCH ? i == PF_COMM || i == PF_NCOMM :
+			    p->plugin == PL_WAKEUP && i == WF_COMM;
+
+		if (p->pf[i].size && !comm && read_num(r, p->pf[i].off, p->pf[i].size, &v[i]))
 			return -1;
+	}
+	if (p->plugin == PL_HRSTART || p->plugin == PL_HREXPIRE) {
+		buf_put(b, "hrtimer=", 8);
+		put_hex0x(b, v[HF_TIMER]);
+		if (p->plugin == PL_HREXPIRE) {
+			buf_put(b, " now=", 5);
+			put_num(b, v[HF_NOW], false, 10, false, 0, false, false);
+		}
+		plugin_func(b, r, v[HF_FUNC]);
+		if (p->plugin == PL_HRSTART) {
+			buf_put(b, " expires=", 9);
+			put_num(b, v[HF_EXPIRES], false, 10, false, 0, false, false);
+			buf_put(b, " softexpires=", 13);
+			put_num(b, v[HF_SOFT], false, 10, false, 0, false, false);
+		}
+		return 0;
+	}
 	if (p->plugin == PL_WAKEUP) {
 		if (plugin_comm(ft, r, p, WF_COMM, v[WF_PID]))
 			return -1;
