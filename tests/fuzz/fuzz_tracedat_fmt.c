@@ -48,7 +48,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	setenv("REMOTECTL_FASTFMT", "check", 1);
+	setenv("REMOTECTL_FASTFMT", "check", 0);
 	note_set_handler(say_error, NOTE_ERROR);
 	plugin_tep = tep_alloc();
 	if (plugin_tep)

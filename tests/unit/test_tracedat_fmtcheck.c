@@ -72,6 +72,7 @@ static const char locs[] =
 #define PF_SYNTAX	"the print format's arguments are not an expression"
 #define SIZEOF		"the print format has sizeof where no kernel has it"
 #define BACKSLASH	"the print format has a string ending in a backslash"
+#define BYTES		"the print format prints bytes from something not a field"
 #define OWN_CALL	"the print format calls a function of its own inside an expression"
 
 /* locs without its print format, for the print formats below. */
@@ -150,6 +151,13 @@ static const struct {
 	{ "\"%s\", __print_array(__get_dynamic_array(v), REC->v[0] / 4, !sizeof(u64))", SIZEOF },
 	{ "\"%s\", __print_array(__get_dynamic_array(v), 4 / sizeof(u64), sizeof(u64))", "ok" },
 	{ "\"%s\", __print_array(__get_dynamic_array(v), 4, sizeof(u64) + 1)", SIZEOF },
+	/* found by fuzz_tracedat_fmt: SEGV printing bytes of "RC-cE>omm" taken for a field */
+	{ "\"%s\", __print_hex_str(RC-cE>omm, 3)", BYTES },
+	{ "\"%s\", __print_hex(REC->v[0] + 1, 3)", BYTES },
+	{ "\"%s\", __print_hex((u8 *)REC->v, 3)", BYTES },
+	{ "\"%s\", __print_array(__get_str(who), 3, 1)", BYTES },
+	{ "\"%s %s\", __print_hex(REC->v, 4), __print_hex_str(__get_rel_dynamic_array(buf), 2)",
+	  "ok" },
 	{ "\"%d\", -(long)__get_str(who)", PF_SYNTAX },
 	{ "\"%d\", (long)__get_str(who)", "ok" },
 	/* found by make fuzz-long: libtraceevent reads on past the quote after "\\" */

@@ -475,6 +475,30 @@ static bool pf_known_helper(const char *name, size_t len)
 	return pf_one_of(helpers, ARRAY_SIZE(helpers), name, len);
 }
 
+/* The helpers that print bytes from memory: from a field, or from a dynamic array. */
+static bool pf_takes_bytes(const char *name, size_t len)
+{
+	static const char *const helpers[] = { "__print_hex", "__print_hex_str", "__print_array" };
+
+	return pf_one_of(helpers, ARRAY_SIZE(helpers), name, len);
+}
+
+/*
+ * Their memory as the kernel names it, REC->FIELD or __get_dynamic_array(FIELD): libtraceevent
+ * 1.7.1 takes anything else for a field and dereferences what it finds there (SEGV on
+ * "__print_hex_str(RC-cE>omm, 3)").
+ */
+static void pf_bytes(struct pf *s)
+{
+	bool dyn = pf_ident_is(s, "__get_dynamic_array") ||
+		   pf_ident_is(s, "__get_rel_dynamic_array");
+	bool rec = pf_ident_is(s, "REC");
+	enum pf_kind k = pf_expr(s);
+
+	if (!((rec && k == PF_FIELD) || (dyn && k == PF_CALLED)) || !pf_is(s, ","))
+		pf_fail(s, "the print format prints bytes from something not a field");
+}
+
 /*
  * A call's arguments. __print_symbolic(VALUE, TABLE...) and __print_flags(VALUE, "DELIM",
  * TABLE...) as the kernel writes them: libtraceevent leaked on a table list with something
@@ -484,6 +508,7 @@ static void pf_call(struct pf *s)
 {
 	bool tables = pf_takes_tables(s->name, s->name_len);
 	bool flags = tables && s->name_len == 13 && !memcmp(s->name, "__print_flags", 13);
+	bool bytes = pf_takes_bytes(s->name, s->name_len);
 	int i = 0;
 
 	pf_expect(s, "(");
@@ -497,6 +522,8 @@ static void pf_call(struct pf *s)
 				return pf_fail(s, PF_SYNTAX);
 			while (s->tok == PF_STR)
 				pf_next(s);
+		} else if (bytes && !i) {
+			pf_bytes(s);
 		} else if (pf_ident_is(s, "sizeof")) {
 			s->sizeof_here = true;
 			pf_primary(s);
