@@ -12,6 +12,10 @@
  *	texts, NUL-separated	header_page, kallsyms, printk, cmdlines, then event formats
  *				(of the systems in systems[], in turn: plugins pick events
  *				by system and name)
+ *
+ * Every record is printed both by libtraceevent and by the fast path (REMOTECTL_FASTFMT=check,
+ * text_internal.h): a line of the fast path that differs from libtraceevent's is a finding.
+ * A REMOTECTL_FASTFMT already set wins: =off replays an input through libtraceevent alone.
  */
 #include <stdint.h>
 #include <stdio.h>
