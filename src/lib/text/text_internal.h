@@ -42,9 +42,10 @@ void text_dat_fmt_tep_line(struct tep_handle *tep, struct trace_seq *s, struct t
 
 /*
  * The fast path (fast_print.c): each event's print format compiled once into steps that write
- * the same line as libtraceevent without its printf machinery. Events it cannot print exactly
- * (a plugin's handler, a print format it does not know, a failed parse) and records that
- * would lead outside the record go to libtraceevent, whole lines at a time.
+ * the same line as libtraceevent without its printf machinery; sched_switch, sched_wakeup and
+ * the hrtimer events as libtraceevent's plugins print them. Events it cannot print exactly
+ * (another plugin's, a print format it does not know, a failed parse) and records that would
+ * lead outside the record go to libtraceevent, whole lines at a time.
  * REMOTECTL_FASTFMT=off: libtraceevent only; =check: both, compared (text_fast_mode_env()).
  */
 enum text_fast_mode { TEXT_FAST_OFF, TEXT_FAST_ON, TEXT_FAST_CHECK };
@@ -54,8 +55,9 @@ enum text_fast_mode text_fast_mode_env(void);
 struct text_fast *text_fast_new(struct tep_handle *tep, enum text_fast_mode mode);
 void text_fast_free(struct text_fast *fast);
 /*
- * text_dat_fmt_line() with the fast path: 1 when the fast path made the line (in check mode:
- * and libtraceevent's is the same), 0 when libtraceevent made it, -EPROTO as above.
+ * text_dat_fmt_line() with the fast path (fast may be NULL: libtraceevent's line): 1 when the
+ * fast path made the line (in check mode: and libtraceevent's is the same), 0 when
+ * libtraceevent made it, -EPROTO as above.
  */
 int text_fast_line(struct text_fast *fast, struct tep_handle *tep, struct trace_seq *s,
 		   struct tep_record *rec, struct tep_event *e, bool raw_time);

@@ -226,13 +226,8 @@ void text_dat_fmt_tep_line(struct tep_handle *tep, struct trace_seq *s, struct t
 int text_dat_fmt_line(struct text_fast *fast, struct tep_handle *tep, struct trace_seq *s,
 		      struct tep_record *rec, struct tep_event *e, bool raw_time)
 {
-	int ret;
+	int ret = text_fast_line(fast, tep, s, rec, e, raw_time);
 
-	if (!fast) {
-		text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
-		return 0;
-	}
-	ret = text_fast_line(fast, tep, s, rec, e, raw_time);
 	return ret < 0 ? ret : 0;
 }
 
