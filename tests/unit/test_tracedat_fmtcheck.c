@@ -73,6 +73,7 @@ static const char locs[] =
 #define SIZEOF		"the print format has sizeof where no kernel has it"
 #define BACKSLASH	"the print format has a string ending in a backslash"
 #define BYTES		"the print format prints bytes from something not a field"
+#define WIDTH_REC	"the print format takes a field width from the record"
 #define OWN_CALL	"the print format calls a function of its own inside an expression"
 
 /* locs without its print format, for the print formats below. */
@@ -151,6 +152,15 @@ static const struct {
 	{ "\"%s\", __print_array(__get_dynamic_array(v), REC->v[0] / 4, !sizeof(u64))", SIZEOF },
 	{ "\"%s\", __print_array(__get_dynamic_array(v), 4 / sizeof(u64), sizeof(u64))", "ok" },
 	{ "\"%s\", __print_array(__get_dynamic_array(v), 4, sizeof(u64) + 1)", SIZEOF },
+	/* found by fuzz_tracedat_fmt: "%*u" padded to a damaged record's 2^31 columns */
+	{ "\"%*u\", REC->v[0], REC->v[1]", WIDTH_REC },
+	{ "\"%.*d\", REC->v[0], REC->v[1]", WIDTH_REC },
+	{ "\"%-*s\", REC->v[0], __get_str(who)", WIDTH_REC },
+	{ "\"%*\", REC->v[0]", WIDTH_REC },
+	{ "\"%.*s %*pbl %%*u\", REC->v[0], __get_str(who), REC->v[1], REC->v[2]", "ok" },
+	{ "\"%5000d\", REC->v[0]", "the print format has a field width no kernel has" },
+	{ "\"%.1001s\", __get_str(who)", "the print format has a field width no kernel has" },
+	{ "\"%-16s %08lx %1000d\", __get_str(who), REC->v[0], REC->v[1]", "ok" },
 	/* found by fuzz_tracedat_fmt: SEGV printing bytes of "RC-cE>omm" taken for a field */
 	{ "\"%s\", __print_hex_str(RC-cE>omm, 3)", BYTES },
 	{ "\"%s\", __print_hex(REC->v[0] + 1, 3)", BYTES },

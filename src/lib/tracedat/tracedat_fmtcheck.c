@@ -21,6 +21,7 @@
  */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tracedat_fmtcheck.h"
@@ -735,20 +736,69 @@ static enum pf_kind pf_expr(struct pf *s)
 	return k;
 }
 
+/* The widest field width or precision a print format may write: kernels use up to 16. */
+#define PF_WIDTH_MAX	1000
+
+/*
+ * The conversions of the format string (its quoted pieces, fmt[0..len), concatenated as
+ * libtraceevent does): a width or precision libtraceevent would pad to. One taken from the
+ * record ('*') only as the kernel takes them, "%.*s" (a string's length) and "%*p...";
+ * libtraceevent padded a "%*u" to a damaged record's 2^31 columns, minutes per line.
+ */
+static const char *check_conversions(const char *fmt, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < len; i++) {
+		if (fmt[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (fmt[i] != '%')
+			continue;
+		if (i + 1 < len && fmt[i + 1] == '%') {
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < len && strchr("#-+ 0123456789.*hlLzZ", fmt[j]); j++) {
+			bool prec = fmt[j - 1] == '.';
+
+			if (isdigit((unsigned char)fmt[j]) &&
+			    strtoul(fmt + j, NULL, 10) > PF_WIDTH_MAX)
+				return "the print format has a field width no kernel has";
+			if (fmt[j] == '*' &&
+			    (j + 1 >= len || fmt[j + 1] != (prec ? 's' : 'p')))
+				return "the print format takes a field width from the record";
+		}
+		i = j;
+	}
+	return NULL;
+}
+
 /* The arguments after "print fmt: ": "FORMAT" ["MORE"...] [, EXPR]... */
 static const char *check_print_fmt(const char *p, const char *end, const char *const *names,
 				   const size_t *lens, int n)
 {
 	struct pf s = { .p = p, .end = end, .names = names, .lens = lens, .nr_names = n };
 	const char *why = pf_lex(s);
+	char *fmt;
+	size_t len = 0;
 
 	if (why)
 		return why;
 	pf_next(&s);
 	if (s.tok != PF_STR)
 		return "the print format does not start with a string";
-	while (s.tok == PF_STR)
+	fmt = xmalloc(end - p + 1);
+	while (s.tok == PF_STR) {
+		memcpy(fmt + len, s.t + 1, s.len - 2);
+		len += s.len - 2;
 		pf_next(&s);
+	}
+	why = check_conversions(fmt, len);
+	free(fmt);
+	if (why)
+		return why;
 	while (pf_accept(&s, ",")) {
 		struct pf a = s;
 
