@@ -482,8 +482,8 @@ static bool flag_value(const char *v, int64_t *val)
 }
 
 /*
- * __print_flags() and __print_symbolic() tables. Flags take numbers only: a value that is
- * not one would be -1, which matches in ways best left to libtraceevent.
+ * __print_flags() and __print_symbolic() tables. Flags take numbers below 2^63 only: a name
+ * would be -1, and libtraceevent gives negative flags meanings of their own.
  */
 static bool cx_flags(struct fp_prog *p, struct tep_print_flag_sym *fs, struct fp_sarg *s)
 {
@@ -495,7 +495,8 @@ static bool cx_flags(struct fp_prog *p, struct tep_print_flag_sym *fs, struct fp
 	s->flags = prog_alloc(p, (n ? n : 1) * sizeof(*s->flags));
 	for (f = fs; f; f = f->next) {
 		if (!f->value || !f->str || !flag_value(f->value, &s->flags[s->nr_flags].val) ||
-		    (s->kind == A_FLAGS && !isdigit((unsigned char)f->value[0])))
+		    (s->kind == A_FLAGS && (!isdigit((unsigned char)f->value[0]) ||
+					    s->flags[s->nr_flags].val < 0)))
 			return false;
 		s->flags[s->nr_flags++].str = f->str;
 	}
@@ -1055,10 +1056,6 @@ static int run_str(struct fp_buf *b, const struct fp_run *r, const struct fp_ste
 		for (k = 0; k < s->nr_flags; k++) {
 			int64_t fv = s->flags[k].val;
 
-			/* A value above 2^63 - 1 names the empty set. */
-			if (!v && fv < 0)
-				return emit_str(b, r, st, plen, s->flags[k].str,
-						strlen(s->flags[k].str));
 			if (fv > 0 && (v & fv) == (uint64_t)fv) {
 				if (any && s->delim)
 					buf_put(b, s->delim, strlen(s->delim));
