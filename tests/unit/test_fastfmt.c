@@ -358,6 +358,9 @@ static void test_fallbacks(void)
 	struct tep_event *bm = event("bm", "\"b=%s\", __get_bitmask(buf)");
 	struct tep_event *ar = event("ar", "\"a=%s\", __print_array(__get_dynamic_array(buf), "
 				     "__get_dynamic_array_len(buf) / 4, 4)");
+	/* a flag of 2^63 or more: negative to libtraceevent, with a meaning of its own */
+	struct tep_event *neg = event("negflag", "\"f=%s\", __print_flags(REC->u, \"|\", "
+				      "{ 0x8000000000000000, \"TOP\" })");
 	char info[512];
 	struct rec r;
 
@@ -369,6 +372,10 @@ static void test_fallbacks(void)
 	base(&r, ar);
 	r.buf = 8u << 16 | 52;
 	CHECK(both(ar, &r, sizeof(r), false, info, sizeof(info)) == 0);
+	base(&r, neg);
+	CHECK(both(neg, &r, sizeof(r), false, info, sizeof(info)) == 0);
+	r.u = 1ull << 63;
+	CHECK(both(neg, &r, sizeof(r), false, info, sizeof(info)) == 0);
 }
 
 static void test_check_mode(void)
