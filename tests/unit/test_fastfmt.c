@@ -425,7 +425,10 @@ static void plugin_line(struct tep_event *e, const void *r, int size, const char
 	trace_seq_destroy(&s);
 }
 
-/* Events libtraceevent's plugins print: sched_switch (comms registered), hrtimer_start. */
+/*
+ * Events libtraceevent's plugins print (libtraceevent1-plugin, scripts/deps): sched_switch
+ * (comms registered), hrtimer_start, and trace_marker_raw's raw_data (the function plugin).
+ */
 static void test_plugins(void)
 {
 	static const char sw[] =
@@ -445,6 +448,11 @@ static void test_plugins(void)
 		"\tfield:s64 expires;\toffset:24;\tsize:8;\tsigned:1;\n"
 		"\tfield:s64 softexpires;\toffset:32;\tsize:8;\tsigned:1;\n\n"
 		"print fmt: \"hrtimer=%p\", REC->hrtimer\n";
+	static const char raw[] =
+		"name: raw_data\nID: 302\n" COMMON
+		"\tfield:unsigned int id;\toffset:8;\tsize:4;\tsigned:0;\n"
+		"\tfield:char buf[];\toffset:12;\tsize:0;\tsigned:0;\n\n"
+		"print fmt: \"id:%04x %08x\", REC->id, (int)REC->buf[0]\n";
 	struct tep_handle *t = tep_alloc();
 	struct tep_plugin_list *plugins;
 	struct text_fast *saved = fast;
@@ -457,10 +465,12 @@ static void test_plugins(void)
 	tep_set_long_size(t, 8);
 	tep_parse_event(t, sw, strlen(sw), "sched");
 	tep_parse_event(t, hr, strlen(hr), "timer");
+	tep_parse_event(t, raw, strlen(raw), "ftrace");
 	plugins = tep_load_plugins(t);
 	tep = t;
 	fast = text_fast_new(t, TEXT_FAST_CHECK);
 	e = tep_find_event(t, 300);
+	CHECK(e && e->handler);
 	if (e && e->handler) {
 		r[0] = 300 & 0xff;
 		r[1] = 300 >> 8;
@@ -484,6 +494,7 @@ static void test_plugins(void)
 			    "       worker:4321 [120] D|Z ==> idle:77 [-1]\n");
 	}
 	e = tep_find_event(t, 301);
+	CHECK(e && e->handler);
 	if (e && e->handler) {
 		memset(r, 0, sizeof(r));
 		r[0] = 301 & 0xff;
@@ -499,6 +510,21 @@ static void test_plugins(void)
 		plugin_line(e, r, 40, "          <idle>-0     [003]   123.456789: hrtimer_start:  "
 			    "      hrtimer=0x1234 function=0x00000abc expires=5 "
 			    "softexpires=18446744073709551610\n");
+	}
+	/* Every byte from buf to the end of the record, the padding too. */
+	e = tep_find_event(t, 302);
+	CHECK(e && e->handler);
+	if (e && e->handler) {
+		memset(r, 0, sizeof(r));
+		r[0] = 302 & 0xff;
+		r[1] = 302 >> 8;
+		v = 0x1ab2c;
+		memcpy(r + 8, &v, 4);
+		memcpy(r + 12, "\x01\xfe\x7f", 3);
+		plugin_line(e, r, 16, "          <idle>-0     [003]   123.456789: raw_data:       "
+			    "      # 1ab2c 01 fe 7f 00\n");
+		plugin_line(e, r, 12, "          <idle>-0     [003]   123.456789: raw_data:       "
+			    "      # 1ab2c\n");
 	}
 	text_fast_free(fast);
 	tep_unload_plugins(plugins, t);

@@ -102,13 +102,14 @@ struct fp_step {
  * The fields libtraceevent's plugins print, in the slots of pf[]: the sched_switch plugin's
  * (prev_ and next_ pid, comm, prio; prev_state), its sched_wakeup's (pid, comm, prio,
  * target_cpu, success), the hrtimer plugin's (timer or hrtimer, function, then now, or
- * expires and softexpires).
+ * expires and softexpires), the function plugin's raw_data (id, and buf's offset).
  */
 enum fp_pfield { PF_PID, PF_COMM, PF_PRIO, PF_STATE, PF_NPID, PF_NCOMM, PF_NPRIO, PF_MAX };
 enum fp_wfield { WF_PID, WF_COMM, WF_PRIO, WF_CPU, WF_SUCCESS };
 enum fp_hfield { HF_TIMER, HF_FUNC, HF_NOW, HF_EXPIRES = HF_NOW, HF_SOFT };
+enum fp_rfield { RF_ID, RF_BUF };
 
-enum fp_plugin { PL_NONE, PL_SWITCH, PL_WAKEUP, PL_HRSTART, PL_HREXPIRE };
+enum fp_plugin { PL_NONE, PL_SWITCH, PL_WAKEUP, PL_HRSTART, PL_HREXPIRE, PL_RAW };
 
 /* One event's compiled format; ok false: libtraceevent prints it. */
 struct fp_prog {
@@ -1258,11 +1259,29 @@ static bool compile_hrtimer(struct fp_prog *p, struct tep_event *e)
  * registers each comm it prints for its pid. Fields it would complain about go to
  * libtraceevent.
  */
+/*
+ * trace_marker_raw's events: the function plugin's handler prints "# ID" in hex and then every
+ * byte from buf to the end of the record as " %02x".
+ */
+static bool compile_raw_data(struct fp_prog *p, struct tep_event *e)
+{
+	struct tep_format_field *buf = tep_find_any_field(e, "buf");
+
+	p->plugin = PL_RAW;
+	if (!buf || buf->offset < 0 || !plugin_field(p, e, RF_ID, "id", false, false))
+		return false;
+	p->pf[RF_BUF].off = buf->offset;
+	return true;
+}
+
 static bool compile_plugin(struct fp_prog *p, struct tep_event *e)
 {
 	if (!e->system)
 		return false;
 	p->handler = e->handler;
+	if (!strcmp(e->system, "ftrace") && !strcmp(e->name, "raw_data") &&
+	    from_plugin(e->handler, "plugin_function.so"))
+		return compile_raw_data(p, e);
 	if (!strcmp(e->system, "timer") && from_plugin(e->handler, "plugin_hrtimer.so"))
 		return compile_hrtimer(p, e);
 	if (strcmp(e->system, "sched") || !from_plugin(e->handler, "plugin_sched_switch.so"))
@@ -1351,6 +1370,18 @@ static int run_plugin(struct text_fast *ft, const struct fp_run *r, const struct
 
 		if (p->pf[i].size && !comm && read_num(r, p->pf[i].off, p->pf[i].size, &v[i]))
 			return -1;
+	}
+	if (p->plugin == PL_RAW) {
+		buf_put(b, "# ", 2);
+		put_num(b, v[RF_ID], false, 16, false, 0, false, false);
+		for (i = p->pf[RF_BUF].off; i < r->size; i++) {
+			char d[24];
+
+			buf_putc(b, ' ');
+			digits(r->data[i] | 0x100, 16, false, d);
+			buf_put(b, d + 22, 2);
+		}
+		return 0;
 	}
 	if (p->plugin == PL_HRSTART || p->plugin == PL_HREXPIRE) {
 		buf_put(b, "hrtimer=", 8);
