@@ -247,6 +247,26 @@ static void put_num(struct fp_buf *b, uint64_t mag, bool neg, int base, bool upp
 		buf_pad(b, ' ', pad);
 }
 
+/*
+ * Bytes as two lowercase hex digits each, spaced: with a space between them, lead: before
+ * the first too. The hex dumps of __print_hex and of raw markers are most of their lines.
+ */
+static void put_hex_bytes(struct fp_buf *b, const uint8_t *p, size_t n, bool spaced, bool lead)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *q;
+
+	buf_reserve(b, 3 * n + 1);
+	q = b->p + b->len;
+	for (size_t i = 0; i < n; i++) {
+		if (spaced && (i || lead))
+			*q++ = ' ';
+		*q++ = hex[p[i] >> 4];
+		*q++ = hex[p[i] & 15];
+	}
+	b->len = q - b->p;
+}
+
 static void put_str(struct fp_buf *b, const char *s, size_t n, int width, bool left)
 {
 	int pad = width > (int)n ? width - (int)n : 0;
@@ -1012,7 +1032,7 @@ static int run_str(struct fp_buf *b, const struct fp_run *r, const struct fp_ste
 	const uint8_t *z;
 	uint32_t off, len;
 	uint64_t v;
-	int64_t i, n;
+	int64_t n;
 	int k;
 	bool any;
 
@@ -1083,14 +1103,7 @@ static int run_str(struct fp_buf *b, const struct fp_run *r, const struct fp_ste
 		v = (uint32_t)v;
 		if ((int64_t)off + (int64_t)v > r->size)
 			return -1;
-		for (i = 0; i < (int64_t)v; i++) {
-			char d[24];
-
-			if (i && s->spaced)
-				buf_putc(b, ' ');
-			digits(r->data[off + i] | 0x100, 16, false, d);
-			buf_put(b, d + 22, 2);
-		}
+		put_hex_bytes(b, r->data + off, v, s->spaced, false);
 		return 0;
 	case A_TERN:
 		if (eval(r, s->x, &v))
@@ -1374,13 +1387,9 @@ static int run_plugin(struct text_fast *ft, const struct fp_run *r, const struct
 	if (p->plugin == PL_RAW) {
 		buf_put(b, "# ", 2);
 		put_num(b, v[RF_ID], false, 16, false, 0, false, false);
-		for (i = p->pf[RF_BUF].off; i < r->size; i++) {
-			char d[24];
-
-			buf_putc(b, ' ');
-			digits(r->data[i] | 0x100, 16, false, d);
-			buf_put(b, d + 22, 2);
-		}
+		if (p->pf[RF_BUF].off < r->size)
+			put_hex_bytes(b, r->data + p->pf[RF_BUF].off, r->size - p->pf[RF_BUF].off,
+				      true, true);
 		return 0;
 	}
 	if (p->plugin == PL_HRSTART || p->plugin == PL_HREXPIRE) {
