@@ -201,12 +201,13 @@ td_trace_cmd_record() {
 @test "SIGKILL with unfinished chunks: recover keeps the whole chunks, files agree" {
 	td_need_trace_cmd
 	f="$BATS_TEST_TMPDIR/kk.dat"
-	run "$TD_CAP" -o "$f" -n 3000 -K
+	# Enough for whole chunks of 64 sub-buffers on every CPU, and a partial one.
+	run "$TD_CAP" -o "$f" -n 40000 -K
 	[ "$status" -eq 137 ]
 	"$RCTL" recover "$f"
 	td_same_report "$f"
 	n=$(grep -c tdmark "$f.rc")
-	[ "$n" -gt 0 ] && [ "$n" -lt 3000 ]
+	[ "$n" -gt 0 ] && [ "$n" -lt 40000 ]
 	[ "$(grep -o 'tdmark [0-9]*' "$f.rc" | sort | uniq -d | wc -l)" -eq 0 ]
 }
 
@@ -531,7 +532,8 @@ for _ in range(int(sys.argv[1])):
 	f="$BATS_TEST_TMPDIR/killed.dat"
 	td_record_bg -r "$INST" -e sched:sched_switch -o "$f"
 	pid=$RPID
-	td_markers killmark 6000
+	# Whole chunks (64 sub-buffers) before the kill, whatever CPU the writer ran on.
+	td_markers killmark 20000
 	sleep 1
 	# The capture itself (its parent, killed, would have had it end cleanly).
 	kill -9 "$(capture_pid "$pid")"

@@ -19,7 +19,7 @@
 #define TICK_NS		1000000000ull
 /*
  * The compressor is woken when an eighth of the slots are queued, else it looks every
- * BATCH_NS: a wake-up per chunk was a context switch per 10 sub-buffers (perf stat).
+ * BATCH_NS: a wake-up per chunk was a context switch per chunk (perf stat, 10-sub-buffer chunks).
  */
 #define BATCH_NS	100000000ull
 #define FAST_LEVEL	1

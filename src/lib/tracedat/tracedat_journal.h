@@ -10,7 +10,7 @@
  *	HEADER_INFO, FTRACE_EVENTS, EVENT_FORMATS, KALLSYMS, PRINTK, CMDLINES sections
  *	options 1 (their offsets, CPUCOUNT, TRACECLOCK, UNAME, VERSION; DONE -> 0 for now)
  *	RC_META section (buffer name, clock, sub-buffer size, codec)
- *	RC_CHUNK sections, one per compressed chunk of 10 sub-buffers, CPUs interleaved in
+ *	RC_CHUNK sections, one per compressed chunk of 64 sub-buffers, CPUs interleaved in
  *	capture order, each appended with one write() as soon as it is full
  *
  * Every byte is an ordinary v7 section, so the file can be walked section by section at any

@@ -4,9 +4,9 @@
  * fd, adds the metadata (tdw_meta_from_dir() collects it from a tracefs target), starts the
  * data, hands over whole sub-buffers per CPU as they are read, and finishes.
  *
- * Data: every CPU's sub-buffers are gathered into chunks of TD_PAGES_PER_CHUNK (10) sub-buffers,
- * like trace-cmd, compressed with zstd (or stored) on the feeding thread and queued for a
- * writer thread (file_appender.h) as soon as a chunk is full, so that no reader ever waits for
+ * Data: every CPU's sub-buffers are gathered into chunks of TD_PAGES_PER_CHUNK (64)
+ * sub-buffers (trace-cmd's hold 10; larger ones cost less CPU, bench/RESULTS.md), compressed
+ * with zstd (or stored) on the feeding thread and queued for a writer thread (file_appender.h) as soon as a chunk is full, so that no reader ever waits for
  * the disk. The writer thread appends them, syncs once a second, and writes the partial chunk
  * of a CPU whose chunk started a second ago or more. A killed record thus loses at most what
  * came in the last second or so (the unfinished chunk of each CPU, and whatever was queued
@@ -31,7 +31,7 @@
 /* trace-cmd puts 10 pages in a chunk; remotectl does the same (see above). */
 /* bench/run CHUNKS="..." builds variants with other values to measure them. */
 #ifndef TD_PAGES_PER_CHUNK
-#define TD_PAGES_PER_CHUNK	10
+#define TD_PAGES_PER_CHUNK	64
 #endif
 
 enum td_compression {
