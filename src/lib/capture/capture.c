@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -870,6 +871,25 @@ static int stop_writing(struct capture *c)
 }
 
 /*
+ * stream's text is made on the main thread while the readers and the spools' writer threads
+ * run: a few nice levels above them (lower priority), so that on busy CPUs formatting is
+ * what waits, and the spool absorbs the lag. Nice values are per thread on Linux.
+ */
+#define FOLLOWER_NICE	5
+
+static void follower_priority(void)
+{
+	pid_t tid = syscall(SYS_gettid);
+	int now;
+
+	errno = 0;
+	now = getpriority(PRIO_PROCESS, tid);
+	if (!errno && setpriority(PRIO_PROCESS, tid, now + FOLLOWER_NICE > 19 ? 19 :
+				  now + FOLLOWER_NICE))
+		note_debug("cannot lower the text's priority: %s", strerror(errno));
+}
+
+/*
  * An instance: start a reader per CPU, then watch the stop conditions and show progress, and
  * for stream make the text as it follows the readers.
  */
@@ -902,6 +922,8 @@ static int run_threads(struct capture *c)
 		c->cs[i].started = true;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (c->o->live)
+		follower_priority();
 	while (!rc) {
 		now = monotonic_s();
 		if (should_stop(c, now))
