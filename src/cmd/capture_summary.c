@@ -36,8 +36,8 @@ static void output_summary(const struct capture_result *r)
 }
 
 /* Losses with the default-sized buffer: say how much it cost and what -b would avoid it. */
-static void warn_small_buffer(const struct capture_opts *o, const struct capture_result *r,
-			      uint64_t events, uint64_t lost)
+static void warn_small_buffer(const struct capture_target_result *r, uint64_t events,
+			      uint64_t lost)
 {
 	uint64_t want = 1024, kib = r->buffer_kib;
 	char have[32], need[32];
@@ -48,12 +48,12 @@ static void warn_small_buffer(const struct capture_opts *o, const struct capture
 	while (want < kib * 2 * (events + lost) / (events ? events : 1) && want < (1 << 20))
 		want *= 2;
 	note_warn("%s: %" PRIu64 " events lost with %s per CPU; record with -b %s to keep them",
-		  o->t->label, lost, format_size_kib(kib, have, sizeof(have)),
+		  r->t->label, lost, format_size_kib(kib, have, sizeof(have)),
 		  format_size_kib(want, need, sizeof(need)));
 }
 
 /* A remote's columns: the losses its lines reported, the lines kept as they were. */
-static void remote_summary(const struct capture_opts *o, const struct capture_result *r)
+static void remote_summary(const struct capture_target_result *r)
 {
 	uint64_t ev = 0, bytes = 0, lost = 0, unparsed = 0;
 
@@ -75,12 +75,11 @@ static void remote_summary(const struct capture_opts *o, const struct capture_re
 	}
 	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %10" PRIu64 "\n", "all",
 		ev, bytes, lost, unparsed);
-	output_summary(r);
-	warn_small_buffer(o, r, ev, lost);
+	warn_small_buffer(r, ev, lost);
 }
 
 /* An instance's columns: the kernel's count of losses where it has one. */
-static void instance_summary(const struct capture_opts *o, const struct capture_result *r)
+static void instance_summary(const struct capture_target_result *r)
 {
 	uint64_t ev = 0, bytes = 0, lost = 0;
 	bool lost_known = true;
@@ -114,16 +113,15 @@ static void instance_summary(const struct capture_opts *o, const struct capture_
 	}
 	fprintf(stderr, "  %4s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 "%s\n", "all", ev, bytes,
 		lost, lost_known ? "" : " (at least)");
-	output_summary(r);
 	/*
 	 * record's losses come from a burst after a quiet spell (the reader slept until the
 	 * kernel's wake level) or from readers kept off the CPUs by busy writers (bench/RESULTS.md,
 	 * raw2); stream's readers are record's.
 	 */
-	if (lost && !o->t->read_only) {
+	if (lost && !r->t->read_only) {
 		char pct[16] = "";
 
-		target_read(o->t, "buffer_percent", pct, sizeof(pct));
+		target_read(r->t, "buffer_percent", pct, sizeof(pct));
 		pct[strcspn(pct, "\n")] = 0;
 		fprintf(stderr, "  hint: a larger -b, --buffer-percent below %s or --rt-priority "
 			"gets the reader there before a burst fills the buffer\n",
@@ -136,7 +134,7 @@ static void instance_summary(const struct capture_opts *o, const struct capture_
  * is kept once with its own stamp, each CPU's in the kernel's order; the merge goes by the
  * stamps.
  */
-static void warn_clock(const struct capture_opts *o, const struct capture_result *r)
+static void warn_clock(const struct capture_target_result *r)
 {
 	for (int i = 0; i < r->nr_cpus; i++) {
 		const struct capture_cpu *cs = &r->cpus[i];
@@ -151,27 +149,36 @@ static void warn_clock(const struct capture_opts *o, const struct capture_result
 			snprintf(size, sizeof(size), "%" PRIu64 " us", max / 1000);
 		note_warn("%s: CPU %d: time stamps went back %" PRIu64 " time%s, by up to %s (a "
 			  "clock fault of the remote%s; the CPU's events kept in the kernel's order)",
-			  o->t->label, cs->cpu, cs->clock_back_steps,
+			  r->t->label, cs->cpu, cs->clock_back_steps,
 			  cs->clock_back_steps == 1 ? "" : "s", size,
-			  strcmp(o->t->name, "hypervisor") ? "" :
+			  strcmp(r->t->name, "hypervisor") ? "" :
 			  ": arm64 nVHE stamps wrongly while a KVM vCPU is loaded");
 	}
 }
 
-void capture_summary(const struct capture_opts *o, const struct capture_result *r)
+/* A target's part: a line, its CPUs, the warnings and hints about it. */
+static void target_summary(const struct capture_result *r, const struct capture_target_result *tr)
+{
+	if (verbosity >= 0) {
+		note_info("%s: %.2f s, stopped by %s, transport %s%s%s%s", tr->t->label, r->secs,
+			  r->stop_reason ? r->stop_reason : "error",
+			  target_transport_name(tr->transport),
+			  tr->fallback[0] ? " (" : "", tr->fallback, tr->fallback[0] ? ")" : "");
+		if (tr->remote)
+			remote_summary(tr);
+		else
+			instance_summary(tr);
+	}
+	if (tr->remote)
+		warn_clock(tr);
+}
+
+void capture_summary(const struct capture_result *r)
 {
 	if (!r->ran)
 		return;
-	if (verbosity >= 0) {
-		note_info("%s: %.2f s, stopped by %s, transport %s%s%s%s", o->t->label, r->secs,
-			  r->stop_reason ? r->stop_reason : "error",
-			  target_transport_name(r->transport),
-			  r->fallback[0] ? " (" : "", r->fallback, r->fallback[0] ? ")" : "");
-		if (r->remote)
-			remote_summary(o, r);
-		else
-			instance_summary(o, r);
-	}
-	if (r->remote)
-		warn_clock(o, r);
+	for (int i = 0; i < r->nr_targets; i++)
+		target_summary(r, &r->targets[i]);
+	if (verbosity >= 0)
+		output_summary(r);
 }

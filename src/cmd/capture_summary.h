@@ -12,9 +12,9 @@
 void capture_progress_line(const struct capture_progress *p);
 
 /*
- * The summary of a capture that ran (r->ran): a line, a table of the CPUs, the output, and
- * the warnings and hints that go with them; nothing with -q.
+ * The summary of a capture that ran (r->ran): per target a line, a table of its CPUs and the
+ * warnings and hints that go with them; then the output. Only warnings with -q.
  */
-void capture_summary(const struct capture_opts *o, const struct capture_result *r);
+void capture_summary(const struct capture_result *r);
 
 #endif

@@ -17,14 +17,20 @@
 #include "note.h"
 #include "util.h"
 
-struct record_args {
-	const char *target;
+/* A -r and the options that bind to it: those after it, or before the first -r. */
+struct record_target {
+	const char *name;
 	const char **events;
 	int nr_events;
 	const char *buffer;
+	const char *cpus;
+};
+
+struct record_args {
+	struct record_target *targets;
+	int nr_targets;
 	const char *duration;
 	const char *max_size;
-	const char *cpus;
 	const char *transport;
 	const char *output;
 	const char *format;
@@ -42,17 +48,40 @@ struct record_args {
 enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT, OPT_COMPRESSION, OPT_CLEAR,
 	OPT_PERCENT, OPT_RT_PRIORITY, OPT_READER_NICE, OPT_FAIL_ON_LOSS, OPT_SPOOL_SIZE };
 
+/* The target -e, -b and --cpu bind to: the last -r's, or the first -r's before any. */
+static struct record_target *current_target(struct record_args *args)
+{
+	if (!args->nr_targets) {
+		args->targets = xcalloc(1, sizeof(*args->targets));
+		args->nr_targets = 1;
+	}
+	return &args->targets[args->nr_targets - 1];
+}
+
 static error_t parse_record(int key, char *arg, struct argp_state *state)
 {
 	struct record_args *args = state->input;
+	struct record_target *rt;
+	const char *first;
 
 	switch (key) {
+	case 'r':
+		rt = current_target(args);
+		if (rt->name) {
+			args->targets = xrealloc(args->targets,
+						 (args->nr_targets + 1) * sizeof(*args->targets));
+			rt = &args->targets[args->nr_targets++];
+			memset(rt, 0, sizeof(*rt));
+		}
+		rt->name = arg;
+		return 0;
 	case 'e':
-		args->events = xrealloc(args->events, (args->nr_events + 1) * sizeof(char *));
-		args->events[args->nr_events++] = arg;
+		rt = current_target(args);
+		rt->events = xrealloc(rt->events, (rt->nr_events + 1) * sizeof(char *));
+		rt->events[rt->nr_events++] = arg;
 		return 0;
 	case 'b':
-		args->buffer = arg;
+		current_target(args)->buffer = arg;
 		return 0;
 	case 'd':
 		args->duration = arg;
@@ -64,7 +93,7 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 		args->max_size = arg;
 		return 0;
 	case OPT_CPU:
-		args->cpus = arg;
+		current_target(args)->cpus = arg;
 		return 0;
 	case OPT_TRANSPORT:
 		args->transport = arg;
@@ -97,7 +126,8 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 		args->level = arg;
 		return 0;
 	default:
-		return cli_target_arg(key, arg, state, &args->target, true);
+		first = args->nr_targets ? args->targets[0].name : NULL;
+		return cli_target_arg(key, arg, state, &first, true);
 	}
 }
 
@@ -148,8 +178,6 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 	char *end;
 	long v;
 
-	o->events = args->events;
-	o->nr_events = args->nr_events;
 	o->output = args->output;
 	o->live = args->live;
 	o->clear = args->clear;
@@ -182,10 +210,6 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 		}
 		o->sched.nice = v;
 		o->sched.nice_given = true;
-	}
-	if (args->buffer && parse_size_kib(args->buffer, &o->buffer_kib)) {
-		note_error("invalid buffer size '%s'", args->buffer);
-		return RC_USAGE;
 	}
 	if (args->max_size) {
 		if (parse_size_kib(args->max_size, &kib) || kib > UINT64_MAX / 1024) {
@@ -231,29 +255,64 @@ static int check_args(const struct record_args *args, struct capture_opts *o)
 }
 
 /* --cpu: only CPUs the target has. */
-static int select_cpus(const struct record_args *args, const struct target *t,
-		       struct capture_opts *o)
+static int select_cpus(const struct record_target *rt, struct capture_target *ct)
 {
+	const struct target *t = ct->t;
 	int i, j, n;
 
-	if (!args->cpus)
+	if (!rt->cpus)
 		return 0;
-	n = cpulist_parse(args->cpus, 1 << 20, &o->cpus);
+	n = cpulist_parse(rt->cpus, 1 << 20, &ct->cpus);
 	if (n <= 0) {
-		note_error("invalid CPU list '%s'", args->cpus);
+		note_error("invalid CPU list '%s'", rt->cpus);
 		return RC_USAGE;
 	}
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < t->nr_cpus; j++)
-			if (t->cpus[j] == o->cpus[i])
+			if (t->cpus[j] == ct->cpus[i])
 				break;
 		if (j == t->nr_cpus) {
-			note_error("%s has no CPU %d", t->label, o->cpus[i]);
+			note_error("%s has no CPU %d", t->label, ct->cpus[i]);
 			return RC_USAGE;
 		}
 	}
-	o->nr_cpus = n;
+	ct->nr_cpus = n;
 	return 0;
+}
+
+/*
+ * Each -r resolved with its options, in order; a target named twice is refused (its settings
+ * would be applied and undone twice).
+ */
+static int resolve_targets(const struct record_args *args, struct capture_opts *o)
+{
+	int i, j, rc = 0;
+
+	o->targets = xcalloc(args->nr_targets, sizeof(*o->targets));
+	for (i = 0; i < args->nr_targets && !rc; i++) {
+		const struct record_target *rt = &args->targets[i];
+		struct capture_target *ct = &o->targets[i];
+
+		rc = cli_resolve_target(rt->name, &ct->t);
+		if (rc)
+			break;
+		o->nr_targets++;
+		ct->events = rt->events;
+		ct->nr_events = rt->nr_events;
+		if (rt->buffer && parse_size_kib(rt->buffer, &ct->buffer_kib)) {
+			note_error("invalid buffer size '%s'", rt->buffer);
+			rc = RC_USAGE;
+		}
+		if (!rc)
+			rc = select_cpus(rt, ct);
+		for (j = 0; j < i && !rc; j++) {
+			if (strcmp(o->targets[j].t->dir, ct->t->dir))
+				continue;
+			note_error("%s is given twice (-r)", ct->t->label);
+			rc = RC_USAGE;
+		}
+	}
+	return rc;
 }
 
 /*
@@ -283,18 +342,22 @@ static int enter_own_session(const struct capture_opts *o)
 }
 
 /* --fail-on-loss: a capture that lost events ends with RC_LOST, after its output. */
-static int check_loss(const struct capture_opts *o, const struct capture_result *r)
+static int check_loss(const struct capture_result *r)
 {
-	if (r->lagged)
-		note_error("%s: %" PRIu64 " events not shown, the text too far behind "
-			   "(--fail-on-loss)", o->t->label, r->lagged);
-	if (!r->lost_some)
-		return r->lagged ? RC_LOST : RC_OK;
-	if (r->lost)
-		note_error("%s: %" PRIu64 " events lost (--fail-on-loss)", o->t->label, r->lost);
-	else
-		note_error("%s: events lost, how many is not known (--fail-on-loss)", o->t->label);
-	return RC_LOST;
+	for (int i = 0; i < r->nr_targets; i++) {
+		const struct capture_target_result *tr = &r->targets[i];
+
+		if (tr->lagged)
+			note_error("%s: %" PRIu64 " events not shown, the text too far behind "
+				   "(--fail-on-loss)", tr->t->label, tr->lagged);
+		if (tr->lost)
+			note_error("%s: %" PRIu64 " events lost (--fail-on-loss)", tr->t->label,
+				   tr->lost);
+		else if (tr->lost_some)
+			note_error("%s: events lost, how many is not known (--fail-on-loss)",
+				   tr->t->label);
+	}
+	return r->lost_some || r->lagged ? RC_LOST : RC_OK;
 }
 
 /* The capture, what it came to on stderr, and the exit code. */
@@ -304,10 +367,10 @@ static int capture(const struct capture_opts *o, bool fail_on_loss)
 	int err = capture_run(o, &r);
 	int rc;
 
-	capture_summary(o, &r);
+	capture_summary(&r);
 	rc = rc_from_errno(-err);
 	if (!rc && fail_on_loss)
-		rc = check_loss(o, &r);
+		rc = check_loss(&r);
 	capture_result_free(&r);
 	return rc;
 }
@@ -316,31 +379,33 @@ static int run(const struct argp *argp, int argc, char **argv, bool live)
 {
 	struct record_args args = { .live = live };
 	struct capture_opts o = { 0 };
-	struct target *t = NULL;
-	int rc;
+	int rc, i;
 
 	rc = cli_parse(argp, argc, argv, &args);
 	if (!rc)
 		rc = check_args(&args, &o);
 	if (!rc)
-		rc = cli_resolve_target(args.target, &t);
-	if (!rc)
-		rc = select_cpus(&args, t, &o);
+		rc = resolve_targets(&args, &o);
 	if (!rc) {
-		o.t = t;
 		rc = enter_own_session(&o);
 		if (!rc)
 			rc = capture(&o, args.fail_on_loss);
 	}
-	free(o.cpus);
-	free(args.events);
-	if (t)
-		target_free(t);
+	for (i = 0; i < o.nr_targets; i++) {
+		free(o.targets[i].cpus);
+		target_free(o.targets[i].t);
+	}
+	for (i = 0; i < args.nr_targets; i++)
+		free(args.targets[i].events);
+	free(o.targets);
+	free(args.targets);
 	return rc;
 }
 
 #define CAPTURE_OPTIONS \
-	CLI_TARGET_OPTION, \
+	{ "target", 'r', "NAME", 0, "Target: a remote, instance, hypervisor/hyp, 'top', " \
+	  "remotes/NAME, instances/NAME or a path; repeatable: the targets' events merge by " \
+	  "time stamp, and -e, -b and --cpu apply to the -r before them", 0 }, \
 	{ "event", 'e', "GLOB", 0, "Record exactly the matching events (system:event globs; " \
 	  "repeatable); others are off for the capture", 0 }, \
 	{ "cpu", OPT_CPU, "LIST", 0, "Capture only these CPUs, e.g. 0-3,6", 0 }, \

@@ -17,6 +17,8 @@
 #include "subbuf_write.h"
 
 static const int cpus[] = { 0, 1 };
+static const int part_of[] = { 0, 0 };
+static struct capture_target target;
 
 /*
  * A sink of two streams writing to a fresh file (path), with lines for events: a remote's
@@ -33,11 +35,14 @@ static struct sink *open_sink(struct capture_opts *o, struct target *t, char *pa
 	CHECK(fd >= 0);
 	close(fd);
 	t->label = "test";
-	o->t = t;
+	target.t = t;
+	o->targets = &target;
+	o->nr_targets = 1;
 	o->output = path;
-	CHECK(sink_new(kind, o, 2, cpus, &k) == 0);
+	CHECK(sink_new(kind, o, 2, cpus, part_of, &k) == 0);
 	k->lines = true;
-	CHECK(sink_open_data(k, kind == SINK_SPOOL ? SUBBUF_HDR_SIZE : 0) == 0);
+	k->parts[0].hdr_size = kind == SINK_SPOOL ? SUBBUF_HDR_SIZE : 0;
+	CHECK(sink_open_data(k) == 0);
 	return k;
 }
 

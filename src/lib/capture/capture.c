@@ -82,8 +82,11 @@
 #define SEQ_HISTORY		64
 #define DRAIN_MAX_S		10.0
 
+struct part;
+
 struct cpu_state {
 	int cpu;
+	struct part *p;		/* the target it belongs to */
 	struct source *src;
 	bool resting;		/* caught up: wait for POLLIN or the deadline */
 	double deadline;	/* when resting ends */
@@ -118,19 +121,39 @@ struct cpu_state {
 };
 
 /*
- * What differs between targets, as data: a remote (text lines, the kernel's selftests' order,
- * drained when idle, released by age) or a ring buffer read as sub-buffers (drained when
- * caught up, released by caught-up marks). Everything else is one engine.
+ * One target of the capture: its settings (undone at the end), its transport and its streams,
+ * cs[first] to cs[first + nr - 1].
  */
-struct capture {
-	const struct capture_opts *o;
+struct part {
+	const struct capture_target *ct;
+	struct target *t;
 	bool remote;		/* the text transport: a remote's trace_pipe lines */
 	struct target_undo_log *undo;
 	struct target_event_selection *sel;	/* -e */
-	struct cpu_state *cs;
-	int nr;
 	enum target_transport transport;
 	char fallback[256];	/* why the transport is not the best one */
+	unsigned int hdr_size;	/* sub-buffer header size */
+	uint64_t buffer_kib;	/* the buffer size during the capture, 0 unknown */
+	double buffer_bytes;	/* per-CPU buffer size */
+	bool percent_zero;	/* buffer_percent is 0: POLLIN would mean "any data" */
+	int first, nr;
+};
+
+/*
+ * What differs between targets, as data: a remote (text lines, the kernel's selftests' order,
+ * drained when idle, released by age) or a ring buffer read as sub-buffers (drained when
+ * caught up, released by caught-up marks). Everything else is one engine. The targets of one
+ * capture are all remotes or all ring buffers (capture_run() says why).
+ */
+struct capture {
+	const struct capture_opts *o;
+	struct part *parts;
+	int nr_parts;
+	bool remote;		/* every target is a remote */
+	struct cpu_state *cs;
+	int nr;			/* streams: every target's CPUs */
+	int *part_of;		/* each stream's target, for the sink */
+	char clock[32];		/* the clock every target stamps with, "" unknown */
 	struct sink *k;		/* where the data goes */
 	int *cpus;		/* each stream's CPU, for the sink */
 	bool threaded;		/* one reader thread per CPU */
@@ -138,13 +161,9 @@ struct capture {
 	int stop_pipe[2];	/* readable once the threads are to stop */
 	const char *stop_reason;
 	double start, interval;
-	double buffer_bytes;	/* per-CPU buffer size */
 	double last_progress;	/* when o->progress was last called */
-	bool percent_zero;	/* buffer_percent is 0: POLLIN would mean "any data" */
 	bool sink_failed;	/* atomic: the output could not be written */
-	bool restored;		/* the undo log was played */
-	unsigned int hdr_size;	/* sub-buffer header size */
-	uint64_t buffer_kib;	/* the buffer size during the capture, 0 unknown */
+	bool restored;		/* the undo logs were played */
 	struct {
 		uint64_t ns;	/* CLOCK_MONOTONIC */
 		uint64_t seq;	/* ring_merge_seq() then */
@@ -153,88 +172,93 @@ struct capture {
 };
 
 /* The events of -e, nothing written yet. */
-static int select_events(struct capture *c)
+static int select_events(struct part *p)
 {
-	const struct capture_opts *o = c->o;
+	const struct capture_target *ct = p->ct;
+	struct target *t = p->t;
 	int rc, bad;
 
 	/* A backup has no enable files: say so rather than capture what it holds anyway. */
-	if (o->t->read_only && o->nr_events) {
+	if (t->read_only && ct->nr_events) {
 		note_error("%s is a read-only instance (a backup of an earlier boot): cannot "
-			   "change events (-e)", o->t->label);
+			   "change events (-e)", t->label);
 		return -EPERM;
 	}
-	rc = target_event_selection_new(o->t, o->events, o->nr_events, &c->sel, &bad);
+	rc = target_event_selection_new(t, ct->events, ct->nr_events, &p->sel, &bad);
 	if (!rc)
 		return 0;
-	if (bad >= 0 && c->remote)
+	if (bad >= 0 && p->remote)
 		note_error("no event of %s matches '%s' (see 'remotectl events -r %s')",
-			   o->t->label, o->events[bad], o->t->label);
+			   t->label, ct->events[bad], t->label);
 	else if (bad >= 0)
-		note_error("%s: no event matches '%s'", o->t->label, o->events[bad]);
-	else if (c->remote)
-		note_error("%s has no events/ directory", o->t->label);
+		note_error("%s: no event matches '%s'", t->label, ct->events[bad]);
+	else if (p->remote)
+		note_error("%s has no events/ directory", t->label);
 	else
-		note_error("%s: cannot list events: %s", o->t->label, strerror(-rc));
+		note_error("%s: cannot list events: %s", t->label, strerror(-rc));
 	/* A remote without events/ is a kernel feature missing, whatever the error. */
-	return bad < 0 && c->remote ? -ENOENT : rc;
+	return bad < 0 && p->remote ? -ENOENT : rc;
 }
 
 /* Buffer size, events, buffer_percent, tracing on: each through the undo log. */
-static int apply_settings(struct capture *c)
+static int apply_settings(struct capture *c, struct part *p)
 {
 	const struct capture_opts *o = c->o;
-	struct target *t = o->t;
+	struct target *t = p->t;
 	char kib[32];
 	int rc;
 
-	if (o->buffer_kib) {
-		snprintf(kib, sizeof(kib), "%" PRIu64, o->buffer_kib);
-		rc = target_undo_write(c->undo, "buffer_size_kb", kib);
+	if (p->ct->buffer_kib) {
+		snprintf(kib, sizeof(kib), "%" PRIu64, p->ct->buffer_kib);
+		rc = target_undo_write(p->undo, "buffer_size_kb", kib);
 		if (rc)
 			return rc;
 		note_debug("%s: buffer size %s KiB per CPU", t->label, kib);
 	}
-	if (c->sel) {
-		rc = target_event_selection_apply(c->sel, c->undo);
+	if (p->sel) {
+		rc = target_event_selection_apply(p->sel, p->undo);
 		if (rc)
 			return rc;
 		note_debug("%s: events matching -e: %d; enable files written: %d", t->label,
-			   target_event_selection_matched(c->sel),
-			   target_event_selection_writes(c->sel));
+			   target_event_selection_matched(p->sel),
+			   target_event_selection_writes(p->sel));
 	}
 	if (o->buffer_percent >= 0) {
 		snprintf(kib, sizeof(kib), "%d", o->buffer_percent);
-		rc = target_undo_write(c->undo, "buffer_percent", kib);
+		rc = target_undo_write(p->undo, "buffer_percent", kib);
 		if (rc)
 			return rc;
-		c->percent_zero = o->buffer_percent == 0;
+		p->percent_zero = o->buffer_percent == 0;
 		note_debug("%s: buffer_percent %d", t->label, o->buffer_percent);
 	}
 	if (t->has_tracing_on && target_tracing_on(t) == 0) {
-		rc = target_undo_write(c->undo, "tracing_on", "1");
+		rc = target_undo_write(p->undo, "tracing_on", "1");
 		if (rc)
 			return rc;
 		note_debug("%s: tracing on", t->label);
 	}
-	return 0;
+	if (!rc && o->clear) {
+		rc = target_reset(t, -1);
+		note_debug("%s: buffer cleared (--clear)", t->label);
+	}
+	return rc;
 }
 
 /* A remote without -e: what is enabled already is captured; say so when that is nothing. */
-static int check_enabled(struct capture *c)
+static int check_enabled(struct part *p)
 {
 	struct target_event_list list;
 	int enabled = 0;
 
-	if (target_events_load(c->o->t, &list)) {
-		note_error("%s has no events/ directory", c->o->t->label);
+	if (target_events_load(p->t, &list)) {
+		note_error("%s has no events/ directory", p->t->label);
 		return -ENOENT;
 	}
 	for (int i = 0; i < list.nr; i++)
 		enabled += list.ev[i].enabled > 0;
 	if (!enabled)
 		note_warn("%s: no event is enabled: nothing will be captured (use -e)",
-			  c->o->t->label);
+			  p->t->label);
 	target_events_free(&list);
 	return 0;
 }
@@ -243,41 +267,41 @@ static int check_enabled(struct capture *c)
  * A remote, in the order of the kernel's selftests: tracing off, clear, resize while
  * unloaded, events, tracing on; all through the undo log.
  */
-static int apply_remote_settings(struct capture *c)
+static int apply_remote_settings(struct part *p)
 {
-	struct target *t = c->o->t;
+	struct target *t = p->t;
 	struct buffer_size bs;
 	char kib[32];
 	int r;
 
-	r = target_undo_write(c->undo, "tracing_on", "0");
+	r = target_undo_write(p->undo, "tracing_on", "0");
 	if (!r)
 		r = target_reset(t, -1);
 	if (r)
 		return r;
-	if (c->o->buffer_kib) {
+	if (p->ct->buffer_kib) {
 		if (!target_buffer_size(t, &bs) && bs.loaded == 1) {
 			note_error("%s: cannot resize: the buffer stays loaded after stopping and "
 				   "clearing it, so another reader has its trace_pipe or trace open",
 				   t->label);
 			return -EBUSY;
 		}
-		snprintf(kib, sizeof(kib), "%" PRIu64, c->o->buffer_kib);
-		r = target_undo_write(c->undo, "buffer_size_kb", kib);
+		snprintf(kib, sizeof(kib), "%" PRIu64, p->ct->buffer_kib);
+		r = target_undo_write(p->undo, "buffer_size_kb", kib);
 		if (r)
 			return r;
 	}
-	if (c->sel) {
-		r = target_event_selection_apply(c->sel, c->undo);
+	if (p->sel) {
+		r = target_event_selection_apply(p->sel, p->undo);
 		if (!r)
 			note_debug("%s: events matching -e: %d; enable files written: %d", t->label,
-				   target_event_selection_matched(c->sel),
-				   target_event_selection_writes(c->sel));
+				   target_event_selection_matched(p->sel),
+				   target_event_selection_writes(p->sel));
 	} else {
-		r = check_enabled(c);
+		r = check_enabled(p);
 	}
 	if (!r)
-		r = target_undo_write(c->undo, "tracing_on", "1");
+		r = target_undo_write(p->undo, "tracing_on", "1");
 	return r;
 }
 
@@ -295,17 +319,17 @@ static void subbuf_geometry(const struct target *t, unsigned int *hdr, unsigned 
 		*size = atoi(buf) * 1024;
 }
 
-static int open_sources(struct capture *c)
+static int open_sources(struct capture *c, struct part *pt)
 {
 	const struct capture_opts *o = c->o;
-	struct target *t = o->t;
+	struct target *t = pt->t;
 	struct source_params p = { 0 };
 	unsigned int hdr, size;
 	char why[256];
 	int i, err, opened = 0;
 
-	if (c->remote) {
-		for (i = 0; i < c->nr; i++) {
+	if (pt->remote) {
+		for (i = pt->first; i < pt->first + pt->nr; i++) {
 			struct cpu_state *cs = &c->cs[i];
 
 			p.cpu = cs->cpu;
@@ -328,7 +352,7 @@ static int open_sources(struct capture *c)
 			note_error("%s: none of the CPUs asked for is in the buffer", t->label);
 			return -ENODEV;
 		}
-		c->transport = TARGET_TRANSPORT_TEXT;
+		pt->transport = TARGET_TRANSPORT_TEXT;
 		note_debug("%s: transport text, %d readers", t->label, opened);
 		return 0;
 	}
@@ -338,15 +362,15 @@ static int open_sources(struct capture *c)
 			   t->label);
 		return -ENOENT;
 	}
-	c->transport = o->transport != TARGET_TRANSPORT_NONE ? o->transport : t->best;
-	if (c->transport == TARGET_TRANSPORT_NONE)
-		c->transport = TARGET_TRANSPORT_READ;
-	if (o->transport == TARGET_TRANSPORT_NONE && c->transport == TARGET_TRANSPORT_READ &&
+	pt->transport = o->transport != TARGET_TRANSPORT_NONE ? o->transport : t->best;
+	if (pt->transport == TARGET_TRANSPORT_NONE)
+		pt->transport = TARGET_TRANSPORT_READ;
+	if (o->transport == TARGET_TRANSPORT_NONE && pt->transport == TARGET_TRANSPORT_READ &&
 	    t->mmap_err)
-		target_transport_reason(t, c->fallback, sizeof(c->fallback));
+		target_transport_reason(t, pt->fallback, sizeof(pt->fallback));
 	subbuf_geometry(t, &hdr, &size);
-	c->hdr_size = hdr;
-	for (i = 0; i < c->nr; i++) {
+	pt->hdr_size = hdr;
+	for (i = pt->first; i < pt->first + pt->nr; i++) {
 		struct cpu_state *cs = &c->cs[i];
 
 		p.cpu = cs->cpu;
@@ -358,7 +382,7 @@ static int open_sources(struct capture *c)
 		/* auto means the cheapest transport; a forced mmap stays mmap. */
 		p.may_switch = o->transport == TARGET_TRANSPORT_NONE;
 		err = -EINVAL;
-		if (c->transport == TARGET_TRANSPORT_MMAP) {
+		if (pt->transport == TARGET_TRANSPORT_MMAP) {
 			err = source_mmap_open(&p, &cs->src, why, sizeof(why));
 			if (err && o->transport == TARGET_TRANSPORT_MMAP) {
 				note_error("%s: %s", t->label, why);
@@ -367,14 +391,14 @@ static int open_sources(struct capture *c)
 			}
 			if (err) {
 				/* Not an error with auto: fall back for every CPU. */
-				snprintf(c->fallback, sizeof(c->fallback), "%s", why);
+				snprintf(pt->fallback, sizeof(pt->fallback), "%s", why);
 				note_debug("%s: %s; falling back to read()", t->label, why);
-				c->transport = TARGET_TRANSPORT_READ;
-				for (int k = 0; k < i; k++) {
+				pt->transport = TARGET_TRANSPORT_READ;
+				for (int k = pt->first; k < i; k++) {
 					source_close(c->cs[k].src);
 					c->cs[k].src = NULL;
 				}
-				i = -1;
+				i = pt->first - 1;
 				source_params_free(&p);
 				continue;
 			}
@@ -388,10 +412,10 @@ static int open_sources(struct capture *c)
 		}
 		source_params_free(&p);
 	}
-	if (c->fallback[0])
-		note_debug("%s: transport read (%s)", t->label, c->fallback);
+	if (pt->fallback[0])
+		note_debug("%s: transport read (%s)", t->label, pt->fallback);
 	else
-		note_debug("%s: transport %s", t->label, target_transport_name(c->transport));
+		note_debug("%s: transport %s", t->label, target_transport_name(pt->transport));
 	return 0;
 }
 
@@ -495,7 +519,7 @@ static double rest_time(struct capture *c, struct cpu_state *cs, double now)
 	double elapsed = now - cs->cycle_start, rest = c->interval, fill;
 
 	if (elapsed > 0 && got) {
-		fill = c->buffer_bytes / 16.0 / (got / elapsed);
+		fill = cs->p->buffer_bytes / 16.0 / (got / elapsed);
 		if (fill < rest)
 			rest = fill > MIN_REST_S ? fill : MIN_REST_S;
 	}
@@ -522,18 +546,18 @@ static bool pull_units(struct capture *c, int idx, int max, double now)
 			cs->switch_told = true;
 			note_debug("%s: CPU %d: %u events per sub-buffer: going over to read() "
 				   "(GET_READER steps over every event)",
-				   c->o->t->label, cs->cpu, cs->src->stats.switched_epp);
+				   cs->p->t->label, cs->cpu, cs->src->stats.switched_epp);
 		}
 		if (cs->src->stats.reader_refused && !cs->reader_told) {
 			cs->reader_told = true;
 			note_debug("%s: CPU %d: GET_READER refused (%s): going over to read()",
-				   c->o->t->label, cs->cpu,
+				   cs->p->t->label, cs->cpu,
 				   strerror(cs->src->stats.reader_refused));
 		}
 		if (cs->src->splice_refused && !cs->splice_told) {
 			cs->splice_told = true;
 			note_debug("%s: CPU %d: splice() refused (%s): read() one sub-buffer at a time",
-				   c->o->t->label, cs->cpu, strerror(cs->src->splice_refused));
+				   cs->p->t->label, cs->cpu, strerror(cs->src->splice_refused));
 		}
 		if (ret == 1 && !u.partial)
 			continue;
@@ -541,7 +565,7 @@ static bool pull_units(struct capture *c, int idx, int max, double now)
 			if (ret != -ENODATA) {
 				const char *call = cs->src->failed_call;
 
-				note_error("%s: CPU %d: %s%s%s", c->o->t->label, cs->cpu,
+				note_error("%s: CPU %d: %s%s%s", cs->p->t->label, cs->cpu,
 					   call ? call : "",
 					   call ? ": " : "", strerror(-ret));
 				cs->failed = true;
@@ -725,7 +749,7 @@ static int run_loop(struct capture *c)
 			if (cs->deadline < wake)
 				wake = cs->deadline;
 			/* With buffer_percent 0 POLLIN means "any data": the timer decides. */
-			if (c->percent_zero)
+			if (cs->p->percent_zero)
 				continue;
 			pfd[n].fd = cs->src->fd;
 			pfd[n].events = POLLIN;
@@ -813,7 +837,7 @@ static void *reader_main(void *arg)
 		pfd[n].fd = c->stop_pipe[0];
 		pfd[n++].events = POLLIN;
 		/* With buffer_percent 0 POLLIN means "any data": the timer decides. */
-		if (!c->percent_zero) {
+		if (!cs->p->percent_zero) {
 			pfd[n].fd = cs->src->fd;
 			pfd[n++].events = POLLIN;
 		}
@@ -856,18 +880,25 @@ static void stop_threads(struct capture *c)
  */
 static int stop_writing(struct capture *c)
 {
-	int r;
+	int r, rc = 0;
 
-	/* A remote is always off: the kernel then polls every CPU one last time. */
-	if (c->remote)
-		return target_write(c->o->t, "tracing_on", "0");
-	r = target_undo_restore_one(c->undo, "tracing_on");
+	for (int i = 0; i < c->nr_parts; i++) {
+		struct part *p = &c->parts[i];
 
-	if (r == 1)
-		note_debug("%s: tracing off again before the final drain", c->o->t->label);
-	else if (r < 0)
-		note_error("%s: cannot turn tracing off again", c->o->t->label);
-	return 0;
+		/* A remote is always off: the kernel then polls every CPU one last time. */
+		if (p->remote) {
+			r = target_write(p->t, "tracing_on", "0");
+			if (r && !rc)
+				rc = r;
+			continue;
+		}
+		r = target_undo_restore_one(p->undo, "tracing_on");
+		if (r == 1)
+			note_debug("%s: tracing off again before the final drain", p->t->label);
+		else if (r < 0)
+			note_error("%s: cannot turn tracing off again", p->t->label);
+	}
+	return rc;
 }
 
 /*
@@ -1003,9 +1034,16 @@ static void drain_idle(struct capture *c)
 		if (!all)
 			nanosleep(&pause, NULL);
 	} while (!all && monotonic_s() < until);
-	if (!all)
-		note_warn("%s: events kept arriving for %.0f s after tracing was turned off; "
-			  "stopped reading", c->o->t->label, DRAIN_MAX_S);
+	for (int i = 0; i < c->nr && !all; i++) {
+		struct cpu_state *cs = &c->cs[i];
+
+		/* Once per target. */
+		if (cs->src && !cs->drained && (i == cs->p->first || c->cs[i - 1].drained)) {
+			note_warn("%s: events kept arriving for %.0f s after tracing was turned "
+				  "off; stopped reading", cs->p->t->label, DRAIN_MAX_S);
+			i = cs->p->first + cs->p->nr - 1;
+		}
+	}
 	for (int i = 0; i < c->nr; i++) {
 		struct cpu_state *cs = &c->cs[i];
 
@@ -1040,13 +1078,13 @@ static int drain(struct capture *c)
 	return c->k->ops->flush(c->k, true);
 }
 
-/* Events the kernel lost during the capture; *some also for losses of unknown size. */
-static uint64_t lost_events(const struct capture *c, bool *some)
+/* Events the kernel lost from a target; *some also for losses of unknown size. */
+static uint64_t lost_events(const struct capture *c, const struct part *p, bool *some)
 {
 	uint64_t lost = 0;
 
 	*some = false;
-	for (int i = 0; i < c->nr; i++) {
+	for (int i = p->first; i < p->first + p->nr; i++) {
 		const struct cpu_state *cs = &c->cs[i];
 
 		lost += cs->kernel_lost >= 0 ? (uint64_t)cs->kernel_lost : cs->n.stored_lost;
@@ -1058,31 +1096,30 @@ static uint64_t lost_events(const struct capture *c, bool *some)
 }
 
 /* After the readers closed, with tracing off, a drained remote unloads its buffer. */
-static void check_unloaded(const struct capture *c)
+static void check_unloaded(const struct part *p)
 {
 	struct buffer_size bs;
 
-	if (!target_buffer_size(c->o->t, &bs) && bs.loaded == 1)
+	if (!target_buffer_size(p->t, &bs) && bs.loaded == 1)
 		note_warn("%s: the buffer is still loaded after the capture: another reader has "
-			  "it open, or events were left unread", c->o->t->label);
+			  "it open, or events were left unread", p->t->label);
 }
 
-/* What the capture came to, the sources closed and the output complete. */
-static void fill_result(const struct capture *c, double secs, struct capture_result *r)
+/* What a target's capture came to. */
+static void fill_target(const struct capture *c, const struct part *p,
+			struct capture_target_result *tr)
 {
-	r->ran = true;
-	r->stop_reason = c->stop_reason;
-	r->transport = c->transport;
-	snprintf(r->fallback, sizeof(r->fallback), "%s", c->fallback);
-	r->remote = c->remote;
-	r->secs = secs;
-	r->buffer_kib = c->buffer_kib;
-	r->nr_cpus = c->nr;
-	r->cpus = xcalloc(c->nr ? c->nr : 1, sizeof(*r->cpus));
-	for (int i = 0; i < c->nr; i++) {
-		const struct cpu_state *cs = &c->cs[i];
+	tr->t = p->t;
+	tr->transport = p->transport;
+	snprintf(tr->fallback, sizeof(tr->fallback), "%s", p->fallback);
+	tr->remote = p->remote;
+	tr->buffer_kib = p->buffer_kib;
+	tr->nr_cpus = p->nr;
+	tr->cpus = xcalloc(p->nr ? p->nr : 1, sizeof(*tr->cpus));
+	for (int i = 0; i < p->nr; i++) {
+		const struct cpu_state *cs = &c->cs[p->first + i];
 
-		r->cpus[i] = (struct capture_cpu){
+		tr->cpus[i] = (struct capture_cpu){
 			.cpu = cs->cpu,
 			.skipped = cs->skipped,
 			.events = cs->n.events,
@@ -1098,11 +1135,30 @@ static void fill_result(const struct capture *c, double secs, struct capture_res
 			.unparsed = cs->unparsed,
 			.clock_back_steps = cs->clock.back_steps,
 			.clock_back_max = cs->clock.back_max,
-			.lagged = c->k->lagged[i],
+			.lagged = c->k->lagged[p->first + i],
 		};
-		r->lagged += c->k->lagged[i];
+		tr->lagged += c->k->lagged[p->first + i];
 	}
-	r->lost = lost_events(c, &r->lost_some);
+	tr->lost = lost_events(c, p, &tr->lost_some);
+}
+
+/* What the capture came to, the sources closed and the output complete. */
+static void fill_result(const struct capture *c, double secs, struct capture_result *r)
+{
+	r->ran = true;
+	r->stop_reason = c->stop_reason;
+	r->secs = secs;
+	snprintf(r->clock, sizeof(r->clock), "%s", c->clock);
+	r->nr_targets = c->nr_parts;
+	r->targets = xcalloc(c->nr_parts, sizeof(*r->targets));
+	for (int i = 0; i < c->nr_parts; i++) {
+		struct capture_target_result *tr = &r->targets[i];
+
+		fill_target(c, &c->parts[i], tr);
+		r->lost += tr->lost;
+		r->lost_some |= tr->lost_some;
+		r->lagged += tr->lagged;
+	}
 	r->written = c->k->written;
 	r->bytes = c->k->bytes;
 	r->dropped_max = c->k->dropped_max;
@@ -1113,9 +1169,11 @@ static void fill_result(const struct capture *c, double secs, struct capture_res
 
 void capture_result_free(struct capture_result *r)
 {
-	free(r->cpus);
-	r->cpus = NULL;
-	r->nr_cpus = 0;
+	for (int i = 0; i < r->nr_targets; i++)
+		free(r->targets[i].cpus);
+	free(r->targets);
+	r->targets = NULL;
+	r->nr_targets = 0;
 }
 
 static int buffer_percent_is_zero(const struct target *t)
@@ -1159,17 +1217,13 @@ static double buffer_bytes(const struct target *t)
 	return !target_buffer_size(t, &bs) && bs.kib ? bs.kib * 1024.0 : 1 << 20;
 }
 
-int capture_run(const struct capture_opts *o, struct capture_result *r)
+/* What can be refused before anything changes: a target's options that cannot apply. */
+static int check_target(const struct capture_opts *o, const struct capture_target *ct)
 {
-	struct capture c = { .o = o, .stop_pipe = { -1, -1 } };
-	struct target *t = o->t;
+	struct target *t = ct->t;
 	enum target_transport tr = o->transport != TARGET_TRANSPORT_NONE ? o->transport : t->best;
-	char err[256];
-	int i, rc, rc2;
-	int64_t before;
-	double end;
+	char buf[64];
 
-	memset(r, 0, sizeof(*r));
 	/* Only ring buffers read through trace_pipe_raw wake their readers at a fill level. */
 	if (o->buffer_percent >= 0 && t->read_only) {
 		note_error("%s is a read-only instance (a backup of an earlier boot): cannot "
@@ -1177,8 +1231,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 		return -EPERM;
 	}
 	if (o->buffer_percent >= 0 &&
-	    (tr == TARGET_TRANSPORT_TEXT ||
-	     target_read(t, "buffer_percent", err, sizeof(err)) <= 0)) {
+	    (tr == TARGET_TRANSPORT_TEXT || target_read(t, "buffer_percent", buf, sizeof(buf)) <= 0)) {
 		note_error("%s has no buffer_percent to set (--buffer-percent)", t->label);
 		return -EINVAL;
 	}
@@ -1191,46 +1244,230 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 			   "read here)", t->label);
 		return -EINVAL;
 	}
-	/* Remotes offer only text, as lines their readers cannot tell are the last. */
-	c.remote = tr == TARGET_TRANSPORT_TEXT;
-	stop_signal_install();
-	c.undo = target_undo_new(t);
-	c.nr = o->cpus ? o->nr_cpus : t->nr_cpus;
-	c.cs = xcalloc(c.nr ? c.nr : 1, sizeof(*c.cs));
-	c.cpus = xcalloc(c.nr ? c.nr : 1, sizeof(*c.cpus));
-	for (i = 0; i < c.nr; i++) {
-		c.cs[i].cpu = c.cpus[i] = o->cpus ? o->cpus[i] : t->cpus[i];
-		c.cs[i].kernel_lost = -1;
-	}
-	/* A remote's lines go out by age, checked as often as stream's. */
-	c.interval = (o->live || c.remote ? STREAM_INTERVAL_MS : RECORD_INTERVAL_MS) / 1000.0;
-	c.percent_zero = buffer_percent_is_zero(t);
-
-	if (!c.nr) {
-		note_error("%s: no CPUs to capture", t->label);
-		rc = -ENODEV;
-		goto out;
-	}
 	if (o->clear && t->read_only) {
 		note_error("%s is a read-only instance (a backup of an earlier boot): --clear "
 			   "would erase it", t->label);
-		rc = -EPERM;
-		goto out;
+		return -EPERM;
 	}
-	/* Every glob checked before anything is changed or created. */
-	if (o->nr_events) {
-		rc = select_events(&c);
+	return 0;
+}
+
+/* The targets, their streams and the checks that need no change yet. */
+static int set_up_parts(struct capture *c)
+{
+	const struct capture_opts *o = c->o;
+	int i, j, n = 0, remotes = 0;
+
+	c->nr_parts = o->nr_targets;
+	c->parts = xcalloc(o->nr_targets ? o->nr_targets : 1, sizeof(*c->parts));
+	for (i = 0; i < o->nr_targets; i++) {
+		const struct capture_target *ct = &o->targets[i];
+		struct part *p = &c->parts[i];
+		enum target_transport tr = o->transport != TARGET_TRANSPORT_NONE ? o->transport :
+					   ct->t->best;
+
+		p->ct = ct;
+		p->t = ct->t;
+		/* Remotes offer only text, as lines their readers cannot tell are the last. */
+		p->remote = tr == TARGET_TRANSPORT_TEXT;
+		p->undo = target_undo_new(ct->t);
+		p->first = n;
+		p->nr = ct->cpus ? ct->nr_cpus : ct->t->nr_cpus;
+		p->percent_zero = buffer_percent_is_zero(ct->t);
+		n += p->nr;
+		remotes += p->remote;
+	}
+	c->remote = remotes > 0;
+	c->nr = n;
+	c->cs = xcalloc(n ? n : 1, sizeof(*c->cs));
+	c->cpus = xcalloc(n ? n : 1, sizeof(*c->cpus));
+	c->part_of = xcalloc(n ? n : 1, sizeof(*c->part_of));
+	for (i = 0; i < c->nr_parts; i++) {
+		struct part *p = &c->parts[i];
+		const struct capture_target *ct = p->ct;
+		int rc;
+
+		for (j = 0; j < p->nr; j++) {
+			struct cpu_state *cs = &c->cs[p->first + j];
+
+			cs->cpu = c->cpus[p->first + j] = ct->cpus ? ct->cpus[j] : ct->t->cpus[j];
+			cs->p = p;
+			cs->kernel_lost = -1;
+			c->part_of[p->first + j] = i;
+		}
+		if (!p->nr) {
+			note_error("%s: no CPUs to capture", p->t->label);
+			return -ENODEV;
+		}
+		rc = check_target(o, ct);
 		if (rc)
-			goto out;
+			return rc;
 	}
+	/*
+	 * A remote's lines are merged by age as they come; a ring buffer's sub-buffers by the
+	 * readers' caught-up marks: one capture does one or the other.
+	 */
+	if (remotes && remotes < c->nr_parts) {
+		note_error("%s is a remote and %s is not: a capture takes remotes only or ring "
+			   "buffers only", c->parts[0].remote ? c->parts[0].t->label :
+			   c->parts[1].t->label, c->parts[0].remote ? c->parts[1].t->label :
+			   c->parts[0].t->label);
+		return -EINVAL;
+	}
+	if (o->nr_targets > 1 && o->dat) {
+		note_error("trace.dat of several targets is not supported yet: record them as text");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The clock a target stamps with (into clock), and whether it can be set. A remote without
+ * trace_clock stamps with what its kernel documents: the hypervisor the boot clock,
+ * remote_test trace_clock_global(). Remotes and backups keep theirs.
+ */
+static bool clock_of(const struct part *p, char *clock, size_t size)
+{
+	const struct target *t = p->t;
+
+	clock[0] = 0;
+	if (t->has_trace_clock && !target_clock(t, clock, size))
+		return !p->remote && !t->read_only;
+	if (p->remote)
+		snprintf(clock, size, "%s", strcmp(t->name, "hypervisor") ? "global" : "boot");
+	return false;
+}
+
+/* Whether the clock named is one of those the target's trace_clock offers. */
+static bool offers_clock(const struct target *t, const char *clock)
+{
+	char line[1024], *tok, *save = NULL;
+
+	if (target_read(t, "trace_clock", line, sizeof(line)) <= 0)
+		return false;
+	for (tok = strtok_r(line, " []\n", &save); tok; tok = strtok_r(NULL, " []\n", &save))
+		if (!strcmp(tok, clock))
+			return true;
+	return false;
+}
+
+/*
+ * Events of several targets merge by time stamp, which means something only on one clock:
+ * the clock of a target that cannot change it (a remote, a backup), else the first target's.
+ * Refused before anything changes: two fixed clocks that differ, a clock not known, or one a
+ * target does not offer.
+ */
+static int clock_agree_check(struct capture *c)
+{
+	char clock[32];
+	int i, chosen = -1;
+
+	for (i = 0; i < c->nr_parts && chosen < 0; i++)
+		if (!clock_of(&c->parts[i], clock, sizeof(clock)) && c->nr_parts > 1)
+			chosen = i;
+	if (chosen < 0)
+		chosen = 0;
+	clock_of(&c->parts[chosen], c->clock, sizeof(c->clock));
+	if (c->nr_parts < 2)
+		return 0;
+	for (i = 0; i < c->nr_parts; i++) {
+		const struct part *p = &c->parts[i];
+		bool settable = clock_of(p, clock, sizeof(clock));
+
+		if (!clock[0] || !c->clock[0]) {
+			note_error("%s: cannot tell which clock it stamps with: its events cannot "
+				   "be merged with %s's", p->t->label,
+				   c->parts[i == chosen ? (i + 1) % c->nr_parts : chosen].t->label);
+			return -EINVAL;
+		}
+		if (!strcmp(clock, c->clock))
+			continue;
+		if (!settable) {
+			note_error("%s stamps with the %s clock and %s with %s: their events cannot "
+				   "be merged", c->parts[chosen].t->label, c->clock, p->t->label,
+				   clock);
+			return -EINVAL;
+		}
+		if (!offers_clock(p->t, c->clock)) {
+			note_error("%s has no %s clock (trace_clock) to stamp as %s does",
+				   p->t->label, c->clock, c->parts[chosen].t->label);
+			return -EINVAL;
+		}
+	}
+	note_debug("clock: %s for every target", c->clock);
+	return 0;
+}
+
+/*
+ * Set the agreed clock where it differs, for the capture (the undo log puts it back). The
+ * kernel empties a buffer whose clock changes: events older than the capture are gone.
+ */
+static int clock_agree(struct capture *c)
+{
+	char clock[32];
+	int rc;
+
+	for (int i = 0; i < c->nr_parts && c->nr_parts > 1; i++) {
+		struct part *p = &c->parts[i];
+
+		if (!clock_of(p, clock, sizeof(clock)) || !strcmp(clock, c->clock))
+			continue;
+		rc = target_undo_write(p->undo, "trace_clock", c->clock);
+		if (rc)
+			return rc;
+		note_debug("%s: trace_clock %s for the capture (was %s; its buffer was emptied)",
+			   p->t->label, c->clock, clock);
+	}
+	return 0;
+}
+
+/* Every target put back as it was found, the last one first; once. */
+static int restore(struct capture *c)
+{
+	int rc = 0, r;
+
+	if (c->restored)
+		return 0;
+	c->restored = true;
+	for (int i = c->nr_parts - 1; i >= 0; i--) {
+		r = target_undo_restore(c->parts[i].undo);
+		if (!rc)
+			rc = r;
+	}
+	return rc;
+}
+
+int capture_run(const struct capture_opts *o, struct capture_result *r)
+{
+	struct capture c = { .o = o, .stop_pipe = { -1, -1 } };
+	int i, rc, rc2;
+	int64_t before;
+	double end;
+
+	memset(r, 0, sizeof(*r));
+	stop_signal_install();
+	rc = set_up_parts(&c);
+	if (rc)
+		goto out;
+	/* A remote's lines go out by age, checked as often as stream's. */
+	c.interval = (o->live || c.remote ? STREAM_INTERVAL_MS : RECORD_INTERVAL_MS) / 1000.0;
+	/* Every glob checked before anything is changed or created. */
+	for (i = 0; i < c.nr_parts && !rc; i++)
+		if (c.parts[i].ct->nr_events)
+			rc = select_events(&c.parts[i]);
+	if (!rc)
+		rc = clock_agree_check(&c);
+	if (rc)
+		goto out;
 	/*
 	 * record: text formatted after the capture from per-CPU spools, or trace.dat; a remote's
 	 * lines are text already (merged as they come) or re-encoded into trace.dat.
 	 */
 	if (c.remote)
-		rc = sink_new(o->dat ? SINK_REMOTE_DAT : SINK_STREAM, o, c.nr, c.cpus, &c.k);
+		rc = sink_new(o->dat ? SINK_REMOTE_DAT : SINK_STREAM, o, c.nr, c.cpus, c.part_of,
+			      &c.k);
 	else
-		rc = sink_new(o->dat ? SINK_DAT : SINK_SPOOL, o, c.nr, c.cpus, &c.k);
+		rc = sink_new(o->dat ? SINK_DAT : SINK_SPOOL, o, c.nr, c.cpus, c.part_of, &c.k);
 	if (rc)
 		goto out;
 	/*
@@ -1239,38 +1476,43 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	 */
 	if (c.remote) {
 		c.k->lines = true;
-		rc = sink_open_data(c.k, 0);
-		if (!rc)
-			rc = apply_remote_settings(&c);
+		rc = sink_open_data(c.k);
+		for (i = 0; i < c.nr_parts && !rc; i++)
+			rc = apply_remote_settings(&c.parts[i]);
 	} else {
-		rc = apply_settings(&c);
-		if (!rc && o->clear) {
-			rc = target_reset(t, -1);
-			note_debug("%s: buffer cleared (--clear)", t->label);
-		}
+		rc = clock_agree(&c);
+		for (i = 0; i < c.nr_parts && !rc; i++)
+			rc = apply_settings(&c, &c.parts[i]);
 	}
 	if (rc)
 		goto out;
 	/* A remote's readers are the text sources' own threads. */
 	c.threaded = !c.remote;
-	rc = open_sources(&c);
+	for (i = 0; i < c.nr_parts && !rc; i++) {
+		rc = open_sources(&c, &c.parts[i]);
+		c.k->parts[i].hdr_size = c.parts[i].hdr_size;
+	}
 	if (!rc && !c.remote)
-		rc = sink_open_data(c.k, c.hdr_size);
+		rc = sink_open_data(c.k);
 	if (rc)
 		goto out;
 	c.start = monotonic_s();
 	c.last_progress = c.start;
 	for (i = 0; i < c.nr; i++)
 		c.cs[i].cycle_start = c.start;
-	c.buffer_bytes = buffer_bytes(t);
-	c.buffer_kib = buffer_kib(t);
-	/* Unlike trace-cmd, record does not clear the buffer first: say what predates it. */
-	before = c.remote ? 0 : target_unread_entries(t);
-	if (before > 0)
-		note_debug("%s: %" PRId64 " events were in the buffer before the capture: they are "
-			   "captured too", t->label, before);
+	for (i = 0; i < c.nr_parts; i++) {
+		struct part *p = &c.parts[i];
+
+		p->buffer_bytes = buffer_bytes(p->t);
+		p->buffer_kib = buffer_kib(p->t);
+		/* Unlike trace-cmd, record does not clear the buffer first: say what predates it. */
+		before = p->remote ? 0 : target_unread_entries(p->t);
+		if (before > 0)
+			note_debug("%s: %" PRId64 " events were in the buffer before the capture: "
+				   "they are captured too", p->t->label, before);
+	}
 	/* Tests wait for this line: from here on the buffers are read. */
-	note_debug("%s: capturing", t->label);
+	note_debug("%s: capturing", c.parts[0].t->label);
 	rc = c.threaded ? run_threads(&c) : run_loop(&c);
 	if (!c.threaded) {
 		rc2 = stop_writing(&c);
@@ -1290,14 +1532,14 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	if (o->progress)
 		o->progress(&(struct capture_progress){ .final = true });
 	/*
-	 * The capture is over: let go of the buffers and put the target back before the
+	 * The capture is over: let go of the buffers and put the targets back before the
 	 * (slower) text is written.
 	 */
 	release(&c);
-	if (c.remote)
-		check_unloaded(&c);
-	rc2 = target_undo_restore(c.undo);
-	c.restored = true;
+	for (i = 0; i < c.nr_parts; i++)
+		if (c.parts[i].remote)
+			check_unloaded(&c.parts[i]);
+	rc2 = restore(&c);
 	if (!rc)
 		rc = rc2;
 	if (c.k->after && !rc)
@@ -1313,20 +1555,22 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	fill_result(&c, end - c.start, r);
 out:
 	release(&c);
-	if (!c.restored) {
-		rc2 = target_undo_restore(c.undo);
-		if (!rc)
-			rc = rc2;
+	rc2 = restore(&c);
+	if (!rc)
+		rc = rc2;
+	for (i = 0; i < c.nr_parts; i++) {
+		target_undo_free(c.parts[i].undo);
+		target_event_selection_free(c.parts[i].sel);
 	}
-	target_undo_free(c.undo);
-	target_event_selection_free(c.sel);
 	sink_free(c.k);
 	if (c.stop_pipe[0] >= 0) {
 		close(c.stop_pipe[0]);
 		close(c.stop_pipe[1]);
 	}
+	free(c.parts);
 	free(c.cs);
 	free(c.cpus);
+	free(c.part_of);
 	stop_signal_restore();
 	return rc;
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A capture of an instance or a remote: apply what was asked to a target (events, buffer size,
- * tracing on), read every selected CPU through one source each (source.h), hand the data to
- * one sink (capture_internal.h: text now or after the capture, trace.dat), stop on a signal, a
- * duration or an output size, drain, restore every setting changed, and say what it came to
- * (struct capture_result); what of that is said and how is the caller's.
+ * A capture of one or more targets (instances, the top level, remotes): apply what was asked
+ * to each (events, buffer size, clock, tracing on), read every selected CPU of each through
+ * one source (source.h), hand all the data to one sink (capture_internal.h: text merged by
+ * time stamp now or after the capture, trace.dat), stop on a signal, a duration or an output
+ * size, drain, restore every setting changed, and say what it came to (struct
+ * capture_result); what of that is said and how is the caller's.
  */
 #ifndef REMOTECTL_CAPTURE_H
 #define REMOTECTL_CAPTURE_H
@@ -25,15 +26,21 @@ struct capture_progress {
 	bool final;		/* the capture is over: nothing else is set, no call follows */
 };
 
-struct capture_opts {
+/* A target of a capture and what is asked of it (the options after its -r). */
+struct capture_target {
 	struct target *t;
 	const char **events;	/* -e globs */
 	int nr_events;
 	uint64_t buffer_kib;	/* -b, 0 to keep the current size */
-	double duration;	/* -d seconds, 0 for none */
-	uint64_t max_bytes;	/* --max-size of the output, 0 for none */
 	int *cpus;		/* --cpu, NULL for all */
 	int nr_cpus;
+};
+
+struct capture_opts {
+	struct capture_target *targets;	/* at least one; their events merge by time stamp */
+	int nr_targets;
+	double duration;	/* -d seconds, 0 for none */
+	uint64_t max_bytes;	/* --max-size of the output, 0 for none */
 	enum target_transport transport;	/* TARGET_TRANSPORT_NONE: the target's best */
 	const char *output;	/* file name, NULL or "-" for stdout */
 	bool live;		/* stream: text follows the capture, short delay, line-buffered */
@@ -71,18 +78,29 @@ struct capture_cpu {
 	uint64_t lagged;	/* stream: dropped, the text being too far behind */
 };
 
-/* What a capture came to: the caller's, filled in by capture_run(). */
-struct capture_result {
-	bool ran;		/* the capture ran to its end (maybe with an error): all is set */
-	const char *stop_reason;	/* "duration", "SIGINT", "max size"...; NULL: an error */
+/* What one target's capture came to. */
+struct capture_target_result {
+	const struct target *t;
 	enum target_transport transport;
 	char fallback[256];	/* why the transport is not the target's best, or "" */
 	bool remote;		/* read as a remote's text lines */
-	double secs;		/* from the first read to the end of the drain */
 	uint64_t buffer_kib;	/* the per-CPU buffer size while capturing, 0 unknown */
 	int nr_cpus;
 	struct capture_cpu *cpus;
 	uint64_t lost;		/* events the kernel lost, as far as known */
+	bool lost_some;		/* some were lost (lost may be 0: how many is not known) */
+	uint64_t lagged;	/* stream: captured, but dropped as the text fell behind */
+};
+
+/* What a capture came to: the caller's, filled in by capture_run(). */
+struct capture_result {
+	bool ran;		/* the capture ran to its end (maybe with an error): all is set */
+	const char *stop_reason;	/* "duration", "SIGINT", "max size"...; NULL: an error */
+	double secs;		/* from the first read to the end of the drain */
+	char clock[32];		/* the clock every target stamped with, "" unknown */
+	int nr_targets;
+	struct capture_target_result *targets;	/* in the order of capture_opts */
+	uint64_t lost;		/* every target's: events the kernel lost, as far as known */
 	bool lost_some;		/* some were lost (lost may be 0: how many is not known) */
 	uint64_t lagged;	/* stream: captured, but dropped as the text fell behind */
 	/* The output. */

@@ -25,7 +25,7 @@ struct dat_priv {
 static int dat_open(struct sink *k)
 {
 	const struct capture_opts *o = k->o;
-	const struct target *t = k->t;
+	const struct target *t = k->parts[0].t;
 	struct tdw_opts wo = { .compression = o->compression, .level = o->level };
 	char buf[1024], clock[64] = "local", *trace_clock = NULL;
 	unsigned int hdr = 16, size = getpagesize();
@@ -47,7 +47,7 @@ static int dat_open(struct sink *k)
 	target_clock(t, clock, sizeof(clock));
 	wo.page_size = size;
 	/* Like trace-cmd: the top level is the unnamed buffer, everything else by name. */
-	wo.buffer_name = t->kind == TARGET_TOP ? "" : t->name;
+	wo.buffer_name = target_buffer_name(t);
 	wo.clock = clock;
 	wo.trace_clock = trace_clock;
 	wo.nr_cpus = t->nr_cpus;
@@ -87,7 +87,7 @@ static void count(struct sink *k, int idx, const struct source_unit *u,
 	uint64_t before = n->events;
 
 	n->types = p->types[idx];
-	ring_subbuf_merge(NULL, idx, u, k->hdr_size, false, n);
+	ring_subbuf_merge(NULL, idx, u, sink_part_of(k, idx)->hdr_size, false, n);
 	p->events[idx] += n->events - before;
 }
 
@@ -145,7 +145,7 @@ static int dat_unit(struct sink *k, int idx, const struct source_unit *u,
 	int err;
 
 	err = tdw_add_unit(p->w, k->cpus[idx], u->buf, u->len, u->skip, u->end, u->whole,
-			   k->hdr_size);
+			   sink_part_of(k, idx)->hdr_size);
 	check_size(k);
 	count(k, idx, u, n);
 	return err ? -EIO : 0;
@@ -166,7 +166,7 @@ static int dat_flush(struct sink *k, bool drain)
 static int dat_finish(struct sink *k)
 {
 	struct dat_priv *p = k->priv;
-	const struct target *t = k->t;
+	const struct target *t = k->parts[0].t;
 	uint8_t *types = xcalloc(1, SUBBUF_TYPES_BYTES);
 	char stats[4096];
 	int i, rc;

@@ -68,20 +68,29 @@ struct sink_ops {
 	void (*destroy)(struct sink *k);
 };
 
+/* A target's streams in a sink. */
+struct sink_part {
+	struct target *t;
+	unsigned int hdr_size;	/* sub-buffer header size (0: lines), before sink_open_data() */
+	struct text_format *fmt;	/* text of binary events (may be another part's) */
+	char prefix[80];	/* text of several targets: the target's name before each line */
+	size_t prefix_len;
+};
+
 struct sink {
 	const struct sink_ops *ops;
 	const struct capture_opts *o;
-	struct target *t;
 	int nr;			/* streams */
 	const int *cpus;	/* each stream's CPU */
-	unsigned int hdr_size;	/* sub-buffer header size */
+	const int *part_of;	/* each stream's target: an index into parts */
+	int nr_parts;
+	struct sink_part *parts;	/* one per target of the capture, in o->targets' order */
 	/* The output. */
 	FILE *out;
 	bool to_stdout;
 	bool closed;		/* stream: the reader of the output went away (| head) */
-	/* Text: the merge, the formatter of binary events (NULL: events are lines already). */
+	/* Text: the merge of every stream; the parts' formatters. */
 	struct ring_merge *merge;
-	struct text_format *fmt;
 	bool lines;		/* the events are a remote's lines, not binary (before open) */
 	bool seq_stamps;	/* units are stamped (spool): the readers take a stamp first */
 	/* Counters for the summary. */
@@ -106,13 +115,19 @@ struct sink {
 enum sink_kind { SINK_STREAM, SINK_SPOOL, SINK_DAT, SINK_REMOTE_DAT };
 
 /*
- * Create the output (o->output, or stdout) for a sink of kind over nr streams. 0, or -errno
- * after a message. Then the kind's open() (sink_open_data()) when the capture is ready
- * for it.
+ * Create the output (o->output, or stdout) for a sink of kind over nr streams, stream i
+ * reading CPU cpus[i] of target part_of[i] (o->targets). 0, or -errno after a message. Then
+ * the kind's open() (sink_open_data()) when the capture is ready for it, the parts' hdr_size
+ * set.
  */
 int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const int *cpus,
-	     struct sink **out);
-int sink_open_data(struct sink *k, unsigned int hdr_size);
+	     const int *part_of, struct sink **out);
+int sink_open_data(struct sink *k);
+/* Stream idx's target. */
+static inline struct sink_part *sink_part_of(const struct sink *k, int idx)
+{
+	return &k->parts[k->part_of[idx]];
+}
 /* The next capture-wide stamp (from 1). */
 uint64_t sink_next_seq(struct sink *k);
 /*

@@ -39,7 +39,7 @@ static const char *stored_format(void *ctx, const char *system, const char *even
 	struct sink *k = ctx;
 	struct rdat_priv *p = k->priv;
 
-	return strcmp(system, k->t->name) ? NULL : remote_encoder_format(p->enc, event);
+	return strcmp(system, k->parts[0].t->name) ? NULL : remote_encoder_format(p->enc, event);
 }
 
 static int emit_subbuf(void *ctx, const void *subbuf, size_t size)
@@ -58,7 +58,7 @@ static int emit_subbuf(void *ctx, const void *subbuf, size_t size)
  */
 static int rdat_open(struct sink *k)
 {
-	const struct target *t = k->t;
+	const struct target *t = k->parts[0].t;
 	struct tdw_opts wo = { .compression = k->o->compression, .level = k->o->level };
 	char buf[1024], clock[64] = "global", *events, *trace_clock = NULL;
 	unsigned int hdr = SUBBUF_HDR_SIZE, size = 4096;
@@ -194,7 +194,7 @@ static void describe_events(struct sink *k)
 			break;
 		}
 		note_debug("%s:%s: %s: %" PRIu64 " events with their fields, %" PRIu64 " as text",
-			   k->t->name, in.name, how, in.exact, in.as_text);
+			   k->parts[0].t->name, in.name, how, in.exact, in.as_text);
 	}
 }
 
@@ -212,14 +212,14 @@ static int rdat_finish(struct sink *k)
 	remote_encoder_stats(p->enc, &st);
 	k->written = st.exact + st.as_text;
 	note_debug("%s: %" PRIu64 " events stored with their fields, %" PRIu64 " as text",
-		   k->t->label, st.exact, st.as_text);
+		   k->parts[0].t->label, st.exact, st.as_text);
 	describe_events(k);
 	/* A table learnt names after the formats were written: store them again. */
 	if (remote_encoder_learnt(p->enc)) {
 		p->text_format = remote_encoder_text_format(p->enc);
 		p->extra.formats = &p->text_format;
-		if (tdw_replace_formats_extra(p->w, k->t->dir, 0, &p->extra)) {
-			note_error("%s: cannot store the event formats: %s", k->t->label,
+		if (tdw_replace_formats_extra(p->w, k->parts[0].t->dir, 0, &p->extra)) {
+			note_error("%s: cannot store the event formats: %s", k->parts[0].t->label,
 				   strerror(errno));
 			r = -EIO;
 		}

@@ -25,16 +25,20 @@ static const struct sink_ops *const kinds[] = {
 };
 
 int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const int *cpus,
-	     struct sink **out)
+	     const int *part_of, struct sink **out)
 {
 	struct sink *k = xcalloc(1, sizeof(*k));
 	int err;
 
 	k->ops = kinds[kind];
 	k->o = o;
-	k->t = o->t;
 	k->nr = nr;
 	k->cpus = cpus;
+	k->part_of = part_of;
+	k->nr_parts = o->nr_targets;
+	k->parts = xcalloc(o->nr_targets ? o->nr_targets : 1, sizeof(*k->parts));
+	for (int i = 0; i < o->nr_targets; i++)
+		k->parts[i].t = o->targets[i].t;
 	k->floor = xcalloc(nr ? nr : 1, sizeof(*k->floor));
 	k->lagged = xcalloc(nr ? nr : 1, sizeof(*k->lagged));
 	for (int i = 0; i < nr; i++)
@@ -58,9 +62,8 @@ int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const in
 	return 0;
 }
 
-int sink_open_data(struct sink *k, unsigned int hdr_size)
+int sink_open_data(struct sink *k)
 {
-	k->hdr_size = hdr_size;
 	return k->ops->open ? k->ops->open(k) : 0;
 }
 
@@ -126,6 +129,18 @@ int sink_close(struct sink *k)
 	return rc;
 }
 
+/*
+ * Whether part i formats with part 0's formatter: both are the kernel's ring buffers, whose
+ * formats are the same files.
+ */
+static bool text_format_shared(const struct sink *k, int i)
+{
+	enum target_kind a = k->parts[0].t->kind, b = k->parts[i].t->kind;
+
+	return i > 0 && a != TARGET_REMOTE && a != TARGET_HYP && b != TARGET_REMOTE &&
+	       b != TARGET_HYP;
+}
+
 void sink_free(struct sink *k)
 {
 	if (!k)
@@ -136,24 +151,48 @@ void sink_free(struct sink *k)
 	if (k->out && !k->to_stdout)
 		fclose(k->out);
 	ring_merge_free(k->merge);
-	text_format_free(k->fmt);
+	for (int i = 0; i < k->nr_parts; i++)
+		if (!text_format_shared(k, i))
+			text_format_free(k->parts[i].fmt);
+	free(k->parts);
 	free(k->floor);
 	free(k->lagged);
 	free(k);
 }
 
-/* Text sinks: the formatter of a target whose events are binary; a remote's are lines. */
+/*
+ * Text sinks: a formatter per target whose events are binary (a remote's are lines). The
+ * kernel's ring buffers, the top level's and the instances', share the kernel's formats: they
+ * share the first one's formatter.
+ */
 static int text_open(struct sink *k)
 {
 	char err[256];
+	int width = 0, i;
 
 	k->merge = ring_merge_new(k->nr);
+	/* Several targets: trace-cmd's prefix of a buffer's lines, as `report` prints it. */
+	for (i = 0; i < k->nr_parts && k->nr_parts > 1; i++)
+		if ((int)strlen(target_buffer_name(k->parts[i].t)) > width)
+			width = strlen(target_buffer_name(k->parts[i].t));
+	for (i = 0; i < k->nr_parts && k->nr_parts > 1; i++)
+		k->parts[i].prefix_len = text_format_prefix(k->parts[i].prefix,
+							    sizeof(k->parts[i].prefix),
+							    target_buffer_name(k->parts[i].t), width);
 	if (k->lines)
 		return 0;
-	k->fmt = text_format_new(k->t, err, sizeof(err));
-	if (!k->fmt) {
-		note_error("%s: %s", k->t->label, err);
-		return -EIO;
+	for (i = 0; i < k->nr_parts; i++) {
+		struct sink_part *p = &k->parts[i];
+
+		if (text_format_shared(k, i)) {
+			p->fmt = k->parts[0].fmt;
+			continue;
+		}
+		p->fmt = text_format_new(p->t, err, sizeof(err));
+		if (!p->fmt) {
+			note_error("%s: %s", p->t->label, err);
+			return -EIO;
+		}
 	}
 	return 0;
 }
@@ -170,30 +209,32 @@ int sink_emit(struct sink *k, bool drain)
 		return 0;
 	while (ring_merge_pop(k->merge, drain, &ev) == 1) {
 		int cpu = k->cpus[ev.stream];
+		const struct sink_part *p = sink_part_of(k, ev.stream);
 
 		if (ev.lost) {
 			len = text_format_lost(lost, sizeof(lost), cpu, ev.lost);
 			line = lost;
-		} else if (k->fmt) {
-			line = text_format_event(k->fmt, cpu, ev.ts, ev.data, ev.len, &len);
+		} else if (p->fmt) {
+			line = text_format_event(p->fmt, cpu, ev.ts, ev.data, ev.len, &len);
 			if (!line)
 				return -EIO;
 		} else {
 			line = ev.data;
 			len = ev.len;
 		}
-		if (k->cut || (o->max_bytes && k->bytes + len > o->max_bytes)) {
+		if (k->cut || (o->max_bytes && k->bytes + p->prefix_len + len > o->max_bytes)) {
 			k->cut = true;
 			set_full(k);
 			if (!ev.lost)
 				k->dropped_max++;
 			continue;
 		}
-		if (fwrite(line, 1, len, k->out) != len) {
+		if (fwrite(p->prefix, 1, p->prefix_len, k->out) != p->prefix_len ||
+		    fwrite(line, 1, len, k->out) != len) {
 			note_error("cannot write output: %s", strerror(errno));
 			return -EIO;
 		}
-		k->bytes += len;
+		k->bytes += p->prefix_len + len;
 		if (!ev.lost)
 			k->written++;
 	}
@@ -228,7 +269,7 @@ static int stream_open(struct sink *k)
 static int stream_unit(struct sink *k, int idx, const struct source_unit *u,
 		       struct ring_subbuf_counts *n)
 {
-	ring_subbuf_merge(k->merge, idx, u, k->hdr_size, false, n);
+	ring_subbuf_merge(k->merge, idx, u, sink_part_of(k, idx)->hdr_size, false, n);
 	return 0;
 }
 
@@ -401,7 +442,7 @@ static int spsink_unit(struct sink *k, int idx, const struct source_unit *u,
 	uint64_t taken, unread, before = n->events;
 	int err;
 
-	ring_subbuf_merge(NULL, idx, u, k->hdr_size, false, n);
+	ring_subbuf_merge(NULL, idx, u, sink_part_of(k, idx)->hdr_size, false, n);
 	unread = p->follow ? spool_unread(p->sp[idx]) : 0;
 	/* An empty spool takes a unit whatever its size: the text always moves on. */
 	if (unread && unread + u->len > p->unread_max) {
@@ -447,7 +488,8 @@ static int replay_one(struct sink *k, int i, const struct spool_rec *rec)
 	switch (rec->kind) {
 	case SPOOL_UNIT:
 		ring_merge_advance_seq(k->merge, MERGE_SEQ(rec->seq));
-		ring_subbuf_merge(k->merge, i, &rec->unit, k->hdr_size, false, NULL);
+		ring_subbuf_merge(k->merge, i, &rec->unit, sink_part_of(k, i)->hdr_size, false,
+				  NULL);
 		break;
 	case SPOOL_LOST:
 		ring_merge_advance_seq(k->merge, MERGE_SEQ(rec->seq));

@@ -74,6 +74,11 @@ const char *target_tracefs_root(void)
 	return root;
 }
 
+const char *target_buffer_name(const struct target *t)
+{
+	return t->kind == TARGET_TOP ? "" : t->name;
+}
+
 const char *target_kind_name(enum target_kind kind)
 {
 	static const char *const names[] = {

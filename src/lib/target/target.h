@@ -80,6 +80,8 @@ int target_list_all(struct target ***out, int *nr, char *err, size_t errlen);
 
 void target_free(struct target *t);
 const char *target_kind_name(enum target_kind kind);
+/* The name trace-cmd gives the target's buffer in a trace.dat: "" for the top level. */
+const char *target_buffer_name(const struct target *t);
 const char *target_transport_name(enum target_transport t);
 
 /* dir/rel and dir/per_cpu/cpuN/file, malloc'd. */

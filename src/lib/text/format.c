@@ -283,3 +283,10 @@ size_t text_format_lost(char *buf, size_t size, int cpu, int64_t lost)
 {
 	return text_dat_fmt_lost(buf, size, cpu, lost);
 }
+
+size_t text_format_prefix(char *buf, size_t size, const char *name, int width)
+{
+	int n = snprintf(buf, size, "%*s%s", width, name, name[0] ? ": " : "  ");
+
+	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
+}

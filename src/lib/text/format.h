@@ -26,6 +26,12 @@ void text_format_free(struct text_format *f);
  */
 const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const void *data,
 			 uint32_t len, size_t *line_len);
+/*
+ * Lines of several buffers (targets) start as trace-cmd's do: the buffer's name right-aligned
+ * to width (the longest name) and ": ", or as many spaces for the top level's (""). Into buf;
+ * returns its length.
+ */
+size_t text_format_prefix(char *buf, size_t size, const char *name, int width);
 /* A loss line into buf: lost > 0 events, or -1 for an unknown number. Returns its length. */
 size_t text_format_lost(char *buf, size_t size, int cpu, int64_t lost);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "note.h"
 #include "text_internal.h"
 #include "tracedat_fmtcheck.h"
@@ -242,16 +243,15 @@ size_t text_dat_fmt_lost(char *buf, size_t size, int cpu, long long lost)
 	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
 }
 
-/*
- * With several buffers, trace-cmd's prefix: the buffer's name right-aligned to the longest
- * name and ": ", or as many spaces for the top level's lines.
- */
+/* With several buffers, trace-cmd's prefix (text_format_prefix()). */
 static void put_prefix(const struct text_dat_fmt *f, struct trace_seq *s, int buffer)
 {
-	const char *name = f->in->buffers[buffer].name;
+	char prefix[80];
 
-	if (f->prefix)
-		trace_seq_printf(s, "%*s%s", f->prefix_width, name, name[0] ? ": " : "  ");
+	if (!f->prefix)
+		return;
+	text_format_prefix(prefix, sizeof(prefix), f->in->buffers[buffer].name, f->prefix_width);
+	trace_seq_puts(s, prefix);
 }
 
 void text_dat_fmt_loss(struct text_dat_fmt *f, struct trace_seq *s, int buffer, int cpu,
