@@ -8,16 +8,19 @@ _remotectl_targets()
 		$1 == "top" || $1 == "hypervisor" { print $2 }'
 }
 
-# The -r target already on the command line, if any.
+# The -r target the word being completed belongs to: the last one before it (record and
+# stream bind -e to the -r before it), else the first one after it; none if there is none.
 _remotectl_target()
 {
-	local i
+	local i t=
 	for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
+		[ -n "$t" ] && [ "$i" -ge "$COMP_CWORD" ] && break
 		case "${COMP_WORDS[i]}" in
-		-r | --target) echo "${COMP_WORDS[i + 1]}"; return ;;
-		--target=*) echo "${COMP_WORDS[i]#--target=}"; return ;;
+		-r | --target) t="${COMP_WORDS[i + 1]}" ;;
+		--target=*) t="${COMP_WORDS[i]#--target=}" ;;
 		esac
 	done
+	echo "$t"
 }
 
 _remotectl()
@@ -68,8 +71,8 @@ _remotectl()
 	case "$cmd" in
 	report | recover)
 		if [[ "$cur" == -* ]]; then
-			[ "$cmd" = report ] && COMPREPLY=($(compgen -W "--cpu --event --from --to \
-				--stat --help $global" -- "$cur"))
+			[ "$cmd" = report ] && COMPREPLY=($(compgen -W "--cpu --event --target --from \
+				--to --stat --help $global" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -f -X '!*.dat' -- "$cur") $(compgen -d -- "$cur"))
 		fi

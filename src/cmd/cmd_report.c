@@ -24,17 +24,21 @@ struct report_args {
 	const char *cpus;
 	const char *globs[MAX_GLOBS];
 	int nr_globs;
+	const char *targets[MAX_GLOBS];
+	int nr_targets;
 	const char *from;
 	const char *to;
 	bool stat;
 };
 
-enum { OPT_FROM = 0x100, OPT_TO, OPT_STAT, OPT_CPU, OPT_EVENT };
+enum { OPT_FROM = 0x100, OPT_TO, OPT_STAT, OPT_CPU, OPT_EVENT, OPT_TARGET };
 
 static const struct argp_option options[] = {
 	{ "cpu", OPT_CPU, "LIST", 0, "Only these CPUs (e.g. 0,2-3)", 0 },
 	{ "event", OPT_EVENT, "GLOB", 0, "Only events matching GLOB (system:event or event; "
 	  "repeatable)", 0 },
+	{ "target", OPT_TARGET, "NAME", 0, "Only the buffer of this target (as named before its "
+	  "lines, or top; repeatable)", 0 },
 	{ "from", OPT_FROM, "T", 0, "Only events at or after T (seconds, as printed)", 0 },
 	{ "to", OPT_TO, "T", 0, "Only events at or before T", 0 },
 	{ "stat", OPT_STAT, NULL, 0, "Print per-CPU event and loss counts and the saved CPU "
@@ -55,6 +59,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "too many --event options");
 		a->globs[a->nr_globs++] = arg;
 		return 0;
+	case OPT_TARGET:
+		if (a->nr_targets == MAX_GLOBS)
+			argp_error(state, "too many --target options");
+		a->targets[a->nr_targets++] = arg;
+		return 0;
 	case OPT_FROM:
 		a->from = arg;
 		return 0;
@@ -67,6 +76,42 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	default:
 		return cli_file_arg(key, arg, state, &a->file);
 	}
+}
+
+/*
+ * --target: a flag per buffer of the file, in *out and f->buffers; RC_USAGE after a message
+ * naming the buffers when a name is none of them.
+ */
+static int select_targets(const struct text_report *t, const struct report_args *a,
+			  struct text_report_filter *f, bool **out)
+{
+	int n = text_report_nr_buffers(t), i, b;
+	char names[512] = "";
+	bool *sel;
+
+	*out = NULL;
+	if (!a->nr_targets)
+		return 0;
+	sel = xcalloc(n ? n : 1, sizeof(*sel));
+	for (i = 0; i < a->nr_targets; i++) {
+		for (b = 0; b < n; b++)
+			if (!strcmp(a->targets[i], text_report_buffer_name(t, b)))
+				break;
+		if (b < n) {
+			sel[b] = true;
+			continue;
+		}
+		for (b = 0; b < n; b++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 b ? ", " : "", text_report_buffer_name(t, b));
+		note_error("%s has no buffer of target '%s' (it has: %s)", a->file, a->targets[i],
+			   names);
+		free(sel);
+		return RC_USAGE;
+	}
+	*out = sel;
+	f->buffers = sel;
+	return 0;
 }
 
 /* Damage worked around (a format left out, a chunk skipped): said, the report goes on. */
@@ -85,7 +130,7 @@ int cmd_report(int argc, char **argv)
 	struct text_report_filter f = { .to = UINT64_MAX };
 	struct text_report *t = NULL;
 	uint64_t errors;
-	bool *cpus = NULL;
+	bool *cpus = NULL, *buffers = NULL;
 	char err[300];
 	int ret, i;
 
@@ -118,6 +163,8 @@ int cmd_report(int argc, char **argv)
 	if (!t) {
 		note_error("out of memory");
 		ret = RC_FAIL;
+	} else if (select_targets(t, &a, &f, &buffers)) {
+		/* Said. */
 	} else if (a.from && text_report_parse_time(t, a.from, &f.from)) {
 		note_error("bad --from time '%s'", a.from);
 	} else if (a.to && text_report_parse_time(t, a.to, &f.to)) {
@@ -144,5 +191,6 @@ int cmd_report(int argc, char **argv)
 	}
 	text_report_close(t);
 	free(cpus);
+	free(buffers);
 	return ret;
 }

@@ -54,6 +54,17 @@ complete_words() {
 	[ "$(complete_words --tracefs "$FX" events -r hypervisor --enable hypervisor:h)" = "$(printf '%s\n' hypervisor:hyp_enter hypervisor:hyp_exit)" ]
 }
 
+@test "bash: record's -e completes the events of the -r before it" {
+	[ "$(complete_words --tracefs "$FX" record -r hypervisor -r top -e sched:sched_s)" = "sched:sched_switch" ]
+	[ "$(complete_words --tracefs "$FX" record -r top -r hypervisor -e hypervisor:hyp_en)" = "hypervisor:hyp_enter" ]
+	# Before any -r: the first one's, as record binds it.
+	COMP_WORDS=(remotectl --tracefs "$FX" record -e hypervisor:hyp_en -r hypervisor -r top)
+	COMP_CWORD=5
+	COMPREPLY=()
+	_remotectl
+	[ "${COMPREPLY[*]}" = "hypervisor:hyp_enter" ]
+}
+
 @test "bash: clocks of the target" {
 	[ "$(complete_words --tracefs "$FX" clock -r top g)" = "global" ]
 }

@@ -179,6 +179,13 @@ td_trace_cmd_record() {
 	[ "$(grep -c "^  $a: .*tracing_mark_write: amark [0-9]*\$" "$f.rc")" -eq 100 ]
 	[ "$(grep -c "^$b: .*tracing_mark_write: bmark [0-9]*\$" "$f.rc")" -eq 100 ]
 	[ "$(grep -vc -e "^  $a: " -e "^$b: " "$f.rc")" -eq 0 ]
+	# --target keeps one buffer's lines, as they were.
+	"$RCTL" report --target "$a" "$f" > "$f.a"
+	grep "^  $a: " "$f.rc" | diff - "$f.a"
+	"$RCTL" report --target "$b" --target "$a" "$f" | diff "$f.rc" -
+	run -2 "$RCTL" report --target nosuch "$f"
+	# The file's order: trace-cmd 3.1 writes the last -B first.
+	[ "$output" = "remotectl: $f has no buffer of target 'nosuch' (it has: top, $b, $a)" ]
 }
 
 @test "SIGKILL after flushed chunks: recover keeps every marker; trace-cmd agrees" {

@@ -126,6 +126,18 @@ static void refill(struct text_report *t, int i)
 		ring_merge_end(t->merge, i);
 }
 
+int text_report_nr_buffers(const struct text_report *t)
+{
+	return tdr_info(t->r)->nr_buffers;
+}
+
+const char *text_report_buffer_name(const struct text_report *t, int b)
+{
+	const char *name = tdr_info(t->r)->buffers[b].name;
+
+	return name[0] ? name : "top";
+}
+
 int text_report_select(struct text_report *t, const struct text_report_filter *f)
 {
 	const struct tdr_info *in = tdr_info(t->r);
@@ -133,6 +145,8 @@ int text_report_select(struct text_report *t, const struct text_report_filter *f
 
 	t->f = *f;
 	for (b = 0; b < in->nr_buffers; b++) {
+		if (f->buffers && !f->buffers[b])
+			continue;
 		for (i = 0; i < in->buffers[b].nr_cpus; i++) {
 			int cpu = in->buffers[b].cpus[i].cpu;
 			struct td_src *s;

@@ -22,6 +22,7 @@ struct text_report;
 
 struct text_report_filter {
 	const bool *cpus;		/* NULL (all), or a flag by CPU (TEXT_REPORT_MAX_CPUS) */
+	const bool *buffers;		/* NULL (all), or a flag by buffer index */
 	const char *const *globs;	/* events as system:event or event; none: all */
 	int nr_globs;
 	/* Inclusive, in text_report_parse_time()'s units; to: UINT64_MAX for no end. */
@@ -43,6 +44,12 @@ int text_report_open(struct text_report **out, const char *path, td_warn_fn warn
  * the clock's raw value when the file prints raw values. 0, or -EINVAL.
  */
 int text_report_parse_time(const struct text_report *t, const char *s, uint64_t *ns);
+/*
+ * The file's buffers (a capture's targets): how many, and buffer b's name as remotectl names
+ * the target, "top" for the top level's unnamed one.
+ */
+int text_report_nr_buffers(const struct text_report *t);
+const char *text_report_buffer_name(const struct text_report *t, int b);
 /* Set the filter (its arrays must outlive t) and open the selected CPUs: 0, or -ENOMEM. */
 int text_report_select(struct text_report *t, const struct text_report_filter *f);
 /*
