@@ -144,7 +144,7 @@ markers() {
 	[ ! -e "$BATS_TEST_TMPDIR/t.dat" ]
 }
 
-@test "fixture: clocks that cannot agree, and a remote with a ring buffer, are refused" {
+@test "fixture: clocks that cannot agree are refused before anything changes" {
 	local root="$BATS_TEST_TMPDIR/tracefs"
 	make_fixture "$root"
 	# Backups keep their clock: a second one on another clock cannot be merged with the first.
@@ -158,6 +158,9 @@ markers() {
 	run -2 "$RCTL" --tracefs "$root" record -r hypervisor -r backup -o /dev/null
 	[ "$output" = "remotectl: hypervisor has no local clock (trace_clock) to stamp as instances/backup does" ]
 	[ "$(cat "$root/hypervisor/trace_clock")" = "[boot]" ]
+	# remotes/test has no trace_clock: it stamps with the global clock, which top offers.
+	fixture_file "$root/trace_clock" "[local] counter boot"
 	run -2 "$RCTL" --tracefs "$root" record -r remotes/test -r top -o /dev/null
-	[ "$output" = "remotectl: remotes/test is a remote and top is not: a capture takes remotes only or ring buffers only" ]
+	[ "$output" = "remotectl: top has no global clock (trace_clock) to stamp as remotes/test does" ]
+	[ "$(cat "$root/trace_clock")" = "[local] counter boot" ]
 }

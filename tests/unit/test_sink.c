@@ -40,7 +40,7 @@ static struct sink *open_sink(struct capture_opts *o, struct target *t, char *pa
 	o->nr_targets = 1;
 	o->output = path;
 	CHECK(sink_new(kind, o, 2, cpus, part_of, &k) == 0);
-	k->lines = true;
+	k->parts[0].lines = true;
 	k->parts[0].hdr_size = kind == SINK_SPOOL ? SUBBUF_HDR_SIZE : 0;
 	CHECK(sink_open_data(k) == 0);
 	return k;

@@ -7,7 +7,7 @@
  * small plan, kept as data (c->remote): its settings go in the kernel selftests' order
  * (apply_remote_settings()), its lines are released by age because its readers cannot tell
  * when they have caught up (advance_watermark()), and a CPU is drained once its reader has
- * been idle longer than the kernel's poll interval (drain_idle()).
+ * been idle longer than the kernel's poll interval (drain_lines()).
  *
  * An instance gives every CPU its own reader thread, the way trace-cmd runs a
  * recorder process per CPU: with every CPU busy writing events, one thread serving all of
@@ -81,6 +81,9 @@
 #define LATE_NS			(500 * 1000 * 1000ULL)
 #define SEQ_HISTORY		64
 #define DRAIN_MAX_S		10.0
+/* A remote's thread: a stamp noted this often, so many kept (LATE_NS worth and more). */
+#define AGE_STEP_NS		(50 * 1000 * 1000ULL)
+#define AGE_SLOTS		16
 
 struct part;
 
@@ -109,6 +112,10 @@ struct cpu_state {
 	struct remote_clock clock;	/* time going back */
 	bool skipped;		/* not in the remote's buffer: no source */
 	bool drained;
+	struct {
+		uint64_t ns, seq;
+	} ages[AGE_SLOTS];	/* a remote's thread: stamps taken, and when (mark_by_age()) */
+	int nr_ages;
 	/* Threads: */
 	struct capture *c;
 	uint64_t seq_before;	/* stamp taken before the last source_next() */
@@ -787,6 +794,80 @@ static int run_loop(struct capture *c)
 }
 
 /*
+ * A remote's streams [first, first + nr), tracing off and the kernel having polled it one last
+ * time: what is left is in the kernel's buffer and a read returns it at once. A CPU is drained
+ * once its reader has found nothing for longer than the kernel's poll interval; then the
+ * readers stop and what they hold is taken to the end. By the loop for all of a remote-only
+ * capture's CPUs, or by a CPU's own thread for itself.
+ */
+static void drain_lines(struct capture *c, int first, int nr)
+{
+	double until = monotonic_s() + DRAIN_MAX_S;
+	int i, left;
+
+	do {
+		struct timespec pause = { 0, STREAM_INTERVAL_MS * 1000 * 1000 };
+
+		left = -1;
+		for (i = first; i < first + nr; i++) {
+			struct cpu_state *cs = &c->cs[i];
+			uint64_t units = cs->src ? cs->src->stats.units : 0;
+
+			if (cs->drained || !cs->src)
+				continue;
+			pull(c, i, 1, monotonic_s());
+			if (cs->src->stats.units != units || source_idle_ns(cs->src) <= LATE_NS)
+				left = i;
+			else
+				cs->drained = true;
+		}
+		if (left >= 0)
+			nanosleep(&pause, NULL);
+	} while (left >= 0 && monotonic_s() < until);
+	if (left >= 0)
+		note_warn("%s: events kept arriving for %.0f s after tracing was turned off; "
+			  "stopped reading", c->cs[left].p->t->label, DRAIN_MAX_S);
+	for (i = first; i < first + nr; i++) {
+		struct cpu_state *cs = &c->cs[i];
+
+		if (!cs->src)
+			continue;
+		source_stop(cs->src);
+		while (pull(c, i, 1 << 16, monotonic_s()) || reading(cs))
+			;
+	}
+}
+
+/*
+ * A remote read by a thread of its own, beside ring buffers. Its reader cannot tell when it
+ * has caught up, but whatever its CPU wrote before a moment has arrived LATE_NS after it (the
+ * kernel polls every 100 ms): so a stamp taken at that moment marks the CPU caught up once
+ * LATE_NS have passed and everything that came has been taken -- advance_watermark()'s rule,
+ * per CPU. Other CPUs' units stamped below it were read, so written, before that moment.
+ */
+static void mark_by_age(struct capture *c, int idx)
+{
+	struct cpu_state *cs = &c->cs[idx];
+	uint64_t now = monotonic_ns();
+	int i, ripe = -1;
+
+	if (!cs->nr_ages || (now - cs->ages[cs->nr_ages - 1].ns >= AGE_STEP_NS &&
+			     cs->nr_ages < AGE_SLOTS)) {
+		cs->ages[cs->nr_ages].ns = now;
+		cs->ages[cs->nr_ages++].seq = sink_next_seq(c->k);
+	}
+	for (i = 0; i < cs->nr_ages; i++)
+		if (now - cs->ages[i].ns >= LATE_NS)
+			ripe = i;
+	if (ripe < 0)
+		return;
+	cs->seq_before = cs->ages[ripe].seq;
+	mark(c, SINK_CAUGHT_UP, idx);
+	cs->nr_ages -= ripe + 1;
+	memmove(cs->ages, cs->ages + ripe + 1, cs->nr_ages * sizeof(cs->ages[0]));
+}
+
+/*
  * The last reads of a CPU: until it is caught up (a sub-buffer less than half full ends a
  * pull() but need not be the last one), bounded in rounds in case a writer outruns us
  * (tracing stays on when it was on before the capture).
@@ -795,6 +876,10 @@ static void final_drain(struct capture *c, int idx)
 {
 	struct cpu_state *cs = &c->cs[idx];
 
+	if (cs->p->remote) {
+		drain_lines(c, idx, 1);
+		return;
+	}
 	for (int round = 0; round < 64; round++) {
 		if (cs->src->ended || cs->failed || get_flag(&c->sink_failed))
 			return;
@@ -827,6 +912,8 @@ static void *reader_main(void *arg)
 			busy = pull(c, idx, BATCH_UNITS, now);
 		if (cs->src->ended || cs->failed || get_flag(&c->sink_failed))
 			break;
+		if (cs->p->remote)
+			mark_by_age(c, idx);
 		if (sink_full(c->k)) {
 			poke_main();
 			break;
@@ -844,6 +931,8 @@ static void *reader_main(void *arg)
 		timeout_ms = (int)((cs->deadline - now) * 1000) + 1;
 		if (timeout_ms < 0)
 			timeout_ms = 0;
+		if (cs->p->remote && timeout_ms > (int)(AGE_STEP_NS / 1000000))
+			timeout_ms = AGE_STEP_NS / 1000000;
 		pfd[0].revents = pfd[1].revents = 0;
 		if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR) {
 			note_error("poll: %s", strerror(errno));
@@ -1005,57 +1094,6 @@ static int run_threads(struct capture *c)
 }
 
 /*
- * A remote, tracing off and the kernel having polled it one last time: what is left is in the
- * kernel's buffer and a read returns it at once. A CPU is drained once its reader has found
- * nothing for longer than the kernel's poll interval; then the readers stop and what they
- * hold is taken to the end.
- */
-static void drain_idle(struct capture *c)
-{
-	double until = monotonic_s() + DRAIN_MAX_S;
-	bool all;
-
-	do {
-		struct timespec pause = { 0, STREAM_INTERVAL_MS * 1000 * 1000 };
-
-		all = true;
-		for (int i = 0; i < c->nr; i++) {
-			struct cpu_state *cs = &c->cs[i];
-			uint64_t units = cs->src ? cs->src->stats.units : 0;
-
-			if (cs->drained || !cs->src)
-				continue;
-			pull(c, i, 1, monotonic_s());
-			if (cs->src->stats.units != units || source_idle_ns(cs->src) <= LATE_NS)
-				all = false;
-			else
-				cs->drained = true;
-		}
-		if (!all)
-			nanosleep(&pause, NULL);
-	} while (!all && monotonic_s() < until);
-	for (int i = 0; i < c->nr && !all; i++) {
-		struct cpu_state *cs = &c->cs[i];
-
-		/* Once per target. */
-		if (cs->src && !cs->drained && (i == cs->p->first || c->cs[i - 1].drained)) {
-			note_warn("%s: events kept arriving for %.0f s after tracing was turned "
-				  "off; stopped reading", cs->p->t->label, DRAIN_MAX_S);
-			i = cs->p->first + cs->p->nr - 1;
-		}
-	}
-	for (int i = 0; i < c->nr; i++) {
-		struct cpu_state *cs = &c->cs[i];
-
-		if (!cs->src)
-			continue;
-		source_stop(cs->src);
-		while (pull(c, i, 1 << 16, monotonic_s()) || reading(cs))
-			;
-	}
-}
-
-/*
  * After the stop: take what each CPU has, up to the writer's position at this moment (a busy
  * writer is not chased), then write everything out. The reader threads drained their own.
  */
@@ -1064,7 +1102,7 @@ static int drain(struct capture *c)
 	int i;
 
 	if (c->remote)
-		drain_idle(c);
+		drain_lines(c, 0, c->nr);
 	for (i = 0; i < c->nr && !c->threaded && !c->remote; i++)
 		final_drain(c, i);
 	for (i = 0; i < c->nr; i++) {
@@ -1277,7 +1315,6 @@ static int set_up_parts(struct capture *c)
 		n += p->nr;
 		remotes += p->remote;
 	}
-	c->remote = remotes > 0;
 	c->nr = n;
 	c->cs = xcalloc(n ? n : 1, sizeof(*c->cs));
 	c->cpus = xcalloc(n ? n : 1, sizeof(*c->cpus));
@@ -1303,17 +1340,7 @@ static int set_up_parts(struct capture *c)
 		if (rc)
 			return rc;
 	}
-	/*
-	 * A remote's lines are merged by age as they come; a ring buffer's sub-buffers by the
-	 * readers' caught-up marks: one capture does one or the other.
-	 */
-	if (remotes && remotes < c->nr_parts) {
-		note_error("%s is a remote and %s is not: a capture takes remotes only or ring "
-			   "buffers only", c->parts[0].remote ? c->parts[0].t->label :
-			   c->parts[1].t->label, c->parts[0].remote ? c->parts[1].t->label :
-			   c->parts[0].t->label);
-		return -EINVAL;
-	}
+	c->remote = remotes == c->nr_parts;
 	if (o->nr_targets > 1 && o->dat) {
 		note_error("trace.dat of several targets is not supported yet: record them as text");
 		return -EINVAL;
@@ -1474,19 +1501,21 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	 * A remote's output is complete before its buffer is cleared; an instance's trace.dat
 	 * takes the formats of the events enabled and the size set.
 	 */
-	if (c.remote) {
-		c.k->lines = true;
+	for (i = 0; i < c.nr_parts; i++)
+		c.k->parts[i].lines = c.parts[i].remote;
+	if (c.remote)
 		rc = sink_open_data(c.k);
-		for (i = 0; i < c.nr_parts && !rc; i++)
-			rc = apply_remote_settings(&c.parts[i]);
-	} else {
+	if (!rc)
 		rc = clock_agree(&c);
-		for (i = 0; i < c.nr_parts && !rc; i++)
-			rc = apply_settings(&c, &c.parts[i]);
-	}
+	for (i = 0; i < c.nr_parts && !rc; i++)
+		rc = c.parts[i].remote ? apply_remote_settings(&c.parts[i]) :
+					 apply_settings(&c, &c.parts[i]);
 	if (rc)
 		goto out;
-	/* A remote's readers are the text sources' own threads. */
+	/*
+	 * Remotes alone: their readers are the text sources' own threads. With ring buffers,
+	 * every CPU has a thread, a remote's marking what it delivers by age.
+	 */
 	c.threaded = !c.remote;
 	for (i = 0; i < c.nr_parts && !rc; i++) {
 		rc = open_sources(&c, &c.parts[i]);

@@ -71,6 +71,7 @@ struct sink_ops {
 /* A target's streams in a sink. */
 struct sink_part {
 	struct target *t;
+	bool lines;		/* its events are a remote's text lines, not binary */
 	unsigned int hdr_size;	/* sub-buffer header size (0: lines), before sink_open_data() */
 	struct text_format *fmt;	/* text of binary events (may be another part's) */
 	char prefix[80];	/* text of several targets: the target's name before each line */
@@ -91,7 +92,6 @@ struct sink {
 	bool closed;		/* stream: the reader of the output went away (| head) */
 	/* Text: the merge of every stream; the parts' formatters. */
 	struct ring_merge *merge;
-	bool lines;		/* the events are a remote's lines, not binary (before open) */
 	bool seq_stamps;	/* units are stamped (spool): the readers take a stamp first */
 	/* Counters for the summary. */
 	uint64_t bytes;		/* output bytes */
@@ -163,16 +163,18 @@ extern const struct sink_ops sink_stream_ops, sink_spool_ops, sink_dat_ops, sink
  * marks makes the merge release events exactly as it would have live, so memory stays
  * bounded whatever the length of the capture.
  */
-enum spool_kind { SPOOL_UNIT = 1, SPOOL_CAUGHT_UP, SPOOL_END, SPOOL_LOST };
+enum spool_kind { SPOOL_UNIT = 1, SPOOL_CAUGHT_UP, SPOOL_END, SPOOL_LOST, SPOOL_LINE };
 
 struct spool;
 
 struct spool_rec {
 	enum spool_kind kind;
 	int stream;
-	struct source_unit unit;	/* SPOOL_UNIT; buf valid until the next spool_read() */
+	struct source_unit unit;	/* SPOOL_UNIT, SPOOL_LINE (buf, len): valid until the next
+					 * spool_read() */
 	uint64_t seq;		/* the writer's stamp (0 when none was given) */
-	uint64_t ts;		/* SPOOL_LOST: the time of the last event missing ... */
+	uint64_t ts;		/* SPOOL_LINE: the line's time; SPOOL_LOST: the time of the last
+				 * event missing ... */
 	uint64_t lost;		/* ... and how many */
 };
 
@@ -191,6 +193,9 @@ int spool_unit_seq(struct spool *sp, int stream, const struct source_unit *u, ui
 int spool_mark_seq(struct spool *sp, enum spool_kind kind, int stream, uint64_t seq);
 /* Events the writer did not keep (the text was too far behind), from time ts on. */
 int spool_lost_seq(struct spool *sp, int stream, uint64_t ts, uint64_t lost, uint64_t seq);
+/* A remote's text line of len bytes (its '\n' included) at time ts. */
+int spool_line_seq(struct spool *sp, int stream, uint64_t ts, const char *line, size_t len,
+		   uint64_t seq);
 
 /* Bytes appended so far, and of them not read yet (any thread). */
 uint64_t spool_bytes(const struct spool *sp);

@@ -130,15 +130,24 @@ int sink_close(struct sink *k)
 }
 
 /*
- * Whether part i formats with part 0's formatter: both are the kernel's ring buffers, whose
- * formats are the same files.
+ * The part whose formatter part i uses: the kernel's ring buffers, the top level's and the
+ * instances', share the first one's (their formats are the same files); -1 for a remote's
+ * lines.
  */
-static bool text_format_shared(const struct sink *k, int i)
+static int text_format_owner(const struct sink *k, int i)
 {
-	enum target_kind a = k->parts[0].t->kind, b = k->parts[i].t->kind;
+	enum target_kind kind = k->parts[i].t->kind;
 
-	return i > 0 && a != TARGET_REMOTE && a != TARGET_HYP && b != TARGET_REMOTE &&
-	       b != TARGET_HYP;
+	if (k->parts[i].lines)
+		return -1;
+	if (kind == TARGET_REMOTE || kind == TARGET_HYP)
+		return i;
+	for (int j = 0; j < i; j++) {
+		kind = k->parts[j].t->kind;
+		if (!k->parts[j].lines && kind != TARGET_REMOTE && kind != TARGET_HYP)
+			return j;
+	}
+	return i;
 }
 
 void sink_free(struct sink *k)
@@ -152,7 +161,7 @@ void sink_free(struct sink *k)
 		fclose(k->out);
 	ring_merge_free(k->merge);
 	for (int i = 0; i < k->nr_parts; i++)
-		if (!text_format_shared(k, i))
+		if (text_format_owner(k, i) == i)
 			text_format_free(k->parts[i].fmt);
 	free(k->parts);
 	free(k->floor);
@@ -160,15 +169,11 @@ void sink_free(struct sink *k)
 	free(k);
 }
 
-/*
- * Text sinks: a formatter per target whose events are binary (a remote's are lines). The
- * kernel's ring buffers, the top level's and the instances', share the kernel's formats: they
- * share the first one's formatter.
- */
+/* Text sinks: a formatter per target whose events are binary (text_format_owner()). */
 static int text_open(struct sink *k)
 {
 	char err[256];
-	int width = 0, i;
+	int width = 0, i, owner;
 
 	k->merge = ring_merge_new(k->nr);
 	/* Several targets: trace-cmd's prefix of a buffer's lines, as `report` prints it. */
@@ -179,13 +184,14 @@ static int text_open(struct sink *k)
 		k->parts[i].prefix_len = text_format_prefix(k->parts[i].prefix,
 							    sizeof(k->parts[i].prefix),
 							    target_buffer_name(k->parts[i].t), width);
-	if (k->lines)
-		return 0;
 	for (i = 0; i < k->nr_parts; i++) {
 		struct sink_part *p = &k->parts[i];
 
-		if (text_format_shared(k, i)) {
-			p->fmt = k->parts[0].fmt;
+		owner = text_format_owner(k, i);
+		if (owner < 0)
+			continue;
+		if (owner < i) {
+			p->fmt = k->parts[owner].fmt;
 			continue;
 		}
 		p->fmt = text_format_new(p->t, err, sizeof(err));
@@ -379,6 +385,9 @@ struct spool_priv {
 	uint64_t *need;		/* ... this much in its file */
 	uint64_t *drop_pending;	/* per stream: events dropped since the last unit kept ... */
 	uint64_t *drop_ts;	/* ... and the time of the last of them */
+	/* A remote's lines: */
+	int64_t *remote_lost;	/* per stream: a LOST line waiting for the CPU's next event */
+	uint64_t *last_ts;	/* per stream: the last line's time */
 };
 
 static int spsink_open(struct sink *k)
@@ -398,6 +407,8 @@ static int spsink_open(struct sink *k)
 	p->need = xcalloc(n, sizeof(*p->need));
 	p->drop_pending = xcalloc(n, sizeof(*p->drop_pending));
 	p->drop_ts = xcalloc(n, sizeof(*p->drop_ts));
+	p->remote_lost = xcalloc(n, sizeof(*p->remote_lost));
+	p->last_ts = xcalloc(n, sizeof(*p->last_ts));
 	for (int i = 0; i < k->nr && !rc; i++) {
 		p->sp[i] = spool_new(NULL, err, sizeof(err));
 		if (!p->sp[i]) {
@@ -435,29 +446,83 @@ static int spool_drops(struct sink *k, int idx)
  * is then cut at the size on a line boundary. Following, a unit that would take the spool
  * beyond its share of --spool-size is dropped and counted: the loss shows in the text.
  */
-static int spsink_unit(struct sink *k, int idx, const struct source_unit *u,
-		      struct ring_subbuf_counts *n)
+/*
+ * Whether stream idx's spool takes len more bytes holding events events up to time ts;
+ * if not they are dropped and counted. Then the drops before it go in as a loss, and the
+ * bytes count towards --max-size. 1: take it, 0: dropped, -errno.
+ */
+static int spool_room(struct sink *k, int idx, size_t len, uint64_t events, uint64_t bytes,
+		      uint64_t ts)
 {
 	struct spool_priv *p = k->priv;
-	uint64_t taken, unread, before = n->events;
+	uint64_t taken, unread = p->follow ? spool_unread(p->sp[idx]) : 0;
 	int err;
 
-	ring_subbuf_merge(NULL, idx, u, sink_part_of(k, idx)->hdr_size, false, n);
-	unread = p->follow ? spool_unread(p->sp[idx]) : 0;
 	/* An empty spool takes a unit whatever its size: the text always moves on. */
-	if (unread && unread + u->len > p->unread_max) {
-		p->drop_pending[idx] += n->events - before;
-		p->drop_ts[idx] = n->last_ts;
-		__atomic_add_fetch(&k->lagged[idx], n->events - before, __ATOMIC_RELAXED);
+	if (unread && unread + len > p->unread_max) {
+		p->drop_pending[idx] += events;
+		p->drop_ts[idx] = ts;
+		__atomic_add_fetch(&k->lagged[idx], events, __ATOMIC_RELAXED);
 		return 0;
 	}
 	err = spool_drops(k, idx);
 	if (err)
 		return err;
-	taken = __atomic_add_fetch(&p->taken, u->end - u->skip, __ATOMIC_RELAXED);
+	taken = __atomic_add_fetch(&p->taken, bytes, __ATOMIC_RELAXED);
 	if (k->o->max_bytes && taken >= k->o->max_bytes)
 		set_full(k);
+	return 1;
+}
+
+static int spsink_unit(struct sink *k, int idx, const struct source_unit *u,
+		      struct ring_subbuf_counts *n)
+{
+	struct spool_priv *p = k->priv;
+	uint64_t before = n->events;
+	int ret;
+
+	ring_subbuf_merge(NULL, idx, u, sink_part_of(k, idx)->hdr_size, false, n);
+	ret = spool_room(k, idx, u->len, n->events - before, u->end - u->skip, n->last_ts);
+	if (ret <= 0)
+		return ret;
 	return spsink_failed(p, spool_unit_seq(p->sp[idx], idx, u, sink_next_seq(k)));
+}
+
+/* A remote's LOST line, in the spool before the CPU's next event, at that one's time. */
+static int spool_remote_lost(struct sink *k, int idx, uint64_t ts)
+{
+	struct spool_priv *p = k->priv;
+	int64_t n = p->remote_lost[idx];
+
+	if (!n)
+		return 0;
+	p->remote_lost[idx] = 0;
+	return spsink_failed(p, spool_lost_seq(p->sp[idx], idx, ts, n, sink_next_seq(k)));
+}
+
+/* A remote's line (len with its '\n'), as the stream sink would merge it. */
+static int spsink_line(struct sink *k, int idx, uint64_t ts, const struct remote_line *r,
+		       const char *line, size_t len)
+{
+	struct spool_priv *p = k->priv;
+	int ret;
+
+	(void)r;
+	p->last_ts[idx] = ts;
+	ret = spool_remote_lost(k, idx, ts);
+	if (!ret)
+		ret = spool_room(k, idx, len, 1, len, ts);
+	if (ret <= 0)
+		return ret;
+	return spsink_failed(p, spool_line_seq(p->sp[idx], idx, ts, line, len, sink_next_seq(k)));
+}
+
+static void spsink_lost(struct sink *k, int idx, uint64_t ts, int64_t n)
+{
+	struct spool_priv *p = k->priv;
+
+	(void)ts;
+	p->remote_lost[idx] += n;
 }
 
 static int spsink_mark(struct sink *k, int idx, enum sink_mark m, uint64_t seq)
@@ -468,7 +533,10 @@ static int spsink_mark(struct sink *k, int idx, enum sink_mark m, uint64_t seq)
 	/* Caught up: stamped before the call that found it; the end: in order. */
 	if (m == SINK_CAUGHT_UP)
 		return spsink_failed(p, spool_mark_seq(p->sp[idx], SPOOL_CAUGHT_UP, idx, seq));
-	err = spool_drops(k, idx);
+	/* A loss with no event after it still belongs in the output. */
+	err = spool_remote_lost(k, idx, p->last_ts[idx]);
+	if (!err)
+		err = spool_drops(k, idx);
 	if (err)
 		return err;
 	return spsink_failed(p, spool_mark_seq(p->sp[idx], SPOOL_END, idx, sink_next_seq(k)));
@@ -494,6 +562,10 @@ static int replay_one(struct sink *k, int i, const struct spool_rec *rec)
 	case SPOOL_LOST:
 		ring_merge_advance_seq(k->merge, MERGE_SEQ(rec->seq));
 		ring_merge_push_lost(k->merge, i, rec->ts, rec->lost);
+		break;
+	case SPOOL_LINE:
+		ring_merge_advance_seq(k->merge, MERGE_SEQ(rec->seq));
+		ring_merge_push(k->merge, i, rec->ts, rec->unit.buf, rec->unit.len);
 		break;
 	case SPOOL_CAUGHT_UP:
 		ring_merge_caught_up_at(k->merge, i, MERGE_SEQ(rec->seq));
@@ -599,9 +671,15 @@ static int spsink_finish(struct sink *k)
 	double t0 = monotonic_s();
 	int i, ret = 0, rc;
 
-	/* The readers are done: drops after their last unit kept still need their loss line. */
-	for (i = 0; i < k->nr && !ret; i++)
-		ret = spool_drops(k, i);
+	/*
+	 * The readers are done: drops after their last unit kept, and a remote's loss with no
+	 * line after it, still need their loss line.
+	 */
+	for (i = 0; i < k->nr && !ret; i++) {
+		ret = spool_remote_lost(k, i, p->last_ts[i]);
+		if (!ret)
+			ret = spool_drops(k, i);
+	}
 	if (ret)
 		return ret;
 	for (i = 0; i < k->nr && !ret; i++)
@@ -629,6 +707,8 @@ static void spsink_destroy(struct sink *k)
 	free(p->need);
 	free(p->drop_pending);
 	free(p->drop_ts);
+	free(p->remote_lost);
+	free(p->last_ts);
 	free(p);
 }
 
@@ -636,6 +716,8 @@ const struct sink_ops sink_spool_ops = {
 	.name = "spool",
 	.open = spsink_open,
 	.unit = spsink_unit,
+	.line = spsink_line,
+	.lost = spsink_lost,
 	.mark = spsink_mark,
 	.flush = spsink_flush,
 	.finish = spsink_finish,

@@ -23,7 +23,10 @@
 /* A followed spool gives back the disk space of what was read in steps this large. */
 #define SPOOL_RELEASE_STEP	(8u << 20)
 
-/* On-disk record header; the unit's bytes follow for SPOOL_UNIT. */
+/*
+ * On-disk record header; the unit's bytes follow for SPOOL_UNIT, the time (u64) and the loss
+ * count (u64) for SPOOL_LOST, the time (u64) and the line for SPOOL_LINE.
+ */
 struct rec_hdr {
 	uint32_t kind;
 	uint32_t stream;
@@ -103,20 +106,29 @@ void spool_free(struct spool *sp)
 	free(sp);
 }
 
-static int put(struct spool *sp, const struct rec_hdr *h, const void *data)
+/* The header and h->len bytes of data after it: a head of head_len, then the rest. */
+static int put_two(struct spool *sp, const struct rec_hdr *h, const void *head, size_t head_len,
+		   const void *rest)
 {
 	int ret;
 
 	if (!sp->app)
 		return -EINVAL;	/* no longer written */
 	ret = appender_push(sp->app, h, sizeof(*h), true);
-	if (!ret && h->len)
-		ret = appender_push(sp->app, data, h->len, true);
+	if (!ret && head_len)
+		ret = appender_push(sp->app, head, head_len, true);
+	if (!ret && h->len > head_len)
+		ret = appender_push(sp->app, rest, h->len - head_len, true);
 	if (ret == -EMSGSIZE)
 		ret = -EINVAL;
 	if (!ret)
 		__atomic_add_fetch(&sp->bytes, sizeof(*h) + h->len, __ATOMIC_RELAXED);
 	return ret;
+}
+
+static int put(struct spool *sp, const struct rec_hdr *h, const void *data)
+{
+	return put_two(sp, h, data, h->len, NULL);
 }
 
 int spool_unit(struct spool *sp, int stream, const struct source_unit *u)
@@ -151,6 +163,16 @@ int spool_lost_seq(struct spool *sp, int stream, uint64_t ts, uint64_t lost, uin
 	struct rec_hdr h = { SPOOL_LOST, stream, sizeof(what), 0, 0, 0, 0, seq };
 
 	return put(sp, &h, what);
+}
+
+int spool_line_seq(struct spool *sp, int stream, uint64_t ts, const char *line, size_t len,
+		   uint64_t seq)
+{
+	struct rec_hdr h = { SPOOL_LINE, stream, sizeof(ts) + len, 0, 0, 0, 0, seq };
+
+	if (len > UINT32_MAX - sizeof(ts))
+		return -EINVAL;
+	return put_two(sp, &h, &ts, sizeof(ts), line);
 }
 
 uint64_t spool_bytes(const struct spool *sp)
@@ -203,8 +225,9 @@ int spool_read(struct spool *sp, struct spool_rec *rec)
 	ret = block_read(&sp->rd, &h, sizeof(h), pos);
 	if (ret)
 		return ret;
-	if (h.kind < SPOOL_UNIT || h.kind > SPOOL_LOST || h.len > (1U << 26) ||
-	    (h.kind == SPOOL_LOST && h.len != 2 * sizeof(uint64_t)))
+	if (h.kind < SPOOL_UNIT || h.kind > SPOOL_LINE || h.len > (1U << 26) ||
+	    (h.kind == SPOOL_LOST && h.len != 2 * sizeof(uint64_t)) ||
+	    (h.kind == SPOOL_LINE && h.len < sizeof(uint64_t)))
 		return -EBADMSG;
 	if (avail - pos - sizeof(h) < h.len)
 		return sp->app ? 0 : -EBADMSG;
@@ -224,6 +247,11 @@ int spool_read(struct spool *sp, struct spool_rec *rec)
 	if (h.kind == SPOOL_LOST) {
 		memcpy(&rec->ts, sp->buf, sizeof(rec->ts));
 		memcpy(&rec->lost, sp->buf + sizeof(rec->ts), sizeof(rec->lost));
+	} else if (h.kind == SPOOL_LINE) {
+		memcpy(&rec->ts, sp->buf, sizeof(rec->ts));
+		rec->unit.buf = sp->buf + sizeof(rec->ts);
+		rec->unit.len = h.len - sizeof(rec->ts);
+		rec->unit.lines = true;
 	} else {
 		rec->unit.buf = sp->buf;
 		rec->unit.len = h.len;
