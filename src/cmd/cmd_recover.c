@@ -54,9 +54,18 @@ int cmd_recover(int argc, char **argv)
 		note_error("%s", err);
 	else if (ret > 0)
 		note_warn("%s", err);
-	if (ret >= 0)
-		note_info("%s: recovered %llu chunks from %d CPUs", a.file,
-			  (unsigned long long)rec.j.chunks, rec.j.nr_cpus);
+	if (ret >= 0) {
+		int i, cpus = 0;
+
+		for (i = 0; i < rec.j.nr_buffers; i++)
+			cpus += rec.j.bufs[i].nr_cpus;
+		if (rec.j.nr_buffers > 1)
+			note_info("%s: recovered %llu chunks from %d CPUs of %d buffers", a.file,
+				  (unsigned long long)rec.j.chunks, cpus, rec.j.nr_buffers);
+		else
+			note_info("%s: recovered %llu chunks from %d CPUs", a.file,
+				  (unsigned long long)rec.j.chunks, cpus);
+	}
 	closed = td_recovery_close(&rec);
 	if (ret >= 0 && closed) {
 		note_error("%s: %s", a.file, strerror(-closed));

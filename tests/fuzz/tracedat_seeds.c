@@ -207,7 +207,7 @@ static int write_v7(const char *path, enum td_compression c, bool finish)
 	for (k = 0; k < 2; k++)
 		for (cpu = 0; cpu < 2; cpu++) {
 			make_page(page, cpu, k, cpu == 1 && k == 1);
-			if (tdw_add_subbuf(w, cpu, page, PAGE))
+			if (tdw_add_subbuf(w, 0, cpu, page, PAGE))
 				return -1;
 		}
 	if (!finish) {
@@ -216,7 +216,7 @@ static int write_v7(const char *path, enum td_compression c, bool finish)
 		tdw_abort(w);
 		return close(fd);
 	}
-	tdw_set_cpustat(w, 0, "entries: 4\noverrun: 0\n");
+	tdw_set_cpustat(w, 0, 0, "entries: 4\noverrun: 0\n");
 	if (tdw_finish(w))
 		return -1;
 	return close(fd);

@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 		ssize_t n;
 
 		while (rfd >= 0 && (n = read(rfd, page, o.page_size)) > 0)
-			if (tdw_add_subbuf(w, cpu, page, n))
+			if (tdw_add_subbuf(w, 0, cpu, page, n))
 				return 1;
 		close(rfd);
 		free(page);
@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 			char *s = xmalloc(cap);
 
 			if (read_file(p, s, cap) > 0)
-				tdw_set_cpustat(w, cpu, s);
+				tdw_set_cpustat(w, 0, cpu, s);
 			free(s);
 		}
 		free(p);

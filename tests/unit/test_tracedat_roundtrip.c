@@ -150,11 +150,12 @@ static void test_units(const char *path)
 			uint32_t size = events * ev;
 
 			/* First piece, with the commit word still growing past it. */
-			ok &= !tdw_add_unit(w, cpu, page, SYNTH_PAGE, 0, 20 * ev, false, 16);
-			ok &= !tdw_add_unit(w, cpu, page, SYNTH_PAGE, 20 * ev, 40 * ev, false, 16);
+			ok &= !tdw_add_unit(w, 0, cpu, page, SYNTH_PAGE, 0, 20 * ev, false, 16);
+			ok &= !tdw_add_unit(w, 0, cpu, page, SYNTH_PAGE, 20 * ev, 40 * ev, false,
+					    16);
 			if (p < 24)
-				ok &= !tdw_add_unit(w, cpu, page, SYNTH_PAGE, 40 * ev, size, false,
-						    16);
+				ok &= !tdw_add_unit(w, 0, cpu, page, SYNTH_PAGE, 40 * ev, size,
+						    false, 16);
 		}
 	}
 	ok &= w && !tdw_finish(w);
@@ -186,7 +187,7 @@ static void test_units_after_reader(const char *path)
 	if (!w)
 		ok = 0;
 	events = synth_page(page, 0, &n, 60);
-	ok &= !tdw_add_unit(w, 0, page, SYNTH_PAGE, 25 * 68, events * 68, false, 16);
+	ok &= !tdw_add_unit(w, 0, 0, page, SYNTH_PAGE, 25 * 68, events * 68, false, 16);
 	ok &= w && !tdw_finish(w);
 	close(fd);
 	r = tdr_open(path, err, sizeof(err));
@@ -217,16 +218,16 @@ static void test_whole_units(const char *path)
 		ok = 0;
 	for (p = 0; ok && p < 25; p++) {
 		events = synth_page(page, 0, &n[0], 100000);
-		ok &= !tdw_add_unit(w, 0, page, SYNTH_PAGE, 0, events * ev, true, 16);
+		ok &= !tdw_add_unit(w, 0, 0, page, SYNTH_PAGE, 0, events * ev, true, 16);
 		events = synth_page(page, 1, &n[1], 100000);
-		ok &= !tdw_add_unit(w, 1, page, SYNTH_PAGE, 0, 30 * ev, false, 16);
-		ok &= !tdw_add_unit(w, 1, page, SYNTH_PAGE, 30 * ev, events * ev, false, 16);
+		ok &= !tdw_add_unit(w, 0, 1, page, SYNTH_PAGE, 0, 30 * ev, false, 16);
+		ok &= !tdw_add_unit(w, 0, 1, page, SYNTH_PAGE, 30 * ev, events * ev, false, 16);
 	}
 	/* The last page of CPU 0 delivered up to event 40 only: events 41..60 are not ours. */
 	events = synth_page(page, 0, &n[0], 100000);
-	ok &= !tdw_add_unit(w, 0, page, SYNTH_PAGE, 0, 40 * ev, true, 16);
+	ok &= !tdw_add_unit(w, 0, 0, page, SYNTH_PAGE, 0, 40 * ev, true, 16);
 	events = synth_page(page, 1, &n[1], 100000);
-	ok &= !tdw_add_unit(w, 1, page, SYNTH_PAGE, 0, 40 * ev, false, 16);
+	ok &= !tdw_add_unit(w, 0, 1, page, SYNTH_PAGE, 0, 40 * ev, false, 16);
 	ok &= w && !tdw_finish(w);
 	close(fd);
 	CHECK(ok, "whole units: written");
@@ -237,12 +238,12 @@ static void test_whole_units(const char *path)
 /* One synthetic sub-buffer of cpu (events up to max) read straight into its chunk. */
 static int reserved_page(struct tdw *w, int cpu, int *n, int max)
 {
-	uint8_t *slot = tdw_reserve_subbuf(w, cpu, NULL);
+	uint8_t *slot = tdw_reserve_subbuf(w, 0, cpu, NULL);
 
 	if (!slot)
 		return 0;
 	synth_page(slot, cpu, n, max);
-	tdw_commit_subbuf(w, cpu, SYNTH_PAGE);
+	tdw_commit_subbuf(w, 0, cpu, SYNTH_PAGE);
 	return 1;
 }
 
@@ -262,14 +263,14 @@ static void test_reserved_subbufs(const char *path)
 		ok = 0;
 	for (p = 0; ok && p < 23; p++) {
 		/* A read() that found nothing gives its place back. */
-		ok &= tdw_reserve_subbuf(w, 0, NULL) != NULL;
+		ok &= tdw_reserve_subbuf(w, 0, 0, NULL) != NULL;
 		if (ok)
-			tdw_commit_subbuf(w, 0, 0);
+			tdw_commit_subbuf(w, 0, 0, 0);
 		ok = ok && reserved_page(w, 0, &n[0], 100000) &&
 		     reserved_page(w, 0, &n[0], n[0] + 30);
 		/* CPU 1: the first 30 events mapped (held), the page's rest read(). */
 		events = synth_page(page, 1, &n[1], 100000);
-		ok &= !tdw_add_unit(w, 1, page, SYNTH_PAGE, 0, 30 * ev, false, 16);
+		ok &= !tdw_add_unit(w, 0, 1, page, SYNTH_PAGE, 0, 30 * ev, false, 16);
 		n[1] -= events - 30;
 		ok = ok && reserved_page(w, 1, &n[1], 100000);
 	}
@@ -297,7 +298,7 @@ static void test_reserved_runs(const char *path)
 	if (!w)
 		ok = 0;
 	for (r = 0; ok && r < (int)(sizeof(runs) / sizeof(runs[0])); r++) {
-		slot = tdw_reserve_subbuf(w, 0, &room);
+		slot = tdw_reserve_subbuf(w, 0, 0, &room);
 		ok &= slot && room == expect;
 		for (k = 0; ok && k < runs[r]; k++)
 			synth_page(slot + k * SYNTH_PAGE, 0, &n, n + 50);
@@ -305,7 +306,7 @@ static void test_reserved_runs(const char *path)
 		if (ok) {
 			n -= 50;
 			synth_page(slot + (runs[r] - 1) * SYNTH_PAGE, 0, &n, n + 20);
-			tdw_commit_subbuf(w, 0, (runs[r] - 1) * SYNTH_PAGE + 16 + 20 * 68);
+			tdw_commit_subbuf(w, 0, 0, (runs[r] - 1) * SYNTH_PAGE + 16 + 20 * 68);
 		}
 		expect = (expect - runs[r]) ? expect - runs[r] : TD_PAGES_PER_CHUNK;
 	}
@@ -349,7 +350,7 @@ static void test_idle_flush(const char *path)
 		ok = 0;
 	for (i = 0; ok && i < 3; i++) {
 		synth_page(page, 0, &n, 60 * (i + 1));
-		ok &= !tdw_add_subbuf(w, 0, page, SYNTH_PAGE);
+		ok &= !tdw_add_subbuf(w, 0, 0, page, SYNTH_PAGE);
 	}
 	CHECK(ok, "idle flush: 3 pages written");
 	/* Nothing yet: the chunk is 3 pages of 10. */
@@ -401,7 +402,7 @@ static void test_late_formats(const char *path)
 		/* 25 pages: compacting moves the sections down over the journal. */
 		for (i = 0; ok && i < 25; i++) {
 			synth_page(page, 0, &n, 40 * (i + 1));
-			ok &= !tdw_add_subbuf(w, 0, page, SYNTH_PAGE);
+			ok &= !tdw_add_subbuf(w, 0, 0, page, SYNTH_PAGE);
 		}
 		b.len = 0;
 		tdbuf_u32(&b, 1);

@@ -137,14 +137,14 @@ static int synth_file(int fd, enum td_compression c, int ncpu, int nev, bool fin
 			if (n[cpu] >= nev)
 				continue;
 			synth_page(page, cpu, &n[cpu], nev);
-			if (tdw_add_subbuf(w, cpu, page, SYNTH_PAGE))
+			if (tdw_add_subbuf(w, 0, cpu, page, SYNTH_PAGE))
 				return -1;
 			more = 1;
 		}
 	}
 	free(n);
 	if (finish) {
-		tdw_set_cpustat(w, 0, "entries: 0\noverrun: 0\n");
+		tdw_set_cpustat(w, 0, 0, "entries: 0\noverrun: 0\n");
 		return tdw_finish(w);
 	}
 	if (flush)

@@ -118,19 +118,19 @@ static int dat_take(struct sink *k, int idx, struct source *src, struct source_u
 
 	if (!source_copies(src))
 		return -EAGAIN;
-	slot = tdw_reserve_subbuf(p->w, cpu, &room);
+	slot = tdw_reserve_subbuf(p->w, 0, cpu, &room);
 	if (!slot)
 		return -EAGAIN;	/* the writer failed: unit() says so */
 	if (room > TD_PAGES_PER_CHUNK)
 		room = TD_PAGES_PER_CHUNK;
 	/* Several at once only where the source's stride is the file's. */
-	if (tdw_page_size(p->w) != src->p.subbuf_size)
+	if (tdw_page_size(p->w, 0) != src->p.subbuf_size)
 		room = 1;
 	ret = source_next_into(src, slot, room, units);
 	for (i = 0; i < ret; i++)
 		count(k, idx, &units[i], n);
 	len = ret > 0 ? (size_t)(ret - 1) * src->p.subbuf_size + units[ret - 1].len : 0;
-	tdw_commit_subbuf(p->w, cpu, len);
+	tdw_commit_subbuf(p->w, 0, cpu, len);
 	if (ret <= 0)
 		return ret;
 	*u = units[ret - 1];
@@ -144,7 +144,7 @@ static int dat_unit(struct sink *k, int idx, const struct source_unit *u,
 	struct dat_priv *p = k->priv;
 	int err;
 
-	err = tdw_add_unit(p->w, k->cpus[idx], u->buf, u->len, u->skip, u->end, u->whole,
+	err = tdw_add_unit(p->w, 0, k->cpus[idx], u->buf, u->len, u->skip, u->end, u->whole,
 			   sink_part_of(k, idx)->hdr_size);
 	check_size(k);
 	count(k, idx, u, n);
@@ -190,7 +190,7 @@ static int dat_finish(struct sink *k)
 		char *path = target_cpu_path(t, k->cpus[i], "stats");
 
 		if (read_file(path, stats, sizeof(stats)) > 0)
-			tdw_set_cpustat(p->w, k->cpus[i], stats);
+			tdw_set_cpustat(p->w, 0, k->cpus[i], stats);
 		free(path);
 	}
 	rc = tdw_finish(p->w) ? -EIO : 0;

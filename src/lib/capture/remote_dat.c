@@ -47,7 +47,7 @@ static int emit_subbuf(void *ctx, const void *subbuf, size_t size)
 	struct rdat_cpu *c = ctx;
 	struct rdat_priv *p = c->k->priv;
 
-	return tdw_add_subbuf(p->w, c->cpu, subbuf, size);
+	return tdw_add_subbuf(p->w, 0, c->cpu, subbuf, size);
 }
 
 /*

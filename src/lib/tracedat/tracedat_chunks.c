@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Chunks of sub-buffers per CPU, compressed and written by a thread of their own. */
+/* Chunks of sub-buffers per buffer and CPU, compressed and written by a thread of their own. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -36,13 +36,20 @@ struct chunk_cpu {
 
 struct queued {
 	int slot;
+	int buffer;
 	int cpu;
 	unsigned int used;
 };
 
-struct td_chunks {
+/* One trace buffer (target) of the file: its sub-buffer size and its CPUs' chunks. */
+struct chunk_buf {
 	uint32_t page_size;
-	size_t slot_size;
+	struct chunk_cpu **cpus;
+	int nr_cpus;
+};
+
+struct td_chunks {
+	size_t slot_size;	/* TD_PAGES_PER_CHUNK of the largest sub-buffers */
 	bool zstd;
 	int level;
 	struct file_appender *app;
@@ -62,8 +69,8 @@ struct td_chunks {
 	int err;
 	uint64_t pages;
 	uint64_t stalls;
-	struct chunk_cpu **cpus;
-	int nr_cpus;
+	struct chunk_buf *bufs;	/* fixed at the start; their cpus arrays grow */
+	int nr_bufs;
 };
 
 static void set_err(struct td_chunks *ch, int err)
@@ -76,7 +83,7 @@ static void set_err(struct td_chunks *ch, int err)
 }
 
 /* Queue c's chunk (locks: c's, then ch's). */
-static void enqueue(struct td_chunks *ch, int cpu, struct chunk_cpu *c)
+static void enqueue(struct td_chunks *ch, int buffer, int cpu, struct chunk_cpu *c)
 {
 	struct queued *q;
 
@@ -85,6 +92,7 @@ static void enqueue(struct td_chunks *ch, int cpu, struct chunk_cpu *c)
 	pthread_mutex_lock(&ch->lock);
 	q = &ch->queue[(ch->q_head + ch->q_len++) % ch->nr_slots];
 	q->slot = c->slot;
+	q->buffer = buffer;
 	q->cpu = cpu;
 	q->used = c->used;
 	ch->pages += c->used;
@@ -95,18 +103,21 @@ static void enqueue(struct td_chunks *ch, int cpu, struct chunk_cpu *c)
 	c->used = 0;
 }
 
-static int push_pad(struct td_chunks *ch)
+static int push_pad(struct td_chunks *ch, uint32_t page_size)
 {
-	size_t len = TD_SEC_HDR_SIZE + (size_t)ch->page_size;
+	size_t len = TD_SEC_HDR_SIZE + (size_t)page_size;
 	uint8_t *p = calloc(1, len);
 	int ret;
 
 	if (!p)
 		return -ENOMEM;
-	/* A page of journal reserve per CPU (tracedat_write.c, append_pad()), as zeros. */
+	/*
+	 * A page of journal reserve per CPU of each buffer (tracedat_write.c, append_pad()),
+	 * as zeros: the alignment of that CPU's data in its BUFFER section.
+	 */
 	bo_put16(p, TD_SEC_RC_PAD, BO_LITTLE);
 	bo_put32(p + 4, TD_NO_STRING, BO_LITTLE);
-	bo_put64(p + 8, ch->page_size, BO_LITTLE);
+	bo_put64(p + 8, page_size, BO_LITTLE);
 	ret = appender_push(ch->app, p, len, true);
 	free(p);
 	return ret;
@@ -117,7 +128,7 @@ static size_t build_section(struct td_chunks *ch, ZSTD_CCtx *cctx, uint8_t *out,
 			    const struct queued *q, int level)
 {
 	const uint8_t *raw = ch->pool + (size_t)q->slot * ch->slot_size;
-	size_t len = (size_t)q->used * ch->page_size, n;
+	size_t len = (size_t)q->used * ch->bufs[q->buffer].page_size, n;
 
 	if (ch->zstd) {
 		ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
@@ -134,7 +145,7 @@ static size_t build_section(struct td_chunks *ch, ZSTD_CCtx *cctx, uint8_t *out,
 	bo_put32(out + 4, TD_NO_STRING, BO_LITTLE);
 	bo_put64(out + 8, n + CHUNK_PREFIX - TD_SEC_HDR_SIZE, BO_LITTLE);
 	bo_put32(out + 16, q->cpu, BO_LITTLE);
-	bo_put32(out + 20, 0, BO_LITTLE);
+	bo_put32(out + 20, q->buffer, BO_LITTLE);
 	bo_put32(out + 24, n, BO_LITTLE);
 	bo_put32(out + 28, len, BO_LITTLE);
 	return n + CHUNK_PREFIX;
@@ -144,23 +155,25 @@ static size_t build_section(struct td_chunks *ch, ZSTD_CCtx *cctx, uint8_t *out,
 static void flush_idle(struct td_chunks *ch)
 {
 	uint64_t now = monotonic_ns();
-	int i, n;
+	int b, i, n;
 
-	pthread_mutex_lock(&ch->lock);
-	n = ch->nr_cpus;
-	pthread_mutex_unlock(&ch->lock);
-	for (i = 0; i < n; i++) {
-		struct chunk_cpu *c;
-
+	for (b = 0; b < ch->nr_bufs; b++) {
 		pthread_mutex_lock(&ch->lock);
-		c = ch->cpus[i];
+		n = ch->bufs[b].nr_cpus;
 		pthread_mutex_unlock(&ch->lock);
-		/* A reader holding the lock is busy: its chunk fills soon enough. */
-		if (!c || pthread_mutex_trylock(&c->lock))
-			continue;
-		if (c->used && now - c->first_ns >= TICK_NS)
-			enqueue(ch, i, c);
-		pthread_mutex_unlock(&c->lock);
+		for (i = 0; i < n; i++) {
+			struct chunk_cpu *c;
+
+			pthread_mutex_lock(&ch->lock);
+			c = ch->bufs[b].cpus[i];
+			pthread_mutex_unlock(&ch->lock);
+			/* A reader holding the lock is busy: its chunk fills soon enough. */
+			if (!c || pthread_mutex_trylock(&c->lock))
+				continue;
+			if (c->used && now - c->first_ns >= TICK_NS)
+				enqueue(ch, b, i, c);
+			pthread_mutex_unlock(&c->lock);
+		}
 	}
 }
 
@@ -223,14 +236,14 @@ static void *compressor(void *arg)
 		/* Falling behind: compress faster until the queue is short again. */
 		if (ch->q_len-- > ch->nr_slots / 2 && level > FAST_LEVEL)
 			level = FAST_LEVEL;
-		c = ch->cpus[q.cpu];
+		c = ch->bufs[q.buffer].cpus[q.cpu];
 		ch->compressing = true;
 		pthread_mutex_unlock(&ch->lock);
 
 		if (ch->err)
 			ret = ch->err;
 		else if (!c->padded)
-			ret = push_pad(ch);
+			ret = push_pad(ch, ch->bufs[q.buffer].page_size);
 		c->padded = true;
 		n = ret ? 0 : build_section(ch, cctx, out, cap, &q, level);
 		if (!ret && !n)
@@ -253,18 +266,23 @@ static void *compressor(void *arg)
 
 static void free_chunks(struct td_chunks *ch)
 {
-	int i;
+	int b, i;
 
-	for (i = 0; i < ch->nr_cpus; i++) {
-		if (!ch->cpus[i])
-			continue;
-		pthread_mutex_destroy(&ch->cpus[i]->lock);
-		free(ch->cpus[i]);
+	for (b = 0; ch->bufs && b < ch->nr_bufs; b++) {
+		struct chunk_buf *cb = &ch->bufs[b];
+
+		for (i = 0; i < cb->nr_cpus; i++) {
+			if (!cb->cpus[i])
+				continue;
+			pthread_mutex_destroy(&cb->cpus[i]->lock);
+			free(cb->cpus[i]);
+		}
+		free(cb->cpus);
 	}
 	pthread_cond_destroy(&ch->work);
 	pthread_cond_destroy(&ch->freed);
 	pthread_mutex_destroy(&ch->lock);
-	free(ch->cpus);
+	free(ch->bufs);
 	free(ch->queue);
 	free(ch->free);
 	populated_free(ch->pool, (size_t)ch->nr_slots * ch->slot_size);
@@ -275,17 +293,29 @@ struct td_chunks *td_chunks_start(const struct td_chunks_opts *o)
 {
 	struct td_chunks *ch = calloc(1, sizeof(*ch));
 	pthread_condattr_t attr;
-	int i, ret;
+	uint32_t max_page = 0;
+	int i, ret, min_slots;
 
 	if (!ch)
 		return NULL;
-	ch->page_size = o->page_size;
-	ch->slot_size = (size_t)o->page_size * TD_PAGES_PER_CHUNK;
+	ch->nr_bufs = o->nr_buffers;
+	ch->bufs = o->nr_buffers > 0 ? calloc(ch->nr_bufs, sizeof(*ch->bufs)) : NULL;
+	for (i = 0; ch->bufs && i < ch->nr_bufs; i++) {
+		ch->bufs[i].page_size = o->page_sizes[i];
+		if (ch->bufs[i].page_size > max_page)
+			max_page = ch->bufs[i].page_size;
+	}
+	/*
+	 * One pool for every buffer, its slots sized for the largest sub-buffers: a chunk of a
+	 * buffer with smaller ones leaves the rest of its slot unused.
+	 */
+	ch->slot_size = (size_t)max_page * TD_PAGES_PER_CHUNK;
 	ch->zstd = o->zstd;
 	ch->level = o->level;
-	ch->nr_slots = POOL_BYTES / ch->slot_size;
-	if (ch->nr_slots < 2 * (o->nr_cpus > 0 ? o->nr_cpus : 1))
-		ch->nr_slots = 2 * (o->nr_cpus > 0 ? o->nr_cpus : 1);
+	ch->nr_slots = ch->slot_size ? POOL_BYTES / ch->slot_size : 0;
+	min_slots = 2 * (o->nr_cpus > 0 ? o->nr_cpus : 1) * ch->nr_bufs;
+	if (ch->nr_slots < min_slots)
+		ch->nr_slots = min_slots;
 	pthread_mutex_init(&ch->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -296,7 +326,7 @@ struct td_chunks *td_chunks_start(const struct td_chunks_opts *o)
 	ch->pool = populated_alloc((size_t)ch->nr_slots * ch->slot_size, o->populate);
 	ch->free = calloc(ch->nr_slots, sizeof(*ch->free));
 	ch->queue = calloc(ch->nr_slots, sizeof(*ch->queue));
-	if (!ch->pool || !ch->free || !ch->queue) {
+	if (!ch->bufs || !ch->pool || !ch->free || !ch->queue) {
 		free_chunks(ch);
 		errno = ENOMEM;
 		return NULL;
@@ -318,29 +348,30 @@ struct td_chunks *td_chunks_start(const struct td_chunks_opts *o)
 	return ch;
 }
 
-static struct chunk_cpu *get_cpu(struct td_chunks *ch, int cpu)
+static struct chunk_cpu *get_cpu(struct td_chunks *ch, int buffer, int cpu)
 {
+	struct chunk_buf *cb = &ch->bufs[buffer];
 	struct chunk_cpu *c;
 
 	pthread_mutex_lock(&ch->lock);
-	if (cpu >= ch->nr_cpus) {
-		struct chunk_cpu **p = realloc(ch->cpus, (cpu + 1) * sizeof(*p));
+	if (cpu >= cb->nr_cpus) {
+		struct chunk_cpu **p = realloc(cb->cpus, (cpu + 1) * sizeof(*p));
 
 		if (!p) {
 			pthread_mutex_unlock(&ch->lock);
 			return NULL;
 		}
-		memset(p + ch->nr_cpus, 0, (cpu + 1 - ch->nr_cpus) * sizeof(*p));
-		ch->cpus = p;
-		ch->nr_cpus = cpu + 1;
+		memset(p + cb->nr_cpus, 0, (cpu + 1 - cb->nr_cpus) * sizeof(*p));
+		cb->cpus = p;
+		cb->nr_cpus = cpu + 1;
 	}
-	c = ch->cpus[cpu];
+	c = cb->cpus[cpu];
 	if (!c) {
 		c = calloc(1, sizeof(*c));
 		if (c) {
 			pthread_mutex_init(&c->lock, NULL);
 			c->slot = -1;
-			ch->cpus[cpu] = c;
+			cb->cpus[cpu] = c;
 		}
 	}
 	pthread_mutex_unlock(&ch->lock);
@@ -364,15 +395,19 @@ static int take_slot(struct td_chunks *ch, struct chunk_cpu *c)
 	return ret;
 }
 
-int td_chunks_add(struct td_chunks *ch, int cpu, const void *data, size_t len)
+int td_chunks_add(struct td_chunks *ch, int buffer, int cpu, const void *data, size_t len)
 {
 	struct chunk_cpu *c;
+	uint32_t page_size;
 	uint8_t *dst;
 	int ret = 0;
 
-	if (cpu < 0 || cpu >= MAX_CPU || len > ch->page_size)
+	if (buffer < 0 || buffer >= ch->nr_bufs || cpu < 0 || cpu >= MAX_CPU)
 		return -EINVAL;
-	c = get_cpu(ch, cpu);
+	page_size = ch->bufs[buffer].page_size;
+	if (len > page_size)
+		return -EINVAL;
+	c = get_cpu(ch, buffer, cpu);
 	if (!c)
 		return -ENOMEM;
 	pthread_mutex_lock(&c->lock);
@@ -381,26 +416,26 @@ int td_chunks_add(struct td_chunks *ch, int cpu, const void *data, size_t len)
 	if (!ret) {
 		if (!c->used)
 			c->first_ns = monotonic_ns();
-		dst = ch->pool + (size_t)c->slot * ch->slot_size + (size_t)c->used * ch->page_size;
+		dst = ch->pool + (size_t)c->slot * ch->slot_size + (size_t)c->used * page_size;
 		memcpy(dst, data, len);
-		memset(dst + len, 0, ch->page_size - len);
+		memset(dst + len, 0, page_size - len);
 		if (++c->used == TD_PAGES_PER_CHUNK)
-			enqueue(ch, cpu, c);
+			enqueue(ch, buffer, cpu, c);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
 
-uint8_t *td_chunks_reserve(struct td_chunks *ch, int cpu, unsigned int *room)
+uint8_t *td_chunks_reserve(struct td_chunks *ch, int buffer, int cpu, unsigned int *room)
 {
 	struct chunk_cpu *c;
 	int ret = 0;
 
-	if (cpu < 0 || cpu >= MAX_CPU) {
+	if (buffer < 0 || buffer >= ch->nr_bufs || cpu < 0 || cpu >= MAX_CPU) {
 		errno = EINVAL;
 		return NULL;
 	}
-	c = get_cpu(ch, cpu);
+	c = get_cpu(ch, buffer, cpu);
 	if (!c) {
 		errno = ENOMEM;
 		return NULL;
@@ -415,16 +450,18 @@ uint8_t *td_chunks_reserve(struct td_chunks *ch, int cpu, unsigned int *room)
 	}
 	if (room)
 		*room = TD_PAGES_PER_CHUNK - c->used;
-	return ch->pool + (size_t)c->slot * ch->slot_size + (size_t)c->used * ch->page_size;
+	return ch->pool + (size_t)c->slot * ch->slot_size +
+	       (size_t)c->used * ch->bufs[buffer].page_size;
 }
 
-void td_chunks_commit(struct td_chunks *ch, int cpu, size_t len)
+void td_chunks_commit(struct td_chunks *ch, int buffer, int cpu, size_t len)
 {
-	/* Under ch->lock: another CPU's first sub-buffer may grow ch->cpus meanwhile. */
-	struct chunk_cpu *c = get_cpu(ch, cpu);
-	uint8_t *dst = ch->pool + (size_t)c->slot * ch->slot_size + (size_t)c->used * ch->page_size;
-	size_t room = (size_t)(TD_PAGES_PER_CHUNK - c->used) * ch->page_size;
-	unsigned int pages = (len + ch->page_size - 1) / ch->page_size;
+	/* Under ch->lock: another CPU's first sub-buffer may grow the buffer's cpus meanwhile. */
+	struct chunk_cpu *c = get_cpu(ch, buffer, cpu);
+	uint32_t page_size = ch->bufs[buffer].page_size;
+	uint8_t *dst = ch->pool + (size_t)c->slot * ch->slot_size + (size_t)c->used * page_size;
+	size_t room = (size_t)(TD_PAGES_PER_CHUNK - c->used) * page_size;
+	unsigned int pages = (len + page_size - 1) / page_size;
 
 	if (len) {
 		if (len > room) {
@@ -434,32 +471,34 @@ void td_chunks_commit(struct td_chunks *ch, int cpu, size_t len)
 		if (!c->used)
 			c->first_ns = monotonic_ns();
 		/* Only the last sub-buffer may be short. */
-		memset(dst + len, 0, (size_t)pages * ch->page_size - len);
+		memset(dst + len, 0, (size_t)pages * page_size - len);
 		c->used += pages;
 		if (c->used == TD_PAGES_PER_CHUNK)
-			enqueue(ch, cpu, c);
+			enqueue(ch, buffer, cpu, c);
 	}
 	pthread_mutex_unlock(&c->lock);
 }
 
 int td_chunks_flush(struct td_chunks *ch)
 {
-	int i, n, ret;
+	int b, i, n, ret;
 
-	pthread_mutex_lock(&ch->lock);
-	n = ch->nr_cpus;
-	pthread_mutex_unlock(&ch->lock);
-	for (i = 0; i < n; i++) {
-		struct chunk_cpu *c;
-
+	for (b = 0; b < ch->nr_bufs; b++) {
 		pthread_mutex_lock(&ch->lock);
-		c = ch->cpus[i];
+		n = ch->bufs[b].nr_cpus;
 		pthread_mutex_unlock(&ch->lock);
-		if (!c)
-			continue;
-		pthread_mutex_lock(&c->lock);
-		enqueue(ch, i, c);
-		pthread_mutex_unlock(&c->lock);
+		for (i = 0; i < n; i++) {
+			struct chunk_cpu *c;
+
+			pthread_mutex_lock(&ch->lock);
+			c = ch->bufs[b].cpus[i];
+			pthread_mutex_unlock(&ch->lock);
+			if (!c)
+				continue;
+			pthread_mutex_lock(&c->lock);
+			enqueue(ch, b, i, c);
+			pthread_mutex_unlock(&c->lock);
+		}
 	}
 	pthread_mutex_lock(&ch->lock);
 	pthread_cond_signal(&ch->work);

@@ -56,7 +56,8 @@ enum td_id {
 	TD_OPT_BUFFER_TEXT = 22,
 	/*
 	 * remotectl's own: one compressed chunk of one CPU, appended while recording (the
-	 * journal). Body: u32 cpu, u32 reserved (0), then the chunk exactly as it will sit in a
+	 * journal). Body: u32 cpu, u32 buffer (the index of its RC_META; files of builds
+	 * that wrote one buffer hold 0 there), then the chunk exactly as it will sit in a
 	 * BUFFER section: u32 stored size, u32 raw size, stored bytes (zstd) -- or for an
 	 * uncompressed file u32 size, u32 size and the raw pages. trace-cmd ignores unknown
 	 * section ids; `recover` and finishing a record turn the journal into a BUFFER section.
@@ -67,7 +68,7 @@ enum td_id {
 #define TD_SEC_FL_COMPRESS	1u
 #define TD_SEC_HDR_SIZE		16	/* u16 id, u16 flags, u32 string id, u64 size */
 #define TD_CHUNK_HDR_SIZE	8	/* u32 stored size, u32 raw size */
-#define TD_RC_CHUNK_PREFIX	8	/* u32 cpu, u32 reserved */
+#define TD_RC_CHUNK_PREFIX	8	/* u32 cpu, u32 buffer */
 #define TD_NO_STRING		0xffffffffu
 
 /* Readers refuse chunks and metadata larger than this (damaged size fields). */
@@ -92,8 +93,9 @@ void tdbuf_option_u64(struct tdbuf *b, uint16_t id, uint64_t v);
 void tdbuf_free(struct tdbuf *b);
 
 /*
- * The data part of a trace.dat being written: every CPU's sub-buffers gathered into chunks
- * of TD_PAGES_PER_CHUNK, compressed and appended to the file -- off the readers' threads.
+ * The data part of a trace.dat being written: every CPU's sub-buffers, of each trace buffer
+ * (target) of the file, gathered into chunks of TD_PAGES_PER_CHUNK, compressed and appended
+ * to the file -- off the readers' threads.
  *
  * A reader thread only copies each sub-buffer into its CPU's current chunk, a slot of a
  * fixed pool. Full chunks go to a queue; one thread compresses them and hands the sections to
@@ -107,13 +109,15 @@ void tdbuf_free(struct tdbuf *b);
  * The same thread writes out, once a second, the partial chunk of a CPU whose chunk began a
  * second ago or more, so that a killed record keeps an idle CPU's events too.
  *
- * Memory: the slot pool (16 MiB, at least two chunks per CPU), a compressed section buffer and
- * the appender's ring, whatever the capture length.
+ * Memory: the slot pool (16 MiB, at least two chunks per CPU of each buffer; a slot holds a
+ * chunk of the largest sub-buffers), a compressed section buffer and the appender's ring,
+ * whatever the capture length.
  */
 struct td_chunks_opts {
 	int fd;
 	uint64_t pos;		/* the file offset the data starts at */
-	uint32_t page_size;
+	const uint32_t *page_sizes;	/* of each buffer */
+	int nr_buffers;		/* at least 1 */
 	int nr_cpus;		/* to size the pool; any CPU number may come */
 	bool zstd;
 	int level;
@@ -126,8 +130,8 @@ struct td_chunks;
 /* Start the threads; NULL with errno on failure. */
 struct td_chunks *td_chunks_start(const struct td_chunks_opts *o);
 
-/* Copy one sub-buffer of len <= page_size bytes into cpu's chunk; 0 or -errno. */
-int td_chunks_add(struct td_chunks *ch, int cpu, const void *data, size_t len);
+/* Copy one sub-buffer of len <= the buffer's page_size into its cpu's chunk; 0 or -errno. */
+int td_chunks_add(struct td_chunks *ch, int buffer, int cpu, const void *data, size_t len);
 
 /*
  * The same without the copy: the place of cpu's next sub-buffers in its chunk, room of them
@@ -136,8 +140,8 @@ int td_chunks_add(struct td_chunks *ch, int cpu, const void *data, size_t len);
  * until td_chunks_commit() takes len bytes of it, whole sub-buffers but the last, or none
  * with len 0.
  */
-uint8_t *td_chunks_reserve(struct td_chunks *ch, int cpu, unsigned int *room);
-void td_chunks_commit(struct td_chunks *ch, int cpu, size_t len);
+uint8_t *td_chunks_reserve(struct td_chunks *ch, int buffer, int cpu, unsigned int *room);
+void td_chunks_commit(struct td_chunks *ch, int buffer, int cpu, size_t len);
 
 /* Queue every partial chunk and wait until everything is written; 0 or -errno. */
 int td_chunks_flush(struct td_chunks *ch);
@@ -265,9 +269,15 @@ int td_pwrite(int fd, const void *buf, size_t len, uint64_t off);
 /* Write a section header for a body of len bytes. */
 int td_write_section_header(int fd, uint64_t off, uint16_t id, uint16_t flags, uint64_t len);
 
-/* The RC_META body. */
-void td_journal_meta(struct tdbuf *b, const char *name, const char *clock, uint32_t page_size,
-		     bool compressed);
+/* Buffers (targets) a file may hold: RC_META sections a journal may have. */
+#define TD_MAX_BUFFERS	256
+
+/*
+ * The RC_META body of buffer number index: name, clock, u32 sub-buffer size, u32 flags (bit
+ * 0: compressed), and for index > 0 a u32 index (the first is as a one-buffer file has it).
+ */
+void td_journal_meta(struct tdbuf *b, int index, const char *name, const char *clock,
+		     uint32_t page_size, bool compressed);
 
 /*
  * In a v7 file of size bytes on fd: options 1 (from the header) and where its DONE value
@@ -278,10 +288,11 @@ int td_journal_find(int fd, uint64_t size, uint64_t *done_pos, uint64_t *journal
 		    size_t errlen);
 
 /*
- * Read the RC_META section at meta_off and every complete chunk section after it, up to
- * file_end. Stops quietly at the first incomplete or malformed chunk (what a crash leaves;
- * with verify, a chunk that does not decompress counts as malformed); j->end says where.
- * Returns 0, or -1 with a message in err when there is no journal.
+ * Read the RC_META sections at meta_off (one per buffer) and every complete chunk section
+ * after them, up to file_end. Stops quietly at the first incomplete or malformed chunk (what
+ * a crash leaves; with verify, a chunk that does not decompress counts as malformed; a chunk
+ * of a buffer no RC_META describes is malformed); j->end says where. Returns 0, or -1 with a
+ * message in err when there is no journal or its RC_META sections are damaged.
  */
 int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_journal *j,
 		    bool verify, char *err, size_t errlen);
@@ -289,7 +300,7 @@ void td_journal_free(struct td_journal *j);
 
 /* What finishing adds besides the data. */
 struct td_final {
-	char **cpustats;	/* CPUSTAT texts, may be NULL */
+	char **cpustats;	/* CPUSTAT texts in the order to store them; entries may be NULL */
 	int nr_cpustats;
 	const void *cmdlines;	/* saved_cmdlines text for a CMDLINES section, or NULL */
 	size_t cmdlines_len;
@@ -302,7 +313,8 @@ struct td_final {
 
 /*
  * Complete a file whose journal was scanned into j and whose options 1 DONE value sits at
- * done_pos: append the BUFFER section and options 2 at j->end, link them, then compact.
+ * done_pos: append options 2 and a BUFFER section per buffer at j->end, link them, then
+ * compact.
  * Returns 0; 1 when complete but a warning is in msg (the file could not be shortened); or
  * -1 with msg naming the step that failed.
  */

@@ -41,13 +41,19 @@ int td_write_section_header(int fd, uint64_t off, uint16_t id, uint16_t flags, u
 	return td_pwrite(fd, h, sizeof(h), off);
 }
 
-void td_journal_meta(struct tdbuf *b, const char *name, const char *clock, uint32_t page_size,
-		     bool compressed)
+void td_journal_meta(struct tdbuf *b, int index, const char *name, const char *clock,
+		     uint32_t page_size, bool compressed)
 {
 	tdbuf_str(b, name);
 	tdbuf_str(b, clock);
 	tdbuf_u32(b, page_size);
 	tdbuf_u32(b, compressed);
+	/*
+	 * The first buffer's body stays as builds that wrote one buffer made it, so that they
+	 * still complete such a file; the others say which buffer they are.
+	 */
+	if (index)
+		tdbuf_u32(b, index);
 }
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -55,55 +61,85 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) / a * a;
 }
 
-static struct td_cpu_data *journal_cpu(struct td_journal *j, int cpu)
+/* The entry of cpu in b, added when add is set (else NULL when there is none). */
+static struct td_cpu_data *journal_cpu(struct td_journal_buf *b, int cpu, bool add)
 {
 	int i;
 
-	for (i = 0; i < j->nr_cpus && j->cpus[i].cpu < cpu; i++)
+	for (i = 0; i < b->nr_cpus && b->cpus[i].cpu < cpu; i++)
 		;
-	if (i < j->nr_cpus && j->cpus[i].cpu == cpu)
-		return &j->cpus[i];
-	j->cpus = xrealloc(j->cpus, (j->nr_cpus + 1) * sizeof(*j->cpus));
-	memmove(&j->cpus[i + 1], &j->cpus[i], (j->nr_cpus - i) * sizeof(*j->cpus));
-	j->nr_cpus++;
-	memset(&j->cpus[i], 0, sizeof(*j->cpus));
-	j->cpus[i].cpu = cpu;
-	return &j->cpus[i];
+	if (i < b->nr_cpus && b->cpus[i].cpu == cpu)
+		return &b->cpus[i];
+	if (!add)
+		return NULL;
+	b->cpus = xrealloc(b->cpus, (b->nr_cpus + 1) * sizeof(*b->cpus));
+	memmove(&b->cpus[i + 1], &b->cpus[i], (b->nr_cpus - i) * sizeof(*b->cpus));
+	b->nr_cpus++;
+	memset(&b->cpus[i], 0, sizeof(*b->cpus));
+	b->cpus[i].cpu = cpu;
+	return &b->cpus[i];
 }
 
+/*
+ * The RC_META section at off, describing buffer number j->nr_buffers: 0 when it is one, 1
+ * when there is none (another section, or the file ends), -1 with a message in err when it
+ * is damaged.
+ */
 static int parse_meta(int fd, uint64_t off, uint64_t file_end, struct td_journal *j,
 		      char *err, size_t errlen)
 {
 	uint8_t h[TD_SEC_HDR_SIZE], body[META_MAX];
+	int index = j->nr_buffers;
+	struct td_journal_buf *b;
+	uint32_t page_size, flags;
 	uint64_t size;
-	size_t nlen, clen;
+	size_t nlen, clen, fixed;
 
 	if (off + sizeof(h) > file_end || td_pread(fd, h, sizeof(h), off)) {
 		snprintf(err, errlen, "no recording journal (file ends before it)");
-		return -1;
+		return 1;
 	}
 	size = bo_get64(h + 8, BO_LITTLE);
-	if (bo_get16(h, BO_LITTLE) != TD_SEC_RC_META || size < 10 || size > META_MAX ||
-	    off + sizeof(h) + size > file_end || td_pread(fd, body, size, off + sizeof(h))) {
+	if (bo_get16(h, BO_LITTLE) != TD_SEC_RC_META) {
 		snprintf(err, errlen, "no recording journal (not a file left by remotectl record)");
+		return 1;
+	}
+	if (size < 10 || size > META_MAX || off + sizeof(h) + size > file_end ||
+	    td_pread(fd, body, size, off + sizeof(h))) {
+		snprintf(err, errlen, "recording journal header is damaged");
 		return -1;
 	}
 	nlen = strnlen((char *)body, size);
 	clen = nlen < size ? strnlen((char *)body + nlen + 1, size - nlen - 1) : size;
-	if (nlen >= size || nlen + 1 + clen + 1 + 8 > size) {
+	fixed = nlen + clen + 2;
+	/* A later buffer's section ends with its number. */
+	if (nlen >= size || fixed + 8 > size || (index && (fixed + 12 > size ||
+	    bo_get32(body + fixed + 8, BO_LITTLE) != (uint32_t)index))) {
 		snprintf(err, errlen, "recording journal header is damaged");
 		return -1;
 	}
-	j->name = xstrdup((char *)body);
-	j->clock = xstrdup((char *)body + nlen + 1);
-	j->page_size = bo_get32(body + nlen + clen + 2, BO_LITTLE);
-	j->compressed = bo_get32(body + nlen + clen + 6, BO_LITTLE) & 1;
-	if (j->page_size < 64 || j->page_size > (16u << 20)) {
+	page_size = bo_get32(body + fixed, BO_LITTLE);
+	flags = bo_get32(body + fixed + 4, BO_LITTLE);
+	if (page_size < 64 || page_size > (16u << 20)) {
 		snprintf(err, errlen, "recording journal header: bad sub-buffer size %u",
-			 j->page_size);
+			 page_size);
 		return -1;
 	}
-	j->meta_off = off;
+	if (index && (bool)(flags & 1) != j->compressed) {
+		snprintf(err, errlen, "recording journal header: buffers of different codecs");
+		return -1;
+	}
+	j->bufs = xrealloc(j->bufs, (index + 1) * sizeof(*j->bufs));
+	b = &j->bufs[index];
+	memset(b, 0, sizeof(*b));
+	b->name = xstrdup((char *)body);
+	b->clock = xstrdup((char *)body + nlen + 1);
+	b->page_size = page_size;
+	j->nr_buffers++;
+	if (!index) {
+		j->compressed = flags & 1;
+		j->meta_off = off;
+	}
 	j->end = off + sizeof(h) + size;
 	return 0;
 }
@@ -128,16 +164,26 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 {
 	struct block_reader r;
 	uint64_t pos;
+	int ret;
 
 	memset(j, 0, sizeof(*j));
 	if (parse_meta(fd, meta_off, file_end, j, err, errlen)) {
 		td_journal_free(j);
 		return -1;
 	}
+	/* One RC_META per buffer, one after the other; a file of one buffer has one. */
+	while ((ret = parse_meta(fd, j->end, file_end, j, err, errlen)) == 0)
+		if (j->nr_buffers >= TD_MAX_BUFFERS)
+			break;
+	if (ret < 0) {
+		td_journal_free(j);
+		return -1;
+	}
 	block_reader_init(&r, fd, file_end, JOURNAL_WINDOW);
 	for (pos = j->end; pos + TD_SEC_HDR_SIZE <= file_end;) {
 		uint8_t h[TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE];
-		uint32_t cpu, csize, usize;
+		uint32_t cpu, buffer, csize, usize;
+		struct td_journal_buf *b;
 		struct td_cpu_data *c;
 		uint64_t size;
 		uint16_t id;
@@ -156,15 +202,19 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 		    block_read(&r, h, sizeof(h), pos))
 			break;
 		cpu = bo_get32(h + 16, BO_LITTLE);
+		buffer = bo_get32(h + 20, BO_LITTLE);
 		csize = bo_get32(h + 24, BO_LITTLE);
 		usize = bo_get32(h + 28, BO_LITTLE);
-		if (cpu >= 65536 || csize + 16ull != size || !usize || usize % j->page_size ||
+		if (cpu >= 65536 || buffer >= (uint32_t)j->nr_buffers)
+			break;
+		b = &j->bufs[buffer];
+		if (csize + 16ull != size || !usize || usize % b->page_size ||
 		    usize > TD_MAX_CHUNK_RAW || (!j->compressed && csize != usize))
 			break;
 		if (verify && j->compressed &&
 		    !chunk_decompresses(fd, pos + sizeof(h), csize, usize))
 			break;
-		c = journal_cpu(j, cpu);
+		c = journal_cpu(b, cpu, true);
 		c->chunks++;
 		c->size += j->compressed ? TD_CHUNK_HDR_SIZE + csize : csize;
 		j->chunks++;
@@ -234,9 +284,14 @@ fail:
 
 void td_journal_free(struct td_journal *j)
 {
-	free(j->name);
-	free(j->clock);
-	free(j->cpus);
+	int i;
+
+	for (i = 0; i < j->nr_buffers; i++) {
+		free(j->bufs[i].name);
+		free(j->bufs[i].clock);
+		free(j->bufs[i].cpus);
+	}
+	free(j->bufs);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -266,39 +321,56 @@ static size_t write_behind(int nr_cpus)
 }
 
 /*
- * Lay out and fill the BUFFER section at sec; returns its end or 0 after a message. The
- * journal is read ahead and each CPU's data written behind: a capture leaves thousands of
- * chunks, and a pread() and a pwrite() for each cost more than the copy.
+ * Lay out and fill the BUFFER sections, one per buffer in journal order, from sec; returns
+ * their end or 0 after a message. The journal is read once, ahead, and each CPU's data
+ * written behind: a capture leaves thousands of chunks, and a pread() and a pwrite() for each
+ * cost more than the copy.
  */
-static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec, int *failed)
+static uint64_t write_buffer_sections(int fd, struct td_journal *j, uint64_t sec, int *failed)
 {
-	uint64_t *wr = xcalloc(j->nr_cpus + 1, sizeof(*wr));
-	struct block_writer *out = xcalloc(j->nr_cpus + 1, sizeof(*out));
-	uint64_t cursor = sec + TD_SEC_HDR_SIZE, pos;
+	int *first = xcalloc(j->nr_buffers + 1, sizeof(*first));
+	uint64_t *ends = xcalloc(j->nr_buffers, sizeof(*ends));
+	uint64_t cursor = sec, pos, *wr;
+	struct block_writer *out;
 	struct block_reader r;
-	int i, ret = 0, err, nr_cpus = j->nr_cpus;
+	int b, i, n = 0, ret = 0, err;
 
+	for (b = 0; b < j->nr_buffers; b++) {
+		first[b] = n;
+		n += j->bufs[b].nr_cpus;
+	}
+	first[b] = n;
+	wr = xcalloc(n + 1, sizeof(*wr));
+	out = xcalloc(n + 1, sizeof(*out));
 	block_reader_init(&r, fd, j->end, JOURNAL_WINDOW);
-	for (i = 0; i < nr_cpus; i++) {
-		struct td_cpu_data *c = &j->cpus[i];
+	for (b = 0; b < j->nr_buffers; b++) {
+		struct td_journal_buf *jb = &j->bufs[b];
 
-		block_writer_init(&out[i], fd, write_behind(j->nr_cpus));
-		/* Like trace-cmd, the stored size leaves out the u32 chunk count. */
-		c->offset = align_up(cursor, j->page_size);
-		wr[i] = c->offset + (j->compressed ? 4 : 0);
-		cursor = wr[i] + c->size;
-		if (j->compressed) {
-			uint8_t n[4];
+		jb->sec = cursor;
+		cursor += TD_SEC_HDR_SIZE;
+		for (i = 0; i < jb->nr_cpus; i++) {
+			struct td_cpu_data *c = &jb->cpus[i];
+			int k = first[b] + i;
 
-			bo_put32(n, c->chunks, BO_LITTLE);
-			ret = ret ? ret : block_write(&out[i], n, 4, c->offset);
+			block_writer_init(&out[k], fd, write_behind(n));
+			/* Like trace-cmd, the stored size leaves out the u32 chunk count. */
+			c->offset = align_up(cursor, jb->page_size);
+			wr[k] = c->offset + (j->compressed ? 4 : 0);
+			cursor = wr[k] + c->size;
+			if (j->compressed) {
+				uint8_t cnt[4];
+
+				bo_put32(cnt, c->chunks, BO_LITTLE);
+				ret = ret ? ret : block_write(&out[k], cnt, 4, c->offset);
+			}
 		}
+		ends[b] = cursor;
 	}
 	/* Copy every chunk of the journal to its CPU's place, in journal order. */
 	for (pos = j->meta_off; !ret && pos < j->end;) {
 		uint8_t h[TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE];
 		uint64_t size;
-		uint32_t csize;
+		uint32_t csize, buffer;
 
 		ret = block_read(&r, h, sizeof(h) <= j->end - pos ? sizeof(h) : TD_SEC_HDR_SIZE,
 				 pos);
@@ -306,14 +378,18 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec,
 			break;
 		size = bo_get64(h + 8, BO_LITTLE);
 		if (bo_get16(h, BO_LITTLE) == TD_SEC_RC_CHUNK) {
-			struct td_cpu_data *c = journal_cpu(j, bo_get32(h + 16, BO_LITTLE));
+			struct td_cpu_data *c = NULL;
 
-			i = c - j->cpus;
-			/* The scan saw every CPU: one more means the file changed since. */
-			if (i >= nr_cpus) {
+			buffer = bo_get32(h + 20, BO_LITTLE);
+			if (buffer < (uint32_t)j->nr_buffers)
+				c = journal_cpu(&j->bufs[buffer], bo_get32(h + 16, BO_LITTLE),
+						false);
+			/* The scan saw every chunk: one it did not means the file changed since. */
+			if (!c) {
 				ret = -EIO;
 				break;
 			}
+			i = first[buffer] + (c - j->bufs[buffer].cpus);
 			csize = bo_get32(h + 24, BO_LITTLE);
 			if (j->compressed)
 				ret = block_copy(&r, &out[i], pos + 24, wr[i], 8 + (uint64_t)csize);
@@ -323,17 +399,20 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec,
 		}
 		pos += TD_SEC_HDR_SIZE + size;
 	}
-	for (i = 0; i < nr_cpus; i++) {
+	for (i = 0; i < n; i++) {
 		err = block_writer_close(&out[i]);
 		ret = ret ? ret : err;
 	}
 	block_reader_free(&r);
+	/* Each section runs to the end of its last CPU's data (or of its header). */
+	for (b = 0; !ret && b < j->nr_buffers; b++)
+		ret = td_write_section_header(fd, j->bufs[b].sec, TD_OPT_BUFFER,
+					      j->compressed ? TD_SEC_FL_COMPRESS : 0,
+					      ends[b] - j->bufs[b].sec - TD_SEC_HDR_SIZE);
+	free(ends);
 	free(out);
 	free(wr);
-	if (!ret)
-		ret = td_write_section_header(fd, sec, TD_OPT_BUFFER,
-					      j->compressed ? TD_SEC_FL_COMPRESS : 0,
-					      cursor - sec - TD_SEC_HDR_SIZE);
+	free(first);
 	if (!ret && ftruncate(fd, cursor))
 		ret = -errno;
 	if (ret) {
@@ -343,30 +422,49 @@ static uint64_t write_buffer_section(int fd, struct td_journal *j, uint64_t sec,
 	return cursor;
 }
 
-/* Options 2: BUFFER (data at sec), CPUSTATs, CMDLINES; offsets lowered by delta. */
-static void build_options2(struct tdbuf *b, const struct td_journal *j, uint64_t sec,
-			   uint64_t cmdlines, const struct td_final *fin, uint64_t delta)
+/*
+ * The CPUSTAT texts of fin in the order given (the writer puts them in trace-cmd's order:
+ * the top level's, then each instance's after a "Buffer: NAME" line).
+ */
+static void put_cpustats(struct tdbuf *b, const struct td_final *fin)
 {
-	struct tdbuf o = { 0 };
 	int i;
 
-	b->len = 0;
-	tdbuf_u64(&o, sec - delta);
-	tdbuf_str(&o, j->name);
-	tdbuf_str(&o, j->clock);
-	tdbuf_u32(&o, j->page_size);
-	tdbuf_u32(&o, j->nr_cpus);
-	for (i = 0; i < j->nr_cpus; i++) {
-		tdbuf_u32(&o, j->cpus[i].cpu);
-		tdbuf_u64(&o, j->cpus[i].offset ? j->cpus[i].offset - delta : 0);
-		tdbuf_u64(&o, j->cpus[i].size);
-	}
-	tdbuf_option(b, TD_OPT_BUFFER, o.p, o.len);
-	tdbuf_free(&o);
 	for (i = 0; fin && i < fin->nr_cpustats; i++)
 		if (fin->cpustats[i])
 			tdbuf_option(b, TD_OPT_CPUSTAT, fin->cpustats[i],
 				     strlen(fin->cpustats[i]) + 1);
+}
+
+/*
+ * Options 2: a BUFFER option per buffer (their sections laid out: j->bufs[].sec), CPUSTATs,
+ * CMDLINES; offsets lowered by delta.
+ */
+static void build_options2(struct tdbuf *b, const struct td_journal *j, uint64_t cmdlines,
+			   const struct td_final *fin, uint64_t delta)
+{
+	struct tdbuf o = { 0 };
+	int i, k;
+
+	b->len = 0;
+	for (k = 0; k < j->nr_buffers; k++) {
+		const struct td_journal_buf *jb = &j->bufs[k];
+
+		o.len = 0;
+		tdbuf_u64(&o, jb->sec ? jb->sec - delta : 0);
+		tdbuf_str(&o, jb->name);
+		tdbuf_str(&o, jb->clock);
+		tdbuf_u32(&o, jb->page_size);
+		tdbuf_u32(&o, jb->nr_cpus);
+		for (i = 0; i < jb->nr_cpus; i++) {
+			tdbuf_u32(&o, jb->cpus[i].cpu);
+			tdbuf_u64(&o, jb->cpus[i].offset ? jb->cpus[i].offset - delta : 0);
+			tdbuf_u64(&o, jb->cpus[i].size);
+		}
+		tdbuf_option(b, TD_OPT_BUFFER, o.p, o.len);
+	}
+	tdbuf_free(&o);
+	put_cpustats(b, fin);
 	if (cmdlines)
 		tdbuf_option_u64(b, TD_SEC_CMDLINES, cmdlines - delta);
 	tdbuf_option_u64(b, TD_OPT_DONE, 0);
@@ -452,21 +550,51 @@ static int relink_formats(int fd, const struct td_final *fin, uint64_t formats)
 	return td_pwrite(fd, v, 4, fin->formats_old) ? -EIO : 0;
 }
 
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 /*
- * Move options 2, CMDLINES, EVENT_FORMATS and BUFFER down over the journal (keeping the data
- * page-aligned) when the copy does not overlap the copy the file still points at; then cut
- * the file. Returns how far they moved (0: not at all).
+ * What a move keeps every buffer's data aligned with: the least common multiple of their
+ * sub-buffer sizes (one of them, as they are powers of two); 0 when it grows absurd.
+ */
+static uint64_t move_unit(const struct td_journal *j)
+{
+	uint64_t unit = 1;
+	int i;
+
+	for (i = 0; i < j->nr_buffers && unit; i++) {
+		unit = unit / gcd(unit, j->bufs[i].page_size) * j->bufs[i].page_size;
+		if (unit > (1u << 30))
+			unit = 0;
+	}
+	return unit;
+}
+
+/*
+ * Move options 2, CMDLINES, EVENT_FORMATS and the BUFFER sections down over the journal
+ * (keeping the data page-aligned) when the copy does not overlap the copy the file still
+ * points at; then cut the file. Returns how far they moved (0: not at all).
  */
 static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
-			uint64_t cmdlines, uint64_t sec, uint64_t end, const struct td_final *fin,
+			uint64_t cmdlines, uint64_t end, const struct td_final *fin,
 			uint8_t *buf, int *cut_err)
 {
-	uint64_t base = j->meta_off, dst, delta;
+	uint64_t base = j->meta_off, dst, delta, unit = move_unit(j);
 	struct tdbuf b = { 0 };
 
-	dst = base + (opts2 - base) % j->page_size;
+	if (!unit)
+		return 0;
+	dst = base + (opts2 - base) % unit;
 	if (dst != base && dst - base < TD_SEC_HDR_SIZE)
-		dst += j->page_size;
+		dst += unit;
 	if (dst >= opts2 || dst + (end - opts2) > opts2)
 		return 0;
 	delta = opts2 - dst;
@@ -475,7 +603,7 @@ static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, u
 		return 0;
 	if (copy_range(fd, opts2, dst, end - opts2, buf))
 		return 0;
-	build_options2(&b, j, sec, cmdlines, fin, delta);
+	build_options2(&b, j, cmdlines, fin, delta);
 	if (write_options(fd, dst, &b) || link_options(fd, done_pos, dst)) {
 		tdbuf_free(&b);
 		return 0;
@@ -487,9 +615,9 @@ static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, u
 }
 
 /*
- * Final layout at j->end: options 2, CMDLINES, EVENT_FORMATS (when fin replaces them),
- * BUFFER. The options come first so that a file cut short later (a partial copy) still
- * describes its data and the intact chunks can be read.
+ * Final layout at j->end: options 2, CMDLINES, EVENT_FORMATS (when fin replaces them), a
+ * BUFFER section per buffer. The options come first so that a file cut short later (a
+ * partial copy) still describes its data and the intact chunks can be read.
  */
 int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		      const struct td_final *fin, char *msg, size_t msglen)
@@ -505,7 +633,7 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		build_meta(&f, TD_SEC_EVENT_FORMATS, fin->formats, fin->formats_len,
 			   j->compressed, fin->level);
 	/* The options' size does not depend on the offsets they hold. */
-	build_options2(&b, j, 0, c.len ? 1 : 0, fin, 0);
+	build_options2(&b, j, c.len ? 1 : 0, fin, 0);
 	sec = opts2 + TD_SEC_HDR_SIZE + b.len;
 	if (c.len) {
 		cmdlines = sec;
@@ -515,14 +643,14 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		formats = sec;
 		sec += f.len;
 	}
-	end = write_buffer_section(fd, j, sec, &failed);
+	end = write_buffer_sections(fd, j, sec, &failed);
 	ret = end ? 0 : -1;
 	if (!ret && c.len)
 		ret = td_pwrite(fd, c.p, c.len, cmdlines);
 	if (!ret && f.len)
 		ret = td_pwrite(fd, f.p, f.len, formats);
 	if (!ret) {
-		build_options2(&b, j, sec, cmdlines, fin, 0);
+		build_options2(&b, j, cmdlines, fin, 0);
 		ret = write_options(fd, opts2, &b);
 	}
 	if (!ret)
@@ -539,7 +667,7 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		free(buf);
 		return -1;
 	}
-	delta = compact(fd, done_pos, j, opts2, cmdlines, sec, end, fin, buf, &cut_err);
+	delta = compact(fd, done_pos, j, opts2, cmdlines, end, fin, buf, &cut_err);
 	free(buf);
 	ret = formats ? relink_formats(fd, fin, formats - delta) : 0;
 	if (ret) {

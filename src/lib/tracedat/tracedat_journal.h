@@ -37,16 +37,23 @@ struct td_cpu_data {
 	uint64_t size;		/* stored size */
 };
 
-struct td_journal {
-	char *name;		/* buffer (target) name */
+/* One trace buffer (target) of the journal, as its RC_META section describes it. */
+struct td_journal_buf {
+	char *name;		/* "" = the top level */
 	char *clock;
 	uint32_t page_size;
-	bool compressed;
-	uint64_t meta_off;	/* the RC_META section: where the journal starts */
+	int nr_cpus;		/* CPUs with chunks */
+	struct td_cpu_data *cpus;	/* ascending cpu */
+	uint64_t sec;		/* its BUFFER section, once laid out */
+};
+
+struct td_journal {
+	bool compressed;	/* the file's codec: the same for every buffer */
+	uint64_t meta_off;	/* the first RC_META section: where the journal starts */
 	uint64_t end;		/* end of the last complete chunk */
 	uint64_t chunks;
-	int nr_cpus;
-	struct td_cpu_data *cpus;	/* ascending cpu */
+	int nr_buffers;		/* at least 1 */
+	struct td_journal_buf *bufs;	/* in the order of their RC_META sections */
 };
 
 /* A file an interrupted record left, being completed by `recover`. */

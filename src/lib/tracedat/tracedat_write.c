@@ -29,6 +29,19 @@ struct tdw_cpu {
 	pthread_mutex_t lock;	/* held: the feeding thread vs tdw_finish() */
 };
 
+/* One trace buffer (target) of the file: the first from tdw_opts, more by tdw_add_buffer(). */
+struct tdw_buf {
+	char *name;
+	char *clock;
+	uint32_t page_size;
+	size_t populate;
+	struct tdw_cpu **cpus;	/* grown under tdw.lock */
+	int nr_slots;
+	char **cpustats;	/* per CPU, "CPU: N" and the stats text */
+	int nr_cpustats;
+	char *marker;		/* the CPUSTAT naming it, when the file has several buffers */
+};
+
 struct tdw {
 	int out_fd;
 	int fd;
@@ -37,10 +50,8 @@ struct tdw {
 	enum td_compression comp;
 	int level;
 	int kallsyms_level;
-	uint32_t page_size;
-	size_t populate;
-	char *name;
-	char *clock;
+	struct tdw_buf *bufs;	/* fixed once the data begins */
+	int nr_bufs;
 	char *trace_clock;
 	int nr_cpus;
 
@@ -55,10 +66,6 @@ struct tdw {
 	uint64_t pages;
 	struct td_chunks *chunks;	/* the data, from tdw_begin_data() to finishing */
 
-	struct tdw_cpu **cpus;
-	int nr_slots;
-	char **cpustats;
-	int nr_cpustats;
 	char *cmdlines_path;
 
 	uint8_t format_ids[65536 / 8];	/* event type ids whose formats the file holds */
@@ -119,7 +126,8 @@ static int write_header(struct tdw *w)
 	tdbuf_put(&b, TD_MAGIC, TD_MAGIC_LEN);
 	tdbuf_str(&b, "7");
 	tdbuf_put(&b, "\0\x08", 2);	/* little endian, 8-byte long */
-	tdbuf_u32(&b, w->page_size);
+	/* The header's page size is the first buffer's; each BUFFER option has its own. */
+	tdbuf_u32(&b, w->bufs[0].page_size);
 	if (w->comp == TD_COMP_ZSTD) {
 		tdbuf_str(&b, "zstd");
 		tdbuf_str(&b, ZSTD_versionString());
@@ -132,6 +140,29 @@ static int write_header(struct tdw *w)
 	ret = append(w, b.p, b.len, "header");
 	tdbuf_free(&b);
 	return ret;
+}
+
+static bool bad_page_size(uint32_t page_size)
+{
+	if (page_size >= 64 && page_size <= (16u << 20))
+		return false;
+	note_error("trace.dat: unsupported sub-buffer size %u", page_size);
+	return true;
+}
+
+static int new_buf(struct tdw *w, const char *name, const char *clock, uint32_t page_size,
+		   size_t populate)
+{
+	struct tdw_buf *b;
+
+	w->bufs = xrealloc(w->bufs, (w->nr_bufs + 1) * sizeof(*w->bufs));
+	b = &w->bufs[w->nr_bufs];
+	memset(b, 0, sizeof(*b));
+	b->name = xstrdup(name ? name : "");
+	b->clock = xstrdup(clock ? clock : "local");
+	b->page_size = page_size;
+	b->populate = populate;
+	return w->nr_bufs++;
 }
 
 struct tdw *tdw_create(int fd, const struct tdw_opts *o)
@@ -148,17 +179,12 @@ struct tdw *tdw_create(int fd, const struct tdw_opts *o)
 	 * in two thirds of the time (21 against 31 ms): a tenth of an idle capture's CPU.
 	 */
 	w->kallsyms_level = o->level ? o->level : 1;
-	w->page_size = o->page_size;
-	w->name = xstrdup(o->buffer_name ? o->buffer_name : "");
-	w->clock = xstrdup(o->clock ? o->clock : "local");
+	new_buf(w, o->buffer_name, o->clock, o->page_size, o->populate);
 	w->trace_clock = o->trace_clock ? xstrdup(o->trace_clock) : NULL;
 	w->nr_cpus = o->nr_cpus;
-	w->populate = o->populate;
 	pthread_mutex_init(&w->lock, NULL);
-	if (w->page_size < 64 || w->page_size > (16u << 20)) {
-		note_error("trace.dat: unsupported sub-buffer size %u", w->page_size);
+	if (bad_page_size(o->page_size))
 		goto err;
-	}
 	/* In place needs reading back (finishing copies the journal): O_RDWR, no O_APPEND. */
 	fl = fcntl(fd, F_GETFL);
 	w->fd = -1;
@@ -191,6 +217,31 @@ struct tdw *tdw_create(int fd, const struct tdw_opts *o)
 err:
 	tdw_abort(w);
 	return NULL;
+}
+
+int tdw_add_buffer(struct tdw *w, const struct tdw_buffer_opts *b)
+{
+	const char *name = b->name ? b->name : "";
+	int i;
+
+	if (w->data || w->failed) {
+		note_error("trace.dat: a buffer must be added before the data begins");
+		return -1;
+	}
+	if (w->nr_bufs >= TD_MAX_BUFFERS) {
+		note_error("trace.dat: more than %d buffers", TD_MAX_BUFFERS);
+		return -1;
+	}
+	/* trace-cmd finds a buffer by its name: two of one name would be one. */
+	for (i = 0; i < w->nr_bufs; i++) {
+		if (!strcmp(w->bufs[i].name, name)) {
+			note_error("trace.dat: two buffers named '%s'", name);
+			return -1;
+		}
+	}
+	if (bad_page_size(b->page_size))
+		return -1;
+	return new_buf(w, name, b->clock, b->page_size, b->populate);
 }
 
 /* Compress src into dst (capacity cap) with the chunk header; returns bytes or 0. */
@@ -298,8 +349,10 @@ int tdw_begin_data(struct tdw *w)
 	struct utsname u;
 	uint8_t ptr[8], n[4];
 	uint64_t off = w->pos;
+	uint32_t *page_sizes;
+	size_t populate = 0;
 	char *s;
-	int ret;
+	int ret = 0, i;
 
 	if (w->data || w->failed)
 		return -1;
@@ -311,7 +364,7 @@ int tdw_begin_data(struct tdw *w)
 	 * prints raw nanoseconds. boot is a nanosecond clock, so leave TRACECLOCK out for it
 	 * (the BUFFER option still names the clock) and trace-cmd prints seconds like ours.
 	 */
-	if (w->trace_clock && strcmp(w->clock, "boot"))
+	if (w->trace_clock && strcmp(w->bufs[0].clock, "boot"))
 		tdbuf_option(&w->opts1, TD_OPT_TRACECLOCK, w->trace_clock,
 			     strlen(w->trace_clock) + 1);
 	if (!uname(&u)) {
@@ -336,72 +389,92 @@ int tdw_begin_data(struct tdw *w)
 	if (ret)
 		return fail(w, "header", -ret);
 
+	/* The journal begins with an RC_META section per buffer, in the order they came. */
 	w->meta_off = w->pos;
-	td_journal_meta(&meta, w->name, w->clock, w->page_size, w->comp == TD_COMP_ZSTD);
-	ret = td_write_section_header(w->fd, w->pos, TD_SEC_RC_META, 0, meta.len);
-	if (!ret) {
-		w->pos += TD_SEC_HDR_SIZE;
-		ret = append(w, meta.p, meta.len, "journal");
-	} else {
-		fail(w, "journal", -ret);
+	page_sizes = xcalloc(w->nr_bufs, sizeof(*page_sizes));
+	for (i = 0; !ret && i < w->nr_bufs; i++) {
+		struct tdw_buf *b = &w->bufs[i];
+
+		page_sizes[i] = b->page_size;
+		populate += b->populate;
+		meta.len = 0;
+		td_journal_meta(&meta, i, b->name, b->clock, b->page_size,
+				w->comp == TD_COMP_ZSTD);
+		ret = td_write_section_header(w->fd, w->pos, TD_SEC_RC_META, 0, meta.len);
+		if (!ret) {
+			w->pos += TD_SEC_HDR_SIZE;
+			ret = append(w, meta.p, meta.len, "journal");
+		} else {
+			fail(w, "journal", -ret);
+		}
 	}
 	tdbuf_free(&meta);
+	/* Each buffer adds a BUFFER option and section to what finishing writes. */
 	if (!ret)
-		ret = append_pad(w, JOURNAL_RESERVE);
+		ret = append_pad(w, (uint64_t)JOURNAL_RESERVE * w->nr_bufs);
 	if (!ret) {
 		struct td_chunks_opts co = {
-			.fd = w->fd, .pos = w->pos, .page_size = w->page_size,
+			.fd = w->fd, .pos = w->pos, .page_sizes = page_sizes,
+			.nr_buffers = w->nr_bufs,
 			.nr_cpus = w->nr_cpus, .zstd = w->comp == TD_COMP_ZSTD, .level = w->level,
 			/* A spool is read back at the end: no need to sync it. */
 			.sync = !w->spool,
-			.populate = w->populate,
+			.populate = populate,
 		};
 
 		w->chunks = td_chunks_start(&co);
 		if (!w->chunks)
 			ret = fail(w, "starting the writer threads", errno);
 	}
+	free(page_sizes);
 	w->data = true;
 	return ret;
 }
 
-static struct tdw_cpu *get_cpu(struct tdw *w, int cpu)
+/* The buffer numbered buffer, or NULL. */
+static struct tdw_buf *get_buf(const struct tdw *w, int buffer)
 {
+	return buffer >= 0 && buffer < w->nr_bufs ? &w->bufs[buffer] : NULL;
+}
+
+static struct tdw_cpu *get_cpu(struct tdw *w, int buffer, int cpu)
+{
+	struct tdw_buf *b = get_buf(w, buffer);
 	struct tdw_cpu *c;
 
-	if (cpu < 0 || cpu >= MAX_CPU)
+	if (!b || cpu < 0 || cpu >= MAX_CPU)
 		return NULL;
 	pthread_mutex_lock(&w->lock);
-	if (cpu >= w->nr_slots) {
+	if (cpu >= b->nr_slots) {
 		int n = cpu + 1;
 
-		w->cpus = xrealloc(w->cpus, n * sizeof(*w->cpus));
-		memset(w->cpus + w->nr_slots, 0, (n - w->nr_slots) * sizeof(*w->cpus));
-		w->nr_slots = n;
+		b->cpus = xrealloc(b->cpus, n * sizeof(*b->cpus));
+		memset(b->cpus + b->nr_slots, 0, (n - b->nr_slots) * sizeof(*b->cpus));
+		b->nr_slots = n;
 	}
-	c = w->cpus[cpu];
+	c = b->cpus[cpu];
 	if (!c) {
 		c = xcalloc(1, sizeof(*c));
 		pthread_mutex_init(&c->lock, NULL);
-		w->cpus[cpu] = c;
+		b->cpus[cpu] = c;
 	}
 	pthread_mutex_unlock(&w->lock);
 	return c;
 }
 
-static int add_locked(struct tdw *w, int cpu, const void *data, size_t len)
+static int add_locked(struct tdw *w, int buffer, int cpu, const void *data, size_t len)
 {
-	int ret = td_chunks_add(w->chunks, cpu, data, len);
+	int ret = td_chunks_add(w->chunks, buffer, cpu, data, len);
 
 	return ret ? fail(w, "data", -ret) : 0;
 }
 
-static int release_held(struct tdw *w, int cpu, struct tdw_cpu *c)
+static int release_held(struct tdw *w, int buffer, int cpu, struct tdw_cpu *c)
 {
 	int ret = 0;
 
 	if (c->held_len)
-		ret = add_locked(w, cpu, c->held, c->held_len);
+		ret = add_locked(w, buffer, cpu, c->held, c->held_len);
 	c->held_len = 0;
 	return ret;
 }
@@ -439,7 +512,7 @@ static void cut_commit(uint8_t *page, unsigned int hdr_size, uint32_t end)
  * the page time stamp becomes the running time before the first of them (the shared decoder
  * computes it), and the loss flags, which belonged to the earlier reader, are dropped.
  */
-static int rebase(struct tdw *w, struct tdw_cpu *c, const uint8_t *buf, size_t len,
+static int rebase(const struct tdw_buf *b, struct tdw_cpu *c, const uint8_t *buf, size_t len,
 		  uint32_t skip, uint32_t end, unsigned int hdr_size)
 {
 	struct ring_subbuf sb;
@@ -449,7 +522,7 @@ static int rebase(struct tdw *w, struct tdw_cpu *c, const uint8_t *buf, size_t l
 	    end < skip || hdr_size + (size_t)end > len)
 		return 0;	/* nothing trustworthy to keep: the decoder saw the same */
 	if (!c->held)
-		c->held = xmalloc(w->page_size);
+		c->held = xmalloc(b->page_size);
 	memset(c->held, 0, len);
 	bo_put64(c->held, sb.ts, BO_LITTLE);
 	if (hdr_size == 16)
@@ -461,31 +534,32 @@ static int rebase(struct tdw *w, struct tdw_cpu *c, const uint8_t *buf, size_t l
 	return 0;
 }
 
-int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t skip,
+int tdw_add_unit(struct tdw *w, int buffer, int cpu, const void *buf, size_t len, uint32_t skip,
 		 uint32_t end, bool whole, unsigned int hdr_size)
 {
+	struct tdw_buf *b = get_buf(w, buffer);
 	struct tdw_cpu *c;
 	int ret = 0;
 
 	if (!w->data || w->failed)
 		return -1;
-	if (len > w->page_size || (hdr_size != 16 && hdr_size != 12) || len < hdr_size)
+	if (!b || len > b->page_size || (hdr_size != 16 && hdr_size != 12) || len < hdr_size)
 		return fail(w, "data", EINVAL);
-	c = get_cpu(w, cpu);
+	c = get_cpu(w, buffer, cpu);
 	if (!c)
 		return fail(w, "data", EINVAL);
 	pthread_mutex_lock(&c->lock);
 	/* skip == 0 starts a new sub-buffer: the held one is complete. */
 	if (!skip)
-		ret = release_held(w, cpu, c);
+		ret = release_held(w, buffer, cpu, c);
 	if (!ret && !skip && whole && (!end || commit_size(buf, hdr_size) <= end)) {
-		ret = add_locked(w, cpu, buf, len);
+		ret = add_locked(w, buffer, cpu, buf, len);
 	} else if (!ret && skip && !c->held_len) {
 		/* The start of this sub-buffer was read before us: keep only [skip, end). */
-		ret = rebase(w, c, buf, len, skip, end, hdr_size);
+		ret = rebase(b, c, buf, len, skip, end, hdr_size);
 	} else if (!ret) {
 		if (!c->held)
-			c->held = xmalloc(w->page_size);
+			c->held = xmalloc(b->page_size);
 		memcpy(c->held, buf, len);
 		c->held_len = len;
 		if (end)
@@ -499,25 +573,25 @@ int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t s
 	return ret;
 }
 
-uint8_t *tdw_reserve_subbuf(struct tdw *w, int cpu, unsigned int *room)
+uint8_t *tdw_reserve_subbuf(struct tdw *w, int buffer, int cpu, unsigned int *room)
 {
 	struct tdw_cpu *c;
 	uint8_t *dst;
 
 	if (!w->data || w->failed)
 		return NULL;
-	c = get_cpu(w, cpu);
+	c = get_cpu(w, buffer, cpu);
 	if (!c) {
 		fail(w, "data", EINVAL);
 		return NULL;
 	}
 	pthread_mutex_lock(&c->lock);
 	/* A held mmap unit is complete once a read() copy follows it. */
-	if (release_held(w, cpu, c)) {
+	if (release_held(w, buffer, cpu, c)) {
 		pthread_mutex_unlock(&c->lock);
 		return NULL;
 	}
-	dst = td_chunks_reserve(w->chunks, cpu, room);
+	dst = td_chunks_reserve(w->chunks, buffer, cpu, room);
 	if (!dst) {
 		fail(w, "data", errno);
 		pthread_mutex_unlock(&c->lock);
@@ -525,33 +599,34 @@ uint8_t *tdw_reserve_subbuf(struct tdw *w, int cpu, unsigned int *room)
 	return dst;
 }
 
-void tdw_commit_subbuf(struct tdw *w, int cpu, size_t len)
+void tdw_commit_subbuf(struct tdw *w, int buffer, int cpu, size_t len)
 {
-	struct tdw_cpu *c = get_cpu(w, cpu);
+	struct tdw_cpu *c = get_cpu(w, buffer, cpu);
 
-	td_chunks_commit(w->chunks, cpu, len);
+	td_chunks_commit(w->chunks, buffer, cpu, len);
 	pthread_mutex_unlock(&c->lock);
 }
 
-int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len)
+int tdw_add_subbuf(struct tdw *w, int buffer, int cpu, const void *data, size_t len)
 {
+	struct tdw_buf *b = get_buf(w, buffer);
 	struct tdw_cpu *c;
 	int ret = 0;
 
 	if (!w->data || w->failed)
 		return -1;
-	if (len > w->page_size) {
+	if (b && len > b->page_size) {
 		note_error("trace.dat: sub-buffer of %zu bytes is larger than %u", len,
-			   w->page_size);
+			   b->page_size);
 		return -1;
 	}
-	c = get_cpu(w, cpu);
+	c = get_cpu(w, buffer, cpu);
 	if (!c)
 		return fail(w, "data", EINVAL);
 	pthread_mutex_lock(&c->lock);
-	ret = release_held(w, cpu, c);
+	ret = release_held(w, buffer, cpu, c);
 	if (!ret)
-		ret = add_locked(w, cpu, data, len);
+		ret = add_locked(w, buffer, cpu, data, len);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
@@ -566,19 +641,21 @@ int tdw_flush(struct tdw *w)
 	return ret ? fail(w, "data", -ret) : 0;
 }
 
-void tdw_set_cpustat(struct tdw *w, int cpu, const char *text)
+void tdw_set_cpustat(struct tdw *w, int buffer, int cpu, const char *text)
 {
-	if (cpu < 0 || cpu >= MAX_CPU)
+	struct tdw_buf *b = get_buf(w, buffer);
+
+	if (!b || cpu < 0 || cpu >= MAX_CPU)
 		return;
-	if (cpu >= w->nr_cpustats) {
-		w->cpustats = xrealloc(w->cpustats, (cpu + 1) * sizeof(*w->cpustats));
-		memset(w->cpustats + w->nr_cpustats, 0,
-		       (cpu + 1 - w->nr_cpustats) * sizeof(*w->cpustats));
-		w->nr_cpustats = cpu + 1;
+	if (cpu >= b->nr_cpustats) {
+		b->cpustats = xrealloc(b->cpustats, (cpu + 1) * sizeof(*b->cpustats));
+		memset(b->cpustats + b->nr_cpustats, 0,
+		       (cpu + 1 - b->nr_cpustats) * sizeof(*b->cpustats));
+		b->nr_cpustats = cpu + 1;
 	}
-	free(w->cpustats[cpu]);
+	free(b->cpustats[cpu]);
 	/* trace-cmd's CPUSTAT starts with the CPU's number. */
-	w->cpustats[cpu] = xasprintf("CPU: %d\n%s", cpu, text);
+	b->cpustats[cpu] = xasprintf("CPU: %d\n%s", cpu, text);
 }
 
 void tdw_set_cmdlines_path(struct tdw *w, const char *path)
@@ -587,9 +664,11 @@ void tdw_set_cmdlines_path(struct tdw *w, const char *path)
 	w->cmdlines_path = path ? xstrdup(path) : NULL;
 }
 
-uint32_t tdw_page_size(const struct tdw *w)
+uint32_t tdw_page_size(const struct tdw *w, int buffer)
 {
-	return w->page_size;
+	const struct tdw_buf *b = get_buf(w, buffer);
+
+	return b ? b->page_size : 0;
 }
 
 uint64_t tdw_pages(const struct tdw *w)
@@ -656,19 +735,51 @@ out:
 	return ret ? -1 : 0;
 }
 
+/*
+ * The CPUSTAT texts in trace-cmd's order: with one buffer, its CPUs'; with several, the top
+ * level's first, then each instance's after a line naming it (trace-cmd report --stat and
+ * ours print them in turn). The strings stay w's; *n gets the count.
+ */
+static char **cpustats(struct tdw *w, int *n)
+{
+	char **all = xcalloc(1, sizeof(*all));
+	int i, k, first;
+
+	*n = 0;
+	for (first = 1; first >= 0; first--) {
+		for (i = 0; i < w->nr_bufs; i++) {
+			struct tdw_buf *b = &w->bufs[i];
+			bool named = w->nr_bufs > 1 && b->name[0];
+
+			/* The top level's (or the only buffer's) first, unnamed. */
+			if (named == first)
+				continue;
+			all = xrealloc(all, (*n + b->nr_cpustats + 1) * sizeof(*all));
+			if (named) {
+				free(b->marker);
+				b->marker = xasprintf("\nBuffer: %s\n\n", b->name);
+				all[(*n)++] = b->marker;
+			}
+			for (k = 0; k < b->nr_cpustats; k++)
+				all[(*n)++] = b->cpustats[k];
+		}
+	}
+	return all;
+}
+
 int tdw_finish(struct tdw *w)
 {
-	struct td_final fin = { .cpustats = w->cpustats, .nr_cpustats = w->nr_cpustats,
-				.level = w->level };
+	struct td_final fin = { .level = w->level };
 	char err[256];
 	struct td_journal j;
-	int ret = -1, i;
+	int ret = -1, i, k;
 
 	if (!w->data && !w->failed)
 		tdw_begin_data(w);
-	for (i = 0; !w->failed && i < w->nr_slots; i++)
-		if (w->cpus[i])
-			release_held(w, i, w->cpus[i]);
+	for (k = 0; !w->failed && k < w->nr_bufs; k++)
+		for (i = 0; !w->failed && i < w->bufs[k].nr_slots; i++)
+			if (w->bufs[k].cpus[i])
+				release_held(w, k, i, w->bufs[k].cpus[i]);
 	if (w->failed || tdw_flush(w) || stop_chunks(w))
 		goto out;
 	if (w->cmdlines_path)
@@ -684,6 +795,13 @@ int tdw_finish(struct tdw *w)
 		note_error("finishing trace.dat: %s", err);
 		goto out;
 	}
+	if (j.nr_buffers != w->nr_bufs) {
+		note_error("finishing trace.dat: the journal holds %d of %d buffers", j.nr_buffers,
+			   w->nr_bufs);
+		td_journal_free(&j);
+		goto out;
+	}
+	fin.cpustats = cpustats(w, &fin.nr_cpustats);
 	ret = td_journal_finish(w->fd, w->done_pos, &j, &fin, err, sizeof(err));
 	td_journal_free(&j);
 	if (ret < 0)
@@ -695,8 +813,29 @@ int tdw_finish(struct tdw *w)
 		ret = stream_out(w);
 out:
 	free((void *)fin.cmdlines);
+	free(fin.cpustats);
 	tdw_abort(w);
 	return ret;
+}
+
+static void free_buf(struct tdw_buf *b)
+{
+	int i;
+
+	for (i = 0; i < b->nr_slots; i++) {
+		if (!b->cpus[i])
+			continue;
+		pthread_mutex_destroy(&b->cpus[i]->lock);
+		free(b->cpus[i]->held);
+		free(b->cpus[i]);
+	}
+	for (i = 0; i < b->nr_cpustats; i++)
+		free(b->cpustats[i]);
+	free(b->cpustats);
+	free(b->cpus);
+	free(b->marker);
+	free(b->name);
+	free(b->clock);
 }
 
 void tdw_abort(struct tdw *w)
@@ -707,24 +846,14 @@ void tdw_abort(struct tdw *w)
 		return;
 	/* What was queued is written: it stays recoverable. */
 	stop_chunks(w);
-	for (i = 0; i < w->nr_slots; i++) {
-		if (!w->cpus[i])
-			continue;
-		pthread_mutex_destroy(&w->cpus[i]->lock);
-		free(w->cpus[i]->held);
-		free(w->cpus[i]);
-	}
-	for (i = 0; i < w->nr_cpustats; i++)
-		free(w->cpustats[i]);
+	for (i = 0; i < w->nr_bufs; i++)
+		free_buf(&w->bufs[i]);
 	if ((w->spool || w->own_fd) && w->fd >= 0)
 		close(w->fd);
 	pthread_mutex_destroy(&w->lock);
 	tdbuf_free(&w->opts1);
 	tdbuf_free(&w->late_formats);
-	free(w->cpustats);
-	free(w->cpus);
-	free(w->name);
-	free(w->clock);
+	free(w->bufs);
 	free(w->trace_clock);
 	free(w->cmdlines_path);
 	free(w);

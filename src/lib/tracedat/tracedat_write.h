@@ -2,7 +2,13 @@
 /*
  * Writing trace.dat (v7) while capturing. The capture engine creates a writer on the output
  * fd, adds the metadata (tdw_meta_from_dir() collects it from a tracefs target), starts the
- * data, hands over whole sub-buffers per CPU as they are read, and finishes.
+ * data, hands over whole sub-buffers per buffer and CPU as they are read, and finishes.
+ *
+ * Buffers: a file holds one trace buffer per target captured, as trace-cmd's does for
+ * `record -B NAME` (the top level is the buffer named ""). tdw_opts describes the first, number
+ * 0; tdw_add_buffer() adds more before the data begins. Each gets a BUFFER option and a BUFFER
+ * section of its own, in the order added; each has its own clock, sub-buffer size and CPUs.
+ * The metadata (formats, kallsyms...) is the file's, shared by all buffers.
  *
  * Data: every CPU's sub-buffers are gathered into chunks of TD_PAGES_PER_CHUNK (64)
  * sub-buffers (trace-cmd's hold 10; larger ones cost less CPU, bench/RESULTS.md), compressed
@@ -14,12 +20,12 @@
  * Ten sub-buffers a chunk, as trace-cmd (docs/tracedat.md, section 4): bigger chunks gain
  * little ratio and lose more on a crash. tdw_flush() queues every partial chunk and waits.
  *
- * Memory: one chunk buffer and one zstd context per CPU and an 8 MiB queue, whatever the
- * capture length.
+ * Memory: a pool of chunks (at least two per CPU of each buffer), one zstd context and an
+ * 8 MiB queue, whatever the capture length.
  * Output: a regular file is written in place (reopened O_RDWR if needed); anything else (pipe,
  * socket, tty) is spooled to an unlinked temporary file and streamed out by tdw_finish().
- * Thread-safe: each CPU may be fed from its own thread, and tdw_flush() called from any thread.
- * Create, metadata, begin and finish belong to one thread.
+ * Thread-safe: each CPU of each buffer may be fed from its own thread, and tdw_flush() called
+ * from any thread. Create, buffers, metadata, begin and finish belong to one thread.
  */
 #ifndef REMOTECTL_TRACEDAT_WRITE_H
 #define REMOTECTL_TRACEDAT_WRITE_H
@@ -58,6 +64,19 @@ int tdw_parse_compression(const char *s, enum td_compression *c);
 
 /* Start a file on fd (left open; the caller closes it). NULL after a message. */
 struct tdw *tdw_create(int fd, const struct tdw_opts *opts);
+
+/* A buffer after the first (the first is described by tdw_opts). */
+struct tdw_buffer_opts {
+	const char *name;		/* "" = the top level; unique in the file */
+	const char *clock;		/* "local", "boot", ... */
+	uint32_t page_size;		/* may differ from the first buffer's */
+	size_t populate;		/* as tdw_opts.populate */
+};
+/*
+ * Before tdw_begin_data(). Returns the buffer's number (1, 2, ...) for the data calls below,
+ * or -1 after a message.
+ */
+int tdw_add_buffer(struct tdw *w, const struct tdw_buffer_opts *b);
 
 enum {
 	TDW_META_KERNEL = 1,	/* kallsyms, printk formats, saved cmdlines */
@@ -101,8 +120,14 @@ int tdw_replace_formats_extra(struct tdw *w, const char *dir, unsigned int flags
 /* Write options 1 and start the journal. */
 int tdw_begin_data(struct tdw *w);
 
-/* One sub-buffer of len <= page_size bytes (zero-padded); returns 0 or -1 after a message. */
-int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len);
+/*
+ * The data calls take the buffer's number (0 for the first, tdw_add_buffer()'s for the others)
+ * before the CPU.
+ *
+ * One sub-buffer of len <= the buffer's page_size bytes (zero-padded); returns 0 or -1 after a
+ * message.
+ */
+int tdw_add_subbuf(struct tdw *w, int buffer, int cpu, const void *data, size_t len);
 /*
  * A unit as the capture engine's sources deliver it (source.h): the sub-buffer buf of which
  * event bytes [skip, end) are new; hdr_size is the sub-buffer header size (16 on 64-bit).
@@ -113,7 +138,7 @@ int tdw_add_subbuf(struct tdw *w, int cpu, const void *data, size_t len);
  * delivered. whole (source.h) says no later unit continues this one: a read() copy goes to
  * its chunk at once, without the held copy.
  */
-int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t skip,
+int tdw_add_unit(struct tdw *w, int buffer, int cpu, const void *buf, size_t len, uint32_t skip,
 		 uint32_t end, bool whole, unsigned int hdr_size);
 
 /*
@@ -123,17 +148,21 @@ int tdw_add_unit(struct tdw *w, int cpu, const void *buf, size_t len, uint32_t s
  * after the other; the caller may fill several, all whole but the last. cpu's data stays
  * locked in between: nothing else may be added for cpu, and the call must not block.
  */
-uint8_t *tdw_reserve_subbuf(struct tdw *w, int cpu, unsigned int *room);
-void tdw_commit_subbuf(struct tdw *w, int cpu, size_t len);
+uint8_t *tdw_reserve_subbuf(struct tdw *w, int buffer, int cpu, unsigned int *room);
+void tdw_commit_subbuf(struct tdw *w, int buffer, int cpu, size_t len);
 
 /* Write every CPU's partial chunk now (held-back sub-buffers stay held). */
 int tdw_flush(struct tdw *w);
 
-/* Saved at the end: per-CPU `stats` text (CPUSTAT). */
-void tdw_set_cpustat(struct tdw *w, int cpu, const char *text);
+/*
+ * Saved at the end: a CPU's `stats` text (CPUSTAT), per buffer. With several buffers they are
+ * stored as trace-cmd stores them: the top level's first, then each named buffer's after a
+ * CPUSTAT "\nBuffer: NAME\n\n".
+ */
+void tdw_set_cpustat(struct tdw *w, int buffer, int cpu, const char *text);
 
-/* The sub-buffer size the file was opened for. */
-uint32_t tdw_page_size(const struct tdw *w);
+/* The sub-buffer size of a buffer (0 for no such buffer). */
+uint32_t tdw_page_size(const struct tdw *w, int buffer);
 /* Bytes written so far. */
 uint64_t tdw_bytes(const struct tdw *w);
 
