@@ -16,7 +16,8 @@
 #define SYNTH_TS0	1000000000ull	/* 1 s */
 #define SYNTH_DELTA	1000ull		/* 1 us between events of a CPU */
 
-static int fails;
+/* Unused by the tools that build files with these helpers only. */
+static int fails __attribute__((unused));
 
 #define CHECK(cond, ...) do {						\
 	if (cond) {							\
@@ -48,26 +49,28 @@ static const char synth_print_format[] =
 	"print fmt: \"%ps: %s\", (void *)REC->ip, REC->buf\n";
 
 /*
- * Fill page with print events "msg CPU.N" starting at event number *n; ts of event k on a
- * CPU = SYNTH_TS0 + k * SYNTH_DELTA. Returns the number of events in the page.
+ * Fill a sub-buffer of page_size bytes with print events "TAG CPU.N" starting at event number
+ * *n; ts of event k on a CPU = ts0 + k * SYNTH_DELTA. Returns the number of events in the page.
+ * (Static inline, as everything here: the tools use some of it.)
  */
-static int synth_page(uint8_t *page, int cpu, int *n, int max)
+static inline int synth_page_at(uint8_t *page, size_t page_size, uint64_t ts0, const char *tag,
+				int cpu, int *n, int max)
 {
 	size_t off = 16;
 	int count = 0;
 
-	memset(page, 0, SYNTH_PAGE);
-	bo_put64(page, SYNTH_TS0 + (uint64_t)*n * SYNTH_DELTA, BO_LITTLE);
+	memset(page, 0, page_size);
+	bo_put64(page, ts0 + (uint64_t)*n * SYNTH_DELTA, BO_LITTLE);
 	while (*n < max) {
 		uint8_t payload[64] = { 0 };
 		uint32_t hdr, delta = count ? SYNTH_DELTA : 0;
 
-		if (off + 4 + sizeof(payload) > SYNTH_PAGE)
+		if (off + 4 + sizeof(payload) > page_size)
 			break;
 		bo_put16(payload, SYNTH_PRINT_ID, BO_LITTLE);
 		bo_put32(payload + 4, 100 + cpu, BO_LITTLE);
 		bo_put64(payload + 8, 0, BO_LITTLE);
-		snprintf((char *)payload + 16, sizeof(payload) - 16, "msg %d.%d\n", cpu, *n);
+		snprintf((char *)payload + 16, sizeof(payload) - 16, "%s %d.%d\n", tag, cpu, *n);
 		hdr = (sizeof(payload) / 4) | delta << 5;
 		bo_put32(page + off, hdr, BO_LITTLE);
 		memcpy(page + off + 4, payload, sizeof(payload));
@@ -79,8 +82,14 @@ static int synth_page(uint8_t *page, int cpu, int *n, int max)
 	return count;
 }
 
+/* synth_page_at() of SYNTH_PAGE bytes, "msg CPU.N" from SYNTH_TS0. */
+static inline int synth_page(uint8_t *page, int cpu, int *n, int max)
+{
+	return synth_page_at(page, SYNTH_PAGE, SYNTH_TS0, "msg", cpu, n, max);
+}
+
 /* Metadata the way tdw_meta_from_dir() would build it, from the texts above. */
-static int synth_meta(struct tdw *w)
+static inline int synth_meta(struct tdw *w)
 {
 	struct tdbuf b = { 0 };
 	int ret;
@@ -105,7 +114,8 @@ static int synth_meta(struct tdw *w)
 }
 
 /* A writer on fd of ncpu CPUs: metadata written, data begun; NULL on failure. */
-static struct tdw *synth_writer(int fd, enum td_compression c, int ncpu, const char *trace_clock)
+static inline struct tdw *synth_writer(int fd, enum td_compression c, int ncpu,
+					const char *trace_clock)
 {
 	struct tdw_opts o = { .compression = c, .page_size = SYNTH_PAGE, .buffer_name = "synth",
 			      .clock = "local", .trace_clock = trace_clock, .nr_cpus = ncpu };
@@ -122,7 +132,8 @@ static struct tdw *synth_writer(int fd, enum td_compression c, int ncpu, const c
  * Write a file on fd with ncpu CPUs x nev events each. finish=0 leaves it as a killed
  * record would (after flushing partial chunks when flush is set).
  */
-static int synth_file(int fd, enum td_compression c, int ncpu, int nev, bool finish, bool flush)
+static inline int synth_file(int fd, enum td_compression c, int ncpu, int nev, bool finish,
+			     bool flush)
 {
 	uint8_t page[SYNTH_PAGE];
 	int *n = calloc(ncpu, sizeof(int)), cpu, more = 1;
@@ -153,7 +164,7 @@ static int synth_file(int fd, enum td_compression c, int ncpu, int nev, bool fin
 	return 0;
 }
 
-static char *synth_tmp(const char *tag)
+static inline char *synth_tmp(const char *tag)
 {
 	const char *dir = getenv("TMPDIR");
 	static char path[256];

@@ -58,6 +58,7 @@ struct tdw {
 	pthread_mutex_t lock;	/* pos, the file append, counters */
 	uint64_t pos;
 	uint64_t options_ptr;	/* where the header's u64 options offset is */
+	uint64_t page_size_at;	/* where the header's page size is */
 	struct tdbuf opts1;
 	uint64_t done_pos;
 	uint64_t meta_off;
@@ -126,7 +127,8 @@ static int write_header(struct tdw *w)
 	tdbuf_put(&b, TD_MAGIC, TD_MAGIC_LEN);
 	tdbuf_str(&b, "7");
 	tdbuf_put(&b, "\0\x08", 2);	/* little endian, 8-byte long */
-	/* The header's page size is the first buffer's; each BUFFER option has its own. */
+	/* The first buffer's for now: header_page_size() may change it. */
+	w->page_size_at = b.len;
 	tdbuf_u32(&b, w->bufs[0].page_size);
 	if (w->comp == TD_COMP_ZSTD) {
 		tdbuf_str(&b, "zstd");
@@ -343,6 +345,28 @@ static int append_pad(struct tdw *w, uint64_t size)
 	return 0;
 }
 
+/*
+ * The page size of the file header. Each BUFFER option has its own, but trace-cmd 3.1.6 reads
+ * the top level's data with the header's (it finds nothing when they differ), and lays out the
+ * compressed data of every other buffer from an offset aligned to it, where a buffer of larger
+ * sub-buffers finds its first CPU misaligned and stops after one sub-buffer. So: the top
+ * level's when there is one, else the largest. (With a top level, an instance of larger
+ * sub-buffers still reads only in an uncompressed file: docs/tracedat.md, section 4.)
+ */
+static uint32_t header_page_size(const struct tdw *w)
+{
+	uint32_t max = 0;
+	int i;
+
+	for (i = 0; i < w->nr_bufs; i++) {
+		if (!w->bufs[i].name[0])
+			return w->bufs[i].page_size;
+		if (w->bufs[i].page_size > max)
+			max = w->bufs[i].page_size;
+	}
+	return max;
+}
+
 int tdw_begin_data(struct tdw *w)
 {
 	struct tdbuf meta = { 0 };
@@ -356,6 +380,9 @@ int tdw_begin_data(struct tdw *w)
 
 	if (w->data || w->failed)
 		return -1;
+	bo_put32(n, header_page_size(w), BO_LITTLE);
+	if (w->nr_bufs > 1 && td_pwrite(w->fd, n, 4, w->page_size_at))
+		return fail(w, "header", EIO);
 	bo_put32(n, w->nr_cpus, BO_LITTLE);
 	if (w->nr_cpus > 0)
 		tdbuf_option(&w->opts1, TD_OPT_CPUCOUNT, n, 4);
