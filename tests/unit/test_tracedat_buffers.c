@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * trace.dat files of several buffers: written through every data call, read back buffer by
+ * buffer and merged as report prints them; given up half-way or cut, then recovered; and the
+ * journals of one buffer that earlier builds wrote, recovered as before.
+ */
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "messages.h"
+#include "tracedat_events.h"
+#include "tracedat_fmt.h"
+#include "tracedat_journal.h"
+#include "tracedat_read.h"
+#include "tracedat_synth.h"
+#include "tracedat_text.h"
+#include "util.h"
+
+#define NB	2	/* buffers */
+#define NC	2	/* CPUs of each */
+
+/* Buffer 0 is the top level, 4 KiB sub-buffers; buffer 1 an instance with 8 KiB ones. */
+static const char *const names[NB] = { "", "inst" };
+static const char *const clocks[NB] = { "local", "global" };
+static const uint32_t pages[NB] = { 4096, 8192 };
+static const int cpus[NB][NC] = { { 0, 1 }, { 1, 3 } };
+/* Every event of the file has a time of its own: the merged order is known. */
+static const uint64_t starts[NB][NC] = { { 0, 100 }, { 600, 800 } };
+/* Events a full sub-buffer of each buffer holds (68 bytes each). */
+static const int per_page[NB] = { 60, 120 };
+
+struct feed {
+	struct tdw *w;
+	int n[NB][NC];
+};
+
+/*
+ * One sub-buffer of buffer b's CPU index i, through a different data call for each: a copy,
+ * a whole unit, a reservation, and a unit in two pieces.
+ */
+static int feed_page(struct feed *f, int b, int i, int max)
+{
+	static uint8_t page[8192];
+	int cpu = cpus[b][i], events, k = b * NC + i;
+	char tag[8];
+	uint8_t *slot;
+
+	snprintf(tag, sizeof(tag), "b%d", b);
+	if (k == 2) {
+		slot = tdw_reserve_subbuf(f->w, b, cpu, NULL);
+		if (!slot)
+			return -1;
+		synth_page_at(slot, pages[b], SYNTH_TS0 + starts[b][i], tag, cpu, &f->n[b][i], max);
+		tdw_commit_subbuf(f->w, b, cpu, pages[b]);
+		return 0;
+	}
+	events = synth_page_at(page, pages[b], SYNTH_TS0 + starts[b][i], tag, cpu, &f->n[b][i],
+			       max);
+	if (k == 0)
+		return tdw_add_subbuf(f->w, b, cpu, page, pages[b]);
+	if (k == 1)
+		return tdw_add_unit(f->w, b, cpu, page, pages[b], 0, events * 68, true, 16);
+	if (tdw_add_unit(f->w, b, cpu, page, pages[b], 0, 10 * 68, false, 16))
+		return -1;
+	return tdw_add_unit(f->w, b, cpu, page, pages[b], 10 * 68, events * 68, false, 16);
+}
+
+/* Every CPU of every buffer up to event max[b], a sub-buffer of each in turn. */
+static int feed_all(struct feed *f, const int max[NB])
+{
+	int b, i, more = 1;
+
+	while (more) {
+		more = 0;
+		for (b = 0; b < NB; b++) {
+			for (i = 0; i < NC; i++) {
+				if (f->n[b][i] >= max[b])
+					continue;
+				if (feed_page(f, b, i, max[b]))
+					return -1;
+				more = 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* A writer of the two buffers on a new file at path; NULL on failure. */
+static struct tdw *writer(const char *path, enum td_compression c, int *fd)
+{
+	struct tdw_opts o = { .compression = c, .page_size = pages[0], .buffer_name = names[0],
+			      .clock = clocks[0], .trace_clock = "[local] global boot",
+			      .nr_cpus = 4 };
+	struct tdw_buffer_opts bo = { .name = names[1], .clock = clocks[1],
+				      .page_size = pages[1] };
+	struct tdw *w;
+
+	*fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	w = *fd >= 0 ? tdw_create(*fd, &o) : NULL;
+	if (w && (tdw_add_buffer(w, &bo) != 1 || synth_meta(w) || tdw_begin_data(w))) {
+		tdw_abort(w);
+		return NULL;
+	}
+	return w;
+}
+
+/*
+ * Check each buffer of the file against what was written: names, clocks, sub-buffer sizes,
+ * CPU lists, and of each CPU want[b][i] events in order with their times and texts. Returns
+ * the events read, or -1.
+ */
+static long check_buffers(const char *path, const int want[NB][NC])
+{
+	char err[256];
+	struct tdr *r = tdr_open(path, err, sizeof(err));
+	const struct tdr_info *in;
+	struct text_dat_fmt *fmt;
+	struct trace_seq s;
+	long total = 0;
+	int b, i;
+
+	if (!r) {
+		printf("# open %s: %s\n", path, err);
+		return -1;
+	}
+	in = tdr_info(r);
+	fmt = text_dat_fmt_new(in, NULL, NULL);
+	trace_seq_init(&s);
+	if (in->nr_buffers != NB || in->page_size != pages[0]) {
+		printf("# %d buffers, header page size %u\n", in->nr_buffers, in->page_size);
+		total = -1;
+	}
+	for (b = 0; total >= 0 && b < NB; b++) {
+		const struct tdr_buffer *tb = &in->buffers[b];
+
+		if (strcmp(tb->name, names[b]) || strcmp(tb->clock, clocks[b]) ||
+		    tb->page_size != pages[b] || tb->nr_cpus != NC || tb->cpus[0].cpu != cpus[b][0] ||
+		    tb->cpus[1].cpu != cpus[b][1]) {
+			printf("# buffer %d: '%s' %s %u, %d CPUs\n", b, tb->name, tb->clock,
+			       tb->page_size, tb->nr_cpus);
+			total = -1;
+			break;
+		}
+		for (i = 0; total >= 0 && i < NC; i++) {
+			struct td_src *src = td_src_new(r, b, i);
+			struct ring_merge_event me;
+			int k = 0;
+
+			while (td_src_next(src, &me) > 0) {
+				struct text_dat_event ev = { me.ts, td_src_cpu(src), b, me.data,
+							     me.len };
+				char text[64];
+
+				trace_seq_reset(&s);
+				text_dat_fmt_event(fmt, &s, &ev);
+				trace_seq_terminate(&s);
+				snprintf(text, sizeof(text), "0x0: b%d %d.%d\n", b, cpus[b][i], k);
+				if (me.lost || ev.cpu != cpus[b][i] ||
+				    ev.ts != SYNTH_TS0 + starts[b][i] + (uint64_t)k * SYNTH_DELTA ||
+				    !strstr(s.buffer, text)) {
+					printf("# buffer %d cpu %d event %d: %s", b, cpus[b][i], k,
+					       s.buffer);
+					total = -1;
+					break;
+				}
+				k++;
+			}
+			td_src_free(src);
+			if (total >= 0 && k != want[b][i]) {
+				printf("# buffer %d cpu %d: %d events, not %d\n", b, cpus[b][i], k,
+				       want[b][i]);
+				total = -1;
+			}
+			if (total >= 0)
+				total += k;
+		}
+	}
+	trace_seq_destroy(&s);
+	text_dat_fmt_free(fmt);
+	tdr_close(r);
+	return total;
+}
+
+/*
+ * report's text of the file: every line in time order, the instance's prefixed "inst: " and the
+ * top level's by as many spaces (trace-cmd's layout), want[b][i] events of each CPU. Returns
+ * the lines.
+ */
+static long check_merged(const char *path, const int want[NB][NC])
+{
+	struct text_report_filter f = { .to = UINT64_MAX };
+	char err[256], *text = NULL, *line, *save = NULL;
+	int ret, k = 0, next = -1, b = 0, i = 0;
+	struct text_report *t;
+	uint64_t errors;
+	size_t size = 0;
+	long lines = 0;
+	FILE *out;
+
+	if (text_report_open(&t, path, NULL, NULL, err, sizeof(err)))
+		return -1;
+	out = open_memstream(&text, &size);
+	ret = text_report_select(t, &f);
+	if (!ret)
+		ret = text_report_write(t, out, &errors);
+	fclose(out);
+	text_report_close(t);
+	for (line = strtok_r(text, "\n", &save); !ret && line; line = strtok_r(NULL, "\n", &save)) {
+		char expect[64];
+
+		/* The next CPU, in time order, that still has event k (else k + 1). */
+		do {
+			if (++next == NB * NC) {
+				next = 0;
+				k++;
+			}
+			b = next / NC;
+			i = next % NC;
+		} while (k < 100000 && k >= want[b][i]);
+		snprintf(expect, sizeof(expect), "0x0: b%d %d.%d", b, cpus[b][i], k);
+		if (strncmp(line, b ? "inst: " : "      ", 6) || !strstr(line, expect)) {
+			printf("# line %ld: %s\n", lines, line);
+			ret = -1;
+		}
+		lines++;
+	}
+	free(text);
+	return ret || lines != (long)want[0][0] + want[0][1] + want[1][0] + want[1][1] ? -1 : lines;
+}
+
+/* The CPUSTATs in trace-cmd's order: the top level's, then "Buffer: inst" and its CPUs'. */
+static bool check_cpustats(const char *path)
+{
+	static const char *const want[] = {
+		"CPU: 0\nentries: 0.0\n", "CPU: 1\nentries: 0.1\n", "\nBuffer: inst\n\n",
+		"CPU: 1\nentries: 1.1\n", "CPU: 3\nentries: 1.3\n",
+	};
+	char err[256];
+	struct tdr *r = tdr_open(path, err, sizeof(err));
+	const struct tdr_info *in = r ? tdr_info(r) : NULL;
+	bool ok = in && in->nr_cpustats == 5;
+	int i;
+
+	for (i = 0; ok && i < 5; i++)
+		ok = !strcmp(in->cpustats[i], want[i]);
+	tdr_close(r);
+	return ok;
+}
+
+static int run_recover(const char *path)
+{
+	char *argv[] = { "remotectl recover", (char *)path, NULL };
+
+	messages_set_verbosity(-1);
+	return cmd_recover(2, argv);
+}
+
+static void test_roundtrip(const char *path, enum td_compression c, const char *cname)
+{
+	/* 2 chunks of the 4 KiB buffer's CPUs, 1 of the 8 KiB one's. */
+	const int max[NB] = { 5000, 5000 };
+	const int want[NB][NC] = { { 5000, 5000 }, { 5000, 5000 } };
+	struct feed f = { 0 };
+	int fd, b, i, ok;
+
+	f.w = writer(path, c, &fd);
+	ok = f.w && !feed_all(&f, max);
+	for (b = 0; ok && b < NB; b++) {
+		for (i = 0; i < NC; i++) {
+			char stats[32];
+
+			snprintf(stats, sizeof(stats), "entries: %d.%d\n", b, cpus[b][i]);
+			tdw_set_cpustat(f.w, b, cpus[b][i], stats);
+		}
+	}
+	ok = ok && tdw_page_size(f.w, 0) == 4096 && tdw_page_size(f.w, 1) == 8192 &&
+	     !tdw_page_size(f.w, 2);
+	ok = ok && !tdw_finish(f.w);
+	close(fd);
+	CHECK(ok, "%s: 2 buffers written through every data call", cname);
+	CHECK(check_buffers(path, want) == 20000,
+	      "%s: each buffer read back: names, clocks, page sizes, CPUs, every event in order",
+	      cname);
+	CHECK(check_merged(path, want) == 20000,
+	      "%s: report merges the buffers in time order, instance lines prefixed", cname);
+	CHECK(check_cpustats(path), "%s: CPUSTATs in trace-cmd's order", cname);
+	CHECK(run_recover(path) == 0 && check_buffers(path, want) == 20000,
+	      "%s: recover leaves the complete file alone", cname);
+}
+
+/*
+ * Given up half-way (tdw_abort() after a flush and more data): recover keeps every event but
+ * those of the sub-buffer held back for the instance's CPU 3, fed in pieces (tdw_add_unit():
+ * only the next sub-buffer or tdw_finish() writes it) -- its last 100 events.
+ */
+static void test_aborted(const char *path, enum td_compression c, const char *cname)
+{
+	const int half[NB] = { 2500, 2500 }, max[NB] = { 5000, 5000 };
+	const int want[NB][NC] = { { 5000, 5000 }, { 5000, 4900 } };
+	struct feed f = { 0 };
+	int fd, ok;
+
+	f.w = writer(path, c, &fd);
+	ok = f.w && !feed_all(&f, half) && !tdw_flush(f.w) && !feed_all(&f, max);
+	if (f.w)
+		tdw_abort(f.w);
+	close(fd);
+	CHECK(ok, "%s: aborted 2-buffer write", cname);
+	CHECK(check_buffers(path, want) < 0, "%s: the aborted file needs recover", cname);
+	CHECK(run_recover(path) == 0, "%s: recover the aborted file", cname);
+	CHECK(check_buffers(path, want) == 19900,
+	      "%s: recovered every event of both buffers but the held sub-buffer's", cname);
+	CHECK(check_merged(path, want) == 19900, "%s: recovered file merges as written", cname);
+}
+
+/*
+ * A power loss in the last chunk: every CPU of each buffer has a full chunk and 10 sub-buffers
+ * more, the partial chunks flushed in buffer and CPU order, so the one cut is the instance's
+ * CPU 3's: it loses its last 10 (9 in that chunk, and the one held back as in test_aborted()).
+ */
+static void test_cut(const char *path, enum td_compression c, const char *cname)
+{
+	const int max[NB] = { (TD_PAGES_PER_CHUNK + 10) * per_page[0],
+			      (TD_PAGES_PER_CHUNK + 10) * per_page[1] };
+	const int want[NB][NC] = { { max[0], max[0] },
+				   { max[1], TD_PAGES_PER_CHUNK * per_page[1] } };
+	struct feed f = { 0 };
+	int fd, ok;
+
+	f.w = writer(path, c, &fd);
+	ok = f.w && !feed_all(&f, max) && !tdw_flush(f.w);
+	if (f.w)
+		tdw_abort(f.w);
+	ok = ok && !ftruncate(fd, lseek(fd, 0, SEEK_END) - 100);
+	close(fd);
+	CHECK(ok, "%s: 2-buffer journal cut in its last chunk", cname);
+	CHECK(run_recover(path) == 0, "%s: recover the cut file", cname);
+	CHECK(check_buffers(path, want) == 2 * max[0] + max[1] + want[1][1],
+	      "%s: only the cut chunk (instance CPU 3, 10 sub-buffers) is lost", cname);
+}
+
+/* The RC_META section of the killed file at path, and the first chunk's buffer word. */
+static bool journal_words(const char *path, uint64_t *meta_size, uint32_t *buffer)
+{
+	uint8_t h[TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX];
+	uint64_t done, pos, size;
+	int fd = open(path, O_RDONLY);
+	bool ok = false;
+	char err[256];
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) || td_journal_find(fd, st.st_size, &done, &pos, err,
+							 sizeof(err)))
+		goto out;
+	if (td_pread(fd, h, TD_SEC_HDR_SIZE, pos) || bo_get16(h, BO_LITTLE) != TD_SEC_RC_META)
+		goto out;
+	*meta_size = bo_get64(h + 8, BO_LITTLE);
+	/* The first chunk, after the padding sections. */
+	for (pos += TD_SEC_HDR_SIZE + *meta_size; !td_pread(fd, h, sizeof(h), pos);
+	     pos += TD_SEC_HDR_SIZE + size) {
+		size = bo_get64(h + 8, BO_LITTLE);
+		if (bo_get16(h, BO_LITTLE) == TD_SEC_RC_CHUNK) {
+			*buffer = bo_get32(h + 20, BO_LITTLE);
+			ok = true;
+			break;
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * Journals of one buffer: the RC_META body and the chunks' buffer word stay what earlier
+ * builds wrote (name, clock, u32 page size, u32 codec; 0), and the journals those builds left
+ * (the fuzzer's seeds, tests/fuzz/corpus/journal, from before buffers were added) recover with
+ * every event.
+ */
+static void test_old_journals(const char *path)
+{
+	static const char *const seeds[] = { "tests/fuzz/corpus/journal/seed-killed-none.dat",
+					     "tests/fuzz/corpus/journal/seed-killed-zstd.dat" };
+	uint64_t meta_size = 0;
+	uint32_t buffer = 1;
+	int fd, s;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	synth_file(fd, TD_COMP_ZSTD, 2, 1500, false, true);
+	close(fd);
+	CHECK(journal_words(path, &meta_size, &buffer) &&
+	      meta_size == strlen("synth") + 1 + strlen("local") + 1 + 8 && buffer == 0,
+	      "one buffer: RC_META and RC_CHUNK as earlier builds wrote them (%llu, %u)",
+	      (unsigned long long)meta_size, buffer);
+	for (s = 0; s < 2; s++) {
+		char *mem, err[256];
+		size_t len = 0;
+		struct tdr *r = NULL;
+		long events = 0, losses = 0;
+		int i;
+
+		mem = read_whole_file(seeds[s], 0, 1 << 20, &len);
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (!mem || fd < 0 || write(fd, mem, len) != (ssize_t)len) {
+			CHECK(0, "%s copied (the tests run from the repository)", seeds[s]);
+			free(mem);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		free(mem);
+		close(fd);
+		CHECK(run_recover(path) == 0, "old journal %d: recovered", s);
+		r = tdr_open(path, err, sizeof(err));
+		for (i = 0; r && i < tdr_info(r)->buffers[0].nr_cpus; i++) {
+			struct td_src *src = td_src_new(r, 0, i);
+			struct ring_merge_event me;
+
+			while (td_src_next(src, &me) > 0) {
+				if (me.lost)
+					losses++;
+				else
+					events++;
+			}
+			td_src_free(src);
+		}
+		CHECK(r && tdr_info(r)->nr_buffers == 1 &&
+		      !strcmp(tdr_info(r)->buffers[0].name, "seed") &&
+		      tdr_info(r)->buffers[0].nr_cpus == 2 && events == 12 && losses == 1,
+		      "old journal %d: 1 buffer, 2 CPUs, 12 events and the loss (%ld, %ld)", s,
+		      events, losses);
+		tdr_close(r);
+	}
+}
+
+/* What tdw_add_buffer() and the data calls refuse. */
+static void test_refusals(const char *path)
+{
+	struct tdw_opts o = { .compression = TD_COMP_NONE, .page_size = 4096, .buffer_name = "",
+			      .clock = "local", .nr_cpus = 1 };
+	struct tdw_buffer_opts same = { .name = "", .clock = "local", .page_size = 4096 };
+	struct tdw_buffer_opts small = { .name = "x", .clock = "local", .page_size = 16 };
+	struct tdw_buffer_opts late = { .name = "late", .clock = "local", .page_size = 4096 };
+	uint8_t page[4096] = { 0 };
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	struct tdw *w = tdw_create(fd, &o);
+
+	messages_set_verbosity(-1);
+	CHECK(w && tdw_add_buffer(w, &same) == -1, "a second top level is refused");
+	CHECK(w && tdw_add_buffer(w, &small) == -1, "a 16-byte sub-buffer is refused");
+	CHECK(w && !synth_meta(w) && !tdw_begin_data(w) && tdw_add_buffer(w, &late) == -1,
+	      "a buffer after the data began is refused");
+	CHECK(w && tdw_add_subbuf(w, 1, 0, page, sizeof(page)) == -1,
+	      "data of a buffer never added is refused");
+	tdw_abort(w);
+	close(fd);
+}
+
+int main(void)
+{
+	const char *path = synth_tmp("buffers.dat");
+	int c;
+
+	for (c = TD_COMP_NONE; c <= TD_COMP_ZSTD; c++) {
+		const char *name = c == TD_COMP_NONE ? "none" : "zstd";
+
+		test_roundtrip(path, c, name);
+		test_aborted(path, c, name);
+		test_cut(path, c, name);
+	}
+	test_old_journals(path);
+	test_refusals(path);
+	unlink(path);
+	return fails ? 1 : 0;
+}
