@@ -2,6 +2,7 @@
 /*
  * Seeds of the fuzz harnesses, small so that each input costs microseconds: trace.dat files
  * with 256-byte sub-buffers, two CPUs and a handful of events (v7 from the project's writer,
+ * one with a second buffer of 512-byte sub-buffers,
  * none and zstd -- the zlib seed is made from the zstd one by tests/tools/dat_zlib.py --, v6
  * laid out here as trace-cmd writes one), files a killed record leaves (journal), and the
  * same formats and records in the layouts of the other harnesses.
@@ -222,6 +223,48 @@ static int write_v7(const char *path, enum td_compression c, bool finish)
 	return close(fd);
 }
 
+/*
+ * A v7 file of two buffers: the top level (256-byte sub-buffers, CPUs 0 and 1) and "seed"
+ * (512-byte ones, CPU 1 only); finish = false leaves the journal a killed record does.
+ */
+static int write_v7_buffers(const char *path, enum td_compression c, bool finish)
+{
+	struct tdw_opts o = { .compression = c, .page_size = PAGE, .buffer_name = "",
+			      .clock = "local", .trace_clock = "[local] global boot",
+			      .nr_cpus = 2 };
+	struct tdw_buffer_opts bo = { .name = "seed", .clock = "global", .page_size = 2 * PAGE };
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644), cpu, k;
+	uint8_t page[2 * PAGE];
+	struct tdw *w;
+
+	w = fd >= 0 ? tdw_create(fd, &o) : NULL;
+	if (!w || tdw_add_buffer(w, &bo) != 1 || meta(w) || tdw_begin_data(w))
+		return -1;
+	for (k = 0; k < 2; k++) {
+		for (cpu = 0; cpu < 2; cpu++) {
+			make_page(page, cpu, k, false);
+			if (tdw_add_subbuf(w, 0, cpu, page, PAGE))
+				return -1;
+		}
+		/* The rest of the larger sub-buffer stays zero. */
+		memset(page, 0, sizeof(page));
+		make_page(page, 1, k, k == 1);
+		if (tdw_add_subbuf(w, 1, 1, page, 2 * PAGE))
+			return -1;
+	}
+	if (!finish) {
+		if (tdw_flush(w))
+			return -1;
+		tdw_abort(w);
+		return close(fd);
+	}
+	tdw_set_cpustat(w, 0, 0, "entries: 4\noverrun: 0\n");
+	tdw_set_cpustat(w, 1, 1, "entries: 2\noverrun: 0\n");
+	if (tdw_finish(w))
+		return -1;
+	return close(fd);
+}
+
 static void pad_to(struct tdbuf *b, size_t align)
 {
 	static const uint8_t zero[PAGE];
@@ -290,10 +333,10 @@ static int write_v6(const char *path)
 }
 
 /*
- * The journal begins with a padding section of 64 KiB (room to finish in place); an empty
- * one is as valid, and keeps the seed small.
+ * The journal begins with a padding section of 64 KiB per buffer (room to finish in place); an
+ * empty one is as valid, and keeps the seed small.
  */
-static int shrink_pad(const char *path)
+static int shrink_pad(const char *path, uint64_t pad)
 {
 	uint8_t h[TD_SEC_HDR_SIZE], *d, *p;
 	FILE *f = fopen(path, "r");
@@ -308,15 +351,15 @@ static int shrink_pad(const char *path)
 	bo_put16(h, TD_SEC_RC_PAD, BO_LITTLE);
 	bo_put16(h + 2, 0, BO_LITTLE);
 	bo_put32(h + 4, TD_NO_STRING, BO_LITTLE);
-	bo_put64(h + 8, 65536, BO_LITTLE);
+	bo_put64(h + 8, pad, BO_LITTLE);
 	p = memmem(d, n, h, sizeof(h));
-	if (!p || (size_t)(p - d) + sizeof(h) + 65536 > n) {
+	if (!p || (size_t)(p - d) + sizeof(h) + pad > n) {
 		free(d);
 		return -1;
 	}
 	bo_put64(p + 8, 0, BO_LITTLE);
-	memmove(p + sizeof(h), p + sizeof(h) + 65536, n - (p - d) - sizeof(h) - 65536);
-	ret = put_file(NULL, path, d, n - 65536);
+	memmove(p + sizeof(h), p + sizeof(h) + pad, n - (p - d) - sizeof(h) - pad);
+	ret = put_file(NULL, path, d, n - pad);
 	free(d);
 	return ret;
 }
@@ -511,11 +554,17 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/seed-v6-none.dat", d[0]);
 	if (write_v6(path))
 		return 1;
+	snprintf(path, sizeof(path), "%s/seed-v7-buffers-zstd.dat", d[0]);
+	if (write_v7_buffers(path, TD_COMP_ZSTD, true))
+		return 1;
 	snprintf(path, sizeof(path), "%s/seed-killed-none.dat", d[2]);
-	if (write_v7(path, TD_COMP_NONE, false) || shrink_pad(path))
+	if (write_v7(path, TD_COMP_NONE, false) || shrink_pad(path, 65536))
 		return 1;
 	snprintf(path, sizeof(path), "%s/seed-killed-zstd.dat", d[2]);
-	if (write_v7(path, TD_COMP_ZSTD, false) || shrink_pad(path))
+	if (write_v7(path, TD_COMP_ZSTD, false) || shrink_pad(path, 65536))
+		return 1;
+	snprintf(path, sizeof(path), "%s/seed-killed-buffers-zstd.dat", d[2]);
+	if (write_v7_buffers(path, TD_COMP_ZSTD, false) || shrink_pad(path, 2 * 65536))
 		return 1;
 	return fmt_seed(d[1]) || subbuf_seeds(d[3]) || remote_seeds(d[4], d[5]) ? 1 : 0;
 }
