@@ -7,6 +7,7 @@ load record_helpers
 TD_ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 TD_ASAN="$TD_ROOT/build/asan/remotectl"
 TD_CAP="$TD_ROOT/build/tools/tracedat_capture"
+TD_BUF="$TD_ROOT/build/tools/tracedat_buffers"
 export LSAN_OPTIONS="suppressions=$TD_ROOT/tests/lsan.supp"
 export ASAN_OPTIONS="exitcode=99:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:exitcode=98:print_stacktrace=1"
