@@ -26,6 +26,7 @@
 static const int cpus[NR_BUFS][NR_CPUS] = { { 0, 1 }, { 1, 3 } };
 static uint32_t pages[NR_BUFS] = { 4096, 8192 };
 static const uint64_t starts[NR_BUFS][NR_CPUS] = { { 0, 100 }, { 600, 800 } };
+static const char *const tags[NR_BUFS] = { "b0", "b1" };
 
 static uint8_t page[1 << 16];
 
@@ -38,12 +39,9 @@ static int feed(struct tdw *w, int n[NR_BUFS][NR_CPUS], int max)
 		more = 0;
 		for (b = 0; b < NR_BUFS; b++) {
 			for (i = 0; i < NR_CPUS; i++) {
-				char tag[8];
-
 				if (n[b][i] >= max)
 					continue;
-				snprintf(tag, sizeof(tag), "b%d", b);
-				synth_page_at(page, pages[b], SYNTH_TS0 + starts[b][i], tag,
+				synth_page_at(page, pages[b], SYNTH_TS0 + starts[b][i], tags[b],
 					      cpus[b][i], &n[b][i], max);
 				if (tdw_add_subbuf(w, b, cpus[b][i], page, pages[b]))
 					return -1;
@@ -57,7 +55,8 @@ static int feed(struct tdw *w, int n[NR_BUFS][NR_CPUS], int max)
 int main(int argc, char **argv)
 {
 	const char *out = NULL, *comp = "zstd", *name0 = "", *name1 = "inst";
-	struct tdw_opts o = { .clock = "local", .nr_cpus = 4, .trace_clock = "[local] global boot" };
+	struct tdw_opts o = { .clock = "local", .nr_cpus = 4,
+			      .trace_clock = "[local] global boot" };
 	struct tdw_buffer_opts bo = { .clock = "global" };
 	int n[NR_BUFS][NR_CPUS] = { { 0 } };
 	int opt, nev = 100, killed = 0, fd, b, i;

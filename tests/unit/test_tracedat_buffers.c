@@ -30,6 +30,8 @@ static const int cpus[NB][NC] = { { 0, 1 }, { 1, 3 } };
 static const uint64_t starts[NB][NC] = { { 0, 100 }, { 600, 800 } };
 /* Events a full sub-buffer of each buffer holds (68 bytes each). */
 static const int per_page[NB] = { 60, 120 };
+/* What each buffer's events say first. */
+static const char *const tags[NB] = { "b0", "b1" };
 
 struct feed {
 	struct tdw *w;
@@ -44,19 +46,18 @@ static int feed_page(struct feed *f, int b, int i, int max)
 {
 	static uint8_t page[8192];
 	int cpu = cpus[b][i], events, k = b * NC + i;
-	char tag[8];
 	uint8_t *slot;
 
-	snprintf(tag, sizeof(tag), "b%d", b);
 	if (k == 2) {
 		slot = tdw_reserve_subbuf(f->w, b, cpu, NULL);
 		if (!slot)
 			return -1;
-		synth_page_at(slot, pages[b], SYNTH_TS0 + starts[b][i], tag, cpu, &f->n[b][i], max);
+		synth_page_at(slot, pages[b], SYNTH_TS0 + starts[b][i], tags[b], cpu, &f->n[b][i],
+			      max);
 		tdw_commit_subbuf(f->w, b, cpu, pages[b]);
 		return 0;
 	}
-	events = synth_page_at(page, pages[b], SYNTH_TS0 + starts[b][i], tag, cpu, &f->n[b][i],
+	events = synth_page_at(page, pages[b], SYNTH_TS0 + starts[b][i], tags[b], cpu, &f->n[b][i],
 			       max);
 	if (k == 0)
 		return tdw_add_subbuf(f->w, b, cpu, page, pages[b]);
@@ -136,8 +137,8 @@ static long check_buffers(const char *path, const int want[NB][NC])
 		const struct tdr_buffer *tb = &in->buffers[b];
 
 		if (strcmp(tb->name, names[b]) || strcmp(tb->clock, clocks[b]) ||
-		    tb->page_size != pages[b] || tb->nr_cpus != NC || tb->cpus[0].cpu != cpus[b][0] ||
-		    tb->cpus[1].cpu != cpus[b][1]) {
+		    tb->page_size != pages[b] || tb->nr_cpus != NC ||
+		    tb->cpus[0].cpu != cpus[b][0] || tb->cpus[1].cpu != cpus[b][1]) {
 			printf("# buffer %d: '%s' %s %u, %d CPUs\n", b, tb->name, tb->clock,
 			       tb->page_size, tb->nr_cpus);
 			total = -1;
@@ -269,7 +270,7 @@ static void test_roundtrip(const char *path, enum td_compression c, const char *
 	ok = f.w && !feed_all(&f, max);
 	for (b = 0; ok && b < NB; b++) {
 		for (i = 0; i < NC; i++) {
-			char stats[32];
+			char stats[64];
 
 			snprintf(stats, sizeof(stats), "entries: %d.%d\n", b, cpus[b][i]);
 			tdw_set_cpustat(f.w, b, cpus[b][i], stats);
