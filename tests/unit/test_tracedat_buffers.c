@@ -250,6 +250,42 @@ static bool check_cpustats(const char *path)
 	return ok;
 }
 
+/*
+ * The first section of the journal of the killed file at path: its id and size; and the first
+ * chunk's buffer word.
+ */
+static bool journal_words(const char *path, uint16_t *id, uint64_t *meta_size, uint32_t *buffer)
+{
+	uint8_t h[TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX];
+	uint64_t done, pos, size;
+	int fd = open(path, O_RDONLY);
+	bool ok = false;
+	char err[256];
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) || td_journal_find(fd, st.st_size, &done, &pos, err,
+							 sizeof(err)))
+		goto out;
+	if (td_pread(fd, h, TD_SEC_HDR_SIZE, pos))
+		goto out;
+	*id = bo_get16(h, BO_LITTLE);
+	*meta_size = bo_get64(h + 8, BO_LITTLE);
+	/* The first chunk, after the padding sections. */
+	for (pos += TD_SEC_HDR_SIZE + *meta_size; !td_pread(fd, h, sizeof(h), pos);
+	     pos += TD_SEC_HDR_SIZE + size) {
+		size = bo_get64(h + 8, BO_LITTLE);
+		if (bo_get16(h, BO_LITTLE) == TD_SEC_RC_CHUNK) {
+			*buffer = bo_get32(h + 20, BO_LITTLE);
+			ok = true;
+			break;
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 static int run_recover(const char *path)
 {
 	char *argv[] = { "remotectl recover", (char *)path, NULL };
@@ -301,6 +337,9 @@ static void test_aborted(const char *path, enum td_compression c, const char *cn
 	const int half[NB] = { 2500, 2500 }, max[NB] = { 5000, 5000 };
 	const int want[NB][NC] = { { 5000, 5000 }, { 5000, 4900 } };
 	struct feed f = { 0 };
+	uint32_t buffer;
+	uint64_t size;
+	uint16_t id;
 	int fd, ok;
 
 	f.w = writer(path, c, &fd);
@@ -309,6 +348,10 @@ static void test_aborted(const char *path, enum td_compression c, const char *cn
 		tdw_abort(f.w);
 	close(fd);
 	CHECK(ok, "%s: aborted 2-buffer write", cname);
+	/* Not RC_META: builds that knew one buffer refuse this journal rather than lose data. */
+	CHECK(journal_words(path, &id, &size, &buffer) && id == TD_SEC_RC_BUFFER &&
+	      size == strlen("") + 1 + strlen("local") + 1 + 12,
+	      "%s: the journal begins with an RC_BUFFER section per buffer", cname);
 	CHECK(check_buffers(path, want) < 0, "%s: the aborted file needs recover", cname);
 	CHECK(run_recover(path) == 0, "%s: recover the aborted file", cname);
 	CHECK(check_buffers(path, want) == 19900,
@@ -342,38 +385,6 @@ static void test_cut(const char *path, enum td_compression c, const char *cname)
 	      "%s: only the cut chunk (instance CPU 3, 10 sub-buffers) is lost", cname);
 }
 
-/* The RC_META section of the killed file at path, and the first chunk's buffer word. */
-static bool journal_words(const char *path, uint64_t *meta_size, uint32_t *buffer)
-{
-	uint8_t h[TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX];
-	uint64_t done, pos, size;
-	int fd = open(path, O_RDONLY);
-	bool ok = false;
-	char err[256];
-	struct stat st;
-
-	if (fd < 0 || fstat(fd, &st) || td_journal_find(fd, st.st_size, &done, &pos, err,
-							 sizeof(err)))
-		goto out;
-	if (td_pread(fd, h, TD_SEC_HDR_SIZE, pos) || bo_get16(h, BO_LITTLE) != TD_SEC_RC_META)
-		goto out;
-	*meta_size = bo_get64(h + 8, BO_LITTLE);
-	/* The first chunk, after the padding sections. */
-	for (pos += TD_SEC_HDR_SIZE + *meta_size; !td_pread(fd, h, sizeof(h), pos);
-	     pos += TD_SEC_HDR_SIZE + size) {
-		size = bo_get64(h + 8, BO_LITTLE);
-		if (bo_get16(h, BO_LITTLE) == TD_SEC_RC_CHUNK) {
-			*buffer = bo_get32(h + 20, BO_LITTLE);
-			ok = true;
-			break;
-		}
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /*
  * Journals of one buffer: the RC_META body and the chunks' buffer word stay what earlier
  * builds wrote (name, clock, u32 page size, u32 codec; 0), and the journals those builds left
@@ -386,12 +397,13 @@ static void test_old_journals(const char *path)
 					     "tests/fuzz/corpus/journal/seed-killed-zstd.dat" };
 	uint64_t meta_size = 0;
 	uint32_t buffer = 1;
+	uint16_t id = 0;
 	int fd, s;
 
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	synth_file(fd, TD_COMP_ZSTD, 2, 1500, false, true);
 	close(fd);
-	CHECK(journal_words(path, &meta_size, &buffer) &&
+	CHECK(journal_words(path, &id, &meta_size, &buffer) && id == TD_SEC_RC_META &&
 	      meta_size == strlen("synth") + 1 + strlen("local") + 1 + 8 && buffer == 0,
 	      "one buffer: RC_META and RC_CHUNK as earlier builds wrote them (%llu, %u)",
 	      (unsigned long long)meta_size, buffer);

@@ -262,6 +262,12 @@ uint64_t tdw_pages(const struct tdw *w);
 
 #define TD_SEC_RC_META	0x7264
 #define TD_SEC_RC_PAD	0x7265
+/*
+ * A buffer of a journal of several (the RC_META body and its u32 number). Not RC_META, so that
+ * builds that knew one buffer refuse such a journal ("no recording journal") instead of
+ * completing it without the chunks they cannot place.
+ */
+#define TD_SEC_RC_BUFFER	0x7266
 
 /* Full-length pread/pwrite: 0, or -errno (-EIO for a short read). */
 int td_pread(int fd, void *buf, size_t len, uint64_t off);
@@ -273,8 +279,9 @@ int td_write_section_header(int fd, uint64_t off, uint16_t id, uint16_t flags, u
 #define TD_MAX_BUFFERS	256
 
 /*
- * The RC_META body of buffer number index: name, clock, u32 sub-buffer size, u32 flags (bit
- * 0: compressed), and for index > 0 a u32 index (the first is as a one-buffer file has it).
+ * The body of an RC_META section (index -1) or of the RC_BUFFER section of buffer number index:
+ * name, clock, u32 sub-buffer size, u32 flags (bit 0: compressed), and for RC_BUFFER the u32
+ * index.
  */
 void td_journal_meta(struct tdbuf *b, int index, const char *name, const char *clock,
 		     uint32_t page_size, bool compressed);
@@ -288,11 +295,11 @@ int td_journal_find(int fd, uint64_t size, uint64_t *done_pos, uint64_t *journal
 		    size_t errlen);
 
 /*
- * Read the RC_META sections at meta_off (one per buffer) and every complete chunk section
- * after them, up to file_end. Stops quietly at the first incomplete or malformed chunk (what
- * a crash leaves; with verify, a chunk that does not decompress counts as malformed; a chunk
- * of a buffer no RC_META describes is malformed); j->end says where. Returns 0, or -1 with a
- * message in err when there is no journal or its RC_META sections are damaged.
+ * Read the RC_META section at meta_off (or the RC_BUFFER sections, one per buffer) and every
+ * complete chunk section after them, up to file_end. Stops quietly at the first incomplete or
+ * malformed chunk (what a crash leaves; with verify, a chunk that does not decompress counts
+ * as malformed, and so does a chunk of a buffer not described); j->end says where. Returns 0,
+ * or -1 with a message in err when there is no journal or its descriptions are damaged.
  */
 int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_journal *j,
 		    bool verify, char *err, size_t errlen);

@@ -48,11 +48,7 @@ void td_journal_meta(struct tdbuf *b, int index, const char *name, const char *c
 	tdbuf_str(b, clock);
 	tdbuf_u32(b, page_size);
 	tdbuf_u32(b, compressed);
-	/*
-	 * The first buffer's body stays as builds that wrote one buffer made it, so that they
-	 * still complete such a file; the others say which buffer they are.
-	 */
-	if (index)
+	if (index >= 0)
 		tdbuf_u32(b, index);
 }
 
@@ -81,9 +77,9 @@ static struct td_cpu_data *journal_cpu(struct td_journal_buf *b, int cpu, bool a
 }
 
 /*
- * The RC_META section at off, describing buffer number j->nr_buffers: 0 when it is one, 1
- * when there is none (another section, or the file ends), -1 with a message in err when it
- * is damaged.
+ * The section at off describing buffer number j->nr_buffers: the RC_META of a file of one
+ * buffer, or one of the RC_BUFFER sections of a file of several. 0 when it is one, 1 when there
+ * is none (another section, or the file ends), -1 with a message in err when it is damaged.
  */
 static int parse_meta(int fd, uint64_t off, uint64_t file_end, struct td_journal *j,
 		      char *err, size_t errlen)
@@ -94,13 +90,18 @@ static int parse_meta(int fd, uint64_t off, uint64_t file_end, struct td_journal
 	uint32_t page_size, flags;
 	uint64_t size;
 	size_t nlen, clen, fixed;
+	bool multi;
+	uint16_t id;
 
 	if (off + sizeof(h) > file_end || td_pread(fd, h, sizeof(h), off)) {
 		snprintf(err, errlen, "no recording journal (file ends before it)");
 		return 1;
 	}
 	size = bo_get64(h + 8, BO_LITTLE);
-	if (bo_get16(h, BO_LITTLE) != TD_SEC_RC_META) {
+	id = bo_get16(h, BO_LITTLE);
+	/* An RC_META describes the only buffer; RC_BUFFER sections, from the first, several. */
+	multi = id == TD_SEC_RC_BUFFER;
+	if ((id != TD_SEC_RC_META || index) && (!multi || index != j->nr_multi)) {
 		snprintf(err, errlen, "no recording journal (not a file left by remotectl record)");
 		return 1;
 	}
@@ -112,8 +113,8 @@ static int parse_meta(int fd, uint64_t off, uint64_t file_end, struct td_journal
 	nlen = strnlen((char *)body, size);
 	clen = nlen < size ? strnlen((char *)body + nlen + 1, size - nlen - 1) : size;
 	fixed = nlen + clen + 2;
-	/* A later buffer's section ends with its number. */
-	if (nlen >= size || fixed + 8 > size || (index && (fixed + 12 > size ||
+	/* An RC_BUFFER section ends with its buffer's number. */
+	if (nlen >= size || fixed + 8 > size || (multi && (fixed + 12 > size ||
 	    bo_get32(body + fixed + 8, BO_LITTLE) != (uint32_t)index))) {
 		snprintf(err, errlen, "recording journal header is damaged");
 		return -1;
@@ -136,6 +137,7 @@ static int parse_meta(int fd, uint64_t off, uint64_t file_end, struct td_journal
 	b->clock = xstrdup((char *)body + nlen + 1);
 	b->page_size = page_size;
 	j->nr_buffers++;
+	j->nr_multi += multi;
 	if (!index) {
 		j->compressed = flags & 1;
 		j->meta_off = off;
@@ -164,17 +166,17 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 {
 	struct block_reader r;
 	uint64_t pos;
-	int ret;
+	int ret = 0;
 
 	memset(j, 0, sizeof(*j));
 	if (parse_meta(fd, meta_off, file_end, j, err, errlen)) {
 		td_journal_free(j);
 		return -1;
 	}
-	/* One RC_META per buffer, one after the other; a file of one buffer has one. */
-	while ((ret = parse_meta(fd, j->end, file_end, j, err, errlen)) == 0)
-		if (j->nr_buffers >= TD_MAX_BUFFERS)
-			break;
+	/* The RC_BUFFER sections of the other buffers, one after the other. */
+	while (j->nr_multi && j->nr_buffers < TD_MAX_BUFFERS &&
+	       (ret = parse_meta(fd, j->end, file_end, j, err, errlen)) == 0)
+		;
 	if (ret < 0) {
 		td_journal_free(j);
 		return -1;

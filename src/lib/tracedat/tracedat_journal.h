@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The journal: how remotectl writes per-CPU data so that an interrupted record can be
- * completed, and the steps that turn a journal into trace-cmd's BUFFER section. Used when a
+ * completed, and the steps that turn a journal into trace-cmd's BUFFER sections. Used when a
  * record finishes and by `remotectl recover`.
  *
  * A file being recorded is laid out as
@@ -9,18 +9,26 @@
  *	header ("7", codec, u64 -> options 1)
  *	HEADER_INFO, FTRACE_EVENTS, EVENT_FORMATS, KALLSYMS, PRINTK, CMDLINES sections
  *	options 1 (their offsets, CPUCOUNT, TRACECLOCK, UNAME, VERSION; DONE -> 0 for now)
- *	RC_META section (buffer name, clock, sub-buffer size, codec)
- *	RC_CHUNK sections, one per compressed chunk of 64 sub-buffers, CPUs interleaved in
- *	capture order, each appended with one write() as soon as it is full
+ *	RC_META section (buffer name, clock, sub-buffer size, codec) -- or, for a file of
+ *	  several buffers, an RC_BUFFER section per buffer (the same and the buffer's number)
+ *	RC_PAD section (room to finish in place: 64 KiB per buffer, a hole)
+ *	RC_CHUNK sections, one per compressed chunk of 64 sub-buffers of one CPU of one buffer
+ *	  (u32 cpu, u32 buffer), buffers and CPUs interleaved in capture order, each appended
+ *	  with one write() as soon as it is full
+ *
+ * Several buffers only add to what a one-buffer journal meant: its RC_META and chunks are as
+ * builds before them wrote (the chunk's buffer word was always 0), so their journals complete
+ * as before. RC_BUFFER is not RC_META so that those builds refuse a journal of several buffers
+ * instead of completing it without the chunks they cannot place.
  *
  * Every byte is an ordinary v7 section, so the file can be walked section by section at any
- * moment. Finishing appends options 2 (BUFFER, CPUSTAT, CMDLINES), a fresh CMDLINES section
- * and the BUFFER section (each CPU's chunks copied together, as the format requires), points
- * options 1's DONE at options 2, and then, when it fits without overwriting anything still
- * referenced, moves those three down over the journal and truncates the file. A crash at any
- * point leaves either a complete file or a journal that `recover` completes, losing only
- * chunks that were never written. Options before data: a complete file cut short later still
- * describes its data, so the intact chunks stay readable.
+ * moment. Finishing appends options 2 (a BUFFER option per buffer, CPUSTAT, CMDLINES), a
+ * fresh CMDLINES section and a BUFFER section per buffer (each CPU's chunks copied together,
+ * as the format requires), points options 1's DONE at options 2, and then, when it fits
+ * without overwriting anything still referenced, moves them down over the journal and
+ * truncates the file. A crash at any point leaves either a complete file or a journal that
+ * `recover` completes, losing only chunks that were never written. Options before data: a
+ * complete file cut short later still describes its data, so the intact chunks stay readable.
  */
 #ifndef REMOTECTL_TRACEDAT_JOURNAL_H
 #define REMOTECTL_TRACEDAT_JOURNAL_H
@@ -53,7 +61,8 @@ struct td_journal {
 	uint64_t end;		/* end of the last complete chunk */
 	uint64_t chunks;
 	int nr_buffers;		/* at least 1 */
-	struct td_journal_buf *bufs;	/* in the order of their RC_META sections */
+	int nr_multi;		/* of them described by RC_BUFFER sections (else an RC_META) */
+	struct td_journal_buf *bufs;	/* in the order of their sections */
 };
 
 /* A file an interrupted record left, being completed by `recover`. */

@@ -416,7 +416,10 @@ int tdw_begin_data(struct tdw *w)
 	if (ret)
 		return fail(w, "header", -ret);
 
-	/* The journal begins with an RC_META section per buffer, in the order they came. */
+	/*
+	 * The journal begins with the RC_META section of the only buffer, or with an RC_BUFFER
+	 * section per buffer in the order they came.
+	 */
 	w->meta_off = w->pos;
 	page_sizes = xcalloc(w->nr_bufs, sizeof(*page_sizes));
 	for (i = 0; !ret && i < w->nr_bufs; i++) {
@@ -425,9 +428,11 @@ int tdw_begin_data(struct tdw *w)
 		page_sizes[i] = b->page_size;
 		populate += b->populate;
 		meta.len = 0;
-		td_journal_meta(&meta, i, b->name, b->clock, b->page_size,
+		td_journal_meta(&meta, w->nr_bufs > 1 ? i : -1, b->name, b->clock, b->page_size,
 				w->comp == TD_COMP_ZSTD);
-		ret = td_write_section_header(w->fd, w->pos, TD_SEC_RC_META, 0, meta.len);
+		ret = td_write_section_header(w->fd, w->pos,
+					      w->nr_bufs > 1 ? TD_SEC_RC_BUFFER : TD_SEC_RC_META, 0,
+					      meta.len);
 		if (!ret) {
 			w->pos += TD_SEC_HDR_SIZE;
 			ret = append(w, meta.p, meta.len, "journal");
