@@ -1341,8 +1341,10 @@ static int set_up_parts(struct capture *c)
 			return rc;
 	}
 	c->remote = remotes == c->nr_parts;
-	if (o->nr_targets > 1 && o->dat) {
-		note_error("trace.dat of several targets is not supported yet: record them as text");
+	/* A remote's re-encoded events have ids of their own, which collide with others'. */
+	if (o->nr_targets > 1 && o->dat && remotes) {
+		note_error("trace.dat of a remote with other targets is not supported yet: record "
+			   "them as text");
 		return -EINVAL;
 	}
 	return 0;

@@ -22,52 +22,84 @@ struct dat_priv {
 	uint64_t *events;	/* per stream: events stored */
 };
 
+/* A part's sub-buffer size: events/header_page, or buffer_subbuf_size_kb where set. */
+static unsigned int part_page_size(const struct target *t)
+{
+	unsigned int hdr = 16, size = getpagesize();
+	char buf[1024];
+
+	if (target_read(t, "events/header_page", buf, sizeof(buf)) > 0)
+		text_header_page_sizes(buf, &hdr, &size);
+	if (target_read(t, "buffer_subbuf_size_kb", buf, sizeof(buf)) > 0 && atoi(buf) > 0)
+		size = atoi(buf) * 1024;
+	return size;
+}
+
+/* A burst after a quiet spell brings up to every captured CPU's buffer at once. */
+static size_t part_populate(const struct sink *k, int part)
+{
+	struct buffer_size bs;
+	size_t cpus = 0;
+
+	for (int i = 0; i < k->nr; i++)
+		cpus += k->part_of[i] == part;
+	return !target_buffer_size(k->parts[part].t, &bs) ? bs.kib * 1024 * cpus : 0;
+}
+
+/* Every target a buffer of its own, named as trace-cmd names them; all on one clock. */
 static int dat_open(struct sink *k)
 {
 	const struct capture_opts *o = k->o;
 	const struct target *t = k->parts[0].t;
 	struct tdw_opts wo = { .compression = o->compression, .level = o->level };
 	char buf[1024], clock[64] = "local", *trace_clock = NULL;
-	unsigned int hdr = 16, size = getpagesize();
 	unsigned int flags = 0;
 	struct dat_priv *p = xcalloc(1, sizeof(*p));
-	struct buffer_size bs;
 
 	k->priv = p;
 	p->types = xcalloc(k->nr, sizeof(*p->types));
 	p->events = xcalloc(k->nr, sizeof(*p->events));
 	for (int i = 0; i < k->nr; i++)
 		p->types[i] = xcalloc(1, SUBBUF_TYPES_BYTES);
-	if (target_read(t, "events/header_page", buf, sizeof(buf)) > 0)
-		text_header_page_sizes(buf, &hdr, &size);
-	if (target_read(t, "buffer_subbuf_size_kb", buf, sizeof(buf)) > 0 && atoi(buf) > 0)
-		size = atoi(buf) * 1024;
 	if (target_read(t, "trace_clock", buf, sizeof(buf)) > 0)
 		trace_clock = xstrdup(buf);
 	target_clock(t, clock, sizeof(clock));
-	wo.page_size = size;
+	wo.page_size = part_page_size(t);
 	/* Like trace-cmd: the top level is the unnamed buffer, everything else by name. */
 	wo.buffer_name = target_buffer_name(t);
 	wo.clock = clock;
 	wo.trace_clock = trace_clock;
 	wo.nr_cpus = t->nr_cpus;
-	/* A burst after a quiet spell brings up to every captured CPU's buffer at once. */
-	if (!target_buffer_size(t, &bs))
-		wo.populate = bs.kib * 1024 * k->nr;
+	wo.populate = part_populate(k, 0);
 	fflush(k->out);
 	p->w = tdw_create(fileno(k->out), &wo);
 	free(trace_clock);
 	if (!p->w)
 		return -EIO;
+	for (int i = 1; i < k->nr_parts; i++) {
+		const struct target *ti = k->parts[i].t;
+		struct tdw_buffer_opts bo = {
+			.name = target_buffer_name(ti),
+			.clock = clock,
+			.page_size = part_page_size(ti),
+			.populate = part_populate(k, i),
+		};
+
+		if (tdw_add_buffer(p->w, &bo) != i)
+			return -EIO;
+	}
 	/*
 	 * Kernel events print with names (kallsyms, printk formats, comms). Formats: those of
 	 * the enabled events. Every format is megabytes of text the kernel generates: most of a
 	 * short capture's fixed cost (bench/RESULTS.md, "Formats of the enabled events only").
 	 * Events of other systems written before the capture may still be in the buffer;
-	 * finishing stores every format if it met one.
+	 * finishing stores every format if it met one. Several targets enable different
+	 * events: every system's formats then, once.
 	 */
 	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP)
 		flags |= TDW_META_KERNEL;
+	if (k->nr_parts > 1)
+		flags |= TDW_META_ALL_SYSTEMS;
 	/*
 	 * A hypervisor's event ids are its own and collide with the kernel's ftrace events:
 	 * take no formats from the root for it.
@@ -110,7 +142,7 @@ static int dat_take(struct sink *k, int idx, struct source *src, struct source_u
 {
 	struct source_unit units[TD_PAGES_PER_CHUNK];
 	struct dat_priv *p = k->priv;
-	int cpu = k->cpus[idx];
+	int cpu = k->cpus[idx], buffer = k->part_of[idx];
 	unsigned int room;
 	uint8_t *slot;
 	size_t len;
@@ -118,19 +150,19 @@ static int dat_take(struct sink *k, int idx, struct source *src, struct source_u
 
 	if (!source_copies(src))
 		return -EAGAIN;
-	slot = tdw_reserve_subbuf(p->w, 0, cpu, &room);
+	slot = tdw_reserve_subbuf(p->w, buffer, cpu, &room);
 	if (!slot)
 		return -EAGAIN;	/* the writer failed: unit() says so */
 	if (room > TD_PAGES_PER_CHUNK)
 		room = TD_PAGES_PER_CHUNK;
 	/* Several at once only where the source's stride is the file's. */
-	if (tdw_page_size(p->w, 0) != src->p.subbuf_size)
+	if (tdw_page_size(p->w, buffer) != src->p.subbuf_size)
 		room = 1;
 	ret = source_next_into(src, slot, room, units);
 	for (i = 0; i < ret; i++)
 		count(k, idx, &units[i], n);
 	len = ret > 0 ? (size_t)(ret - 1) * src->p.subbuf_size + units[ret - 1].len : 0;
-	tdw_commit_subbuf(p->w, 0, cpu, len);
+	tdw_commit_subbuf(p->w, buffer, cpu, len);
 	if (ret <= 0)
 		return ret;
 	*u = units[ret - 1];
@@ -144,7 +176,7 @@ static int dat_unit(struct sink *k, int idx, const struct source_unit *u,
 	struct dat_priv *p = k->priv;
 	int err;
 
-	err = tdw_add_unit(p->w, 0, k->cpus[idx], u->buf, u->len, u->skip, u->end, u->whole,
+	err = tdw_add_unit(p->w, k->part_of[idx], k->cpus[idx], u->buf, u->len, u->skip, u->end, u->whole,
 			   sink_part_of(k, idx)->hdr_size);
 	check_size(k);
 	count(k, idx, u, n);
@@ -187,10 +219,10 @@ static int dat_finish(struct sink *k)
 	}
 	free(types);
 	for (i = 0; i < k->nr; i++) {
-		char *path = target_cpu_path(t, k->cpus[i], "stats");
+		char *path = target_cpu_path(sink_part_of(k, i)->t, k->cpus[i], "stats");
 
 		if (read_file(path, stats, sizeof(stats)) > 0)
-			tdw_set_cpustat(p->w, 0, k->cpus[i], stats);
+			tdw_set_cpustat(p->w, k->part_of[i], k->cpus[i], stats);
 		free(path);
 	}
 	rc = tdw_finish(p->w) ? -EIO : 0;
