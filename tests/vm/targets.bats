@@ -136,3 +136,13 @@ stop()
 	items "$out" | awk '$1 == "test" { if ($2 <= last) exit 1; last = $2 }'
 	items "$out" | awk -v i="$INST" '$1 == i { sub("m-", "", $2); if ($2 + 0 <= last) exit 1; last = $2 + 0 }'
 }
+
+@test "remote and instance to trace.dat: refused before anything changes" {
+	local size_before
+	size_before=$(cat "$REMOTE/buffer_size_kb")
+	run remotectl record -r test -r "$INST" -o "$BATS_TEST_TMPDIR/x.dat"
+	expect_eq "$status" 2
+	expect_eq "$output" "remotectl: trace.dat of a remote with other targets is not supported yet: record them as text"
+	[ ! -e "$BATS_TEST_TMPDIR/x.dat" ]
+	expect_eq "$(cat "$REMOTE/buffer_size_kb")" "$size_before"
+}
