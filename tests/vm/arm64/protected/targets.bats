@@ -103,3 +103,15 @@ cpu_items()
 	cpu_items "$out" 1 | grep -E '^(selftest id=|print m-)' >"$out.got"
 	diff "$out.want" "$out.got"
 }
+
+@test "two remotes on different clocks: refused before anything changes" {
+	local size_before
+	# remote_test stamps with the global clock, the hypervisor with boot; neither can change.
+	[ -d "$TRACEFS/remotes/test" ] || skip "no remotes/test in this guest"
+	size_before=$(cat "$REMOTE/buffer_size_kb")
+	run remotectl record -r hypervisor -b 64K -r test -o "$BATS_TEST_TMPDIR/x.txt"
+	expect_eq "$status" 2
+	expect_eq "$output" "remotectl: remotes/hypervisor stamps with the boot clock and remotes/test with global: their events cannot be merged"
+	[ ! -e "$BATS_TEST_TMPDIR/x.txt" ]
+	expect_eq "$(cat "$REMOTE/buffer_size_kb")" "$size_before"
+}
