@@ -209,3 +209,15 @@ markers() {
 	[ "$output" = "remotectl: top has no global clock (trace_clock) to stamp as remotes/test does" ]
 	[ "$(cat "$root/trace_clock")" = "[local] counter boot" ]
 }
+
+@test "fixture: trace.dat of two remotes, or of Android's hyp with others, is refused" {
+	local root="$BATS_TEST_TMPDIR/tracefs"
+	make_fixture "$root"
+	cp -r "$root/remotes/test" "$root/remotes/other"
+	run -2 "$RCTL" --tracefs "$root" record -r remotes/test -r remotes/other \
+		-o "$BATS_TEST_TMPDIR/x.dat"
+	[ "$output" = "remotectl: trace.dat of two remotes is not supported yet (their event ids collide): record them as text" ]
+	run -2 "$RCTL" --tracefs "$root" record -r hypervisor -r top -o "$BATS_TEST_TMPDIR/x.dat"
+	[ "$output" = "remotectl: hypervisor: trace.dat of Android's hypervisor buffer with other targets is not supported (its event ids are its own): record them as text" ]
+	[ ! -e "$BATS_TEST_TMPDIR/x.dat" ]
+}

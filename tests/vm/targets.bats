@@ -137,12 +137,28 @@ stop()
 	items "$out" | awk -v i="$INST" '$1 == i { sub("m-", "", $2); if ($2 + 0 <= last) exit 1; last = $2 + 0 }'
 }
 
-@test "remote and instance to trace.dat: refused before anything changes" {
-	local size_before
-	size_before=$(cat "$REMOTE/buffer_size_kb")
-	run remotectl record -r test -r "$INST" -o "$BATS_TEST_TMPDIR/x.dat"
-	expect_eq "$status" 2
-	expect_eq "$output" "remotectl: trace.dat of a remote with other targets is not supported yet: record them as text"
-	[ ! -e "$BATS_TEST_TMPDIR/x.dat" ]
-	expect_eq "$(cat "$REMOTE/buffer_size_kb")" "$size_before"
+# items_dat FILE: the items of a trace.dat report: the remote's events re-encoded print as
+# "selftest: id=N" after trace-cmd's columns.
+items_dat()
+{
+	sed -nE -e 's/^ *test: .*selftest: +id=([0-9]+)$/test \1/p' \
+		-e "s/^ *$INST: .*tracing_mark_write: (m-[0-9]+)\$/$INST \\1/p" "$1"
+}
+
+@test "remote and instance to trace.dat: a buffer each, merged alike by report and trace-cmd" {
+	local n=300 f=$BATS_TEST_TMPDIR/x.dat
+	start record -r test -e 'test:*' -r "$INST" -e ftrace:print -o "$f"
+	alternate "$n"
+	stop INT
+	[ "$rc" -eq 0 ] || { cat "$err" >&2; return 1; }
+	expected "$n" >"$BATS_TEST_TMPDIR/want"
+	remotectl report "$f" >"$f.rc"
+	items_dat "$f.rc" >"$BATS_TEST_TMPDIR/got"
+	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	expect_eq "$(wc -l <"$f.rc")" $((2 * n))
+	expect_eq "$(remotectl report --stat "$f" | grep '^buffer: ' | tr '\n' ' ')" \
+		"buffer: test (clock global) buffer: $INST (clock global) "
+	# trace-cmd reads the remote's events under their new ids, merged the same way.
+	trace-cmd report "$f" 2>/dev/null | grep -E ': (selftest|print): ' >"$f.tc"
+	diff "$f.rc" "$f.tc"
 }

@@ -1341,10 +1341,24 @@ static int set_up_parts(struct capture *c)
 			return rc;
 	}
 	c->remote = remotes == c->nr_parts;
-	/* A remote's re-encoded events have ids of their own, which collide with others'. */
-	if (o->nr_targets > 1 && o->dat && remotes) {
-		note_error("trace.dat of a remote with other targets is not supported yet: record "
-			   "them as text");
+	/*
+	 * Event ids of a trace.dat are the file's: a remote's re-encoded events move above the
+	 * kernel's (capture_dat.c), which works for one remote, not for two, nor for Android's
+	 * hyp, whose ring buffer carries its own ids.
+	 */
+	for (i = 0; i < c->nr_parts && o->dat && o->nr_targets > 1; i++) {
+		const struct part *p = &c->parts[i];
+
+		if (p->t->kind == TARGET_HYP && !p->remote) {
+			note_error("%s: trace.dat of Android's hypervisor buffer with other targets is "
+				   "not supported (its event ids are its own): record them as text",
+				   p->t->label);
+			return -EINVAL;
+		}
+	}
+	if (o->dat && remotes > 1) {
+		note_error("trace.dat of two remotes is not supported yet (their event ids "
+			   "collide): record them as text");
 		return -EINVAL;
 	}
 	return 0;
@@ -1493,8 +1507,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	 * lines are text already (merged as they come) or re-encoded into trace.dat.
 	 */
 	if (c.remote)
-		rc = sink_new(o->dat ? SINK_REMOTE_DAT : SINK_STREAM, o, c.nr, c.cpus, c.part_of,
-			      &c.k);
+		rc = sink_new(o->dat ? SINK_DAT : SINK_STREAM, o, c.nr, c.cpus, c.part_of, &c.k);
 	else
 		rc = sink_new(o->dat ? SINK_DAT : SINK_SPOOL, o, c.nr, c.cpus, c.part_of, &c.k);
 	if (rc)
@@ -1505,6 +1518,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	 */
 	for (i = 0; i < c.nr_parts; i++)
 		c.k->parts[i].lines = c.parts[i].remote;
+	c.k->clock = c.clock;
 	if (c.remote)
 		rc = sink_open_data(c.k);
 	if (!rc)

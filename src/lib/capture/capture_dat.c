@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The trace.dat sink of an instance's capture: the target's metadata, then each CPU's
- * sub-buffers as its reader thread takes them, read() copies straight into their place in the
- * CPU's current chunk; at the end the CPUs' stats and, if needed, every system's formats.
+ * The trace.dat sink: a buffer of the file per target. The metadata first; then each ring
+ * buffer's CPUs' sub-buffers as their reader threads take them, read() copies straight into
+ * their place in the CPU's current chunk, and a remote's lines re-encoded (remote_dat.c); at
+ * the end the CPUs' stats and, if needed, every system's formats.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,10 +17,18 @@
 #include "tracedat_write.h"
 #include "util.h"
 
+/*
+ * Beside the kernel's events a remote's ids start here: far above the ids a kernel hands out
+ * (from a few dozen up, one per event; 2,300 on a 6.18 host), below the 16-bit limit.
+ */
+#define REMOTE_ID_BASE	60000
+
 struct dat_priv {
 	struct tdw *w;
 	uint8_t **types;	/* per stream: event type ids seen (SUBBUF_TYPES_BYTES) */
 	uint64_t *events;	/* per stream: events stored */
+	int kernel;		/* the first part of the kernel's ring buffers, -1 for none */
+	struct rdat_part **remote;	/* per part: a remote's, or NULL */
 };
 
 /* A part's sub-buffer size: events/header_page, or buffer_subbuf_size_kb where set. */
@@ -46,68 +55,121 @@ static size_t part_populate(const struct sink *k, int part)
 	return !target_buffer_size(k->parts[part].t, &bs) ? bs.kib * 1024 * cpus : 0;
 }
 
+/* The kernel's ring buffers: the top level, instances; not a remote, not Android's hyp. */
+static bool is_kernel(const struct target *t)
+{
+	return t->kind != TARGET_REMOTE && t->kind != TARGET_HYP;
+}
+
+/*
+ * The file's event formats. The kernel's: those of the enabled events (every format is
+ * megabytes of text the kernel generates: most of a short capture's fixed cost,
+ * bench/RESULTS.md, "Formats of the enabled events only"), or every system's for several
+ * targets, which enable different events; with a remote's system and remotectl:text beside
+ * them. A remote alone: its own directory's formats, repaired where needed. Android's hyp
+ * alone: its directory's, none from the root (its ids are its own and collide with the
+ * kernel's ftrace events). With kallsyms, printk formats and comms for kernel events.
+ */
+static int put_meta(struct sink *k, bool late)
+{
+	struct dat_priv *p = k->priv;
+	const struct tdw_extra_system *extra = NULL;
+	const struct target *t = k->parts[p->kernel >= 0 ? p->kernel : 0].t;
+	unsigned int flags = 0;
+
+	for (int i = k->nr_parts - 1; i >= 0; i--) {
+		if (!p->remote[i])
+			continue;
+		extra = rdat_part_systems(p->remote[i], p->kernel < 0);
+		/* One remote at most beside the kernel's (capture.c refuses more). */
+		break;
+	}
+	if (p->kernel >= 0)
+		flags |= TDW_META_KERNEL;
+	if (p->kernel >= 0 && k->nr_parts > 1)
+		flags |= TDW_META_ALL_SYSTEMS;
+	if (late)
+		return tdw_replace_formats_extra(p->w, t->dir, flags, extra);
+	return tdw_meta_from_dir_extra(p->w, t->dir, p->kernel >= 0 ? target_tracefs_root() : NULL,
+				       flags, extra);
+}
+
+/* Buffer i's sub-buffer size. */
+static uint32_t page_size(const struct sink *k, int i)
+{
+	const struct dat_priv *p = k->priv;
+
+	return p->remote[i] ? rdat_part_page_size(p->remote[i]) : part_page_size(k->parts[i].t);
+}
+
 /* Every target a buffer of its own, named as trace-cmd names them; all on one clock. */
 static int dat_open(struct sink *k)
 {
 	const struct capture_opts *o = k->o;
 	const struct target *t = k->parts[0].t;
 	struct tdw_opts wo = { .compression = o->compression, .level = o->level };
-	char buf[1024], clock[64] = "local", *trace_clock = NULL;
-	unsigned int flags = 0;
 	struct dat_priv *p = xcalloc(1, sizeof(*p));
+	char buf[1024], *trace_clock = NULL;
+	int i, err;
 
 	k->priv = p;
 	p->types = xcalloc(k->nr, sizeof(*p->types));
 	p->events = xcalloc(k->nr, sizeof(*p->events));
-	for (int i = 0; i < k->nr; i++)
+	for (i = 0; i < k->nr; i++)
 		p->types[i] = xcalloc(1, SUBBUF_TYPES_BYTES);
-	if (target_read(t, "trace_clock", buf, sizeof(buf)) > 0)
+	p->kernel = -1;
+	p->remote = xcalloc(k->nr_parts, sizeof(*p->remote));
+	for (i = 0; i < k->nr_parts; i++) {
+		int first = 0, nr = 0;
+
+		if (!k->parts[i].lines) {
+			if (p->kernel < 0 && is_kernel(k->parts[i].t))
+				p->kernel = i;
+			continue;
+		}
+		for (int s = 0; s < k->nr; s++)
+			if (k->part_of[s] == i && !nr++)
+				first = s;
+		err = rdat_part_new(k->parts[i].t, first, nr, &p->remote[i]);
+		if (err)
+			return err;
+	}
+	/* Beside the kernel's events, a remote's ids move out of their way. */
+	for (i = 0; i < k->nr_parts && p->kernel >= 0; i++) {
+		if (p->remote[i])
+			rdat_part_shift_ids(p->remote[i], REMOTE_ID_BASE);
+	}
+	if (t->has_trace_clock && target_read(t, "trace_clock", buf, sizeof(buf)) > 0)
 		trace_clock = xstrdup(buf);
-	target_clock(t, clock, sizeof(clock));
-	wo.page_size = part_page_size(t);
+	wo.page_size = page_size(k, 0);
 	/* Like trace-cmd: the top level is the unnamed buffer, everything else by name. */
 	wo.buffer_name = target_buffer_name(t);
-	wo.clock = clock;
+	/* A remote without trace_clock: named global or boot, as it stamps (capture.c). */
+	wo.clock = k->clock && k->clock[0] ? k->clock : "local";
 	wo.trace_clock = trace_clock;
 	wo.nr_cpus = t->nr_cpus;
-	wo.populate = part_populate(k, 0);
+	wo.populate = p->remote[0] ? 0 : part_populate(k, 0);
 	fflush(k->out);
 	p->w = tdw_create(fileno(k->out), &wo);
 	free(trace_clock);
 	if (!p->w)
 		return -EIO;
-	for (int i = 1; i < k->nr_parts; i++) {
-		const struct target *ti = k->parts[i].t;
+	for (i = 1; i < k->nr_parts; i++) {
 		struct tdw_buffer_opts bo = {
-			.name = target_buffer_name(ti),
-			.clock = clock,
-			.page_size = part_page_size(ti),
-			.populate = part_populate(k, i),
+			.name = target_buffer_name(k->parts[i].t),
+			.clock = wo.clock,
+			.page_size = page_size(k, i),
+			.populate = p->remote[i] ? 0 : part_populate(k, i),
 		};
 
 		if (tdw_add_buffer(p->w, &bo) != i)
 			return -EIO;
 	}
-	/*
-	 * Kernel events print with names (kallsyms, printk formats, comms). Formats: those of
-	 * the enabled events. Every format is megabytes of text the kernel generates: most of a
-	 * short capture's fixed cost (bench/RESULTS.md, "Formats of the enabled events only").
-	 * Events of other systems written before the capture may still be in the buffer;
-	 * finishing stores every format if it met one. Several targets enable different
-	 * events: every system's formats then, once.
-	 */
-	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP)
-		flags |= TDW_META_KERNEL;
-	if (k->nr_parts > 1)
-		flags |= TDW_META_ALL_SYSTEMS;
-	/*
-	 * A hypervisor's event ids are its own and collide with the kernel's ftrace events:
-	 * take no formats from the root for it.
-	 */
-	if (tdw_meta_from_dir(p->w, t->dir,
-			      (flags & TDW_META_KERNEL) ? target_tracefs_root() : NULL,
-			      flags) || tdw_begin_data(p->w))
+	if (put_meta(k, false) || tdw_begin_data(p->w))
 		return -EIO;
+	for (i = 0; i < k->nr_parts; i++)
+		if (p->remote[i])
+			rdat_part_start(p->remote[i], p->w, i, k->cpus);
 	return 0;
 }
 
@@ -183,6 +245,27 @@ static int dat_unit(struct sink *k, int idx, const struct source_unit *u,
 	return err ? -EIO : 0;
 }
 
+/* A remote's line, re-encoded into its CPU's sub-buffers, until --max-size is reached. */
+static int dat_line(struct sink *k, int idx, uint64_t ts, const struct remote_line *r,
+		    const char *line, size_t len)
+{
+	struct dat_priv *p = k->priv;
+
+	if (sink_full(k))
+		return 0;
+	rdat_part_line(p->remote[k->part_of[idx]], idx, ts, r, line, len);
+	check_size(k);
+	return 0;
+}
+
+static void dat_lost(struct sink *k, int idx, uint64_t ts, int64_t n)
+{
+	struct dat_priv *p = k->priv;
+
+	(void)ts;
+	rdat_part_lost(p->remote[k->part_of[idx]], idx, n);
+}
+
 static int dat_mark(struct sink *k, int idx, enum sink_mark m, uint64_t seq)
 {
 	(void)k, (void)idx, (void)m, (void)seq;
@@ -191,26 +274,45 @@ static int dat_mark(struct sink *k, int idx, enum sink_mark m, uint64_t seq)
 
 static int dat_flush(struct sink *k, bool drain)
 {
-	(void)k, (void)drain;
+	struct dat_priv *p = k->priv;
+
+	(void)drain;
+	for (int i = 0; i < k->nr_parts; i++)
+		if (p->remote[i] && rdat_part_failed(p->remote[i]))
+			return -EIO;
 	return 0;
 }
 
 static int dat_finish(struct sink *k)
 {
 	struct dat_priv *p = k->priv;
-	const struct target *t = k->parts[0].t;
 	uint8_t *types = xcalloc(1, SUBBUF_TYPES_BYTES);
+	bool learnt, relearnt = false;
+	uint64_t events;
 	char stats[4096];
-	int i, rc;
+	int i, rc = 0;
 
+	for (i = 0; i < k->nr_parts; i++) {
+		if (!p->remote[i])
+			continue;
+		if (rdat_part_finish(p->remote[i], &events, &learnt))
+			rc = -EIO;
+		k->written += events;
+		relearnt |= learnt;
+	}
 	for (i = 0; i < k->nr; i++) {
 		for (size_t b = 0; b < SUBBUF_TYPES_BYTES; b++)
 			types[b] |= p->types[i][b];
 		k->written += p->events[i];
 	}
 	k->bytes = tdw_bytes(p->w);
-	/* Events the stored formats do not describe: older ones, of systems disabled since. */
-	if (t->kind != TARGET_REMOTE && t->kind != TARGET_HYP && !tdw_formats_cover(p->w, types)) {
+	/*
+	 * One kernel target's events the stored formats do not describe: older ones, of systems
+	 * disabled since. (Several targets store every format anyway.)
+	 */
+	if (p->kernel >= 0 && k->nr_parts == 1 && !tdw_formats_cover(p->w, types)) {
+		const struct target *t = k->parts[0].t;
+
 		note_debug("%s: the buffer held events of systems not enabled now: storing every "
 			   "system's formats", t->label);
 		if (tdw_replace_formats(p->w, t->dir))
@@ -218,14 +320,20 @@ static int dat_finish(struct sink *k)
 				  strerror(errno));
 	}
 	free(types);
+	/* A remote's symbol table learnt names after the formats were written: again. */
+	if (relearnt && put_meta(k, true)) {
+		note_error("cannot store the event formats: %s", strerror(errno));
+		rc = -EIO;
+	}
 	for (i = 0; i < k->nr; i++) {
 		char *path = target_cpu_path(sink_part_of(k, i)->t, k->cpus[i], "stats");
 
-		if (read_file(path, stats, sizeof(stats)) > 0)
+		if (!sink_part_of(k, i)->lines && read_file(path, stats, sizeof(stats)) > 0)
 			tdw_set_cpustat(p->w, k->part_of[i], k->cpus[i], stats);
 		free(path);
 	}
-	rc = tdw_finish(p->w) ? -EIO : 0;
+	if (tdw_finish(p->w))
+		rc = -EIO;
 	p->w = NULL;
 	return rc;
 }
@@ -237,8 +345,11 @@ static void dat_destroy(struct sink *k)
 	if (!p)
 		return;
 	tdw_abort(p->w);	/* an error before the end: leave what was written recoverable */
+	for (int i = 0; p->remote && i < k->nr_parts; i++)
+		rdat_part_free(p->remote[i]);
 	for (int i = 0; p->types && i < k->nr; i++)
 		free(p->types[i]);
+	free(p->remote);
 	free(p->types);
 	free(p->events);
 	free(p);
@@ -249,6 +360,8 @@ const struct sink_ops sink_dat_ops = {
 	.open = dat_open,
 	.take = dat_take,
 	.unit = dat_unit,
+	.line = dat_line,
+	.lost = dat_lost,
 	.mark = dat_mark,
 	.flush = dat_flush,
 	.finish = dat_finish,

@@ -86,6 +86,7 @@ struct sink {
 	const int *part_of;	/* each stream's target: an index into parts */
 	int nr_parts;
 	struct sink_part *parts;	/* one per target of the capture, in o->targets' order */
+	const char *clock;	/* the clock every target stamps with (before sink_open_data()) */
 	/* The output. */
 	FILE *out;
 	bool to_stdout;
@@ -112,7 +113,7 @@ struct sink {
 	void *priv;
 };
 
-enum sink_kind { SINK_STREAM, SINK_SPOOL, SINK_DAT, SINK_REMOTE_DAT };
+enum sink_kind { SINK_STREAM, SINK_SPOOL, SINK_DAT };
 
 /*
  * Create the output (o->output, or stdout) for a sink of kind over nr streams, stream i
@@ -149,7 +150,31 @@ void sink_free(struct sink *k);
 int sink_emit(struct sink *k, bool drain);
 
 /* The kinds' tables. */
-extern const struct sink_ops sink_stream_ops, sink_spool_ops, sink_dat_ops, sink_remote_dat_ops;
+extern const struct sink_ops sink_stream_ops, sink_spool_ops, sink_dat_ops;
+
+/*
+ * A remote's part of the trace.dat sink (remote_dat.c), streams [first, first + nr): its
+ * lines re-encoded into binary events in the remote's buffer of the file. New (0, or -errno
+ * after a message; free it either way), the formats the file is to store for it (own: the
+ * remote alone, its system read from its directory with the repairs in replace; else its
+ * system and remotectl:text as fixed texts, ids shifted), then started on the file's buffer.
+ */
+struct rdat_part;
+struct tdw;
+struct tdw_extra_system;
+int rdat_part_new(const struct target *t, int first, int nr, struct rdat_part **out);
+uint32_t rdat_part_page_size(const struct rdat_part *r);
+int rdat_part_max_id(const struct rdat_part *r);
+void rdat_part_shift_ids(struct rdat_part *r, int shift);
+const struct tdw_extra_system *rdat_part_systems(struct rdat_part *r, bool own);
+void rdat_part_start(struct rdat_part *r, struct tdw *w, int buffer, const int *cpus);
+void rdat_part_line(struct rdat_part *r, int idx, uint64_t ts, const struct remote_line *rl,
+		    const char *line, size_t len);
+void rdat_part_lost(struct rdat_part *r, int idx, int64_t n);
+bool rdat_part_failed(const struct rdat_part *r);
+/* Every CPU's last sub-buffer written; the events stored, and whether formats changed. */
+int rdat_part_finish(struct rdat_part *r, uint64_t *events, bool *learnt);
+void rdat_part_free(struct rdat_part *r);
 
 /*
  * A spool: what a capture reader saw, in order (sub-buffer units, "caught up" and "ended"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The trace.dat sink of a remote's capture: the kernel's lines re-encoded as the binary events
- * their formats describe (remote_encode.c), in sub-buffers as the kernel writes them
- * (subbuf_write.c), one writer per CPU.
+ * A remote's part of the trace.dat sink (capture_dat.c): the kernel's lines re-encoded as the
+ * binary events their formats describe (remote_encode.c), in sub-buffers as the kernel writes
+ * them (subbuf_write.c), one writer per CPU, into the remote's buffer of the file.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,56 +20,55 @@
 #include "util.h"
 
 struct rdat_cpu {
-	struct sink *k;
+	struct rdat_part *r;
 	int cpu;
 	struct ring_subbuf_writer sbw;	/* the CPU's events re-encoded */
 };
 
-struct rdat_priv {
+struct rdat_part {
+	const struct target *t;
 	struct tdw *w;
+	int buffer;		/* the remote's buffer in the file */
+	int first, nr;		/* its streams */
 	struct remote_encoder *enc;
-	struct tdw_extra_system extra;	/* how open() stored the formats */
-	const char *text_format;
+	uint32_t page_size;
 	struct rdat_cpu *c;
+	/* The formats as the file stores them (rdat_part_systems()). */
+	struct tdw_extra_system sys, text;
+	char **texts;
+	int nr_texts;
+	const char *text_format;
 };
 
 /* The trace.dat stores the encoder's repaired formats in place of the remote's own. */
 static const char *stored_format(void *ctx, const char *system, const char *event)
 {
-	struct sink *k = ctx;
-	struct rdat_priv *p = k->priv;
+	struct rdat_part *r = ctx;
 
-	return strcmp(system, k->parts[0].t->name) ? NULL : remote_encoder_format(p->enc, event);
+	return strcmp(system, r->t->name) ? NULL : remote_encoder_format(r->enc, event);
 }
 
 static int emit_subbuf(void *ctx, const void *subbuf, size_t size)
 {
 	struct rdat_cpu *c = ctx;
-	struct rdat_priv *p = c->k->priv;
 
-	return tdw_add_subbuf(p->w, 0, c->cpu, subbuf, size);
+	return tdw_add_subbuf(c->r->w, c->r->buffer, c->cpu, subbuf, size);
 }
 
-/*
- * The remote's own header and event formats plus remotectl:text for lines kept as text, the
- * remote's name as the buffer name, and its trace_clock when it has one. Without one, the
- * clock is named "global": the test remote stamps with trace_clock_global(), and the name
- * makes trace-cmd print seconds as the kernel's text does.
- */
-static int rdat_open(struct sink *k)
+int rdat_part_new(const struct target *t, int first, int nr, struct rdat_part **out)
 {
-	const struct target *t = k->parts[0].t;
-	struct tdw_opts wo = { .compression = k->o->compression, .level = k->o->level };
-	char buf[1024], clock[64] = "global", *events, *trace_clock = NULL;
+	struct rdat_part *r = xcalloc(1, sizeof(*r));
 	unsigned int hdr = SUBBUF_HDR_SIZE, size = 4096;
-	struct tdw_extra_system extra = { "remotectl", NULL, 1, stored_format, k };
-	struct rdat_priv *p = xcalloc(1, sizeof(*p));
+	char buf[1024], *events;
 	int err;
 
-	k->priv = p;
-	p->c = xcalloc(k->nr ? k->nr : 1, sizeof(*p->c));
+	*out = r;
+	r->t = t;
+	r->first = first;
+	r->nr = nr;
+	r->c = xcalloc(nr ? nr : 1, sizeof(*r->c));
 	events = target_path(t, "events");
-	err = remote_encoder_new(events, t->name, &p->enc);
+	err = remote_encoder_new(events, t->name, &r->enc);
 	free(events);
 	if (err) {
 		note_error("%s: cannot read events/%s: %s", t->label, t->name, strerror(-err));
@@ -83,88 +82,101 @@ static int rdat_open(struct sink *k)
 			   t->label, hdr);
 		return -EIO;
 	}
-	if (t->has_trace_clock && target_read(t, "trace_clock", buf, sizeof(buf)) > 0) {
-		trace_clock = xstrdup(buf);
-		target_clock(t, clock, sizeof(clock));
-	}
-	wo.page_size = size;
-	wo.buffer_name = t->name;
-	wo.clock = clock;
-	wo.trace_clock = trace_clock;
-	wo.nr_cpus = t->nr_cpus;
-	fflush(k->out);
-	p->w = tdw_create(fileno(k->out), &wo);
-	free(trace_clock);
-	if (!p->w)
-		return -EIO;
-	p->text_format = remote_encoder_text_format(p->enc);
-	extra.formats = &p->text_format;
-	p->extra = extra;
-	/* No root: the kernel's ftrace event ids would collide with the remote's own. */
-	if (tdw_meta_from_dir_extra(p->w, t->dir, NULL, 0, &p->extra) || tdw_begin_data(p->w))
-		return -EIO;
-	for (int i = 0; i < k->nr; i++) {
-		p->c[i].k = k;
-		p->c[i].cpu = k->cpus[i];
-		ring_subbuf_writer_init(&p->c[i].sbw, size, emit_subbuf, &p->c[i]);
-	}
+	r->page_size = size;
 	return 0;
 }
 
-/* The line as a binary event of its CPU's sub-buffers, until --max-size is reached. */
-static int rdat_line(struct sink *k, int idx, uint64_t ts, const struct remote_line *r,
-		     const char *line, size_t len)
+uint32_t rdat_part_page_size(const struct rdat_part *r)
 {
-	struct rdat_priv *p = k->priv;
+	return r->page_size;
+}
+
+int rdat_part_max_id(const struct rdat_part *r)
+{
+	return remote_encoder_max_id(r->enc);
+}
+
+void rdat_part_shift_ids(struct rdat_part *r, int shift)
+{
+	remote_encoder_shift_ids(r->enc, shift);
+}
+
+static void free_texts(struct rdat_part *r)
+{
+	for (int i = 0; i < r->nr_texts; i++)
+		free(r->texts[i]);
+	free(r->texts);
+	r->texts = NULL;
+	r->nr_texts = 0;
+}
+
+const struct tdw_extra_system *rdat_part_systems(struct rdat_part *r, bool own)
+{
+	int n = remote_encoder_nr_events(r->enc);
+
+	free_texts(r);
+	/* remotectl:text, for lines kept as text; the last of the encoder's formats. */
+	r->texts = xcalloc(n + 1, sizeof(*r->texts));
+	r->nr_texts = n + 1;
+	for (int i = 0; i <= n; i++)
+		r->texts[i] = remote_encoder_file_format(r->enc, i);
+	r->text = (struct tdw_extra_system){ "remotectl", (const char *const *)&r->texts[n], 1,
+					    NULL, NULL, NULL };
+	if (own) {
+		r->text.replace = stored_format;
+		r->text.ctx = r;
+		return &r->text;
+	}
+	r->sys = (struct tdw_extra_system){ r->t->name, (const char *const *)r->texts, n, NULL,
+					   NULL, &r->text };
+	return &r->sys;
+}
+
+void rdat_part_start(struct rdat_part *r, struct tdw *w, int buffer, const int *cpus)
+{
+	r->w = w;
+	r->buffer = buffer;
+	for (int i = 0; i < r->nr; i++) {
+		r->c[i].r = r;
+		r->c[i].cpu = cpus[r->first + i];
+		ring_subbuf_writer_init(&r->c[i].sbw, r->page_size, emit_subbuf, &r->c[i]);
+	}
+}
+
+void rdat_part_line(struct rdat_part *r, int idx, uint64_t ts, const struct remote_line *rl,
+		    const char *line, size_t len)
+{
 	uint8_t payload[REMOTE_PAYLOAD_MAX];
 	size_t plen;
 
-	if (k->max_reached)
-		return 0;
-	plen = remote_encode(p->enc, r, line, len - 1, payload);
-	ring_subbuf_writer_add(&p->c[idx].sbw, ts, payload, plen);
-	if (k->o->max_bytes && tdw_bytes(p->w) >= k->o->max_bytes)
-		k->max_reached = true;
-	return 0;
+	plen = remote_encode(r->enc, rl, line, len - 1, payload);
+	ring_subbuf_writer_add(&r->c[idx - r->first].sbw, ts, payload, plen);
 }
 
-static void rdat_lost(struct sink *k, int idx, uint64_t ts, int64_t n)
+void rdat_part_lost(struct rdat_part *r, int idx, int64_t n)
 {
-	struct rdat_priv *p = k->priv;
-
-	(void)ts;
-	ring_subbuf_writer_lost(&p->c[idx].sbw, n, true);
+	ring_subbuf_writer_lost(&r->c[idx - r->first].sbw, n, true);
 }
 
-static int rdat_mark(struct sink *k, int idx, enum sink_mark m, uint64_t seq)
+bool rdat_part_failed(const struct rdat_part *r)
 {
-	(void)k, (void)idx, (void)m, (void)seq;
-	return 0;
-}
-
-static int rdat_flush(struct sink *k, bool drain)
-{
-	struct rdat_priv *p = k->priv;
-
-	(void)drain;
-	for (int i = 0; i < k->nr; i++)
-		if (p->c[i].sbw.err)
-			return -EIO;
-	return 0;
+	for (int i = 0; i < r->nr; i++)
+		if (r->c[i].sbw.err)
+			return true;
+	return false;
 }
 
 /* -v: how each event of the remote was stored, and why when not as its format says. */
-static void describe_events(struct sink *k)
+static void describe_events(const struct rdat_part *r)
 {
-	struct rdat_priv *p = k->priv;
 	struct remote_event_info in;
 
 	if (!note_wanted(NOTE_DEBUG))
 		return;
-	for (int i = 0; i < remote_encoder_nr_events(p->enc); i++) {
+	for (int i = 0; i < remote_encoder_nr_events(r->enc); i++) {
 		char how[256] = "";
 
-		remote_encoder_event_info(p->enc, i, &in);
+		remote_encoder_event_info(r->enc, i, &in);
 		switch (in.how) {
 		case REMOTE_FIELDS:
 			snprintf(how, sizeof(how), "stored with its fields");
@@ -194,64 +206,36 @@ static void describe_events(struct sink *k)
 			break;
 		}
 		note_debug("%s:%s: %s: %" PRIu64 " events with their fields, %" PRIu64 " as text",
-			   k->parts[0].t->name, in.name, how, in.exact, in.as_text);
+			   r->t->name, in.name, how, in.exact, in.as_text);
 	}
 }
 
-/* Write out every CPU's last sub-buffer and complete the file. */
-static int rdat_finish(struct sink *k)
+int rdat_part_finish(struct rdat_part *r, uint64_t *events, bool *learnt)
 {
-	struct rdat_priv *p = k->priv;
 	struct remote_encode_stats st;
-	int r = 0;
+	int rc = 0;
 
-	for (int i = 0; i < k->nr; i++)
-		if (ring_subbuf_writer_flush(&p->c[i].sbw))
-			r = -EIO;
-	k->bytes = tdw_bytes(p->w);
-	remote_encoder_stats(p->enc, &st);
-	k->written = st.exact + st.as_text;
+	for (int i = 0; i < r->nr; i++)
+		if (ring_subbuf_writer_flush(&r->c[i].sbw))
+			rc = -EIO;
+	remote_encoder_stats(r->enc, &st);
+	*events = st.exact + st.as_text;
 	note_debug("%s: %" PRIu64 " events stored with their fields, %" PRIu64 " as text",
-		   k->parts[0].t->label, st.exact, st.as_text);
-	describe_events(k);
-	/* A table learnt names after the formats were written: store them again. */
-	if (remote_encoder_learnt(p->enc)) {
-		p->text_format = remote_encoder_text_format(p->enc);
-		p->extra.formats = &p->text_format;
-		if (tdw_replace_formats_extra(p->w, k->parts[0].t->dir, 0, &p->extra)) {
-			note_error("%s: cannot store the event formats: %s", k->parts[0].t->label,
-				   strerror(errno));
-			r = -EIO;
-		}
-	}
-	if (tdw_finish(p->w))
-		r = -EIO;
-	p->w = NULL;
-	return r;
+		   r->t->label, st.exact, st.as_text);
+	describe_events(r);
+	/* A table that learnt names after the formats were written: they are stored again. */
+	*learnt = remote_encoder_learnt(r->enc);
+	return rc;
 }
 
-static void rdat_destroy(struct sink *k)
+void rdat_part_free(struct rdat_part *r)
 {
-	struct rdat_priv *p = k->priv;
-
-	if (!p)
+	if (!r)
 		return;
-	/* A failed capture leaves what it wrote: `remotectl recover` completes it. */
-	tdw_abort(p->w);
-	for (int i = 0; i < k->nr; i++)
-		ring_subbuf_writer_free(&p->c[i].sbw);
-	remote_encoder_free(p->enc);
-	free(p->c);
-	free(p);
+	for (int i = 0; r->w && i < r->nr; i++)
+		ring_subbuf_writer_free(&r->c[i].sbw);
+	remote_encoder_free(r->enc);
+	free_texts(r);
+	free(r->c);
+	free(r);
 }
-
-const struct sink_ops sink_remote_dat_ops = {
-	.name = "remote dat",
-	.open = rdat_open,
-	.line = rdat_line,
-	.lost = rdat_lost,
-	.mark = rdat_mark,
-	.flush = rdat_flush,
-	.finish = rdat_finish,
-	.destroy = rdat_destroy,
-};

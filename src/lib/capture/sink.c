@@ -21,7 +21,6 @@ static const struct sink_ops *const kinds[] = {
 	[SINK_STREAM] = &sink_stream_ops,
 	[SINK_SPOOL] = &sink_spool_ops,
 	[SINK_DAT] = &sink_dat_ops,
-	[SINK_REMOTE_DAT] = &sink_remote_dat_ops,
 };
 
 int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const int *cpus,

@@ -76,6 +76,7 @@ struct remote_encoder {
 	struct revent *ev;
 	int nr_ev;
 	bool learnt;		/* a table got a name since the encoder was made */
+	int id_shift;		/* added to every id the payloads and stored formats carry */
 	struct remote_encode_stats stats;
 };
 
@@ -992,7 +993,7 @@ static bool encode_fields(struct remote_encoder *e, const char *name, const stru
 	return true;
 }
 
-size_t remote_encode(struct remote_encoder *e, const struct remote_line *r, const char *line,
+static size_t encode(struct remote_encoder *e, const struct remote_line *r, const char *line,
 		     size_t len, uint8_t *buf)
 {
 	struct revent *rev;
@@ -1017,4 +1018,46 @@ size_t remote_encode(struct remote_encoder *e, const struct remote_line *r, cons
 	e->stats.exact++;
 	rev->exact++;
 	return plen;
+}
+
+/* Encoded and checked with the remote's own ids, then given the file's. */
+size_t remote_encode(struct remote_encoder *e, const struct remote_line *r, const char *line,
+		     size_t len, uint8_t *buf)
+{
+	size_t plen = encode(e, r, line, len, buf);
+	uint16_t id;
+
+	if (e->id_shift) {
+		memcpy(&id, buf, sizeof(id));
+		id += e->id_shift;
+		memcpy(buf, &id, sizeof(id));
+	}
+	return plen;
+}
+
+int remote_encoder_max_id(const struct remote_encoder *e)
+{
+	int max = e->text_id;
+
+	for (int i = 0; i < e->nr_ev; i++)
+		if (e->ev[i].id > max)
+			max = e->ev[i].id;
+	return max;
+}
+
+void remote_encoder_shift_ids(struct remote_encoder *e, int shift)
+{
+	e->id_shift = shift;
+}
+
+char *remote_encoder_file_format(const struct remote_encoder *e, int i)
+{
+	const char *text = i < e->nr_ev ? e->ev[i].text : e->text_format;
+	const char *id = strstr(text, "\nID: ");
+	const char *end = id ? strchr(id + 5, '\n') : NULL;
+
+	if (!end)
+		return xstrdup(text);
+	return xasprintf("%.*s\nID: %d%s", (int)(id - text), text, atoi(id + 5) + e->id_shift,
+			 end);
 }

@@ -82,4 +82,18 @@ const char *remote_encoder_format(const struct remote_encoder *e, const char *ev
 /* Whether a symbol table learnt a name since the encoder was made (formats changed). */
 bool remote_encoder_learnt(const struct remote_encoder *e);
 
+/*
+ * Beside a kernel's events in one file, the remote's ids (its own, from 0 or 1 up) would
+ * collide with the kernel's: the file gives them others. The largest id the encoder uses (the
+ * text event's included); from now on every id in the payloads and in the formats below is
+ * the remote's own plus shift.
+ */
+int remote_encoder_max_id(const struct remote_encoder *e);
+void remote_encoder_shift_ids(struct remote_encoder *e, int shift);
+/*
+ * The format text the file stores for event i in remote_encoder_nr_events()' order, or with
+ * i == nr events the text event's, ids shifted. Free it.
+ */
+char *remote_encoder_file_format(const struct remote_encoder *e, int i);
+
 #endif

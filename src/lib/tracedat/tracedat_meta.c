@@ -258,15 +258,17 @@ static void build_event_formats(struct tdbuf *b, const char *dir, unsigned int f
 		nr_sys++;
 	}
 	free(enabled.text);
-	if (extra && extra->nr) {
-		tdbuf_str(b, extra->name);
-		tdbuf_u32(b, extra->nr);
-		for (i = 0; i < extra->nr; i++) {
-			size_t len = strlen(extra->formats[i]);
+	for (const struct tdw_extra_system *x = extra; x; x = x->next) {
+		if (!x->nr)
+			continue;
+		tdbuf_str(b, x->name);
+		tdbuf_u32(b, x->nr);
+		for (i = 0; i < x->nr; i++) {
+			size_t len = strlen(x->formats[i]);
 
 			tdbuf_u64(b, len);
-			tdbuf_put(b, extra->formats[i], len);
-			note_id(ids, extra->formats[i], len);
+			tdbuf_put(b, x->formats[i], len);
+			note_id(ids, x->formats[i], len);
 		}
 		nr_sys++;
 	}

@@ -98,8 +98,9 @@ struct tdw_extra_system {
 	int nr;
 	const char *(*replace)(void *ctx, const char *system, const char *event);
 	void *ctx;
+	const struct tdw_extra_system *next;	/* more systems (their replace is not used) */
 };
-/* tdw_meta_from_dir() with one more system in EVENT_FORMATS (extra may be NULL). */
+/* tdw_meta_from_dir() with more systems in EVENT_FORMATS (extra may be NULL). */
 int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, unsigned int flags,
 			    const struct tdw_extra_system *extra);
 

@@ -29,7 +29,7 @@ teardown()
 start()
 {
 	: >"$err"
-	remotectl -v record "$@" -o "$out" 2>"$err" &
+	remotectl -v record -o "$out" "$@" 2>"$err" &
 	rpid=$!
 	for _ in $(seq 1 200); do
 		grep -q ': capturing$' "$err" && return 0
@@ -114,4 +114,23 @@ cpu_items()
 	expect_eq "$output" "remotectl: remotes/hypervisor stamps with the boot clock and remotes/test with global: their events cannot be merged"
 	[ ! -e "$BATS_TEST_TMPDIR/x.txt" ]
 	expect_eq "$(cat "$REMOTE/buffer_size_kb")" "$size_before"
+}
+
+@test "hVHE: the hypervisor and the top level in one trace.dat, merged in the order written" {
+	local n=100 i f=$out.dat
+	start -r hypervisor -e 'hypervisor:*' -b 1M -r top -o "$f"
+	taskset -c 1 bash -c "exec 3>$REMOTE/write_event 4>$TRACEFS/trace_marker
+		for ((i = 1; i <= $n; i++)); do echo \$i >&3; echo m-\$i >&4; done"
+	stop
+	[ "$rc" -eq 0 ]
+	remotectl report "$f" >"$f.txt"
+	for ((i = 1; i <= n; i++)); do printf 'selftest: id=%d\nprint: m-%d\n' "$i" "$i"; done \
+		>"$out.want"
+	# The hypervisor's events re-encoded print after trace-cmd's columns, like the host's.
+	sed -nE -e 's/^hypervisor: .*\[001\] +[0-9.]+: selftest: +(id=[0-9]+)$/selftest: \1/p' \
+		-e 's/^ +[^ ].*\[001\] +[0-9.]+: print: +[^ ]+: (m-[0-9]+)$/print: \1/p' \
+		"$f.txt" >"$out.got"
+	diff "$out.want" "$out.got"
+	expect_eq "$(remotectl report --stat "$f" | grep '^buffer: ' | tr '\n' ' ')" \
+		"buffer: hypervisor (clock boot) buffer: (top) (clock boot) "
 }
