@@ -182,6 +182,51 @@ static void hypervisor_formats(void)
 	remote_encoder_free(e);
 }
 
+/*
+ * Beside the kernel's events: every id the payloads and stored formats carry moves by the
+ * shift, after the encoder checked the payload with its own ids.
+ */
+static void shifted_ids(void)
+{
+	static uint8_t buf[REMOTE_PAYLOAD_MAX];
+	struct remote_encode_stats st;
+	struct remote_line r;
+	struct remote_encoder *e;
+	const char *line;
+	char *f;
+	uint16_t id;
+	uint64_t v;
+
+	CHECK(remote_encoder_new("tests/data/hypervisor-7.2.13/events", "hypervisor", &e) == 0);
+	CHECK(remote_encoder_max_id(e) == 3);
+	remote_encoder_shift_ids(e, 60000);
+	line = "[001]\t   11.625126: selftest id=42";
+	remote_line_parse(line, strlen(line), &r);
+	CHECK(remote_encode(e, &r, line, strlen(line), buf) == 10);
+	memcpy(&id, buf, 2);
+	memcpy(&v, buf + 2, 8);
+	CHECK(id == 60002 && v == 42);
+	line = "[000]\t    1.000000: hyp_enter reason=hvc";
+	remote_line_parse(line, strlen(line), &r);
+	remote_encode(e, &r, line, strlen(line), buf);
+	memcpy(&id, buf, 2);
+	CHECK(id == 60003);
+	remote_encoder_stats(e, &st);
+	CHECK(st.exact == 1 && st.as_text == 1);
+	/* Formats in name order (hyp_enter, hyp_exit, selftest), then the text event's. */
+	f = remote_encoder_file_format(e, 2);
+	CHECK(strstr(f, "name: selftest\nID: 60002\nformat:\n") &&
+	      strstr(f, "print fmt: \"id=%llu\", REC->id\n"));
+	free(f);
+	f = remote_encoder_file_format(e, 0);
+	CHECK(strstr(f, "\nID: 60000\n") != NULL);
+	free(f);
+	f = remote_encoder_file_format(e, 3);
+	CHECK(strstr(f, "name: text\nID: 60003\n") != NULL);
+	free(f);
+	remote_encoder_free(e);
+}
+
 /* Formats no table can repair, and a function no table is known for. */
 static void unknown_functions(void)
 {
@@ -289,5 +334,6 @@ int main(void)
 	unknown_functions();
 	remove_events();
 	hypervisor_formats();
+	shifted_ids();
 	CHECK_DONE();
 }
