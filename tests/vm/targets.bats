@@ -48,39 +48,14 @@ items()
 		-e "s/^ *$INST: .*tracing_mark_write: (m-[0-9]+)\$/$INST \\1/p" "$1"
 }
 
-# start CMD ARGS...: remotectl in the background (-v), once it reads.
-start()
-{
-	: >"$err"
-	remotectl -v "$@" >"$out" 2>"$err" &
-	rpid=$!
-	for _ in $(seq 1 200); do
-		grep -q ': capturing$' "$err" && return 0
-		kill -0 "$rpid" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$err" >&2
-	return 1
-}
-
-# stop SIG: end the capture after the kernel's poll and the age rule had time; status in rc.
-stop()
-{
-	sleep 1
-	kill -"$1" "$rpid"
-	rc=0
-	wait "$rpid" || rc=$?
-	rpid=
-}
-
 @test "remote and instance: every item once, in the order written, on the remote's clock" {
 	local n=300 clock_before size_before
 	clock_before=$(cat "$IDIR/trace_clock")
 	size_before=$(cat "$REMOTE/buffer_size_kb")
-	start record -r test -e 'test:*' -b 64K -r "$INST" -e ftrace:print -o "$out"
+	capture_start record -r test -e 'test:*' -b 64K -r "$INST" -e ftrace:print -o "$out"
 	alternate "$n"
-	stop INT
-	[ "$rc" -eq 0 ] || { cat "$err" >&2; return 1; }
+	capture_stop INT
+	[ "$rc" -eq 0 ]
 	expected "$n" >"$BATS_TEST_TMPDIR/want"
 	items "$out" >"$BATS_TEST_TMPDIR/got"
 	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
@@ -100,10 +75,10 @@ stop()
 @test "remote and instance: stream prints what record prints; SIGTERM restores both" {
 	local n=200 clock_before
 	clock_before=$(cat "$IDIR/trace_clock")
-	start stream -r "$INST" -e ftrace:print -r test -e 'test:*'
+	capture_start stream -r "$INST" -e ftrace:print -r test -e 'test:*'
 	alternate "$n"
-	stop TERM
-	[ "$rc" -eq 0 ] || { cat "$err" >&2; return 1; }
+	capture_stop TERM
+	[ "$rc" -eq 0 ]
 	expected "$n" >"$BATS_TEST_TMPDIR/want"
 	items "$out" >"$BATS_TEST_TMPDIR/got"
 	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
@@ -117,12 +92,12 @@ stop()
 @test "remote and instance: losses stay exact per target" {
 	local n=3000 captured_r captured_i lost_r lost_i
 	# Small buffers, both readers stopped while the writer outruns them.
-	start record -r test -e 'test:*' -b 7K -r "$INST" -e ftrace:print -b 8K -o "$out"
+	capture_start record -r test -e 'test:*' -b 7K -r "$INST" -e ftrace:print -b 8K -o "$out"
 	kill -STOP "$rpid" $(pgrep -P "$rpid")
 	alternate "$n"
 	kill -CONT "$rpid" $(pgrep -P "$rpid")
-	stop INT
-	[ "$rc" -eq 0 ] || { cat "$err" >&2; return 1; }
+	capture_stop INT
+	[ "$rc" -eq 0 ]
 	captured_r=$(grep -c 'selftest id=' "$out")
 	captured_i=$(grep -c 'tracing_mark_write: m-' "$out")
 	lost_r=$(awk '$1 == "all" { print $4; exit }' "$err")
@@ -147,10 +122,10 @@ items_dat()
 
 @test "remote and instance to trace.dat: a buffer each, merged alike by report and trace-cmd" {
 	local n=300 f=$BATS_TEST_TMPDIR/x.dat
-	start record -r test -e 'test:*' -r "$INST" -e ftrace:print -o "$f"
+	capture_start record -r test -e 'test:*' -r "$INST" -e ftrace:print -o "$f"
 	alternate "$n"
-	stop INT
-	[ "$rc" -eq 0 ] || { cat "$err" >&2; return 1; }
+	capture_stop INT
+	[ "$rc" -eq 0 ]
 	expected "$n" >"$BATS_TEST_TMPDIR/want"
 	remotectl report "$f" >"$f.rc"
 	items_dat "$f.rc" >"$BATS_TEST_TMPDIR/got"

@@ -250,3 +250,32 @@ kernel_lines()
 		printf "%s\t%12s: %s %s\n", cpu, ts, ev, args
 	}' "$1"
 }
+
+# capture_start ARGS...: remotectl -v ARGS in the background, stdout to $out, stderr to $err,
+# pid in $rpid; returns once it reads (-v prints "capturing" just before the readers start).
+capture_start()
+{
+	: >"$err"
+	remotectl -v "$@" >"$out" 2>"$err" &
+	rpid=$!
+	for _ in $(seq 1 200); do
+		grep -q ': capturing$' "$err" && return 0
+		kill -0 "$rpid" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$err" >&2
+	return 1
+}
+
+# capture_stop SIG: end capture_start's remotectl with SIG once the kernel's 100 ms poll and
+# the half second after which a remote's lines go out have passed; its status in $rc ($err
+# shown when it is not 0).
+capture_stop()
+{
+	sleep 1
+	kill -"$1" "$rpid"
+	rc=0
+	wait "$rpid" || rc=$?
+	rpid=
+	[ "$rc" -eq 0 ] || cat "$err" >&2
+}

@@ -25,32 +25,6 @@ teardown()
 	expect_eq "$(cat "$TRACEFS/trace_clock")" "$clock_before"
 }
 
-# start ARGS...: remotectl record -v ARGS in the background, once it reads.
-start()
-{
-	: >"$err"
-	remotectl -v record -o "$out" "$@" 2>"$err" &
-	rpid=$!
-	for _ in $(seq 1 200); do
-		grep -q ': capturing$' "$err" && return 0
-		kill -0 "$rpid" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$err" >&2
-	return 1
-}
-
-# stop: SIGINT once the kernel's poll and the age rule have passed; status in rc.
-stop()
-{
-	sleep 1
-	kill -INT "$rpid"
-	rc=0
-	wait "$rpid" || rc=$?
-	rpid=
-	[ "$rc" -eq 0 ] || cat "$err" >&2
-}
-
 # cpu_items FILE CPU: CPU's events of both targets in output order, as "EVENT ARGS" (the
 # hypervisor's in the kernel's form, the host's after trace-cmd's columns; a marker as "print
 # TEXT": the guest kernel has no kallsyms to name the writer's ip).
@@ -65,9 +39,10 @@ cpu_items()
 
 @test "hVHE: each guest exit lies between the host's kvm_entry and kvm_exit that bracket it" {
 	local n=200 cpu=1 pid windows exits
-	start -r hypervisor -e 'hypervisor:*' -b 1M -r top -e kvm:kvm_entry -e kvm:kvm_exit
+	capture_start record -r hypervisor -e 'hypervisor:*' -b 1M \
+		-r top -e kvm:kvm_entry -e kvm:kvm_exit
 	taskset -c "$cpu" kvm_exits "$n" >"$out.kvm"
-	stop
+	capture_stop INT
 	[ "$rc" -eq 0 ]
 	grep -q '^remotectl: clock: boot for every target$' "$err"
 	grep -q '^remotectl: top: trace_clock boot for the capture (was ' "$err"
@@ -93,10 +68,10 @@ cpu_items()
 
 @test "hVHE: write_event ids interleave with the host's markers in the order written" {
 	local n=100 i
-	start -r hypervisor -e 'hypervisor:*' -b 1M -r top
+	capture_start record -r hypervisor -e 'hypervisor:*' -b 1M -r top
 	taskset -c 1 bash -c "exec 3>$REMOTE/write_event 4>$TRACEFS/trace_marker
 		for ((i = 1; i <= $n; i++)); do echo \$i >&3; echo m-\$i >&4; done"
-	stop
+	capture_stop INT
 	[ "$rc" -eq 0 ]
 	for ((i = 1; i <= n; i++)); do printf 'selftest id=%d\nprint m-%d\n' "$i" "$i"; done \
 		>"$out.want"
@@ -118,10 +93,10 @@ cpu_items()
 
 @test "hVHE: the hypervisor and the top level in one trace.dat, merged in the order written" {
 	local n=100 i f=$out.dat
-	start -r hypervisor -e 'hypervisor:*' -b 1M -r top -o "$f"
+	capture_start record -r hypervisor -e 'hypervisor:*' -b 1M -r top -o "$f"
 	taskset -c 1 bash -c "exec 3>$REMOTE/write_event 4>$TRACEFS/trace_marker
 		for ((i = 1; i <= $n; i++)); do echo \$i >&3; echo m-\$i >&4; done"
-	stop
+	capture_stop INT
 	[ "$rc" -eq 0 ]
 	remotectl report "$f" >"$f.txt"
 	for ((i = 1; i <= n; i++)); do printf 'selftest: id=%d\nprint: m-%d\n' "$i" "$i"; done \
