@@ -134,6 +134,23 @@ markers() {
 	[ ! -e "$BATS_TEST_TMPDIR/out.txt" ]
 }
 
+@test "an output that cannot be written: an error, and both targets put back" {
+	local kb_b clock_b
+	kb_b=$(cat "$BDIR/buffer_size_kb")
+	echo global > "$ADIR/trace_clock"
+	clock_b=$(cat "$BDIR/trace_clock")
+	# The text is written after the capture: the error comes then.
+	start_record -v record -r "$A" -e sched:sched_switch -r "$B" -b 96K -o /dev/full
+	wait_capturing
+	alternate 2000
+	stop_record INT
+	[ "$RC" -eq 1 ]
+	grep -q '^remotectl: cannot write output: No space left on device$' "$ERR"
+	[ "$(cat "$ADIR/events/sched/sched_switch/enable")" = 0 ]
+	[ "$(cat "$BDIR/buffer_size_kb")" = "$kb_b" ]
+	[ "$(cat "$BDIR/trace_clock")" = "$clock_b" ]
+}
+
 @test "a target given twice is refused" {
 	run -2 "$RCTL" record -r "$A" -r "instances/$A" -o /dev/null
 	[ "$output" = "remotectl: instances/$A is given twice (-r)" ]
