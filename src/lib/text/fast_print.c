@@ -109,7 +109,7 @@ enum fp_wfield { WF_PID, WF_COMM, WF_PRIO, WF_CPU, WF_SUCCESS };
 enum fp_hfield { HF_TIMER, HF_FUNC, HF_NOW, HF_EXPIRES = HF_NOW, HF_SOFT };
 enum fp_rfield { RF_ID, RF_BUF };
 
-enum fp_plugin { PL_NONE, PL_SWITCH, PL_WAKEUP, PL_HRSTART, PL_HREXPIRE, PL_RAW };
+enum fp_plugin { PL_NONE, PL_SWITCH, PL_WAKEUP, PL_HRSTART, PL_HREXPIRE, PL_RAW, PL_USER };
 
 /* One event's compiled format; ok false: libtraceevent prints it. */
 struct fp_prog {
@@ -142,6 +142,7 @@ struct text_fast {
 	int comm_pid[2], nr_comms;
 	uint64_t fast, total;
 	bool failed;			/* check mode met a difference */
+	struct trace_seq user;		/* a user event's fields (user_events.c) */
 };
 
 /* The record being printed. */
@@ -1292,6 +1293,11 @@ static bool compile_plugin(struct fp_prog *p, struct tep_event *e)
 	if (!e->system)
 		return false;
 	p->handler = e->handler;
+	/* Our own handler: its text straight into the line, without tep_print_event(). */
+	if (text_user_event_handled(e)) {
+		p->plugin = PL_USER;
+		return true;
+	}
 	if (!strcmp(e->system, "ftrace") && !strcmp(e->name, "raw_data") &&
 	    from_plugin(e->handler, "plugin_function.so"))
 		return compile_raw_data(p, e);
@@ -1548,6 +1554,13 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 	buf_put(b, ": ", 2);
 	buf_pad(b, ' ', p->name_pad);
 	start = b->len;
+	if (p->plugin == PL_USER) {
+		trace_seq_reset(&ft->user);
+		text_user_event_body(&ft->user, e, rec->data, rec->size);
+		buf_put(b, ft->user.buffer, ft->user.len);
+		buf_putc(b, '\n');
+		return 0;
+	}
 	if (p->plugin)
 		return run_plugin(ft, &r, p) ? -1 : (buf_putc(b, '\n'), 0);
 	for (i = 0; i < p->nr_steps; i++)
@@ -1653,6 +1666,7 @@ struct text_fast *text_fast_new(struct tep_handle *tep, enum text_fast_mode mode
 
 	ft->tep = tep;
 	ft->mode = mode;
+	trace_seq_init(&ft->user);
 	return ft;
 }
 
@@ -1669,6 +1683,7 @@ void text_fast_free(struct text_fast *ft)
 	free(ft->tmp.p);
 	free(ft->comm[0].p);
 	free(ft->comm[1].p);
+	trace_seq_destroy(&ft->user);
 	free(ft);
 }
 

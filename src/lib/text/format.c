@@ -30,6 +30,7 @@ struct text_format {
 	struct tep_plugin_list *plugins;
 	struct text_fast *fast;
 	double cmdlines_read;		/* when saved_cmdlines was last read */
+	bool cmdlines_reread;		/* read again since text_format_new() */
 };
 
 
@@ -132,6 +133,8 @@ static void parse_format(struct text_format *f, const struct target_event_info *
 	}
 	if (buf && tep_parse_event(f->tep, buf, n, e->system))
 		note_debug("cannot parse %s", path);
+	else if (buf && e->id >= 0)
+		text_user_event_register(f->tep, tep_find_event(f->tep, e->id));
 	free(buf);
 	free(path);
 	free(rel);
@@ -144,6 +147,27 @@ static void load_events(struct text_format *f)
 	if (target_events_load(f->t, &f->events))
 		f->events.nr = 0;
 	f->events_loaded = true;
+}
+
+/*
+ * The user events' formats, now: the kernel deletes a user event once nothing holds it, and
+ * the capture's own enable was the last hold once its program is gone, so their format files
+ * go away with the restore, before record's text is written.
+ */
+static void parse_user_formats(struct text_format *f)
+{
+	char *dir = target_path(f->t, "events/user_events");
+	bool any = access(dir, F_OK) == 0;
+	int i;
+
+	free(dir);
+	if (!any)
+		return;
+	load_events(f);
+	for (i = 0; i < f->events.nr; i++)
+		if (!strcmp(f->events.ev[i].system, "user_events") && f->events.ev[i].id >= 0 &&
+		    !tep_find_event(f->tep, f->events.ev[i].id))
+			parse_format(f, &f->events.ev[i]);
 }
 
 /* Every event's format, now (format files may not outlive the capture). */
@@ -189,6 +213,8 @@ struct text_format *text_format_new(const struct target *t, char *err, size_t le
 	 */
 	if (t->read_only)
 		parse_all_formats(f);
+	else
+		parse_user_formats(f);
 	/* The same print helpers trace-cmd report uses (sched_switch, hrtimer, ...). */
 	f->plugins = tep_load_plugins(f->tep);
 	f->fast = text_fast_new(f->tep, text_fast_mode_env());
@@ -266,10 +292,16 @@ const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const
 	trace_seq_reset(seq);
 	if (ev) {
 		pid = tep_data_pid(f->tep, &rec);
-		/* A process started since: read the saved names again, once a second at most. */
+		/*
+		 * A process started since: read the saved names again, once a second at most,
+		 * but at once the first time: record formats after the capture, and a short
+		 * capture's programs (a test's writer) would otherwise all print as <...>.
+		 */
 		if (pid > 0 && !tep_is_pid_registered(f->tep, pid) &&
-		    monotonic_s() - f->cmdlines_read > 1.0)
+		    (!f->cmdlines_reread || monotonic_s() - f->cmdlines_read > 1.0)) {
 			load_cmdlines(f);
+			f->cmdlines_reread = true;
+		}
 	}
 	/* The same line as `remotectl report` (and trace-cmd report) prints, known or not. */
 	if (text_dat_fmt_line(f->fast, f->tep, seq, &rec, ev, !f->ns_clock))
