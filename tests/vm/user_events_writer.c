@@ -22,8 +22,9 @@
  *   -f          write at once, enabled or not
  *   -p          register with USER_EVENT_REG_PERSIST: the event outlives the program
  *   -k          after writing, keep the registration until SIGTERM or SIGINT
- * It prints "registered NAME write_index=I", then "written=N enabled=E" (E of the writes
- * were made while the kernel had the event's enable bit set).
+ * It prints "registered NAME write_index=I", then "written=N enabled=E refused=R": N writes
+ * the kernel took, E of all made while it had the event's enable bit set, R refused with
+ * EBADF, which is what a write gets while no tracer has the event on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -110,7 +111,7 @@ int main(int argc, char **argv)
 	const char *name = "remotectl_test", *ready = NULL, *go = NULL;
 	const char *tracefs = getenv("TRACEFS") ? getenv("TRACEFS") : "/sys/kernel/tracing";
 	static volatile uint32_t enabled;
-	long count = 10, i, written = 0, while_enabled = 0;
+	long count = 10, i, written = 0, while_enabled = 0, refused = 0;
 	int c, fd, force = 0, persist = 0, keep = 0, edges = 0;
 	double wait_s = 30;
 	char path[4096], args[512];
@@ -214,11 +215,14 @@ int main(int argc, char **argv)
 		iov[1].iov_len = offsetof(struct payload, msg) + len;
 		if (enabled & 1)
 			while_enabled++;
-		if (writev(fd, iov, 2) < 0)
+		if (writev(fd, iov, 2) >= 0)
+			written++;
+		else if (errno == EBADF)
+			refused++;
+		else
 			die("writev");
-		written++;
 	}
-	printf("written=%ld enabled=%ld\n", written, while_enabled);
+	printf("written=%ld enabled=%ld refused=%ld\n", written, while_enabled, refused);
 	fflush(stdout);
 
 	if (keep) {

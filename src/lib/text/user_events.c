@@ -124,6 +124,11 @@ void text_user_event_body(struct trace_seq *s, struct tep_event *e, const void *
 			continue;
 		}
 		if (f->flags & TEP_FIELD_IS_DYNAMIC) {
+			/* The format checker lets no other size through; a file is untrusted. */
+			if (f->size != 4) {
+				trace_seq_puts(s, "<INVALID-SIZE>");
+				continue;
+			}
 			if (!dyn_place(e->tep, f, data, size, &off, &len) || off < 0) {
 				trace_seq_puts(s, "<OVERFLOW>");
 				continue;
