@@ -11,7 +11,7 @@
  *	u16 n, n bytes		records, each a u8 length and that many bytes
  *	texts, NUL-separated	header_page, kallsyms, printk, cmdlines, then event formats
  *				(of the systems in systems[], in turn: plugins pick events
- *				by system and name)
+ *				by system and name, and the seventh is user_events)
  *
  * Every record is printed both by libtraceevent and by the fast path (REMOTECTL_FASTFMT=check,
  * text_internal.h): a line of the fast path that differs from libtraceevent's is a finding.
@@ -28,7 +28,10 @@
 
 #define MAX_TEXTS	36
 
-static const char *const systems[] = { "ftrace", "sched", "fz", "timer", "kmem", "kvm" };
+/* user_events last: its events print through remotectl's own handler (user_events.c). */
+static const char *const systems[] = { "ftrace", "sched", "fz", "timer", "kmem", "kvm",
+				       "user_events" };
+#define NR_SYSTEMS	(sizeof(systems) / sizeof(systems[0]))
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -111,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			blobs[nt]->data = copy(p, n);
 			blobs[nt]->len = n;
 		} else {
-			formats[nt - 4].system = (char *)systems[(nt - 4) % 6];
+			formats[nt - 4].system = (char *)systems[(nt - 4) % NR_SYSTEMS];
 			formats[nt - 4].text = copy(p, n);
 			formats[nt - 4].len = n;
 		}

@@ -425,6 +425,66 @@ static int fmt_seed(const char *dir)
 	return ret;
 }
 
+/*
+ * fuzz_tracedat_fmt with a user event (the seventh format's system is user_events, whose
+ * events print their fields through remotectl's handler): the format as Linux 7.2 writes it
+ * and two records, user_events_writer's event 1 and its -x event 0.
+ */
+static const char user_event_format[] =
+	"name: ue\nID: 400\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:u32 seq;\toffset:8;\tsize:4;\tsigned:0;\n"
+	"\tfield:u64 value;\toffset:12;\tsize:8;\tsigned:0;\n"
+	"\tfield:u8 letter;\toffset:20;\tsize:1;\tsigned:0;\n"
+	"\tfield:char tag[];\toffset:21;\tsize:16;\tsigned:1;\n"
+	"\tfield:__rel_loc char msg[];\toffset:37;\tsize:4;\tsigned:1;\n\n"
+	"print fmt: \"seq=%u value=%llu letter=%u tag=%s msg=%s\", REC->seq, REC->value, "
+	"REC->letter, REC->tag, __get_rel_str(msg)\n";
+
+static void user_record(struct tdbuf *r, uint32_t seq, uint64_t value, uint8_t letter,
+			const char *tag, size_t tag_len, const char *msg, size_t msg_len)
+{
+	uint8_t e[41 + 16] = { 0 };
+
+	bo_put16(e, 400, BO_LITTLE);
+	bo_put32(e + 4, 100, BO_LITTLE);
+	bo_put32(e + 8, seq, BO_LITTLE);
+	bo_put64(e + 12, value, BO_LITTLE);
+	e[20] = letter;
+	memcpy(e + 21, tag, tag_len);
+	bo_put32(e + 37, (uint32_t)msg_len << 16, BO_LITTLE);
+	memcpy(e + 41, msg, msg_len);
+	tdbuf_put(r, (uint8_t[]){ 41 + msg_len }, 1);
+	tdbuf_put(r, e, 41 + msg_len);
+}
+
+static int user_events_seed(const char *dir)
+{
+	struct tdbuf b = { 0 }, r = { 0 };
+	const char *texts[] = { header_page, kallsyms, printk, cmdlines, "", "", "", "", "", "",
+				user_event_format };
+	size_t i;
+	int ret;
+
+	user_record(&r, 1, 1000000007, 'B', "remotectl", 10, "event 1", 8);
+	user_record(&r, 0xffffffff, 1ull << 63, 0, "0123456789abcdef", 16, "x\001y\351z\1770", 8);
+	tdbuf_put(&b, (uint8_t[]){ 0 }, 1);
+	tdbuf_u16(&b, r.len);
+	tdbuf_put(&b, r.p, r.len);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		if (i)
+			tdbuf_put(&b, "", 1);
+		tdbuf_put(&b, texts[i], strlen(texts[i]));
+	}
+	ret = put_file(dir, "seed-user-events", b.p, b.len);
+	tdbuf_free(&b);
+	tdbuf_free(&r);
+	return ret;
+}
+
 /* fuzz_remote_encode: a line, then the formats of the remote's events. */
 static const char *const remote_formats[] = {
 	"name: a\nID: 1\nformat:\n"
@@ -566,5 +626,6 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/seed-killed-buffers-zstd.dat", d[2]);
 	if (write_v7_buffers(path, TD_COMP_ZSTD, false) || shrink_pad(path, 2 * 65536))
 		return 1;
-	return fmt_seed(d[1]) || subbuf_seeds(d[3]) || remote_seeds(d[4], d[5]) ? 1 : 0;
+	return fmt_seed(d[1]) || user_events_seed(d[1]) || subbuf_seeds(d[3]) ||
+	       remote_seeds(d[4], d[5]) ? 1 : 0;
 }
