@@ -88,10 +88,9 @@ bodies()
 # The fields the writer's event i carries, as the kernel prints them, for i in 0..N-1.
 expected_bodies()
 {
-	local i
+	local i fmt="seq=0x%x (%d) value=0x%x (%d) letter='%s'(%d) tag=remotectl msg=event %d\n"
 	for ((i = 0; i < $1; i++)); do
-		printf "seq=0x%x (%d) value=0x%x (%d) letter='%s'(%d) tag=remotectl msg=event %d\n" \
-			$i $i $((i * 1000000007)) $((i * 1000000007)) \
+		printf "$fmt" $i $i $((i * 1000000007)) $((i * 1000000007)) \
 			"$(printf "\\$(printf %03o $((65 + i % 26)))")" $((65 + i % 26)) $i
 	done
 }
@@ -188,8 +187,8 @@ gone()
 	diff "$T/kernel" "$T/got"
 	# Every line is the writer's, named and numbered as the kernel saved it.
 	expect_eq "$(wc -l <"$out")" $n
-	expect_eq "$(grep -Ec "^ *user_events_wri-$WPID +\[[0-9]{3}\] +[0-9]+\.[0-9]{6}: $EV: +seq=" \
-		"$out")" $n
+	local line="^ *user_events_wri-$WPID +\[[0-9]{3}\] +[0-9]+\.[0-9]{6}: $EV: +seq="
+	expect_eq "$(grep -Ec "$line" "$out")" $n
 	grep -Eq "^ +all +$n +[0-9]+ +0$" "$err"
 	# Restored: off in the instance, still on in the other (which alone holds it now).
 	expect_eq "$(cat "$INST/events/user_events/$EV/enable")" 0
@@ -199,7 +198,7 @@ gone()
 	gone
 }
 
-@test "record -o FILE.dat and report: the text record's lines; the event gone, the file still prints" {
+@test "record -o FILE.dat, report: the text record's lines; the event gone, the file prints" {
 	local n=100
 	start_writer -c $n
 	# Two instances record the same writes: text from one, trace.dat from the other.
@@ -246,11 +245,13 @@ gone()
 	expect_eq "$(wc -l <"$T/kernel")" $n
 	REMOTECTL_FASTFMT=check remotectl report "$T/ue.dat" >"$T/report.txt"
 	diff "$T/kernel" <(bodies "$T/report.txt")
-	# Read from the file here, so that the test states what the kernel printed.
-	expect_eq "$(sed -n 1p "$T/kernel")" \
-		"seq=0xffffffff (-1) value=0x8000000000000000 (-9223372036854775808) letter=(0) tag=0123456789abcdef msg=x.y.z.0. (78:01:79:e9:7a:7f:30:00)"
-	expect_eq "$(sed -n 4p "$T/kernel")" \
-		"seq=0xfffffffc (-4) value=0x8000000000000003 (-9223372036854775805) letter='~'(126) tag=ab$(printf '\002')c msg=x.y.z.3. (78:01:79:e9:7a:7f:33:00)"
+	# What the kernel printed, stated here.
+	expect_eq "$(sed -n 1p "$T/kernel")" "seq=0xffffffff (-1) \
+value=0x8000000000000000 (-9223372036854775808) letter=(0) tag=0123456789abcdef \
+msg=x.y.z.0. (78:01:79:e9:7a:7f:30:00)"
+	expect_eq "$(sed -n 4p "$T/kernel")" "seq=0xfffffffc (-4) \
+value=0x8000000000000003 (-9223372036854775805) letter='~'(126) tag=ab$(printf '\002')c \
+msg=x.y.z.3. (78:01:79:e9:7a:7f:33:00)"
 	expect_eq "$(sed -n 8p "$T/kernel" | cut -d' ' -f5)" "letter='$(printf '\240')'(160)"
 	echo 0 >"$KINST/events/user_events/$EV/enable"
 	gone
@@ -278,7 +279,7 @@ gone()
 	expect_eq "$(remotectl events -r top | awk '$2 == "on"' | md5sum)" "$before"
 }
 
-@test "USER_EVENT_REG_PERSIST: the event outlives its program until deleted through dynamic_events" {
+@test "USER_EVENT_REG_PERSIST: the event outlives its program until deleted by dynamic_events" {
 	start_writer -p -f -c 3
 	touch "$T/go"
 	wait "$WPID"

@@ -14,7 +14,8 @@
  * printable bytes, a tag of all 16 bytes without a NUL or (odd i) with bytes that do not print
  * before and after its NUL, and a msg with bytes that do not print.
  *
- * usage: user_events_writer [-n NAME] [-c COUNT] [-r READY] [-g GO] [-w SECONDS] [-f] [-p] [-k] [-x]
+ * usage: user_events_writer [-n NAME] [-c COUNT] [-r READY] [-g GO] [-w SECONDS] [-f] [-p]
+ *                           [-k] [-x]
  *   -r READY    create the file READY once registered (the test waits for it)
  *   -g GO       then wait for the file GO to exist before writing (the test's tracers are
  *               ready: any of them setting the enable bit would otherwise start the writes)
