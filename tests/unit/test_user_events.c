@@ -120,7 +120,7 @@ static void test_kernel_text(const char *format, int id)
 	CHECK(e != NULL);
 	if (!e)
 		return;
-	text_user_event_register(tep, e);
+	text_user_event_register(tep, e, true);
 	CHECK(text_user_event_handled(e));
 
 	n = fill(&r, id, 1, 1000000007, 'B', "remotectl", 10, "event 1", 8);
@@ -179,7 +179,7 @@ static void test_other_fields(void)
 	e = tep_find_event(tep, 502);
 	CHECK(e != NULL);
 	if (e) {
-		text_user_event_register(tep, e);
+		text_user_event_register(tep, e, true);
 		r[0] = 502 & 0xff;
 		r[1] = 502 >> 8;
 		r[8] = 0xff;
@@ -195,7 +195,7 @@ static void test_other_fields(void)
 	e = tep_find_event(tep, 503);
 	CHECK(e != NULL);
 	if (e) {
-		text_user_event_register(tep, e);
+		text_user_event_register(tep, e, true);
 		memset(r, 0, sizeof(r));
 		r[0] = 503 & 0xff;
 		r[1] = 503 >> 8;
@@ -214,11 +214,52 @@ static void test_other_system(void)
 	CHECK(e != NULL);
 	if (!e)
 		return;
-	text_user_event_register(tep, e);
+	text_user_event_register(tep, e, true);
 	CHECK(!text_user_event_handled(e));
 	n = fill(&r, 504, 1, 2, 'C', "t", 2, "m", 2);
 	line(e, &r, n, body, sizeof(body));
 	CHECK_STR(body, "seq=1 value=2 letter=67 tag=t msg=m");
+}
+
+/*
+ * A kernel without kallsyms pads a long-sized field to the long's width (%pS: the arm64
+ * guest's "value=0x000000003b9aca07 (1000000007)"); a 32-bit kernel's long is 4 bytes.
+ */
+static void test_no_kallsyms(void)
+{
+	struct tep_event *e = parse(UE_FORMAT(506, ""), "user_events", 506);
+	struct tep_handle *saved = tep;
+	struct text_fast *saved_fast = fast;
+	struct rec r;
+	int n;
+
+	CHECK(e != NULL);
+	if (!e)
+		return;
+	text_user_event_register(tep, e, false);
+	n = fill(&r, 506, 1, 1000000007, 'B', "remotectl", 10, "event 1", 8);
+	expect(e, &r, n, "seq=0x1 (1) value=0x000000003b9aca07 (1000000007) letter='B'(66) "
+	       "tag=remotectl msg=event 1");
+
+	tep = tep_alloc();
+	tep_set_long_size(tep, 4);
+	tep_set_page_size(tep, 4096);
+	fast = text_fast_new(tep, TEXT_FAST_ON);
+	e = parse(UE_FORMAT(507, ""), "user_events", 507);
+	CHECK(e != NULL);
+	if (e) {
+		text_user_event_register(tep, e, false);
+		n = fill(&r, 507, 1, 1000000007, 'B', "remotectl", 10, "event 1", 8);
+		expect(e, &r, n, "seq=0x00000001 (1) value=0x3b9aca07 (1000000007) "
+		       "letter='B'(66) tag=remotectl msg=event 1");
+		text_user_event_register(tep, e, true);
+		expect(e, &r, n, "seq=0x1 (1) value=0x3b9aca07 (1000000007) "
+		       "letter='B'(66) tag=remotectl msg=event 1");
+	}
+	text_fast_free(fast);
+	tep_free(tep);
+	tep = saved;
+	fast = saved_fast;
 }
 
 /* report's path: every user_events event of a tep at once. */
@@ -227,7 +268,7 @@ static void test_register_all(void)
 	struct tep_event *e = parse(UE_FORMAT(505, ""), "user_events", 505);
 
 	CHECK(e && !text_user_event_handled(e));
-	text_user_events_register(tep);
+	text_user_events_register(tep, true);
 	CHECK(e && text_user_event_handled(e));
 }
 
@@ -242,6 +283,7 @@ int main(void)
 	test_kernel_text(UE_FORMAT(501, "7000736"), 501);
 	test_other_fields();
 	test_other_system();
+	test_no_kallsyms();
 	test_register_all();
 	text_fast_free(fast);
 	tep_free(tep);

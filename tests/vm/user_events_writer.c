@@ -15,7 +15,7 @@
  * before and after its NUL, and a msg with bytes that do not print.
  *
  * usage: user_events_writer [-n NAME] [-c COUNT] [-r READY] [-g GO] [-w SECONDS] [-f] [-p]
- *                           [-k] [-x]
+ *                           [-k] [-x] [-V VALUE]
  *   -r READY    create the file READY once registered (the test waits for it)
  *   -g GO       then wait for the file GO to exist before writing (the test's tracers are
  *               ready: any of them setting the enable bit would otherwise start the writes)
@@ -23,6 +23,7 @@
  *   -f          write at once, enabled or not
  *   -p          register with USER_EVENT_REG_PERSIST: the event outlives the program
  *   -k          after writing, keep the registration until SIGTERM or SIGINT
+ *   -V VALUE    value=VALUE + i instead (a kernel address: the kernel prints it as a symbol)
  * It prints "registered NAME write_index=I", then "written=N enabled=E refused=R": N writes
  * the kernel took, E of all made while it had the event's enable bit set, R refused with
  * EBADF, which is what a write gets while no tracer has the event on.
@@ -113,14 +114,15 @@ int main(int argc, char **argv)
 	const char *tracefs = getenv("TRACEFS") ? getenv("TRACEFS") : "/sys/kernel/tracing";
 	static volatile uint32_t enabled;
 	long count = 10, i, written = 0, while_enabled = 0, refused = 0;
-	int c, fd, force = 0, persist = 0, keep = 0, edges = 0;
+	int c, fd, force = 0, persist = 0, keep = 0, edges = 0, have_base = 0;
+	unsigned long long base = 0;
 	double wait_s = 30;
 	char path[4096], args[512];
 	struct ue_reg reg;
 	struct ue_unreg unreg;
 	sigset_t block;
 
-	while ((c = getopt(argc, argv, "n:c:r:g:w:fpkx")) != -1) {
+	while ((c = getopt(argc, argv, "n:c:r:g:w:fpkxV:")) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'c': count = atol(optarg); break;
@@ -131,9 +133,10 @@ int main(int argc, char **argv)
 		case 'p': persist = 1; break;
 		case 'k': keep = 1; break;
 		case 'x': edges = 1; break;
+		case 'V': base = strtoull(optarg, NULL, 0); have_base = 1; break;
 		default:
 			fprintf(stderr, "usage: user_events_writer [-n NAME] [-c COUNT] [-r READY] "
-				"[-g GO] [-w SECONDS] [-f] [-p] [-k] [-x]\n");
+				"[-g GO] [-w SECONDS] [-f] [-p] [-k] [-x] [-V VALUE]\n");
 			return 2;
 		}
 	}
@@ -208,6 +211,8 @@ int main(int argc, char **argv)
 			strcpy(p.tag, "remotectl");
 			len = (size_t)snprintf(p.msg, sizeof(p.msg), "event %ld", i) + 1;
 		}
+		if (have_base)
+			p.value = base + (uint64_t)i;
 		/* A relative location counts from the end of its own 4 bytes. */
 		p.msg_loc = (uint32_t)(len << 16);
 		iov[0].iov_base = &reg.write_index;

@@ -31,6 +31,7 @@ struct text_format {
 	struct text_fast *fast;
 	double cmdlines_read;		/* when saved_cmdlines was last read */
 	bool cmdlines_reread;		/* read again since text_format_new() */
+	bool kallsyms;			/* the kernel has /proc/kallsyms (user_events.c) */
 };
 
 
@@ -108,9 +109,21 @@ static void load_extras(struct text_format *f)
 	free(path);
 	/* kallsyms is MiBs: one read */
 	buf = read_whole_file("/proc/kallsyms", 0, 8 << 20, &len);
+	f->kallsyms = buf && len;
 	if (buf)
 		tep_parse_kallsyms(f->tep, buf);
 	free(buf);
+}
+
+static bool is_user_event(const struct target_event_info *e)
+{
+	return !strcmp(e->system, "user_events");
+}
+
+/* Was e, a user event, parsed already (parse_user_formats())? */
+static bool user_event_parsed(struct text_format *f, const struct target_event_info *e)
+{
+	return is_user_event(e) && tep_find_event_by_name(f->tep, e->system, e->name);
 }
 
 /* Parse one event's format file from the target; a failure leaves the event unknown. */
@@ -133,8 +146,10 @@ static void parse_format(struct text_format *f, const struct target_event_info *
 	}
 	if (buf && tep_parse_event(f->tep, buf, n, e->system))
 		note_debug("cannot parse %s", path);
-	else if (buf && e->id >= 0)
-		text_user_event_register(f->tep, tep_find_event(f->tep, e->id));
+	else if (buf && is_user_event(e))
+		/* By name: a kernel without CONFIG_PERF_EVENTS has no id files. */
+		text_user_event_register(f->tep, tep_find_event_by_name(f->tep, e->system,
+									 e->name), f->kallsyms);
 	free(buf);
 	free(path);
 	free(rel);
@@ -165,8 +180,7 @@ static void parse_user_formats(struct text_format *f)
 		return;
 	load_events(f);
 	for (i = 0; i < f->events.nr; i++)
-		if (!strcmp(f->events.ev[i].system, "user_events") && f->events.ev[i].id >= 0 &&
-		    !tep_find_event(f->tep, f->events.ev[i].id))
+		if (is_user_event(&f->events.ev[i]) && !user_event_parsed(f, &f->events.ev[i]))
 			parse_format(f, &f->events.ev[i]);
 }
 
@@ -266,7 +280,7 @@ static struct tep_event *find_event(struct text_format *f, int id)
 	if (!f->idless_parsed) {
 		f->idless_parsed = true;
 		for (i = 0; i < f->events.nr; i++)
-			if (f->events.ev[i].id < 0)
+			if (f->events.ev[i].id < 0 && !user_event_parsed(f, &f->events.ev[i]))
 				parse_format(f, &f->events.ev[i]);
 	}
 	return tep_find_event(f->tep, id);

@@ -65,12 +65,13 @@ int text_fast_line(struct text_fast *fast, struct tep_handle *tep, struct trace_
  * user_events (user_events.c): every event of the user_events system prints its fields as the
  * kernel's trace file does, not by its print fmt (which the kernel does not use for them).
  * text_user_event_register(): e's handler, when e is one; text_user_events_register(): every
- * such event of tep. text_user_event_body(): the text after "name: " for a record of size
- * bytes. text_user_event_handled(): does e print so?
+ * such event of tep. kallsyms: the kernel has them (/proc/kallsyms, a trace.dat's KALLSYMS),
+ * which changes how it prints fields of a long's size. text_user_event_body(): the text after
+ * "name: " for a record of size bytes. text_user_event_handled(): does e print so?
  */
 bool text_is_user_event(const struct tep_event *e);
-void text_user_event_register(struct tep_handle *tep, struct tep_event *e);
-void text_user_events_register(struct tep_handle *tep);
+void text_user_event_register(struct tep_handle *tep, struct tep_event *e, bool kallsyms);
+void text_user_events_register(struct tep_handle *tep, bool kallsyms);
 bool text_user_event_handled(const struct tep_event *e);
 void text_user_event_body(struct trace_seq *s, struct tep_event *e, const void *record,
 			  int size);

@@ -140,7 +140,7 @@ struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn
 		free(cmdlines);
 	}
 	f->plugins = tep_load_plugins(f->tep);
-	text_user_events_register(f->tep);
+	text_user_events_register(f->tep, in->kallsyms.data && in->kallsyms.len);
 	f->nsecs = raw_timestamps(in->trace_clock);
 	f->prefix = buffers_with_data(in) > 1;
 	for (i = 0; i < in->nr_buffers; i++)

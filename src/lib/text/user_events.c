@@ -21,9 +21,12 @@
  *	2, 4, 8 bytes				0x%x (%d), signed at the field's size
  *	anything else				<INVALID-SIZE>
  *
- * A loc out of the record prints <OVERFLOW>. An event without fields prints "No fields
- * found". Not done: an 8-byte value that is a kernel text address, which the kernel prints
- * as a symbol (%pS).
+ * but a field of the size of the kernel's long goes through %pS: the same 0x%x where the
+ * kernel has kallsyms (CONFIG_KALLSYMS: the value is no kernel text address), and zero-padded
+ * to the long's width where it has none (0x0000000000000001 on the arm64 guest). A loc out
+ * of the record prints <OVERFLOW>. An event without fields prints "No fields found".
+ * Not done: a value that is a kernel text address, which the kernel prints as its symbol
+ * ("schedule+0x1/0x47"): kallsyms' sizes and text bounds are not all in a trace.dat.
  */
 #include <stdio.h>
 #include <string.h>
@@ -83,11 +86,21 @@ static bool dyn_place(struct tep_handle *tep, const struct tep_format_field *f,
 	return *off + *len <= size;
 }
 
-static void put_number(struct trace_seq *s, struct tep_handle *tep, const unsigned char *p,
+/* The context of the handler of a target or file without kallsyms: see %pS above. */
+static const char no_kallsyms;
+
+static void put_number(struct trace_seq *s, struct tep_event *e, const unsigned char *p,
 		       int size)
 {
-	unsigned long long v = tep_read_number(tep, p, size);
+	unsigned long long v = tep_read_number(e->tep, p, size);
 
+	if (size == tep_get_long_size(e->tep) && e->context == &no_kallsyms) {
+		if (size == 4)
+			trace_seq_printf(s, "0x%08x (%d)", (unsigned int)v, (int)(unsigned int)v);
+		else
+			trace_seq_printf(s, "0x%016llx (%lld)", v, (long long)v);
+		return;
+	}
 	switch (size) {
 	case 1:
 		if (kernel_isprint((unsigned char)v))
@@ -146,7 +159,7 @@ void text_user_event_body(struct trace_seq *s, struct tep_event *e, const void *
 			continue;
 		}
 		if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8)
-			put_number(s, e->tep, data + f->offset, f->size);
+			put_number(s, e, data + f->offset, f->size);
 		else
 			trace_seq_puts(s, "<INVALID-SIZE>");
 	}
@@ -170,18 +183,18 @@ bool text_user_event_handled(const struct tep_event *e)
 	return e->handler == user_event_handler && !(e->flags & TEP_EVENT_FL_NOHANDLE);
 }
 
-void text_user_event_register(struct tep_handle *tep, struct tep_event *e)
+void text_user_event_register(struct tep_handle *tep, struct tep_event *e, bool kallsyms)
 {
 	if (e && text_is_user_event(e))
 		tep_register_event_handler(tep, e->id, e->system, e->name, user_event_handler,
-					   NULL);
+					   kallsyms ? NULL : (void *)&no_kallsyms);
 }
 
-void text_user_events_register(struct tep_handle *tep)
+void text_user_events_register(struct tep_handle *tep, bool kallsyms)
 {
 	struct tep_event **events = tep_list_events(tep, TEP_EVENT_SORT_ID);
 	int i;
 
 	for (i = 0; events && events[i]; i++)
-		text_user_event_register(tep, events[i]);
+		text_user_event_register(tep, events[i], kallsyms);
 }
