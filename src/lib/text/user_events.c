@@ -7,7 +7,7 @@
  * any event (print_event_fields() in kernel/trace/trace_output.c), in the order of the format
  * file. libtraceevent (and so trace-cmd report) would follow the print fmt instead, so every
  * user_events event gets a handler that writes the kernel's text. What it writes, per field,
- * as checked on the Linux 7.2 guest (docs/kernel-interface.md, "user_events"):
+ * as checked on the Linux 7.2 guests (docs/kernel-interface.md, section 12):
  *
  *	a field past the end of the record	<OVERFLOW>
  *	a char array				its bytes up to the first NUL, as they are
@@ -22,7 +22,7 @@
  *	anything else				<INVALID-SIZE>
  *
  * but a field of the size of the kernel's long goes through %pS: the same 0x%x where the
- * kernel has kallsyms (CONFIG_KALLSYMS: the value is no kernel text address), and zero-padded
+ * kernel has kallsyms (CONFIG_KALLSYMS) and the value is no kernel text address, zero-padded
  * to the long's width where it has none (0x0000000000000001 on the arm64 guest). A loc out
  * of the record prints <OVERFLOW>. An event without fields prints "No fields found".
  * Not done: a value that is a kernel text address, which the kernel prints as its symbol
