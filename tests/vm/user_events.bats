@@ -161,7 +161,7 @@ gone()
 	expect_eq "$(remotectl events -r "$NAME" | grep -c user_events)" 0
 }
 
-@test "events --enable in an instance sets the program's enable bit; --disable; restored" {
+@test "events --enable in an instance sets the program's enable bit; --disable deletes it" {
 	start_writer -c 5
 	touch "$T/go"
 	remotectl events -r "$NAME" --enable "user_events:$EV"
