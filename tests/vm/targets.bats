@@ -20,6 +20,7 @@ setup()
 teardown()
 {
 	[ -z "${rpid:-}" ] || { kill -KILL "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null; } || true
+	[ -z "${wpid:-}" ] || { kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null; } || true
 	remote_teardown
 	rmdir "$IDIR"
 }
@@ -136,4 +137,56 @@ items_dat()
 	# trace-cmd reads the remote's events under their new ids, merged the same way.
 	trace-cmd report "$f" 2>/dev/null | grep -E ': (selftest|print): ' >"$f.tc"
 	diff "$f.rc" "$f.tc"
+}
+
+# three_kinds TARGET_ARGS...: user_events_writer registers event $ev and, once the capture
+# (remotectl record TARGET_ARGS) reads, writes N=$n rounds of selftest id=i (remotes/test),
+# user event seq=i and marker m-i (the instance), i = 0..N-1, from one process.
+three_kinds()
+{
+	local t=$BATS_TEST_TMPDIR
+	user_events_writer -n "$ev" -c "$n" -r "$t/ready" -g "$t/go" -E "$REMOTE/write_event" \
+		-M "$IDIR/trace_marker" >"$t/w.out" 2>"$t/w.err" &
+	wpid=$!
+	for _ in $(seq 200); do [ -e "$t/ready" ] && break; sleep 0.05; done
+	capture_start record -r test -e 'test:*' -r "$INST" -e ftrace:print -e "user_events:$ev" "$@"
+	touch "$t/go"
+	wait "$wpid" || { cat "$t/w.err" >&2; return 1; }
+	wpid=
+	expect_eq "$(tail -n 1 "$t/w.out")" "written=$n enabled=$n refused=0"
+	capture_stop INT
+	[ "$rc" -eq 0 ]
+	for ((i = 0; i < n; i++)); do
+		printf 'test %d\n%s ue %d\n%s m-%d\n' "$i" "$INST" "$i" "$INST" "$i"
+	done >"$t/want"
+}
+
+# items3 FILE: the three kinds of items of a text or trace.dat report, in output order.
+items3()
+{
+	sed -nE -e 's/^ *test: .*selftest:? +id=([0-9]+)$/test \1/p' \
+		-e "s/^ *$INST: .* $ev: +seq=0x[0-9a-f]+ \\(([0-9]+)\\) .*/$INST ue \\1/p" \
+		-e "s/^ *$INST: .*tracing_mark_write: (m-[0-9]+)\$/$INST \\1/p" "$1"
+}
+
+@test "remote, instance and a user event: one process's items merged in the order written" {
+	local n=150 ev=rctl_tg_$$
+	three_kinds -o "$out"
+	items3 "$out" >"$BATS_TEST_TMPDIR/got"
+	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	expect_eq "$(wc -l <"$out")" $((3 * n))
+}
+
+@test "remote, instance and a user event to trace.dat: report and trace-cmd merge them alike" {
+	local n=150 ev=rctl_tg_$$ f=$BATS_TEST_TMPDIR/x.dat
+	three_kinds -o "$f"
+	remotectl report "$f" >"$f.rc"
+	items3 "$f.rc" >"$BATS_TEST_TMPDIR/got"
+	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	# trace-cmd prints the user event by the print fmt the kernel generated for it (not as
+	# the kernel's trace file does): the same items in the same order, told by their time.
+	trace-cmd report "$f" 2>/dev/null | grep -E ': (selftest|print|'"$ev"'): ' >"$f.tc"
+	expect_eq "$(wc -l <"$f.tc")" $((3 * n))
+	diff <(sed -E 's/: (selftest|print|'"$ev"'): .*//' "$f.rc") \
+		<(sed -E 's/: (selftest|print|'"$ev"'): .*//' "$f.tc")
 }

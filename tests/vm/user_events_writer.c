@@ -15,7 +15,7 @@
  * before and after its NUL, and a msg with bytes that do not print.
  *
  * usage: user_events_writer [-n NAME] [-c COUNT] [-r READY] [-g GO] [-w SECONDS] [-f] [-p]
- *                           [-k] [-x] [-V VALUE]
+ *                           [-k] [-x] [-V VALUE] [-E FILE] [-M FILE]
  *   -r READY    create the file READY once registered (the test waits for it)
  *   -g GO       then wait for the file GO to exist before writing (the test's tracers are
  *               ready: any of them setting the enable bit would otherwise start the writes)
@@ -24,6 +24,9 @@
  *   -p          register with USER_EVENT_REG_PERSIST: the event outlives the program
  *   -k          after writing, keep the registration until SIGTERM or SIGINT
  *   -V VALUE    value=VALUE + i instead (a kernel address: the kernel prints it as a symbol)
+ *   -E FILE     before event i, write "i" to FILE (a remote's write_event: selftest id=i)
+ *   -M FILE     after event i, write "m-i" to FILE (a trace_marker): with -E, one process
+ *               writes three targets' items in a known order (tests/vm/targets.bats)
  * It prints "registered NAME write_index=I", then "written=N enabled=E refused=R": N writes
  * the kernel took, E of all made while it had the event's enable bit set, R refused with
  * EBADF, which is what a write gets while no tracer has the event on.
@@ -117,12 +120,14 @@ int main(int argc, char **argv)
 	int c, fd, force = 0, persist = 0, keep = 0, edges = 0, have_base = 0;
 	unsigned long long base = 0;
 	double wait_s = 30;
+	int efd = -1, mfd = -1;
+	char item[32];
 	char path[4096], args[512];
 	struct ue_reg reg;
 	struct ue_unreg unreg;
 	sigset_t block;
 
-	while ((c = getopt(argc, argv, "n:c:r:g:w:fpkxV:")) != -1) {
+	while ((c = getopt(argc, argv, "n:c:r:g:w:fpkxV:E:M:")) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'c': count = atol(optarg); break;
@@ -134,9 +139,20 @@ int main(int argc, char **argv)
 		case 'k': keep = 1; break;
 		case 'x': edges = 1; break;
 		case 'V': base = strtoull(optarg, NULL, 0); have_base = 1; break;
+		case 'E':
+			efd = open(optarg, O_WRONLY | O_CLOEXEC);
+			if (efd < 0)
+				die(optarg);
+			break;
+		case 'M':
+			mfd = open(optarg, O_WRONLY | O_CLOEXEC);
+			if (mfd < 0)
+				die(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: user_events_writer [-n NAME] [-c COUNT] [-r READY] "
-				"[-g GO] [-w SECONDS] [-f] [-p] [-k] [-x] [-V VALUE]\n");
+				"[-g GO] [-w SECONDS] [-f] [-p] [-k] [-x] [-V VALUE] [-E FILE] "
+				"[-M FILE]\n");
 			return 2;
 		}
 	}
@@ -221,12 +237,16 @@ int main(int argc, char **argv)
 		iov[1].iov_len = offsetof(struct payload, msg) + len;
 		if (enabled & 1)
 			while_enabled++;
+		if (efd >= 0 && write(efd, item, (size_t)snprintf(item, sizeof(item), "%ld\n", i)) < 0)
+			die("write_event");
 		if (writev(fd, iov, 2) >= 0)
 			written++;
 		else if (errno == EBADF)
 			refused++;
 		else
 			die("writev");
+		if (mfd >= 0 && write(mfd, item, (size_t)snprintf(item, sizeof(item), "m-%ld\n", i)) < 0)
+			die("trace_marker");
 	}
 	printf("written=%ld enabled=%ld refused=%ld\n", written, while_enabled, refused);
 	fflush(stdout);
