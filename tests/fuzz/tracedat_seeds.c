@@ -376,15 +376,39 @@ static int subbuf_seeds(const char *dir)
 	return put_file(dir, "seed-page-missed", b, sizeof(b));
 }
 
+/*
+ * An input of fuzz_tracedat_fmt: a zero byte, the records' length (u16) and records, then the
+ * texts (header_page, kallsyms, printk formats, cmdlines, event formats), NUL between them.
+ */
+static int put_fmt_input(const char *dir, const char *name, const struct tdbuf *records,
+			 const char *const *texts, size_t nr)
+{
+	struct tdbuf b = { 0 };
+	size_t i;
+	int ret;
+
+	tdbuf_put(&b, (uint8_t[]){ 0 }, 1);
+	tdbuf_u16(&b, records->len);
+	tdbuf_put(&b, records->p, records->len);
+	for (i = 0; i < nr; i++) {
+		if (i)
+			tdbuf_put(&b, "", 1);
+		tdbuf_put(&b, texts[i], strlen(texts[i]));
+	}
+	ret = put_file(dir, name, b.p, b.len);
+	tdbuf_free(&b);
+	return ret;
+}
+
 /* fuzz_tracedat_fmt: flags, records, then header_page, kallsyms, printk, cmdlines, formats. */
 static int fmt_seed(const char *dir)
 {
 	const char *texts[] = { header_page, kallsyms, printk, cmdlines, print_format,
 				sched_switch_format, sample_format };
 	uint8_t page[PAGE], sw[64] = { 0 };
-	struct tdbuf b = { 0 }, r = { 0 };
+	struct tdbuf r = { 0 };
 	uint32_t w;
-	size_t off = 16, i;
+	size_t off = 16;
 	int ret;
 
 	/* The events of a sub-buffer as records: each header word gives the length. */
@@ -411,16 +435,7 @@ static int fmt_seed(const char *dir)
 	bo_put32(sw + 60, 120, BO_LITTLE);
 	tdbuf_put(&r, (uint8_t[]){ sizeof(sw) }, 1);
 	tdbuf_put(&r, sw, sizeof(sw));
-	tdbuf_put(&b, (uint8_t[]){ 0 }, 1);
-	tdbuf_u16(&b, r.len);
-	tdbuf_put(&b, r.p, r.len);
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		if (i)
-			tdbuf_put(&b, "", 1);
-		tdbuf_put(&b, texts[i], strlen(texts[i]));
-	}
-	ret = put_file(dir, "seed-formats", b.p, b.len);
-	tdbuf_free(&b);
+	ret = put_fmt_input(dir, "seed-formats", &r, texts, sizeof(texts) / sizeof(texts[0]));
 	tdbuf_free(&r);
 	return ret;
 }
@@ -463,24 +478,14 @@ static void user_record(struct tdbuf *r, uint32_t seq, uint64_t value, uint8_t l
 
 static int user_events_seed(const char *dir)
 {
-	struct tdbuf b = { 0 }, r = { 0 };
+	struct tdbuf r = { 0 };
 	const char *texts[] = { header_page, kallsyms, printk, cmdlines, "", "", "", "", "", "",
 				user_event_format };
-	size_t i;
 	int ret;
 
 	user_record(&r, 1, 1000000007, 'B', "remotectl", 10, "event 1", 8);
 	user_record(&r, 0xffffffff, 1ull << 63, 0, "0123456789abcdef", 16, "x\001y\351z\1770", 8);
-	tdbuf_put(&b, (uint8_t[]){ 0 }, 1);
-	tdbuf_u16(&b, r.len);
-	tdbuf_put(&b, r.p, r.len);
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		if (i)
-			tdbuf_put(&b, "", 1);
-		tdbuf_put(&b, texts[i], strlen(texts[i]));
-	}
-	ret = put_file(dir, "seed-user-events", b.p, b.len);
-	tdbuf_free(&b);
+	ret = put_fmt_input(dir, "seed-user-events", &r, texts, sizeof(texts) / sizeof(texts[0]));
 	tdbuf_free(&r);
 	return ret;
 }

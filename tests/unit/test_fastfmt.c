@@ -10,16 +10,9 @@
 #include <string.h>
 
 #include "check.h"
+#include "kernel_formats.h"
 #include "text_internal.h"
 #include "util.h"
-
-#define COMMON								\
-	"format:\n"							\
-	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n" \
-	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n" \
-	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n" \
-	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"	\
-	"\n"
 
 /* Fields of every test event after the common ones. */
 #define FIELDS								\
@@ -58,7 +51,7 @@ static int next_id = 100;
 
 static struct tep_event *event(const char *name, const char *print)
 {
-	char *text = xasprintf("name: %s\nID: %d\n" COMMON FIELDS "print fmt: %s\n", name,
+	char *text = xasprintf("name: %s\nID: %d\n" KERNEL_FORMAT_HEAD FIELDS "print fmt: %s\n", name,
 			       next_id, print);
 	struct tep_event *e;
 
@@ -432,7 +425,7 @@ static void plugin_line(struct tep_event *e, const void *r, int size, const char
 static void test_plugins(void)
 {
 	static const char sw[] =
-		"name: sched_switch\nID: 300\n" COMMON
+		"name: sched_switch\nID: 300\n" KERNEL_FORMAT_HEAD
 		"\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
 		"\tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;\n"
 		"\tfield:int prev_prio;\toffset:28;\tsize:4;\tsigned:1;\n"
@@ -442,14 +435,14 @@ static void test_plugins(void)
 		"\tfield:int next_prio;\toffset:60;\tsize:4;\tsigned:1;\n\n"
 		"print fmt: \"prev_comm=%s prev_pid=%d\", REC->prev_comm, REC->prev_pid\n";
 	static const char hr[] =
-		"name: hrtimer_start\nID: 301\n" COMMON
+		"name: hrtimer_start\nID: 301\n" KERNEL_FORMAT_HEAD
 		"\tfield:void * hrtimer;\toffset:8;\tsize:8;\tsigned:0;\n"
 		"\tfield:void * function;\toffset:16;\tsize:8;\tsigned:0;\n"
 		"\tfield:s64 expires;\toffset:24;\tsize:8;\tsigned:1;\n"
 		"\tfield:s64 softexpires;\toffset:32;\tsize:8;\tsigned:1;\n\n"
 		"print fmt: \"hrtimer=%p\", REC->hrtimer\n";
 	static const char raw[] =
-		"name: raw_data\nID: 302\n" COMMON
+		"name: raw_data\nID: 302\n" KERNEL_FORMAT_HEAD
 		"\tfield:unsigned int id;\toffset:8;\tsize:4;\tsigned:0;\n"
 		"\tfield:char buf[];\toffset:12;\tsize:0;\tsigned:0;\n\n"
 		"print fmt: \"id:%04x %08x\", REC->id, (int)REC->buf[0]\n";

@@ -10,17 +10,10 @@
 #include <string.h>
 
 #include "check.h"
+#include "kernel_formats.h"
 #include "text_internal.h"
 #include "tracedat_fmtcheck.h"
 #include "util.h"
-
-#define COMMON								\
-	"format:\n"							\
-	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n" \
-	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n" \
-	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n" \
-	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"	\
-	"\n"
 
 /*
  * "u32 seq; u64 value; u8 letter; char[16] tag; __rel_loc char[] msg" as 7.2 prints it; MSG is
@@ -28,7 +21,7 @@
  * "msg[]" and "msg[7000736]" on two boots).
  */
 #define UE_FORMAT(ID, MSG)						\
-	"name: ue\nID: " #ID "\n" COMMON					\
+	"name: ue\nID: " #ID "\n" KERNEL_FORMAT_HEAD					\
 	"\tfield:u32 seq;\toffset:8;\tsize:4;\tsigned:0;\n"		\
 	"\tfield:u64 value;\toffset:12;\tsize:8;\tsigned:0;\n"		\
 	"\tfield:u8 letter;\toffset:20;\tsize:1;\tsigned:0;\n"		\
@@ -162,14 +155,14 @@ static void test_kernel_text(const char *format, int id)
 static void test_other_fields(void)
 {
 	static const char fmt[] =
-		"name: ue\nID: 502\n" COMMON
+		"name: ue\nID: 502\n" KERNEL_FORMAT_HEAD
 		"\tfield:u16 a;\toffset:8;\tsize:2;\tsigned:0;\n"
 		"\tfield:__data_loc u8[] b;\toffset:10;\tsize:4;\tsigned:0;\n"
 		"\tfield:struct x c;\toffset:14;\tsize:3;\tsigned:0;\n"
 		"\n"
 		"print fmt: \"a=%u b=%s c=%s\", REC->a, __get_str(b), REC->c\n";
 	static const char none[] =
-		"name: ue\nID: 503\n" COMMON
+		"name: ue\nID: 503\n" KERNEL_FORMAT_HEAD
 		"\n"
 		"print fmt: \"\"\n";
 	struct tep_event *e;
