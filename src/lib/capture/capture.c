@@ -85,8 +85,6 @@
 #define AGE_STEP_NS		(50 * 1000 * 1000ULL)
 #define AGE_SLOTS		16
 
-struct part;
-
 struct cpu_state {
 	int cpu;
 	struct part *p;		/* the target it belongs to */
@@ -127,24 +125,6 @@ struct cpu_state {
 	uint64_t pub_lost;
 };
 
-/*
- * One target of the capture: its settings (undone at the end), its transport and its streams,
- * cs[first] to cs[first + nr - 1].
- */
-struct part {
-	const struct capture_target *ct;
-	struct target *t;
-	bool remote;		/* the text transport: a remote's trace_pipe lines */
-	struct target_undo_log *undo;
-	struct target_event_selection *sel;	/* -e */
-	enum target_transport transport;
-	char fallback[256];	/* why the transport is not the best one */
-	unsigned int hdr_size;	/* sub-buffer header size */
-	uint64_t buffer_kib;	/* the buffer size during the capture, 0 unknown */
-	double buffer_bytes;	/* per-CPU buffer size */
-	bool percent_zero;	/* buffer_percent is 0: POLLIN would mean "any data" */
-	int first, nr;
-};
 
 /*
  * What differs between targets, as data: a remote (text lines, the kernel's selftests' order,
@@ -1364,106 +1344,6 @@ static int set_up_parts(struct capture *c)
 	return 0;
 }
 
-/*
- * The clock a target stamps with (into clock), and whether it can be set. A remote without
- * trace_clock stamps with what its kernel documents: the hypervisor the boot clock,
- * remote_test trace_clock_global(). Remotes and backups keep theirs.
- */
-static bool clock_of(const struct part *p, char *clock, size_t size)
-{
-	const struct target *t = p->t;
-
-	clock[0] = 0;
-	if (t->has_trace_clock && !target_clock(t, clock, size))
-		return !p->remote && !t->read_only;
-	if (p->remote)
-		snprintf(clock, size, "%s", strcmp(t->name, "hypervisor") ? "global" : "boot");
-	return false;
-}
-
-/* Whether the clock named is one of those the target's trace_clock offers. */
-static bool offers_clock(const struct target *t, const char *clock)
-{
-	char line[1024], *tok, *save = NULL;
-
-	if (target_read(t, "trace_clock", line, sizeof(line)) <= 0)
-		return false;
-	for (tok = strtok_r(line, " []\n", &save); tok; tok = strtok_r(NULL, " []\n", &save))
-		if (!strcmp(tok, clock))
-			return true;
-	return false;
-}
-
-/*
- * Events of several targets merge by time stamp, which means something only on one clock:
- * the clock of a target that cannot change it (a remote, a backup), else the first target's.
- * Refused before anything changes: two fixed clocks that differ, a clock not known, or one a
- * target does not offer.
- */
-static int clock_agree_check(struct capture *c)
-{
-	char clock[32];
-	int i, chosen = -1;
-
-	for (i = 0; i < c->nr_parts && chosen < 0; i++)
-		if (!clock_of(&c->parts[i], clock, sizeof(clock)) && c->nr_parts > 1)
-			chosen = i;
-	if (chosen < 0)
-		chosen = 0;
-	clock_of(&c->parts[chosen], c->clock, sizeof(c->clock));
-	if (c->nr_parts < 2)
-		return 0;
-	for (i = 0; i < c->nr_parts; i++) {
-		const struct part *p = &c->parts[i];
-		bool settable = clock_of(p, clock, sizeof(clock));
-
-		if (!clock[0] || !c->clock[0]) {
-			note_error("%s: cannot tell which clock it stamps with: its events cannot "
-				   "be merged with %s's", p->t->label,
-				   c->parts[i == chosen ? (i + 1) % c->nr_parts : chosen].t->label);
-			return -EINVAL;
-		}
-		if (!strcmp(clock, c->clock))
-			continue;
-		if (!settable) {
-			note_error("%s stamps with the %s clock and %s with %s: their events cannot "
-				   "be merged", c->parts[chosen].t->label, c->clock, p->t->label,
-				   clock);
-			return -EINVAL;
-		}
-		if (!offers_clock(p->t, c->clock)) {
-			note_error("%s has no %s clock (trace_clock) to stamp as %s does",
-				   p->t->label, c->clock, c->parts[chosen].t->label);
-			return -EINVAL;
-		}
-	}
-	note_debug("clock: %s for every target", c->clock);
-	return 0;
-}
-
-/*
- * Set the agreed clock where it differs, for the capture (the undo log puts it back). The
- * kernel empties a buffer whose clock changes: events older than the capture are gone.
- */
-static int clock_agree(struct capture *c)
-{
-	char clock[32];
-	int rc;
-
-	for (int i = 0; i < c->nr_parts && c->nr_parts > 1; i++) {
-		struct part *p = &c->parts[i];
-
-		if (!clock_of(p, clock, sizeof(clock)) || !strcmp(clock, c->clock))
-			continue;
-		rc = target_undo_write(p->undo, "trace_clock", c->clock);
-		if (rc)
-			return rc;
-		note_debug("%s: trace_clock %s for the capture (was %s; its buffer was emptied)",
-			   p->t->label, c->clock, clock);
-	}
-	return 0;
-}
-
 /* Every target put back as it was found, the last one first; once. */
 static int restore(struct capture *c)
 {
@@ -1499,7 +1379,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 		if (c.parts[i].ct->nr_events)
 			rc = select_events(&c.parts[i]);
 	if (!rc)
-		rc = clock_agree_check(&c);
+		rc = clock_agree_check(c.parts, c.nr_parts, c.clock, sizeof(c.clock));
 	if (rc)
 		goto out;
 	/*
@@ -1522,7 +1402,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r)
 	if (c.remote)
 		rc = sink_open_data(c.k);
 	if (!rc)
-		rc = clock_agree(&c);
+		rc = clock_agree(c.parts, c.nr_parts, c.clock);
 	for (i = 0; i < c.nr_parts && !rc; i++)
 		rc = c.parts[i].remote ? apply_remote_settings(&c.parts[i]) :
 					 apply_settings(&c, &c.parts[i]);

@@ -18,6 +18,36 @@
 #include "subbuf_merge.h"
 
 /*
+ * One target of the capture: its settings (undone at the end), its transport and its streams,
+ * cs[first] to cs[first + nr - 1].
+ */
+struct part {
+	const struct capture_target *ct;
+	struct target *t;
+	bool remote;		/* the text transport: a remote's trace_pipe lines */
+	struct target_undo_log *undo;
+	struct target_event_selection *sel;	/* -e */
+	enum target_transport transport;
+	char fallback[256];	/* why the transport is not the best one */
+	unsigned int hdr_size;	/* sub-buffer header size */
+	uint64_t buffer_kib;	/* the buffer size during the capture, 0 unknown */
+	double buffer_bytes;	/* per-CPU buffer size */
+	bool percent_zero;	/* buffer_percent is 0: POLLIN would mean "any data" */
+	int first, nr;
+};
+
+/*
+ * Events of several targets merge by time stamp, which means something only on one clock
+ * (capture_clock.c). clock_agree_check(), before anything changes: the clock every target is
+ * to stamp with into agreed -- that of a target that cannot change its own (a remote, a
+ * backup), else the first target's -- or, after a one-line message, -EINVAL when two fixed
+ * clocks differ, a clock is unknown, or a target does not offer it. With one target, its
+ * clock (or ""). clock_agree(): the others set to it through their undo logs; 0 or -errno.
+ */
+int clock_agree_check(struct part *parts, int nr, char *agreed, size_t size);
+int clock_agree(struct part *parts, int nr, const char *agreed);
+
+/*
  * Where a capture's data goes: one table of operations, so that the capture loop never asks
  * which output it writes. Four sinks:
  *
