@@ -208,6 +208,12 @@ static int buf_printf(struct fp_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+/* "00" to "99": two decimal digits per division. */
+static const char dec_pairs[200] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 /* Digits of v in base 10 or 16, into the end of d[24]; returns the first. */
 static char *digits(uint64_t v, int base, bool upper, char *d)
 {
@@ -222,10 +228,17 @@ static char *digits(uint64_t v, int base, bool upper, char *d)
 		} while (v);
 		return p;
 	}
-	do {
-		*--p = '0' + v % 10;
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, dec_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, dec_pairs + 2 * v, 2);
+	} else {
+		*--p = '0' + v;
+	}
 	return p;
 }
 
@@ -248,23 +261,47 @@ static void put_num(struct fp_buf *b, uint64_t mag, bool neg, int base, bool upp
 		buf_pad(b, ' ', pad);
 }
 
+/* hex3[c]: a space and c's two lowercase hex digits (and a byte to make a 4-byte store). */
+#define HEXD(d)		((d) < 10 ? '0' + (d) : 'a' - 10 + (d))
+#define HEX3(c)		{ ' ', HEXD((c) >> 4), HEXD((c) & 15), 0 }
+#define HEX3_16(h)	HEX3(h), HEX3(h + 1), HEX3(h + 2), HEX3(h + 3), HEX3(h + 4), \
+			HEX3(h + 5), HEX3(h + 6), HEX3(h + 7), HEX3(h + 8), HEX3(h + 9), \
+			HEX3(h + 10), HEX3(h + 11), HEX3(h + 12), HEX3(h + 13), HEX3(h + 14), \
+			HEX3(h + 15)
+static const char hex3[256][4] = {
+	HEX3_16(0), HEX3_16(16), HEX3_16(32), HEX3_16(48), HEX3_16(64), HEX3_16(80),
+	HEX3_16(96), HEX3_16(112), HEX3_16(128), HEX3_16(144), HEX3_16(160), HEX3_16(176),
+	HEX3_16(192), HEX3_16(208), HEX3_16(224), HEX3_16(240),
+};
+
 /*
  * Bytes as two lowercase hex digits each, spaced: with a space between them, lead: before
- * the first too. The hex dumps of __print_hex and of raw markers are most of their lines.
+ * the first too. The hex dumps of __print_hex and of raw markers are most of their lines:
+ * one 4-byte store per byte (its fourth byte overwritten by the next), no branch.
  */
 static void put_hex_bytes(struct fp_buf *b, const uint8_t *p, size_t n, bool spaced, bool lead)
 {
-	static const char hex[] = "0123456789abcdef";
 	char *q;
+	size_t i;
 
-	buf_reserve(b, 3 * n + 1);
+	if (!n)
+		return;
+	buf_reserve(b, 3 * n + 4);
 	q = b->p + b->len;
-	for (size_t i = 0; i < n; i++) {
-		if (spaced && (i || lead))
-			*q++ = ' ';
-		*q++ = hex[p[i] >> 4];
-		*q++ = hex[p[i] & 15];
+	if (!spaced) {
+		for (i = 0; i < n; i++, q += 2)
+			memcpy(q, hex3[p[i]] + 1, 2);
+		b->len = q - b->p;
+		return;
 	}
+	i = 0;
+	if (!lead) {
+		memcpy(q, hex3[p[0]] + 1, 2);
+		q += 2;
+		i = 1;
+	}
+	for (; i < n; i++, q += 3)
+		memcpy(q, hex3[p[i]], 4);
 	b->len = q - b->p;
 }
 
