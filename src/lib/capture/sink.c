@@ -234,8 +234,9 @@ int sink_emit(struct sink *k, bool drain)
 				k->dropped_max++;
 			continue;
 		}
-		if (fwrite(p->prefix, 1, p->prefix_len, k->out) != p->prefix_len ||
-		    fwrite(line, 1, len, k->out) != len) {
+		/* The main thread alone writes the text. */
+		if (fwrite_unlocked(p->prefix, 1, p->prefix_len, k->out) != p->prefix_len ||
+		    fwrite_unlocked(line, 1, len, k->out) != len) {
 			note_error("cannot write output: %s", strerror(errno));
 			return -EIO;
 		}

@@ -1645,8 +1645,9 @@ static char *printable(const char *p, size_t n)
 	return b.p;
 }
 
-int text_fast_line(struct text_fast *ft, struct tep_handle *tep, struct trace_seq *s,
-		   struct tep_record *rec, struct tep_event *e, bool raw_time)
+int text_fast_line_ref(struct text_fast *ft, struct tep_handle *tep, struct trace_seq *s,
+		       struct tep_record *rec, struct tep_event *e, bool raw_time,
+		       const char **line, size_t *len)
 {
 	unsigned int start = s->len;
 	char *mine, *theirs;
@@ -1656,23 +1657,27 @@ int text_fast_line(struct text_fast *ft, struct tep_handle *tep, struct trace_se
 		if (ft)
 			ft->total++;
 		text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
-		return 0;
+		goto theirs;
 	}
 	ft->total++;
 	ok = !make_line(ft, rec, e, raw_time);
 	if (ok && ft->mode == TEXT_FAST_ON) {
 		ft->fast++;
-		put_line(s, &ft->line);
 		register_comms(ft);
+		*line = ft->line.p;
+		*len = ft->line.len;
 		return 1;
 	}
 	text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
 	if (!ok)
-		return 0;
+		goto theirs;
 	register_comms(ft);
 	ft->fast++;
-	if (s->len - start == ft->line.len && !memcmp(s->buffer + start, ft->line.p, ft->line.len))
+	if (s->len - start == ft->line.len && !memcmp(s->buffer + start, ft->line.p, ft->line.len)) {
+		*line = s->buffer + start;
+		*len = s->len - start;
 		return 1;
+	}
 	if (!ft->failed) {
 		mine = printable(ft->line.p, ft->line.len);
 		theirs = printable(s->buffer + start, s->len - start);
@@ -1684,6 +1689,22 @@ int text_fast_line(struct text_fast *ft, struct tep_handle *tep, struct trace_se
 	}
 	ft->failed = true;
 	return -EPROTO;
+theirs:
+	*line = s->buffer + start;
+	*len = s->len - start;
+	return 0;
+}
+
+int text_fast_line(struct text_fast *ft, struct tep_handle *tep, struct trace_seq *s,
+		   struct tep_record *rec, struct tep_event *e, bool raw_time)
+{
+	const char *line;
+	size_t len;
+	int ret = text_fast_line_ref(ft, tep, s, rec, e, raw_time, &line, &len);
+
+	if (ret == 1 && ft->mode == TEXT_FAST_ON)
+		put_line(s, &ft->line);
+	return ret;
 }
 
 enum text_fast_mode text_fast_mode_env(void)

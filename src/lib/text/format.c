@@ -292,6 +292,7 @@ const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const
 	struct tep_record rec = { 0 };
 	struct trace_seq *seq = &f->seq;
 	struct tep_event *ev;
+	const char *line;
 	uint16_t id = 0;
 	int pid;
 
@@ -317,12 +318,13 @@ const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const
 			f->cmdlines_reread = true;
 		}
 	}
-	/* The same line as `remotectl report` (and trace-cmd report) prints, known or not. */
-	if (text_dat_fmt_line(f->fast, f->tep, seq, &rec, ev, !f->ns_clock))
+	/*
+	 * The same line as `remotectl report` (and trace-cmd report) prints, known or not; the
+	 * fast path's line is handed on from its own buffer, not copied into seq.
+	 */
+	if (text_fast_line_ref(f->fast, f->tep, seq, &rec, ev, !f->ns_clock, &line, line_len) < 0)
 		return NULL;
-	trace_seq_terminate(seq);
-	*line_len = seq->len;
-	return seq->buffer;
+	return line;
 }
 
 size_t text_format_lost(char *buf, size_t size, int cpu, int64_t lost)

@@ -20,7 +20,8 @@ struct text_format *text_format_new(const struct target *t, char *err, size_t le
 void text_format_free(struct text_format *f);
 
 /*
- * One event as a text line, newline included; valid until the next call. Events whose
+ * One event as a text line, newline included (not NUL-terminated: *line_len bytes, which may
+ * hold a NUL as libtraceevent prints a %c of 0); valid until the next call. Events whose
  * format is unknown print their id and size. NULL when REMOTECTL_FASTFMT=check found the fast
  * path's line different from libtraceevent's (said with note_error()).
  */

@@ -75,6 +75,20 @@ void text_user_events_register(struct tep_handle *tep, bool kallsyms);
 bool text_user_event_handled(const struct tep_event *e);
 void text_user_event_body(struct trace_seq *s, struct tep_event *e, const void *record,
 			  int size);
+/*
+ * text_fast_line() without copying the fast path's line into s: *line and *len give the line
+ * (the fast path's own buffer, or libtraceevent's line appended to s), valid until the next
+ * call or until s changes.
+ */
+int text_fast_line_ref(struct text_fast *fast, struct tep_handle *tep, struct trace_seq *s,
+		       struct tep_record *rec, struct tep_event *e, bool raw_time,
+		       const char **line, size_t *len);
+/*
+ * text_dat_fmt_event() without copying the fast path's line into s: the line (a buffer
+ * name's prefix included) in *line and *len, valid until the next call or until s changes.
+ */
+int text_dat_fmt_event_ref(struct text_dat_fmt *f, struct trace_seq *s,
+			   const struct text_dat_event *ev, const char **line, size_t *len);
 /* Lines made so far: by the fast path, and in all. */
 void text_fast_counts(const struct text_fast *fast, uint64_t *fast_lines, uint64_t *lines);
 /* Does the text show raw clock values (true) or seconds.microseconds? */

@@ -265,9 +265,11 @@ void text_dat_fmt_loss(struct text_dat_fmt *f, struct trace_seq *s, int buffer, 
 	trace_seq_puts(s, line);
 }
 
-int text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s,
-		       const struct text_dat_event *ev)
+/* ev's line appended to s, or with line: handed on from the fast path's buffer if it made it. */
+static int fmt_event(struct text_dat_fmt *f, struct trace_seq *s, const struct text_dat_event *ev,
+		     const char **line, size_t *len)
 {
+	unsigned int start = s->len;
 	struct tep_record rec;
 	struct tep_event *e;
 	int size, ret;
@@ -282,11 +284,31 @@ int text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s,
 	 */
 	if (e && rec.size < min_size(e))
 		rec.size = min_size(e);
-	put_prefix(f, s, ev->buffer);
-	ret = text_dat_fmt_line(f->fast, f->tep, s, &rec, e, f->nsecs);
+	if (line && !f->prefix) {
+		ret = text_fast_line_ref(f->fast, f->tep, s, &rec, e, f->nsecs, line, len);
+	} else {
+		put_prefix(f, s, ev->buffer);
+		ret = text_dat_fmt_line(f->fast, f->tep, s, &rec, e, f->nsecs);
+		if (line) {
+			*line = s->buffer + start;
+			*len = s->len - start;
+		}
+	}
 	rec.size = size;
 	unload(f, &rec);
-	return ret;
+	return ret < 0 ? ret : 0;
+}
+
+int text_dat_fmt_event(struct text_dat_fmt *f, struct trace_seq *s,
+		       const struct text_dat_event *ev)
+{
+	return fmt_event(f, s, ev, NULL, NULL);
+}
+
+int text_dat_fmt_event_ref(struct text_dat_fmt *f, struct trace_seq *s,
+			   const struct text_dat_event *ev, const char **line, size_t *len)
+{
+	return fmt_event(f, s, ev, line, len);
 }
 
 const char *text_dat_fmt_event_name(struct text_dat_fmt *f, const struct text_dat_event *ev,

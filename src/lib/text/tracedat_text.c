@@ -236,23 +236,27 @@ static int write_entry(struct text_report *t, FILE *out, struct trace_seq *s,
 {
 	int i = me->stream, cpu = td_src_cpu(t->src[i]);
 	struct text_dat_event ev = { me->ts, cpu, t->buffer[i], me->data, me->len };
+	const char *line;
+	size_t len;
 
+	trace_seq_reset(s);
 	if (me->lost) {
 		if (t->f.stat || !in_window(t, me->ts))
 			return 0;
-		trace_seq_reset(s);
 		text_dat_fmt_loss(t->fmt, s, ev.buffer, cpu, me->lost);
+		line = s->buffer;
+		len = s->len;
 	} else {
 		if (!wanted(t, &ev))
 			return 0;
 		t->shown[i]++;
 		if (t->f.stat)
 			return 0;
-		trace_seq_reset(s);
-		if (text_dat_fmt_event(t->fmt, s, &ev))
+		if (text_dat_fmt_event_ref(t->fmt, s, &ev, &line, &len))
 			return -EPROTO;
 	}
-	fwrite(s->buffer, 1, s->len, out);
+	/* Only this thread writes out. */
+	fwrite_unlocked(line, 1, len, out);
 	return 0;
 }
 
