@@ -155,6 +155,21 @@ static void test_header(void)
 	CHECK(both(e, &r, sizeof(r), true, line, sizeof(line)) == 1);
 	r.pid = -3;
 	CHECK(both(e, &r, sizeof(r), false, line, sizeof(line)) == 1);
+	/* The header kept for the last pid is dropped once comms are registered elsewhere. */
+	r.pid = 5555;
+	rec.data = &r;
+	trace_seq_init(&s);
+	CHECK(text_fast_line(fast, tep, &s, &rec, e, false) == 1);
+	CHECK(text_fast_line(fast, tep, &s, &rec, e, false) == 1);
+	tep_register_comm(tep, "late", 5555);
+	text_fast_comms_changed(fast);
+	CHECK(text_fast_line(fast, tep, &s, &rec, e, false) == 1);
+	trace_seq_terminate(&s);
+	CHECK_STR(s.buffer,
+		  "           <...>-5555  [003]   123.456790: hdr:                  a=7\n"
+		  "           <...>-5555  [003]   123.456790: hdr:                  a=7\n"
+		  "            late-5555  [003]   123.456790: hdr:                  a=7\n");
+	trace_seq_destroy(&s);
 }
 
 static void test_numbers(void)

@@ -143,6 +143,14 @@ struct text_fast {
 	uint64_t fast, total;
 	bool failed;			/* check mode met a difference */
 	struct trace_seq user;		/* a user event's fields (user_events.c) */
+	/*
+	 * The last line's start, "%16s-%-5d [" of its comm and pid: most lines follow one of
+	 * the same task, and libtraceevent finds a comm by a binary search. Forgotten whenever a
+	 * comm may have been registered since (head_len 0).
+	 */
+	int head_pid;
+	size_t head_len;
+	char head[48];
 };
 
 /* The record being printed. */
@@ -1501,6 +1509,8 @@ static void register_comms(struct text_fast *ft)
 
 	for (i = 0; i < ft->nr_comms; i++)
 		tep_register_comm(ft->tep, ft->comm[i].p, ft->comm_pid[i]);
+	if (ft->nr_comms)
+		ft->head_len = 0;
 	ft->nr_comms = 0;
 }
 
@@ -1567,12 +1577,19 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 	    read_num(&r, p->pid_off, p->pid_size, &pid))
 		return -1;
 	b->len = 0;
-	comm = tep_data_comm_from_pid(ft->tep, (int)pid);
-	put_str(b, comm, strlen(comm), 16, false);
-	buf_putc(b, '-');
-	put_num(b, (int)pid < 0 ? -(uint64_t)(int)pid : (uint64_t)(int)pid, (int)pid < 0, 10,
-		false, 5, true, false);
-	buf_put(b, " [", 2);
+	if (ft->head_len && ft->head_pid == (int)pid) {
+		buf_put(b, ft->head, ft->head_len);
+	} else {
+		comm = tep_data_comm_from_pid(ft->tep, (int)pid);
+		put_str(b, comm, strlen(comm), 16, false);
+		buf_putc(b, '-');
+		put_num(b, (int)pid < 0 ? -(uint64_t)(int)pid : (uint64_t)(int)pid, (int)pid < 0,
+			10, false, 5, true, false);
+		buf_put(b, " [", 2);
+		ft->head_len = b->len <= sizeof(ft->head) ? b->len : 0;
+		ft->head_pid = (int)pid;
+		memcpy(ft->head, b->p, ft->head_len);
+	}
 	put_num(b, rec->cpu < 0 ? -(uint64_t)rec->cpu : (uint64_t)rec->cpu, rec->cpu < 0, 10,
 		false, 3, false, true);
 	buf_putc(b, ']');
@@ -1654,8 +1671,10 @@ int text_fast_line_ref(struct text_fast *ft, struct tep_handle *tep, struct trac
 	int ok;
 
 	if (!ft || ft->mode == TEXT_FAST_OFF || !e) {
-		if (ft)
+		if (ft) {
 			ft->total++;
+			text_fast_comms_changed(ft);
+		}
 		text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
 		goto theirs;
 	}
@@ -1668,6 +1687,8 @@ int text_fast_line_ref(struct text_fast *ft, struct tep_handle *tep, struct trac
 		*len = ft->line.len;
 		return 1;
 	}
+	/* A plugin of libtraceevent's may register the comms it prints. */
+	text_fast_comms_changed(ft);
 	text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
 	if (!ok)
 		goto theirs;
@@ -1705,6 +1726,12 @@ int text_fast_line(struct text_fast *ft, struct tep_handle *tep, struct trace_se
 	if (ret == 1 && ft->mode == TEXT_FAST_ON)
 		put_line(s, &ft->line);
 	return ret;
+}
+
+void text_fast_comms_changed(struct text_fast *ft)
+{
+	if (ft)
+		ft->head_len = 0;
 }
 
 enum text_fast_mode text_fast_mode_env(void)

@@ -32,6 +32,7 @@ struct text_format {
 	double cmdlines_read;		/* when saved_cmdlines was last read */
 	bool cmdlines_reread;		/* read again since text_format_new() */
 	bool kallsyms;			/* the kernel has /proc/kallsyms (user_events.c) */
+	int known_pid;			/* a pid with a comm (never unregistered), or 0 */
 };
 
 
@@ -89,6 +90,7 @@ static void load_cmdlines(struct text_format *f)
 
 	if (buf)
 		tep_parse_saved_cmdlines(f->tep, buf);
+	text_fast_comms_changed(f->fast);
 	free(buf);
 	free(path);
 	f->cmdlines_read = monotonic_s();
@@ -312,10 +314,13 @@ const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const
 		 * but at once the first time: record formats after the capture, and a short
 		 * capture's programs (a test's writer) would otherwise all print as <...>.
 		 */
-		if (pid > 0 && !tep_is_pid_registered(f->tep, pid) &&
-		    (!f->cmdlines_reread || monotonic_s() - f->cmdlines_read > 1.0)) {
-			load_cmdlines(f);
-			f->cmdlines_reread = true;
+		if (pid > 0 && pid != f->known_pid) {
+			if (tep_is_pid_registered(f->tep, pid)) {
+				f->known_pid = pid;
+			} else if (!f->cmdlines_reread || monotonic_s() - f->cmdlines_read > 1.0) {
+				load_cmdlines(f);
+				f->cmdlines_reread = true;
+			}
 		}
 	}
 	/*

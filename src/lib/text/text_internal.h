@@ -89,6 +89,8 @@ int text_fast_line_ref(struct text_fast *fast, struct tep_handle *tep, struct tr
  */
 int text_dat_fmt_event_ref(struct text_dat_fmt *f, struct trace_seq *s,
 			   const struct text_dat_event *ev, const char **line, size_t *len);
+/* Comms were registered with tep outside the fast path (saved_cmdlines read again). */
+void text_fast_comms_changed(struct text_fast *fast);
 /* Lines made so far: by the fast path, and in all. */
 void text_fast_counts(const struct text_fast *fast, uint64_t *fast_lines, uint64_t *lines);
 /* Does the text show raw clock values (true) or seconds.microseconds? */
