@@ -120,6 +120,7 @@ struct fp_prog {
 	struct { int off, size; } pf[PF_MAX];	/* size 0: no such field */
 	int pid_off, pid_size;		/* common_pid, where libtraceevent reads it */
 	int name_pad;			/* spaces after "name: " */
+	bool syms;			/* looks up kernel symbols */
 	struct fp_step *steps;
 	int nr_steps;
 	void **mem;			/* every allocation, freed with the program */
@@ -151,6 +152,9 @@ struct text_fast {
 	int head_pid;
 	size_t head_len;
 	char head[48];
+	/* Kernel symbols into tep, called once before the first line that may need them. */
+	void (*load_syms)(void *ctx);
+	void *syms_ctx;
 };
 
 /* The record being printed. */
@@ -817,6 +821,7 @@ static int cx_conv(struct fp_prog *p, struct tep_event *e, const char *f,
 		if (a->type == TEP_PRINT_BSTRING || c != f + 1)
 			return -1;
 		st = add_step(p, ext ? S_SYM : S_PTR);
+		p->syms |= ext;
 		st->f.conv = ext ? c[1] : 'p';
 		st->x = cx_num(p, e, a, 0);
 		return st->x ? len : -1;
@@ -1301,6 +1306,7 @@ static bool compile_hrtimer(struct fp_prog *p, struct tep_event *e)
 	if (!start && strcmp(e->name, "hrtimer_expire_entry"))
 		return false;
 	p->plugin = start ? PL_HRSTART : PL_HREXPIRE;
+	p->syms = true;
 	if (!plugin_field(p, e, HF_TIMER, "timer", false, true) ||
 	    (!p->pf[HF_TIMER].size && !plugin_field(p, e, HF_TIMER, "hrtimer", false, false)))
 		return false;
@@ -1516,6 +1522,26 @@ static void register_comms(struct text_fast *ft)
 
 /* The line */
 
+static void need_syms(struct text_fast *ft)
+{
+	void (*load)(void *ctx) = ft->load_syms;
+
+	ft->load_syms = NULL;
+	if (load)
+		load(ft->syms_ctx);
+}
+
+static void tep_line(struct text_fast *ft, struct tep_handle *tep, struct trace_seq *s,
+		     struct tep_record *rec, struct tep_event *e, bool raw_time)
+{
+	if (ft) {
+		need_syms(ft);
+		/* A plugin of libtraceevent's may register the comms it prints. */
+		text_fast_comms_changed(ft);
+	}
+	text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
+}
+
 static struct fp_prog *prog_for(struct text_fast *ft, struct tep_event *e)
 {
 	struct fp_prog *p;
@@ -1576,6 +1602,8 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 	if (!p || !p->ok || not_as_compiled(e, p) || rec->size < 0 ||
 	    read_num(&r, p->pid_off, p->pid_size, &pid))
 		return -1;
+	if (p->syms)
+		need_syms(ft);
 	b->len = 0;
 	if (ft->head_len && ft->head_pid == (int)pid) {
 		buf_put(b, ft->head, ft->head_len);
@@ -1671,11 +1699,9 @@ int text_fast_line_ref(struct text_fast *ft, struct tep_handle *tep, struct trac
 	int ok;
 
 	if (!ft || ft->mode == TEXT_FAST_OFF || !e) {
-		if (ft) {
+		if (ft)
 			ft->total++;
-			text_fast_comms_changed(ft);
-		}
-		text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
+		tep_line(ft, tep, s, rec, e, raw_time);
 		goto theirs;
 	}
 	ft->total++;
@@ -1687,9 +1713,7 @@ int text_fast_line_ref(struct text_fast *ft, struct tep_handle *tep, struct trac
 		*len = ft->line.len;
 		return 1;
 	}
-	/* A plugin of libtraceevent's may register the comms it prints. */
-	text_fast_comms_changed(ft);
-	text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
+	tep_line(ft, tep, s, rec, e, raw_time);
 	if (!ok)
 		goto theirs;
 	register_comms(ft);
@@ -1726,6 +1750,12 @@ int text_fast_line(struct text_fast *ft, struct tep_handle *tep, struct trace_se
 	if (ret == 1 && ft->mode == TEXT_FAST_ON)
 		put_line(s, &ft->line);
 	return ret;
+}
+
+void text_fast_on_syms(struct text_fast *ft, void (*load)(void *ctx), void *ctx)
+{
+	ft->load_syms = load;
+	ft->syms_ctx = ctx;
 }
 
 void text_fast_comms_changed(struct text_fast *ft)

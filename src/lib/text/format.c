@@ -96,7 +96,7 @@ static void load_cmdlines(struct text_format *f)
 	f->cmdlines_read = monotonic_s();
 }
 
-/* Symbols and comms from the tracefs root and /proc; all optional. */
+/* Comms and printk formats from the tracefs root; both optional. */
 static void load_extras(struct text_format *f)
 {
 	char *path, *buf;
@@ -109,9 +109,18 @@ static void load_extras(struct text_format *f)
 		tep_parse_printk_formats(f->tep, buf);
 	free(buf);
 	free(path);
+	/* Whether the kernel has symbols, which user events print differently (user_events.c). */
+	f->kallsyms = access("/proc/kallsyms", R_OK) == 0;
+}
+
+/* Kernel symbols, optional, when the first line that may show one comes (text_fast_on_syms()). */
+static void load_syms(void *ctx)
+{
+	struct text_format *f = ctx;
+	size_t len;
 	/* kallsyms is MiBs: one read */
-	buf = read_whole_file("/proc/kallsyms", 0, 8 << 20, &len);
-	f->kallsyms = buf && len;
+	char *buf = read_whole_file("/proc/kallsyms", 0, 8 << 20, &len);
+
 	if (buf)
 		tep_parse_kallsyms(f->tep, buf);
 	free(buf);
@@ -234,6 +243,7 @@ struct text_format *text_format_new(const struct target *t, char *err, size_t le
 	/* The same print helpers trace-cmd report uses (sched_switch, hrtimer, ...). */
 	f->plugins = tep_load_plugins(f->tep);
 	f->fast = text_fast_new(f->tep, text_fast_mode_env());
+	text_fast_on_syms(f->fast, load_syms, f);
 	trace_seq_init(&f->seq);
 	return f;
 }

@@ -89,6 +89,12 @@ int text_fast_line_ref(struct text_fast *fast, struct tep_handle *tep, struct tr
  */
 int text_dat_fmt_event_ref(struct text_dat_fmt *f, struct trace_seq *s,
 			   const struct text_dat_event *ev, const char **line, size_t *len);
+/*
+ * Kernel symbols are parsed (MiBs of kallsyms through sscanf()) only for a text that shows
+ * them: load(ctx) gives them to tep, called once before the first line that may need them
+ * (a symbol in the fast path, any line libtraceevent prints).
+ */
+void text_fast_on_syms(struct text_fast *fast, void (*load)(void *ctx), void *ctx);
 /* Comms were registered with tep outside the fast path (saved_cmdlines read again). */
 void text_fast_comms_changed(struct text_fast *fast);
 /* Lines made so far: by the fast path, and in all. */

@@ -65,6 +65,15 @@ static bool raw_timestamps(const char *trace_clock)
 	return true;
 }
 
+/* The file's kernel symbols, when the first line that may show one comes. */
+static void load_syms(void *ctx)
+{
+	struct text_dat_fmt *f = ctx;
+
+	if (f->in->kallsyms.data)
+		tep_parse_kallsyms(f->tep, f->in->kallsyms.data);
+}
+
 struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn, void *ctx)
 {
 	struct text_dat_fmt *f = xcalloc(1, sizeof(*f));
@@ -125,8 +134,6 @@ struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn
 			note_debug("cannot parse a format of system %s", fm->system);
 		}
 	}
-	if (in->kallsyms.data)
-		tep_parse_kallsyms(f->tep, in->kallsyms.data);
 	if (in->printk.data) {
 		char *printk = td_printk_lines(in->printk.data, in->printk.len);
 
@@ -154,6 +161,7 @@ struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn
 	if (f->nsecs)
 		tep_set_flag(f->tep, TEP_NSEC_OUTPUT);
 	f->fast = text_fast_new(f->tep, text_fast_mode_env());
+	text_fast_on_syms(f->fast, load_syms, f);
 	return f;
 }
 
