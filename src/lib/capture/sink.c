@@ -619,6 +619,12 @@ static int replay(struct sink *k, uint64_t upto, double done)
 		ret = p->have[best] = spool_read(p->sp[best], &p->rec[best]);
 		if (ret < 0)
 			return read_failed(ret);
+		/*
+		 * After the capture, what was read is given back as the replay goes: the text
+		 * written next takes the page cache the spool frees instead of fresh memory.
+		 */
+		if (!p->follow)
+			spool_release(p->sp[best]);
 	}
 }
 
