@@ -258,19 +258,34 @@ static char *digits(uint64_t v, int base, bool upper, char *d)
 static void put_num(struct fp_buf *b, uint64_t mag, bool neg, int base, bool upper, int width,
 		    bool left, bool zero)
 {
-	char d[24];
-	char *p = digits(mag, base, upper, d);
+	/* digits() ends at d + 24; the rest lets a fixed 24-byte copy read past the digits. */
+	char d[48];
+	char *p = digits(mag, base, upper, d), *q;
 	int n = d + 24 - p, pad = width - n - neg;
 
-	if (!left && !zero)
-		buf_pad(b, ' ', pad);
+	if (pad < 0)
+		pad = 0;
+	/* One reservation, then stores: these are most of a short line's text. */
+	buf_reserve(b, n + neg + pad + 24);
+	q = b->p + b->len;
+	if (!left && !zero && pad) {
+		memset(q, ' ', pad);
+		q += pad;
+	}
 	if (neg)
-		buf_putc(b, '-');
-	if (!left && zero)
-		buf_pad(b, '0', pad);
-	buf_put(b, p, n);
-	if (left)
-		buf_pad(b, ' ', pad);
+		*q++ = '-';
+	if (!left && zero && pad) {
+		memset(q, '0', pad);
+		q += pad;
+	}
+	/* A fixed-size copy into the slack reserved above instead of a call for n bytes. */
+	memcpy(q, p, 24);
+	q += n;
+	if (left && pad) {
+		memset(q, ' ', pad);
+		q += pad;
+	}
+	b->len = q - b->p;
 }
 
 /* hex3[c]: a space and c's two lowercase hex digits (and a byte to make a 4-byte store). */

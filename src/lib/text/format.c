@@ -33,6 +33,8 @@ struct text_format {
 	bool cmdlines_reread;		/* read again since text_format_new() */
 	bool kallsyms;			/* the kernel has /proc/kallsyms (user_events.c) */
 	int known_pid;			/* a pid with a comm (never unregistered), or 0 */
+	int unknown_pid;		/* the last pid found without one ... */
+	unsigned int unknown_lines;	/* ... and its lines since the clock was read */
 };
 
 
@@ -322,14 +324,21 @@ const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const
 		/*
 		 * A process started since: read the saved names again, once a second at most,
 		 * but at once the first time: record formats after the capture, and a short
-		 * capture's programs (a test's writer) would otherwise all print as <...>.
+		 * capture's programs (a test's writer) would otherwise all print as <...>. A pid
+		 * without a comm (a raw marker writer's, often) is looked up again only every 1024
+		 * of its lines: a binary search and a clock read per line otherwise.
 		 */
-		if (pid > 0 && pid != f->known_pid) {
+		if (pid > 0 && pid != f->known_pid &&
+		    (pid != f->unknown_pid || ++f->unknown_lines % 1024 == 0)) {
 			if (tep_is_pid_registered(f->tep, pid)) {
 				f->known_pid = pid;
-			} else if (!f->cmdlines_reread || monotonic_s() - f->cmdlines_read > 1.0) {
-				load_cmdlines(f);
-				f->cmdlines_reread = true;
+			} else {
+				f->unknown_pid = pid;
+				f->unknown_lines = 0;
+				if (!f->cmdlines_reread || monotonic_s() - f->cmdlines_read > 1.0) {
+					load_cmdlines(f);
+					f->cmdlines_reread = true;
+				}
 			}
 		}
 	}
