@@ -119,7 +119,8 @@ struct fp_prog {
 	tep_event_handler_func handler;	/* the plugin's, when compiled */
 	struct { int off, size; } pf[PF_MAX];	/* size 0: no such field */
 	int pid_off, pid_size;		/* common_pid, where libtraceevent reads it */
-	int name_pad;			/* spaces after "name: " */
+	char *name;			/* ": name: " and its padding, ... */
+	size_t name_len;		/* ... this long */
 	bool syms;			/* looks up kernel symbols */
 	struct fp_step *steps;
 	int nr_steps;
@@ -152,6 +153,10 @@ struct text_fast {
 	int head_pid;
 	size_t head_len;
 	char head[48];
+	/* The last line's " %5llu." of its seconds. */
+	uint64_t secs;
+	size_t secs_len;
+	char secs_txt[32];
 	/* Kernel symbols into tep, called once before the first line that may need them. */
 	void (*load_syms)(void *ctx);
 	void *syms_ctx;
@@ -878,7 +883,13 @@ static bool compile_head(struct fp_prog *p, struct tep_event *e)
 	p->pid_off = pid->offset;
 	p->pid_size = pid->size;
 	len = strlen(e->name);
-	p->name_pad = len < 20 ? 20 - len : 0;
+	/* trace-cmd pads "name: " so that the details start in one column. */
+	p->name_len = 2 + len + 2 + (len < 20 ? 20 - len : 0);
+	p->name = prog_alloc(p, p->name_len + 1);
+	memset(p->name, ' ', p->name_len);
+	memcpy(p->name, ": ", 2);
+	memcpy(p->name + 2, e->name, len);
+	p->name[2 + len] = ':';
 	return true;
 }
 
@@ -1609,8 +1620,9 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 			    tep_is_file_bigendian(ft->tep) != tep_is_local_bigendian(ft->tep),
 			    &ft->tmp };
 	const char *comm;
-	uint64_t pid, t;
-	size_t start;
+	uint64_t pid, t, us;
+	size_t start, at;
+	char *q;
 	int i;
 
 	ft->nr_comms = 0;
@@ -1633,23 +1645,44 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 		ft->head_pid = (int)pid;
 		memcpy(ft->head, b->p, ft->head_len);
 	}
-	put_num(b, rec->cpu < 0 ? -(uint64_t)rec->cpu : (uint64_t)rec->cpu, rec->cpu < 0, 10,
-		false, 3, false, true);
-	buf_putc(b, ']');
+	buf_reserve(b, 8);
+	if (rec->cpu >= 0 && rec->cpu < 1000) {
+		q = b->p + b->len;
+		q[0] = '0' + rec->cpu / 100;
+		memcpy(q + 1, dec_pairs + 2 * (rec->cpu % 100), 2);
+		q[3] = ']';
+		b->len += 4;
+	} else {
+		put_num(b, rec->cpu < 0 ? -(uint64_t)rec->cpu : (uint64_t)rec->cpu, rec->cpu < 0,
+			10, false, 3, false, true);
+		buf_putc(b, ']');
+	}
 	if (raw_time) {
 		put_num(b, rec->ts, false, 10, false, 12, false, false);
 	} else {
 		/* Microseconds, rounded to the nearest as libtraceevent divides. */
 		t = (rec->ts + 500) / 1000;
-		buf_putc(b, ' ');
-		put_num(b, t / 1000000, false, 10, false, 5, false, false);
-		buf_putc(b, '.');
-		put_num(b, t % 1000000, false, 10, false, 6, false, true);
+		us = t % 1000000;
+		/* The seconds change rarely from one line to the next: kept as text. */
+		if (ft->secs_len && ft->secs == t / 1000000) {
+			buf_put(b, ft->secs_txt, ft->secs_len);
+		} else {
+			at = b->len;
+			buf_putc(b, ' ');
+			put_num(b, t / 1000000, false, 10, false, 5, false, false);
+			buf_putc(b, '.');
+			ft->secs = t / 1000000;
+			ft->secs_len = b->len - at <= sizeof(ft->secs_txt) ? b->len - at : 0;
+			memcpy(ft->secs_txt, b->p + at, ft->secs_len);
+		}
+		buf_reserve(b, 8);
+		q = b->p + b->len;
+		memcpy(q, dec_pairs + 2 * (us / 10000), 2);
+		memcpy(q + 2, dec_pairs + 2 * (us / 100 % 100), 2);
+		memcpy(q + 4, dec_pairs + 2 * (us % 100), 2);
+		b->len += 6;
 	}
-	buf_put(b, ": ", 2);
-	buf_put(b, e->name, strlen(e->name));
-	buf_put(b, ": ", 2);
-	buf_pad(b, ' ', p->name_pad);
+	buf_put(b, p->name, p->name_len);
 	start = b->len;
 	if (p->plugin == PL_USER) {
 		trace_seq_reset(&ft->user);
