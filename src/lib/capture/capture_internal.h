@@ -119,6 +119,7 @@ struct sink {
 	const char *clock;	/* the clock every target stamps with (before sink_open_data()) */
 	/* The output. */
 	FILE *out;
+	char *out_buf;		/* out's stdio buffer, SINK_OUT_BUF bytes (not stream's) */
 	bool to_stdout;
 	bool closed;		/* stream: the reader of the output went away (| head) */
 	/* Text: the merge of every stream; the parts' formatters. */
@@ -144,6 +145,13 @@ struct sink {
 };
 
 enum sink_kind { SINK_STREAM, SINK_SPOOL, SINK_DAT };
+
+/*
+ * The output's writes, but for stream's live text: fewer system calls than 4 KiB, but not so
+ * large that the page cache takes large folios for them, which cost more system time to
+ * fill than the calls they save (on a guest, memory given back to the host: bench/RESULTS.md).
+ */
+#define SINK_OUT_BUF	(16u << 10)
 
 /*
  * Create the output (o->output, or stdout) for a sink of kind over nr streams, stream i

@@ -55,9 +55,14 @@ int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const in
 			return err == EINVAL || err == ERANGE ? -EIO : -err;
 		}
 	}
-	/* stream's lines go out as they come; everything else in large writes. */
-	if (!o->live)
-		setvbuf(k->out, NULL, _IOFBF, 1 << 20);
+	/*
+	 * stream's lines go out as they come; everything else in writes of SINK_OUT_BUF. glibc
+	 * keeps its st_blksize buffer (4 KiB) when setvbuf() is given a size without a buffer.
+	 */
+	if (!o->live) {
+		k->out_buf = xmalloc(SINK_OUT_BUF);
+		setvbuf(k->out, k->out_buf, _IOFBF, SINK_OUT_BUF);
+	}
 	return 0;
 }
 
@@ -158,6 +163,9 @@ void sink_free(struct sink *k)
 		k->ops->destroy(k);
 	if (k->out && !k->to_stdout)
 		fclose(k->out);
+	/* stdout keeps its buffer until the process exits. */
+	if (!k->to_stdout)
+		free(k->out_buf);
 	ring_merge_free(k->merge);
 	for (int i = 0; i < k->nr_parts; i++)
 		if (text_format_owner(k, i) == i)
