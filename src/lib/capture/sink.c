@@ -210,16 +210,32 @@ static int text_open(struct sink *k)
 	return 0;
 }
 
+/* fwrite(), or with the output locked by the caller already, fwrite_unlocked(). */
+static size_t put(const char *s, size_t len, FILE *out, bool locked)
+{
+	return locked ? fwrite_unlocked(s, 1, len, out) : fwrite(s, 1, len, out);
+}
+
 int sink_emit(struct sink *k, bool drain)
 {
 	const struct capture_opts *o = k->o;
+	/*
+	 * Other threads' messages flush stdout first (messages.c): the output stays locked while
+	 * lines go out. record's text takes the lock once for all that is ready; stream's lines,
+	 * which may wait for a slow reader of a pipe, once each, so that a reader saying
+	 * something waits for one line at most.
+	 */
+	bool batch = !o->live;
 	struct ring_merge_event ev;
+	int err = 0, rc = 0;
 	char lost[64];
 	const char *line;
 	size_t len;
 
 	if (k->closed)
 		return 0;
+	if (batch)
+		flockfile(k->out);
 	while (ring_merge_pop(k->merge, drain, &ev) == 1) {
 		int cpu = k->cpus[ev.stream];
 		const struct sink_part *p = sink_part_of(k, ev.stream);
@@ -229,8 +245,10 @@ int sink_emit(struct sink *k, bool drain)
 			line = lost;
 		} else if (p->fmt) {
 			line = text_format_event(p->fmt, cpu, ev.ts, ev.data, ev.len, &len);
-			if (!line)
-				return -EIO;
+			if (!line) {
+				rc = -EIO;
+				break;
+			}
 		} else {
 			line = ev.data;
 			len = ev.len;
@@ -242,19 +260,24 @@ int sink_emit(struct sink *k, bool drain)
 				k->dropped_max++;
 			continue;
 		}
-		/* The main thread alone writes the text. */
-		if (fwrite_unlocked(p->prefix, 1, p->prefix_len, k->out) != p->prefix_len ||
-		    fwrite_unlocked(line, 1, len, k->out) != len) {
-			note_error("cannot write output: %s", strerror(errno));
-			return -EIO;
+		if (put(p->prefix, p->prefix_len, k->out, batch) != p->prefix_len ||
+		    put(line, len, k->out, batch) != len) {
+			err = errno;
+			rc = -EIO;
+			break;
 		}
 		k->bytes += p->prefix_len + len;
 		if (!ev.lost)
 			k->written++;
 	}
+	if (batch)
+		funlockfile(k->out);
+	if (err)
+		note_error("cannot write output: %s", strerror(err));
+	if (rc)
+		return rc;
 	if (o->live) {
-		int err = live_output_flush(k->out, &k->closed);
-
+		err = live_output_flush(k->out, &k->closed);
 		if (err) {
 			note_error("cannot write output: %s", strerror(-err));
 			return -EIO;

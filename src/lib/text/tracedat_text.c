@@ -255,7 +255,6 @@ static int write_entry(struct text_report *t, FILE *out, struct trace_seq *s,
 		if (text_dat_fmt_event_ref(t->fmt, s, &ev, &line, &len))
 			return -EPROTO;
 	}
-	/* Only this thread writes out. */
 	fwrite_unlocked(line, 1, len, out);
 	return 0;
 }
@@ -269,12 +268,15 @@ int text_report_write(struct text_report *t, FILE *out, uint64_t *errors)
 
 	*errors = 0;
 	trace_seq_init(&s);
+	/* Once for all the lines, not once for each (write_entry()'s fwrite_unlocked()). */
+	flockfile(out);
 	/* Every stream holds a sub-buffer or has ended, so the merge's order is final. */
 	while (!ret && ring_merge_pop(t->merge, false, &me) == 1) {
 		ret = write_entry(t, out, &s, &me);
 		if (!ring_merge_stream_queued(t->merge, me.stream))
 			refill(t, me.stream);
 	}
+	funlockfile(out);
 	trace_seq_destroy(&s);
 	text_dat_fmt_counts(t->fmt, &fast, &lines);
 	if (lines)
