@@ -192,6 +192,20 @@ static int meta(struct tdw *w)
 	return ret;
 }
 
+/* A file's end: finished, or with finish false the journal a killed record leaves. */
+static int end_file(struct tdw *w, int fd, bool finish)
+{
+	if (!finish) {
+		if (tdw_flush(w))
+			return -1;
+		tdw_abort(w);
+		return close(fd);
+	}
+	if (tdw_finish(w))
+		return -1;
+	return close(fd);
+}
+
 /* A v7 file; finish = false leaves it as a killed record does (journal, flushed chunks). */
 static int write_v7(const char *path, enum td_compression c, bool finish)
 {
@@ -211,16 +225,8 @@ static int write_v7(const char *path, enum td_compression c, bool finish)
 			if (tdw_add_subbuf(w, 0, cpu, page, PAGE))
 				return -1;
 		}
-	if (!finish) {
-		if (tdw_flush(w))
-			return -1;
-		tdw_abort(w);
-		return close(fd);
-	}
 	tdw_set_cpustat(w, 0, 0, "entries: 4\noverrun: 0\n");
-	if (tdw_finish(w))
-		return -1;
-	return close(fd);
+	return end_file(w, fd, finish);
 }
 
 /*
@@ -252,17 +258,9 @@ static int write_v7_buffers(const char *path, enum td_compression c, bool finish
 		if (tdw_add_subbuf(w, 1, 1, page, 2 * PAGE))
 			return -1;
 	}
-	if (!finish) {
-		if (tdw_flush(w))
-			return -1;
-		tdw_abort(w);
-		return close(fd);
-	}
 	tdw_set_cpustat(w, 0, 0, "entries: 4\noverrun: 0\n");
 	tdw_set_cpustat(w, 1, 1, "entries: 2\noverrun: 0\n");
-	if (tdw_finish(w))
-		return -1;
-	return close(fd);
+	return end_file(w, fd, finish);
 }
 
 static void pad_to(struct tdbuf *b, size_t align)
