@@ -129,8 +129,8 @@ struct cpu_state {
 /*
  * What differs between targets, as data: a remote (text lines, the kernel's selftests' order,
  * drained when idle, released by age) or a ring buffer read as sub-buffers (drained when
- * caught up, released by caught-up marks). Everything else is one engine. The targets of one
- * capture are all remotes or all ring buffers (capture_run() says why).
+ * caught up, released by caught-up marks). Everything else is one engine. Remotes alone are
+ * read by one loop; beside ring buffers, by a thread per CPU like theirs (mark_by_age()).
  */
 struct capture {
 	const struct capture_opts *o;
