@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The capture engine, for instances and remotes alike: settings through the undo log, one
- * source per CPU (source.h: mmap, read() or a remote's text lines), the data handed to one
+ * The capture engine, for instances and remotes alike, one target or several (a part each,
+ * capture_internal.h; their clocks made to agree, capture_clock.c): settings through the undo
+ * log, one source per CPU (source.h: mmap, read() or a remote's text lines), the data handed to one
  * sink (sink.c: stream text, spooled text, trace.dat, a remote's re-encoded trace.dat), the
  * stop conditions, the drain, the restore and the result. What differs for a remote is a
  * small plan, kept as data (c->remote): its settings go in the kernel selftests' order
@@ -124,7 +125,6 @@ struct cpu_state {
 	uint64_t pub_bytes;
 	uint64_t pub_lost;
 };
-
 
 /*
  * What differs between targets, as data: a remote (text lines, the kernel's selftests' order,
