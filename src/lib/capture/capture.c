@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The capture engine, for instances and remotes alike, one target or several (a part each,
- * capture_internal.h; their clocks made to agree, capture_clock.c): settings through the undo
- * log, one source per CPU (source.h: mmap, read() or a remote's text lines), the data handed to one
- * sink (sink.c: stream text, spooled text, trace.dat, a remote's re-encoded trace.dat), the
- * stop conditions, the drain, the restore and the result. What differs for a remote is a
- * small plan, kept as data (c->remote): its settings go in the kernel selftests' order
+ * capture_internal.h; their clocks made to agree, capture_clock.c): settings through the
+ * undo log, one source per CPU (source.h: mmap, read() or a remote's text lines), the data
+ * handed to one sink (sink.c: stream text, spooled text; capture_dat.c: trace.dat), the stop
+ * conditions, the drain, the restore and the result. What differs for a remote is a small
+ * plan, kept as data (p->remote): its settings go in the kernel selftests' order
  * (apply_remote_settings()), its lines are released by age because its readers cannot tell
  * when they have caught up (advance_watermark()), and a CPU is drained once its reader has
  * been idle longer than the kernel's poll interval (drain_lines()).
