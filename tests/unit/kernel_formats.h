@@ -14,4 +14,15 @@
 	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"	\
 	"\n"
 
+/* The kernel's sched_switch (6.x) after the common fields, to the line before its print fmt. */
+#define SCHED_SWITCH_FIELDS						\
+	"\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"	\
+	"\tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;\n"		\
+	"\tfield:int prev_prio;\toffset:28;\tsize:4;\tsigned:1;\n"		\
+	"\tfield:long prev_state;\toffset:32;\tsize:8;\tsigned:1;\n"		\
+	"\tfield:char next_comm[16];\toffset:40;\tsize:16;\tsigned:0;\n"	\
+	"\tfield:pid_t next_pid;\toffset:56;\tsize:4;\tsigned:1;\n"		\
+	"\tfield:int next_prio;\toffset:60;\tsize:4;\tsigned:1;\n"		\
+	"\n"
+
 #endif

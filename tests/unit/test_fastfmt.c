@@ -440,14 +440,7 @@ static void plugin_line(struct tep_event *e, const void *r, int size, const char
 static void test_plugins(void)
 {
 	static const char sw[] =
-		"name: sched_switch\nID: 300\n" KERNEL_FORMAT_HEAD
-		"\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
-		"\tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;\n"
-		"\tfield:int prev_prio;\toffset:28;\tsize:4;\tsigned:1;\n"
-		"\tfield:long prev_state;\toffset:32;\tsize:8;\tsigned:1;\n"
-		"\tfield:char next_comm[16];\toffset:40;\tsize:16;\tsigned:0;\n"
-		"\tfield:pid_t next_pid;\toffset:56;\tsize:4;\tsigned:1;\n"
-		"\tfield:int next_prio;\toffset:60;\tsize:4;\tsigned:1;\n\n"
+		"name: sched_switch\nID: 300\n" KERNEL_FORMAT_HEAD SCHED_SWITCH_FIELDS
 		"print fmt: \"prev_comm=%s prev_pid=%d\", REC->prev_comm, REC->prev_pid\n";
 	static const char hr[] =
 		"name: hrtimer_start\nID: 301\n" KERNEL_FORMAT_HEAD
