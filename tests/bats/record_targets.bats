@@ -49,6 +49,18 @@ expected() {
 	done
 }
 
+# capture_alternating N SIG ARGS...: remotectl -v ARGS in the background until it reads,
+# alternate N, then SIG half a second later; its exit status in RC.
+capture_alternating() {
+	local n=$1 sig=$2
+	shift 2
+	start_record -v "$@"
+	wait_capturing
+	alternate "$n"
+	sleep 0.5
+	stop_record "$sig"
+}
+
 # The markers of a text output as "<prefix without padding>: <marker>", in output order.
 markers() {
 	sed -nE 's/^ *([^ ]+): .*tracing_mark_write: ([ab]-[0-9]+)$/\1: \2/p' "$1"
@@ -58,12 +70,8 @@ markers() {
 	local n=3000
 	# A stamps with global: B, on local, is set to global for the capture and put back.
 	echo global > "$ADIR/trace_clock"
-	start_record -v record -r "$A" -e ftrace:print -r "$B" -e ftrace:print \
+	capture_alternating "$n" INT record -r "$A" -e ftrace:print -r "$B" -e ftrace:print \
 		-o "$BATS_TEST_TMPDIR/trace.txt"
-	wait_capturing
-	alternate "$n"
-	sleep 0.5
-	stop_record INT
 	[ "$RC" -eq 0 ]
 	markers "$BATS_TEST_TMPDIR/trace.txt" > "$BATS_TEST_TMPDIR/got"
 	expected "$n" > "$BATS_TEST_TMPDIR/want"
@@ -84,11 +92,7 @@ markers() {
 
 @test "two instances: stream prints what record prints" {
 	local n=500
-	start_record -v stream -r "$A" -e ftrace:print -r "$B" -e ftrace:print
-	wait_capturing
-	alternate "$n"
-	sleep 0.5
-	stop_record INT
+	capture_alternating "$n" INT stream -r "$A" -e ftrace:print -r "$B" -e ftrace:print
 	[ "$RC" -eq 0 ]
 	markers "$OUT" > "$BATS_TEST_TMPDIR/got"
 	expected "$n" > "$BATS_TEST_TMPDIR/want"
@@ -158,11 +162,8 @@ markers() {
 
 @test "two instances to trace.dat: a buffer each, merged by report and by trace-cmd alike" {
 	local n=2000 f="$BATS_TEST_TMPDIR/t.dat"
-	start_record -v record -r "$A" -e ftrace:print -r "$B" -e sched:sched_switch -o "$f"
-	wait_capturing
-	alternate "$n"
-	sleep 0.5
-	stop_record INT
+	capture_alternating "$n" INT record -r "$A" -e ftrace:print -r "$B" -e sched:sched_switch \
+		-o "$f"
 	[ "$RC" -eq 0 ]
 	"$RCTL" report "$f" > "$f.txt"
 	markers "$f.txt" > "$BATS_TEST_TMPDIR/got"
@@ -170,7 +171,7 @@ markers() {
 	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
 	# One buffer per target, named as the instances are.
 	[ "$("$RCTL" report --stat "$f" | sed -n 's/^buffer: \([^ ]*\) (clock local)$/\1/p' | tr '\n' ' ')" = "$A $B " ]
-	# B's sched_switch events are B's only: --target keeps them, and no marker.
+	# B's buffer alone: all the sched_switch events, B's markers, none of A's.
 	"$RCTL" report --target "$B" "$f" > "$f.b"
 	[ "$(grep -c 'sched_switch:' "$f.b")" -eq "$(grep -c 'sched_switch:' "$f.txt")" ]
 	[ "$(grep -c 'sched_switch:' "$f.b")" -gt 0 ]
