@@ -21,11 +21,13 @@ wait_capturing() {
 	return 1
 }
 
-# For teardown: SIGKILL the capture and the process started, and wait until both are gone.
+# SIGKILL the capture and the process started, and wait until both are gone (teardown, or a kill
+# the test means).
 kill_record() {
 	local p pids i
 	[ -n "${RPID:-}" ] || return 0
-	pids="$(pgrep -P "$RPID" -x remotectl) $RPID"
+	# No child where the capture runs without a session of its own (a CI runner's root autogroup).
+	pids="$(pgrep -P "$RPID" -x remotectl || true) $RPID"
 	for p in $pids; do
 		kill -CONT "$p" 2>/dev/null || true
 		kill -KILL "$p" 2>/dev/null || true
