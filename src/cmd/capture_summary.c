@@ -26,6 +26,8 @@ static void output_summary(const struct capture_result *r)
 		r->bytes, r->to_stdout ? " to stdout" : "");
 	if (r->after)
 		fprintf(stderr, ", formatted in %.2f s after the capture", r->format_secs);
+	if (r->burst_secs > 0)
+		fprintf(stderr, ", held back in bursts for %.2f s", r->burst_secs);
 	fputc('\n', stderr);
 	if (r->lagged)
 		fprintf(stderr, "  %" PRIu64 " events captured but not shown: the text fell more "

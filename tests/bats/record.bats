@@ -10,6 +10,12 @@ setup() {
 }
 
 teardown() {
+	# Writers a failed test left running, before their instance goes.
+	local p
+	for p in ${WPIDS:-}; do
+		pkill -P "$p" 2>/dev/null || true
+		kill "$p" 2>/dev/null || true
+	done
 	kill_record
 	remove_instance
 }
@@ -134,6 +140,50 @@ inject_and_check() {
 	stop_record INT
 	[ "$RC" -eq 0 ]
 	check_sorted_complete "$OUT"
+	# Five lines are no burst: the text never waited.
+	[ "$(grep -c 'held back in bursts' "$ERR")" -eq 0 ]
+}
+
+# The kernel's count of events read from the instance's buffers so far.
+read_events() {
+	awk '/^read events:/ { n += $3 } END { print n + 0 }' "$IDIR"/per_cpu/cpu*/stats
+}
+
+@test "stream: in a burst the text waits for the readers, then catches up; every event once, in order" {
+	local cpu mid_read mid_shown n
+	WPIDS=
+	# 256 KiB per CPU: a writer filling it within 0.25 s (about 33000 markers/s) is a burst.
+	echo 256 > "$IDIR/buffer_size_kb"
+	start_record -v stream -r "$INST"
+	wait_capturing
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		write_raw_for "$cpu" 1.5 $((cpu * 1000000)) > "$BATS_TEST_TMPDIR/n$cpu" &
+		WPIDS+=" $!"
+	done
+	# Half way: the readers took what was written, the text holds back most of it.
+	sleep 0.75
+	mid_read=$(read_events)
+	mid_shown=$(grep -c 'raw_data: ' "$OUT" || true)
+	echo "half way: read $mid_read, shown $mid_shown" >&2
+	[ "$mid_read" -gt 20000 ]
+	[ $((mid_shown * 4)) -lt "$mid_read" ]
+	wait $WPIDS
+	WPIDS=
+	sleep 1
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	# Then everything: each CPU's markers once, in order, nothing lost.
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		n=$(cat "$BATS_TEST_TMPDIR/n$cpu")
+		[ "$(summary_lost "$cpu")" -eq 0 ]
+		[ "$(summary_events "$cpu")" -eq "$n" ]
+		raw_ids "$OUT" "$cpu" > "$BATS_TEST_TMPDIR/ids"
+		seq $((cpu * 1000000 + 1)) $((cpu * 1000000 + n)) | diff - "$BATS_TEST_TMPDIR/ids"
+	done
+	[ "$(grep -c '\[LOST' "$OUT")" -eq 0 ]
+	check_sorted_complete "$OUT"
+	grep -Eq '^  output: [0-9]+ events, [0-9]+ bytes to stdout, formatted in [0-9.]+ s after the capture, held back in bursts for [0-9.]+ s$' "$ERR"
+	! grep -q 'held back in bursts for 0.00 s' "$ERR"
 }
 
 # stream -v ARGS... with its output going to a reader that starts reading only after 2 s:

@@ -68,6 +68,22 @@ for i in range(base + 1, base + n + 1):
 ' "$IDIR/trace_marker_raw" "$3" "$2"
 }
 
+# write_raw_for CPU SECONDS BASE: raw markers as write_raw's for SECONDS, 500 at a time with a
+# millisecond's pause (some 10 MB/s, well below what the readers take); prints how many.
+write_raw_for() {
+	taskset -c "$1" python3 -c '
+import os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY)
+base, end, i = int(sys.argv[2]), time.monotonic() + float(sys.argv[3]), 0
+while time.monotonic() < end:
+    for _ in range(500):
+        i += 1
+        os.write(fd, struct.pack("<I", base + i) + b"0123456789abcdef")
+    time.sleep(0.001)
+print(i)
+' "$IDIR/trace_marker_raw" "$3" "$2"
+}
+
 # raw_ids FILE CPU: the ids of CPU's raw markers in FILE's text, in decimal, in order. The line
 # reads "raw_data: # <id in hex> <bytes>" on 6.18 and, by the event's print fmt,
 # "raw_data: id:<id in hex> <first byte>" on 6.1 (whose format differs only in buf's signed:1).

@@ -124,6 +124,7 @@ struct cpu_state {
 	uint64_t pub_events;	/* atomic copies for the main thread */
 	uint64_t pub_bytes;
 	uint64_t pub_lost;
+	uint64_t burst_bytes;	/* main thread: pub_bytes at the last watch_bursts() */
 };
 
 /*
@@ -149,6 +150,7 @@ struct capture {
 	const char *stop_reason;
 	double start, interval;
 	double last_progress;	/* when o->progress was last called */
+	double burst_at;	/* the last watch_bursts() */
 	bool sink_failed;	/* atomic: the output could not be written */
 	bool restored;		/* the undo logs were played */
 	struct {
@@ -990,6 +992,40 @@ static void follower_priority(void)
 }
 
 /*
+ * stream in a burst: formatting beside the readers delays them (a woken reader can wait for
+ * the formatter's time slice) and costs the kernel's buffers events that record, which
+ * formats afterwards, keeps. So while some CPU's writer would fill its buffer within
+ * BURST_FILL_S at the rate its reader took over the last BURST_CHECK_S, the text waits and
+ * the spool takes the data (up to half of its bound, sink.c); it catches up once the burst
+ * is over. A capture that keeps that rate up is bounded by the spool as before.
+ */
+#define BURST_FILL_S	0.25
+#define BURST_CHECK_S	0.02
+#define BURST_POLL_MS	10
+
+static void watch_bursts(struct capture *c, double now)
+{
+	double dt = now - c->burst_at;
+	bool burst = false;
+
+	if (dt < BURST_CHECK_S)
+		return;
+	if (c->k->burst)
+		c->k->burst_secs += dt;
+	for (int i = 0; i < c->nr; i++) {
+		struct cpu_state *cs = &c->cs[i];
+		uint64_t b = __atomic_load_n(&cs->pub_bytes, __ATOMIC_RELAXED);
+
+		if (cs->p->buffer_bytes > 0 &&
+		    b - cs->burst_bytes > cs->p->buffer_bytes * dt / BURST_FILL_S)
+			burst = true;
+		cs->burst_bytes = b;
+	}
+	c->burst_at = now;
+	c->k->burst = burst;
+}
+
+/*
  * An instance: start a reader per CPU, then watch the stop conditions and show progress, and
  * for stream make the text as it follows the readers.
  */
@@ -1029,6 +1065,8 @@ static int run_threads(struct capture *c)
 		if (should_stop(c, now))
 			break;
 		/* stream's text follows the readers, a round at a time. */
+		if (c->o->live)
+			watch_bursts(c, now);
 		rc = c->k->ops->flush(c->k, false);
 		if (!rc && get_flag(&c->sink_failed))
 			rc = -EIO;
@@ -1048,6 +1086,8 @@ static int run_threads(struct capture *c)
 		timeout_ms = (int)((wake - now) * 1000) + 1;
 		if (timeout_ms < 0 || c->k->behind)
 			timeout_ms = 0;
+		if (c->k->burst && timeout_ms > BURST_POLL_MS)
+			timeout_ms = BURST_POLL_MS;
 		n = 0;
 		if (stop_signal_fd() >= 0) {
 			pfd[n].fd = stop_signal_fd();
@@ -1183,6 +1223,7 @@ static void fill_result(const struct capture *c, double secs, struct capture_res
 	r->to_stdout = c->k->to_stdout;
 	r->after = c->k->after;
 	r->format_secs = c->k->format_secs;
+	r->burst_secs = c->k->burst_secs;
 }
 
 void capture_result_free(struct capture_result *r)

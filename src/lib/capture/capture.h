@@ -110,6 +110,7 @@ struct capture_result {
 	bool to_stdout;
 	bool after;		/* the text was made after the capture, in format_secs */
 	double format_secs;
+	double burst_secs;	/* stream: the text gave way to the readers in bursts this long */
 };
 
 /*

@@ -141,6 +141,8 @@ struct sink {
 	uint64_t *floor;
 	uint64_t *lagged;	/* per stream: events not kept, the text being too far behind */
 	bool behind;		/* the text that follows the capture has more to do now */
+	bool burst;		/* stream: the text that follows waits while its spool has room */
+	double burst_secs;	/* how long burst was set */
 	void *priv;
 };
 

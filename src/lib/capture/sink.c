@@ -669,6 +669,15 @@ static int follow(struct sink *k)
 	struct spool_priv *p = k->priv;
 	int i, ret;
 
+	/* In a burst the readers come first, until a spool is half way to its bound. */
+	if (k->burst) {
+		for (i = 0; i < k->nr && spool_unread(p->sp[i]) < p->unread_max / 2; i++)
+			;
+		if (i == k->nr) {
+			k->behind = false;
+			return 0;
+		}
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		if (!p->waiting) {
 			p->next_ready = sink_watermark(k);
