@@ -669,9 +669,12 @@ static int follow(struct sink *k)
 	struct spool_priv *p = k->priv;
 	int i, ret;
 
-	/* In a burst the readers come first, until a spool is half way to its bound. */
+	/*
+	 * In a burst the readers come first, until a spool is three quarters of the way to its
+	 * bound: the text then has that last quarter to start before units are dropped.
+	 */
 	if (k->burst) {
-		for (i = 0; i < k->nr && spool_unread(p->sp[i]) < p->unread_max / 2; i++)
+		for (i = 0; i < k->nr && spool_unread(p->sp[i]) < p->unread_max / 4 * 3; i++)
 			;
 		if (i == k->nr) {
 			k->behind = false;
