@@ -120,7 +120,8 @@ markers() {
 	stop_record TERM
 	[ "$RC" -eq 0 ]
 	# B read CPU 0 only; A every CPU.
-	[ "$(awk '$1 ~ /^[0-9]+$/ && NF == 4' "$ERR" | wc -l)" -eq $(($(nproc) + 1)) ]
+	# A row may go on with how its CPU was read ("(then read(): ...)").
+	[ "$(awk '$1 ~ /^[0-9]+$/ && NF >= 4' "$ERR" | wc -l)" -eq $(($(nproc) + 1)) ]
 	[ "$(cat "$ADIR/events/sched/sched_switch/enable")" = 0 ]
 	[ "$(cat "$BDIR/events/sched/sched_wakeup/enable")" = 0 ]
 	[ "$(cat "$ADIR/buffer_size_kb")" = "$kb_a" ]
