@@ -144,13 +144,22 @@ inject_and_check() {
 	[ "$(grep -c 'held back in bursts' "$ERR")" -eq 0 ]
 }
 
+# cpu_kept_all CPU BASE N: the summary has CPU with N events and none lost, and $OUT its raw
+# markers BASE+1..BASE+N, each once and in order.
+cpu_kept_all() {
+	[ "$(summary_lost "$1")" -eq 0 ]
+	[ "$(summary_events "$1")" -eq "$3" ]
+	raw_ids "$OUT" "$1" > "$BATS_TEST_TMPDIR/ids"
+	seq $(($2 + 1)) $(($2 + $3)) | diff - "$BATS_TEST_TMPDIR/ids"
+}
+
 # The kernel's count of events read from the instance's buffers so far.
 read_events() {
 	awk '/^read events:/ { n += $3 } END { print n + 0 }' "$IDIR"/per_cpu/cpu*/stats
 }
 
 @test "stream: in a burst the text waits for the readers, then catches up; every event once, in order" {
-	local cpu mid_read mid_shown n
+	local cpu mid_read mid_shown
 	WPIDS=
 	# 256 KiB per CPU: a writer filling it within 0.25 s (about 33000 markers/s) is a burst.
 	echo 256 > "$IDIR/buffer_size_kb"
@@ -174,11 +183,7 @@ read_events() {
 	[ "$RC" -eq 0 ]
 	# Then everything: each CPU's markers once, in order, nothing lost.
 	for ((cpu = 0; cpu < NCPU; cpu++)); do
-		n=$(cat "$BATS_TEST_TMPDIR/n$cpu")
-		[ "$(summary_lost "$cpu")" -eq 0 ]
-		[ "$(summary_events "$cpu")" -eq "$n" ]
-		raw_ids "$OUT" "$cpu" > "$BATS_TEST_TMPDIR/ids"
-		seq $((cpu * 1000000 + 1)) $((cpu * 1000000 + n)) | diff - "$BATS_TEST_TMPDIR/ids"
+		cpu_kept_all "$cpu" $((cpu * 1000000)) "$(cat "$BATS_TEST_TMPDIR/n$cpu")"
 	done
 	[ "$(grep -c '\[LOST' "$OUT")" -eq 0 ]
 	check_sorted_complete "$OUT"
@@ -216,10 +221,7 @@ stream_stalled_output() {
 	stream_stalled_output
 	[ "$RC" -eq 0 ]
 	for ((cpu = 0; cpu < NCPU; cpu++)); do
-		[ "$(summary_lost "$cpu")" -eq 0 ]
-		[ "$(summary_events "$cpu")" -eq "$N" ]
-		raw_ids "$OUT" "$cpu" > "$BATS_TEST_TMPDIR/ids"
-		seq $((cpu * 100000 + 1)) $((cpu * 100000 + N)) | diff - "$BATS_TEST_TMPDIR/ids"
+		cpu_kept_all "$cpu" $((cpu * 100000)) "$N"
 	done
 	[ "$(grep -c '\[LOST' "$OUT")" -eq 0 ]
 	check_sorted_complete "$OUT"
