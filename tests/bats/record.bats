@@ -166,11 +166,17 @@ read_events() {
 	start_record -v stream -r "$INST"
 	wait_capturing
 	for ((cpu = 0; cpu < NCPU; cpu++)); do
-		write_raw_for "$cpu" 1.5 $((cpu * 1000000)) > "$BATS_TEST_TMPDIR/n$cpu" &
+		write_raw_for "$cpu" 3 $((cpu * 1000000)) > "$BATS_TEST_TMPDIR/n$cpu" &
 		WPIDS+=" $!"
 	done
-	# Half way: the readers took what was written, the text holds back most of it.
-	sleep 0.75
+	# While they write (python starts slowly in an emulated guest): the readers took what
+	# was written, the text holds back most of it.
+	for _ in $(seq 1 40); do
+		mid_read=$(read_events)
+		[ "$mid_read" -gt 20000 ] && break
+		sleep 0.05
+	done
+	sleep 0.3
 	mid_read=$(read_events)
 	mid_shown=$(grep -c 'raw_data: ' "$OUT" || true)
 	echo "half way: read $mid_read, shown $mid_shown" >&2
@@ -219,7 +225,7 @@ stream_stalled_output() {
 	# A fifth more than the buffer holds: a stream whose readers waited for the text would lose.
 	N=80000 KIB=2048
 	stream_stalled_output
-	[ "$RC" -eq 0 ]
+	[ "$RC" -eq 0 ] || { cat "$ERR"; false; }
 	for ((cpu = 0; cpu < NCPU; cpu++)); do
 		cpu_kept_all "$cpu" $((cpu * 100000)) "$N"
 	done
