@@ -996,7 +996,7 @@ static void follower_priority(void)
  * the formatter's time slice) and costs the kernel's buffers events that record, which
  * formats afterwards, keeps. So while some CPU's writer would fill its buffer within
  * BURST_FILL_S at the rate its reader took over the last BURST_CHECK_S, the text waits and
- * the spool takes the data (up to half of its bound, sink.c); it catches up once the burst
+ * the spool takes the data (up to 3/4 of its bound, sink.c); it catches up once the burst
  * is over. A capture that keeps that rate up is bounded by the spool as before.
  */
 #define BURST_FILL_S	0.25
