@@ -23,7 +23,13 @@ static void on_signal(int sig)
 
 int stop_signal_install(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal }, cur;
+	/*
+	 * SA_RESTART: a write of the text blocked on a slow reader (a pipe, a pager) goes on
+	 * instead of failing with EINTR, so a stop is a stop, not a write error; the waits that
+	 * must end at once (poll(), nanosleep()) are never restarted, and the wake pipe wakes
+	 * them anyway.
+	 */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART }, cur;
 
 	pending = 0;
 	if (pipe2(wake, O_NONBLOCK | O_CLOEXEC))
