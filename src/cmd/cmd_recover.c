@@ -54,6 +54,9 @@ int cmd_recover(int argc, char **argv)
 		note_error("%s", err);
 	else if (ret > 0)
 		note_warn("%s", err);
+	if (ret >= 0 && rec.kallsyms < 0)
+		note_warn("%s: no kernel symbols: it was recorded in another boot (symbols print "
+			  "as addresses)", a.file);
 	if (ret >= 0) {
 		int i, cpus = 0;
 

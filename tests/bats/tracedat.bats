@@ -624,6 +624,54 @@ for _ in range(int(sys.argv[1])):
 	n=$(grep -c killmark "$f.rc")
 	[ "$n" -gt 0 ]
 	[ "$(grep -o 'killmark [0-9]*' "$f.rc" | sort | uniq -d | wc -l)" -eq 0 ]
+	# The symbols a finished capture adds at its end: recover adds them in the same boot.
+	td_has_kallsyms "$f"
+	[ "$(grep -c ' print: *tracing_mark_write: killmark ' "$f.rc")" -eq "$n" ]
+}
+
+@test "record to .dat stores kernel symbols when an event can print one; recover in another boot says so" {
+	td_need_trace_cmd
+	make_instance
+	f="$BATS_TEST_TMPDIR/sym"
+	# A syscall event prints no symbol: no symbols in the file.
+	echo 1 > "$IDIR/events/syscalls/$SYS_EV/enable"
+	td_record_bg -r "$INST" -d 1.5 -o "$f.1.dat"
+	prio_max 3
+	wait "$RPID"
+	! td_has_kallsyms "$f.1.dat"
+	td_same_report "$f.1.dat"
+	[ "$(grep -c " $SYS_EV: policy: 0x00000002$" "$f.1.dat.rc")" -eq 3 ]
+	# The summary's size is the finished file's.
+	grep -qx "  output: 3 events, $(stat -c %s "$f.1.dat") bytes" "$ERR"
+	# trace_marker's print event shows the writer's symbol: stored, and printed by both tools.
+	td_record_bg -r "$INST" -d 1.5 -o "$f.2.dat"
+	td_markers symmark 4
+	wait "$RPID"
+	td_has_kallsyms "$f.2.dat"
+	td_same_report "$f.2.dat"
+	[ "$(grep -c ' print: *tracing_mark_write: symmark [0-3]$' "$f.2.dat.rc")" -eq 4 ]
+	# Killed, then recovered in what looks like another boot: no symbols, and a warning.
+	td_record_bg -r "$INST" -o "$f.3.dat"
+	pid=$RPID
+	td_markers othermark 20000
+	sleep 1
+	kill -9 "$(capture_pid "$pid")"
+	wait "$pid" || true
+	python3 - "$f.3.dat" <<'PY'
+import sys
+p = sys.argv[1]
+d = open(p, 'rb').read()
+boot = open('/proc/sys/kernel/random/boot_id', 'rb').read().strip()
+assert d.count(boot) == 1, d.count(boot)
+open(p, 'wb').write(d.replace(boot, b'00000000-0000-0000-0000-000000000000'))
+PY
+	run "$RCTL" recover "$f.3.dat"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "remotectl: warning: $f.3.dat: no kernel symbols: it was recorded in another boot (symbols print as addresses)" ]
+	! td_has_kallsyms "$f.3.dat"
+	td_same_report "$f.3.dat"
+	[ "$(grep -c ' print: *0x[0-9a-f]*: othermark ' "$f.3.dat.rc")" -gt 0 ]
+	[ "$(grep -c 'tracing_mark_write' "$f.3.dat.rc")" -eq 0 ]
 }
 
 @test "record to .dat stopped by SIGINT or SIGTERM writes a complete file" {

@@ -106,6 +106,11 @@ td_asan_report() {
 	fi
 }
 
+# Does FILE hold a KALLSYMS section (trace-cmd's view)?
+td_has_kallsyms() {
+	trace-cmd dump --summary "$1" 2>/dev/null | grep -q '^	\[Kallsyms, [0-9]* bytes\]$'
+}
+
 # RC_CHUNK sections (remotectl's journal) in FILE.
 td_journal_chunks() {
 	python3 - "$1" <<'PY'

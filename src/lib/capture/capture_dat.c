@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "format.h"
@@ -290,6 +291,7 @@ static int dat_finish(struct sink *k)
 	bool learnt, relearnt = false;
 	uint64_t events;
 	char stats[4096];
+	struct stat st;
 	int i, rc = 0;
 
 	for (i = 0; i < k->nr_parts; i++) {
@@ -305,6 +307,11 @@ static int dat_finish(struct sink *k)
 			types[b] |= p->types[i][b];
 		k->written += p->events[i];
 	}
+	/* A remote's events beside the kernel's are not counted by type: keep the symbols. */
+	for (i = 0; i < k->nr_parts; i++)
+		if (p->remote[i])
+			tdw_note_types(p->w, NULL);
+	tdw_note_types(p->w, types);
 	k->bytes = tdw_bytes(p->w);
 	/*
 	 * One kernel target's events the stored formats do not describe: older ones, of systems
@@ -335,6 +342,9 @@ static int dat_finish(struct sink *k)
 	if (tdw_finish(p->w))
 		rc = -EIO;
 	p->w = NULL;
+	/* What finishing added (kernel symbols, the last options) counts too. */
+	if (!rc && !fstat(fileno(k->out), &st) && S_ISREG(st.st_mode))
+		k->bytes = st.st_size;
 	return rc;
 }
 

@@ -252,6 +252,13 @@ int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len);
  * tdw_set_late_formats(): tdw_replace_formats() with a ready body. 0 or -1 (errno).
  */
 uint8_t *tdw_format_ids(struct tdw *w);
+/* A format text (with its "ID: N" line) the file stores: its id, and whether it shows symbols. */
+void tdw_note_format(struct tdw *w, const char *text, size_t len);
+/*
+ * /proc/kallsyms, or the file at path, is read at the end, and only when the data holds events
+ * that can print a symbol (tdw_note_types()); the journal keeps the boot it belongs to.
+ */
+void tdw_set_kallsyms_path(struct tdw *w, const char *path);
 int tdw_set_late_formats(struct tdw *w, const void *body, size_t len);
 /* The file saved_cmdlines is read from at the end. */
 void tdw_set_cmdlines_path(struct tdw *w, const char *path);
@@ -280,11 +287,12 @@ int td_write_section_header(int fd, uint64_t off, uint16_t id, uint16_t flags, u
 
 /*
  * The body of an RC_META section (index -1) or of the RC_BUFFER section of buffer number index:
- * name, clock, u32 sub-buffer size, u32 flags (bit 0: compressed), and for RC_BUFFER the u32
- * index.
+ * name, clock, u32 sub-buffer size, u32 flags (bit 0: compressed; TD_META_FL_LATE_KALLSYMS),
+ * for RC_BUFFER the u32 index, and with that flag the boot id string.
  */
+#define TD_META_FL_LATE_KALLSYMS	2u	/* kallsyms come at the end; the boot follows */
 void td_journal_meta(struct tdbuf *b, int index, const char *name, const char *clock,
-		     uint32_t page_size, bool compressed);
+		     uint32_t page_size, bool compressed, const char *boot_id);
 
 /*
  * In a v7 file of size bytes on fd: options 1 (from the header) and where its DONE value
@@ -316,6 +324,18 @@ struct td_final {
 	size_t formats_len;
 	uint64_t formats_opt;	/* where options 1 hold the EVENT_FORMATS offset */
 	uint64_t formats_old;	/* the section replaced: made padding */
+	const void *kallsyms;	/* a KALLSYMS body (u32 size, the text), or NULL */
+	size_t kallsyms_len;
+	int kallsyms_level;
+};
+
+/* fin's kallsyms from the file at path (nothing when it cannot be read). */
+void td_final_read_kallsyms(struct td_final *fin, const char *path, int level);
+
+/* Where the sections after options 2 are: file offsets, 0 for none. */
+struct td_tail {
+	uint64_t cmdlines;
+	uint64_t kallsyms;
 };
 
 /*

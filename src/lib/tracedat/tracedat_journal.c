@@ -42,14 +42,16 @@ int td_write_section_header(int fd, uint64_t off, uint16_t id, uint16_t flags, u
 }
 
 void td_journal_meta(struct tdbuf *b, int index, const char *name, const char *clock,
-		     uint32_t page_size, bool compressed)
+		     uint32_t page_size, bool compressed, const char *boot_id)
 {
 	tdbuf_str(b, name);
 	tdbuf_str(b, clock);
 	tdbuf_u32(b, page_size);
-	tdbuf_u32(b, compressed);
+	tdbuf_u32(b, compressed | (boot_id ? TD_META_FL_LATE_KALLSYMS : 0));
 	if (index >= 0)
 		tdbuf_u32(b, index);
+	if (boot_id)
+		tdbuf_str(b, boot_id);
 }
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -139,8 +141,15 @@ static int parse_meta(int fd, uint64_t off, uint64_t file_end, struct td_journal
 	j->nr_buffers++;
 	j->nr_multi += multi;
 	if (!index) {
+		size_t at = fixed + (multi ? 12 : 8);
+
 		j->compressed = flags & 1;
 		j->meta_off = off;
+		/* Older files end here; a boot id that does not fit is no boot id. */
+		if ((flags & TD_META_FL_LATE_KALLSYMS) && at < size &&
+		    strnlen((char *)body + at, size - at) < size - at &&
+		    strlen((char *)body + at) < sizeof(j->late_kallsyms_boot))
+			strcpy(j->late_kallsyms_boot, (char *)body + at);
 	}
 	j->end = off + sizeof(h) + size;
 	return 0;
@@ -442,8 +451,8 @@ static void put_cpustats(struct tdbuf *b, const struct td_final *fin)
  * Options 2: a BUFFER option per buffer (their sections laid out: j->bufs[].sec), CPUSTATs,
  * CMDLINES; offsets lowered by delta.
  */
-static void build_options2(struct tdbuf *b, const struct td_journal *j, uint64_t cmdlines,
-			   const struct td_final *fin, uint64_t delta)
+static void build_options2(struct tdbuf *b, const struct td_journal *j,
+			   const struct td_tail *t, const struct td_final *fin, uint64_t delta)
 {
 	struct tdbuf o = { 0 };
 	int i, k;
@@ -467,8 +476,10 @@ static void build_options2(struct tdbuf *b, const struct td_journal *j, uint64_t
 	}
 	tdbuf_free(&o);
 	put_cpustats(b, fin);
-	if (cmdlines)
-		tdbuf_option_u64(b, TD_SEC_CMDLINES, cmdlines - delta);
+	if (t->cmdlines)
+		tdbuf_option_u64(b, TD_SEC_CMDLINES, t->cmdlines - delta);
+	if (t->kallsyms)
+		tdbuf_option_u64(b, TD_SEC_KALLSYMS, t->kallsyms - delta);
 	tdbuf_option_u64(b, TD_OPT_DONE, 0);
 }
 
@@ -508,17 +519,38 @@ static void build_meta(struct tdbuf *c, uint16_t id, const void *body, size_t le
 	free(z);
 }
 
-/* The CMDLINES section (header included) in c; c->len = 0 when there is none. */
-static void build_cmdlines(struct tdbuf *c, const struct td_final *fin, bool zstd)
+/*
+ * The CMDLINES and KALLSYMS sections (headers included) in c, in that order; where each
+ * starts in c, +1 (0: absent) in t.
+ */
+static void build_tail(struct tdbuf *c, struct td_tail *t, const struct td_final *fin, bool zstd)
 {
 	struct tdbuf b = { 0 };
 
-	if (!fin || !fin->cmdlines)
-		return;
-	tdbuf_u64(&b, fin->cmdlines_len);
-	tdbuf_put(&b, fin->cmdlines, fin->cmdlines_len);
-	build_meta(c, TD_SEC_CMDLINES, b.p, b.len, zstd, fin->level);
+	if (fin && fin->cmdlines) {
+		t->cmdlines = c->len + 1;
+		tdbuf_u64(&b, fin->cmdlines_len);
+		tdbuf_put(&b, fin->cmdlines, fin->cmdlines_len);
+		build_meta(c, TD_SEC_CMDLINES, b.p, b.len, zstd, fin->level);
+	}
+	if (fin && fin->kallsyms) {
+		t->kallsyms = c->len + 1;
+		build_meta(c, TD_SEC_KALLSYMS, fin->kallsyms, fin->kallsyms_len, zstd,
+			   fin->kallsyms_level);
+	}
 	tdbuf_free(&b);
+}
+
+void td_final_read_kallsyms(struct td_final *fin, const char *path, int level)
+{
+	char *s = read_whole_file(path, 4, 1 << 20, &fin->kallsyms_len);
+
+	if (!s)
+		return;
+	bo_put32(s, fin->kallsyms_len, BO_LITTLE);
+	fin->kallsyms = s;
+	fin->kallsyms_len += 4;
+	fin->kallsyms_level = level;
 }
 
 /* Make the u64 file offset at pos (a DONE or section option) point at target, durably. */
@@ -586,7 +618,7 @@ static uint64_t move_unit(const struct td_journal *j)
  * points at; then cut the file. Returns how far they moved (0: not at all).
  */
 static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
-			uint64_t cmdlines, uint64_t end, const struct td_final *fin,
+			const struct td_tail *t, uint64_t end, const struct td_final *fin,
 			uint8_t *buf, int *cut_err)
 {
 	uint64_t base = j->meta_off, dst, delta, unit = move_unit(j);
@@ -605,7 +637,7 @@ static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, u
 		return 0;
 	if (copy_range(fd, opts2, dst, end - opts2, buf))
 		return 0;
-	build_options2(&b, j, cmdlines, fin, delta);
+	build_options2(&b, j, t, fin, delta);
 	if (write_options(fd, dst, &b) || link_options(fd, done_pos, dst)) {
 		tdbuf_free(&b);
 		return 0;
@@ -625,20 +657,24 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		      const struct td_final *fin, char *msg, size_t msglen)
 {
 	uint8_t *buf = xmalloc(COPY_BLOCK);
-	uint64_t opts2 = j->end, cmdlines = 0, formats = 0, sec, end, delta;
+	uint64_t opts2 = j->end, tail = 0, formats = 0, sec, end, delta;
 	struct tdbuf b = { 0 }, c = { 0 }, f = { 0 };
 	int ret, failed = 0, cut_err = 0;
+	struct td_tail t = { 0 };
 
 	msg[0] = 0;
-	build_cmdlines(&c, fin, j->compressed);
+	build_tail(&c, &t, fin, j->compressed);
 	if (fin && fin->formats)
 		build_meta(&f, TD_SEC_EVENT_FORMATS, fin->formats, fin->formats_len,
 			   j->compressed, fin->level);
 	/* The options' size does not depend on the offsets they hold. */
-	build_options2(&b, j, c.len ? 1 : 0, fin, 0);
+	build_options2(&b, j, &t, fin, 0);
 	sec = opts2 + TD_SEC_HDR_SIZE + b.len;
 	if (c.len) {
-		cmdlines = sec;
+		tail = sec;
+		/* From places in c to file offsets. */
+		t.cmdlines += t.cmdlines ? sec - 1 : 0;
+		t.kallsyms += t.kallsyms ? sec - 1 : 0;
 		sec += c.len;
 	}
 	if (f.len) {
@@ -648,11 +684,11 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 	end = write_buffer_sections(fd, j, sec, &failed);
 	ret = end ? 0 : -1;
 	if (!ret && c.len)
-		ret = td_pwrite(fd, c.p, c.len, cmdlines);
+		ret = td_pwrite(fd, c.p, c.len, tail);
 	if (!ret && f.len)
 		ret = td_pwrite(fd, f.p, f.len, formats);
 	if (!ret) {
-		build_options2(&b, j, cmdlines, fin, 0);
+		build_options2(&b, j, &t, fin, 0);
 		ret = write_options(fd, opts2, &b);
 	}
 	if (!ret)
@@ -669,7 +705,7 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		free(buf);
 		return -1;
 	}
-	delta = compact(fd, done_pos, j, opts2, cmdlines, end, fin, buf, &cut_err);
+	delta = compact(fd, done_pos, j, opts2, &t, end, fin, buf, &cut_err);
 	free(buf);
 	ret = formats ? relink_formats(fd, fin, formats - delta) : 0;
 	if (ret) {
@@ -709,13 +745,38 @@ int td_recovery_open(struct td_recovery *rec, const char *path, char *err, size_
 	return 0;
 }
 
+/*
+ * The symbols a capture would have read at its end, when this is the boot it ran in (the
+ * kernel, its modules' addresses and KASLR's offset are then those the data saw).
+ */
+static void recover_kallsyms(struct td_recovery *rec, struct td_final *fin)
+{
+	char boot[40];
+
+	if (!rec->j.late_kallsyms_boot[0])
+		return;
+	rec->kallsyms = -1;
+	if (read_line_file("/proc/sys/kernel/random/boot_id", boot, sizeof(boot)) <= 0 ||
+	    strcmp(boot, rec->j.late_kallsyms_boot))
+		return;
+	td_final_read_kallsyms(fin, "/proc/kallsyms", 1);
+	if (fin->kallsyms)
+		rec->kallsyms = 1;
+}
+
 int td_recovery_finish(struct td_recovery *rec, const char *path, char *err, size_t errlen)
 {
+	struct td_final fin = { 0 };
+	int ret;
+
 	if (ftruncate(rec->fd, rec->j.end)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	return td_journal_finish(rec->fd, rec->done_pos, &rec->j, NULL, err, errlen);
+	recover_kallsyms(rec, &fin);
+	ret = td_journal_finish(rec->fd, rec->done_pos, &rec->j, &fin, err, errlen);
+	free((void *)fin.kallsyms);
+	return ret;
 }
 
 int td_recovery_close(struct td_recovery *rec)

@@ -63,6 +63,7 @@ struct td_journal {
 	int nr_buffers;		/* at least 1 */
 	int nr_multi;		/* of them described by RC_BUFFER sections (else an RC_META) */
 	struct td_journal_buf *bufs;	/* in the order of their sections */
+	char late_kallsyms_boot[40];	/* the capture's boot, when its kallsyms came at the end */
 };
 
 /* A file an interrupted record left, being completed by `recover`. */
@@ -71,6 +72,11 @@ struct td_recovery {
 	uint64_t size;		/* as found */
 	uint64_t done_pos;	/* where options 1 hold their DONE value */
 	struct td_journal j;	/* j.end: where the last complete chunk ends */
+	/*
+	 * After td_recovery_finish(): 1 when the capture's kernel symbols were added (it ran in
+	 * this boot), -1 when they are missing (another boot), 0 when not needed.
+	 */
+	int kallsyms;
 };
 
 /*

@@ -109,30 +109,12 @@ static bool any_listed(const struct enabled_list *l, const char *sys)
 	return found;
 }
 
-/* Mark the "ID: N" of a format text in ids (a bit per event type id). */
-static void note_id(uint8_t *ids, const char *text, size_t len)
-{
-	const char *p = memmem(text, len, "\nID: ", 5);
-	char num[8] = "";
-	unsigned long id;
-	char *end;
-
-	if (!ids || !p)
-		return;
-	p += 5;
-	len -= p - text;
-	memcpy(num, p, len < sizeof(num) - 1 ? len : sizeof(num) - 1);
-	id = strtoul(num, &end, 10);
-	if (end != num && *end == '\n' && id <= 0xffff)
-		ids[id >> 3] |= 1 << (id & 7);
-}
-
 /*
  * u32 count + (u64 size + format) for the events of events_dir (system sys); with only, just
  * the events it lists. Returns the count.
  */
 static uint32_t add_formats(struct tdbuf *b, const char *events_dir, const char *sys,
-			    const struct enabled_list *only, uint8_t *ids,
+			    const struct enabled_list *only, struct tdw *w,
 			    const struct tdw_extra_system *extra)
 {
 	int nr, i;
@@ -164,7 +146,7 @@ static uint32_t add_formats(struct tdbuf *b, const char *events_dir, const char 
 		}
 		tdbuf_u64(b, len);
 		tdbuf_put(b, f, len);
-		note_id(ids, f, len);
+		tdw_note_format(w, f, len);
 		free(f);
 		count++;
 	}
@@ -231,7 +213,7 @@ out:
 
 /* The body of an EVENT_FORMATS section: the systems flags and set_event call for, and extra. */
 static void build_event_formats(struct tdbuf *b, const char *dir, unsigned int flags,
-				const struct tdw_extra_system *extra, uint8_t *ids)
+				const struct tdw_extra_system *extra, struct tdw *w)
 {
 	char *events = xasprintf("%s/events", dir);
 	struct enabled_list enabled = { 0 };
@@ -253,7 +235,7 @@ static void build_event_formats(struct tdbuf *b, const char *dir, unsigned int f
 			continue;
 		sdir = xasprintf("%s/%s", events, sys[i]);
 		tdbuf_str(b, sys[i]);
-		add_formats(b, sdir, sys[i], want == WANT_ENABLED ? &enabled : NULL, ids, extra);
+		add_formats(b, sdir, sys[i], want == WANT_ENABLED ? &enabled : NULL, w, extra);
 		free(sdir);
 		nr_sys++;
 	}
@@ -268,7 +250,7 @@ static void build_event_formats(struct tdbuf *b, const char *dir, unsigned int f
 
 			tdbuf_u64(b, len);
 			tdbuf_put(b, x->formats[i], len);
-			note_id(ids, x->formats[i], len);
+			tdw_note_format(w, x->formats[i], len);
 		}
 		nr_sys++;
 	}
@@ -288,12 +270,12 @@ static int add_event_formats(struct tdw *w, const char *dir, const char *root,
 		free(ftrace);
 		ftrace = xasprintf("%s/events/ftrace", root);
 	}
-	add_formats(&b, ftrace, "ftrace", NULL, tdw_format_ids(w), NULL);
+	add_formats(&b, ftrace, "ftrace", NULL, w, NULL);
 	free(ftrace);
 	ret = tdw_add_section(w, TD_SEC_FTRACE_EVENTS, b.p, b.len);
 	b.len = 0;
 	if (!ret) {
-		build_event_formats(&b, dir, flags, extra, tdw_format_ids(w));
+		build_event_formats(&b, dir, flags, extra, w);
 		ret = tdw_add_section(w, TD_SEC_EVENT_FORMATS, b.p, b.len);
 	}
 	tdbuf_free(&b);
@@ -311,7 +293,7 @@ int tdw_replace_formats_extra(struct tdw *w, const char *dir, unsigned int flags
 	struct tdbuf b = { 0 };
 	int ret;
 
-	build_event_formats(&b, dir, flags, extra, tdw_format_ids(w));
+	build_event_formats(&b, dir, flags, extra, w);
 	ret = tdw_set_late_formats(w, b.p, b.len);
 	tdbuf_free(&b);
 	return ret;
@@ -357,10 +339,13 @@ int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, un
 		return -1;
 	if (!(flags & TDW_META_KERNEL) || !root)
 		return 0;
-	ret = add_text_file(w, TD_SEC_KALLSYMS, "/proc/kallsyms", false);
+	/*
+	 * Symbols at the end, if the data needs them: reading them is 20-30 ms of kernel time
+	 * and a MB of the file, most of a short capture's cost (bench/RESULTS.md).
+	 */
+	tdw_set_kallsyms_path(w, "/proc/kallsyms");
 	path = xasprintf("%s/printk_formats", root);
-	if (!ret)
-		ret = add_text_file(w, TD_SEC_PRINTK, path, false);
+	ret = add_text_file(w, TD_SEC_PRINTK, path, false);
 	free(path);
 	path = xasprintf("%s/saved_cmdlines", root);
 	if (!ret)

@@ -68,6 +68,12 @@ struct tdw {
 	struct td_chunks *chunks;	/* the data, from tdw_begin_data() to finishing */
 
 	char *cmdlines_path;
+	char *kallsyms_path;	/* read at the end, when symbols_needed() */
+	char boot_id[40];	/* of the kernel kallsyms_path describes (the journal keeps it) */
+	bool types_noted;	/* tdw_note_types() was called: types says what the data holds */
+	bool types_unknown;	/* tdw_note_types(NULL): keep the symbols */
+	uint8_t types[65536 / 8];	/* event type ids the data holds */
+	uint8_t symbol_ids[65536 / 8];	/* ids whose formats can print a kernel symbol */
 
 	uint8_t format_ids[65536 / 8];	/* event type ids whose formats the file holds */
 	uint64_t formats_sec;		/* the EVENT_FORMATS section, 0 for none */
@@ -308,6 +314,77 @@ uint8_t *tdw_format_ids(struct tdw *w)
 	return w->format_ids;
 }
 
+/*
+ * Can events of this format print a kernel symbol? Through the print fmt's symbol
+ * conversions (%pS, %ps and the older %pF, %pf, %pB: ftrace's print, function and stack
+ * events, kmem's call_site, hrtimer's function...), or through a libtraceevent plugin that
+ * looks fields of these names up (kmem and hrtimer of kernels that printed them with %lx).
+ * A false yes only costs the symbols' bytes.
+ */
+static bool format_shows_symbols(const char *text, size_t len)
+{
+	static const char *const fields[] = { " call_site;", " function;", " ip;", " parent_ip;" };
+	const char *p = memmem(text, len, "print fmt:", 10), *end = text + len;
+
+	for (; p && p + 2 < end; p++)
+		if (p[0] == '%' && p[1] == 'p' && p[2] && strchr("sSfFB", p[2]))
+			return true;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (memmem(text, len, fields[i], strlen(fields[i])))
+			return true;
+	return !memmem(text, len, "print fmt:", 10);
+}
+
+void tdw_note_format(struct tdw *w, const char *text, size_t len)
+{
+	const char *p = memmem(text, len, "\nID: ", 5);
+	char num[8] = "";
+	unsigned long id;
+	char *end;
+
+	if (!p)
+		return;
+	p += 5;
+	memcpy(num, p, (size_t)(text + len - p) < sizeof(num) - 1 ? (size_t)(text + len - p) :
+	       sizeof(num) - 1);
+	id = strtoul(num, &end, 10);
+	if (end == num || *end != '\n' || id > 0xffff)
+		return;
+	w->format_ids[id >> 3] |= 1 << (id & 7);
+	if (format_shows_symbols(text, len))
+		w->symbol_ids[id >> 3] |= 1 << (id & 7);
+}
+
+void tdw_note_types(struct tdw *w, const uint8_t *types)
+{
+	if (!types) {
+		w->types_unknown = true;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(w->types); i++)
+		w->types[i] |= types[i];
+	w->types_noted = true;
+}
+
+/* Kernel symbols: only when a type the data holds can print one (or is of no known format). */
+static bool symbols_needed(const struct tdw *w)
+{
+	if (w->types_unknown || !w->types_noted)
+		return true;
+	for (size_t i = 0; i < sizeof(w->types); i++)
+		if (w->types[i] & (w->symbol_ids[i] | ~w->format_ids[i]))
+			return true;
+	return false;
+}
+
+void tdw_set_kallsyms_path(struct tdw *w, const char *path)
+{
+	free(w->kallsyms_path);
+	w->kallsyms_path = xstrdup(path);
+	if (read_line_file("/proc/sys/kernel/random/boot_id", w->boot_id, sizeof(w->boot_id)) <= 0)
+		w->boot_id[0] = 0;
+}
+
 bool tdw_formats_cover(const struct tdw *w, const uint8_t *types)
 {
 	size_t i;
@@ -429,7 +506,7 @@ int tdw_begin_data(struct tdw *w)
 		populate += b->populate;
 		meta.len = 0;
 		td_journal_meta(&meta, w->nr_bufs > 1 ? i : -1, b->name, b->clock, b->page_size,
-				w->comp == TD_COMP_ZSTD);
+				w->comp == TD_COMP_ZSTD, w->kallsyms_path ? w->boot_id : NULL);
 		ret = td_write_section_header(w->fd, w->pos,
 					      w->nr_bufs > 1 ? TD_SEC_RC_BUFFER : TD_SEC_RC_META, 0,
 					      meta.len);
@@ -817,6 +894,8 @@ int tdw_finish(struct tdw *w)
 	if (w->cmdlines_path)
 		fin.cmdlines = read_whole_file(w->cmdlines_path, 0, 1 << 16,
 						&fin.cmdlines_len);
+	if (w->kallsyms_path && symbols_needed(w))
+		td_final_read_kallsyms(&fin, w->kallsyms_path, w->kallsyms_level);
 	if (w->late_formats.len) {
 		fin.formats = w->late_formats.p;
 		fin.formats_len = w->late_formats.len;
@@ -845,6 +924,7 @@ int tdw_finish(struct tdw *w)
 		ret = stream_out(w);
 out:
 	free((void *)fin.cmdlines);
+	free((void *)fin.kallsyms);
 	free(fin.cpustats);
 	tdw_abort(w);
 	return ret;
@@ -888,5 +968,6 @@ void tdw_abort(struct tdw *w)
 	free(w->bufs);
 	free(w->trace_clock);
 	free(w->cmdlines_path);
+	free(w->kallsyms_path);
 	free(w);
 }

@@ -12,13 +12,13 @@
  *
  * Data: every CPU's sub-buffers are gathered into chunks of TD_PAGES_PER_CHUNK (64)
  * sub-buffers (trace-cmd's hold 10; larger ones cost less CPU, bench/RESULTS.md), compressed
- * with zstd (or stored) on the feeding thread and queued for a writer thread (file_appender.h) as soon as a chunk is full, so that no reader ever waits for
- * the disk. The writer thread appends them, syncs once a second, and writes the partial chunk
- * of a CPU whose chunk started a second ago or more. A killed record thus loses at most what
+ * with zstd (or stored) on the feeding thread and queued for a writer thread
+ * (file_appender.h) as soon as a chunk is full, so that no reader ever waits for the disk.
+ * The writer thread appends them, syncs once a second, and writes the partial chunk of a CPU
+ * whose chunk started a second ago or more. A killed record thus loses at most what
  * came in the last second or so (the unfinished chunk of each CPU, and whatever was queued
  * behind a stalled disk); `remotectl recover` completes the file (layout in tracedat_journal.h).
- * Ten sub-buffers a chunk, as trace-cmd (docs/tracedat.md, section 4): bigger chunks gain
- * little ratio and lose more on a crash. tdw_flush() queues every partial chunk and waits.
+ * tdw_flush() queues every partial chunk and waits.
  *
  * Memory: a pool of chunks (at least two per CPU of each buffer), one zstd context and an
  * 8 MiB queue, whatever the capture length.
@@ -34,8 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* trace-cmd puts 10 pages in a chunk; remotectl does the same (see above). */
-/* bench/run CHUNKS="..." builds variants with other values to measure them. */
+/* Sub-buffers per chunk (see above); bench/run CHUNKS="..." builds variants to measure. */
 #ifndef TD_PAGES_PER_CHUNK
 #define TD_PAGES_PER_CHUNK	64
 #endif
@@ -79,7 +78,7 @@ struct tdw_buffer_opts {
 int tdw_add_buffer(struct tdw *w, const struct tdw_buffer_opts *b);
 
 enum {
-	TDW_META_KERNEL = 1,	/* kallsyms, printk formats, saved cmdlines */
+	TDW_META_KERNEL = 1,	/* kallsyms (when needed), printk formats, saved cmdlines */
 	TDW_META_ALL_SYSTEMS = 2,	/* every system's formats, not only enabled ones */
 };
 /*
@@ -113,6 +112,11 @@ int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, un
  * (errno).
  */
 bool tdw_formats_cover(const struct tdw *w, const uint8_t *types);
+/*
+ * The event type ids the data holds (a bit per id, OR-ed over calls), which decide whether
+ * the file needs the kernel's symbols (TDW_META_KERNEL); NULL: not known, they are stored.
+ */
+void tdw_note_types(struct tdw *w, const uint8_t *types);
 int tdw_replace_formats(struct tdw *w, const char *dir);
 /* tdw_replace_formats() with the systems flags asks for, and extra. */
 int tdw_replace_formats_extra(struct tdw *w, const char *dir, unsigned int flags,
