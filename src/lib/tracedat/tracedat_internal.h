@@ -252,8 +252,11 @@ int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len);
  * tdw_set_late_formats(): tdw_replace_formats() with a ready body. 0 or -1 (errno).
  */
 uint8_t *tdw_format_ids(struct tdw *w);
-/* A format text (with its "ID: N" line) the file stores: its id, and whether it shows symbols. */
-void tdw_note_format(struct tdw *w, const char *text, size_t len);
+/*
+ * A format text (with its "ID: N" line) of system sys the file stores: its id, and whether it
+ * shows symbols.
+ */
+void tdw_note_format(struct tdw *w, const char *sys, const char *text, size_t len);
 /*
  * /proc/kallsyms, or the file at path, is read at the end, and only when the data holds events
  * that can print a symbol (tdw_note_types()); the journal keeps the boot it belongs to.

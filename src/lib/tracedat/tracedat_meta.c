@@ -146,7 +146,7 @@ static uint32_t add_formats(struct tdbuf *b, const char *events_dir, const char 
 		}
 		tdbuf_u64(b, len);
 		tdbuf_put(b, f, len);
-		tdw_note_format(w, f, len);
+		tdw_note_format(w, sys, f, len);
 		free(f);
 		count++;
 	}
@@ -250,7 +250,7 @@ static void build_event_formats(struct tdbuf *b, const char *dir, unsigned int f
 
 			tdbuf_u64(b, len);
 			tdbuf_put(b, x->formats[i], len);
-			tdw_note_format(w, x->formats[i], len);
+			tdw_note_format(w, x->name, x->formats[i], len);
 		}
 		nr_sys++;
 	}

@@ -319,12 +319,17 @@ uint8_t *tdw_format_ids(struct tdw *w)
  * conversions (%pS, %ps and the older %pF, %pf, %pB: ftrace's print, function and stack
  * events, kmem's call_site, hrtimer's function...), or through a libtraceevent plugin that
  * looks fields of these names up (kmem and hrtimer of kernels that printed them with %lx).
- * A false yes only costs the symbols' bytes.
+ * User events: the kernel prints their long-sized fields with %pS whatever their print fmt
+ * says, and readers take a file's KALLSYMS as the sign that the kernel had kallsyms (which
+ * changes how those print: text/user_events.c). A false yes only costs the symbols' bytes.
  */
-static bool format_shows_symbols(const char *text, size_t len)
+static bool format_shows_symbols(const char *sys, const char *text, size_t len)
 {
 	static const char *const fields[] = { " call_site;", " function;", " ip;", " parent_ip;" };
 	const char *p = memmem(text, len, "print fmt:", 10), *end = text + len;
+
+	if (sys && !strcmp(sys, "user_events"))
+		return true;
 
 	for (; p && p + 2 < end; p++)
 		if (p[0] == '%' && p[1] == 'p' && p[2] && strchr("sSfFB", p[2]))
@@ -335,7 +340,7 @@ static bool format_shows_symbols(const char *text, size_t len)
 	return !memmem(text, len, "print fmt:", 10);
 }
 
-void tdw_note_format(struct tdw *w, const char *text, size_t len)
+void tdw_note_format(struct tdw *w, const char *sys, const char *text, size_t len)
 {
 	const char *p = memmem(text, len, "\nID: ", 5);
 	char num[8] = "";
@@ -351,7 +356,7 @@ void tdw_note_format(struct tdw *w, const char *text, size_t len)
 	if (end == num || *end != '\n' || id > 0xffff)
 		return;
 	w->format_ids[id >> 3] |= 1 << (id & 7);
-	if (format_shows_symbols(text, len))
+	if (format_shows_symbols(sys, text, len))
 		w->symbol_ids[id >> 3] |= 1 << (id & 7);
 }
 
