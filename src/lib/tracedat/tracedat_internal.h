@@ -332,6 +332,14 @@ struct td_final {
 	int kallsyms_level;
 };
 
+/*
+ * The body of a text section (KALLSYMS, PRINTK: u32 size; CMDLINES: u64) from the file at
+ * path, its length in *len; NULL with errno when it cannot be read. The size goes in front of
+ * the text in the same buffer, and the first read asks for 1 MiB: /proc/kallsyms is MiBs, and
+ * copying it into a second buffer cost half as much again as reading it (page faults;
+ * bench/RESULTS.md, "One buffer for kallsyms").
+ */
+char *td_read_text_body(const char *path, bool size64, size_t *len);
 /* fin's kallsyms from the file at path (nothing when it cannot be read). */
 void td_final_read_kallsyms(struct td_final *fin, const char *path, int level);
 

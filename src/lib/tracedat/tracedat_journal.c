@@ -449,7 +449,7 @@ static void put_cpustats(struct tdbuf *b, const struct td_final *fin)
 
 /*
  * Options 2: a BUFFER option per buffer (their sections laid out: j->bufs[].sec), CPUSTATs,
- * CMDLINES; offsets lowered by delta.
+ * CMDLINES, KALLSYMS; offsets lowered by delta.
  */
 static void build_options2(struct tdbuf *b, const struct td_journal *j,
 			   const struct td_tail *t, const struct td_final *fin, uint64_t delta)
@@ -543,13 +543,7 @@ static void build_tail(struct tdbuf *c, struct td_tail *t, const struct td_final
 
 void td_final_read_kallsyms(struct td_final *fin, const char *path, int level)
 {
-	char *s = read_whole_file(path, 4, 1 << 20, &fin->kallsyms_len);
-
-	if (!s)
-		return;
-	bo_put32(s, fin->kallsyms_len, BO_LITTLE);
-	fin->kallsyms = s;
-	fin->kallsyms_len += 4;
+	fin->kallsyms = td_read_text_body(path, false, &fin->kallsyms_len);
 	fin->kallsyms_level = level;
 }
 
@@ -613,9 +607,9 @@ static uint64_t move_unit(const struct td_journal *j)
 }
 
 /*
- * Move options 2, CMDLINES, EVENT_FORMATS and the BUFFER sections down over the journal
- * (keeping the data page-aligned) when the copy does not overlap the copy the file still
- * points at; then cut the file. Returns how far they moved (0: not at all).
+ * Move options 2, CMDLINES, KALLSYMS, EVENT_FORMATS and the BUFFER sections down over the
+ * journal (keeping the data page-aligned) when the copy does not overlap the copy the file
+ * still points at; then cut the file. Returns how far they moved (0: not at all).
  */
 static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
 			const struct td_tail *t, uint64_t end, const struct td_final *fin,
@@ -649,9 +643,9 @@ static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, u
 }
 
 /*
- * Final layout at j->end: options 2, CMDLINES, EVENT_FORMATS (when fin replaces them), a
- * BUFFER section per buffer. The options come first so that a file cut short later (a
- * partial copy) still describes its data and the intact chunks can be read.
+ * Final layout at j->end: options 2, CMDLINES, KALLSYMS, EVENT_FORMATS (when fin replaces
+ * them), a BUFFER section per buffer. The options come first so that a file cut short later
+ * (a partial copy) still describes its data and the intact chunks can be read.
  */
 int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		      const struct td_final *fin, char *msg, size_t msglen)

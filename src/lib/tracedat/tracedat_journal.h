@@ -63,7 +63,7 @@ struct td_journal {
 	int nr_buffers;		/* at least 1 */
 	int nr_multi;		/* of them described by RC_BUFFER sections (else an RC_META) */
 	struct td_journal_buf *bufs;	/* in the order of their sections */
-	char late_kallsyms_boot[40];	/* the capture's boot, when its kallsyms came at the end */
+	char late_kallsyms_boot[40];	/* the boot of a capture with kallsyms at the end */
 };
 
 /* A file an interrupted record left, being completed by `recover`. */

@@ -305,21 +305,32 @@ int tdw_replace_formats_extra(struct tdw *w, const char *dir, unsigned int flags
  * MiBs, and copying it into a second buffer cost half as much again as reading it (page
  * faults; bench/RESULTS.md, "One buffer for kallsyms").
  */
+char *td_read_text_body(const char *path, bool size64, size_t *len)
+{
+	size_t room = size64 ? 8 : 4;
+	char *s = read_whole_file(path, room, 1 << 20, len);
+
+	if (!s)
+		return NULL;
+	if (size64)
+		bo_put64(s, *len, BO_LITTLE);
+	else
+		bo_put32(s, *len, BO_LITTLE);
+	*len += room;
+	return s;
+}
+
 static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size64)
 {
-	size_t len, room = size64 ? 8 : 4;
-	char *s = read_whole_file(path, room, 1 << 20, &len);
+	size_t len;
+	char *s = td_read_text_body(path, size64, &len);
 	int ret;
 
 	if (!s) {
 		note_debug("trace.dat: no %s: %s", path, strerror(errno));
 		return 0;
 	}
-	if (size64)
-		bo_put64(s, len, BO_LITTLE);
-	else
-		bo_put32(s, len, BO_LITTLE);
-	ret = tdw_add_section(w, id, s, room + len);
+	ret = tdw_add_section(w, id, s, len);
 	free(s);
 	return ret;
 }
