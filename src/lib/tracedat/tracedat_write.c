@@ -328,16 +328,15 @@ static bool format_shows_symbols(const char *sys, const char *text, size_t len)
 	static const char *const fields[] = { " call_site;", " function;", " ip;", " parent_ip;" };
 	const char *p = memmem(text, len, "print fmt:", 10), *end = text + len;
 
-	if (sys && !strcmp(sys, "user_events"))
+	if (!p || (sys && !strcmp(sys, "user_events")))
 		return true;
-
-	for (; p && p + 2 < end; p++)
+	for (; p + 2 < end; p++)
 		if (p[0] == '%' && p[1] == 'p' && p[2] && strchr("sSfFB", p[2]))
 			return true;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (memmem(text, len, fields[i], strlen(fields[i])))
 			return true;
-	return !memmem(text, len, "print fmt:", 10);
+	return false;
 }
 
 void tdw_note_format(struct tdw *w, const char *sys, const char *text, size_t len)
