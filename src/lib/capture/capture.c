@@ -36,7 +36,7 @@
  * fd polls readable (the instance's buffer_percent, which we leave alone; a text reader's
  * eventfd) or the interval passes. So there is no busy loop and no chasing of the writer, and
  * an idle CPU is checked once per interval, which bounds how long it holds back the merged
- * output.
+ * output; for text, sooner while the other CPUs deliver (HOLD_BYTES).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,6 +74,13 @@
 #define BATCH_UNITS		64	/* units per CPU per round before looking at the others */
 #define MIN_REST_S		0.001	/* shortest rest of a caught-up CPU */
 /*
+ * The text's merge holds the other CPUs' events back until an idle CPU says again that it
+ * has caught up: an idle CPU rests no longer than the others take to deliver HOLD_BYTES at
+ * their last rate, and no longer than stream's interval when they start after a quiet spell.
+ * A 200 ms rest held up to 256 MB of raw1 in memory (bench/RESULTS.md, "Idle CPUs").
+ */
+#define HOLD_BYTES		(8u << 20)
+/*
  * Remotes: the kernel polls a remote every 100 ms per reader, so an event reaches us at most
  * that long (plus our own loop) after it was written. An event queued LATE_NS ago can go out:
  * anything older from another CPU was written before it and has arrived by now. The same
@@ -94,6 +101,7 @@ struct cpu_state {
 	double deadline;	/* when resting ends */
 	double cycle_start;	/* when the last rest began, and the bytes taken then */
 	uint64_t cycle_bytes;
+	uint64_t cycle_others;	/* ... and those of the other CPUs (text only) */
 	bool failed;
 	struct ring_subbuf_counts n;	/* events captured, losses the sub-buffers counted */
 	int64_t kernel_lost;	/* at the end: the kernel's count, -1 unknown */
@@ -504,13 +512,27 @@ static void publish(struct cpu_state *cs)
  */
 static double rest_time(struct capture *c, struct cpu_state *cs, double now)
 {
-	uint64_t got = cs->src->stats.bytes - cs->cycle_bytes;
+	uint64_t got = cs->src->stats.bytes - cs->cycle_bytes, others = 0;
 	double elapsed = now - cs->cycle_start, rest = c->interval, fill;
 
 	if (elapsed > 0 && got) {
 		fill = cs->p->buffer_bytes / 16.0 / (got / elapsed);
 		if (fill < rest)
 			rest = fill > MIN_REST_S ? fill : MIN_REST_S;
+	}
+	/* Idle while the others may deliver: a short rest keeps the merge small (HOLD_BYTES). */
+	if (c->k->merge && !got) {
+		for (int i = 0; i < c->nr; i++)
+			if (&c->cs[i] != cs)
+				others += __atomic_load_n(&c->cs[i].pub_bytes, __ATOMIC_RELAXED);
+		if (rest > STREAM_INTERVAL_MS / 1000.0)
+			rest = STREAM_INTERVAL_MS / 1000.0;
+		if (elapsed > 0 && others > cs->cycle_others) {
+			fill = HOLD_BYTES / ((others - cs->cycle_others) / elapsed);
+			if (fill < rest)
+				rest = fill > MIN_REST_S ? fill : MIN_REST_S;
+		}
+		cs->cycle_others = others;
 	}
 	cs->cycle_start = now;
 	cs->cycle_bytes = cs->src->stats.bytes;
