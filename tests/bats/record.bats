@@ -351,14 +351,15 @@ record_small_and_big() {
 	grep -Eq "^ +0 +20000 .*  \(then read\(\): [0-9]{3} events per sub-buffer\)$SPLICED?\$" "$ERR"
 }
 
-# A backlog of N raw markers on every CPU, then record --transport read -v -d 1 -o out.$1.
+# A backlog of N raw markers on every CPU, then record --transport read -v -d 1 -o out.$1
+# (or -o $2).
 record_backlog() {
 	local cpu
 	echo 4096 > "$IDIR/buffer_size_kb"
 	for ((cpu = 0; cpu < NCPU; cpu++)); do
 		write_raw "$cpu" "$N" $((cpu * 100000))
 	done
-	OUTF="$BATS_TEST_TMPDIR/out.$1"
+	OUTF="${2:-$BATS_TEST_TMPDIR/out.$1}"
 	run "$RCTL" -v record -r "$INST" --transport read -d 1 -o "$OUTF"
 	[ "$status" -eq 0 ]
 	ERR="$BATS_TEST_TMPDIR/err"
@@ -400,6 +401,33 @@ check_backlog() {
 		sed -E 's/^.* \[([0-9]*)\] .*raw_data: *(# |id:)([0-9a-f]*) .*/\1 \3/' > "$BATS_TEST_TMPDIR/rc"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/tc")" -eq $((NCPU * N)) ]
 	diff "$BATS_TEST_TMPDIR/rc" "$BATS_TEST_TMPDIR/tc"
+}
+
+# The -v line of record's text file $1: "X of Y bytes written around the page cache".
+direct_said() {
+	sed -En "s|^remotectl: $1: ([0-9]+) of ([0-9]+) bytes written around the page cache \(O_DIRECT\)\$|\1 \2|p" "$ERR"
+}
+
+@test "record's text goes to a local disk around the page cache (O_DIRECT), to tmpfs through it; every marker once either way" {
+	N=20000
+	case "$(stat -f -c %T "$BATS_TEST_TMPDIR")" in
+	ext2/ext3|xfs|btrfs|f2fs) ;;
+	*) skip "$BATS_TEST_TMPDIR is not on a local disk file system" ;;
+	esac
+	record_backlog txt
+	check_backlog "$OUTF"
+	size=$(stat -c %s "$OUTF")
+	# Every whole MiB of stdio's buffer went with O_DIRECT, the last part through the cache.
+	[ "$size" -gt $((2 << 20)) ]
+	[ "$(direct_said "$OUTF")" = "$((size - size % (1 << 20))) $size" ]
+	# tmpfs: no O_DIRECT, the same lines.
+	local shm
+	shm=$(mktemp -d /dev/shm/remotectl-test-XXXXXX)
+	record_backlog txt "$shm/out.txt"
+	check_backlog "$shm/out.txt"
+	size=$(stat -c %s "$shm/out.txt")
+	[ "$(direct_said "$shm/out.txt")" = "0 $size" ]
+	rm -rf "$shm"
 }
 
 @test "record's text: an idle CPU holds the busy one's events back only briefly (peak memory)" {

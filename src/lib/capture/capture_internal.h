@@ -120,6 +120,7 @@ struct sink {
 	/* The output. */
 	FILE *out;
 	char *out_buf;		/* out's stdio buffer, SINK_OUT_BUF bytes (not stream's) */
+	struct direct_file *direct;	/* record's text: out and its buffer (direct_file.h) */
 	bool to_stdout;
 	bool closed;		/* stream: the reader of the output went away (| head) */
 	/* Text: the merge of every stream; the parts' formatters. */

@@ -5,6 +5,7 @@
  * capture_internal.h.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 #include "format.h"
 #include "monotonic.h"
 #include "capture_internal.h"
+#include "direct_file.h"
 #include "merge.h"
 #include "note.h"
 #include "remote_text.h"
@@ -47,7 +49,11 @@ int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const in
 		k->out = stdout;
 		k->to_stdout = true;
 	} else {
-		k->out = fopen(o->output, "we");
+		/* record's text: large, written once, read later (direct_file.h). */
+		if (kind == SINK_SPOOL)
+			k->direct = direct_file_create(o->output, SINK_OUT_BUF);
+		k->out = k->direct ? direct_file_stream(k->direct) :
+			 kind == SINK_SPOOL ? NULL : fopen(o->output, "we");
 		if (!k->out) {
 			err = errno;
 			note_error("cannot create %s: %s", o->output, strerror(err));
@@ -59,7 +65,7 @@ int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const in
 	 * stream's lines go out as they come; everything else in writes of SINK_OUT_BUF. glibc
 	 * keeps its st_blksize buffer (4 KiB) when setvbuf() is given a size without a buffer.
 	 */
-	if (!o->live) {
+	if (!o->live && !k->direct) {
 		k->out_buf = xmalloc(SINK_OUT_BUF);
 		setvbuf(k->out, k->out_buf, _IOFBF, SINK_OUT_BUF);
 	}
@@ -117,7 +123,7 @@ static void set_full(struct sink *k)
 
 int sink_close(struct sink *k)
 {
-	int rc = 0;
+	int rc = 0, err;
 
 	if (!k || !k->out)
 		return 0;
@@ -125,7 +131,16 @@ int sink_close(struct sink *k)
 		note_error("cannot write output: %s", strerror(errno));
 		rc = -EIO;
 	}
-	if (!k->to_stdout && fclose(k->out) && !rc) {
+	if (k->direct) {
+		note_debug("%s: %" PRIu64 " of %" PRIu64 " bytes written around the page cache "
+			   "(O_DIRECT)", k->o->output, direct_file_direct_bytes(k->direct), k->bytes);
+		err = direct_file_close(k->direct);
+		k->direct = NULL;
+		if (err && !rc) {
+			note_error("cannot write %s: %s", k->o->output, strerror(-err));
+			rc = -EIO;
+		}
+	} else if (!k->to_stdout && fclose(k->out) && !rc) {
 		note_error("cannot write %s: %s", k->o->output, strerror(errno));
 		rc = -EIO;
 	}
@@ -161,7 +176,9 @@ void sink_free(struct sink *k)
 	/* First: a trace.dat writer left recoverable writes what it holds to the output. */
 	if (k->ops->destroy)
 		k->ops->destroy(k);
-	if (k->out && !k->to_stdout)
+	if (k->direct)
+		direct_file_close(k->direct);
+	else if (k->out && !k->to_stdout)
 		fclose(k->out);
 	/* stdout keeps its buffer until the process exits. */
 	if (!k->to_stdout)
