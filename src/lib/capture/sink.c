@@ -133,7 +133,8 @@ int sink_close(struct sink *k)
 	}
 	if (k->direct) {
 		note_debug("%s: %" PRIu64 " of %" PRIu64 " bytes written around the page cache "
-			   "(O_DIRECT)", k->o->output, direct_file_direct_bytes(k->direct), k->bytes);
+			   "(O_DIRECT)", k->o->output, direct_file_direct_bytes(k->direct),
+			   k->bytes);
 		err = direct_file_close(k->direct);
 		k->direct = NULL;
 		if (err && !rc) {
