@@ -140,11 +140,16 @@ $(B)/tools/%: tests/tools/%.c $(LIB_OBJS) | $(B)
 	@mkdir -p $(B)/tools
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The bench's load generator, for tests that need a writer faster than a script.
+$(B)/tools/bench_load: bench/load.c | $(B)
+	@mkdir -p $(B)/tools
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 # remotectl itself with ASan/UBSan, for the damaged-file bats tests (build/asan/remotectl).
 $(B)/remotectl: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-tools: $(TOOL_BINS)
+tools: $(TOOL_BINS) $(B)/tools/bench_load
 	$(MAKE) B=build/asan SAN="$(SAN_FLAGS)" build/asan/remotectl
 
 # libFuzzer harnesses: tests/fuzz/fuzz_NAME.c linked with the library, run one after another

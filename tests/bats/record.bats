@@ -432,21 +432,21 @@ direct_said() {
 
 @test "record's text: an idle CPU holds the busy one's events back only briefly (peak memory)" {
 	[ "$NCPU" -ge 2 ] || skip "needs 2 CPUs"
-	cc -O2 -o "$BATS_TEST_TMPDIR/load" "$BATS_TEST_DIRNAME/../../bench/load.c"
+	build build/tools/bench_load
 	echo 4096 > "$IDIR/buffer_size_kb"
 	# 1 M raw markers of 256 bytes (291 MB in the ring buffer) on CPU 0 as fast as it goes;
 	# CPU 1 idle. Its reader resting 200 ms kept 115-200 MB of them in the merge (how many
 	# are lost does not matter here).
-	run python3 - "$RCTL" "$INST" "$IDIR" "$BATS_TEST_TMPDIR" <<'EOF'
+	run python3 - "$RCTL" "$INST" "$IDIR" "$BATS_TEST_TMPDIR" "$BATS_TEST_DIRNAME/../../build/tools/bench_load" <<'EOF'
 import resource, signal, subprocess, sys, time
-rctl, inst, idir, tmp = sys.argv[1:5]
+rctl, inst, idir, tmp, load = sys.argv[1:6]
 with open(tmp + "/err", "w+") as err:
     p = subprocess.Popen([rctl, "-v", "record", "-r", inst, "-o", "/dev/null"], stderr=err)
     for _ in range(200):
         if ": capturing\n" in open(tmp + "/err").read():
             break
         time.sleep(0.05)
-    subprocess.run(["taskset", "-c", "0", tmp + "/load", "raw", "1000000", "256",
+    subprocess.run(["taskset", "-c", "0", load, "raw", "1000000", "256",
                     idir + "/trace_marker_raw"], check=True, stdout=subprocess.DEVNULL)
     time.sleep(0.5)
     p.send_signal(signal.SIGINT)
