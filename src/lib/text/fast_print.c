@@ -1704,14 +1704,15 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 		trace_seq_reset(&ft->user);
 		text_user_event_body(&ft->user, e, rec->data, rec->size);
 		buf_put(b, ft->user.buffer, ft->user.len);
-		buf_putc(b, '\n');
-		return 0;
-	}
-	if (p->plugin)
-		return run_plugin(ft, &r, p) ? -1 : (buf_putc(b, '\n'), 0);
-	for (i = 0; i < p->nr_steps; i++)
-		if (run_step(b, &r, &p->steps[i]))
+	} else if (p->plugin) {
+		if (run_plugin(ft, &r, p))
 			return -1;
+	} else {
+		for (i = 0; i < p->nr_steps; i++)
+			if (run_step(b, &r, &p->steps[i]))
+				return -1;
+	}
+	/* Whatever made the details: their newlines at the end go, as tracedat_fmt.c drops them. */
 	while (b->len > start && b->p[b->len - 1] == '\n')
 		b->len--;
 	buf_putc(b, '\n');
