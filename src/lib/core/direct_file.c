@@ -8,6 +8,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "block_io.h"
 #include "direct_file.h"
 
 /*
@@ -27,6 +28,7 @@ struct direct_file {
 	FILE *f;
 	int fd;
 	bool direct;		/* the fd has O_DIRECT */
+	uint64_t off;		/* bytes written (pwrite(): no file position to keep) */
 	uint64_t direct_bytes;
 	char *buf;		/* stdio's buffer */
 };
@@ -59,33 +61,28 @@ static void go_buffered(struct direct_file *d)
 
 /*
  * stdio takes a short count for an error, so everything is written here. Its full buffer
- * is aligned and a whole number of blocks: straight from it to the disk.
+ * is aligned and a whole number of blocks: straight from it to the disk. Where the kernel
+ * refuses, all of it again through the page cache, at the same offset.
  */
 static ssize_t df_write(void *cookie, const char *buf, size_t len)
 {
 	struct direct_file *d = cookie;
-	size_t done = 0;
-	ssize_t n;
+	int err;
 
-	while (done < len) {
-		if (d->direct && (((uintptr_t)(buf + done) | (len - done)) & (DIO_ALIGN - 1)))
-			go_buffered(d);
-		n = write(d->fd, buf + done, len - done);
-		if (n < 0 && errno == EINVAL && d->direct) {
-			go_buffered(d);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (!n)
-				errno = EIO;
-			return -1;
-		}
-		if (d->direct)
-			d->direct_bytes += n;
-		done += n;
+	if (d->direct && (((uintptr_t)buf | len) & (DIO_ALIGN - 1)))
+		go_buffered(d);
+	err = pwrite_full(d->fd, buf, len, d->off);
+	if (err == -EINVAL && d->direct) {
+		go_buffered(d);
+		err = pwrite_full(d->fd, buf, len, d->off);
 	}
+	if (err) {
+		errno = -err;
+		return -1;
+	}
+	if (d->direct)
+		d->direct_bytes += len;
+	d->off += len;
 	return len;
 }
 
