@@ -18,6 +18,7 @@ teardown() {
 	done
 	kill_record
 	remove_instance
+	[ -z "${SHM_DIR:-}" ] || rm -rf "$SHM_DIR"
 }
 
 # Markers and raw markers on every CPU while recording with transport $1.
@@ -421,13 +422,11 @@ direct_said() {
 	[ "$size" -gt $((2 << 20)) ]
 	[ "$(direct_said "$OUTF")" = "$((size - size % (1 << 20))) $size" ]
 	# tmpfs: no O_DIRECT, the same lines.
-	local shm
-	shm=$(mktemp -d /dev/shm/remotectl-test-XXXXXX)
-	record_backlog txt "$shm/out.txt"
-	check_backlog "$shm/out.txt"
-	size=$(stat -c %s "$shm/out.txt")
-	[ "$(direct_said "$shm/out.txt")" = "0 $size" ]
-	rm -rf "$shm"
+	SHM_DIR=$(mktemp -d /dev/shm/remotectl-test-XXXXXX)
+	record_backlog txt "$SHM_DIR/out.txt"
+	check_backlog "$SHM_DIR/out.txt"
+	size=$(stat -c %s "$SHM_DIR/out.txt")
+	[ "$(direct_said "$SHM_DIR/out.txt")" = "0 $size" ]
 }
 
 @test "record's text: an idle CPU holds the busy one's events back only briefly (peak memory)" {

@@ -50,10 +50,12 @@ int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const in
 		k->to_stdout = true;
 	} else {
 		/* record's text: large, written once, read later (direct_file.h). */
-		if (kind == SINK_SPOOL)
+		if (kind == SINK_SPOOL) {
 			k->direct = direct_file_create(o->output, SINK_OUT_BUF);
-		k->out = k->direct ? direct_file_stream(k->direct) :
-			 kind == SINK_SPOOL ? NULL : fopen(o->output, "we");
+			k->out = k->direct ? direct_file_stream(k->direct) : NULL;
+		} else {
+			k->out = fopen(o->output, "we");
+		}
 		if (!k->out) {
 			err = errno;
 			note_error("cannot create %s: %s", o->output, strerror(err));

@@ -173,7 +173,7 @@ static enum want system_wanted(const char *events, const char *sys, unsigned int
 		return WANT_ALL;
 	/*
 	 * Not in set_event: nothing of it enabled. Its enable file would say so too, but each
-	 * read of one walks every event of the target (3 % of a short capture's CPU).
+	 * read of one walks every event of the target (bench/RESULTS.md, "set_event").
 	 */
 	if (enabled->len && !any_listed(enabled, sys))
 		return WANT_NONE;
