@@ -72,7 +72,7 @@ _remotectl()
 	report | recover)
 		if [[ "$cur" == -* ]]; then
 			[ "$cmd" = report ] && COMPREPLY=($(compgen -W "--cpu --event --target --from \
-				--to --stat --help $global" -- "$cur"))
+				--to --stat --jobs --help $global" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -f -X '!*.dat' -- "$cur") $(compgen -d -- "$cur"))
 		fi

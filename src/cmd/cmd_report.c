@@ -29,9 +29,10 @@ struct report_args {
 	const char *from;
 	const char *to;
 	bool stat;
+	const char *jobs;
 };
 
-enum { OPT_FROM = 0x100, OPT_TO, OPT_STAT, OPT_CPU, OPT_EVENT, OPT_TARGET };
+enum { OPT_JOBS = 'j', OPT_FROM = 0x100, OPT_TO, OPT_STAT, OPT_CPU, OPT_EVENT, OPT_TARGET };
 
 static const struct argp_option options[] = {
 	{ "cpu", OPT_CPU, "LIST", 0, "Only these CPUs (e.g. 0,2-3)", 0 },
@@ -43,6 +44,8 @@ static const struct argp_option options[] = {
 	{ "to", OPT_TO, "T", 0, "Only events at or before T", 0 },
 	{ "stat", OPT_STAT, NULL, 0, "Print per-CPU event and loss counts and the saved CPU "
 	  "statistics instead of events", 0 },
+	{ "jobs", OPT_JOBS, "N", 0, "Format on N threads, a CPU's events on one of them (default "
+	  "1; 0: one per online CPU)", 0 },
 	{ 0 }
 };
 
@@ -72,6 +75,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_STAT:
 		a->stat = true;
+		return 0;
+	case OPT_JOBS:
+		a->jobs = arg;
 		return 0;
 	default:
 		return cli_file_arg(key, arg, state, &a->file);
@@ -153,6 +159,19 @@ int cmd_report(int argc, char **argv)
 	f.globs = a.globs;
 	f.nr_globs = a.nr_globs;
 	f.stat = a.stat;
+	if (a.jobs) {
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(a.jobs, &end, 10);
+		if (errno || end == a.jobs || *end || n < 0 || n > 1024) {
+			note_error("bad --jobs '%s' (0 to 1024)", a.jobs);
+			free(cpus);
+			return RC_USAGE;
+		}
+		f.jobs = n ? (int)n : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	}
 	ret = text_report_open(&t, a.file, say_damage, NULL, err, sizeof(err));
 	if (ret == -EBADMSG) {
 		note_error("%s: %s", a.file, err);

@@ -43,6 +43,7 @@ complete_words() {
 	[ "$(complete_words stream --fail)" = "--fail-on-loss" ]
 	[ "$(complete_words record --sp)" = "" ]
 	[ "$(complete_words record --max)" = "--max-size" ]
+	[ "$(complete_words report --j)" = "--jobs" ]
 }
 
 @test "bash: target names from the tracefs given" {

@@ -331,7 +331,7 @@ td_trace_cmd_record() {
 	[[ "$output" == *"overrun: "* ]]
 }
 
-@test "report --stat, --cpu, --event, --from/--to" {
+@test "report --stat, --cpu, --event, --from/--to, --jobs" {
 	f="$BATS_TEST_TMPDIR/s.dat"
 	"$TD_CAP" -o "$f" -n 400 -m -e sched/sched_switch
 	run "$RCTL" report --stat "$f"
@@ -352,8 +352,19 @@ td_trace_cmd_record() {
 	[ "$("$RCTL" report --cpu 0 --from "$t" --event print "$f" | grep -c tdmark)" -eq "$from" ]
 	[ "$("$RCTL" report --cpu 0 --to "$t" --event print "$f" | grep -c tdmark)" -eq "$to" ]
 	[ "$from" -gt 1 ] && [ "$to" -gt 1 ]
+	# The filters on several threads: the same lines (filtered events still order the merge).
+	for a in "--event print" "--from $t" "--to $t --cpu 0" "--event sched_switch --to $t"; do
+		# shellcheck disable=SC2086
+		"$RCTL" report $a "$f" > "$f.one"
+		# shellcheck disable=SC2086
+		"$RCTL" report --jobs 0 $a "$f" > "$f.jobs"
+		cmp "$f.one" "$f.jobs"
+	done
 	run "$RCTL" report --cpu x "$f"
 	[ "$status" -eq 2 ]
+	run "$RCTL" report --jobs x "$f"
+	[ "$status" -eq 2 ]
+	[ "$output" = "remotectl: bad --jobs 'x' (0 to 1024)" ]
 }
 
 @test "record's text formatter and report's print every event line alike (and like trace-cmd)" {

@@ -39,8 +39,8 @@ td_canonical() {
 		{ print }'
 }
 
-# Both reports of FILE into FILE.tc / FILE.rc; fails unless they are identical (trace-cmd's in
-# remotectl's form; report --stat lists the buffers with data).
+# Both reports of FILE into FILE.tc / FILE.rc, and report --jobs 3 into FILE.rcj; fails unless
+# all are identical (trace-cmd's in remotectl's form; report --stat lists the buffers with data).
 td_same_report() {
 	local f="$1" names=""
 	names=$("$RCTL" report --stat "$f" | awk '
@@ -56,6 +56,13 @@ td_same_report() {
 	"$RCTL" report "$f" > "$f.rc"
 	if ! cmp -s "$f.tc" "$f.rc"; then
 		diff "$f.tc" "$f.rc" | head -20
+		return 1
+	fi
+	# Lines made on several threads are the same bytes.
+	"$RCTL" report --jobs 3 "$f" > "$f.rcj"
+	if ! cmp -s "$f.rc" "$f.rcj"; then
+		echo "report --jobs 3 differs from report:"
+		diff "$f.rc" "$f.rcj" | head -20
 		return 1
 	fi
 }
@@ -92,16 +99,25 @@ else:
 PY
 }
 
-# Run the ASan/UBSan remotectl; fail on a sanitizer report or an unexpected exit code.
+# Run the ASan/UBSan remotectl; fail on a sanitizer report or an unexpected exit code, or when
+# report --jobs 2 prints other lines or exits otherwise.
 td_asan_report() {
-	local out rc
-	out=$("$TD_ASAN" report "$@" 2>&1 >/dev/null) && rc=0 || rc=$?
+	local out rc jout jrc
+	out=$("$TD_ASAN" report "$@" 2>&1 >"$BATS_TEST_TMPDIR/asan.1") && rc=0 || rc=$?
 	if [ $rc -ne 0 ] && [ $rc -ne 1 ] && [ $rc -ne 3 ]; then
 		echo "exit $rc on $*: $out" | head -30
 		return 1
 	fi
 	if grep -q 'Sanitizer\|runtime error' <<<"$out"; then
 		echo "$out" | head -30
+		return 1
+	fi
+	# On several threads: as safe, the same lines and the same exit status.
+	jout=$("$TD_ASAN" report --jobs 2 "$@" 2>&1 >"$BATS_TEST_TMPDIR/asan.2") && jrc=0 ||
+		jrc=$?
+	if [ $jrc -ne $rc ] || grep -q 'Sanitizer\|runtime error' <<<"$jout" ||
+	   ! cmp -s "$BATS_TEST_TMPDIR/asan.1" "$BATS_TEST_TMPDIR/asan.2"; then
+		echo "--jobs 2: exit $jrc (not $rc) on $*: $jout" | head -30
 		return 1
 	fi
 }

@@ -3,7 +3,8 @@
  * libFuzzer harness for what `remotectl report` hands libtraceevent from a trace.dat: the
  * format checks (td_format_problem(), header_page, printk lines), libtraceevent's parse of
  * what passes them (formats, header_page, kallsyms, printk formats, saved cmdlines, with its
- * plugins), and the text of records printed with them (text_dat_fmt_event()). The input is laid
+ * plugins), and the text of records printed with them (text_dat_fmt_event(), and every other
+ * pair as report's jobs print them, text_dat_fmt_event_deps()). The input is laid
  * out for the mutator, not as a file (fuzz_tracedat_read covers the file):
  *
  *	u8 flags		bit 0 big endian, bit 1 4-byte longs, bit 2 raw clock,
@@ -134,8 +135,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = nrec - i - 1;
 		ev.size = len;
 		trace_seq_reset(&seq);
-		if (text_dat_fmt_event(f, &seq, &ev))
+		if (k & 2) {
+			/* As report's jobs make lines: what the line depends on, too. */
+			struct text_line_deps d;
+			const char *line;
+			size_t line_len;
+
+			if (text_dat_fmt_event_deps(f, &seq, &ev, &line, &line_len, &d) ||
+			    d.nr_regs < 0 || d.nr_regs > 2 || (d.ordered && line_len) ||
+			    (d.dyn && strlen(d.comm) >= TEXT_COMM_MAX) ||
+			    (!d.ordered && (!line_len || line[line_len - 1] != '\n')))
+				abort();
+		} else if (text_dat_fmt_event(f, &seq, &ev)) {
 			abort();
+		}
 		text_dat_fmt_event_name(f, &ev, name, sizeof(name));
 		i += 1 + len;
 	}

@@ -12,6 +12,7 @@ struct entry {
 	int64_t lost;
 	uint32_t len;
 	size_t off;		/* payload offset in the stream's byte buffer */
+	const void *ref;	/* or the caller's payload (ring_merge_push_ref()) */
 };
 
 struct stream {
@@ -123,10 +124,10 @@ static void sift_down(struct ring_merge *m, int pos)
 }
 
 static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lost,
-		       const void *data,
-		       uint32_t len)
+		       const void *data, uint32_t len, bool copy)
 {
 	struct stream *s = &m->s[stream];
+	uint32_t stored = copy ? len : 0;
 	struct entry *e;
 
 	if (s->nr == s->alloc) {
@@ -141,7 +142,7 @@ static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lo
 			s->ent = xrealloc(s->ent, s->alloc * sizeof(*s->ent));
 		}
 	}
-	if (s->bytes_len + len > s->bytes_alloc) {
+	if (s->bytes_len + stored > s->bytes_alloc) {
 		if (s->bytes_head) {
 			memmove(s->bytes, s->bytes + s->bytes_head, s->bytes_len - s->bytes_head);
 			for (size_t i = s->head; i < s->nr; i++)
@@ -149,7 +150,7 @@ static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lo
 			s->bytes_len -= s->bytes_head;
 			s->bytes_head = 0;
 		}
-		while (s->bytes_len + len > s->bytes_alloc)
+		while (s->bytes_len + stored > s->bytes_alloc)
 			s->bytes_alloc = s->bytes_alloc ? 2 * s->bytes_alloc : 65536;
 		s->bytes = xrealloc(s->bytes, s->bytes_alloc);
 	}
@@ -159,9 +160,10 @@ static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lo
 	e->lost = lost;
 	e->len = len;
 	e->off = s->bytes_len;
-	if (len)
-		memcpy(s->bytes + s->bytes_len, data, len);
-	s->bytes_len += len;
+	e->ref = copy ? NULL : data;
+	if (stored)
+		memcpy(s->bytes + s->bytes_len, data, stored);
+	s->bytes_len += stored;
 	m->queued++;
 	if (s->heap_pos < 0) {
 		heap_set(m, m->heap_nr++, stream);
@@ -171,12 +173,18 @@ static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lo
 
 void ring_merge_push(struct ring_merge *m, int stream, uint64_t ts, const void *data, uint32_t len)
 {
-	push_entry(m, stream, ts, 0, data, len);
+	push_entry(m, stream, ts, 0, data, len, true);
+}
+
+void ring_merge_push_ref(struct ring_merge *m, int stream, uint64_t ts, const void *data,
+			 uint32_t len)
+{
+	push_entry(m, stream, ts, 0, data, len, false);
 }
 
 void ring_merge_push_lost(struct ring_merge *m, int stream, uint64_t ts, int64_t lost)
 {
-	push_entry(m, stream, ts, lost ? lost : -1, NULL, 0);
+	push_entry(m, stream, ts, lost ? lost : -1, NULL, 0, true);
 }
 
 void ring_merge_caught_up(struct ring_merge *m, int stream)
@@ -242,9 +250,9 @@ int ring_merge_pop(struct ring_merge *m, bool drain, struct ring_merge_event *ev
 	ev->lost = e->lost;
 	ev->len = e->len;
 	/* A stream that only ever held empty entries (losses) has no byte store yet. */
-	ev->data = s->bytes ? s->bytes + e->off : (const void *)"";
+	ev->data = e->ref ? e->ref : s->bytes ? s->bytes + e->off : (const void *)"";
 	s->head++;
-	s->bytes_head = e->off + e->len;
+	s->bytes_head = e->off + (e->ref ? 0 : e->len);
 	m->queued--;
 	if (s->head == s->nr) {
 		/* Empty: start over (the bytes just returned stay until the next push). */

@@ -30,6 +30,12 @@ void ring_merge_free(struct ring_merge *m);
 
 /* Queue an event (payload copied) or a loss marker on a stream. */
 void ring_merge_push(struct ring_merge *m, int stream, uint64_t ts, const void *data, uint32_t len);
+/*
+ * Queue an event without copying it: data stays the caller's and must stay valid until the
+ * event has been popped (ring_merge_event.data then points at it).
+ */
+void ring_merge_push_ref(struct ring_merge *m, int stream, uint64_t ts, const void *data,
+			 uint32_t len);
 void ring_merge_push_lost(struct ring_merge *m, int stream, uint64_t ts, int64_t lost);
 
 /* The stream's reader has caught up: everything it had is queued. */

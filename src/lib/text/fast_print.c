@@ -1381,6 +1381,39 @@ static bool compile_raw_data(struct fp_prog *p, struct tep_event *e)
 	return true;
 }
 
+enum text_line_kind text_line_kind(const struct tep_event *e)
+{
+	tep_event_handler_func h = e->flags & TEP_EVENT_FL_NOHANDLE ? NULL : e->handler;
+
+	if (!h || text_user_event_handled(e))
+		return TEXT_LINE_FREE;
+	if (!e->system || !e->name)
+		return TEXT_LINE_ORDERED;
+	/* These plugins' handlers print fields and keep nothing between lines. */
+	if ((!strcmp(e->system, "ftrace") && !strcmp(e->name, "raw_data") &&
+	     from_plugin(h, "plugin_function.so")) ||
+	    (!strcmp(e->system, "timer") && from_plugin(h, "plugin_hrtimer.so")))
+		return TEXT_LINE_FREE;
+	if (!strcmp(e->system, "sched") && from_plugin(h, "plugin_sched_switch.so")) {
+		if (!strcmp(e->name, "sched_switch"))
+			return TEXT_LINE_SWITCH;
+		if (!strcmp(e->name, "sched_wakeup") || !strcmp(e->name, "sched_wakeup_new"))
+			return TEXT_LINE_WAKEUP;
+	}
+	/* Any other plugin may keep state (the function plugin's call depth per CPU). */
+	return TEXT_LINE_ORDERED;
+}
+
+bool text_line_may_register(const struct tep_event *e)
+{
+	enum text_line_kind k = text_line_kind(e);
+
+	if (k != TEXT_LINE_ORDERED)
+		return k != TEXT_LINE_FREE;
+	/* The function plugin keeps call depths, not comms. */
+	return !from_plugin(e->handler, "plugin_function.so");
+}
+
 static bool compile_plugin(struct fp_prog *p, struct tep_event *e)
 {
 	if (!e->system)

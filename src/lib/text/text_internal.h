@@ -14,7 +14,10 @@
 #include <event-parse.h>
 #include <trace-seq.h>
 
+#include "merge.h"
+#include "tracedat_events.h"
 #include "tracedat_fmt.h"
+#include "tracedat_text.h"
 
 struct text_fast;
 
@@ -99,6 +102,42 @@ void text_fast_on_syms(struct text_fast *fast, void (*load)(void *ctx), void *ct
 void text_fast_comms_changed(struct text_fast *fast);
 /* Lines made so far: by the fast path, and in all. */
 void text_fast_counts(const struct text_fast *fast, uint64_t *fast_lines, uint64_t *lines);
+/*
+ * Lines made on several threads (tracedat_text_jobs.c), each thread with a formatter of its
+ * own: what a line depends on beyond its record, and what it changes. A comm shown for a pid
+ * of the file's saved cmdlines never changes (the first registration of a pid wins); any
+ * other is whatever the sched_switch plugin registered on earlier lines of the whole merge.
+ * text_line_kind(): FREE lines depend on their record and comms only; SWITCH and WAKEUP
+ * lines register comms; ORDERED lines come from a plugin that may keep state, and only the
+ * merge's own thread makes them, in order.
+ */
+enum text_line_kind { TEXT_LINE_FREE, TEXT_LINE_SWITCH, TEXT_LINE_WAKEUP, TEXT_LINE_ORDERED };
+
+enum text_line_kind text_line_kind(const struct tep_event *e);
+/* May e's lines register comms (SWITCH, WAKEUP, a plugin not known to leave them)? */
+bool text_line_may_register(const struct tep_event *e);
+
+#define TEXT_COMM_MAX	64
+
+struct text_line_deps {
+	bool ordered;		/* not made: the merge's thread makes it */
+	bool dyn;		/* comm is what the line showed for pid, not a saved one */
+	int pid;
+	char comm[TEXT_COMM_MAX];
+	int nr_regs;		/* comms the line registered that this formatter lacked */
+	int reg_pid[2];
+	char reg_comm[2][TEXT_COMM_MAX];
+};
+
+/* text_dat_fmt_event_ref() that also fills d (*len is 0 when d->ordered). */
+int text_dat_fmt_event_deps(struct text_dat_fmt *f, struct trace_seq *s,
+			    const struct text_dat_event *ev, const char **line, size_t *len,
+			    struct text_line_deps *d);
+/* pid's comm as f's next line would show it. */
+const char *text_dat_fmt_comm(struct text_dat_fmt *f, int pid);
+/* A comm registered as the sched_switch plugin registers it (a known pid keeps its own). */
+void text_dat_fmt_register_comm(struct text_dat_fmt *f, int pid, const char *comm);
+
 /* Does the text show raw clock values (true) or seconds.microseconds? */
 bool text_dat_fmt_raw_time(const struct text_dat_fmt *f);
 /* How many of f's lines the fast path made, and how many in all. */
@@ -107,5 +146,32 @@ void text_dat_fmt_counts(const struct text_dat_fmt *f, uint64_t *fast_lines, uin
 const char *text_dat_fmt_event_name(struct text_dat_fmt *f, const struct text_dat_event *ev,
 				    char *buf,
 			      size_t size);
+
+/* report's state (tracedat_text.c), shared with its threads (tracedat_text_jobs.c). */
+struct text_report {
+	struct text_report_filter f;
+	struct tdr *r;
+	struct text_dat_fmt *fmt;
+	struct td_src **src;	/* one stream of the merge per buffer and CPU */
+	int *buffer;		/* each stream's buffer */
+	struct ring_merge *merge;
+	int nr;
+	bool raw;		/* the file prints raw clock values */
+	uint64_t *shown;	/* per stream, events passing the filters */
+	td_warn_fn warn;	/* damage worked around */
+	void *warn_ctx;
+};
+
+/* Inside the --from/--to window, compared as printed. */
+bool text_report_in_window(const struct text_report *t, uint64_t ts);
+/* ev passes the window and the event globs (fmt names its event). */
+bool text_report_wanted(struct text_report *t, struct text_dat_fmt *fmt,
+			const struct text_dat_event *ev);
+/*
+ * The lines of text_report_write() made by jobs threads, each formatting whole CPUs with a
+ * formatter of its own, merged here as finished lines: the same bytes in the same order.
+ * Returns as text_report_write() does, before the statistics and the final flush.
+ */
+int text_report_write_jobs(struct text_report *t, FILE *out, int jobs);
 
 #endif

@@ -21,20 +21,6 @@
 #include "tracedat_text.h"
 #include "util.h"
 
-struct text_report {
-	struct text_report_filter f;
-	struct tdr *r;
-	struct text_dat_fmt *fmt;
-	struct td_src **src;	/* one stream of the merge per buffer and CPU */
-	int *buffer;		/* each stream's buffer */
-	struct ring_merge *merge;
-	int nr;
-	bool raw;		/* the file prints raw clock values */
-	uint64_t *shown;	/* per stream, events passing the filters */
-	td_warn_fn warn;	/* damage worked around */
-	void *warn_ctx;
-};
-
 int text_report_open(struct text_report **out, const char *path, td_warn_fn warn, void *ctx,
 		     char *err,
 	     size_t errlen)
@@ -91,7 +77,7 @@ int text_report_parse_time(const struct text_report *t, const char *s, uint64_t 
 }
 
 /* Inside the window, compared as printed: microseconds, rounded like libtraceevent. */
-static bool in_window(const struct text_report *t, uint64_t ts)
+bool text_report_in_window(const struct text_report *t, uint64_t ts)
 {
 	if (t->raw)
 		return ts >= t->f.from && ts <= t->f.to;
@@ -99,17 +85,18 @@ static bool in_window(const struct text_report *t, uint64_t ts)
 	       (t->f.to == UINT64_MAX || (ts + 500) / 1000 <= t->f.to / 1000);
 }
 
-static bool wanted(struct text_report *t, const struct text_dat_event *ev)
+bool text_report_wanted(struct text_report *t, struct text_dat_fmt *fmt,
+			const struct text_dat_event *ev)
 {
 	char name[256];
 	const char *n, *colon;
 	int i;
 
-	if (!in_window(t, ev->ts))
+	if (!text_report_in_window(t, ev->ts))
 		return false;
 	if (!t->f.nr_globs)
 		return true;
-	n = text_dat_fmt_event_name(t->fmt, ev, name, sizeof(name));
+	n = text_dat_fmt_event_name(fmt, ev, name, sizeof(name));
 	if (!n)
 		return false;
 	colon = strchr(n, ':');
@@ -165,6 +152,14 @@ int text_report_select(struct text_report *t, const struct text_report_filter *f
 		}
 	}
 	t->shown = xcalloc(t->nr + 1, sizeof(*t->shown));
+	if (f->stat || t->nr < 2)
+		t->f.jobs = 0;
+	if (t->f.jobs > 1) {
+		/* Each job reads its streams itself (tracedat_text_jobs.c). */
+		for (i = 0; i < t->nr; i++)
+			td_src_private(t->src[i]);
+		return 0;
+	}
 	t->merge = ring_merge_new(t->nr);
 	for (i = 0; i < t->nr; i++)
 		refill(t, i);
@@ -241,13 +236,13 @@ static int write_entry(struct text_report *t, FILE *out, struct trace_seq *s,
 
 	trace_seq_reset(s);
 	if (me->lost) {
-		if (t->f.stat || !in_window(t, me->ts))
+		if (t->f.stat || !text_report_in_window(t, me->ts))
 			return 0;
 		text_dat_fmt_loss(t->fmt, s, ev.buffer, cpu, me->lost);
 		line = s->buffer;
 		len = s->len;
 	} else {
-		if (!wanted(t, &ev))
+		if (!text_report_wanted(t, t->fmt, &ev))
 			return 0;
 		t->shown[i]++;
 		if (t->f.stat)
@@ -267,6 +262,10 @@ int text_report_write(struct text_report *t, FILE *out, uint64_t *errors)
 	int i, ret = 0;
 
 	*errors = 0;
+	if (t->f.jobs > 1) {
+		ret = text_report_write_jobs(t, out, t->f.jobs);
+		goto written;
+	}
 	trace_seq_init(&s);
 	/* Once for all the lines, not once for each (write_entry()'s fwrite_unlocked()). */
 	flockfile(out);
@@ -282,6 +281,7 @@ int text_report_write(struct text_report *t, FILE *out, uint64_t *errors)
 	if (lines)
 		note_debug("%llu of %llu events formatted by the fast path",
 			   (unsigned long long)fast, (unsigned long long)lines);
+written:
 	if (ret) {
 		fflush(out);
 		return ret;

@@ -28,6 +28,7 @@ struct text_report_filter {
 	/* Inclusive, in text_report_parse_time()'s units; to: UINT64_MAX for no end. */
 	uint64_t from, to;
 	bool stat;			/* counts and statistics instead of events */
+	int jobs;			/* threads making lines; 0 or 1: the caller's alone */
 };
 
 /*

@@ -38,6 +38,11 @@ struct td_src *td_src_new(struct tdr *r, int buffer, int cpu_index)
 	return s;
 }
 
+void td_src_private(struct td_src *s)
+{
+	tdr_iter_private(s->it);
+}
+
 void td_src_on_damage(struct td_src *s, td_warn_fn fn, void *ctx)
 {
 	s->on_damage = fn;

@@ -23,6 +23,8 @@ struct td_src;
 
 /* NULL when the file's long size or byte order cannot be read. */
 struct td_src *td_src_new(struct tdr *r, int buffer, int cpu_index);
+/* s will be read on a thread of its own, next to other sources of the same file. */
+void td_src_private(struct td_src *s);
 /*
  * fn hears the reader's one-line reason for each damaged chunk or page, which is then skipped
  * (and counted in the stats whether or not anyone is told).

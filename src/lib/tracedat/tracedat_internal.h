@@ -186,6 +186,8 @@ struct cur {
 int tdr_fail(struct tdr *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A zstd decompression context (a reused one when there is one), or NULL. */
 ZSTD_DCtx *tdr_dctx_get(void);
+/* Done with d: kept for the next tdr_dctx_get() or freed. */
+void tdr_dctx_put(ZSTD_DCtx *d);
 /* len bytes of the file at off, from memory or the fd: 0, or -1 when they are not all there. */
 int tdr_pread(const struct tdr *r, void *buf, size_t len, uint64_t off);
 int cur_read(struct cur *c, void *buf, uint64_t n);
@@ -202,6 +204,9 @@ char *cur_blob(struct cur *c, uint64_t n);
  */
 int tdr_decompress(struct tdr *r, void *dst, size_t usize, const void *src, size_t csize,
 		   const char **why);
+/* The same with a zstd context of the caller's (one per thread: r's is not shared). */
+int tdr_decompress_in(struct tdr *r, ZSTD_DCtx *dctx, void *dst, size_t usize, const void *src,
+		      size_t csize, const char **why);
 /*
  * Why a block of csize bytes at src cannot hold usize bytes (checked before usize bytes are
  * allocated for it: a damaged size may claim megabytes), or NULL.

@@ -28,6 +28,8 @@ struct tdr_iter {
 	size_t src_cap;
 	uint8_t *page_buf;
 	uint32_t dirty;		/* page_buf is zero from here on */
+	ZSTD_DCtx *dctx;	/* its own (tdr_iter_private()), else the file's */
+	bool private;
 	char err[256];
 };
 
@@ -162,7 +164,10 @@ static int load_chunk(struct tdr_iter *it)
 		iter_fail(it, true, "out of memory");
 		goto skip;
 	}
-	if (tdr_decompress(it->r, it->chunk, usize, it->src, csize, &why)) {
+	if (it->private && !it->dctx && it->r->codec == TDR_CODEC_ZSTD)
+		it->dctx = tdr_dctx_get();
+	if (tdr_decompress_in(it->r, it->private ? it->dctx : it->r->dctx, it->chunk, usize,
+			      it->src, csize, &why)) {
 		iter_fail(it, false, "damaged compressed data (%s), chunk skipped", why);
 		goto skip;
 	}
@@ -206,6 +211,11 @@ int tdr_iter_next(struct tdr_iter *it, const uint8_t **page)
 	return it->chunked ? next_chunked(it, page) : next_raw(it, page);
 }
 
+void tdr_iter_private(struct tdr_iter *it)
+{
+	it->private = true;
+}
+
 const char *tdr_iter_error(const struct tdr_iter *it)
 {
 	return it->err;
@@ -218,5 +228,7 @@ void tdr_iter_free(struct tdr_iter *it)
 	free(it->chunk);
 	free(it->src);
 	free(it->page_buf);
+	if (it->dctx)
+		tdr_dctx_put(it->dctx);
 	free(it);
 }

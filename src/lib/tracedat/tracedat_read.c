@@ -39,7 +39,7 @@ ZSTD_DCtx *tdr_dctx_get(void)
 	return d ? d : ZSTD_createDCtx();
 }
 
-static void dctx_put(ZSTD_DCtx *d)
+void tdr_dctx_put(ZSTD_DCtx *d)
 {
 	if (!d)
 		return;
@@ -146,6 +146,12 @@ char *cur_blob(struct cur *c, uint64_t n)
 int tdr_decompress(struct tdr *r, void *dst, size_t usize, const void *src, size_t csize,
 		   const char **why)
 {
+	return tdr_decompress_in(r, r->dctx, dst, usize, src, csize, why);
+}
+
+int tdr_decompress_in(struct tdr *r, ZSTD_DCtx *dctx, void *dst, size_t usize, const void *src,
+		      size_t csize, const char **why)
+{
 	uLongf zlen = usize;
 	size_t n;
 	int ret;
@@ -159,11 +165,11 @@ int tdr_decompress(struct tdr *r, void *dst, size_t usize, const void *src, size
 		}
 		return 0;
 	}
-	if (!r->dctx) {
+	if (!dctx) {
 		*why = "out of memory";
 		return -1;
 	}
-	n = ZSTD_decompressDCtx(r->dctx, dst, usize, src, csize);
+	n = ZSTD_decompressDCtx(dctx, dst, usize, src, csize);
 	if (ZSTD_isError(n) || n != usize) {
 		*why = ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short";
 		return -1;
@@ -369,7 +375,7 @@ int tdr_v7_options_at(int fd, uint64_t size, uint64_t *options_at)
 		*options_at = c.pos - 8;
 		ret = 0;
 	}
-	dctx_put(r.dctx);
+	tdr_dctx_put(r.dctx);
 	return ret;
 }
 
@@ -455,7 +461,7 @@ void tdr_close(struct tdr *r)
 	free(in->trace_clock);
 	free(in->uname);
 	free(in->version_str);
-	dctx_put(r->dctx);
+	tdr_dctx_put(r->dctx);
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r);

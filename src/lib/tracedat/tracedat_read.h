@@ -83,6 +83,11 @@ const struct tdr_info *tdr_info(const struct tdr *r);
 struct tdr_iter *tdr_iter_new(struct tdr *r, int buffer, int cpu_index);
 int tdr_iter_next(struct tdr_iter *it, const uint8_t **page);
 const char *tdr_iter_error(const struct tdr_iter *it);
+/*
+ * The iterator will run on a thread of its own: it decompresses with a context of its own
+ * (the file's is one for all). Iterators of one file on different threads are then independent.
+ */
+void tdr_iter_private(struct tdr_iter *it);
 void tdr_iter_free(struct tdr_iter *it);
 
 #endif

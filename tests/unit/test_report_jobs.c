@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * report on several threads (tracedat_text_jobs.c) prints what one thread prints, where the
+ * comm a line shows was registered by a sched_switch or sched_wakeup line of another CPU, where
+ * a CPU's own registration loses to an earlier one elsewhere, where a saved comm stays, and
+ * where a plugin that keeps state (the function plugin) prints lines. The events are laid out
+ * below with the comm each line must show; the sched_switch plugin must be installed.
+ */
+#include <fcntl.h>
+
+#include "kernel_formats.h"
+#include "tracedat_synth.h"
+#include "tracedat_text.h"
+#include "util.h"
+
+#define NCPU		3
+#define SWITCH_ID	300
+#define WAKEUP_ID	301
+#define FUNC_ID		1
+
+enum kind { PRINT, SWITCH, WAKEUP, FUNC };
+
+static const struct ev {
+	int cpu;
+	unsigned int us;	/* after SYNTH_TS0 */
+	enum kind kind;
+	int pid;		/* common_pid */
+	const char *text;	/* print: its text; switch, wakeup: the comm they register */
+	int pid2;		/* switch: next_pid */
+	const char *comm2;	/* switch: next_comm */
+	const char *shows;	/* print: "comm-pid" its line must show */
+} evs[] = {
+	{ 1, 5, PRINT, 500, "c1 a", 0, NULL, "<...>-500" },
+	{ 0, 10, SWITCH, 501, "early", 500, "bbb", NULL },
+	{ 1, 20, PRINT, 500, "c1 b", 0, NULL, "bbb-500" },
+	{ 2, 25, WAKEUP, 0, "zzz", 502, NULL, NULL },
+	{ 1, 30, SWITCH, 500, "aaa", 502, "ccc", NULL },
+	{ 2, 35, PRINT, 502, "c2 a", 0, NULL, "zzz-502" },
+	{ 0, 40, PRINT, 500, "c0 a", 0, NULL, "bbb-500" },
+	{ 2, 45, PRINT, 100, "c2 b", 0, NULL, "saved-100" },
+	{ 2, 46, SWITCH, 100, "other", 503, "ddd", NULL },
+	{ 2, 47, PRINT, 100, "c2 c", 0, NULL, "saved-100" },
+	{ 1, 50, PRINT, 500, "c1 c", 0, NULL, "bbb-500" },
+	{ 1, 55, FUNC, 502, NULL, 0, NULL, NULL },
+	{ 0, 60, FUNC, 500, NULL, 0, NULL, NULL },
+	{ 2, 70, PRINT, 503, "c2 d", 0, NULL, "ddd-503" },
+	{ 0, 80, PRINT, 501, "c0 b", 0, NULL, "early-501" },
+};
+
+static const char switch_format[] =
+	"name: sched_switch\nID: 300\n" KERNEL_FORMAT_HEAD SCHED_SWITCH_FIELDS
+	"print fmt: \"prev_comm=%s prev_pid=%d\", REC->prev_comm, REC->prev_pid\n";
+static const char wakeup_format[] =
+	"name: sched_wakeup\nID: 301\n" KERNEL_FORMAT_HEAD
+	"\tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
+	"\tfield:pid_t pid;\toffset:24;\tsize:4;\tsigned:1;\n"
+	"\tfield:int prio;\toffset:28;\tsize:4;\tsigned:1;\n"
+	"\tfield:int target_cpu;\toffset:32;\tsize:4;\tsigned:1;\n\n"
+	"print fmt: \"comm=%s pid=%d\", REC->comm, REC->pid\n";
+static const char func_format[] =
+	"name: function\nID: 1\n" KERNEL_FORMAT_HEAD
+	"\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:unsigned long parent_ip;\toffset:16;\tsize:8;\tsigned:0;\n\n"
+	"print fmt: \" %ps <-- %ps\", (void *)REC->ip, (void *)REC->parent_ip\n";
+
+static void put_format(struct tdbuf *b, const char *text)
+{
+	tdbuf_u64(b, strlen(text));
+	tdbuf_put(b, text, strlen(text));
+}
+
+static int meta(struct tdw *w)
+{
+	struct tdbuf b = { 0 };
+	int ret;
+
+	tdbuf_str(&b, "header_page");
+	tdbuf_u64(&b, strlen(synth_header_page));
+	tdbuf_put(&b, synth_header_page, strlen(synth_header_page));
+	tdbuf_str(&b, "header_event");
+	tdbuf_u64(&b, strlen(synth_header_event));
+	tdbuf_put(&b, synth_header_event, strlen(synth_header_event));
+	ret = tdw_add_section(w, TD_SEC_HEADER_INFO, b.p, b.len);
+	b.len = 0;
+	tdbuf_u32(&b, 2);
+	put_format(&b, synth_print_format);
+	put_format(&b, func_format);
+	ret = ret ? ret : tdw_add_section(w, TD_SEC_FTRACE_EVENTS, b.p, b.len);
+	b.len = 0;
+	tdbuf_u32(&b, 1);
+	tdbuf_str(&b, "sched");
+	tdbuf_u32(&b, 2);
+	put_format(&b, switch_format);
+	put_format(&b, wakeup_format);
+	ret = ret ? ret : tdw_add_section(w, TD_SEC_EVENT_FORMATS, b.p, b.len);
+	tdbuf_free(&b);
+	return ret;
+}
+
+/* ev's record (common fields, then its own) into p: its length. */
+static size_t record(const struct ev *e, uint8_t *p)
+{
+	static const uint16_t ids[] = { SYNTH_PRINT_ID, SWITCH_ID, WAKEUP_ID, FUNC_ID };
+
+	memset(p, 0, 64);
+	bo_put16(p, ids[e->kind], BO_LITTLE);
+	bo_put32(p + 4, e->pid, BO_LITTLE);
+	switch (e->kind) {
+	case PRINT:
+		snprintf((char *)p + 16, 48, "%s\n", e->text);
+		return 64;
+	case SWITCH:
+		snprintf((char *)p + 8, 16, "%s", e->text);
+		bo_put32(p + 24, e->pid, BO_LITTLE);
+		bo_put32(p + 28, 120, BO_LITTLE);
+		bo_put64(p + 32, 1, BO_LITTLE);
+		snprintf((char *)p + 40, 16, "%s", e->comm2);
+		bo_put32(p + 56, e->pid2, BO_LITTLE);
+		bo_put32(p + 60, 120, BO_LITTLE);
+		return 64;
+	case WAKEUP:
+		snprintf((char *)p + 8, 16, "%s", e->text);
+		bo_put32(p + 24, e->pid2, BO_LITTLE);
+		bo_put32(p + 28, 120, BO_LITTLE);
+		bo_put32(p + 32, 1, BO_LITTLE);
+		return 36;
+	case FUNC:
+		bo_put64(p + 8, 0xffffffff81000000ull + 16 * e->us, BO_LITTLE);
+		bo_put64(p + 16, 0xffffffff81100000ull, BO_LITTLE);
+		return 24;
+	}
+	return 0;
+}
+
+/* One sub-buffer per CPU with its events; "100 saved" the only saved cmdline. */
+static int write_synth(const char *path, const char *cmdlines)
+{
+	struct tdw_opts o = { .compression = TD_COMP_ZSTD, .page_size = SYNTH_PAGE,
+			      .buffer_name = "synth", .clock = "local",
+			      .trace_clock = "[local] global", .nr_cpus = NCPU };
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), cpu;
+	struct tdw *w = fd >= 0 ? tdw_create(fd, &o) : NULL;
+	uint8_t page[SYNTH_PAGE];
+
+	if (!w || meta(w) || tdw_begin_data(w))
+		return -1;
+	tdw_set_cmdlines_path(w, cmdlines);
+	for (cpu = 0; cpu < NCPU; cpu++) {
+		uint64_t last = 0;
+		size_t off = 16, i;
+
+		memset(page, 0, sizeof(page));
+		for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+			uint64_t ts = SYNTH_TS0 + evs[i].us * 1000ull;
+			size_t len;
+
+			if (evs[i].cpu != cpu)
+				continue;
+			if (!last)
+				bo_put64(page, ts, BO_LITTLE);
+			len = record(&evs[i], page + off + 4);
+			bo_put32(page + off, (len / 4) | (uint32_t)(last ? ts - last : 0) << 5,
+				 BO_LITTLE);
+			off += 4 + len;
+			last = ts;
+		}
+		bo_put64(page + 8, off - 16, BO_LITTLE);
+		if (tdw_add_subbuf(w, 0, cpu, page, SYNTH_PAGE))
+			return -1;
+	}
+	tdw_set_cpustat(w, 0, 0, "entries: 0\noverrun: 0\n");
+	return tdw_finish(w);
+}
+
+/* report of path on jobs threads, malloc'd. */
+static char *report(const char *path, int jobs)
+{
+	struct text_report_filter f = { .to = UINT64_MAX, .jobs = jobs };
+	char err[256], *text = NULL;
+	struct text_report *t;
+	uint64_t errors;
+	size_t size = 0;
+	FILE *out;
+	int ret;
+
+	if (text_report_open(&t, path, NULL, NULL, err, sizeof(err)))
+		return NULL;
+	out = open_memstream(&text, &size);
+	ret = text_report_select(t, &f);
+	if (!ret)
+		ret = text_report_write(t, out, &errors);
+	fclose(out);
+	text_report_close(t);
+	if (ret) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Does the line of print text show comm-pid? */
+static bool shows(const char *text, const char *print, const char *comm_pid)
+{
+	char want[64];
+	const char *line = strstr(text, print), *start;
+
+	if (!line)
+		return false;
+	for (start = line; start > text && start[-1] != '\n'; start--)
+		;
+	snprintf(want, sizeof(want), "%s ", comm_pid);
+	return strstr(start, want) && strstr(start, want) < line;
+}
+
+int main(void)
+{
+	const char *path = xstrdup(synth_tmp("jobs.dat"));
+	const char *cmdlines = xstrdup(synth_tmp("jobs.cmdlines"));
+	char *one, *many;
+	size_t i;
+	int jobs;
+	FILE *f;
+
+	f = fopen(cmdlines, "w");
+	CHECK(f && fputs("100 saved\n", f) >= 0 && !fclose(f), "cmdlines written");
+	CHECK(!write_synth(path, cmdlines), "synthetic file with sched and function events");
+	one = report(path, 1);
+	CHECK(one != NULL, "report on one thread");
+	for (i = 0; one && i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i].shows)
+			CHECK(shows(one, evs[i].text, evs[i].shows), "\"%s\" shows %s", evs[i].text,
+			      evs[i].shows);
+	CHECK(one && strstr(one, "function:") && strstr(one, "sched_switch:") &&
+	      strstr(one, "sched_wakeup:"), "function, sched_switch and sched_wakeup lines");
+	for (jobs = 2; jobs <= 4; jobs++) {
+		many = report(path, jobs);
+		CHECK(many && one && !strcmp(one, many), "%d jobs: the same text", jobs);
+		if (many && one && strcmp(one, many))
+			printf("# one thread:\n%s# %d jobs:\n%s", one, jobs, many);
+		free(many);
+	}
+	free(one);
+	unlink(path);
+	unlink(cmdlines);
+	free((char *)path);
+	free((char *)cmdlines);
+	return fails ? 1 : 0;
+}
