@@ -154,6 +154,7 @@ struct text_report {
 	struct text_dat_fmt *fmt;
 	struct td_src **src;	/* one stream of the merge per buffer and CPU */
 	int *buffer;		/* each stream's buffer */
+	int *job_of;		/* with jobs: each stream's job */
 	struct ring_merge *merge;
 	int nr;
 	bool raw;		/* the file prints raw clock values */

@@ -125,6 +125,56 @@ const char *text_report_buffer_name(const struct text_report *t, int b)
 	return name[0] ? name : "top";
 }
 
+static int by_size(const void *a, const void *b, void *ctx)
+{
+	const uint64_t *size = ctx;
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return size[x] > size[y] ? -1 : size[x] < size[y] ? 1 : x - y;
+}
+
+/*
+ * --jobs: no more jobs than streams with data worth a thread (a sixteenth of the largest's
+ * at least; a job's setup and hand-overs cost more than an idle CPU's few lines), and the
+ * streams dealt out by size, the largest to the job with the least so far. One job: none.
+ */
+static void share_jobs(struct text_report *t)
+{
+	uint64_t *size = xcalloc(t->nr + 1, sizeof(*size)), *load;
+	int *order = xcalloc(t->nr + 1, sizeof(*order)), i, k, busy = 0;
+
+	for (i = 0; i < t->nr; i++) {
+		size[i] = td_src_size(t->src[i]);
+		order[i] = i;
+	}
+	qsort_r(order, t->nr, sizeof(*order), by_size, size);
+	for (i = 0; i < t->nr; i++)
+		busy += size[order[i]] && size[order[i]] >= size[order[0]] / 16;
+	if (t->f.jobs > busy) {
+		note_debug("%d jobs asked for; %d of %d streams hold data worth a thread of their own",
+			   t->f.jobs, busy, t->nr);
+		t->f.jobs = busy;
+	}
+	if (t->f.jobs < 2) {
+		t->f.jobs = 0;
+	} else {
+		load = xcalloc(t->f.jobs, sizeof(*load));
+		t->job_of = xcalloc(t->nr, sizeof(*t->job_of));
+		for (i = 0; i < t->nr; i++) {
+			int least = 0;
+
+			for (k = 1; k < t->f.jobs; k++)
+				if (load[k] < load[least])
+					least = k;
+			t->job_of[order[i]] = least;
+			load[least] += size[order[i]] + 1;
+		}
+		free(load);
+	}
+	free(size);
+	free(order);
+}
+
 int text_report_select(struct text_report *t, const struct text_report_filter *f)
 {
 	const struct tdr_info *in = tdr_info(t->r);
@@ -152,8 +202,8 @@ int text_report_select(struct text_report *t, const struct text_report_filter *f
 		}
 	}
 	t->shown = xcalloc(t->nr + 1, sizeof(*t->shown));
-	if (f->stat || t->nr < 2)
-		t->f.jobs = 0;
+	if (!f->stat)
+		share_jobs(t);
 	if (t->f.jobs > 1) {
 		/* Each job reads its streams itself (tracedat_text_jobs.c). */
 		for (i = 0; i < t->nr; i++)
@@ -303,6 +353,7 @@ void text_report_close(struct text_report *t)
 		td_src_free(t->src[i]);
 	free(t->src);
 	free(t->buffer);
+	free(t->job_of);
 	ring_merge_free(t->merge);
 	free(t->shown);
 	text_dat_fmt_free(t->fmt);

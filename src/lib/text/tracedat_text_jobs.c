@@ -230,10 +230,10 @@ static void *job_main(void *arg)
 
 		if (js->stop)
 			break;
-		for (i = jb->idx; i < n; i += js->nr_jobs) {
+		for (i = 0; i < n; i++) {
 			struct jstream *st = &js->st[i];
 
-			if (st->done)
+			if (st->done || js->t->job_of[i] != jb->idx)
 				continue;
 			open = true;
 			if (st->filled == BLOCKS)
@@ -326,9 +326,9 @@ static int remake(struct text_report *t, struct trace_seq *s, int i, const struc
 	return text_dat_fmt_event_ref(t->fmt, s, &ev, line, len) ? -EPROTO : 0;
 }
 
-/* Write one merged entry; 0, -EPROTO, or 1 when the stream stops (a job's -EPROTO). */
+/* Write one merged entry: 0, or -EPROTO. *remade counts the lines made here. */
 static int write_line(struct text_report *t, FILE *out, struct trace_seq *s, int i,
-		      const struct jblock *b, const struct jline *jl)
+		      const struct jblock *b, const struct jline *jl, uint64_t *remade)
 {
 	const char *line = b->bytes + jl->off;
 	size_t len = jl->len;
@@ -345,6 +345,7 @@ static int write_line(struct text_report *t, FILE *out, struct trace_seq *s, int
 			/* Made here, registering its comms as it goes. */
 			if (remake(t, s, i, b, jl, &line, &len))
 				return -EPROTO;
+			(*remade)++;
 		} else {
 			for (k = 0; k < jl->nr_regs; k++)
 				text_dat_fmt_register_comm(t->fmt, jl->reg_pid[k], b->bytes + jl->reg[k]);
@@ -389,11 +390,9 @@ int text_report_write_jobs(struct text_report *t, FILE *out, int nr_jobs)
 	struct ring_merge_event me;
 	struct ring_merge *m;
 	struct trace_seq s;
-	uint64_t fast = 0, lines = 0, f1, l1;
+	uint64_t fast = 0, lines = 0, remade = 0, f1, l1;
 	int i, ret = 0;
 
-	if (nr_jobs > t->nr)
-		nr_jobs = t->nr;
 	js.nr_jobs = nr_jobs;
 	js.st = xcalloc(t->nr ? t->nr : 1, sizeof(*js.st));
 	js.job = xcalloc(nr_jobs ? nr_jobs : 1, sizeof(*js.job));
@@ -428,7 +427,7 @@ int text_report_write_jobs(struct text_report *t, FILE *out, int nr_jobs)
 		const struct jline *jl = me.data;
 		struct jstream *st = &js.st[me.stream];
 
-		ret = write_line(t, out, &s, me.stream, &st->blocks[st->head], jl);
+		ret = write_line(t, out, &s, me.stream, &st->blocks[st->head], jl, &remade);
 		if (!ring_merge_stream_queued(m, me.stream)) {
 			bool last = st->blocks[st->head].last;
 
@@ -450,10 +449,11 @@ int text_report_write_jobs(struct text_report *t, FILE *out, int nr_jobs)
 		lines += l1;
 	}
 	jobs_stop(&js);
+	/* The main thread's lines: the jobs' made again and the ones they left to it. */
 	text_dat_fmt_counts(t->fmt, &f1, &l1);
 	if (lines + l1)
-		note_debug("%llu of %llu events formatted by the fast path (%d jobs)",
-			   (unsigned long long)(fast + f1), (unsigned long long)(lines + l1),
-			   nr_jobs);
+		note_debug("%llu of %llu lines made by the fast path, on %d jobs; %llu made again "
+			   "by the main thread for their comm", (unsigned long long)(fast + f1),
+			   (unsigned long long)(lines + l1), nr_jobs, (unsigned long long)remade);
 	return ret;
 }

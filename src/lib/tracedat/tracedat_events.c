@@ -9,6 +9,7 @@
 struct td_src {
 	struct tdr_iter *it;
 	int cpu;
+	uint64_t size;		/* its data's bytes in the file */
 	uint32_t page_size;
 	unsigned int hdr_size;
 	bool swap;
@@ -28,6 +29,7 @@ struct td_src *td_src_new(struct tdr *r, int buffer, int cpu_index)
 	s = xcalloc(1, sizeof(*s));
 	s->it = tdr_iter_new(r, buffer, cpu_index);
 	s->cpu = in->buffers[buffer].cpus[cpu_index].cpu;
+	s->size = in->buffers[buffer].cpus[cpu_index].size;
 	s->page_size = in->buffers[buffer].page_size;
 	s->hdr_size = 8 + in->long_size;
 	s->swap = in->big_endian != BO_HOST;
@@ -36,6 +38,11 @@ struct td_src *td_src_new(struct tdr *r, int buffer, int cpu_index)
 		return NULL;
 	}
 	return s;
+}
+
+uint64_t td_src_size(const struct td_src *s)
+{
+	return s->size;
 }
 
 void td_src_private(struct td_src *s)

@@ -23,6 +23,8 @@ struct td_src;
 
 /* NULL when the file's long size or byte order cannot be read. */
 struct td_src *td_src_new(struct tdr *r, int buffer, int cpu_index);
+/* The bytes of s's data in the file (compressed, for a compressed file). */
+uint64_t td_src_size(const struct td_src *s);
 /* s will be read on a thread of its own, next to other sources of the same file. */
 void td_src_private(struct td_src *s);
 /*
