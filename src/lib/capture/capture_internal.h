@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cache_behind.h"
 #include "capture.h"
 #include "source.h"
 #include "subbuf_merge.h"
@@ -121,6 +122,7 @@ struct sink {
 	FILE *out;
 	char *out_buf;		/* out's stdio buffer, SINK_OUT_BUF bytes (not stream's) */
 	struct direct_file *direct;	/* record's text: out and its buffer (direct_file.h) */
+	struct cache_behind out_cache;	/* out's pages let go behind it, when not direct */
 	bool to_stdout;
 	bool closed;		/* stream: the reader of the output went away (| head) */
 	/* Text: the merge of every stream; the parts' formatters. */

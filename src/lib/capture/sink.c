@@ -71,6 +71,7 @@ int sink_new(enum sink_kind kind, const struct capture_opts *o, int nr, const in
 		k->out_buf = xmalloc(SINK_OUT_BUF);
 		setvbuf(k->out, k->out_buf, _IOFBF, SINK_OUT_BUF);
 	}
+	cache_behind_init(&k->out_cache, k->direct ? -1 : fileno(k->out));
 	return 0;
 }
 
@@ -303,6 +304,7 @@ int sink_emit(struct sink *k, bool drain)
 			return -EIO;
 		}
 	}
+	cache_behind_wrote(&k->out_cache);
 	return 0;
 }
 
