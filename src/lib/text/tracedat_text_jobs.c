@@ -47,9 +47,10 @@ struct jline {
 	bool ordered;
 };
 
+/* Blocks grow to BLOCK_LINES and BLOCK_BYTES: a CPU with little data keeps little. */
 struct jblock {
 	struct jline *lines;
-	uint32_t nr;
+	uint32_t nr, alloc;
 	char *bytes;
 	size_t len, cap;
 	uint32_t tail_warn;	/* messages after the last line, or NONE */
@@ -93,7 +94,7 @@ static size_t put_bytes(struct jblock *b, const void *p, size_t n)
 
 	if (b->len + n > b->cap) {
 		while (b->len + n > b->cap)
-			b->cap = b->cap ? 2 * b->cap : BLOCK_BYTES + 4096;
+			b->cap = b->cap ? 2 * b->cap : 65536;
 		b->bytes = xrealloc(b->bytes, b->cap);
 	}
 	memcpy(b->bytes + off, p, n);
@@ -149,6 +150,10 @@ static bool make_entry(struct jobs *js, struct job *jb, int i, struct jblock *b)
 	if (!td_src_next(t->src[i], &me))
 		return false;
 	cpu = td_src_cpu(t->src[i]);
+	if (b->nr == b->alloc) {
+		b->alloc = b->alloc ? 2 * b->alloc : 256;
+		b->lines = xrealloc(b->lines, b->alloc * sizeof(*b->lines));
+	}
 	jl = &b->lines[b->nr++];
 	memset(jl, 0, sizeof(*jl));
 	jl->ts = me.ts;
@@ -206,8 +211,6 @@ static void fill_block(struct jobs *js, struct job *jb, int i, struct jblock *b)
 	b->len = 0;
 	b->last = false;
 	b->tail_warn = NONE;
-	if (!b->lines)
-		b->lines = xcalloc(BLOCK_LINES, sizeof(*b->lines));
 	while (b->nr < BLOCK_LINES && b->len < BLOCK_BYTES) {
 		if (!make_entry(js, jb, i, b)) {
 			b->last = true;
