@@ -63,40 +63,6 @@ static const char func_format[] =
 	"\tfield:unsigned long parent_ip;\toffset:16;\tsize:8;\tsigned:0;\n\n"
 	"print fmt: \" %ps <-- %ps\", (void *)REC->ip, (void *)REC->parent_ip\n";
 
-static void put_format(struct tdbuf *b, const char *text)
-{
-	tdbuf_u64(b, strlen(text));
-	tdbuf_put(b, text, strlen(text));
-}
-
-static int meta(struct tdw *w)
-{
-	struct tdbuf b = { 0 };
-	int ret;
-
-	tdbuf_str(&b, "header_page");
-	tdbuf_u64(&b, strlen(synth_header_page));
-	tdbuf_put(&b, synth_header_page, strlen(synth_header_page));
-	tdbuf_str(&b, "header_event");
-	tdbuf_u64(&b, strlen(synth_header_event));
-	tdbuf_put(&b, synth_header_event, strlen(synth_header_event));
-	ret = tdw_add_section(w, TD_SEC_HEADER_INFO, b.p, b.len);
-	b.len = 0;
-	tdbuf_u32(&b, 2);
-	put_format(&b, synth_print_format);
-	put_format(&b, func_format);
-	ret = ret ? ret : tdw_add_section(w, TD_SEC_FTRACE_EVENTS, b.p, b.len);
-	b.len = 0;
-	tdbuf_u32(&b, 1);
-	tdbuf_str(&b, "sched");
-	tdbuf_u32(&b, 2);
-	put_format(&b, switch_format);
-	put_format(&b, wakeup_format);
-	ret = ret ? ret : tdw_add_section(w, TD_SEC_EVENT_FORMATS, b.p, b.len);
-	tdbuf_free(&b);
-	return ret;
-}
-
 /* ev's record (common fields, then its own) into p: its length. */
 static size_t record(const struct ev *e, uint8_t *p)
 {
@@ -142,7 +108,10 @@ static int write_synth(const char *path, const char *cmdlines)
 	struct tdw *w = fd >= 0 ? tdw_create(fd, &o) : NULL;
 	uint8_t page[SYNTH_PAGE];
 
-	if (!w || meta(w) || tdw_begin_data(w))
+	const char *const ftrace[] = { synth_print_format, func_format };
+	const char *const sched[] = { switch_format, wakeup_format };
+
+	if (!w || synth_meta_formats(w, ftrace, 2, "sched", sched, 2) || tdw_begin_data(w))
 		return -1;
 	tdw_set_cmdlines_path(w, cmdlines);
 	for (cpu = 0; cpu < NCPU; cpu++) {
@@ -176,21 +145,10 @@ static int write_synth(const char *path, const char *cmdlines)
 static char *report(const char *path, int jobs)
 {
 	struct text_report_filter f = { .to = UINT64_MAX, .jobs = jobs };
-	char err[256], *text = NULL;
-	struct text_report *t;
-	uint64_t errors;
-	size_t size = 0;
-	FILE *out;
+	char *text;
 	int ret;
 
-	if (text_report_open(&t, path, NULL, NULL, err, sizeof(err)))
-		return NULL;
-	out = open_memstream(&text, &size);
-	ret = text_report_select(t, &f);
-	if (!ret)
-		ret = text_report_write(t, out, &errors);
-	fclose(out);
-	text_report_close(t);
+	text = synth_report(path, &f, NULL, &ret);
 	if (ret) {
 		free(text);
 		return NULL;

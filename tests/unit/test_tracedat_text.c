@@ -18,26 +18,15 @@
 static int report(const char *path, const bool *want, bool stat, int *lines)
 {
 	struct text_report_filter f = { .cpus = want, .to = UINT64_MAX, .stat = stat };
-	char err[256], *text = NULL;
 	size_t size = 0;
-	uint64_t errors;
-	struct text_report *t;
-	FILE *out;
+	char *text;
 	int ret;
 
 	*lines = 0;
-	ret = text_report_open(&t, path, NULL, NULL, err, sizeof(err));
-	if (ret)
-		return ret;
-	out = open_memstream(&text, &size);
-	ret = text_report_select(t, &f);
-	if (!ret)
-		ret = text_report_write(t, out, &errors);
-	fclose(out);
-	for (size_t i = 0; i < size; i++)
+	text = synth_report(path, &f, &size, &ret);
+	for (size_t i = 0; text && i < size; i++)
 		*lines += text[i] == '\n';
 	free(text);
-	text_report_close(t);
 	return ret;
 }
 

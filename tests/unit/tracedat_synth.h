@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "tracedat_internal.h"
+#include "tracedat_text.h"
 #include "tracedat_write.h"
 
 #define SYNTH_PAGE	4096
@@ -88,29 +89,51 @@ static inline int synth_page(uint8_t *page, int cpu, int *n, int max)
 	return synth_page_at(page, SYNTH_PAGE, SYNTH_TS0, "msg", cpu, n, max);
 }
 
-/* Metadata the way tdw_meta_from_dir() would build it, from the texts above. */
-static inline int synth_meta(struct tdw *w)
+static inline void synth_put_format(struct tdbuf *b, const char *text)
+{
+	tdbuf_u64(b, strlen(text));
+	tdbuf_put(b, text, strlen(text));
+}
+
+/*
+ * Metadata the way tdw_meta_from_dir() would build it: the header texts above, the ftrace
+ * system's formats (nr_ftrace of them) and one more system's (NULL: none).
+ */
+static inline int synth_meta_formats(struct tdw *w, const char *const *ftrace, int nr_ftrace,
+				     const char *system, const char *const *formats, int nr)
 {
 	struct tdbuf b = { 0 };
-	int ret;
+	int ret, i;
 
 	tdbuf_str(&b, "header_page");
-	tdbuf_u64(&b, strlen(synth_header_page));
-	tdbuf_put(&b, synth_header_page, strlen(synth_header_page));
+	synth_put_format(&b, synth_header_page);
 	tdbuf_str(&b, "header_event");
-	tdbuf_u64(&b, strlen(synth_header_event));
-	tdbuf_put(&b, synth_header_event, strlen(synth_header_event));
+	synth_put_format(&b, synth_header_event);
 	ret = tdw_add_section(w, TD_SEC_HEADER_INFO, b.p, b.len);
 	b.len = 0;
-	tdbuf_u32(&b, 1);
-	tdbuf_u64(&b, strlen(synth_print_format));
-	tdbuf_put(&b, synth_print_format, strlen(synth_print_format));
+	tdbuf_u32(&b, nr_ftrace);
+	for (i = 0; i < nr_ftrace; i++)
+		synth_put_format(&b, ftrace[i]);
 	ret = ret ? ret : tdw_add_section(w, TD_SEC_FTRACE_EVENTS, b.p, b.len);
 	b.len = 0;
-	tdbuf_u32(&b, 0);
+	tdbuf_u32(&b, system ? 1 : 0);
+	if (system) {
+		tdbuf_str(&b, system);
+		tdbuf_u32(&b, nr);
+		for (i = 0; i < nr; i++)
+			synth_put_format(&b, formats[i]);
+	}
 	ret = ret ? ret : tdw_add_section(w, TD_SEC_EVENT_FORMATS, b.p, b.len);
 	tdbuf_free(&b);
 	return ret;
+}
+
+/* The print event's format only. */
+static inline int synth_meta(struct tdw *w)
+{
+	const char *const ftrace[] = { synth_print_format };
+
+	return synth_meta_formats(w, ftrace, 1, NULL, NULL, 0);
 }
 
 /* A writer on fd of ncpu CPUs: metadata written, data begun; NULL on failure. */
@@ -171,6 +194,35 @@ static inline char *synth_tmp(const char *tag)
 
 	snprintf(path, sizeof(path), "%s/remotectl-unit-%d-%s", dir ? dir : "/tmp", getpid(), tag);
 	return path;
+}
+
+/*
+ * report's text of path with filter f (NULL: everything), malloc'd, its length in *len
+ * (may be NULL); NULL when the file cannot be opened, else *ret holds text_report_write()'s
+ * return (or select's).
+ */
+static inline char *synth_report(const char *path, const struct text_report_filter *f,
+				 size_t *len, int *ret)
+{
+	struct text_report_filter all = { .to = UINT64_MAX };
+	char err[256], *text = NULL;
+	struct text_report *t;
+	uint64_t errors;
+	size_t size = 0;
+	FILE *out;
+
+	*ret = text_report_open(&t, path, NULL, NULL, err, sizeof(err));
+	if (*ret)
+		return NULL;
+	out = open_memstream(&text, &size);
+	*ret = text_report_select(t, f ? f : &all);
+	if (!*ret)
+		*ret = text_report_write(t, out, &errors);
+	fclose(out);
+	text_report_close(t);
+	if (len)
+		*len = size;
+	return text;
 }
 
 #endif
