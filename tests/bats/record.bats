@@ -207,6 +207,7 @@ stream_stalled_output() {
 	mkfifo "$fifo"
 	ERR="$BATS_TEST_TMPDIR/err"
 	OUT="$BATS_TEST_TMPDIR/out"
+	: > "$ERR"	# not a last capture's "capturing" line (see start_record)
 	(sleep 2; cat) < "$fifo" > "$OUT" &
 	reader=$!
 	"$RCTL" -v stream -r "$INST" "$@" > "$fifo" 2> "$ERR" &
@@ -607,6 +608,7 @@ nice_threads() {
 
 	# Relative to the process's nice value: under nice 5, -5.
 	ERR="$BATS_TEST_TMPDIR/err"
+	: > "$ERR"	# not the last capture's "capturing" line (see start_record)
 	nice -n 5 "$RCTL" -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.txt" 2> "$ERR" &
 	RPID=$!
 	wait_capturing

@@ -97,6 +97,7 @@ tstp_cont() {
 	[ "$(cat /proc/$$/autogroup)" = "$own_ag" ]
 
 	# Relative to the process's nice value, as the readers: under nice 5, -5. stream too.
+	: > "$ERR"	# not the last capture's "capturing" line (see start_record)
 	nice -n 5 "$RCTL" -v stream -r "$INST" > "$BATS_TEST_TMPDIR/out" 2> "$ERR" &
 	RPID=$!
 	wait_capturing
@@ -142,6 +143,9 @@ hup_ignored() {
 
 	# Under nohup a hang-up is ignored by both; SIGINT still stops.
 	ERR="$BATS_TEST_TMPDIR/err"
+	# Emptied here: the background job's own 2> may come after wait_capturing has read the
+	# last capture's "capturing" line (CI saw the child missing once).
+	: > "$ERR"
 	nohup "$RCTL" -v record -r "$INST" -o "$BATS_TEST_TMPDIR/t.txt" > /dev/null 2> "$ERR" &
 	RPID=$!
 	wait_capturing
