@@ -129,6 +129,6 @@ int main(void)
 	if (!statfs("/var/tmp", &s) && (unsigned long)s.f_type != 0x01021994)
 		test_in("/var/tmp");
 	else
-		printf("test_cache_behind: /var/tmp is tmpfs or missing: the file part is not run\n");
+		printf("test_cache_behind: /var/tmp is tmpfs or missing: no file part\n");
 	CHECK_DONE();
 }

@@ -401,7 +401,8 @@ static void deps_after(struct text_dat_fmt *f, struct text_line_deps *d, const i
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (known[i] || (i && pids[i] == pids[0]) || !tep_is_pid_registered(f->tep, pids[i]))
+		if (known[i] || (i && pids[i] == pids[0]) ||
+		    !tep_is_pid_registered(f->tep, pids[i]))
 			continue;
 		d->reg_pid[d->nr_regs] = pids[i];
 		if (!copy_comm(d->reg_comm[d->nr_regs++], tep_data_comm_from_pid(f->tep, pids[i])))

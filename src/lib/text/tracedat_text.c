@@ -151,8 +151,8 @@ static void share_jobs(struct text_report *t)
 	for (i = 0; i < t->nr; i++)
 		busy += size[order[i]] && size[order[i]] >= size[order[0]] / 16;
 	if (t->f.jobs > busy) {
-		note_debug("%d jobs asked for; %d of %d streams hold data worth a thread of their own",
-			   t->f.jobs, busy, t->nr);
+		note_debug("%d jobs asked for; %d of %d streams hold data worth a thread of "
+			   "their own", t->f.jobs, busy, t->nr);
 		t->f.jobs = busy;
 	}
 	if (t->f.jobs < 2) {

@@ -36,7 +36,7 @@ struct jline {
 	uint64_t ts;
 	uint32_t off, len;	/* the line */
 	uint32_t rec, rec_len;	/* a copy of the record, when this thread may need it */
-	uint32_t warn;		/* damage messages before it (NUL-separated, "" ends), or NONE */
+	uint32_t warn;		/* damage messages before it (NUL-separated, "" ends) or NONE */
 	uint32_t comm;		/* the comm it showed for pid (dyn) */
 	uint32_t reg[2];	/* comms it registered */
 	int pid;
@@ -351,7 +351,8 @@ static int write_line(struct text_report *t, FILE *out, struct trace_seq *s, int
 			(*remade)++;
 		} else {
 			for (k = 0; k < jl->nr_regs; k++)
-				text_dat_fmt_register_comm(t->fmt, jl->reg_pid[k], b->bytes + jl->reg[k]);
+				text_dat_fmt_register_comm(t->fmt, jl->reg_pid[k],
+							   b->bytes + jl->reg[k]);
 		}
 	}
 	fwrite_unlocked(line, 1, len, out);
@@ -432,10 +433,11 @@ int text_report_write_jobs(struct text_report *t, FILE *out, int nr_jobs)
 
 		ret = write_line(t, out, &s, me.stream, &st->blocks[st->head], jl, &remade);
 		if (!ring_merge_stream_queued(m, me.stream)) {
-			bool last = st->blocks[st->head].last;
+			const struct jblock *b = &st->blocks[st->head];
+			bool last = b->last;
 
 			if (last)
-				say_warnings(t, &st->blocks[st->head], st->blocks[st->head].tail_warn);
+				say_warnings(t, b, b->tail_warn);
 			release_block(&js, me.stream);
 			if (last)
 				ring_merge_end(m, me.stream);
