@@ -35,7 +35,10 @@ void cache_behind_wrote(struct cache_behind *c)
 	pos = lseek(c->fd, 0, SEEK_CUR) & ~(off_t)(CACHE_BEHIND_PAGE - 1);
 	if (pos < 0 || pos < c->started || pos - c->started < CACHE_BEHIND_WINDOW)
 		return;
-	/* Start writing the last window; the one before has been written since it was started. */
+	/*
+	 * Start writing the last window; drop the one before, whose writeback started a window
+	 * ago (pages still under writeback are kept by the kernel and stay cached).
+	 */
 	sync_file_range(c->fd, c->started, pos - c->started, SYNC_FILE_RANGE_WRITE);
 	if (c->started > c->dropped)
 		posix_fadvise(c->fd, c->dropped, c->started - c->dropped, POSIX_FADV_DONTNEED);

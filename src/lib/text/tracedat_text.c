@@ -202,7 +202,9 @@ int text_report_select(struct text_report *t, const struct text_report_filter *f
 		}
 	}
 	t->shown = xcalloc(t->nr + 1, sizeof(*t->shown));
-	if (!f->stat)
+	if (f->stat || t->f.jobs < 2)
+		t->f.jobs = 0;
+	else
 		share_jobs(t);
 	if (t->f.jobs > 1) {
 		/* Each job reads its streams itself (tracedat_text_jobs.c). */
