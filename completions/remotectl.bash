@@ -94,7 +94,7 @@ _remotectl()
 	clock) opts="$opts --list" ;;
 	record) opts="$opts -e --event -b --buffer-size -d --duration --max-size --cpu --transport
 		--clear --buffer-percent --rt-priority --reader-nice -o --output --format --compression -z
-		--fail-on-loss" ;;
+		-j --jobs --fail-on-loss" ;;
 	stream) opts="$opts -e --event --cpu --transport --clear --buffer-percent --rt-priority
 		--reader-nice --spool-size --fail-on-loss" ;;
 	esac

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Global options and one-line argp errors, shared by every subcommand. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "target.h"
@@ -150,4 +153,18 @@ int cli_resolve_target(const char *name, struct target **out)
 		return RC_OK;
 	note_error("%s", err);
 	return rc_from_errno(-ret);
+}
+
+int cli_jobs(const char *arg)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < 0 || n > 1024) {
+		note_error("bad --jobs '%s' (0 to 1024)", arg);
+		return -1;
+	}
+	return n ? (int)n : (int)sysconf(_SC_NPROCESSORS_ONLN);
 }

@@ -24,6 +24,12 @@ int cli_parse(const struct argp *argp, int argc, char **argv, void *input);
 	  "Target: a remote, instance, hypervisor/hyp, 'top', remotes/NAME, instances/NAME or a " \
 	  "path", 0 }
 
+/*
+ * --jobs N of report and record: N threads make the text, 0 one per online CPU. N, or -1
+ * after the error (0 to 1024).
+ */
+int cli_jobs(const char *arg);
+
 struct target;
 /* target_resolve(), its error said: 0, or the exit code (3 missing, 2 a bad or ambiguous name). */
 int cli_resolve_target(const char *name, struct target **out);

@@ -36,6 +36,7 @@ struct record_args {
 	const char *format;
 	const char *compression;
 	const char *level;
+	const char *jobs;
 	const char *percent;
 	const char *rt_priority;
 	const char *reader_nice;
@@ -46,7 +47,8 @@ struct record_args {
 };
 
 enum { OPT_MAX_SIZE = 0x400, OPT_CPU, OPT_TRANSPORT, OPT_FORMAT, OPT_COMPRESSION, OPT_CLEAR,
-	OPT_PERCENT, OPT_RT_PRIORITY, OPT_READER_NICE, OPT_FAIL_ON_LOSS, OPT_SPOOL_SIZE };
+	OPT_PERCENT, OPT_RT_PRIORITY, OPT_READER_NICE, OPT_FAIL_ON_LOSS, OPT_SPOOL_SIZE,
+	OPT_JOBS = 'j' };
 
 /* The target -e, -b and --cpu bind to: the last -r's, or the first -r's before any. */
 static struct record_target *current_target(struct record_args *args)
@@ -125,6 +127,9 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 	case 'z':
 		args->level = arg;
 		return 0;
+	case OPT_JOBS:
+		args->jobs = arg;
+		return 0;
 	default:
 		first = args->nr_targets ? args->targets[0].name : NULL;
 		return cli_target_arg(key, arg, state, &first, true);
@@ -167,6 +172,15 @@ static int check_dat_args(const struct record_args *args, struct capture_opts *o
 	if ((args->compression || args->level) && !o->dat) {
 		note_error("--compression and -z apply to trace.dat output (--format dat)");
 		return RC_USAGE;
+	}
+	if (args->jobs) {
+		o->jobs = cli_jobs(args->jobs);
+		if (o->jobs < 0)
+			return RC_USAGE;
+		if (o->dat) {
+			note_error("--jobs applies to text output (--format text)");
+			return RC_USAGE;
+		}
 	}
 	return 0;
 }
@@ -434,6 +448,8 @@ int cmd_record(int argc, char **argv)
 		{ NULL, 'z', "LEVEL", 0, "zstd level for trace.dat (1-22, default 3)", 0 },
 		{ "fail-on-loss", OPT_FAIL_ON_LOSS, NULL, 0, "Exit with status 6 when the kernel "
 		  "lost any event (the output is still complete)", 0 },
+		{ "jobs", OPT_JOBS, "N", 0, "Make the text after the capture on N threads (default "
+		  "1; 0: one per online CPU)", 0 },
 		{ 0 }
 	};
 	static const struct argp argp = { options, parse_record, NULL,

@@ -160,17 +160,11 @@ int cmd_report(int argc, char **argv)
 	f.nr_globs = a.nr_globs;
 	f.stat = a.stat;
 	if (a.jobs) {
-		char *end;
-		long n;
-
-		errno = 0;
-		n = strtol(a.jobs, &end, 10);
-		if (errno || end == a.jobs || *end || n < 0 || n > 1024) {
-			note_error("bad --jobs '%s' (0 to 1024)", a.jobs);
+		f.jobs = cli_jobs(a.jobs);
+		if (f.jobs < 0) {
 			free(cpus);
 			return RC_USAGE;
 		}
-		f.jobs = n ? (int)n : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	}
 	ret = text_report_open(&t, a.file, say_damage, NULL, err, sizeof(err));
 	if (ret == -EBADMSG) {

@@ -44,6 +44,8 @@ complete_words() {
 	[ "$(complete_words record --sp)" = "" ]
 	[ "$(complete_words record --max)" = "--max-size" ]
 	[ "$(complete_words report --j)" = "--jobs" ]
+	[ "$(complete_words record --j)" = "--jobs" ]
+	[ "$(complete_words stream --j)" = "" ]
 }
 
 @test "bash: target names from the tracefs given" {

@@ -21,10 +21,11 @@ teardown() {
 	[ -z "${SHM_DIR:-}" ] || rm -rf "$SHM_DIR"
 }
 
-# Markers and raw markers on every CPU while recording with transport $1.
+# Markers and raw markers on every CPU while recording with transport $1 (and options $2...).
 inject_and_check() {
 	local cpu i
-	start_record -v record -r "$INST" --transport "$1" -b 4M -o "$BATS_TEST_TMPDIR/trace.txt"
+	start_record -v record -r "$INST" --transport "$1" -b 4M -o "$BATS_TEST_TMPDIR/trace.txt" \
+		"${@:2}"
 	wait_capturing
 	for ((cpu = 0; cpu < NCPU; cpu++)); do
 		write_markers "$cpu" "$N" "cpu$cpu" &
@@ -58,6 +59,11 @@ inject_and_check() {
 
 @test "record via read(): every marker exactly once, per-CPU order kept, output sorted" {
 	inject_and_check read
+}
+
+@test "record --jobs 3: the text made on three threads, every marker exactly once, in order" {
+	inject_and_check read --jobs 3
+	grep -q "lines made by the fast path on 3 jobs" "$ERR"
 }
 
 @test "record: the default transport is mmap, or read() with the reason where the kernel cannot map" {
@@ -111,6 +117,13 @@ inject_and_check() {
 	run --separate-stderr "$RCTL" record -r "$INST" --format xml -d 1
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "remotectl: invalid format 'xml' (text, dat)" ]
+	run --separate-stderr "$RCTL" record -r "$INST" --jobs x -d 1
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: bad --jobs 'x' (0 to 1024)" ]
+	run --separate-stderr "$RCTL" record -r "$INST" --jobs 2 -o "$BATS_TEST_TMPDIR/x.dat" -d 1
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "remotectl: --jobs applies to text output (--format text)" ]
+	[ ! -e "$BATS_TEST_TMPDIR/x.dat" ]
 }
 
 @test "record --cpu captures only the CPUs listed" {

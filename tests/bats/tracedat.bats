@@ -367,7 +367,7 @@ td_trace_cmd_record() {
 	[ "$output" = "remotectl: bad --jobs 'x' (0 to 1024)" ]
 }
 
-@test "record's text formatter and report's print every event line alike (and like trace-cmd)" {
+@test "record's text formatter and report's print every event line alike (and like trace-cmd), also on jobs" {
 	td_need_trace_cmd
 	d="$BATS_TEST_TMPDIR"
 	make_instance
@@ -380,11 +380,12 @@ td_trace_cmd_record() {
 	td_each_once "$d/r.dat.rc" fcmark 300
 	# src/lib/text/format.c (record --format text, from the instance's files) against
 	# src/lib/text/tracedat_fmt.c (report, from the file's metadata), event by event and loss by loss.
-	run "$TD_ROOT/build/tools/fmt_compare" "$INST" "$d/r.dat"
+	# And record's lines made on three threads (src/lib/text/format_jobs.c) as on one.
+	run "$TD_ROOT/build/tools/fmt_compare" --jobs 3 "$INST" "$d/r.dat"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	n=$(grep -vc '^CPU:[0-9]* \[LOST' "$d/r.dat.rc")
 	lost=$(grep -c '^CPU:[0-9]* \[LOST' "$d/r.dat.rc") || true
-	[ "$output" = "$n events, $n identical, $lost loss lines" ]
+	[ "$output" = "$n events, $n identical, $lost loss lines, the same on 3 jobs" ]
 }
 
 @test "REMOTECTL_FASTFMT=check: the fast path prints a second of real events as libtraceevent" {

@@ -6,9 +6,12 @@
  * lines and the exit status is 1. The trace.dat must have been recorded from TARGET, which
  * must still exist (same formats, saved_cmdlines). Loss lines are compared too (text_format_lost()
  * against report's). Files with one buffer only: report prefixes lines with the buffer's name
- * when there are several.
+ * when there are several. With --jobs N, record's lines are also made on N threads
+ * (src/lib/text/format_jobs.c) from the same events in the same order, and must be the same
+ * bytes as one thread's.
  *
- *   fmt_compare TARGET FILE	prints "N events, N identical, L loss lines" on success
+ *   fmt_compare [--jobs N] TARGET FILE	prints "N events, N identical, L loss lines" on
+ *					success (", the same on N jobs" with --jobs)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +24,48 @@
 #include "tracedat_read.h"
 #include "util.h"
 
+struct text {
+	char *p;
+	size_t len, cap;
+};
+
+static void append(struct text *t, const char *s, size_t n)
+{
+	if (t->len + n > t->cap) {
+		t->cap = 2 * (t->len + n);
+		t->p = xrealloc(t->p, t->cap);
+	}
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+}
+
+static int put(void *ctx, uint32_t tag, const char *line, size_t len, bool lost)
+{
+	(void)tag;
+	(void)lost;
+	append(ctx, line, len);
+	return 0;
+}
+
+/* Where one and many first differ: both lines on stdout. */
+static void say_difference(const struct text *one, const struct text *many, int jobs)
+{
+	size_t k = 0, n = one->len < many->len ? one->len : many->len;
+
+	while (k < n && one->p[k] == many->p[k])
+		k++;
+	while (k && one->p[k - 1] != '\n')
+		k--;
+	printf("one thread: %.*s\n%d jobs: %.*s\n", (int)strcspn(one->p + k, "\n"), one->p + k,
+	       jobs, (int)strcspn(many->p + k, "\n"), many->p + k);
+}
+
 int main(int argc, char **argv)
 {
+	struct text one = { 0 }, many = { 0 };
+	struct text_format *jf = NULL;
+	struct text_jobs *jobs = NULL;
+	int nr_jobs = 0;
 	unsigned long events = 0, same = 0, lost_lines = 0;
 	const struct tdr_info *in;
 	struct trace_seq seq;
@@ -33,8 +76,13 @@ int main(int argc, char **argv)
 	char err[256];
 	int b, i;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: fmt_compare TARGET FILE\n");
+	if (argc == 5 && !strcmp(argv[1], "--jobs")) {
+		nr_jobs = atoi(argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc != 3 || nr_jobs < 0) {
+		fprintf(stderr, "usage: fmt_compare [--jobs N] TARGET FILE\n");
 		return 2;
 	}
 	if (target_resolve(argv[1], &t, err, sizeof(err))) {
@@ -46,6 +94,14 @@ int main(int argc, char **argv)
 	if (!f || !r) {
 		fprintf(stderr, "fmt_compare: %s\n", err);
 		return 2;
+	}
+	if (nr_jobs) {
+		jf = text_format_new(t, err, sizeof(err));
+		jobs = jf ? text_jobs_new(nr_jobs, &jf, 1, err, sizeof(err)) : NULL;
+		if (!jobs || text_jobs_start(jobs)) {
+			fprintf(stderr, "fmt_compare: jobs: %s\n", err);
+			return 2;
+		}
 	}
 	in = tdr_info(r);
 	tf = text_dat_fmt_new(in, NULL, NULL);
@@ -79,6 +135,16 @@ int main(int argc, char **argv)
 					events++;
 				}
 				trace_seq_terminate(&seq);
+				if (jobs) {
+					append(&one, line, n);
+					if (text_jobs_add(jobs, me.lost ? TEXT_JOBS_LOSS : 0,
+							  ev.cpu, ev.ts, me.data,
+							  me.lost ? (uint64_t)me.lost : me.len, 0,
+							  put, &many)) {
+						printf("jobs: a line failed\n");
+						return 1;
+					}
+				}
 				if ((size_t)seq.len != n || memcmp(seq.buffer, line, n)) {
 					printf("report: %srecord: %.*s", seq.buffer, (int)n, line);
 					return 1;
@@ -88,7 +154,22 @@ int main(int argc, char **argv)
 			td_src_free(s);
 		}
 	}
-	printf("%lu events, %lu identical, %lu loss lines\n", events, same, lost_lines);
+	if (jobs && text_jobs_flush(jobs, put, &many)) {
+		printf("jobs: a line failed\n");
+		return 1;
+	}
+	if (jobs && (one.len != many.len || memcmp(one.p, many.p, one.len))) {
+		say_difference(&one, &many, nr_jobs);
+		return 1;
+	}
+	printf("%lu events, %lu identical, %lu loss lines", events, same, lost_lines);
+	if (jobs)
+		printf(", the same on %d jobs", nr_jobs);
+	printf("\n");
+	text_jobs_free(jobs);
+	text_format_free(jf);
+	free(one.p);
+	free(many.p);
 	trace_seq_destroy(&seq);
 	text_dat_fmt_free(tf);
 	tdr_close(r);

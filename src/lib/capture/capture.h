@@ -51,6 +51,7 @@ struct capture_opts {
 	struct source_sched sched;	/* --rt-priority, --reader-nice */
 	enum td_compression compression;	/* trace.dat: --compression */
 	int level;		/* trace.dat: -z, 0 = default */
+	int jobs;		/* record's text: lines made on this many threads (<= 1: one) */
 	/*
 	 * Called about once a second while the buffers are read, from the thread that called
 	 * capture_run(), and once more with final set when the reading is over; NULL for none.

@@ -105,6 +105,7 @@ struct sink_part {
 	bool lines;		/* its events are a remote's text lines, not binary */
 	unsigned int hdr_size;	/* sub-buffer header size (0: lines), before sink_open_data() */
 	struct text_format *fmt;	/* text of binary events (may be another part's) */
+	int fmt_idx;		/* with jobs: fmt's index among the jobs' formatters */
 	char prefix[80];	/* text of several targets: the target's name before each line */
 	size_t prefix_len;
 };
@@ -127,6 +128,8 @@ struct sink {
 	bool closed;		/* stream: the reader of the output went away (| head) */
 	/* Text: the merge of every stream; the parts' formatters. */
 	struct ring_merge *merge;
+	struct text_jobs *jobs;	/* record's text on jobs threads (format.h), or NULL */
+	bool jobs_started;	/* the text goes through them */
 	bool seq_stamps;	/* units are stamped (spool): the readers take a stamp first */
 	/* Counters for the summary. */
 	uint64_t bytes;		/* output bytes */

@@ -188,6 +188,7 @@ void sink_free(struct sink *k)
 	if (!k->to_stdout)
 		free(k->out_buf);
 	ring_merge_free(k->merge);
+	text_jobs_free(k->jobs);
 	for (int i = 0; i < k->nr_parts; i++)
 		if (text_format_owner(k, i) == i)
 			text_format_free(k->parts[i].fmt);
@@ -195,6 +196,37 @@ void sink_free(struct sink *k)
 	free(k->floor);
 	free(k->lagged);
 	free(k);
+}
+
+/*
+ * record's text on jobs threads (format_jobs.c), when some target's events are binary: the
+ * jobs' formatters are made now, with the parts' own, while every format file is there.
+ */
+static int open_jobs(struct sink *k)
+{
+	struct text_format **fmts = xcalloc(k->nr_parts, sizeof(*fmts));
+	char err[256];
+	int i, n = 0;
+
+	for (i = 0; i < k->nr_parts; i++) {
+		struct sink_part *p = &k->parts[i];
+		int owner = text_format_owner(k, i);
+
+		if (owner == i) {
+			p->fmt_idx = n;
+			fmts[n++] = p->fmt;
+		} else if (owner >= 0) {
+			p->fmt_idx = k->parts[owner].fmt_idx;
+		}
+	}
+	if (n)
+		k->jobs = text_jobs_new(k->o->jobs, fmts, n, err, sizeof(err));
+	free(fmts);
+	if (n && !k->jobs) {
+		note_error("%s", err);
+		return -EIO;
+	}
+	return 0;
 }
 
 /* Text sinks: a formatter per target whose events are binary (text_format_owner()). */
@@ -228,13 +260,71 @@ static int text_open(struct sink *k)
 			return -EIO;
 		}
 	}
-	return 0;
+	return k->o->jobs > 1 && !k->o->live ? open_jobs(k) : 0;
 }
 
 /* fwrite(), or with the output locked by the caller already, fwrite_unlocked(). */
 static size_t put(const char *s, size_t len, FILE *out, bool locked)
 {
 	return locked ? fwrite_unlocked(s, 1, len, out) : fwrite(s, 1, len, out);
+}
+
+struct emit {
+	struct sink *k;
+	bool batch;		/* the output is locked */
+	int err;		/* errno of a failed write */
+};
+
+/* One line of stream idx (a loss line when lost) out, or cut at --max-size: 0 or -EIO. */
+static int emit_line(void *ctx, uint32_t idx, const char *line, size_t len, bool lost)
+{
+	struct emit *e = ctx;
+	struct sink *k = e->k;
+	const struct sink_part *p = sink_part_of(k, idx);
+	uint64_t max = k->o->max_bytes;
+
+	if (k->cut || (max && k->bytes + p->prefix_len + len > max)) {
+		k->cut = true;
+		set_full(k);
+		if (!lost)
+			k->dropped_max++;
+		return 0;
+	}
+	if (put(p->prefix, p->prefix_len, k->out, e->batch) != p->prefix_len ||
+	    put(line, len, k->out, e->batch) != len) {
+		e->err = errno;
+		return -EIO;
+	}
+	k->bytes += p->prefix_len + len;
+	if (!lost)
+		k->written++;
+	return 0;
+}
+
+/* ev's line from the merge: made now, or given to the jobs (text_jobs_add()). */
+static int emit_event(struct sink *k, struct emit *e, const struct ring_merge_event *ev)
+{
+	int cpu = k->cpus[ev->stream];
+	const struct sink_part *p = sink_part_of(k, ev->stream);
+	const char *line;
+	char lost[64];
+	size_t len;
+
+	if (k->jobs_started) {
+		if (ev->lost)
+			return text_jobs_add(k->jobs, TEXT_JOBS_LOSS, cpu, ev->ts, NULL,
+					     (uint64_t)ev->lost, ev->stream, emit_line, e);
+		return text_jobs_add(k->jobs, p->fmt ? p->fmt_idx : TEXT_JOBS_LINE, cpu, ev->ts,
+				     ev->data, ev->len, ev->stream, emit_line, e);
+	}
+	if (ev->lost) {
+		len = text_format_lost(lost, sizeof(lost), cpu, ev->lost);
+		return emit_line(e, ev->stream, lost, len, true);
+	}
+	if (!p->fmt)
+		return emit_line(e, ev->stream, ev->data, ev->len, false);
+	line = text_format_event(p->fmt, cpu, ev->ts, ev->data, ev->len, &len);
+	return line ? emit_line(e, ev->stream, line, len, false) : -EIO;
 }
 
 int sink_emit(struct sink *k, bool drain)
@@ -246,57 +336,24 @@ int sink_emit(struct sink *k, bool drain)
 	 * which may wait for a slow reader of a pipe, once each, so that a reader saying
 	 * something waits for one line at most.
 	 */
-	bool batch = !o->live;
+	struct emit e = { .k = k, .batch = !o->live };
 	struct ring_merge_event ev;
-	int err = 0, rc = 0;
-	char lost[64];
-	const char *line;
-	size_t len;
+	int err, rc = 0;
 
 	if (k->closed)
 		return 0;
-	if (batch)
+	if (e.batch)
 		flockfile(k->out);
-	while (ring_merge_pop(k->merge, drain, &ev) == 1) {
-		int cpu = k->cpus[ev.stream];
-		const struct sink_part *p = sink_part_of(k, ev.stream);
-
-		if (ev.lost) {
-			len = text_format_lost(lost, sizeof(lost), cpu, ev.lost);
-			line = lost;
-		} else if (p->fmt) {
-			line = text_format_event(p->fmt, cpu, ev.ts, ev.data, ev.len, &len);
-			if (!line) {
-				rc = -EIO;
-				break;
-			}
-		} else {
-			line = ev.data;
-			len = ev.len;
-		}
-		if (k->cut || (o->max_bytes && k->bytes + p->prefix_len + len > o->max_bytes)) {
-			k->cut = true;
-			set_full(k);
-			if (!ev.lost)
-				k->dropped_max++;
-			continue;
-		}
-		if (put(p->prefix, p->prefix_len, k->out, batch) != p->prefix_len ||
-		    put(line, len, k->out, batch) != len) {
-			err = errno;
-			rc = -EIO;
-			break;
-		}
-		k->bytes += p->prefix_len + len;
-		if (!ev.lost)
-			k->written++;
-	}
-	if (batch)
+	while (!rc && ring_merge_pop(k->merge, drain, &ev) == 1)
+		rc = emit_event(k, &e, &ev);
+	if (!rc && drain && k->jobs_started)
+		rc = text_jobs_flush(k->jobs, emit_line, &e);
+	if (e.batch)
 		funlockfile(k->out);
-	if (err)
-		note_error("cannot write output: %s", strerror(err));
+	if (e.err)
+		note_error("cannot write output: %s", strerror(e.err));
 	if (rc)
-		return rc;
+		return -EIO;
 	if (o->live) {
 		err = live_output_flush(k->out, &k->closed);
 		if (err) {
@@ -756,11 +813,25 @@ static int spsink_finish(struct sink *k)
 	for (i = 0; i < k->nr && !ret; i++)
 		ret = p->follow ? spool_close_writing(p->sp[i]) : spool_rewind(p->sp[i]);
 	rc = ret ? read_failed(ret) : 0;
+	if (!rc && k->jobs && !p->follow && !k->closed) {
+		rc = text_jobs_start(k->jobs);
+		if (rc)
+			note_error("cannot start the text's threads: %s", strerror(-rc));
+		k->jobs_started = !rc;
+	}
 	if (!rc && !k->closed)
 		rc = replay(k, UINT64_MAX, 0);
 	if (!rc)
 		rc = sink_emit(k, true);
 	k->format_secs = monotonic_s() - t0;
+	if (k->jobs_started) {
+		uint64_t fast, lines, remade;
+
+		text_jobs_counts(k->jobs, &fast, &lines, &remade);
+		note_debug("%llu of %llu lines made by the fast path on %d jobs, %llu made again "
+			   "for their comm", (unsigned long long)fast, (unsigned long long)lines,
+			   k->o->jobs, (unsigned long long)remade);
+	}
 	return rc;
 }
 

@@ -2,6 +2,7 @@
 /* Text output of events with libtraceevent, from the target's own format files. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +32,9 @@ struct text_format {
 	struct text_fast *fast;
 	double cmdlines_read;		/* when saved_cmdlines was last read */
 	bool cmdlines_reread;		/* read again since text_format_new() */
+	char *cmdlines;			/* the text last read */
+	bool comms_fixed;		/* text_format_fix_comms(): never read again */
+	struct text_comms comms;	/* for text_format_event_deps() */
 	bool kallsyms;			/* the kernel has /proc/kallsyms (user_events.c) */
 	int known_pid;			/* a pid with a comm (never unregistered), or 0 */
 	int unknown_pid;		/* the last pid found without one ... */
@@ -83,28 +87,42 @@ static bool clock_in_ns(const struct target *t)
 	return false;
 }
 
-/* Process names the kernel saved (tracefs root, shared by all instances). */
-static void load_cmdlines(struct text_format *f)
+/*
+ * libtraceevent parses formats with a tokenizer whose state is global: formatters on several
+ * threads (format_jobs.c) parse one format at a time.
+ */
+static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
+char *text_format_read_cmdlines(void)
 {
 	char *path = xasprintf("%s/saved_cmdlines", target_tracefs_root());
 	size_t len;
 	char *buf = read_whole_file(path, 0, 65536, &len);
 
+	free(path);
+	return buf;
+}
+
+/* Process names the kernel saved (tracefs root, shared by all instances), or text's. */
+static void load_cmdlines(struct text_format *f, const char *text)
+{
+	char *buf = text ? xstrdup(text) : text_format_read_cmdlines();
+
 	if (buf)
 		tep_parse_saved_cmdlines(f->tep, buf);
 	text_fast_comms_changed(f->fast);
-	free(buf);
-	free(path);
+	free(f->cmdlines);
+	f->cmdlines = buf;
 	f->cmdlines_read = monotonic_s();
 }
 
-/* Comms and printk formats from the tracefs root; both optional. */
-static void load_extras(struct text_format *f)
+/* Comms (cmdlines' or read now) and printk formats from the tracefs root; both optional. */
+static void load_extras(struct text_format *f, const char *cmdlines)
 {
 	char *path, *buf;
 	size_t len;
 
-	load_cmdlines(f);
+	load_cmdlines(f, cmdlines);
 	path = xasprintf("%s/printk_formats", target_tracefs_root());
 	buf = read_whole_file(path, 0, 65536, &len);
 	if (buf)
@@ -157,12 +175,14 @@ static void parse_format(struct text_format *f, const struct target_event_info *
 		buf[fields] = '\0';
 		n = fields;
 	}
+	pthread_mutex_lock(&parse_lock);
 	if (buf && tep_parse_event(f->tep, buf, n, e->system))
 		note_debug("cannot parse %s", path);
 	else if (buf && is_user_event(e))
 		/* By name: a kernel without CONFIG_PERF_EVENTS has no id files. */
 		text_user_event_register(f->tep, tep_find_event_by_name(f->tep, e->system,
 									 e->name), f->kallsyms);
+	pthread_mutex_unlock(&parse_lock);
 	free(buf);
 	free(path);
 	free(rel);
@@ -208,7 +228,8 @@ static void parse_all_formats(struct text_format *f)
 	f->idless_parsed = true;
 }
 
-struct text_format *text_format_new(const struct target *t, char *err, size_t len)
+static struct text_format *format_new(const struct target *t, const char *cmdlines, char *err,
+				      size_t len)
 {
 	struct text_format *f = xcalloc(1, sizeof(*f));
 	char *path, *buf;
@@ -233,7 +254,7 @@ struct text_format *text_format_new(const struct target *t, char *err, size_t le
 	f->ns_clock = clock_in_ns(t);
 	if (!f->ns_clock)
 		tep_set_flag(f->tep, TEP_NSEC_OUTPUT);
-	load_extras(f);
+	load_extras(f, cmdlines);
 	/*
 	 * A drained backup instance is removed by the kernel, its format files with it, before
 	 * the text is written: parse every format now.
@@ -250,6 +271,30 @@ struct text_format *text_format_new(const struct target *t, char *err, size_t le
 	return f;
 }
 
+struct text_format *text_format_new(const struct target *t, char *err, size_t len)
+{
+	return format_new(t, NULL, err, len);
+}
+
+struct text_format *text_format_twin(const struct text_format *f, char *err, size_t len)
+{
+	return format_new(f->t, f->cmdlines, err, len);
+}
+
+void text_format_fix_comms(struct text_format *f, const char *cmdlines)
+{
+	char *before = f->cmdlines, *both;
+
+	/* Saved: the pids of both texts, this one and the one f (and its twins) read first. */
+	f->cmdlines = NULL;
+	load_cmdlines(f, cmdlines);
+	both = xasprintf("%s\n%s", before ? before : "", f->cmdlines ? f->cmdlines : "");
+	text_comms_set_saved(&f->comms, f->tep, both, true);
+	free(both);
+	free(before);
+	f->comms_fixed = true;
+}
+
 void text_format_free(struct text_format *f)
 {
 	if (!f)
@@ -259,6 +304,8 @@ void text_format_free(struct text_format *f)
 	if (f->plugins)
 		tep_unload_plugins(f->plugins, f->tep);
 	tep_free(f->tep);
+	free(f->cmdlines);
+	text_comms_free(&f->comms);
 	if (f->events_loaded)
 		target_events_free(&f->events);
 	free(f->tried);
@@ -300,15 +347,17 @@ static struct tep_event *find_event(struct text_format *f, int id)
 	return tep_find_event(f->tep, id);
 }
 
-const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const void *data,
-			 uint32_t len, size_t *line_len)
+/* ev's line, and with d what it depends on (line_deps.c); NULL after an error message. */
+static const char *format_event(struct text_format *f, int cpu, uint64_t ts, const void *data,
+				uint32_t len, size_t *line_len, struct text_line_deps *d)
 {
 	struct tep_record rec = { 0 };
 	struct trace_seq *seq = &f->seq;
 	struct tep_event *ev;
 	const char *line;
 	uint16_t id = 0;
-	int pid;
+	int pid, pids[2], nr_pids = 0;
+	bool known[2];
 
 	if (len >= 2)
 		memcpy(&id, data, 2);
@@ -319,7 +368,7 @@ const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const
 	rec.record_size = len;
 	rec.data = (void *)data;
 	trace_seq_reset(seq);
-	if (ev) {
+	if (ev && !f->comms_fixed) {
 		pid = tep_data_pid(f->tep, &rec);
 		/*
 		 * A process started since: read the saved names again, once a second at most,
@@ -336,10 +385,17 @@ const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const
 				f->unknown_pid = pid;
 				f->unknown_lines = 0;
 				if (!f->cmdlines_reread || monotonic_s() - f->cmdlines_read > 1.0) {
-					load_cmdlines(f);
+					load_cmdlines(f, NULL);
 					f->cmdlines_reread = true;
 				}
 			}
+		}
+	}
+	if (d) {
+		nr_pids = text_comms_before(&f->comms, f->tep, &rec, ev, d, pids, known);
+		if (d->ordered) {
+			*line_len = 0;
+			return "";
 		}
 	}
 	/*
@@ -348,7 +404,37 @@ const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const
 	 */
 	if (text_fast_line_ref(f->fast, f->tep, seq, &rec, ev, !f->ns_clock, &line, line_len) < 0)
 		return NULL;
+	if (d)
+		text_comms_after(f->tep, d, pids, known, nr_pids);
 	return line;
+}
+
+const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const void *data,
+			 uint32_t len, size_t *line_len)
+{
+	return format_event(f, cpu, ts, data, len, line_len, NULL);
+}
+
+const char *text_format_event_deps(struct text_format *f, int cpu, uint64_t ts, const void *data,
+				   uint32_t len, size_t *line_len, struct text_line_deps *d)
+{
+	return format_event(f, cpu, ts, data, len, line_len, d);
+}
+
+void text_format_counts(const struct text_format *f, uint64_t *fast_lines, uint64_t *lines)
+{
+	text_fast_counts(f->fast, fast_lines, lines);
+}
+
+const char *text_format_comm(struct text_format *f, int pid)
+{
+	return tep_data_comm_from_pid(f->tep, pid);
+}
+
+void text_format_register_comm(struct text_format *f, int pid, const char *comm)
+{
+	if (!tep_register_comm(f->tep, comm, pid))
+		text_fast_comms_changed(f->fast);
 }
 
 size_t text_format_lost(char *buf, size_t size, int cpu, int64_t lost)

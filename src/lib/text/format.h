@@ -8,6 +8,7 @@
 #ifndef REMOTECTL_FORMAT_H
 #define REMOTECTL_FORMAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -40,6 +41,36 @@ size_t text_format_lost(char *buf, size_t size, int cpu, int64_t lost);
  * From the text of events/header_page: the sub-buffer header size (offset of "data") and
  * the sub-buffer size (header + data size). Returns 0 or -EINVAL.
  */
+/*
+ * Lines made on jobs threads, out in the order their events came (format_jobs.c): for
+ * record's text, which is made after the capture. fmts are the formatters of the capture's
+ * targets; each job gets a twin of each (made now: some format files do not outlive the
+ * capture). text_jobs_start() fixes the comms of all (text_format_fix_comms()) and starts the
+ * threads. Then each event, loss or ready-made line goes in with text_jobs_add(): fmt is an
+ * index into fmts, or TEXT_JOBS_LOSS (len is the count) or TEXT_JOBS_LINE (data is the line);
+ * tag is the caller's. Finished lines come out through put(ctx, tag, line, len, lost), in
+ * order, while events go in and at text_jobs_flush(); a put() that returns non-zero stops
+ * the text, and so does a line that could not be made (-EIO, after a message): both return
+ * that value from then on.
+ */
+#define TEXT_JOBS_LOSS	(-1)
+#define TEXT_JOBS_LINE	(-2)
+
+struct text_jobs;
+typedef int (*text_jobs_put_fn)(void *ctx, uint32_t tag, const char *line, size_t len,
+				bool lost);
+
+struct text_jobs *text_jobs_new(int nr_jobs, struct text_format *const *fmts, int nr_fmts,
+				char *err, size_t len);
+int text_jobs_start(struct text_jobs *j);
+int text_jobs_add(struct text_jobs *j, int fmt, int cpu, uint64_t ts, const void *data,
+		  uint64_t len, uint32_t tag, text_jobs_put_fn put, void *ctx);
+int text_jobs_flush(struct text_jobs *j, text_jobs_put_fn put, void *ctx);
+/* Lines the fast path made, lines in all, lines made again by the caller's thread. */
+void text_jobs_counts(const struct text_jobs *j, uint64_t *fast, uint64_t *lines,
+		      uint64_t *remade);
+void text_jobs_free(struct text_jobs *j);
+
 int text_header_page_sizes(const char *text, unsigned int *hdr_size, unsigned int *subbuf_size);
 
 #endif

@@ -14,6 +14,7 @@
 #include <event-parse.h>
 #include <trace-seq.h>
 
+#include "format.h"
 #include "merge.h"
 #include "tracedat_events.h"
 #include "tracedat_fmt.h"
@@ -129,6 +130,36 @@ struct text_line_deps {
 	char reg_comm[2][TEXT_COMM_MAX];
 };
 
+/*
+ * The comms side of those lines (line_deps.c), for each formatter that makes them: the pids
+ * whose comms came with the data (saved cmdlines registered before any line, sorted), event
+ * kinds by id, and whether any event's line may register a comm (without such lines a pid
+ * shows the same comm on every thread).
+ */
+struct text_comms {
+	int *saved;
+	size_t nr_saved;
+	bool ready;		/* text_comms_set_saved() was called */
+	bool registers;
+	uint8_t *kinds;		/* text_line_kind() + 1, 0 not yet known */
+};
+
+/* Does any event tep knows print lines that may register comms? */
+bool text_comms_any_register(struct tep_handle *tep);
+/* The saved pids: those of cmdlines ("pid comm" lines) that tep has a comm for. */
+void text_comms_set_saved(struct text_comms *c, struct tep_handle *tep, const char *cmdlines,
+			  bool registers);
+void text_comms_free(struct text_comms *c);
+/*
+ * Before rec's line (e its event, NULL if unknown): d's comm part, and the pids (at most 2)
+ * the sched_switch plugin may register, with whether tep knew them. Returns their number.
+ */
+int text_comms_before(struct text_comms *c, struct tep_handle *tep, struct tep_record *rec,
+		      struct tep_event *e, struct text_line_deps *d, int *pids, bool *known);
+/* After the line: the comms it registered for pids tep did not know, into d. */
+void text_comms_after(struct tep_handle *tep, struct text_line_deps *d, const int *pids,
+		      const bool *known, int n);
+
 /* text_dat_fmt_event_ref() that also fills d (*len is 0 when d->ordered). */
 int text_dat_fmt_event_deps(struct text_dat_fmt *f, struct trace_seq *s,
 			    const struct text_dat_event *ev, const char **line, size_t *len,
@@ -137,6 +168,22 @@ int text_dat_fmt_event_deps(struct text_dat_fmt *f, struct trace_seq *s,
 const char *text_dat_fmt_comm(struct text_dat_fmt *f, int pid);
 /* A comm registered as the sched_switch plugin registers it (a known pid keeps its own). */
 void text_dat_fmt_register_comm(struct text_dat_fmt *f, int pid, const char *comm);
+
+/*
+ * record's formatter (format.c) on several threads (format_jobs.c): a twin reads the same
+ * formats and starts from the same comms as f; text_format_fix_comms() registers cmdlines
+ * (text_format_read_cmdlines(): the kernel's saved_cmdlines now, or NULL) and stops reading
+ * them again, so that f and its twins show the same comms from then on; then
+ * text_format_event() that also fills d, with d->ordered: no line, the merge's thread makes it.
+ */
+struct text_format *text_format_twin(const struct text_format *f, char *err, size_t len);
+char *text_format_read_cmdlines(void);
+void text_format_fix_comms(struct text_format *f, const char *cmdlines);
+const char *text_format_event_deps(struct text_format *f, int cpu, uint64_t ts, const void *data,
+				   uint32_t len, size_t *line_len, struct text_line_deps *d);
+const char *text_format_comm(struct text_format *f, int pid);
+void text_format_register_comm(struct text_format *f, int pid, const char *comm);
+void text_format_counts(const struct text_format *f, uint64_t *fast_lines, uint64_t *lines);
 
 /* Does the text show raw clock values (true) or seconds.microseconds? */
 bool text_dat_fmt_raw_time(const struct text_dat_fmt *f);

@@ -29,12 +29,7 @@ struct text_dat_fmt {
 	struct text_fast *fast;
 	uint8_t *payload;	/* the record being printed, then zeros */
 	uint32_t payload_max;
-	/* For text_dat_fmt_event_deps(): the saved cmdlines' pids, sorted; kinds by event id. */
-	int *saved;
-	size_t nr_saved;
-	bool saved_ready;
-	bool registers;		/* some event's line may register a comm */
-	uint8_t *kinds;		/* text_line_kind() + 1, 0 not yet known */
+	struct text_comms comms;	/* for text_dat_fmt_event_deps() */
 };
 
 /* Buffers with data: trace-cmd -B files also hold an empty top-level buffer. */
@@ -181,8 +176,7 @@ void text_dat_fmt_free(struct text_dat_fmt *f)
 		tep_unload_plugins(f->plugins, f->tep);
 	tep_free(f->tep);
 	free(f->payload);
-	free(f->saved);
-	free(f->kinds);
+	text_comms_free(&f->comms);
 	free(f);
 }
 
@@ -282,132 +276,18 @@ void text_dat_fmt_loss(struct text_dat_fmt *f, struct trace_seq *s, int buffer, 
 	trace_seq_puts(s, line);
 }
 
-static int int_cmp(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static enum text_line_kind kind_of(struct text_dat_fmt *f, const struct tep_event *e)
-{
-	if (e->id < 0 || e->id > 0xffff)
-		return text_line_kind(e);
-	if (!f->kinds)
-		f->kinds = xcalloc(0x10000, 1);
-	if (!f->kinds[e->id])
-		f->kinds[e->id] = text_line_kind(e) + 1;
-	return f->kinds[e->id] - 1;
-}
-
 /*
  * The pids whose comms came from the file (the first registration wins, so theirs stay):
- * those of the saved cmdlines that tep knows before any line registered one. And whether
- * any line of the file's events may register a comm at all.
+ * those of the saved cmdlines that tep knows before any line registered one.
  */
 static void load_saved(struct text_dat_fmt *f)
 {
-	struct tep_event **events;
-	char *text, *p, *end;
-	size_t alloc = 0;
-	long pid;
-	int i;
+	char *text = NULL;
 
-	f->saved_ready = true;
-	events = tep_list_events(f->tep, TEP_EVENT_SORT_ID);
-	for (i = 0; events && events[i] && !f->registers; i++)
-		f->registers = text_line_may_register(events[i]);
-	if (!f->in->cmdlines.data)
-		return;
-	text = td_cmdline_lines(f->in->cmdlines.data, f->in->cmdlines.len);
-	for (p = text; p && *p; p = strchrnul(p, '\n'), p += !!*p) {
-		pid = strtol(p, &end, 10);
-		if (end == p || pid <= 0 || pid > INT32_MAX || !tep_is_pid_registered(f->tep, pid))
-			continue;
-		if (f->nr_saved == alloc) {
-			alloc = alloc ? 2 * alloc : 256;
-			f->saved = xrealloc(f->saved, alloc * sizeof(*f->saved));
-		}
-		f->saved[f->nr_saved++] = pid;
-	}
+	if (f->in->cmdlines.data)
+		text = td_cmdline_lines(f->in->cmdlines.data, f->in->cmdlines.len);
+	text_comms_set_saved(&f->comms, f->tep, text, text_comms_any_register(f->tep));
 	free(text);
-	if (f->nr_saved)
-		qsort(f->saved, f->nr_saved, sizeof(*f->saved), int_cmp);
-}
-
-static bool saved_pid(struct text_dat_fmt *f, int pid)
-{
-	if (!f->saved_ready)
-		load_saved(f);
-	return !pid || (f->nr_saved &&
-			bsearch(&pid, f->saved, f->nr_saved, sizeof(*f->saved), int_cmp));
-}
-
-static bool copy_comm(char *dst, const char *comm)
-{
-	size_t n = strlen(comm);
-
-	if (n >= TEXT_COMM_MAX)
-		return false;
-	memcpy(dst, comm, n + 1);
-	return true;
-}
-
-/*
- * Before the line: its pid's comm when not a saved one, and the pids the sched_switch
- * plugin may register, with whether tep knew them already.
- */
-static int deps_before(struct text_dat_fmt *f, struct tep_record *rec, struct tep_event *e,
-		       struct text_line_deps *d, int *pids, bool *known)
-{
-	static const char *const names[][2] = {
-		[TEXT_LINE_SWITCH] = { "prev_pid", "next_pid" },
-		[TEXT_LINE_WAKEUP] = { "pid", NULL },
-	};
-	enum text_line_kind k = e ? kind_of(f, e) : TEXT_LINE_FREE;
-	unsigned long long val;
-	int pid, i, n = 0;
-
-	memset(d, 0, offsetof(struct text_line_deps, comm));
-	d->nr_regs = 0;
-	if (k == TEXT_LINE_ORDERED) {
-		d->ordered = true;
-		return 0;
-	}
-	pid = tep_data_pid(f->tep, rec);
-	/* Without lines that register comms, every pid shows the same comm on every thread. */
-	if (!saved_pid(f, pid) && f->registers) {
-		d->dyn = true;
-		d->pid = pid;
-		if (!copy_comm(d->comm, tep_data_comm_from_pid(f->tep, pid)))
-			d->ordered = true;
-	}
-	if (k != TEXT_LINE_SWITCH && k != TEXT_LINE_WAKEUP)
-		return 0;
-	for (i = 0; i < 2 && names[k][i]; i++) {
-		/* As the plugin reads them: it stops at the first it cannot read. */
-		if (tep_get_field_val(NULL, e, names[k][i], rec, &val, 0))
-			break;
-		pids[n] = (int)val;
-		known[n++] = tep_is_pid_registered(f->tep, (int)val);
-	}
-	return n;
-}
-
-/* After the line: the comms it registered for pids tep did not know. */
-static void deps_after(struct text_dat_fmt *f, struct text_line_deps *d, const int *pids,
-		       const bool *known, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (known[i] || (i && pids[i] == pids[0]) ||
-		    !tep_is_pid_registered(f->tep, pids[i]))
-			continue;
-		d->reg_pid[d->nr_regs] = pids[i];
-		if (!copy_comm(d->reg_comm[d->nr_regs++], tep_data_comm_from_pid(f->tep, pids[i])))
-			d->ordered = true;
-	}
 }
 
 /* ev's line appended to s, or with line: handed on from the fast path's buffer if it made it. */
@@ -431,7 +311,9 @@ static int fmt_event(struct text_dat_fmt *f, struct trace_seq *s, const struct t
 	if (e && rec.size < min_size(e))
 		rec.size = min_size(e);
 	if (d) {
-		nr_pids = deps_before(f, &rec, e, d, pids, known);
+		if (!f->comms.ready)
+			load_saved(f);
+		nr_pids = text_comms_before(&f->comms, f->tep, &rec, e, d, pids, known);
 		if (d->ordered) {
 			*len = 0;
 			rec.size = size;
@@ -450,7 +332,7 @@ static int fmt_event(struct text_dat_fmt *f, struct trace_seq *s, const struct t
 		}
 	}
 	if (d && ret >= 0)
-		deps_after(f, d, pids, known, nr_pids);
+		text_comms_after(f->tep, d, pids, known, nr_pids);
 	rec.size = size;
 	unload(f, &rec);
 	return ret < 0 ? ret : 0;
