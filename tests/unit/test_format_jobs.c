@@ -31,28 +31,17 @@ static const char print_format[] =
 	"\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n"
 	"\tfield:char buf[];\toffset:16;\tsize:0;\tsigned:0;\n\n"
 	"print fmt: \"%ps: %s\", (void *)REC->ip, REC->buf\n";
-static const char func_format[] =
-	"name: function\nID: 1\n" KERNEL_FORMAT_HEAD
-	"\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n"
-	"\tfield:unsigned long parent_ip;\toffset:16;\tsize:8;\tsigned:0;\n\n"
-	"print fmt: \" %ps <-- %ps\", (void *)REC->ip, (void *)REC->parent_ip\n";
-static const char switch_format[] =
-	"name: sched_switch\nID: 300\n" KERNEL_FORMAT_HEAD SCHED_SWITCH_FIELDS
-	"print fmt: \"prev_comm=%s prev_pid=%d\", REC->prev_comm, REC->prev_pid\n";
-static const char wakeup_format[] =
-	"name: sched_wakeup\nID: 301\n" KERNEL_FORMAT_HEAD
-	"\tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
-	"\tfield:pid_t pid;\toffset:24;\tsize:4;\tsigned:1;\n"
-	"\tfield:int prio;\toffset:28;\tsize:4;\tsigned:1;\n"
-	"\tfield:int target_cpu;\toffset:32;\tsize:4;\tsigned:1;\n\n"
-	"print fmt: \"comm=%s pid=%d\", REC->comm, REC->pid\n";
+static const char func_format[] = FUNCTION_FORMAT_1;
+static const char switch_format[] = SCHED_SWITCH_FORMAT_300;
+static const char wakeup_format[] = SCHED_WAKEUP_FORMAT_301;
 static const char header_page[] =
 	"\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
 	"\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n"
 	"\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
 	"\tfield: char data;\toffset:16;\tsize:4080;\tsigned:0;\n";
 
-enum kind { PRINT, SWITCH, WAKEUP, FUNC, LOSS, LINE };
+enum kind { PRINT = TEST_PRINT, SWITCH = TEST_SWITCH, WAKEUP = TEST_WAKEUP, FUNC = TEST_FUNC,
+	LOSS, LINE };
 
 struct ev {
 	enum kind kind;
@@ -105,45 +94,13 @@ static void scenario(void)
 	add(FUNC, 1, 500, NULL, 0, NULL, NULL);
 }
 
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-
 /* Event i's record into p: its length. */
 static uint32_t record(int i, uint8_t *p)
 {
-	static const uint16_t ids[] = { PRINT_ID, SWITCH_ID, WAKEUP_ID, FUNC_ID };
 	const struct ev *e = &evs[i];
 
-	memset(p, 0, 64);
-	put16(p, ids[e->kind]);
-	put32(p + 4, e->pid);
-	switch (e->kind) {
-	case PRINT:
-		snprintf((char *)p + 16, 48, "%s\n", e->text);
-		return 64;
-	case SWITCH:
-		snprintf((char *)p + 8, 16, "%s", e->text);
-		put32(p + 24, e->pid);
-		put32(p + 28, 120);
-		put64(p + 32, 1);
-		snprintf((char *)p + 40, 16, "%s", e->comm2);
-		put32(p + 56, e->pid2);
-		put32(p + 60, 120);
-		return 64;
-	case WAKEUP:
-		snprintf((char *)p + 8, 16, "%s", e->text);
-		put32(p + 24, e->pid2);
-		put32(p + 28, 120);
-		put32(p + 32, 1);
-		return 36;
-	case FUNC:
-		put64(p + 8, 0xffffffff81000000ull + 16 * (uint64_t)i);
-		put64(p + 16, 0xffffffff81100000ull);
-		return 24;
-	default:
-		return 0;
-	}
+	return test_event_record(p, (enum test_event_kind)e->kind, e->pid, e->text, e->pid2,
+				 e->comm2, 0xffffffff81000000ull + 16 * (uint64_t)i);
 }
 
 static uint64_t ts_of(int i)

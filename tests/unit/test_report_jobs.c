@@ -18,7 +18,7 @@
 #define WAKEUP_ID	301
 #define FUNC_ID		1
 
-enum kind { PRINT, SWITCH, WAKEUP, FUNC };
+enum kind { PRINT = TEST_PRINT, SWITCH = TEST_SWITCH, WAKEUP = TEST_WAKEUP, FUNC = TEST_FUNC };
 
 static const struct ev {
 	int cpu;
@@ -47,55 +47,15 @@ static const struct ev {
 	{ 0, 80, PRINT, 501, "c0 b", 0, NULL, "early-501" },
 };
 
-static const char switch_format[] =
-	"name: sched_switch\nID: 300\n" KERNEL_FORMAT_HEAD SCHED_SWITCH_FIELDS
-	"print fmt: \"prev_comm=%s prev_pid=%d\", REC->prev_comm, REC->prev_pid\n";
-static const char wakeup_format[] =
-	"name: sched_wakeup\nID: 301\n" KERNEL_FORMAT_HEAD
-	"\tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
-	"\tfield:pid_t pid;\toffset:24;\tsize:4;\tsigned:1;\n"
-	"\tfield:int prio;\toffset:28;\tsize:4;\tsigned:1;\n"
-	"\tfield:int target_cpu;\toffset:32;\tsize:4;\tsigned:1;\n\n"
-	"print fmt: \"comm=%s pid=%d\", REC->comm, REC->pid\n";
-static const char func_format[] =
-	"name: function\nID: 1\n" KERNEL_FORMAT_HEAD
-	"\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n"
-	"\tfield:unsigned long parent_ip;\toffset:16;\tsize:8;\tsigned:0;\n\n"
-	"print fmt: \" %ps <-- %ps\", (void *)REC->ip, (void *)REC->parent_ip\n";
+static const char switch_format[] = SCHED_SWITCH_FORMAT_300;
+static const char wakeup_format[] = SCHED_WAKEUP_FORMAT_301;
+static const char func_format[] = FUNCTION_FORMAT_1;
 
 /* ev's record (common fields, then its own) into p: its length. */
 static size_t record(const struct ev *e, uint8_t *p)
 {
-	static const uint16_t ids[] = { SYNTH_PRINT_ID, SWITCH_ID, WAKEUP_ID, FUNC_ID };
-
-	memset(p, 0, 64);
-	bo_put16(p, ids[e->kind], BO_LITTLE);
-	bo_put32(p + 4, e->pid, BO_LITTLE);
-	switch (e->kind) {
-	case PRINT:
-		snprintf((char *)p + 16, 48, "%s\n", e->text);
-		return 64;
-	case SWITCH:
-		snprintf((char *)p + 8, 16, "%s", e->text);
-		bo_put32(p + 24, e->pid, BO_LITTLE);
-		bo_put32(p + 28, 120, BO_LITTLE);
-		bo_put64(p + 32, 1, BO_LITTLE);
-		snprintf((char *)p + 40, 16, "%s", e->comm2);
-		bo_put32(p + 56, e->pid2, BO_LITTLE);
-		bo_put32(p + 60, 120, BO_LITTLE);
-		return 64;
-	case WAKEUP:
-		snprintf((char *)p + 8, 16, "%s", e->text);
-		bo_put32(p + 24, e->pid2, BO_LITTLE);
-		bo_put32(p + 28, 120, BO_LITTLE);
-		bo_put32(p + 32, 1, BO_LITTLE);
-		return 36;
-	case FUNC:
-		bo_put64(p + 8, 0xffffffff81000000ull + 16 * e->us, BO_LITTLE);
-		bo_put64(p + 16, 0xffffffff81100000ull, BO_LITTLE);
-		return 24;
-	}
-	return 0;
+	return test_event_record(p, (enum test_event_kind)e->kind, e->pid, e->text, e->pid2,
+				 e->comm2, 0xffffffff81000000ull + 16 * e->us);
 }
 
 /* One sub-buffer per CPU with its events; "100 saved" the only saved cmdline. */
