@@ -96,7 +96,7 @@ _remotectl()
 		--clear --buffer-percent --rt-priority --reader-nice -o --output --format --compression -z
 		-j --jobs --fail-on-loss" ;;
 	stream) opts="$opts -e --event --cpu --transport --clear --buffer-percent --rt-priority
-		--reader-nice --spool-size --fail-on-loss" ;;
+		--reader-nice --spool-size -j --jobs --fail-on-loss" ;;
 	esac
 	if [[ "$cur" == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

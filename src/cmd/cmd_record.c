@@ -469,6 +469,8 @@ int cmd_stream(int argc, char **argv)
 		  0 },
 		{ "fail-on-loss", OPT_FAIL_ON_LOSS, NULL, 0, "Exit with status 6 when any event "
 		  "was lost, by the kernel or for --spool-size", 0 },
+		{ "jobs", OPT_JOBS, "N", 0, "Make the text on N threads (default 1; 0: one per "
+		  "online CPU)", 0 },
 		{ 0 }
 	};
 	static const struct argp argp = { options, parse_record, NULL,

@@ -45,7 +45,7 @@ complete_words() {
 	[ "$(complete_words record --max)" = "--max-size" ]
 	[ "$(complete_words report --j)" = "--jobs" ]
 	[ "$(complete_words record --j)" = "--jobs" ]
-	[ "$(complete_words stream --j)" = "" ]
+	[ "$(complete_words stream --j)" = "--jobs" ]
 }
 
 @test "bash: target names from the tracefs given" {

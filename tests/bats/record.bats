@@ -158,6 +158,32 @@ inject_and_check() {
 	[ "$(grep -c 'held back in bursts' "$ERR")" -eq 0 ]
 }
 
+@test "stream --jobs 3: the text made on three threads as the capture runs; every marker once, in order" {
+	local cpu
+	start_record -v stream -r "$INST" --jobs 3
+	wait_capturing
+	write_markers 0 5 live
+	for _ in $(seq 1 40); do
+		[ "$(grep -c 'tracing_mark_write: live-' "$OUT")" -eq 5 ] && break
+		sleep 0.05
+	done
+	[ "$(grep -c 'tracing_mark_write: live-' "$OUT")" -eq 5 ]
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		write_raw "$cpu" "$N" $((cpu * 100000)) &
+	done
+	wait $(jobs -p | grep -v "^$RPID\$") 2>/dev/null || true
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		[ "$(summary_lost "$cpu")" -eq 0 ]
+		raw_ids "$OUT" "$cpu" > "$BATS_TEST_TMPDIR/ids"
+		seq $((cpu * 100000 + 1)) $((cpu * 100000 + N)) | diff - "$BATS_TEST_TMPDIR/ids"
+	done
+	check_sorted_complete "$OUT"
+	grep -q "lines made by the fast path on 3 jobs" "$ERR"
+}
+
 # cpu_kept_all CPU BASE N: the summary has CPU with N events and none lost, and $OUT its raw
 # markers BASE+1..BASE+N, each once and in order.
 cpu_kept_all() {

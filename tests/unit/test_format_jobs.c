@@ -4,7 +4,9 @@
  * (text_format_event() in order), byte for byte, over batches that different jobs make: a
  * comm a sched_switch or sched_wakeup line registered in one batch shown in a later one, a
  * registration that loses to an earlier one, a saved comm that stays, function-plugin lines
- * (made in order by the caller), loss lines and ready-made lines in between. The formats are
+ * (made in order by the caller), loss lines and ready-made lines in between, and pids that
+ * saved_cmdlines names only once the formatters are made (read again at the first pid
+ * without a comm, so the file's comm for 502 comes before a wakeup line's). The formats are
  * files of a directory laid out as tracefs; the sched_switch plugin must be installed.
  */
 #include <stdint.h>
@@ -73,6 +75,7 @@ static void fill(int cpu)
 static void scenario(void)
 {
 	add(PRINT, 1, 500, "c1 a", 0, NULL, "<...>-500");
+	add(PRINT, 0, 600, "c0 late", 0, NULL, "late-600");
 	add(SWITCH, 0, 501, "early", 500, "bbb", NULL);
 	add(PRINT, 1, 500, "c1 b", 0, NULL, "bbb-500");
 	fill(2);
@@ -81,7 +84,7 @@ static void scenario(void)
 	add(SWITCH, 1, 500, "aaa", 502, "ccc", NULL);
 	add(LOSS, 1, 0, NULL, 0, NULL, NULL);
 	fill(0);
-	add(PRINT, 2, 502, "c2 a", 0, NULL, "zzz-502");
+	add(PRINT, 2, 502, "c2 a", 0, NULL, "file502-502");
 	add(PRINT, 2, 100, "c2 b", 0, NULL, "saved-100");
 	add(SWITCH, 2, 100, "other", 503, "ddd", NULL);
 	add(PRINT, 2, 100, "c2 c", 0, NULL, "saved-100");
@@ -132,6 +135,19 @@ static int put(void *ctx, uint32_t tag, const char *line, size_t len, bool lost)
 	return 0;
 }
 
+static void put_file(const char *dir, const char *rel, const char *text);
+
+/* saved_cmdlines as the formatters start from it, and as they find it later. */
+static void early_cmdlines(const char *dir)
+{
+	put_file(dir, "saved_cmdlines", "100 saved\n");
+}
+
+static void late_cmdlines(const char *dir)
+{
+	put_file(dir, "saved_cmdlines", "100 saved\n600 late\n502 file502\n");
+}
+
 /* The text on one thread, as the sink makes it without jobs. */
 static char *one_thread(struct target *t)
 {
@@ -139,6 +155,8 @@ static char *one_thread(struct target *t)
 	struct text_format *f = text_format_new(t, NULL, 0);
 	uint8_t rec[64];
 	char lost[64];
+
+	late_cmdlines(t->dir);
 	const char *line;
 	size_t len;
 
@@ -169,6 +187,7 @@ static char *jobs_text(struct target *t, int jobs)
 	uint8_t rec[64];
 	int i, ret = 0;
 
+	late_cmdlines(t->dir);
 	CHECK(j && !text_jobs_start(j));
 	for (i = 0; j && i < nr_evs && !ret; i++) {
 		if (evs[i].kind == LOSS)
@@ -241,7 +260,6 @@ int main(void)
 	free(cmd);
 	put_file(dir, "events/header_page", header_page);
 	put_file(dir, "trace_clock", "[local] global\n");
-	put_file(dir, "saved_cmdlines", "100 saved\n");
 	event_dir(dir, "ftrace", "print", print_format, PRINT_ID);
 	event_dir(dir, "ftrace", "function", func_format, FUNC_ID);
 	event_dir(dir, "sched", "sched_switch", switch_format, SWITCH_ID);
@@ -249,6 +267,7 @@ int main(void)
 	target_tracefs_root_use(dir);
 	scenario();
 
+	early_cmdlines(dir);
 	one = one_thread(&t);
 	CHECK(one != NULL);
 	for (i = 0; one && i < nr_evs; i++)
@@ -260,6 +279,7 @@ int main(void)
 	      strstr(one, "sched_wakeup:") && strstr(one, "CPU:1 [LOST 7 EVENTS]\n") &&
 	      strstr(one, "a remote's line\n"));
 	for (jobs = 1; jobs <= 4; jobs++) {
+		early_cmdlines(dir);
 		many = jobs_text(&t, jobs);
 		CHECK(many && one && !strcmp(one, many));
 		if (many && one && strcmp(one, many)) {

@@ -260,7 +260,7 @@ static int text_open(struct sink *k)
 			return -EIO;
 		}
 	}
-	return k->o->jobs > 1 && !k->o->live ? open_jobs(k) : 0;
+	return k->o->jobs > 1 ? open_jobs(k) : 0;
 }
 
 /* fwrite(), or with the output locked by the caller already, fwrite_unlocked(). */
@@ -327,7 +327,11 @@ static int emit_event(struct sink *k, struct emit *e, const struct ring_merge_ev
 	return line ? emit_line(e, ev->stream, line, len, false) : -EIO;
 }
 
-int sink_emit(struct sink *k, bool drain)
+/*
+ * The merge's lines out: what it releases (all with drain), and with flush every line the
+ * jobs hold.
+ */
+static int emit(struct sink *k, bool drain, bool flush)
 {
 	const struct capture_opts *o = k->o;
 	/*
@@ -346,7 +350,7 @@ int sink_emit(struct sink *k, bool drain)
 		flockfile(k->out);
 	while (!rc && ring_merge_pop(k->merge, drain, &ev) == 1)
 		rc = emit_event(k, &e, &ev);
-	if (!rc && drain && k->jobs_started)
+	if (!rc && flush && k->jobs_started)
 		rc = text_jobs_flush(k->jobs, emit_line, &e);
 	if (e.batch)
 		funlockfile(k->out);
@@ -362,6 +366,27 @@ int sink_emit(struct sink *k, bool drain)
 		}
 	}
 	cache_behind_wrote(&k->out_cache);
+	return 0;
+}
+
+int sink_emit(struct sink *k, bool drain)
+{
+	return emit(k, drain, drain);
+}
+
+/* The text's jobs threads, when asked for: started at the text's start, at its priority. */
+static int start_jobs(struct sink *k)
+{
+	int rc;
+
+	if (!k->jobs || k->jobs_started)
+		return 0;
+	rc = text_jobs_start(k->jobs);
+	if (rc) {
+		note_error("cannot start the text's threads: %s", strerror(-rc));
+		return -EIO;
+	}
+	k->jobs_started = true;
 	return 0;
 }
 
@@ -774,7 +799,15 @@ static int follow(struct sink *k)
 		p->ready = p->next_ready;
 		p->waiting = false;
 	}
-	ret = replay(k, p->ready, monotonic_s() + FOLLOW_ROUND_S);
+	ret = start_jobs(k);
+	if (!ret)
+		ret = replay(k, p->ready, monotonic_s() + FOLLOW_ROUND_S);
+	/* The round's lines out, also those the jobs make. */
+	if (ret >= 0 && k->jobs_started) {
+		int rc = emit(k, false, true);
+
+		ret = rc ? rc : ret;
+	}
 	if (ret < 0)
 		return ret;
 	k->behind = ret == 1;
@@ -813,12 +846,8 @@ static int spsink_finish(struct sink *k)
 	for (i = 0; i < k->nr && !ret; i++)
 		ret = p->follow ? spool_close_writing(p->sp[i]) : spool_rewind(p->sp[i]);
 	rc = ret ? read_failed(ret) : 0;
-	if (!rc && k->jobs && !p->follow && !k->closed) {
-		rc = text_jobs_start(k->jobs);
-		if (rc)
-			note_error("cannot start the text's threads: %s", strerror(-rc));
-		k->jobs_started = !rc;
-	}
+	if (!rc && !k->closed)
+		rc = start_jobs(k);
 	if (!rc && !k->closed)
 		rc = replay(k, UINT64_MAX, 0);
 	if (!rc)

@@ -33,8 +33,7 @@ struct text_format {
 	double cmdlines_read;		/* when saved_cmdlines was last read */
 	bool cmdlines_reread;		/* read again since text_format_new() */
 	char *cmdlines;			/* the text last read */
-	bool comms_fixed;		/* text_format_fix_comms(): never read again */
-	struct text_comms comms;	/* for text_format_event_deps() */
+	struct text_comms comms;	/* a twin's, for text_format_event_deps() */
 	bool kallsyms;			/* the kernel has /proc/kallsyms (user_events.c) */
 	int known_pid;			/* a pid with a comm (never unregistered), or 0 */
 	int unknown_pid;		/* the last pid found without one ... */
@@ -93,7 +92,7 @@ static bool clock_in_ns(const struct target *t)
  */
 static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
-char *text_format_read_cmdlines(void)
+static char *read_cmdlines(void)
 {
 	char *path = xasprintf("%s/saved_cmdlines", target_tracefs_root());
 	size_t len;
@@ -106,7 +105,7 @@ char *text_format_read_cmdlines(void)
 /* Process names the kernel saved (tracefs root, shared by all instances), or text's. */
 static void load_cmdlines(struct text_format *f, const char *text)
 {
-	char *buf = text ? xstrdup(text) : text_format_read_cmdlines();
+	char *buf = text ? xstrdup(text) : read_cmdlines();
 
 	if (buf)
 		tep_parse_saved_cmdlines(f->tep, buf);
@@ -278,21 +277,12 @@ struct text_format *text_format_new(const struct target *t, char *err, size_t le
 
 struct text_format *text_format_twin(const struct text_format *f, char *err, size_t len)
 {
-	return format_new(f->t, f->cmdlines, err, len);
-}
+	struct text_format *twin = format_new(f->t, f->cmdlines, err, len);
 
-void text_format_fix_comms(struct text_format *f, const char *cmdlines)
-{
-	char *before = f->cmdlines, *both;
-
-	/* Saved: the pids of both texts, this one and the one f (and its twins) read first. */
-	f->cmdlines = NULL;
-	load_cmdlines(f, cmdlines);
-	both = xasprintf("%s\n%s", before ? before : "", f->cmdlines ? f->cmdlines : "");
-	text_comms_set_saved(&f->comms, f->tep, both, true);
-	free(both);
-	free(before);
-	f->comms_fixed = true;
+	/* Saved: the pids of the text both started from (their first registration wins). */
+	if (twin)
+		text_comms_set_saved(&twin->comms, twin->tep, twin->cmdlines, true);
+	return twin;
 }
 
 void text_format_free(struct text_format *f)
@@ -347,16 +337,45 @@ static struct tep_event *find_event(struct text_format *f, int id)
 	return tep_find_event(f->tep, id);
 }
 
-/* ev's line, and with d what it depends on (line_deps.c); NULL after an error message. */
+/*
+ * Before a line of a known event by pid: a process started since the saved names were read
+ * gets them read again, once a second at most, but at once the first time: record formats
+ * after the capture, and a short capture's programs (a test's writer) would otherwise all
+ * print as <...>. A pid without a comm (a raw marker writer's, often) is looked up again
+ * only every 1024 of its lines: a binary search and a clock read per line otherwise.
+ */
+static void check_pid(struct text_format *f, int pid)
+{
+	if (pid <= 0 || pid == f->known_pid ||
+	    (pid == f->unknown_pid && ++f->unknown_lines % 1024))
+		return;
+	if (tep_is_pid_registered(f->tep, pid)) {
+		f->known_pid = pid;
+		return;
+	}
+	f->unknown_pid = pid;
+	f->unknown_lines = 0;
+	if (!f->cmdlines_reread || monotonic_s() - f->cmdlines_read > 1.0) {
+		load_cmdlines(f, NULL);
+		f->cmdlines_reread = true;
+	}
+}
+
+/*
+ * ev's line, and with d what it depends on (line_deps.c); NULL after an error message.
+ * check: the line's pid goes through check_pid() first (not for a line format_jobs.c
+ * makes again after doing that).
+ */
 static const char *format_event(struct text_format *f, int cpu, uint64_t ts, const void *data,
-				uint32_t len, size_t *line_len, struct text_line_deps *d)
+				uint32_t len, size_t *line_len, struct text_line_deps *d,
+				bool check)
 {
 	struct tep_record rec = { 0 };
 	struct trace_seq *seq = &f->seq;
 	struct tep_event *ev;
 	const char *line;
 	uint16_t id = 0;
-	int pid, pids[2], nr_pids = 0;
+	int pids[2], nr_pids = 0;
 	bool known[2];
 
 	if (len >= 2)
@@ -368,31 +387,11 @@ static const char *format_event(struct text_format *f, int cpu, uint64_t ts, con
 	rec.record_size = len;
 	rec.data = (void *)data;
 	trace_seq_reset(seq);
-	if (ev && !f->comms_fixed) {
-		pid = tep_data_pid(f->tep, &rec);
-		/*
-		 * A process started since: read the saved names again, once a second at most,
-		 * but at once the first time: record formats after the capture, and a short
-		 * capture's programs (a test's writer) would otherwise all print as <...>. A pid
-		 * without a comm (a raw marker writer's, often) is looked up again only every 1024
-		 * of its lines: a binary search and a clock read per line otherwise.
-		 */
-		if (pid > 0 && pid != f->known_pid &&
-		    (pid != f->unknown_pid || ++f->unknown_lines % 1024 == 0)) {
-			if (tep_is_pid_registered(f->tep, pid)) {
-				f->known_pid = pid;
-			} else {
-				f->unknown_pid = pid;
-				f->unknown_lines = 0;
-				if (!f->cmdlines_reread || monotonic_s() - f->cmdlines_read > 1.0) {
-					load_cmdlines(f, NULL);
-					f->cmdlines_reread = true;
-				}
-			}
-		}
-	}
+	if (ev && check)
+		check_pid(f, tep_data_pid(f->tep, &rec));
 	if (d) {
 		nr_pids = text_comms_before(&f->comms, f->tep, &rec, ev, d, pids, known);
+		d->checked_pid = ev ? d->pid : 0;
 		if (d->ordered) {
 			*line_len = 0;
 			return "";
@@ -412,13 +411,24 @@ static const char *format_event(struct text_format *f, int cpu, uint64_t ts, con
 const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const void *data,
 			 uint32_t len, size_t *line_len)
 {
-	return format_event(f, cpu, ts, data, len, line_len, NULL);
+	return format_event(f, cpu, ts, data, len, line_len, NULL, true);
+}
+
+const char *text_format_event_checked(struct text_format *f, int cpu, uint64_t ts,
+				      const void *data, uint32_t len, size_t *line_len)
+{
+	return format_event(f, cpu, ts, data, len, line_len, NULL, false);
+}
+
+void text_format_check_pid(struct text_format *f, int pid)
+{
+	check_pid(f, pid);
 }
 
 const char *text_format_event_deps(struct text_format *f, int cpu, uint64_t ts, const void *data,
 				   uint32_t len, size_t *line_len, struct text_line_deps *d)
 {
-	return format_event(f, cpu, ts, data, len, line_len, d);
+	return format_event(f, cpu, ts, data, len, line_len, d, true);
 }
 
 void text_format_counts(const struct text_format *f, uint64_t *fast_lines, uint64_t *lines)

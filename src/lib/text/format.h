@@ -42,11 +42,11 @@ size_t text_format_lost(char *buf, size_t size, int cpu, int64_t lost);
  * the sub-buffer size (header + data size). Returns 0 or -EINVAL.
  */
 /*
- * Lines made on jobs threads, out in the order their events came (format_jobs.c): for
- * record's text, which is made after the capture. fmts are the formatters of the capture's
- * targets; each job gets a twin of each (made now: some format files do not outlive the
- * capture). text_jobs_start() fixes the comms of all (text_format_fix_comms()) and starts the
- * threads. Then each event, loss or ready-made line goes in with text_jobs_add(): fmt is an
+ * Lines made on jobs threads, out in the order their events came (format_jobs.c): record's
+ * and stream's text. fmts are the formatters of the capture's targets, not used yet; each job
+ * gets a twin of each, made now (some format files do not outlive the capture) from the
+ * comms fmts started from. text_jobs_start() starts the threads (at the caller's nice
+ * value). Then each event, loss or ready-made line goes in with text_jobs_add(): fmt is an
  * index into fmts, or TEXT_JOBS_LOSS (len is the count) or TEXT_JOBS_LINE (data is the line);
  * tag is the caller's. Finished lines come out through put(ctx, tag, line, len, lost), in
  * order, while events go in and at text_jobs_flush(); a put() that returns non-zero stops

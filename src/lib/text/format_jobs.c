@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * record's lines made on several threads (format.h). The caller's thread gives the events in
- * their final order (the merge's), in batches; job threads each take the oldest batch not
- * yet taken and make its lines with twins of the caller's formatters; the caller's thread
- * hands the batches' lines on in order. The result is the single thread's, byte for byte:
+ * record's and stream's lines made on several threads (format.h). The caller's thread gives
+ * the events in their final order (the merge's), in batches; job threads each take the
+ * oldest batch not yet taken and make its lines with twins of the caller's formatters; the
+ * caller's thread hands the batches' lines on in order. The result is the single thread's,
+ * byte for byte:
  *  - Order: a batch is a run of consecutive events, and batches go out in order.
- *  - Comms: all formatters start from the same saved cmdlines and read them no more
- *    (text_format_fix_comms()). A comm that is not a saved one is the first one a
- *    sched_switch or wakeup line registered, earlier in the whole text: a job knows only the
- *    lines of its own batches. Such a line carries the comm it showed and the comms it
- *    registered (line_deps.c); the caller's thread applies the registrations of every line in
- *    order to its own formatters, and makes a line again when it would show another comm.
+ *  - Comms: the twins start from the saved cmdlines the caller's formatters started from,
+ *    and those pids keep their comms everywhere. Any other comm is the first one a
+ *    sched_switch or wakeup line registered earlier in the whole text, or one read from
+ *    saved_cmdlines when a line of that pid came (format.c): a job knows only the lines of
+ *    its own batches and reads saved_cmdlines at its own moments. Such a line carries the
+ *    comm it showed and the comms it registered (line_deps.c); the caller's thread applies
+ *    the reading rule and the registrations of every line in order to its own formatters,
+ *    as one thread would, and makes a line again when it would show another comm.
  *  - Lines of plugins that keep state between lines (text_line_kind()) are made by the
  *    caller's thread, in order, from the record the batch keeps.
  */
@@ -39,6 +42,7 @@ struct jev {
 	uint32_t comm;		/* the comm it showed for pid (dyn), in the output */
 	uint32_t reg[2];	/* comms it registered, in the output */
 	int pid;
+	int checked_pid;	/* the pid the comm rule must see (format.c) */
 	int reg_pid[2];
 	uint8_t nr_regs;
 	bool dyn;
@@ -120,6 +124,7 @@ static void make_line(struct batch *b, struct jev *e, struct text_format *twin)
 	e->ordered = d.ordered;
 	if (d.ordered)
 		return;
+	e->checked_pid = d.checked_pid;
 	e->out = put_out(b, line, len);
 	e->out_len = len;
 	e->dyn = d.dyn;
@@ -214,14 +219,8 @@ struct text_jobs *text_jobs_new(int nr_jobs, struct text_format *const *fmts, in
 
 int text_jobs_start(struct text_jobs *j)
 {
-	char *cmdlines = text_format_read_cmdlines();
-	int i, f, ret = 0;
+	int i, ret = 0;
 
-	for (f = 0; f < j->nr_fmts; f++)
-		text_format_fix_comms(j->fmts[f], cmdlines);
-	for (i = 0; i < j->nr_jobs * j->nr_fmts; i++)
-		text_format_fix_comms(j->twins[i], cmdlines);
-	free(cmdlines);
 	for (i = 0; i < j->nr_jobs && !ret; i++) {
 		ret = -pthread_create(&j->job[i].thread, NULL, job_main, &j->job[i]);
 		j->job[i].started = !ret;
@@ -250,9 +249,17 @@ static int hand_on(struct text_jobs *j, struct batch *b, struct jev *e, text_job
 	f = j->fmts[e->fmt];
 	line = b->out + e->out;
 	len = e->out_len;
-	if (e->ordered || (e->dyn && strcmp(text_format_comm(f, e->pid), b->out + e->comm))) {
-		/* Made here, registering its comms as it goes. */
+	if (e->ordered) {
+		/* Made here, in order (comms read again, registered, as one thread would). */
 		line = text_format_event(f, e->cpu, e->ts, b->in + e->off, e->len, &len);
+		if (!line)
+			return -EIO;
+		j->remade++;
+		return put(ctx, e->tag, line, len, false);
+	}
+	text_format_check_pid(f, e->checked_pid);
+	if (e->dyn && strcmp(text_format_comm(f, e->pid), b->out + e->comm)) {
+		line = text_format_event_checked(f, e->cpu, e->ts, b->in + e->off, e->len, &len);
 		if (!line)
 			return -EIO;
 		j->remade++;

@@ -106,10 +106,10 @@ int text_comms_before(struct text_comms *c, struct tep_handle *tep, struct tep_r
 		return 0;
 	}
 	pid = tep_data_pid(tep, rec);
+	d->pid = pid;
 	/* Without lines that register comms, every pid shows the same comm on every thread. */
 	if (!saved_pid(c, pid) && c->registers) {
 		d->dyn = true;
-		d->pid = pid;
 		if (!copy_comm(d->comm, tep_data_comm_from_pid(tep, pid)))
 			d->ordered = true;
 	}

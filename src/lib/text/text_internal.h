@@ -123,7 +123,8 @@ bool text_line_may_register(const struct tep_event *e);
 struct text_line_deps {
 	bool ordered;		/* not made: the merge's thread makes it */
 	bool dyn;		/* comm is what the line showed for pid, not a saved one */
-	int pid;
+	int pid;		/* the record's */
+	int checked_pid;	/* format.c: the pid its comm policy saw (0: none) */
 	char comm[TEXT_COMM_MAX];
 	int nr_regs;		/* comms the line registered that this formatter lacked */
 	int reg_pid[2];
@@ -170,17 +171,21 @@ const char *text_dat_fmt_comm(struct text_dat_fmt *f, int pid);
 void text_dat_fmt_register_comm(struct text_dat_fmt *f, int pid, const char *comm);
 
 /*
- * record's formatter (format.c) on several threads (format_jobs.c): a twin reads the same
- * formats and starts from the same comms as f; text_format_fix_comms() registers cmdlines
- * (text_format_read_cmdlines(): the kernel's saved_cmdlines now, or NULL) and stops reading
- * them again, so that f and its twins show the same comms from then on; then
- * text_format_event() that also fills d, with d->ordered: no line, the merge's thread makes it.
+ * record's and stream's formatter (format.c) on several threads (format_jobs.c). A twin
+ * reads the same formats and starts from the same comms as f; the pids of the saved cmdlines
+ * both started from are its saved ones. Every formatter reads saved_cmdlines again as it
+ * meets pids it has no comm for; the lines of f's thread must follow that rule in their
+ * order: text_format_check_pid() applies it for a line a twin made (d->checked_pid),
+ * text_format_event_checked() makes a line again after that. text_format_event_deps():
+ * text_format_event() that also fills d; with d->ordered no line, the merge's thread makes
+ * it.
  */
 struct text_format *text_format_twin(const struct text_format *f, char *err, size_t len);
-char *text_format_read_cmdlines(void);
-void text_format_fix_comms(struct text_format *f, const char *cmdlines);
 const char *text_format_event_deps(struct text_format *f, int cpu, uint64_t ts, const void *data,
 				   uint32_t len, size_t *line_len, struct text_line_deps *d);
+void text_format_check_pid(struct text_format *f, int pid);
+const char *text_format_event_checked(struct text_format *f, int cpu, uint64_t ts,
+				      const void *data, uint32_t len, size_t *line_len);
 const char *text_format_comm(struct text_format *f, int pid);
 void text_format_register_comm(struct text_format *f, int pid, const char *comm);
 void text_format_counts(const struct text_format *f, uint64_t *fast_lines, uint64_t *lines);
