@@ -124,6 +124,7 @@ struct sink {
 	char *out_buf;		/* out's stdio buffer, SINK_OUT_BUF bytes (not stream's) */
 	struct direct_file *direct;	/* record's text: out and its buffer (direct_file.h) */
 	struct cache_behind out_cache;	/* out's pages let go behind it, when not direct */
+	uint64_t cache_at;	/* bytes when out_cache last looked */
 	bool to_stdout;
 	bool closed;		/* stream: the reader of the output went away (| head) */
 	/* Text: the merge of every stream; the parts' formatters. */
@@ -160,6 +161,8 @@ enum sink_kind { SINK_STREAM, SINK_SPOOL, SINK_DAT };
  * fill than the calls they save (on a guest, memory given back to the host: bench/RESULTS.md).
  */
 #define SINK_OUT_BUF	(16u << 10)
+/* Text between two looks of out_cache (cache_behind.h) at the output's offset. */
+#define SINK_CACHE_STEP	(1u << 20)
 
 /*
  * Create the output (o->output, or stdout) for a sink of kind over nr streams, stream i

@@ -365,7 +365,11 @@ static int emit(struct sink *k, bool drain, bool flush)
 			return -EIO;
 		}
 	}
-	cache_behind_wrote(&k->out_cache);
+	/* It looks at the file's offset, a system call: once a MiB of text is enough. */
+	if (k->bytes - k->cache_at >= SINK_CACHE_STEP) {
+		k->cache_at = k->bytes;
+		cache_behind_wrote(&k->out_cache);
+	}
 	return 0;
 }
 
