@@ -74,9 +74,9 @@
 #define BATCH_UNITS		64	/* units per CPU per round before looking at the others */
 #define MIN_REST_S		0.001	/* shortest rest of a caught-up CPU */
 /*
- * The text's merge holds the other CPUs' events back until an idle CPU says again that it
- * has caught up: an idle CPU rests no longer than the others take to deliver HOLD_BYTES at
- * their last rate, and no longer than stream's interval when they start after a quiet spell.
+ * The text's merge holds the other CPUs' events back until a caught-up CPU says again that
+ * it has caught up: it rests no longer than the others take to deliver HOLD_BYTES at their
+ * last rate, and no longer than stream's interval when they start after a quiet spell.
  * A 200 ms rest held up to 256 MB of raw1 in memory (bench/RESULTS.md, "Idle CPUs").
  */
 #define HOLD_BYTES		(8u << 20)
@@ -520,8 +520,12 @@ static double rest_time(struct capture *c, struct cpu_state *cs, double now)
 		if (fill < rest)
 			rest = fill > MIN_REST_S ? fill : MIN_REST_S;
 	}
-	/* Idle while the others may deliver: a short rest keeps the merge small (HOLD_BYTES). */
-	if (c->k->merge && !got) {
+	/*
+	 * While the others may deliver, a short rest keeps the merge small (HOLD_BYTES): also
+	 * for a CPU with a few events of its own (a trickle of syscalls beside a busy CPU
+	 * rested the whole record interval and held 2 M getpid events in the merge).
+	 */
+	if (c->k->merge) {
 		for (int i = 0; i < c->nr; i++)
 			if (&c->cs[i] != cs)
 				others += __atomic_load_n(&c->cs[i].pub_bytes, __ATOMIC_RELAXED);
