@@ -141,16 +141,21 @@ inject_and_check() {
 	[ "$(grep -c 'zero-' "$IDIR/per_cpu/cpu0/trace")" -eq 10 ]
 }
 
-@test "stream prints live merged text and ends cleanly on SIGINT" {
-	start_record -v stream -r "$INST"
-	wait_capturing
+# Five markers written on CPU 0 show in the running stream's $OUT within 2 s.
+markers_show_live() {
 	write_markers 0 5 live
-	# Live: the lines appear while the stream runs.
 	for _ in $(seq 1 40); do
 		[ "$(grep -c 'tracing_mark_write: live-' "$OUT")" -eq 5 ] && break
 		sleep 0.05
 	done
 	[ "$(grep -c 'tracing_mark_write: live-' "$OUT")" -eq 5 ]
+}
+
+@test "stream prints live merged text and ends cleanly on SIGINT" {
+	start_record -v stream -r "$INST"
+	wait_capturing
+	# Live: the lines appear while the stream runs.
+	markers_show_live
 	stop_record INT
 	[ "$RC" -eq 0 ]
 	check_sorted_complete "$OUT"
@@ -162,12 +167,7 @@ inject_and_check() {
 	local cpu
 	start_record -v stream -r "$INST" --jobs 3
 	wait_capturing
-	write_markers 0 5 live
-	for _ in $(seq 1 40); do
-		[ "$(grep -c 'tracing_mark_write: live-' "$OUT")" -eq 5 ] && break
-		sleep 0.05
-	done
-	[ "$(grep -c 'tracing_mark_write: live-' "$OUT")" -eq 5 ]
+	markers_show_live
 	for ((cpu = 0; cpu < NCPU; cpu++)); do
 		write_raw "$cpu" "$N" $((cpu * 100000)) &
 	done

@@ -199,8 +199,8 @@ void sink_free(struct sink *k)
 }
 
 /*
- * record's text on jobs threads (format_jobs.c), when some target's events are binary: the
- * jobs' formatters are made now, with the parts' own, while every format file is there.
+ * The text on jobs threads (format_jobs.c), when some target's events are binary: the jobs'
+ * formatters are made now, with the parts' own, while every format file is there.
  */
 static int open_jobs(struct sink *k)
 {
