@@ -300,6 +300,11 @@ td_trace_cmd_record() {
 
 @test "boot clock: trace-cmd's file (TRACECLOCK [boot]) prints raw ns in both tools" {
 	td_need_trace_cmd
+	# Debian's 6.1 in the QEMU guest once hung after it: the instance's rmdir in a soft
+	# lockup of minutes (passed in the other runs; the host runs it).
+	if [ -n "${REMOTECTL_VM:-}" ] && ! kernel_maps_buffer; then
+		skip "Linux $(uname -r) under QEMU can lock up in its rmdir; the host runs it"
+	fi
 	f="$BATS_TEST_TMPDIR/tcboot.dat"
 	make_instance
 	echo boot > "$IDIR/trace_clock"
