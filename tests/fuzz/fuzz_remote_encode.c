@@ -114,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		z = memchr(p, 0, end - p);
 		n = (z ? z : end) - p;
 		/* What no kernel prints is not written (see above). */
-		put_format(i, td_format_problem((const char *)p, n, 4096, NULL) ? NULL : p, n);
+		put_format(i, td_format_problem((const char *)p, n, 4096, NULL, NULL) ? NULL : p, n);
 		p += n + 1;
 	}
 	for (; i < nr_dirs; i++)

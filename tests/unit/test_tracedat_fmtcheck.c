@@ -199,9 +199,14 @@ static char *flip(const char *text, size_t len, const char *from, const char *to
 
 static const char *problem(const char *t, size_t len)
 {
-	const char *why = t ? td_format_problem(t, len, 4096, NULL) : "flip not applied";
+	const char *why = t ? td_format_problem(t, len, 4096, NULL, NULL) : "flip not applied";
 
 	return why ? why : "ok";
+}
+
+static void keep_warning(void *ctx, const char *msg)
+{
+	snprintf(ctx, 1024, "%s", msg);
 }
 
 static void count_warning(void *ctx, const char *msg)
@@ -371,13 +376,45 @@ int main(void)
 		char *t = xasprintf("%s\"%%d\", ({ 1; })\n", locs_head);
 		size_t fields = 1;
 
-		CHECK(td_format_problem(t, strlen(t), 4096, &fields) != NULL);
+		CHECK(td_format_problem(t, strlen(t), 4096, &fields, NULL) != NULL);
 		CHECK(fields == strlen(locs_head) - strlen("print fmt: "));
 		free(t);
 		t = flip(sched_switch, sw, "offset:8;", "offset:x;", 9);
-		CHECK(td_format_problem(t, sw, 4096, &fields) != NULL);
+		CHECK(td_format_problem(t, sw, 4096, &fields, NULL) != NULL);
 		CHECK(fields == 0);
 		free(t);
+	}
+	/* The line at fault, which the warning quotes: the field's; the print format's; none. */
+	{
+		char *t = flip(sched_switch, sw, "pid_t prev_pid;", "pid_t prev\"p\\d;", 15);
+		const char *line = strstr(sched_switch, "\tfield:pid_t prev_pid;");
+		struct tdr_format fm = { "sched", t, sw };
+		char msg[1024] = "";
+		size_t at = 0;
+
+		CHECK_STR(td_format_problem(t, sw, 4096, NULL, &at),
+			  "a field declaration has odd characters");
+		CHECK(at == (size_t)(line - sched_switch));
+		memset(&in, 0, sizeof(in));
+		in.long_size = 8;
+		in.page_size = 4096;
+		in.formats = &fm;
+		in.nr_formats = 1;
+		f = text_dat_fmt_new(&in, keep_warning, msg);
+		CHECK(f != NULL);
+		text_dat_fmt_free(f);
+		CHECK_STR(msg, "skipping event format 0 of system sched: a field declaration has "
+			  "odd characters (\"\\tfield:pid_t prev\\x22p\\x5cd;\\toffset:24;\\tsize:4;"
+			  "\\tsigned:1;\"); its events print as unknown");
+		free(t);
+		t = flip(kernel_stack, ks, "caller[0],", "caller[0];", 10);
+		CHECK(td_format_problem(t, ks, 4096, NULL, &at) != NULL);
+		CHECK(at == (size_t)(strstr(kernel_stack, "print fmt:") - kernel_stack));
+		free(t);
+		CHECK(td_format_problem(sched_switch, 0, 4096, NULL, &at) != NULL);
+		CHECK(at == 0);
+		CHECK(td_format_problem(sched_switch, sw, 4096, NULL, &at) == NULL);
+		CHECK(at == sw);
 	}
 
 	/* text_dat_fmt_new() skips the damaged ones and parses the rest, without crashing. */

@@ -48,7 +48,7 @@ static struct text_fast *fast;
 
 static struct tep_event *parse(const char *text, const char *system, int id)
 {
-	CHECK(td_format_problem(text, strlen(text), 4096, NULL) == NULL);
+	CHECK(td_format_problem(text, strlen(text), 4096, NULL, NULL) == NULL);
 	CHECK(tep_parse_event(tep, text, strlen(text), system) == 0);
 	return tep_find_event(tep, id);
 }

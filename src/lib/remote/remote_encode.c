@@ -108,7 +108,7 @@ static struct tep_handle *new_tep(void)
  */
 static bool parsable(const char *text)
 {
-	return !td_format_problem(text, strlen(text), REMOTE_PAYLOAD_MAX, NULL);
+	return !td_format_problem(text, strlen(text), REMOTE_PAYLOAD_MAX, NULL, NULL);
 }
 
 /*
@@ -448,7 +448,7 @@ static void classify(struct revent *ev, const char *system)
 	}
 	problem = td_format_problem(repaired ? repaired : ev->orig,
 				    strlen(repaired ? repaired : ev->orig), REMOTE_PAYLOAD_MAX,
-				    NULL);
+				    NULL, NULL);
 	free(repaired);
 	ev->how = REMOTE_TEXT;
 	free(ev->why);

@@ -169,7 +169,7 @@ static void parse_format(struct text_format *f, const struct target_event_info *
 	 * on, and those that divide by a field (6.1's devfreq events) raise SIGFPE when the field
 	 * is 0. As report does, such an event prints its fields (tracedat_fmtcheck.h).
 	 */
-	if (buf && td_format_problem(buf, n, UINT32_MAX, &fields) && fields) {
+	if (buf && td_format_problem(buf, n, UINT32_MAX, &fields, NULL) && fields) {
 		note_debug("%s: its print fmt is not used", path);
 		buf[fields] = '\0';
 		n = fields;

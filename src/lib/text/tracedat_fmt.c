@@ -67,6 +67,34 @@ static bool raw_timestamps(const char *trace_clock)
 	return true;
 }
 
+#define QUOTE_MAX	96
+
+/*
+ * " (\"LINE\")" for the format's line at off (none when off is len), at most QUOTE_MAX bytes
+ * of it, tabs as \t and other bytes outside printable ASCII as \xNN: the file is not trusted,
+ * and what the check refused is what whoever reads the warning needs to see.
+ */
+static void quote_line(char *out, const char *text, size_t len, size_t off)
+{
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	if (off >= len)
+		return;
+	n += sprintf(out, " (\"");
+	for (i = off; i < len && i - off < QUOTE_MAX && text[i] != '\n'; i++) {
+		unsigned char c = text[i];
+
+		if (c == '\t')
+			n += sprintf(out + n, "\\t");
+		else if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			n += sprintf(out + n, "\\x%02x", c);
+		else
+			out[n++] = c;
+	}
+	sprintf(out + n, "%s\")", i < len && i - off == QUOTE_MAX && text[i] != '\n' ? "..." : "");
+}
+
 /* The file's kernel symbols, when the first line that may show one comes. */
 static void load_syms(void *ctx)
 {
@@ -80,7 +108,7 @@ struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn
 {
 	struct text_dat_fmt *f = xcalloc(1, sizeof(*f));
 	const char *why;
-	char msg[512];
+	char msg[1024];
 	int i;
 
 	f->in = in;
@@ -110,13 +138,16 @@ struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn
 	for (i = 0; i < in->nr_formats; i++) {
 		const struct tdr_format *fm = &in->formats[i];
 
-		size_t fields;
+		size_t fields, at;
+		char line[QUOTE_MAX * 4 + 16];
 
-		why = td_format_problem(fm->text, fm->len, in->page_size, &fields);
+		why = td_format_problem(fm->text, fm->len, in->page_size, &fields, &at);
 		if (why && !fields) {
 			if (warn) {
+				quote_line(line, fm->text, fm->len, at);
 				snprintf(msg, sizeof(msg), "skipping event format %d of system %s: "
-					 "%s; its events print as unknown", i, fm->system, why);
+					 "%s%s; its events print as unknown", i, fm->system, why,
+					 line);
 				warn(ctx, msg);
 			}
 			continue;

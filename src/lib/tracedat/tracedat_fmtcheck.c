@@ -819,7 +819,7 @@ static const char *check_print_fmt(const char *p, const char *end, const char *c
 }
 
 const char *td_format_problem(const char *text, size_t len, uint32_t page_size,
-			      size_t *fields_len)
+			      size_t *fields_len, size_t *line_at)
 {
 	const char *names[TD_FIELDS_MAX];
 	size_t lens[TD_FIELDS_MAX];
@@ -831,6 +831,8 @@ const char *td_format_problem(const char *text, size_t len, uint32_t page_size,
 
 	if (fields_len)
 		*fields_len = 0;
+	if (line_at)
+		*line_at = len;
 	if (!len || len > TD_FORMAT_MAX)
 		return "its size is not plausible";
 	for (i = 0; i < len; i++)
@@ -860,21 +862,28 @@ const char *td_format_problem(const char *text, size_t len, uint32_t page_size,
 			q = l.p + 10;
 			if (q < l.end && *q == ' ')
 				q++;
+			if (line_at)
+				*line_at = l.p - text;
 			if (!nf)
 				return "no fields";
 			/* Its strings may hold newlines: it runs to the end of the text. */
 			why = check_print_fmt(q, end, names, lens, nf);
 			if (why && fields_len)
 				*fields_len = l.p - text;
+			if (!why && line_at)
+				*line_at = len;
 			return why;
 		}
 		if (nf == TD_FIELDS_MAX)
 			return "too many fields";
 		why = check_field(&l, page_size, &names[nf], &lens[nf]);
-		if (why)
+		if (!why && known_field(names, lens, nf, names[nf], lens[nf]))
+			why = "a field's name appears twice";
+		if (why) {
+			if (line_at)
+				*line_at = l.p - text;
 			return why;
-		if (known_field(names, lens, nf, names[nf], lens[nf]))
-			return "a field's name appears twice";
+		}
 		nf++;
 	}
 	return "no print fmt: line";
