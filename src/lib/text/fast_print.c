@@ -1788,6 +1788,12 @@ static char *printable(const char *p, size_t n)
 	return b.p;
 }
 
+/*
+ * Check mode says the process's first difference only: with --jobs every thread's formatter
+ * checks its own lines, and one line is what the tests and the developer need.
+ */
+static bool check_told;
+
 int text_fast_line_ref(struct text_fast *ft, struct tep_handle *tep, struct trace_seq *s,
 		       struct tep_record *rec, struct tep_event *e, bool raw_time,
 		       const char **line, size_t *len)
@@ -1821,7 +1827,7 @@ int text_fast_line_ref(struct text_fast *ft, struct tep_handle *tep, struct trac
 		*len = s->len - start;
 		return 1;
 	}
-	if (!ft->failed) {
+	if (!ft->failed && !__atomic_exchange_n(&check_told, true, __ATOMIC_RELAXED)) {
 		mine = printable(ft->line.p, ft->line.len);
 		theirs = printable(s->buffer + start, s->len - start);
 		note_error("REMOTECTL_FASTFMT=check: %s:%s at %llu differs from libtraceevent's "
