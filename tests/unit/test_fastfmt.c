@@ -170,6 +170,28 @@ static void test_header(void)
 		  "           <...>-5555  [003]   123.456790: hdr:                  a=7\n"
 		  "            late-5555  [003]   123.456790: hdr:                  a=7\n");
 	trace_seq_destroy(&s);
+	/*
+	 * Headers of several pids taking turns: each line its own pid's comm, more pids than
+	 * are kept, a comm registered between two turns seen at once (libtraceevent's line is
+	 * compared with each).
+	 */
+	for (int round = 0; round < 5; round++) {
+		for (int pid = 8001; pid <= (round < 3 ? 8003 : 8007); pid++) {
+			r.pid = pid;
+			CHECK(both(e, &r, sizeof(r), false, line, sizeof(line)) == 1);
+		}
+		if (round == 1) {
+			tep_register_comm(tep, "turn", 8002);
+			text_fast_comms_changed(fast);
+		}
+	}
+	r.pid = 8002;
+	trace_seq_init(&s);
+	CHECK(text_fast_line(fast, tep, &s, &rec, e, false) == 1);
+	trace_seq_terminate(&s);
+	CHECK_STR(s.buffer,
+		  "            turn-8002  [003]   123.456790: hdr:                  a=7\n");
+	trace_seq_destroy(&s);
 }
 
 static void test_numbers(void)

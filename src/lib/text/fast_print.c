@@ -133,6 +133,9 @@ struct fp_buf {
 	size_t len, cap;
 };
 
+/* Line starts kept (text_fast.heads): a task per CPU of a 4-CPU load. */
+#define HEADS_KEPT	4
+
 struct text_fast {
 	struct tep_handle *tep;
 	enum text_fast_mode mode;
@@ -146,13 +149,17 @@ struct text_fast {
 	bool failed;			/* check mode met a difference */
 	struct trace_seq user;		/* a user event's fields (user_events.c) */
 	/*
-	 * The last line's start, "%16s-%-5d [" of its comm and pid: most lines follow one of
-	 * the same task, and libtraceevent finds a comm by a binary search. Forgotten whenever a
-	 * comm may have been registered since (head_len 0).
+	 * The starts of the last lines of a few tasks, "%16s-%-5d [" of their comms and pids:
+	 * most lines follow one of the same task or of a task on another CPU, and libtraceevent
+	 * finds a comm by a binary search. Forgotten whenever a comm may have been registered
+	 * since (forget_heads()).
 	 */
-	int head_pid;
-	size_t head_len;
-	char head[48];
+	struct {
+		int pid;
+		unsigned int len;	/* 0: none */
+		char text[48];
+	} heads[HEADS_KEPT];
+	unsigned int next_head;		/* the slot to reuse next */
 	/* The last line's " %5llu." of its seconds. */
 	uint64_t secs;
 	size_t secs_len;
@@ -1583,6 +1590,12 @@ static int run_plugin(struct text_fast *ft, const struct fp_run *r, const struct
 	return 0;
 }
 
+static void forget_heads(struct text_fast *ft)
+{
+	for (int i = 0; i < HEADS_KEPT; i++)
+		ft->heads[i].len = 0;
+}
+
 /* The plugin's comms, registered as it registers them (a pid already known keeps its). */
 static void register_comms(struct text_fast *ft)
 {
@@ -1591,7 +1604,7 @@ static void register_comms(struct text_fast *ft)
 	for (i = 0; i < ft->nr_comms; i++)
 		tep_register_comm(ft->tep, ft->comm[i].p, ft->comm_pid[i]);
 	if (ft->nr_comms)
-		ft->head_len = 0;
+		forget_heads(ft);
 	ft->nr_comms = 0;
 }
 
@@ -1681,8 +1694,10 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 	if (p->syms)
 		need_syms(ft);
 	b->len = 0;
-	if (ft->head_len && ft->head_pid == (int)pid) {
-		buf_put(b, ft->head, ft->head_len);
+	for (i = 0; i < HEADS_KEPT && !(ft->heads[i].len && ft->heads[i].pid == (int)pid); i++)
+		;
+	if (i < HEADS_KEPT) {
+		buf_put(b, ft->heads[i].text, ft->heads[i].len);
 	} else {
 		comm = tep_data_comm_from_pid(ft->tep, (int)pid);
 		put_str(b, comm, strlen(comm), 16, false);
@@ -1690,9 +1705,12 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 		put_num(b, (int)pid < 0 ? -(uint64_t)(int)pid : (uint64_t)(int)pid, (int)pid < 0,
 			10, false, 5, true, false);
 		buf_put(b, " [", 2);
-		ft->head_len = b->len <= sizeof(ft->head) ? b->len : 0;
-		ft->head_pid = (int)pid;
-		memcpy(ft->head, b->p, ft->head_len);
+		if (b->len <= sizeof(ft->heads[0].text)) {
+			i = ft->next_head++ % HEADS_KEPT;
+			ft->heads[i].pid = (int)pid;
+			ft->heads[i].len = b->len;
+			memcpy(ft->heads[i].text, b->p, b->len);
+		}
 	}
 	buf_reserve(b, 8);
 	if (rec->cpu >= 0 && rec->cpu < 1000) {
@@ -1865,7 +1883,7 @@ void text_fast_on_syms(struct text_fast *ft, void (*load)(void *ctx), void *ctx)
 void text_fast_comms_changed(struct text_fast *ft)
 {
 	if (ft)
-		ft->head_len = 0;
+		forget_heads(ft);
 }
 
 enum text_fast_mode text_fast_mode_env(void)

@@ -18,6 +18,8 @@
 #include "text_internal.h"
 #include "util.h"
 
+#define PIDS_KEPT	4
+
 struct text_format {
 	struct tep_handle *tep;
 	const struct target *t;
@@ -35,9 +37,14 @@ struct text_format {
 	char *cmdlines;			/* the text last read */
 	struct text_comms comms;	/* a twin's, for text_format_event_deps() */
 	bool kallsyms;			/* the kernel has /proc/kallsyms (user_events.c) */
-	int known_pid;			/* a pid with a comm (never unregistered), or 0 */
-	int unknown_pid;		/* the last pid found without one ... */
-	unsigned int unknown_lines;	/* ... and its lines since the clock was read */
+	/*
+	 * check_pid()'s memory, a few pids of each kind: the writers of a load on every CPU
+	 * take turns line by line, and one pid of each made every line look again.
+	 */
+	int known_pid[PIDS_KEPT];	/* pids with a comm (never unregistered), or 0 */
+	int unknown_pid[PIDS_KEPT];	/* pids found without one ... */
+	unsigned int unknown_lines[PIDS_KEPT];	/* ... and their lines since then */
+	unsigned int next_known, next_unknown;	/* the slots to reuse next */
 };
 
 
@@ -346,15 +353,28 @@ static struct tep_event *find_event(struct text_format *f, int id)
  */
 static void check_pid(struct text_format *f, int pid)
 {
-	if (pid <= 0 || pid == f->known_pid ||
-	    (pid == f->unknown_pid && ++f->unknown_lines % 1024))
+	int i, u;
+
+	if (pid <= 0)
+		return;
+	for (i = 0; i < PIDS_KEPT; i++)
+		if (f->known_pid[i] == pid)
+			return;
+	for (u = 0; u < PIDS_KEPT && f->unknown_pid[u] != pid; u++)
+		;
+	if (u < PIDS_KEPT && ++f->unknown_lines[u] % 1024)
 		return;
 	if (tep_is_pid_registered(f->tep, pid)) {
-		f->known_pid = pid;
+		if (u < PIDS_KEPT)
+			f->unknown_pid[u] = 0;
+		f->known_pid[f->next_known++ % PIDS_KEPT] = pid;
 		return;
 	}
-	f->unknown_pid = pid;
-	f->unknown_lines = 0;
+	if (u == PIDS_KEPT) {
+		u = f->next_unknown++ % PIDS_KEPT;
+		f->unknown_pid[u] = pid;
+	}
+	f->unknown_lines[u] = 0;
 	if (!f->cmdlines_reread || monotonic_s() - f->cmdlines_read > 1.0) {
 		load_cmdlines(f, NULL);
 		f->cmdlines_reread = true;
