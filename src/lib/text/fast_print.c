@@ -316,11 +316,6 @@ static const char hex3[256][4] = {
 	HEX3_16(192), HEX3_16(208), HEX3_16(224), HEX3_16(240),
 };
 
-/*
- * Bytes as two lowercase hex digits each, spaced: with a space between them, lead: before
- * the first too. The hex dumps of __print_hex and of raw markers are most of their lines:
- * table lookups and overlapping stores, no branch per byte.
- */
 #if defined(__x86_64__)
 /*
  * 16 bytes as " hh" each, 48 characters, with SSSE3's byte shuffle: raw markers print every
@@ -372,6 +367,11 @@ static bool hex_ssse3(void)
 }
 #endif
 
+/*
+ * Bytes as two lowercase hex digits each, spaced: with a space between them, lead: before
+ * the first too. The hex dumps of __print_hex and of raw markers are most of their lines:
+ * table lookups and overlapping stores, no branch per byte.
+ */
 static void put_hex_bytes(struct fp_buf *b, const uint8_t *p, size_t n, bool spaced, bool lead)
 {
 	char *q;
