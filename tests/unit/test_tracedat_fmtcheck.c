@@ -61,6 +61,7 @@ static const char locs[] =
 #define BYTES		"the print format prints bytes from something not a field"
 #define WIDTH_REC	"the print format takes a field width from the record"
 #define OWN_CALL	"the print format calls a function of its own inside an expression"
+#define COUNT		"the print format's count of bytes to print may be negative or huge"
 
 /* locs without its print format, for the print formats below. */
 static const char locs_head[] =
@@ -148,6 +149,24 @@ static const struct {
 	{ "\"%.1001s\", __get_str(who)", "the print format has a field width no kernel has" },
 	{ "\"%-16s %08lx %1000d\", __get_str(who), REC->v[0], REC->v[1]", "ok" },
 	/* found by fuzz_tracedat_fmt: SEGV printing bytes of "RC-cE>omm" taken for a field */
+	/* Counts of bytes libtraceevent reads unchecked (found by fuzz_tracedat_fmt). */
+	{ "\"%s\", __print_hex_str(REC->v, -4)", COUNT },
+	{ "\"%s\", __print_hex(REC->v, ~0)", COUNT },
+	{ "\"%s\", __print_hex(REC->v, 65536)", COUNT },
+	{ "\"%s\", __print_hex(REC->v, 65535)", "ok" },
+	{ "\"%s\", __print_hex(REC->v, 256 * 256)", COUNT },
+	{ "\"%s\", __print_hex(REC->v, 65535 + 65535 + 65535 + 65535)", COUNT },
+	{ "\"%s\", __print_hex(REC->v, REC->v[0] * 4 * 65535)", COUNT },
+	{ "\"%s\", __print_hex(REC->v, (4) << 30)", COUNT },
+	/* host1x's: a field's value times a constant */
+	{ "\"%s\", __print_hex(__get_dynamic_array(buf), REC->v ? REC->v[1] * 4 : 0)", "ok" },
+	{ "\"%s\", __print_hex(REC->v, 1 << 20)", COUNT },
+	{ "\"%s\", __print_hex(REC->v, 4 - 8)", COUNT },
+	{ "\"%s\", __print_hex(REC->v, REC->v[0] ? 2 : -2)", COUNT },
+	{ "\"%s\", __print_array(__get_dynamic_array(v), 4, -8)", COUNT },
+	{ "\"%s\", __print_hex(__get_dynamic_array(buf), __get_dynamic_array_len(buf) + 2)",
+	  "ok" },
+	{ "\"%d %s\", -1, __print_hex(REC->v, (u32)REC->v[1])", "ok" },
 	{ "\"%s\", __print_hex_str(RC-cE>omm, 3)", BYTES },
 	{ "\"%s\", __print_hex(REC->v[0] + 1, 3)", BYTES },
 	{ "\"%s\", __print_hex((u8 *)REC->v, 3)", BYTES },
@@ -329,6 +348,8 @@ int main(void)
 		char *t = xasprintf("%s%s\n", locs_head, args[i].text);
 
 		CHECK_STR(problem(t, strlen(t)), args[i].why);
+		if (strcmp(problem(t, strlen(t)), args[i].why))
+			fprintf(stderr, "  %s: %s\n", args[i].text, problem(t, strlen(t)));
 		free(t);
 	}
 	/*

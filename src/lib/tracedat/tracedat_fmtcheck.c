@@ -199,6 +199,8 @@ struct pf {
 	size_t name_len;
 	const char *why;	/* the first problem found */
 	bool sizeof_here;	/* the next sizeof is a divisor or a whole helper argument */
+	bool count;		/* reading how many bytes or elements a helper prints */
+	bool last_num;		/* the last primary read was a number or a character */
 	const char *const *names;	/* the format's fields */
 	const size_t *lens;
 	int nr_names;
@@ -206,6 +208,16 @@ struct pf {
 
 #define PF_SYNTAX	"the print format's arguments are not an expression"
 #define PF_OWN_CALL	"the print format calls a function of its own inside an expression"
+/*
+ * libtraceevent 1.7.1 reads as many bytes as __print_hex(), __print_hex_str() or
+ * __print_array() are told, unchecked: "__print_hex_str(REC->comm, -4)" read 4 GiB (SEGV,
+ * found by fuzz_tracedat_fmt). A record is followed by 192 KiB of zeros (tracedat_fmt.c), so
+ * a count made of constants is kept within 64 Ki: constants up to that, no negation, no
+ * difference, and a sum, product or shift only of a field's value or a call's ("REC->words *
+ * 4", as host1x's events write it), which only a damaged record can make huge.
+ */
+#define PF_COUNT	"the print format's count of bytes to print may be negative or huge"
+#define PF_COUNT_MAX	65535
 
 static void pf_fail(struct pf *s, const char *why)
 {
@@ -531,7 +543,12 @@ static void pf_call(struct pf *s)
 			if (!pf_is(s, ",") && !pf_is(s, ")"))
 				pf_fail(s, "the print format has sizeof where no kernel has it");
 		} else {
+			bool was = s->count;
+
+			/* After a memory helper's first argument: how much of it to print. */
+			s->count = bytes;
 			pf_value(s, pf_expr(s));
+			s->count = was;
 		}
 		i++;
 	} while (pf_accept(s, ","));
@@ -547,9 +564,12 @@ static enum pf_kind pf_primary(struct pf *s)
 	enum pf_kind k;
 
 	s->sizeof_here = false;
+	s->last_num = s->tok == PF_NUM || s->tok == PF_CHAR;
 	switch (s->tok) {
 	case PF_NUM:
 	case PF_CHAR:
+		if (s->count && s->tok == PF_NUM && s->num > PF_COUNT_MAX)
+			pf_fail(s, PF_COUNT);
 		pf_next(s);
 		return PF_VALUE;
 	case PF_STR:
@@ -660,6 +680,8 @@ static enum pf_kind pf_unary(struct pf *s)
 		if (pf_is(s, prefix[i]))
 			break;
 	if (i < ARRAY_SIZE(prefix)) {
+		if (s->count && (pf_is(s, "-") || pf_is(s, "~")))
+			pf_fail(s, PF_COUNT);
 		pf_next(s);
 		/* No kernel puts one before a call; libtraceevent leaked when the call failed. */
 		k = pf_unary(s);
@@ -711,6 +733,9 @@ static enum pf_kind pf_expr(struct pf *s)
 	while (pf_binary_op(s)) {
 		bool div = pf_is(s, "/") || pf_is(s, "%");
 
+		if (s->count && (pf_is(s, "-") || ((pf_is(s, "*") || pf_is(s, "<<") ||
+						    pf_is(s, "+")) && s->last_num)))
+			pf_fail(s, PF_COUNT);
 		pf_operand(s, k);
 		pf_next(s);
 		if (div && !pf_divisor_ok(s))
