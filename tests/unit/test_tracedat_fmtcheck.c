@@ -425,8 +425,8 @@ int main(void)
 		CHECK(f != NULL);
 		text_dat_fmt_free(f);
 		CHECK_STR(msg, "skipping event format 0 of system sched: a field declaration has "
-			  "odd characters (\"\\tfield:pid_t prev\\x22p\\x5cd;\\toffset:24;\\tsize:4;"
-			  "\\tsigned:1;\"); its events print as unknown");
+			  "odd characters (\"\\x09field:pid_t prev\\x22p\\x5cd;\\x09offset:24;\\x09size:4;"
+			  "\\x09signed:1;\"); its events print as unknown");
 		free(t);
 		t = flip(kernel_stack, ks, "caller[0],", "caller[0];", 10);
 		CHECK(td_format_problem(t, ks, 4096, NULL, &at) != NULL);

@@ -1847,20 +1847,21 @@ static void put_line(struct trace_seq *s, struct fp_buf *b)
 	}
 }
 
-/* A line for a message: control characters escaped, cut short. */
-static char *printable(const char *p, size_t n)
+char *text_printable(const char *p, size_t n, size_t max)
 {
 	struct fp_buf b = { 0 };
 	size_t i;
 
-	for (i = 0; i < n && b.len < 300; i++) {
+	for (i = 0; i < n && i < max; i++) {
 		unsigned char c = p[i];
 
-		if (c >= 0x20 && c < 0x7f && c != '\\')
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
 			buf_putc(&b, c);
 		else
 			buf_printf(&b, "\\x%02x", c);
 	}
+	if (i < n)
+		buf_put(&b, "...", 3);
 	buf_putc(&b, 0);
 	return b.p;
 }
@@ -1905,8 +1906,8 @@ int text_fast_line_ref(struct text_fast *ft, struct tep_handle *tep, struct trac
 		return 1;
 	}
 	if (!ft->failed && !__atomic_exchange_n(&check_told, true, __ATOMIC_RELAXED)) {
-		mine = printable(ft->line.p, ft->line.len);
-		theirs = printable(s->buffer + start, s->len - start);
+		mine = text_printable(ft->line.p, ft->line.len, 300);
+		theirs = text_printable(s->buffer + start, s->len - start, 300);
 		note_error("REMOTECTL_FASTFMT=check: %s:%s at %llu differs from libtraceevent's "
 			   "line: fast \"%s\", libtraceevent \"%s\"", e->system, e->name,
 			   (unsigned long long)rec->ts, mine, theirs);

@@ -101,6 +101,12 @@ int text_dat_fmt_event_ref(struct text_dat_fmt *f, struct trace_seq *s,
 void text_fast_on_syms(struct text_fast *fast, void (*load)(void *ctx), void *ctx);
 /* Comms were registered with tep outside the fast path (saved_cmdlines read again). */
 void text_fast_comms_changed(struct text_fast *fast);
+/*
+ * The first max of n bytes as a message may quote them (malloc'd): bytes outside printable
+ * ASCII, backslashes and double quotes as \xNN, "..." when cut. Lines and formats come from
+ * files and kernels that are not trusted.
+ */
+char *text_printable(const char *p, size_t n, size_t max);
 /* Lines made so far: by the fast path, and in all. */
 void text_fast_counts(const struct text_fast *fast, uint64_t *fast_lines, uint64_t *lines);
 /*

@@ -67,33 +67,8 @@ static bool raw_timestamps(const char *trace_clock)
 	return true;
 }
 
+/* The most of a refused format's line a warning quotes. */
 #define QUOTE_MAX	96
-
-/*
- * " (\"LINE\")" for the format's line at off (none when off is len), at most QUOTE_MAX bytes
- * of it, tabs as \t and other bytes outside printable ASCII as \xNN: the file is not trusted,
- * and what the check refused is what whoever reads the warning needs to see.
- */
-static void quote_line(char *out, const char *text, size_t len, size_t off)
-{
-	size_t i, n = 0;
-
-	out[0] = '\0';
-	if (off >= len)
-		return;
-	n += sprintf(out, " (\"");
-	for (i = off; i < len && i - off < QUOTE_MAX && text[i] != '\n'; i++) {
-		unsigned char c = text[i];
-
-		if (c == '\t')
-			n += sprintf(out + n, "\\t");
-		else if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-			n += sprintf(out + n, "\\x%02x", c);
-		else
-			out[n++] = c;
-	}
-	sprintf(out + n, "%s\")", i < len && i - off == QUOTE_MAX && text[i] != '\n' ? "..." : "");
-}
 
 /* The file's kernel symbols, when the first line that may show one comes. */
 static void load_syms(void *ctx)
@@ -139,15 +114,23 @@ struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn
 		const struct tdr_format *fm = &in->formats[i];
 
 		size_t fields, at;
-		char line[QUOTE_MAX * 4 + 16];
 
 		why = td_format_problem(fm->text, fm->len, in->page_size, &fields, &at);
 		if (why && !fields) {
 			if (warn) {
-				quote_line(line, fm->text, fm->len, at);
+				/* The line at fault, when there is one, as it is. */
+				const char *nl = at < fm->len ?
+						 memchr(fm->text + at, '\n', fm->len - at) : NULL;
+				char *line = at < fm->len ?
+					     text_printable(fm->text + at, (nl ? nl : fm->text +
+							    fm->len) - (fm->text + at), QUOTE_MAX) :
+					     NULL;
+
 				snprintf(msg, sizeof(msg), "skipping event format %d of system %s: "
-					 "%s%s; its events print as unknown", i, fm->system, why,
-					 line);
+					 "%s%s%s%s; its events print as unknown", i, fm->system,
+					 why, line ? " (\"" : "", line ? line : "",
+					 line ? "\")" : "");
+				free(line);
 				warn(ctx, msg);
 			}
 			continue;
