@@ -136,8 +136,12 @@ struct fp_buf {
 	size_t len, cap;
 };
 
-/* Line starts kept (text_fast.heads): a task per CPU of a 4-CPU load. */
-#define HEADS_KEPT	4
+/*
+ * Line starts kept (text_fast.heads). One: with four, report --jobs 3 once printed a comm
+ * that report on one thread did not (CI, record_targets.bats "two instances to trace.dat"),
+ * not understood yet; the pid check (format.c) keeps four.
+ */
+#define HEADS_KEPT	1
 
 struct text_fast {
 	struct tep_handle *tep;
@@ -1681,12 +1685,15 @@ static void need_syms(struct text_fast *ft)
 static void tep_line(struct text_fast *ft, struct tep_handle *tep, struct trace_seq *s,
 		     struct tep_record *rec, struct tep_event *e, bool raw_time)
 {
-	if (ft) {
+	if (ft)
 		need_syms(ft);
-		/* A plugin of libtraceevent's may register the comms it prints. */
-		text_fast_comms_changed(ft);
-	}
 	text_dat_fmt_tep_line(tep, s, rec, e, raw_time);
+	/*
+	 * A plugin of libtraceevent's may have registered the comms it printed: the line starts
+	 * kept for later lines (of any of the HEADS_KEPT tasks) are forgotten after it.
+	 */
+	if (ft)
+		text_fast_comms_changed(ft);
 }
 
 static struct fp_prog *prog_for(struct text_fast *ft, struct tep_event *e)
