@@ -6,6 +6,7 @@
  * returns 1), and the text after "name: " must be the one written here. Records it must leave
  * to libtraceevent (cut short, strings without their NUL) return 0 and still print the same.
  */
+#include <byteswap.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -579,6 +580,38 @@ static void test_plugins(void)
 	tep = saved_tep;
 }
 
+/* A file of the other byte order (set before the fast path is made): swapped as libtraceevent. */
+static void test_other_byte_order(void)
+{
+	struct tep_handle *host = tep;
+	struct text_fast *host_fast = fast;
+	struct tep_event *e;
+	struct rec r;
+
+	tep = tep_alloc();
+	tep_set_long_size(tep, 8);
+	tep_set_page_size(tep, 4096);
+	tep_set_file_bigendian(tep, tep_is_local_bigendian(host) ? TEP_LITTLE_ENDIAN :
+							       TEP_BIG_ENDIAN);
+	tep_register_comm(tep, "bash", 1234);
+	fast = text_fast_new(tep, TEXT_FAST_ON);
+	e = event("swapped", "\"a=%d b=%u c=%ld s=%hd u=%llx\", REC->a, REC->b, REC->c, REC->s, "
+		  "REC->u");
+	base(&r, e);
+	r.type = bswap_16(r.type);
+	r.pid = (int32_t)bswap_32(1234);
+	r.a = (int32_t)bswap_32((uint32_t)-5);
+	r.b = bswap_32(7);
+	r.c = (int64_t)bswap_64((uint64_t)-9);
+	r.s = (int16_t)bswap_16((uint16_t)-3);
+	r.u = bswap_64(0x1234abcdull);
+	expect(e, &r, "a=-5 b=7 c=-9 s=-3 u=1234abcd");
+	text_fast_free(fast);
+	tep_free(tep);
+	tep = host;
+	fast = host_fast;
+}
+
 int main(void)
 {
 	tep = tep_alloc();
@@ -597,6 +630,7 @@ int main(void)
 	test_fallbacks();
 	test_check_mode();
 	test_plugins();
+	test_other_byte_order();
 	text_fast_free(fast);
 	tep_free(tep);
 	CHECK_DONE();

@@ -145,6 +145,7 @@ struct fp_buf {
 
 struct text_fast {
 	struct tep_handle *tep;
+	bool swap;			/* the data's byte order is not the host's */
 	enum text_fast_mode mode;
 	struct fp_prog **progs;		/* by event id */
 	int nr_progs;
@@ -1744,9 +1745,7 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 {
 	struct fp_buf *b = &ft->line;
 	struct fp_prog *p = prog_for(ft, e);
-	struct fp_run r = { ft->tep, rec->data, rec->size,
-			    tep_is_file_bigendian(ft->tep) != tep_is_local_bigendian(ft->tep),
-			    &ft->tmp };
+	struct fp_run r = { ft->tep, rec->data, rec->size, ft->swap, &ft->tmp };
 	const char *comm;
 	uint64_t pid, t, us;
 	size_t start, at;
@@ -1969,6 +1968,7 @@ struct text_fast *text_fast_new(struct tep_handle *tep, enum text_fast_mode mode
 	struct text_fast *ft = xcalloc(1, sizeof(*ft));
 
 	ft->tep = tep;
+	ft->swap = tep_is_file_bigendian(tep) != tep_is_local_bigendian(tep);
 	ft->mode = mode;
 	trace_seq_init(&ft->user);
 	return ft;

@@ -55,7 +55,7 @@ void text_dat_fmt_tep_line(struct tep_handle *tep, struct trace_seq *s, struct t
 enum text_fast_mode { TEXT_FAST_OFF, TEXT_FAST_ON, TEXT_FAST_CHECK };
 
 enum text_fast_mode text_fast_mode_env(void);
-/* Lines of tep's events; tep must outlive it. */
+/* Lines of tep's events; tep must outlive it, its byte order set before (read once here). */
 struct text_fast *text_fast_new(struct tep_handle *tep, enum text_fast_mode mode);
 void text_fast_free(struct text_fast *fast);
 /*
