@@ -25,6 +25,8 @@
 #define SPOOL_WINDOW	(1u << 20)
 /* A followed spool gives back the disk space of what was read in steps this large. */
 #define SPOOL_RELEASE_STEP	(8u << 20)
+/* A mapped spool's pages are let go in steps this large as the replay reads on. */
+#define SPOOL_UNMAP_STEP	(1u << 20)
 
 /*
  * On-disk record header; the unit's bytes follow for SPOOL_UNIT, the time (u64) and the loss
@@ -59,6 +61,7 @@ struct spool {
 	 */
 	const uint8_t *map;
 	uint64_t map_len;
+	uint64_t unmapped;	/* the mapping's pages below this offset let go */
 	bool map_tried;
 };
 
@@ -320,7 +323,13 @@ void spool_release(struct spool *sp)
 {
 	/* Not the record last read: the caller has yet to use it, maybe where it lies. */
 	uint64_t upto = sp->held & ~(uint64_t)(SPOOL_RELEASE_STEP - 1);
+	uint64_t unmap = sp->held & ~(uint64_t)(SPOOL_UNMAP_STEP - 1);
 
+	/* Mapped pages read count in the process's memory (its RSS) until they are let go. */
+	if (sp->map && unmap > sp->unmapped) {
+		madvise((void *)(sp->map + sp->unmapped), unmap - sp->unmapped, MADV_DONTNEED);
+		sp->unmapped = unmap;
+	}
 	if (upto <= sp->released)
 		return;
 	/* Where holes cannot be punched the file keeps its size: the space comes back at the end. */
