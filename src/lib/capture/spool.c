@@ -23,7 +23,7 @@
 #define SPOOL_RING	(2u << 20)
 /* A spool read while it is written (stream) is read through a window this large. */
 #define SPOOL_WINDOW	(1u << 20)
-/* A followed spool gives back the disk space of what was read in steps this large. */
+/* The disk space of what was read is given back in steps this large. */
 #define SPOOL_RELEASE_STEP	(8u << 20)
 /* A mapped spool's pages are let go in steps this large as the replay reads on. */
 #define SPOOL_UNMAP_STEP	(1u << 20)
@@ -51,13 +51,13 @@ struct spool {
 	uint64_t rpos;		/* atomic: the next record to read */
 	uint64_t released;	/* disk space given back below this offset */
 	uint64_t held;		/* where the record last read starts */
-	uint8_t *buf;		/* the last record read */
+	uint8_t *buf;		/* the last record read, when not mapped */
 	size_t buf_size;
 	/*
 	 * Once no more records come, the file mapped whole: a record's bytes are used where they
 	 * lie instead of being copied by pread() into the reader's window and from there into
-	 * buf (two copies of every captured byte; raw markers on 1 CPU: 6 % of the CPU of
-	 * `record --format text`). The file is unlinked and ours: nothing else can shorten it.
+	 * buf (two copies of every captured byte, a few % of `record --format text`'s CPU). The
+	 * file is unlinked and ours: nothing else can shorten it.
 	 */
 	const uint8_t *map;
 	uint64_t map_len;
