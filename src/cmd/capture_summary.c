@@ -105,9 +105,6 @@ static void instance_summary(const struct capture_target_result *r)
 				cs->switched_epp);
 		if (cs->reader_refused)
 			fprintf(stderr, "  (then read(): GET_READER refused)");
-		if (verbosity >= 1 && cs->spliced)
-			fprintf(stderr, "  (%" PRIu64 " of %" PRIu64 " sub-buffers spliced)",
-				cs->spliced, cs->units);
 		fputc('\n', stderr);
 		ev += cs->events;
 		bytes += cs->bytes;

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test driver: run a command with one kind of system call refused by a seccomp filter, so
- * that the fallbacks the real kernel seldom takes (splice() refused, the data area of
- * trace_pipe_raw not mappable, TRACE_MMAP_IOCTL_GET_READER failing) run against the real
- * tracefs. Everything else reaches the kernel unchanged.
+ * that the fallbacks the real kernel seldom takes (the data area of trace_pipe_raw not
+ * mappable, TRACE_MMAP_IOCTL_GET_READER failing) run against the real tracefs. Everything
+ * else reaches the kernel unchanged.
  *
  *   deny_syscall RULE ERRNO CMD [ARG]...
  *
- * RULE: splice        every splice()
- *       mmap-offset   mmap() with MAP_SHARED at a non-zero offset (the probe and the meta
+ * RULE: mmap-offset   mmap() with MAP_SHARED at a non-zero offset (the probe and the meta
  *                     page map at offset 0; the data area does not)
  *       get-reader    ioctl(fd, _IO('R', 0x20))
  * ERRNO: EINVAL, EPERM, EACCES, ENOTTY, ENODEV or EIO.
@@ -53,7 +52,7 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc < 4 || (err = errno_value(argv[2])) < 0) {
-		fprintf(stderr, "usage: deny_syscall splice|mmap-offset|get-reader ERRNO CMD...\n");
+		fprintf(stderr, "usage: deny_syscall mmap-offset|get-reader ERRNO CMD...\n");
 		return 2;
 	}
 	/* Another architecture's calls (x32, i386) are let through untouched. */
@@ -64,11 +63,7 @@ int main(int argc, char **argv)
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 						 offsetof(struct seccomp_data, nr));
-	if (!strcmp(argv[1], "splice")) {
-		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_splice, 0,
-							 1);
-		prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | err);
-	} else if (!strcmp(argv[1], "mmap-offset")) {
+	if (!strcmp(argv[1], "mmap-offset")) {
 		/* nr == mmap && (flags & MAP_SHARED) && offset != 0 */
 		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 7);
 		prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(3));

@@ -110,9 +110,6 @@ struct cpu_state {
 	int reader_refused;	/* ... because GET_READER failed (source_stats) */
 	bool reader_told;	/* -v said so */
 	bool switch_told;	/* -v said so */
-	uint64_t units;		/* sub-buffers taken (source_stats), kept at close */
-	uint64_t spliced;	/* of them in splice() batches */
-	bool splice_told;	/* -v said splice() was refused */
 	/* A remote's lines: */
 	uint64_t unparsed;	/* lines kept as they were */
 	uint64_t last_ts;	/* of the last line with a time stamp */
@@ -568,11 +565,6 @@ static bool pull_units(struct capture *c, int idx, int max, double now)
 			note_debug("%s: CPU %d: GET_READER refused (%s): going over to read()",
 				   cs->p->t->label, cs->cpu,
 				   strerror(cs->src->stats.reader_refused));
-		}
-		if (cs->src->splice_refused && !cs->splice_told) {
-			cs->splice_told = true;
-			note_debug("%s: CPU %d: splice() refused (%s): read() one sub-buffer at a time",
-				   cs->p->t->label, cs->cpu, strerror(cs->src->splice_refused));
 		}
 		if (ret == 1 && !u.partial)
 			continue;
@@ -1214,8 +1206,6 @@ static void fill_target(const struct capture *c, const struct part *p,
 			.kernel_lost = cs->kernel_lost,
 			.switched_epp = cs->switched_epp,
 			.reader_refused = cs->reader_refused,
-			.units = cs->units,
-			.spliced = cs->spliced,
 			.unparsed = cs->unparsed,
 			.clock_back_steps = cs->clock.back_steps,
 			.clock_back_max = cs->clock.back_max,
@@ -1279,8 +1269,6 @@ static void release(struct capture *c)
 		cs->bytes = cs->src->stats.bytes;
 		cs->switched_epp = cs->src->stats.switched_epp;
 		cs->reader_refused = cs->src->stats.reader_refused;
-		cs->units = cs->src->stats.units;
-		cs->spliced = cs->src->stats.spliced;
 		source_close(cs->src);
 		cs->src = NULL;
 	}

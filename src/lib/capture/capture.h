@@ -71,8 +71,6 @@ struct capture_cpu {
 	int64_t kernel_lost;	/* the kernel's count at the end (stats), -1 unknown */
 	uint32_t switched_epp;	/* mmap went over to read(): events per sub-buffer then */
 	int reader_refused;	/* mmap went over to read(): GET_READER failed with this errno */
-	uint64_t units;		/* sub-buffers read */
-	uint64_t spliced;	/* of them in splice() batches */
 	uint64_t unparsed;	/* a remote's lines kept as they were */
 	uint64_t clock_back_steps;	/* a remote's time stamps going back: how often */
 	uint64_t clock_back_max;	/* ... and the largest step, ns */

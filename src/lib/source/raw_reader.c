@@ -46,53 +46,13 @@ static void copied_unit(const struct source *s, const uint8_t *buf, size_t n,
 }
 
 /*
- * Full sub-buffers in a batch (splice_batch.c): tried while the CPU keeps the reader busy
- * (the last unit was full) and as long as the pipe holds some. Not on a read-only backup,
- * whose end is read()'s EOF. Returns the bytes put in buf, 0 for "read() instead", -EIO when
- * the pipe failed.
+ * One read() of trace_pipe_raw: into buf, described in u. 1: a copy, 0: nothing now, else
+ * as raw_read_unit().
  */
-static ssize_t splice_units(struct source *s, uint8_t *buf, unsigned int room)
+static int read_one(struct source *s, uint8_t *buf, struct source_unit *u)
 {
 	ssize_t n;
 
-	if (!splice_batch_pending(s->splice) && (!s->last_full || s->splice_refused))
-		return 0;
-	if (!s->splice) {
-		s->splice = splice_batch_new(s->p.subbuf_size);
-		if (!s->splice) {
-			s->splice_refused = errno;
-			return 0;
-		}
-	}
-	s->stats.ioctls++;
-	n = splice_batch_read(s->splice, s->fd, buf, (size_t)room * s->p.subbuf_size);
-	if (n == -EIO)
-		return n;
-	if (n < 0) {
-		s->splice_refused = -n;
-		splice_batch_free(s->splice);
-		s->splice = NULL;
-		return 0;
-	}
-	s->stats.spliced += n / s->p.subbuf_size;
-	return n;
-}
-
-int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u)
-{
-	ssize_t n = s->p.eof_ends ? 0 : splice_units(s, buf, room);
-	unsigned int i;
-
-	if (n < 0)
-		return n;
-	if (n > 0) {
-		/* Whole, even when a large event left much of it empty: the writer has moved on. */
-		for (i = 0; i < n / s->p.subbuf_size; i++) {
-			copied_unit(s, buf + (size_t)i * s->p.subbuf_size, s->p.subbuf_size, &u[i]);
-			u[i].partial = false;
-		}
-		return i;
-	}
 	s->stats.ioctls++;
 	do {
 		n = read(s->fd, buf, s->p.subbuf_size);
@@ -107,7 +67,6 @@ int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct sour
 			return -ENODATA;
 		if (errno == EAGAIN) {
 			s->caught_up = true;
-			s->last_full = false;
 			return 0;
 		}
 		/* A drained backup instance may vanish under us. */
@@ -123,8 +82,31 @@ int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct sour
 		return s->p.eof_ends ? -ENODATA : 0;
 	}
 	copied_unit(s, buf, n, u);
-	s->last_full = !u->partial;
 	return 1;
+}
+
+/*
+ * Up to room sub-buffers, one read() each, one after the other in buf: the kernel hands a
+ * reader one sub-buffer per read(), swapping a full one for its spare page rather than
+ * copying it, and copies it out once. splice() into a pipe cost more on 6.18 (a page
+ * allocated and freed per sub-buffer, then the pipe's copy): bench/RESULTS.md. Stops after a
+ * partial sub-buffer (the reader has caught up with the writer) and after a short read (only
+ * the last unit of a batch may be short); what a later read() finds is left to the next call,
+ * so an error or the end comes alone.
+ */
+int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < room; i++) {
+		ret = read_one(s, buf + (size_t)i * s->p.subbuf_size, &u[i]);
+		if (ret != 1)
+			return i ? (int)i : ret;
+		if (u[i].partial || u[i].len < s->p.subbuf_size)
+			return i + 1;
+	}
+	return i;
 }
 
 static int raw_next(struct source *s, struct source_unit *u)

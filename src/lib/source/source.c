@@ -73,7 +73,6 @@ void source_close(struct source *s)
 	if (!s)
 		return;
 	s->ops->close(s);
-	splice_batch_free(s->splice);
 	source_params_free(&s->p);
 	free(s);
 }

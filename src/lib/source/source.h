@@ -32,8 +32,7 @@ struct source_unit {
 struct source_stats {
 	uint64_t units;		/* units delivered */
 	uint64_t bytes;		/* new event bytes delivered */
-	uint64_t ioctls;	/* GET_READER, read() and splice() calls */
-	uint64_t spliced;	/* units that came in splice() batches */
+	uint64_t ioctls;	/* GET_READER and read() calls */
 	uint64_t waits;		/* times the source asked to wait */
 	uint32_t switched_epp;	/* mmap went over to read() at this many events per sub-buffer */
 	int reader_refused;	/* errno of a failed GET_READER: mmap went over to read() */
@@ -65,11 +64,7 @@ struct source {
 	 */
 	bool caught_up;
 	struct source_stats stats;
-	/* read() copies: full sub-buffers come in splice() batches while the CPU is busy. */
-	struct splice_batch *splice;
-	int splice_refused;	/* errno of a refused splice(): read() only from then on */
 	const char *failed_call;	/* the call behind an error next() returned, if named */
-	bool last_full;		/* the last copy was a full sub-buffer */
 	void *priv;
 };
 

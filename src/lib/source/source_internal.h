@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * source's internals, for src/lib/source/ and its unit tests only: the readers' operations
- * and helpers, splice() batches and a remote's text reader. Other folders use source.h (a
+ * and helpers and a remote's text reader. Other folders use source.h (a
  * CPU's source) and reader_priority.h (how readers are scheduled).
  */
 #ifndef REMOTECTL_SOURCE_INTERNAL_H
@@ -10,7 +10,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "reader_priority.h"
 #include "source.h"
@@ -38,8 +37,8 @@ struct source_ops {
 
 /* Helpers for the readers. */
 /*
- * One read() of a whole sub-buffer into buf, or a splice() batch of up to room of them: the
- * read() source's step, also taken by the mmap source once it has gone over to read().
+ * Up to room whole sub-buffers into buf, one read() each: the read() source's step, also
+ * taken by the mmap source once it has gone over to read().
  * Returns as source_next_into().
  */
 int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u);
@@ -49,27 +48,6 @@ void source_params_copy(struct source_params *dst, const struct source_params *s
 
 /* How readers are scheduled by default (reader_priority.h). */
 #define READER_NICE_BOOST	10	/* default: this many nice levels below the process */
-
-/*
- * Full sub-buffers of trace_pipe_raw in batches: splice() moves many of them into a pipe in
- * one call, and one read() of the pipe copies as many as the caller has room for.
- */
-struct splice_batch;
-
-/* A pipe for sub-buffers of subbuf_size bytes; NULL with errno on failure. */
-struct splice_batch *splice_batch_new(uint32_t subbuf_size);
-void splice_batch_free(struct splice_batch *b);
-
-/* Bytes spliced from trace_pipe_raw and not yet read out of the pipe. */
-size_t splice_batch_pending(const struct splice_batch *b);
-
-/*
- * Up to max bytes of whole sub-buffers into dst (max: at least one sub-buffer): what the pipe
- * holds, else what one splice() from fd moves into it. Returns the bytes copied, 0 when the
- * kernel has no full sub-buffer now, or -errno: splice() refused (the caller reads instead;
- * nothing was taken) or the pipe failed (what it held is lost: -EIO).
- */
-ssize_t splice_batch_read(struct splice_batch *b, int fd, uint8_t *dst, size_t max);
 
 /*
  * One CPU of a trace remote: per_cpu/cpuN/trace_pipe read by a thread of its own, because a
