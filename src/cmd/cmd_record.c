@@ -148,7 +148,7 @@ static bool parse_range(const char *s, long lo, long hi, long *v)
 
 /*
  * trace.dat output: --format dat, or no --format and an -o FILE ending in ".dat".
- * -z LEVEL and --compression none|zstd (zstd level 3 by default) apply to it.
+ * -z LEVEL and --compression none|zstd (zstd level 1 by default) apply to it.
  */
 static int check_dat_args(const struct record_args *args, struct capture_opts *o)
 {
@@ -445,7 +445,7 @@ int cmd_record(int argc, char **argv)
 		  "default for an -o FILE ending in .dat)", 0 },
 		{ "compression", OPT_COMPRESSION, "C", 0, "trace.dat compression: zstd (default) "
 		  "or none", 0 },
-		{ NULL, 'z', "LEVEL", 0, "zstd level for trace.dat (1-22, default 3)", 0 },
+		{ NULL, 'z', "LEVEL", 0, "zstd level for trace.dat (1-22, default 1)", 0 },
 		{ "fail-on-loss", OPT_FAIL_ON_LOSS, NULL, 0, "Exit with status 6 when the kernel "
 		  "lost any event (the output is still complete)", 0 },
 		{ "jobs", OPT_JOBS, "N", 0, "Make the text after the capture on N threads (default "

@@ -327,14 +327,13 @@ struct td_final {
 	int nr_cpustats;
 	const void *cmdlines;	/* saved_cmdlines text for a CMDLINES section, or NULL */
 	size_t cmdlines_len;
-	int level;		/* zstd level for CMDLINES and EVENT_FORMATS */
+	int level;		/* zstd level of the metadata sections, 0: TD_ZSTD_LEVEL */
 	const void *formats;	/* body of an EVENT_FORMATS section replacing the first, or NULL */
 	size_t formats_len;
 	uint64_t formats_opt;	/* where options 1 hold the EVENT_FORMATS offset */
 	uint64_t formats_old;	/* the section replaced: made padding */
 	const void *kallsyms;	/* a KALLSYMS body (u32 size, the text), or NULL */
 	size_t kallsyms_len;
-	int kallsyms_level;
 };
 
 /*
@@ -346,7 +345,7 @@ struct td_final {
  */
 char *td_read_text_body(const char *path, bool size64, size_t *len);
 /* fin's kallsyms from the file at path (nothing when it cannot be read). */
-void td_final_read_kallsyms(struct td_final *fin, const char *path, int level);
+void td_final_read_kallsyms(struct td_final *fin, const char *path);
 
 /* Where the sections after options 2 are: file offsets, 0 for none. */
 struct td_tail {

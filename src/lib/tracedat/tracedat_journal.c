@@ -501,7 +501,7 @@ static void build_meta(struct tdbuf *c, uint16_t id, const void *body, size_t le
 		size_t cap = ZSTD_compressBound(len), n;
 
 		z = xmalloc(cap + 8);
-		n = ZSTD_compress(z + 8, cap, body, len, level ? level : 3);
+		n = ZSTD_compress(z + 8, cap, body, len, level ? level : TD_ZSTD_LEVEL);
 		if (!ZSTD_isError(n)) {
 			bo_put32(z, n, BO_LITTLE);
 			bo_put32(z + 4, len, BO_LITTLE);
@@ -535,16 +535,14 @@ static void build_tail(struct tdbuf *c, struct td_tail *t, const struct td_final
 	}
 	if (fin && fin->kallsyms) {
 		t->kallsyms = c->len + 1;
-		build_meta(c, TD_SEC_KALLSYMS, fin->kallsyms, fin->kallsyms_len, zstd,
-			   fin->kallsyms_level);
+		build_meta(c, TD_SEC_KALLSYMS, fin->kallsyms, fin->kallsyms_len, zstd, fin->level);
 	}
 	tdbuf_free(&b);
 }
 
-void td_final_read_kallsyms(struct td_final *fin, const char *path, int level)
+void td_final_read_kallsyms(struct td_final *fin, const char *path)
 {
 	fin->kallsyms = td_read_text_body(path, false, &fin->kallsyms_len);
-	fin->kallsyms_level = level;
 }
 
 /* Make the u64 file offset at pos (a DONE or section option) point at target, durably. */
@@ -753,7 +751,7 @@ static void recover_kallsyms(struct td_recovery *rec, struct td_final *fin)
 	if (read_line_file("/proc/sys/kernel/random/boot_id", boot, sizeof(boot)) <= 0 ||
 	    strcmp(boot, rec->j.late_kallsyms_boot))
 		return;
-	td_final_read_kallsyms(fin, "/proc/kallsyms", 1);
+	td_final_read_kallsyms(fin, "/proc/kallsyms");
 	if (fin->kallsyms)
 		rec->kallsyms = 1;
 }

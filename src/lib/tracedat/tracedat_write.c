@@ -49,7 +49,6 @@ struct tdw {
 	bool own_fd;	/* fd is our O_RDWR reopening of out_fd */
 	enum td_compression comp;
 	int level;
-	int kallsyms_level;
 	struct tdw_buf *bufs;	/* fixed once the data begins */
 	int nr_bufs;
 	char *trace_clock;
@@ -181,12 +180,7 @@ struct tdw *tdw_create(int fd, const struct tdw_opts *o)
 
 	w->out_fd = fd;
 	w->comp = o->compression;
-	w->level = o->level ? o->level : 3;
-	/*
-	 * /proc/kallsyms (5 MB here) comes out as small at level 1 as at 3 (931 against 939 KB)
-	 * in two thirds of the time (21 against 31 ms): a tenth of an idle capture's CPU.
-	 */
-	w->kallsyms_level = o->level ? o->level : 1;
+	w->level = o->level ? o->level : TD_ZSTD_LEVEL;
 	new_buf(w, o->buffer_name, o->clock, o->page_size, o->populate);
 	w->trace_clock = o->trace_clock ? xstrdup(o->trace_clock) : NULL;
 	w->nr_cpus = o->nr_cpus;
@@ -281,10 +275,9 @@ int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len)
 	if (w->comp == TD_COMP_ZSTD && len < UINT32_MAX) {
 		ZSTD_CCtx *cctx = ZSTD_createCCtx();
 		size_t cap = ZSTD_compressBound(len) + TD_CHUNK_HDR_SIZE, n;
-		int level = id == TD_SEC_KALLSYMS ? w->kallsyms_level : w->level;
 
 		z = xmalloc(cap);
-		n = cctx ? compress_block(cctx, level, z, cap, body, len) : 0;
+		n = cctx ? compress_block(cctx, w->level, z, cap, body, len) : 0;
 		ZSTD_freeCCtx(cctx);
 		if (n) {
 			body = z;
@@ -899,7 +892,7 @@ int tdw_finish(struct tdw *w)
 		fin.cmdlines = read_whole_file(w->cmdlines_path, 0, 1 << 16,
 						&fin.cmdlines_len);
 	if (w->kallsyms_path && symbols_needed(w))
-		td_final_read_kallsyms(&fin, w->kallsyms_path, w->kallsyms_level);
+		td_final_read_kallsyms(&fin, w->kallsyms_path);
 	if (w->late_formats.len) {
 		fin.formats = w->late_formats.p;
 		fin.formats_len = w->late_formats.len;

@@ -39,6 +39,13 @@
 #define TD_PAGES_PER_CHUNK	64
 #endif
 
+/*
+ * The default zstd level. On this project's loads and on a mixed capture (sched, irq, timer,
+ * syscalls, kmem), level 1 over 64-sub-buffer chunks made files as small as level 3 or
+ * smaller, for less CPU: bench/RESULTS.md. -z takes others.
+ */
+#define TD_ZSTD_LEVEL	1
+
 enum td_compression {
 	TD_COMP_NONE,
 	TD_COMP_ZSTD,
@@ -46,7 +53,7 @@ enum td_compression {
 
 struct tdw_opts {
 	enum td_compression compression;
-	int level;			/* zstd level, 0 = 3 (trace-cmd's) */
+	int level;			/* zstd level, 0 = TD_ZSTD_LEVEL */
 	uint32_t page_size;		/* the target's sub-buffer size */
 	const char *buffer_name;	/* the target's name; "" = a top-level buffer */
 	const char *clock;		/* current clock name ("local", "boot", ...) */
