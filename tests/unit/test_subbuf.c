@@ -513,11 +513,11 @@ static void test_big_endian_bytes(void)
 /* Random bytes, random lengths: must never read out of bounds (run under ASan). */
 static void test_random(void)
 {
-	struct ring_subbuf_event ev;
-	struct ring_subbuf sb;
+	struct ring_subbuf_event ev, ev2;
+	struct ring_subbuf sb, sb2;
 	uint8_t *buf;
 	unsigned int seed = 1;
-	int i, n, ret;
+	int i, n, ret, ret2;
 	size_t len, j;
 
 	for (i = 0; i < 20000; i++) {
@@ -533,8 +533,17 @@ static void test_random(void)
 		}
 		other = i & 4;
 		ret = init(&sb, buf, len, (i & 2) ? 12 : 16);
+		init(&sb2, buf, len, (i & 2) ? 12 : 16);
 		n = 0;
-		while ((ret = ring_subbuf_next(&sb, &ev)) == 1) {
+		for (;;) {
+			ret = ring_subbuf_next(&sb, &ev);
+			/* The inline step and the whole decoder decide every record alike. */
+			ret2 = ring_subbuf_decode(&sb2, &ev2);
+			CHECK(ret == ret2 && sb.pos == sb2.pos && sb.ts == sb2.ts &&
+			      sb.corrupt == sb2.corrupt);
+			if (ret != 1)
+				break;
+			CHECK(ev.ts == ev2.ts && ev.payload == ev2.payload && ev.len == ev2.len);
 			CHECK((const uint8_t *)ev.payload >= buf);
 			CHECK((const uint8_t *)ev.payload + ev.len <= buf + len);
 			n++;

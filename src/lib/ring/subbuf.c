@@ -203,7 +203,7 @@ corrupt:
 	return -EBADMSG;
 }
 
-int ring_subbuf_next(struct ring_subbuf *sb, struct ring_subbuf_event *ev)
+int ring_subbuf_decode(struct ring_subbuf *sb, struct ring_subbuf_event *ev)
 {
 	int ret;
 
