@@ -501,9 +501,12 @@ EOF
 	# (how many are lost does not matter here).
 	record_one_busy_cpu idle
 	[ "${output#* }" -lt 90000 ]
-	# A marker on CPU 1 now and then: its reader rested 200 ms too, having had data.
+	# A marker on CPU 1 now and then: its reader rested 200 ms too, having had data, and held
+	# 2 M getpid events. Now 65-98 MB here (12 runs, 2026-12-06): the replay's merge holds
+	# CPU 0's events up to CPU 1's next caught-up mark, and how long CPU 1 rested when the
+	# burst began varies from run to run.
 	record_one_busy_cpu trickle
-	[ "${output#* }" -lt 90000 ]
+	[ "${output#* }" -lt 110000 ]
 }
 
 @test "--transport mmap stays on mmap whatever the event size" {
