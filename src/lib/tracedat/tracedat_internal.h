@@ -327,7 +327,7 @@ struct td_final {
 	int nr_cpustats;
 	const void *cmdlines;	/* saved_cmdlines text for a CMDLINES section, or NULL */
 	size_t cmdlines_len;
-	int level;		/* zstd level of the metadata sections, 0: TD_ZSTD_LEVEL */
+	int level;		/* zstd level of the metadata sections */
 	const void *formats;	/* body of an EVENT_FORMATS section replacing the first, or NULL */
 	size_t formats_len;
 	uint64_t formats_opt;	/* where options 1 hold the EVENT_FORMATS offset */

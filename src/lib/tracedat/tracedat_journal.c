@@ -501,7 +501,7 @@ static void build_meta(struct tdbuf *c, uint16_t id, const void *body, size_t le
 		size_t cap = ZSTD_compressBound(len), n;
 
 		z = xmalloc(cap + 8);
-		n = ZSTD_compress(z + 8, cap, body, len, level ? level : TD_ZSTD_LEVEL);
+		n = ZSTD_compress(z + 8, cap, body, len, level);
 		if (!ZSTD_isError(n)) {
 			bo_put32(z, n, BO_LITTLE);
 			bo_put32(z + 4, len, BO_LITTLE);
@@ -758,7 +758,7 @@ static void recover_kallsyms(struct td_recovery *rec, struct td_final *fin)
 
 int td_recovery_finish(struct td_recovery *rec, const char *path, char *err, size_t errlen)
 {
-	struct td_final fin = { 0 };
+	struct td_final fin = { .level = TD_ZSTD_LEVEL };
 	int ret;
 
 	if (ftruncate(rec->fd, rec->j.end)) {
