@@ -570,19 +570,6 @@ PY
 	[ "$status" -eq 2 ]
 }
 
-# formats_of FILE: the events whose formats FILE stores, but ftrace's (all always), sorted.
-formats_of() {
-	trace-cmd report -i "$1" -E 2>/dev/null | grep -v '^ftrace:' | sort
-}
-
-# A syscall nothing else makes, with an argument to recognise: prio_max N calls it N times.
-SYS_EV=sys_enter_sched_get_priority_max
-prio_max() {
-	python3 -c 'import os, sys
-for _ in range(int(sys.argv[1])):
-    os.sched_get_priority_max(os.SCHED_RR)' "$1"
-}
-
 @test "record to .dat stores the formats of the enabled events, every system's for older events" {
 	td_need_trace_cmd
 	make_instance
@@ -618,6 +605,29 @@ for _ in range(int(sys.argv[1])):
 	grep -qx "remotectl: instances/$INST: $why" "$ERR"
 	td_same_report "$f.3.dat"
 	[ "$(grep -c " $SYS_EV: policy: 0x00000002$" "$f.3.dat.rc")" -eq 2 ]
+}
+
+@test "record to .dat after an earlier reader: what it took is not stored again as the sub-buffer grows" {
+	td_need_trace_cmd
+	make_instance
+	f="$BATS_TEST_TMPDIR/again"
+	# The first capture leaves CPU 0's reader sub-buffer part read, the writer still on it.
+	td_record_bg -r "$INST" --transport mmap -e "syscalls:$SYS_EV" -o "$f.1.dat"
+	prio_max 3 0
+	sleep 0.5
+	kill -INT "$RPID"
+	wait "$RPID"
+	[ "$("$RCTL" report "$f.1.dat" | grep -c " $SYS_EV: policy: 0x00000002$")" -eq 3 ]
+	# The second maps it with 3 events read and gets it twice more, longer each time.
+	td_record_bg -r "$INST" --transport mmap -e "syscalls:$SYS_EV" -o "$f.2.dat"
+	prio_max 2 0
+	sleep 0.5
+	prio_max 2 0
+	sleep 0.5
+	kill -INT "$RPID"
+	wait "$RPID"
+	[ "$("$RCTL" report "$f.2.dat" | grep -c " $SYS_EV: policy: 0x00000002$")" -eq 4 ]
+	td_same_report "$f.2.dat"
 }
 
 @test "record killed with SIGKILL: recover keeps every chunk written before the kill" {

@@ -145,3 +145,17 @@ while pos + 16 <= len(d):
 print(n)
 PY
 }
+
+# formats_of FILE: the events whose formats FILE stores, but ftrace's (all always), sorted.
+formats_of() {
+	trace-cmd report -i "$1" -E 2>/dev/null | grep -v '^ftrace:' | sort
+}
+
+# A syscall nothing else makes, with an argument to recognise: prio_max N [CPU] calls it N
+# times (on CPU).
+SYS_EV=sys_enter_sched_get_priority_max
+prio_max() {
+	${2:+taskset -c "$2"} python3 -c 'import os, sys
+for _ in range(int(sys.argv[1])):
+    os.sched_get_priority_max(os.SCHED_RR)' "$1"
+}

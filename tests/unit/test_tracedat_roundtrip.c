@@ -170,9 +170,10 @@ static void test_units(const char *path)
 /*
  * An mmap source opened after another reader consumed part of the current sub-buffer
  * starts with skip > 0: only the events from skip on belong to this capture, with their
- * own time stamps.
+ * own time stamps, also when the writer adds to that sub-buffer and it comes again (pieces
+ * > 1: a second unit of the same sub-buffer, from where the first ended).
  */
-static void test_units_after_reader(const char *path)
+static void test_units_after_reader(const char *path, int pieces)
 {
 	uint8_t page[SYNTH_PAGE];
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), n = 0, events, ok = 1;
@@ -187,7 +188,10 @@ static void test_units_after_reader(const char *path)
 	if (!w)
 		ok = 0;
 	events = synth_page(page, 0, &n, 60);
-	ok &= !tdw_add_unit(w, 0, 0, page, SYNTH_PAGE, 25 * 68, events * 68, false, 16);
+	if (pieces > 1)
+		ok &= !tdw_add_unit(w, 0, 0, page, SYNTH_PAGE, 25 * 68, 40 * 68, false, 16);
+	ok &= !tdw_add_unit(w, 0, 0, page, SYNTH_PAGE, (pieces > 1 ? 40 : 25) * 68, events * 68,
+			    false, 16);
 	ok &= w && !tdw_finish(w);
 	close(fd);
 	r = tdr_open(path, err, sizeof(err));
@@ -198,9 +202,9 @@ static void test_units_after_reader(const char *path)
 	}
 	td_src_free(src);
 	tdr_close(r);
-	CHECK(ok && count == 35, "units after an earlier reader: events 25..59 only (%ld)", count);
+	CHECK(ok && count == 35, "units after an earlier reader, %d piece(s): events 25..59 only "
+	      "(%ld)", pieces, count);
 }
-
 
 /*
  * Units as the read() source delivers them (whole copies): straight to the chunks, in order,
@@ -434,7 +438,8 @@ int main(void)
 
 	write_seeds();
 	test_units(path);
-	test_units_after_reader(path);
+	test_units_after_reader(path, 1);
+	test_units_after_reader(path, 2);
 	test_whole_units(path);
 	test_reserved_subbufs(path);
 	test_reserved_runs(path);

@@ -26,6 +26,7 @@
 struct tdw_cpu {
 	uint8_t *held;		/* a sub-buffer that may still grow (tdw_add_unit) */
 	size_t held_len;
+	uint32_t held_base;	/* event bytes of it an earlier reader took (rebase()) */
 	pthread_mutex_t lock;	/* held: the feeding thread vs tdw_finish() */
 };
 
@@ -582,6 +583,7 @@ static int release_held(struct tdw *w, int buffer, int cpu, struct tdw_cpu *c)
 	if (c->held_len)
 		ret = add_locked(w, buffer, cpu, c->held, c->held_len);
 	c->held_len = 0;
+	c->held_base = 0;
 	return ret;
 }
 
@@ -637,6 +639,7 @@ static int rebase(const struct tdw_buf *b, struct tdw_cpu *c, const uint8_t *buf
 		bo_put32(c->held + 8, end - skip, BO_LITTLE);
 	memcpy(c->held + hdr_size, buf + hdr_size + skip, end - skip);
 	c->held_len = len;
+	c->held_base = skip;
 	return 0;
 }
 
@@ -660,9 +663,12 @@ int tdw_add_unit(struct tdw *w, int buffer, int cpu, const void *buf, size_t len
 		ret = release_held(w, buffer, cpu, c);
 	if (!ret && !skip && whole && (!end || commit_size(buf, hdr_size) <= end)) {
 		ret = add_locked(w, buffer, cpu, buf, len);
-	} else if (!ret && skip && !c->held_len) {
-		/* The start of this sub-buffer was read before us: keep only [skip, end). */
-		ret = rebase(b, c, buf, len, skip, end, hdr_size);
+	} else if (!ret && skip && (!c->held_len || c->held_base)) {
+		/*
+		 * The start of this sub-buffer was read before us: keep only [skip, end), and
+		 * when it grows, still only what follows the earlier reader's part.
+		 */
+		ret = rebase(b, c, buf, len, c->held_len ? c->held_base : skip, end, hdr_size);
 	} else if (!ret) {
 		if (!c->held)
 			c->held = xmalloc(b->page_size);
