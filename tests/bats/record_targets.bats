@@ -182,6 +182,38 @@ markers() {
 	td_same_report "$f"
 }
 
+@test "two instances to trace.dat: the formats of what either enables; every system's for an event enabled during the capture" {
+	td_need_trace_cmd
+	local f="$BATS_TEST_TMPDIR/f" every
+	# Each target's -e: the file describes both events, and nothing else.
+	start_record -v record -r "$A" -e sched:sched_wakeup -r "$B" -e "syscalls:$SYS_EV" \
+		-o "$f.1.dat"
+	wait_capturing
+	prio_max 3
+	sleep 0.5
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	printf '%s\n' sched:sched_wakeup "syscalls:$SYS_EV" | diff - <(formats_of "$f.1.dat")
+	[ "$(grep -c 'formats' "$ERR")" -eq 0 ]
+	[ "$("$RCTL" report --target "$B" "$f.1.dat" | grep -c " $SYS_EV: policy: 0x00000002$")" -eq 3 ]
+	td_same_report "$f.1.dat"
+	# An event B enables once the file has begun: finishing stores every system's formats.
+	start_record -v record -r "$A" -e sched:sched_wakeup -r "$B" -e sched:sched_wakeup \
+		-o "$f.2.dat"
+	wait_capturing
+	echo 1 > "$BDIR/events/syscalls/$SYS_EV/enable"
+	prio_max 2
+	echo 0 > "$BDIR/events/syscalls/$SYS_EV/enable"
+	sleep 0.5
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	every=$(find "$ADIR/events" -mindepth 2 -maxdepth 2 -type d ! -path '*/ftrace/*' | wc -l)
+	[ "$(formats_of "$f.2.dat" | wc -l)" -eq "$every" ]
+	grep -qx "remotectl: instances/$A: the buffer held events of systems not enabled at the start: storing every system's formats" "$ERR"
+	[ "$("$RCTL" report --target "$B" "$f.2.dat" | grep -c " $SYS_EV: policy: 0x00000002$")" -eq 2 ]
+	td_same_report "$f.2.dat"
+}
+
 @test "two instances to trace.dat, killed: recover completes both buffers" {
 	local n=500 f="$BATS_TEST_TMPDIR/k.dat"
 	start_record -v record -r "$A" -e ftrace:print -r "$B" -e ftrace:print -o "$f"

@@ -601,7 +601,7 @@ PY
 	wait "$RPID"
 	[ "$(formats_of "$f.3.dat" | wc -l)" -eq \
 		"$(find "$IDIR/events" -mindepth 2 -maxdepth 2 -type d ! -path '*/ftrace/*' | wc -l)" ]
-	local why="the buffer held events of systems not enabled now: storing every system's formats"
+	local why="the buffer held events of systems not enabled at the start: storing every system's formats"
 	grep -qx "remotectl: instances/$INST: $why" "$ERR"
 	td_same_report "$f.3.dat"
 	[ "$(grep -c " $SYS_EV: policy: 0x00000002$" "$f.3.dat.rc")" -eq 2 ]

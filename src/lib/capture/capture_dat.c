@@ -63,36 +63,46 @@ static bool is_kernel(const struct target *t)
 }
 
 /*
- * The file's event formats. The kernel's: those of the enabled events (every format is
- * megabytes of text the kernel generates: most of a short capture's fixed cost,
- * bench/RESULTS.md, "Formats of the enabled events only"), or every system's for several
- * targets, which enable different events; with a remote's system and remotectl:text beside
- * them. A remote alone: its own directory's formats, repaired where needed. Android's hyp
- * alone: its directory's, none from the root (its ids are its own and collide with the
- * kernel's ftrace events). With kallsyms, printk formats and comms for kernel events.
+ * The file's event formats. The kernel's: those of the events enabled in any of the kernel's
+ * targets (every format is megabytes of text the kernel generates: most of a short capture's
+ * fixed cost, bench/RESULTS.md, "Formats of the enabled events only"); late (events of other
+ * systems were met, or a remote learnt names), every system's. With a remote's system and
+ * remotectl:text beside them. A remote alone: its own directory's formats, repaired where
+ * needed. Android's hyp alone: its directory's, none from the root (its ids are its own and
+ * collide with the kernel's ftrace events). With kallsyms, printk formats and comms for
+ * kernel events.
  */
 static int put_meta(struct sink *k, bool late)
 {
 	struct dat_priv *p = k->priv;
 	const struct tdw_extra_system *extra = NULL;
 	const struct target *t = k->parts[p->kernel >= 0 ? p->kernel : 0].t;
+	const char **also = xcalloc(k->nr_parts + 1, sizeof(*also));
 	unsigned int flags = 0;
+	int i, n = 0, ret;
 
-	for (int i = k->nr_parts - 1; i >= 0; i--) {
+	for (i = k->nr_parts - 1; i >= 0; i--) {
 		if (!p->remote[i])
 			continue;
 		extra = rdat_part_systems(p->remote[i], p->kernel < 0);
 		/* One remote at most beside the kernel's (capture.c refuses more). */
 		break;
 	}
+	for (i = p->kernel + 1; p->kernel >= 0 && i < k->nr_parts; i++)
+		if (!p->remote[i] && is_kernel(k->parts[i].t))
+			also[n++] = k->parts[i].t->dir;
 	if (p->kernel >= 0)
 		flags |= TDW_META_KERNEL;
-	if (p->kernel >= 0 && k->nr_parts > 1)
+	if (late && p->kernel >= 0)
 		flags |= TDW_META_ALL_SYSTEMS;
 	if (late)
-		return tdw_replace_formats_extra(p->w, t->dir, flags, extra);
-	return tdw_meta_from_dir_extra(p->w, t->dir, p->kernel >= 0 ? target_tracefs_root() : NULL,
-				       flags, extra);
+		ret = tdw_replace_formats_extra(p->w, t->dir, flags, extra);
+	else
+		ret = tdw_meta_from_dir_extra(p->w, t->dir, also,
+					      p->kernel >= 0 ? target_tracefs_root() : NULL, flags,
+					      extra);
+	free(also);
+	return ret;
 }
 
 /* Buffer i's sub-buffer size. */
@@ -314,20 +324,16 @@ static int dat_finish(struct sink *k)
 	tdw_note_types(p->w, types);
 	k->bytes = tdw_bytes(p->w);
 	/*
-	 * One kernel target's events the stored formats do not describe: older ones, of systems
-	 * disabled since. (Several targets store every format anyway.)
+	 * Events the stored formats do not describe: of systems enabled only before or after
+	 * the capture began. (A remote's symbol table learnt names after the formats were
+	 * written: they go again, too.)
 	 */
-	if (p->kernel >= 0 && k->nr_parts == 1 && !tdw_formats_cover(p->w, types)) {
-		const struct target *t = k->parts[0].t;
-
-		note_debug("%s: the buffer held events of systems not enabled now: storing every "
-			   "system's formats", t->label);
-		if (tdw_replace_formats(p->w, t->dir))
-			note_warn("%s: cannot store every system's formats: %s", t->label,
-				  strerror(errno));
+	if (p->kernel >= 0 && !tdw_formats_cover(p->w, types)) {
+		note_debug("%s: the buffer held events of systems not enabled at the start: storing "
+			   "every system's formats", k->parts[p->kernel].t->label);
+		relearnt = true;
 	}
 	free(types);
-	/* A remote's symbol table learnt names after the formats were written: again. */
 	if (relearnt && put_meta(k, true)) {
 		note_error("cannot store the event formats: %s", strerror(errno));
 		rc = -EIO;

@@ -109,12 +109,26 @@ static bool any_listed(const struct enabled_list *l, const char *sys)
 	return found;
 }
 
+/* The enabled events of every target whose events the file is to describe. */
+struct enabled_set {
+	struct enabled_list *l;
+	int nr;
+};
+
+static bool set_lists(const struct enabled_set *set, const char *sys, const char *ev)
+{
+	for (int i = 0; i < set->nr; i++)
+		if (listed(&set->l[i], sys, ev))
+			return true;
+	return false;
+}
+
 /*
  * u32 count + (u64 size + format) for the events of events_dir (system sys); with only, just
  * the events it lists. Returns the count.
  */
 static uint32_t add_formats(struct tdbuf *b, const char *events_dir, const char *sys,
-			    const struct enabled_list *only, struct tdw *w,
+			    const struct enabled_set *only, struct tdw *w,
 			    const struct tdw_extra_system *extra)
 {
 	int nr, i;
@@ -128,7 +142,7 @@ static uint32_t add_formats(struct tdbuf *b, const char *events_dir, const char 
 		size_t len;
 		char *f;
 
-		if (only && !listed(only, sys, ev[i]))
+		if (only && !set_lists(only, sys, ev[i]))
 			continue;
 		path = xasprintf("%s/%s/format", events_dir, ev[i]);
 		f = slurp(path, &len);
@@ -216,35 +230,59 @@ out:
 	return ret;
 }
 
-/* The body of an EVENT_FORMATS section: the systems flags and set_event call for, and extra. */
-static void build_event_formats(struct tdbuf *b, const char *dir, unsigned int flags,
-				const struct tdw_extra_system *extra, struct tdw *w)
+/*
+ * The body of an EVENT_FORMATS section: dir's formats of the systems flags and the set_event
+ * of dir and of the targets in also (NULL-ended, may be NULL) call for, and extra. The
+ * kernel's formats are the same in every instance; which events are enabled is not.
+ */
+static void build_event_formats(struct tdbuf *b, const char *dir, const char *const *also,
+				unsigned int flags, const struct tdw_extra_system *extra,
+				struct tdw *w)
 {
 	char *events = xasprintf("%s/events", dir);
-	struct enabled_list enabled = { 0 };
+	struct enabled_set set = { 0 };
+	const char **dirs;
 	uint32_t nr_sys = 0;
 	char **sys;
-	int nr, i;
+	int nr, i, j;
 
-	if (!(flags & TDW_META_ALL_SYSTEMS))
-		read_enabled(dir, &enabled);
+	while (also && also[set.nr])
+		set.nr++;
+	set.nr++;
+	dirs = xcalloc(set.nr, sizeof(*dirs));
+	set.l = xcalloc(set.nr, sizeof(*set.l));
+	dirs[0] = dir;
+	for (j = 1; j < set.nr; j++)
+		dirs[j] = also[j - 1];
+	for (j = 0; j < set.nr && !(flags & TDW_META_ALL_SYSTEMS); j++)
+		read_enabled(dirs[j], &set.l[j]);
 	sys = subdirs(events, &nr);
 	tdbuf_u32(b, 0);
 	for (i = 0; i < nr; i++) {
 		enum want want = WANT_NONE;
 		char *sdir;
 
-		if (strcmp(sys[i], "ftrace"))
-			want = system_wanted(events, sys[i], flags, &enabled);
+		/* What any of the targets needs: all of the system, its enabled events, none. */
+		for (j = 0; j < set.nr && want != WANT_ALL && strcmp(sys[i], "ftrace"); j++) {
+			char *tev = xasprintf("%s/events", dirs[j]);
+			enum want t = system_wanted(tev, sys[i], flags, &set.l[j]);
+
+			free(tev);
+			if (t == WANT_ALL || (t == WANT_ENABLED && want == WANT_NONE))
+				want = t;
+		}
 		if (want == WANT_NONE)
 			continue;
 		sdir = xasprintf("%s/%s", events, sys[i]);
 		tdbuf_str(b, sys[i]);
-		add_formats(b, sdir, sys[i], want == WANT_ENABLED ? &enabled : NULL, w, extra);
+		add_formats(b, sdir, sys[i], want == WANT_ENABLED ? &set : NULL, w, extra);
 		free(sdir);
 		nr_sys++;
 	}
-	free(enabled.text);
+	for (j = 0; j < set.nr; j++)
+		free(set.l[j].text);
+	free(set.l);
+	free(dirs);
 	for (const struct tdw_extra_system *x = extra; x; x = x->next) {
 		if (!x->nr)
 			continue;
@@ -264,8 +302,9 @@ static void build_event_formats(struct tdbuf *b, const char *dir, unsigned int f
 	free(events);
 }
 
-static int add_event_formats(struct tdw *w, const char *dir, const char *root,
-			     unsigned int flags, const struct tdw_extra_system *extra)
+static int add_event_formats(struct tdw *w, const char *dir, const char *const *also,
+			     const char *root, unsigned int flags,
+			     const struct tdw_extra_system *extra)
 {
 	char *ftrace = xasprintf("%s/events/ftrace", dir);
 	struct tdbuf b = { 0 };
@@ -280,7 +319,7 @@ static int add_event_formats(struct tdw *w, const char *dir, const char *root,
 	ret = tdw_add_section(w, TD_SEC_FTRACE_EVENTS, b.p, b.len);
 	b.len = 0;
 	if (!ret) {
-		build_event_formats(&b, dir, flags, extra, w);
+		build_event_formats(&b, dir, also, flags, extra, w);
 		ret = tdw_add_section(w, TD_SEC_EVENT_FORMATS, b.p, b.len);
 	}
 	tdbuf_free(&b);
@@ -298,7 +337,7 @@ int tdw_replace_formats_extra(struct tdw *w, const char *dir, unsigned int flags
 	struct tdbuf b = { 0 };
 	int ret;
 
-	build_event_formats(&b, dir, flags, extra, w);
+	build_event_formats(&b, dir, NULL, flags, extra, w);
 	ret = tdw_set_late_formats(w, b.p, b.len);
 	tdbuf_free(&b);
 	return ret;
@@ -342,16 +381,17 @@ static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size
 
 int tdw_meta_from_dir(struct tdw *w, const char *dir, const char *root, unsigned int flags)
 {
-	return tdw_meta_from_dir_extra(w, dir, root, flags, NULL);
+	return tdw_meta_from_dir_extra(w, dir, NULL, root, flags, NULL);
 }
 
-int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, unsigned int flags,
+int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *const *also,
+			    const char *root, unsigned int flags,
 			    const struct tdw_extra_system *extra)
 {
 	char *path;
 	int ret;
 
-	if (add_header_info(w, dir, root) || add_event_formats(w, dir, root, flags, extra))
+	if (add_header_info(w, dir, root) || add_event_formats(w, dir, also, root, flags, extra))
 		return -1;
 	if (!(flags & TDW_META_KERNEL) || !root)
 		return 0;

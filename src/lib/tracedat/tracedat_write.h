@@ -106,8 +106,13 @@ struct tdw_extra_system {
 	void *ctx;
 	const struct tdw_extra_system *next;	/* more systems (their replace is not used) */
 };
-/* tdw_meta_from_dir() with more systems in EVENT_FORMATS (extra may be NULL). */
-int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *root, unsigned int flags,
+/*
+ * tdw_meta_from_dir() with more systems in EVENT_FORMATS (extra may be NULL), and the events
+ * enabled in the targets of also (NULL-ended, may be NULL) described besides dir's: several
+ * instances share the kernel's formats but enable different events.
+ */
+int tdw_meta_from_dir_extra(struct tdw *w, const char *dir, const char *const *also,
+			    const char *root, unsigned int flags,
 			    const struct tdw_extra_system *extra);
 
 /*
