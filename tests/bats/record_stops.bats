@@ -129,6 +129,26 @@ signal_stop() {
 	signal_stop TERM
 }
 
+@test "tracing left on, events turned on by -e: off again before the final drain, nothing left behind" {
+	# An instance traces from its creation: only the events are the capture's to turn off.
+	[ "$(cat "$IDIR/tracing_on")" = 1 ]
+	start_record -v record -r "$INST" -e sched:sched_wakeup -e sched:sched_switch \
+		-o "$BATS_TEST_TMPDIR/t.txt"
+	wait_capturing
+	write_markers 1 100 on
+	sleep 0.3
+	stop_record INT
+	[ "$RC" -eq 0 ]
+	[ "$(grep -c 'tracing_mark_write: on-' "$BATS_TEST_TMPDIR/t.txt")" -eq 100 ]
+	grep -q 'sched_wakeup: ' "$BATS_TEST_TMPDIR/t.txt"
+	grep -qx "remotectl: instances/$INST: events off again before the final drain" "$ERR"
+	[ "$(grep -c 'tracing off again' "$ERR")" -eq 0 ]
+	[ "$(cat "$IDIR/tracing_on")" = 1 ]
+	[ "$(cat "$IDIR/events/sched/sched_wakeup/enable")" = 0 ]
+	[ "$(cat "$IDIR/events/sched/sched_switch/enable")" = 0 ]
+	[ "$(awk '/^entries:/ { n += $2 } END { print n + 0 }' "$IDIR"/per_cpu/cpu*/stats)" -eq 0 ]
+}
+
 @test "-d ends with complete output and restores tracing_on, events, buffer size" {
 	prepare_settings
 	start_record -v record -r "$INST" -e sched:sched_switch -b 256K -d 1.5 -o "$BATS_TEST_TMPDIR/t.txt"

@@ -963,9 +963,11 @@ static void stop_threads(struct capture *c)
 }
 
 /*
- * The capture is to end: if it turned tracing on, turn it off again now, before the final
- * drain, so that the drain takes everything written up to this moment and the buffer is left
- * as empty as it was found (restoring it later left the events of our own exit behind).
+ * The capture is to end: if it turned tracing or events on, turn them off again now, before
+ * the final drain, so that the drain takes everything written up to this moment and the
+ * buffer is left as empty as it was found (restoring them later left the events of our own
+ * exit behind: some fifty sched_wakeup events for the next capture to find). Events -e
+ * turned off stay off until the restore: back on now, the drain would take them.
  */
 static int stop_writing(struct capture *c)
 {
@@ -986,6 +988,11 @@ static int stop_writing(struct capture *c)
 			note_debug("%s: tracing off again before the final drain", p->t->label);
 		else if (r < 0)
 			note_error("%s: cannot turn tracing off again", p->t->label);
+		r = target_undo_restore_matching(p->undo, "events/", "/enable", "0");
+		if (r > 0)
+			note_debug("%s: events off again before the final drain", p->t->label);
+		else if (r < 0)
+			note_error("%s: cannot turn the events off again", p->t->label);
 	}
 	return rc;
 }

@@ -78,22 +78,40 @@ int target_undo_write(struct target_undo_log *u, const char *rel, const char *va
 	return target_write(u->t, rel, value);
 }
 
-int target_undo_restore_one(struct target_undo_log *u, const char *rel)
+/* Put back now, latest first, the files restore_matching() is asked for; see undo.h. */
+static int restore_matching(struct target_undo_log *u, const char *prefix, const char *suffix,
+			    bool exact, const char *old)
 {
-	for (size_t i = 0; i < u->nr; i++) {
-		struct undo_entry *e = &u->entries[i];
-		int r;
+	size_t pl = strlen(prefix), sl = strlen(suffix);
+	int n = 0, rc = 0;
 
-		if (strcmp(e->rel, rel))
+	for (size_t i = u->nr; i-- > 0;) {
+		struct undo_entry *e = &u->entries[i];
+		size_t len = strlen(e->rel);
+
+		if (len < pl || len < sl || (exact && len != pl) || strncmp(e->rel, prefix, pl) ||
+		    strcmp(e->rel + len - sl, suffix) || (old && strcmp(e->old, old)))
 			continue;
-		r = target_write(u->t, e->rel, e->old);
+		if (target_write(u->t, e->rel, e->old))
+			rc = -1;
 		free(e->rel);
 		free(e->old);
 		memmove(e, e + 1, (u->nr - i - 1) * sizeof(*e));
 		u->nr--;
-		return r ? -1 : 1;
+		n++;
 	}
-	return 0;
+	return rc ? rc : n;
+}
+
+int target_undo_restore_one(struct target_undo_log *u, const char *rel)
+{
+	return restore_matching(u, rel, "", true, NULL);
+}
+
+int target_undo_restore_matching(struct target_undo_log *u, const char *prefix,
+				 const char *suffix, const char *old)
+{
+	return restore_matching(u, prefix, suffix, false, old);
 }
 
 int target_undo_restore(struct target_undo_log *u)

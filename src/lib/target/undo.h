@@ -15,6 +15,13 @@ int target_undo_write(struct target_undo_log *u, const char *rel, const char *va
 int target_undo_restore(struct target_undo_log *u);
 /* Put rel back now, if it was changed, and forget it: 1 if it was, 0 if not, -1 on failure. */
 int target_undo_restore_one(struct target_undo_log *u, const char *rel);
+/*
+ * Put back now, latest first, every file changed whose name begins with prefix and ends with
+ * suffix (and whose old value was old, unless NULL), and forget them: how many, or -1 if a
+ * write failed (every one is tried).
+ */
+int target_undo_restore_matching(struct target_undo_log *u, const char *prefix,
+				 const char *suffix, const char *old);
 void target_undo_free(struct target_undo_log *u);
 
 #endif
