@@ -298,7 +298,7 @@ static int dat_finish(struct sink *k)
 {
 	struct dat_priv *p = k->priv;
 	uint8_t *types = xcalloc(1, SUBBUF_TYPES_BYTES);
-	bool learnt, relearnt = false;
+	bool learnt, relearnt = false, uncovered;
 	uint64_t events;
 	char stats[4096];
 	struct stat st;
@@ -328,15 +328,20 @@ static int dat_finish(struct sink *k)
 	 * the capture began. (A remote's symbol table learnt names after the formats were
 	 * written: they go again, too.)
 	 */
-	if (p->kernel >= 0 && !tdw_formats_cover(p->w, types)) {
-		note_debug("%s: the buffer held events of systems not enabled at the start: storing "
-			   "every system's formats", k->parts[p->kernel].t->label);
-		relearnt = true;
-	}
+	uncovered = p->kernel >= 0 && !tdw_formats_cover(p->w, types);
+	if (uncovered)
+		note_debug("%s: the buffer held events of systems not enabled at the start: "
+			   "storing every system's formats", k->parts[p->kernel].t->label);
 	free(types);
-	if (relearnt && put_meta(k, true)) {
-		note_error("cannot store the event formats: %s", strerror(errno));
-		rc = -EIO;
+	/* Without them those events print as unknown ones: the capture itself is whole. */
+	if ((relearnt || uncovered) && put_meta(k, true)) {
+		if (relearnt) {
+			note_error("cannot store the event formats: %s", strerror(errno));
+			rc = -EIO;
+		} else {
+			note_warn("%s: cannot store every system's formats: %s",
+				  k->parts[p->kernel].t->label, strerror(errno));
+		}
 	}
 	for (i = 0; i < k->nr; i++) {
 		char *path = target_cpu_path(sink_part_of(k, i)->t, k->cpus[i], "stats");
