@@ -608,6 +608,7 @@ PY
 }
 
 @test "record to .dat after an earlier reader: what it took is not stored again as the sub-buffer grows" {
+	require_mmap
 	td_need_trace_cmd
 	make_instance
 	f="$BATS_TEST_TMPDIR/again"
