@@ -50,34 +50,75 @@ int ring_subbuf_init(struct ring_subbuf *sb, const void *buf, size_t len, unsign
 /* ring_subbuf_next() for every kind of record (the decoder itself). */
 int ring_subbuf_decode(struct ring_subbuf *sb, struct ring_subbuf_event *ev);
 
+/* Whether the inline steps below may decode sb: a little-endian one, not stopped. */
+static inline bool ring_subbuf_fast(const struct ring_subbuf *sb)
+{
+	return sb->swap == BO_HOST && !sb->corrupt;
+}
+
+/*
+ * The payload length of a compact data record, a little-endian data event of up to 112 bytes
+ * (type_len 1-28) whose header word is word, with avail >= 4 bytes from its start; 0 for any
+ * other record or one that does not fit.
+ */
+static inline uint32_t ring_subbuf_compact_len(uint32_t word, uint32_t avail)
+{
+	uint32_t type_len = word & 0x1f, len = 4 * type_len;
+
+	if (type_len == 0 || type_len > 28 || len > avail - 4)
+		return 0;
+	return len;
+}
+
+/*
+ * The bytes taken by the data record at rec (avail >= 4 bytes from it) when it is one of the
+ * common kinds, a compact one or a longer one (type_len 0, its length in the next word) that
+ * fits; 0 for any other record. *len is then its payload's length, the payload being the
+ * record's last *len bytes.
+ */
+static inline uint32_t ring_subbuf_data_size(const uint8_t *rec, uint32_t avail, uint32_t *len)
+{
+	uint32_t word = bo_get32(rec, BO_LITTLE), arg;
+
+	*len = ring_subbuf_compact_len(word, avail);
+	if (*len)
+		return 4 + *len;
+	if ((word & 0x1f) || avail < 8)
+		return 0;
+	/* The length after the header word, itself included. */
+	arg = bo_get32(rec + 4, BO_LITTLE);
+	if (arg < 4 || arg > avail - 4)
+		return 0;
+	*len = arg - 4;
+	return 4 + arg;
+}
+
 /*
  * The next data event: 1 and *ev filled, 0 at the end, -EBADMSG when a corrupt record stops
  * decoding (sb->corrupt is set; later calls return 0).
  *
- * Inline for the most common record, a little-endian data event of up to 112 bytes (type_len
- * 1-28), because callers take millions of them: a call per event was about a tenth of a
- * getpid trace.dat capture's CPU (bench/RESULTS.md). Any other record, or less room than the
- * record needs, goes to ring_subbuf_decode(), which decides the same record the same way.
+ * Inline for the common data records (ring_subbuf_data_size()), because callers take millions
+ * of them: a call per event was about a tenth of a getpid trace.dat capture's CPU
+ * (bench/RESULTS.md). Any other record, or less room than the record needs, goes to
+ * ring_subbuf_decode(), which decides the same record the same way.
  */
 static inline int ring_subbuf_next(struct ring_subbuf *sb, struct ring_subbuf_event *ev)
 {
-	uint64_t avail = sb->pos < sb->end ? sb->end - sb->pos : 0;
-	uint32_t word, type_len, len;
+	uint32_t avail = sb->pos < sb->end ? sb->end - sb->pos : 0;
+	uint32_t size, len;
 	const uint8_t *rec;
 
-	if (sb->swap != BO_HOST || sb->corrupt || avail < 4)
+	if (!ring_subbuf_fast(sb) || avail < 4)
 		return ring_subbuf_decode(sb, ev);
 	rec = sb->data + sb->pos;
-	word = bo_get32(rec, BO_LITTLE);
-	type_len = word & 0x1f;
-	len = 4 * type_len;
-	if (type_len == 0 || type_len > 28 || len > avail - 4)
+	size = ring_subbuf_data_size(rec, avail, &len);
+	if (!size)
 		return ring_subbuf_decode(sb, ev);
-	sb->ts += word >> 5;
+	sb->ts += bo_get32(rec, BO_LITTLE) >> 5;
 	ev->ts = sb->ts;
-	ev->payload = rec + 4;
+	ev->payload = rec + size - len;
 	ev->len = len;
-	sb->pos += 4 + len;
+	sb->pos += size;
 	return 1;
 }
 
