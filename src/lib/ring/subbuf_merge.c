@@ -15,11 +15,11 @@ static void note_type(uint8_t *types, const void *payload, bool swap)
 }
 
 /*
- * Count the events left in sb (nothing to merge): the common record with the position, time
+ * Count the events left in sb (nothing to merge): the common records with the position, time
  * stamp and count in registers, the decoder called only for the others. Through
  * ring_subbuf_next() they went through memory for every event (the decoder may change sb,
- * and the type id's store may alias anything): ~3 ns an event, a tenth of the CPU of a
- * trace.dat capture of small events (bench/RESULTS.md, "Counting without the merge").
+ * and the type id's byte store may alias anything), a visible part of a trace.dat capture of
+ * small events (bench/RESULTS.md, fifteenth session).
  */
 static int count_events(struct ring_subbuf *sb, bool swap, struct ring_subbuf_counts *cnt)
 {
@@ -37,7 +37,7 @@ static int count_events(struct ring_subbuf *sb, bool swap, struct ring_subbuf_co
 		while (fast && pos < end && end - pos >= 4) {
 			uint32_t word = bo_get32(data + pos, BO_LITTLE), off = 4;
 
-			/* Compact records first: the long ones' test costs small events ~20 %. */
+			/* Compact records first: small events, the most per byte, skip the rest. */
 			len = ring_subbuf_compact_len(word, end - pos);
 			size = 4 + len;
 			if (!len) {
@@ -66,9 +66,8 @@ static int count_events(struct ring_subbuf *sb, bool swap, struct ring_subbuf_co
 		ret = ring_subbuf_decode(sb, &ev);
 		if (ret != 1)
 			return ret;
-		if (types && ev.len >= 2) {
+		if (types && ev.len >= 2)
 			note_type(types, ev.payload, swap);
-		}
 		cnt->events++;
 		cnt->last_ts = ev.ts;
 	}
