@@ -2,22 +2,28 @@
 /*
  * libFuzzer harness for the sub-buffer decoder: any bytes, both header sizes, both byte orders,
  * with and without a reader end and a skip offset taken from the input. ASan/UBSan catch any read
- * outside the input; the checks below catch payloads outside it and iterations that do not
- * progress.
+ * outside the input; the checks below catch payloads outside it, iterations that do not
+ * progress, and a count (ring_subbuf_merge() without a merge, as a trace.dat capture counts)
+ * that differs from the events the loop took.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ring_internal.h"
+#include "subbuf_merge.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static uint8_t types[SUBBUF_TYPES_BYTES], counted[SUBBUF_TYPES_BYTES];
+	struct ring_subbuf_counts cnt = { .types = counted };
 	struct ring_subbuf_event ev;
+	struct source_unit u = { 0 };
 	struct ring_subbuf sb;
 	uint32_t end = UINT32_MAX, skip = 0;
+	uint64_t last_ts = 0;
 	unsigned int hdr = SUBBUF_HDR_SIZE_64;
 	bool swap = false;
 	uint8_t *buf;
@@ -41,18 +47,40 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 
-	ring_subbuf_init_order(&sb, buf, size, hdr, swap);
+	memset(types, 0, sizeof(types));
+	memset(counted, 0, sizeof(counted));
+	if (ring_subbuf_init_order(&sb, buf, size, hdr, swap))
+		cnt.corrupt--;	/* counting meets the same bad header */
 	ring_subbuf_set_end(&sb, end);
-	if (skip)
-		ring_subbuf_skip(&sb, skip);
+	if (skip && ring_subbuf_skip(&sb, skip))
+		cnt.corrupt--;
 	while ((ret = ring_subbuf_next(&sb, &ev)) == 1) {
+		uint16_t id;
+
 		if ((const uint8_t *)ev.payload < buf ||
 		    (const uint8_t *)ev.payload + ev.len > buf + size)
 			abort();
 		if (++n > size / 4)
 			abort();
+		if (ev.len >= 2) {
+			/* common_type, in the writer's byte order */
+			id = bo_get16(ev.payload, swap != BO_HOST);
+			types[id >> 3] |= 1 << (id & 7);
+		}
+		last_ts = ev.ts;
 	}
 	if (ret != 0 && !sb.corrupt)
+		abort();
+	if (ret < 0)
+		cnt.corrupt--;
+	/* The same sub-buffer counted as a trace.dat capture counts it. */
+	u.buf = buf;
+	u.len = size;
+	u.end = end;
+	u.skip = skip;
+	ring_subbuf_merge(NULL, 0, &u, hdr, swap, &cnt);
+	if (cnt.events != n || (n && cnt.last_ts != last_ts) || cnt.corrupt != 0 ||
+	    memcmp(types, counted, sizeof(types)))
 		abort();
 	free(buf);
 	return 0;

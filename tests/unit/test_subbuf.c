@@ -556,8 +556,7 @@ static void test_random(void)
 			if (ev.len >= 2) {
 				uint16_t id;
 
-				memcpy(&id, ev.payload, 2);
-				id = other ? __builtin_bswap16(id) : id;
+				id = bo_get16(ev.payload, other != BO_HOST);
 				types[id >> 3] |= 1 << (id & 7);
 			}
 			last_ts = ev.ts;
