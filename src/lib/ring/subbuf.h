@@ -71,19 +71,14 @@ static inline uint32_t ring_subbuf_compact_len(uint32_t word, uint32_t avail)
 }
 
 /*
- * The bytes taken by the data record at rec (avail >= 4 bytes from it) when it is one of the
- * common kinds, a compact one or a longer one (type_len 0, its length in the next word) that
- * fits; 0 for any other record. *len is then its payload's length, the payload being the
- * record's last *len bytes.
+ * The bytes taken by a long data record at rec (type_len 0, its length in the next word;
+ * avail >= 4 bytes from it) that fits, *len then its payload's length; 0 for any other.
  */
-static inline uint32_t ring_subbuf_data_size(const uint8_t *rec, uint32_t avail, uint32_t *len)
+static inline uint32_t ring_subbuf_long_size(const uint8_t *rec, uint32_t avail, uint32_t *len)
 {
-	uint32_t word = bo_get32(rec, BO_LITTLE), arg;
+	uint32_t arg;
 
-	*len = ring_subbuf_compact_len(word, avail);
-	if (*len)
-		return 4 + *len;
-	if ((word & 0x1f) || avail < 8)
+	if ((bo_get32(rec, BO_LITTLE) & 0x1f) || avail < 8)
 		return 0;
 	/* The length after the header word, itself included. */
 	arg = bo_get32(rec + 4, BO_LITTLE);
@@ -91,6 +86,17 @@ static inline uint32_t ring_subbuf_data_size(const uint8_t *rec, uint32_t avail,
 		return 0;
 	*len = arg - 4;
 	return 4 + arg;
+}
+
+/*
+ * The bytes taken by the data record at rec (avail >= 4 bytes from it) when it is a compact
+ * or a long one that fits; 0 for any other record. *len is then its payload's length, the
+ * payload being the record's last *len bytes.
+ */
+static inline uint32_t ring_subbuf_data_size(const uint8_t *rec, uint32_t avail, uint32_t *len)
+{
+	*len = ring_subbuf_compact_len(bo_get32(rec, BO_LITTLE), avail);
+	return *len ? 4 + *len : ring_subbuf_long_size(rec, avail, len);
 }
 
 /*

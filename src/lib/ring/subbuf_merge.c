@@ -41,7 +41,7 @@ static int count_events(struct ring_subbuf *sb, bool swap, struct ring_subbuf_co
 			len = ring_subbuf_compact_len(word, end - pos);
 			size = 4 + len;
 			if (!len) {
-				size = ring_subbuf_data_size(data + pos, end - pos, &len);
+				size = ring_subbuf_long_size(data + pos, end - pos, &len);
 				if (!size)
 					break;
 				off = 8;

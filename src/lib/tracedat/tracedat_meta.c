@@ -239,24 +239,24 @@ static void build_event_formats(struct tdbuf *b, const char *dir, const char *co
 				unsigned int flags, const struct tdw_extra_system *extra,
 				struct tdw *w)
 {
-	char *events = xasprintf("%s/events", dir);
 	struct enabled_set set = { 0 };
-	const char **dirs;
 	uint32_t nr_sys = 0;
-	char **sys;
+	char **sys, **events;	/* dir's events directory first, then those of also */
 	int nr, i, j;
 
 	while (also && also[set.nr])
 		set.nr++;
 	set.nr++;
-	dirs = xcalloc(set.nr, sizeof(*dirs));
+	events = xcalloc(set.nr, sizeof(*events));
 	set.l = xcalloc(set.nr, sizeof(*set.l));
-	dirs[0] = dir;
-	for (j = 1; j < set.nr; j++)
-		dirs[j] = also[j - 1];
-	for (j = 0; j < set.nr && !(flags & TDW_META_ALL_SYSTEMS); j++)
-		read_enabled(dirs[j], &set.l[j]);
-	sys = subdirs(events, &nr);
+	for (j = 0; j < set.nr; j++) {
+		const char *d = j ? also[j - 1] : dir;
+
+		events[j] = xasprintf("%s/events", d);
+		if (!(flags & TDW_META_ALL_SYSTEMS))
+			read_enabled(d, &set.l[j]);
+	}
+	sys = subdirs(events[0], &nr);
 	tdbuf_u32(b, 0);
 	for (i = 0; i < nr; i++) {
 		enum want want = WANT_NONE;
@@ -264,25 +264,19 @@ static void build_event_formats(struct tdbuf *b, const char *dir, const char *co
 
 		/* What any of the targets needs: all of the system, its enabled events, none. */
 		for (j = 0; j < set.nr && want != WANT_ALL && strcmp(sys[i], "ftrace"); j++) {
-			char *tev = xasprintf("%s/events", dirs[j]);
-			enum want t = system_wanted(tev, sys[i], flags, &set.l[j]);
+			enum want t = system_wanted(events[j], sys[i], flags, &set.l[j]);
 
-			free(tev);
 			if (t == WANT_ALL || (t == WANT_ENABLED && want == WANT_NONE))
 				want = t;
 		}
 		if (want == WANT_NONE)
 			continue;
-		sdir = xasprintf("%s/%s", events, sys[i]);
+		sdir = xasprintf("%s/%s", events[0], sys[i]);
 		tdbuf_str(b, sys[i]);
 		add_formats(b, sdir, sys[i], want == WANT_ENABLED ? &set : NULL, w, extra);
 		free(sdir);
 		nr_sys++;
 	}
-	for (j = 0; j < set.nr; j++)
-		free(set.l[j].text);
-	free(set.l);
-	free(dirs);
 	for (const struct tdw_extra_system *x = extra; x; x = x->next) {
 		if (!x->nr)
 			continue;
@@ -299,6 +293,11 @@ static void build_event_formats(struct tdbuf *b, const char *dir, const char *co
 	}
 	bo_put32(b->p, nr_sys, BO_LITTLE);
 	free_names(sys, nr);
+	for (j = 0; j < set.nr; j++) {
+		free(set.l[j].text);
+		free(events[j]);
+	}
+	free(set.l);
 	free(events);
 }
 
