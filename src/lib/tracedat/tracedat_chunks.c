@@ -32,6 +32,9 @@ struct chunk_cpu {
 	unsigned int used;	/* sub-buffers in it */
 	uint64_t first_ns;	/* when its first sub-buffer came */
 	bool padded;		/* the compressor wrote its page of journal reserve */
+	/* The compressor's alone: what went to the journal, for td_chunks_stop(). */
+	uint32_t chunks;
+	uint64_t stored;	/* their size in a BUFFER section (td_chunk_stored_size()) */
 };
 
 struct queued {
@@ -250,6 +253,10 @@ static void *compressor(void *arg)
 			ret = -EINVAL;
 		if (!ret)
 			ret = appender_push(ch->app, out, n, true);
+		if (!ret) {
+			c->chunks++;
+			c->stored += td_chunk_stored_size(ch->zstd, n - CHUNK_PREFIX);
+		}
 
 		pthread_mutex_lock(&ch->lock);
 		if (ret && !ch->err)
@@ -541,7 +548,23 @@ uint64_t td_chunks_stalls(struct td_chunks *ch)
 	return n + appender_stalls(ch->app);
 }
 
-int td_chunks_stop(struct td_chunks *ch, uint64_t *end)
+/* Every CPU's chunks into j (the compressor has ended); 0 or -errno. */
+static int tally(const struct td_chunks *ch, struct td_journal *j)
+{
+	int b, i, ret = 0;
+
+	for (b = 0; b < ch->nr_bufs && !ret; b++) {
+		const struct chunk_buf *cb = &ch->bufs[b];
+
+		for (i = 0; i < cb->nr_cpus && !ret; i++)
+			if (cb->cpus[i] && cb->cpus[i]->chunks)
+				ret = td_journal_add_chunks(j, b, i, cb->cpus[i]->chunks,
+							    cb->cpus[i]->stored);
+	}
+	return ret;
+}
+
+int td_chunks_stop(struct td_chunks *ch, uint64_t *end, struct td_journal *j)
 {
 	int ret, ret2;
 
@@ -557,6 +580,12 @@ int td_chunks_stop(struct td_chunks *ch, uint64_t *end)
 	ret2 = appender_stop(ch->app);
 	if (!ret)
 		ret = ret2;
+	if (!ret && j) {
+		ret = tally(ch, j);
+		/* A chunk ends the journal: a CPU's padding section goes just before its first. */
+		if (!ret && j->chunks)
+			j->end = *end;
+	}
 	free_chunks(ch);
 	return ret;
 }

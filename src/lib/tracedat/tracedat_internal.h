@@ -155,8 +155,12 @@ uint64_t td_chunks_pages(struct td_chunks *ch);
 /* How often a reader waited for a free slot, and the writer for the disk. */
 uint64_t td_chunks_stalls(struct td_chunks *ch);
 
-/* Flush, stop the threads and free ch; *end is the file's end. 0 or -errno. */
-int td_chunks_stop(struct td_chunks *ch, uint64_t *end);
+/*
+ * Flush, stop the threads and free ch; *end is the file's end. With j (the journal's
+ * descriptions, td_journal_read_meta()), every chunk written goes into it as
+ * td_journal_scan() would find it, without reading the file back. 0 or -errno.
+ */
+int td_chunks_stop(struct td_chunks *ch, uint64_t *end, struct td_journal *j);
 
 /* Internals shared by the trace.dat reader's files: the handle and a bounds-checked cursor. */
 #define TDR_META_MAX	(128u << 20)	/* largest metadata section we inflate */
@@ -311,11 +315,29 @@ int td_journal_find(int fd, uint64_t size, uint64_t *done_pos, uint64_t *journal
 		    size_t errlen);
 
 /*
- * Read the RC_META section at meta_off (or the RC_BUFFER sections, one per buffer) and every
- * complete chunk section after them, up to file_end. Stops quietly at the first incomplete or
- * malformed chunk (what a crash leaves; with verify, a chunk that does not decompress counts
- * as malformed, and so does a chunk of a buffer not described); j->end says where. Returns 0,
- * or -1 with a message in err when there is no journal or its descriptions are damaged.
+ * Read the RC_META section at meta_off (or the RC_BUFFER sections, one per buffer) into j,
+ * with no chunks yet; j->end is where they end. Returns 0, or -1 with a message in err when
+ * there is no journal or its descriptions are damaged.
+ */
+int td_journal_read_meta(int fd, uint64_t meta_off, uint64_t file_end, struct td_journal *j,
+			 char *err, size_t errlen);
+/* What a chunk of csize bytes takes in its CPU's data of a BUFFER section. */
+static inline uint64_t td_chunk_stored_size(bool compressed, uint32_t csize)
+{
+	return compressed ? TD_CHUNK_HDR_SIZE + (uint64_t)csize : csize;
+}
+/*
+ * Count chunks of cpu of buffer, size bytes in all as td_chunk_stored_size() says, into j:
+ * 0, or -EINVAL for a buffer j does not describe or an impossible CPU.
+ */
+int td_journal_add_chunks(struct td_journal *j, int buffer, int cpu, uint32_t chunks,
+			  uint64_t size);
+/*
+ * td_journal_read_meta(), then every complete chunk section after them, up to file_end: for
+ * a file whose writer is gone (a finishing writer counts its own chunks). Stops quietly at
+ * the first incomplete or malformed chunk (what a crash leaves; with verify, a chunk that
+ * does not decompress counts as malformed, and so does a chunk of a buffer not described);
+ * j->end says where.
  */
 int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_journal *j,
 		    bool verify, char *err, size_t errlen);

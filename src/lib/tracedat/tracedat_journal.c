@@ -170,11 +170,9 @@ static bool chunk_decompresses(int fd, uint64_t off, uint32_t csize, uint32_t us
 	return ok;
 }
 
-int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_journal *j,
-		    bool verify, char *err, size_t errlen)
+int td_journal_read_meta(int fd, uint64_t meta_off, uint64_t file_end, struct td_journal *j,
+			 char *err, size_t errlen)
 {
-	struct block_reader r;
-	uint64_t pos;
 	int ret = 0;
 
 	memset(j, 0, sizeof(*j));
@@ -190,12 +188,36 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 		td_journal_free(j);
 		return -1;
 	}
+	return 0;
+}
+
+int td_journal_add_chunks(struct td_journal *j, int buffer, int cpu, uint32_t chunks,
+			  uint64_t size)
+{
+	struct td_cpu_data *c;
+
+	if (buffer < 0 || buffer >= j->nr_buffers || cpu < 0 || cpu >= 65536)
+		return -EINVAL;
+	c = journal_cpu(&j->bufs[buffer], cpu, true);
+	c->chunks += chunks;
+	c->size += size;
+	j->chunks += chunks;
+	return 0;
+}
+
+int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_journal *j,
+		    bool verify, char *err, size_t errlen)
+{
+	struct block_reader r;
+	uint64_t pos;
+
+	if (td_journal_read_meta(fd, meta_off, file_end, j, err, errlen))
+		return -1;
 	block_reader_init(&r, fd, file_end, JOURNAL_WINDOW);
 	for (pos = j->end; pos + TD_SEC_HDR_SIZE <= file_end;) {
 		uint8_t h[TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE];
 		uint32_t cpu, buffer, csize, usize;
 		struct td_journal_buf *b;
-		struct td_cpu_data *c;
 		uint64_t size;
 		uint16_t id;
 
@@ -225,10 +247,7 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 		if (verify && j->compressed &&
 		    !chunk_decompresses(fd, pos + sizeof(h), csize, usize))
 			break;
-		c = journal_cpu(b, cpu, true);
-		c->chunks++;
-		c->size += j->compressed ? TD_CHUNK_HDR_SIZE + csize : csize;
-		j->chunks++;
+		td_journal_add_chunks(j, buffer, cpu, 1, td_chunk_stored_size(j->compressed, csize));
 		pos += TD_SEC_HDR_SIZE + size;
 		j->end = pos;
 	}
@@ -341,6 +360,7 @@ static uint64_t write_buffer_sections(int fd, struct td_journal *j, uint64_t sec
 {
 	int *first = xcalloc(j->nr_buffers + 1, sizeof(*first));
 	uint64_t *ends = xcalloc(j->nr_buffers, sizeof(*ends));
+	uint32_t *copied;
 	uint64_t cursor = sec, pos, *wr;
 	struct block_writer *out;
 	struct block_reader r;
@@ -352,6 +372,7 @@ static uint64_t write_buffer_sections(int fd, struct td_journal *j, uint64_t sec
 	}
 	first[b] = n;
 	wr = xcalloc(n + 1, sizeof(*wr));
+	copied = xcalloc(n + 1, sizeof(*copied));
 	out = xcalloc(n + 1, sizeof(*out));
 	block_reader_init(&r, fd, j->end, JOURNAL_WINDOW);
 	for (b = 0; b < j->nr_buffers; b++) {
@@ -395,21 +416,41 @@ static uint64_t write_buffer_sections(int fd, struct td_journal *j, uint64_t sec
 			if (buffer < (uint32_t)j->nr_buffers)
 				c = journal_cpu(&j->bufs[buffer], bo_get32(h + 16, BO_LITTLE),
 						false);
-			/* The scan saw every chunk: one it did not means the file changed since. */
+			/*
+			 * j counts every chunk (the scan's, or the writer's own count): one more,
+			 * or a larger one, means the file is not what j describes.
+			 */
 			if (!c) {
 				ret = -EIO;
 				break;
 			}
 			i = first[buffer] + (c - j->bufs[buffer].cpus);
 			csize = bo_get32(h + 24, BO_LITTLE);
+			if (copied[i] == c->chunks ||
+			    wr[i] + td_chunk_stored_size(j->compressed, csize) >
+			    c->offset + (j->compressed ? 4 : 0) + c->size) {
+				ret = -EIO;
+				break;
+			}
 			if (j->compressed)
 				ret = block_copy(&r, &out[i], pos + 24, wr[i], 8 + (uint64_t)csize);
 			else
 				ret = block_copy(&r, &out[i], pos + 32, wr[i], csize);
-			wr[i] += j->compressed ? 8 + (uint64_t)csize : csize;
+			wr[i] += td_chunk_stored_size(j->compressed, csize);
+			copied[i]++;
 		}
 		pos += TD_SEC_HDR_SIZE + size;
 	}
+	/* And none fewer: each CPU's data fills the room laid out for it. */
+	for (b = 0; !ret && b < j->nr_buffers; b++)
+		for (i = 0; !ret && i < j->bufs[b].nr_cpus; i++) {
+			const struct td_cpu_data *c = &j->bufs[b].cpus[i];
+			int k = first[b] + i;
+
+			if (copied[k] != c->chunks ||
+			    wr[k] != c->offset + (j->compressed ? 4 : 0) + c->size)
+				ret = -EIO;
+		}
 	for (i = 0; i < n; i++) {
 		err = block_writer_close(&out[i]);
 		ret = ret ? ret : err;
@@ -423,6 +464,7 @@ static uint64_t write_buffer_sections(int fd, struct td_journal *j, uint64_t sec
 	free(ends);
 	free(out);
 	free(wr);
+	free(copied);
 	free(first);
 	if (!ret && ftruncate(fd, cursor))
 		ret = -errno;

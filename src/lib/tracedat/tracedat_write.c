@@ -794,7 +794,8 @@ uint64_t tdw_bytes(const struct tdw *w)
 }
 
 /* Stop the writer threads; the file position is again the writer's own. */
-static int stop_chunks(struct tdw *w)
+/* Stop the writer threads; with j, the chunks they wrote go into it (td_chunks_stop()). */
+static int stop_chunks(struct tdw *w, struct td_journal *j)
 {
 	uint64_t stalls;
 	int ret;
@@ -806,7 +807,7 @@ static int stop_chunks(struct tdw *w)
 		note_debug("trace.dat: the compressor or the disk fell behind; %" PRIu64 " waits",
 			   stalls);
 	w->pages = td_chunks_pages(w->chunks);
-	ret = td_chunks_stop(w->chunks, &w->pos);
+	ret = td_chunks_stop(w->chunks, &w->pos, j);
 	w->chunks = NULL;
 	return ret ? fail(w, "data", -ret) : 0;
 }
@@ -892,8 +893,26 @@ int tdw_finish(struct tdw *w)
 		for (i = 0; !w->failed && i < w->bufs[k].nr_slots; i++)
 			if (w->bufs[k].cpus[i])
 				release_held(w, k, i, w->bufs[k].cpus[i]);
-	if (w->failed || tdw_flush(w) || stop_chunks(w))
+	if (w->failed || tdw_flush(w))
 		goto out;
+	/*
+	 * The descriptions from the file, the chunks from the writer's own count: reading the
+	 * journal back for its chunk headers was a pass over every byte of the data.
+	 */
+	if (td_journal_read_meta(w->fd, w->meta_off, tdw_bytes(w), &j, err, sizeof(err))) {
+		note_error("finishing trace.dat: %s", err);
+		goto out;
+	}
+	if (j.nr_buffers != w->nr_bufs) {
+		note_error("finishing trace.dat: the journal holds %d of %d buffers", j.nr_buffers,
+			   w->nr_bufs);
+		td_journal_free(&j);
+		goto out;
+	}
+	if (stop_chunks(w, &j)) {
+		td_journal_free(&j);
+		goto out;
+	}
 	if (w->cmdlines_path)
 		fin.cmdlines = read_whole_file(w->cmdlines_path, 0, 1 << 16,
 						&fin.cmdlines_len);
@@ -904,16 +923,6 @@ int tdw_finish(struct tdw *w)
 		fin.formats_len = w->late_formats.len;
 		fin.formats_opt = w->formats_opt;
 		fin.formats_old = w->formats_sec;
-	}
-	if (td_journal_scan(w->fd, w->meta_off, w->pos, &j, false, err, sizeof(err))) {
-		note_error("finishing trace.dat: %s", err);
-		goto out;
-	}
-	if (j.nr_buffers != w->nr_bufs) {
-		note_error("finishing trace.dat: the journal holds %d of %d buffers", j.nr_buffers,
-			   w->nr_bufs);
-		td_journal_free(&j);
-		goto out;
 	}
 	fin.cpustats = cpustats(w, &fin.nr_cpustats);
 	ret = td_journal_finish(w->fd, w->done_pos, &j, &fin, err, sizeof(err));
@@ -960,7 +969,7 @@ void tdw_abort(struct tdw *w)
 	if (!w)
 		return;
 	/* What was queued is written: it stays recoverable. */
-	stop_chunks(w);
+	stop_chunks(w, NULL);
 	for (i = 0; i < w->nr_bufs; i++)
 		free_buf(&w->bufs[i]);
 	if ((w->spool || w->own_fd) && w->fd >= 0)
