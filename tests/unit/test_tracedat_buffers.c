@@ -4,9 +4,13 @@
  * buffer and merged as report prints them; given up half-way or cut, then recovered; and the
  * journals of one buffer that earlier builds wrote, recovered as before.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "messages.h"
@@ -17,6 +21,32 @@
 #include "tracedat_synth.h"
 #include "tracedat_text.h"
 #include "util.h"
+
+/*
+ * A crash simulated in finishing: once crash_after pwrite()s have been made, every pwrite()
+ * and ftruncate() fails, so the file stays as the crash left it. -1: no crash.
+ */
+static int crash_after = -1;
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	if (!__atomic_load_n(&crash_after, __ATOMIC_RELAXED)) {
+		errno = EIO;
+		return -1;
+	}
+	if (__atomic_load_n(&crash_after, __ATOMIC_RELAXED) > 0)
+		__atomic_sub_fetch(&crash_after, 1, __ATOMIC_RELAXED);
+	return syscall(SYS_pwrite64, fd, buf, n, off);
+}
+
+int ftruncate(int fd, off_t len)
+{
+	if (!__atomic_load_n(&crash_after, __ATOMIC_RELAXED)) {
+		errno = EIO;
+		return -1;
+	}
+	return syscall(SYS_ftruncate, fd, len);
+}
 
 #define NB	2	/* buffers */
 #define NC	2	/* CPUs of each */
@@ -317,6 +347,164 @@ static void test_roundtrip(const char *path, enum td_compression c, const char *
 	      "%s: recover leaves the complete file alone", cname);
 }
 
+/* ~2 MB of symbol lines at ks, compressing to well over the journal's slack; the text. */
+static char *write_symbols(const char *ks, size_t *len)
+{
+	uint64_t x = 88172645463325252ull;
+	size_t cap = 3u << 20;
+	char *text = xmalloc(cap);
+	FILE *out;
+	bool ok;
+
+	*len = 0;
+	while (*len + 64 < cap - (1u << 20)) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		*len += snprintf(text + *len, cap - *len, "ffffffff%08llx T sym_%llx\n",
+				 (unsigned long long)(x & 0xffffffff),
+				 (unsigned long long)(x >> 20));
+	}
+	out = fopen(ks, "w");
+	ok = out && fwrite(text, 1, *len, out) == *len;
+	if (out)
+		ok = !fclose(out) && ok;
+	if (!ok) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/*
+ * A writer of the two buffers with symbols from ks and every sub-buffer whole, everything
+ * flushed to the journal: nothing is held back for tdw_finish() to write.
+ */
+static struct tdw *journal_with_symbols(const char *path, enum td_compression c,
+					const char *ks, int *fd)
+{
+	static uint8_t page[8192];
+	const int max[NB] = { 5000, 5000 };
+	struct feed f = { 0 };
+	int b, i, more = 1;
+
+	f.w = writer(path, c, fd);
+	if (!f.w)
+		return NULL;
+	tdw_set_kallsyms_path(f.w, ks);
+	while (more) {
+		more = 0;
+		for (b = 0; b < NB; b++)
+			for (i = 0; i < NC; i++) {
+				if (f.n[b][i] >= max[b])
+					continue;
+				synth_page_at(page, pages[b], SYNTH_TS0 + starts[b][i], tags[b],
+					      cpus[b][i], &f.n[b][i], max[b]);
+				if (tdw_add_subbuf(f.w, b, cpus[b][i], page, pages[b])) {
+					tdw_abort(f.w);
+					return NULL;
+				}
+				more = 1;
+			}
+	}
+	if (tdw_flush(f.w)) {
+		tdw_abort(f.w);
+		return NULL;
+	}
+	return f.w;
+}
+
+/* Where options 1 point (options 2 of a complete file, 0 for a journal), and the journal. */
+static bool done_link(const char *path, uint64_t *opts2, uint64_t *journal)
+{
+	int fd = open(path, O_RDONLY), ret = -1;
+	uint64_t done;
+	char err[256];
+	struct stat st;
+	uint8_t v[8];
+
+	if (fd >= 0 && !fstat(fd, &st))
+		ret = td_journal_find(fd, st.st_size, &done, journal, err, sizeof(err));
+	*opts2 = 0;
+	if (ret == 1 && !td_pread(fd, v, 8, done))
+		*opts2 = bo_get64(v, BO_LITTLE);
+	if (fd >= 0)
+		close(fd);
+	return ret >= 0;
+}
+
+static bool symbols_read_back(const char *path, const char *text, size_t len)
+{
+	struct tdr *r;
+	char err[256];
+	bool ok;
+
+	r = tdr_open(path, err, sizeof(err));
+	ok = r && tdr_info(r)->kallsyms.len == len &&
+	     !memcmp(tdr_info(r)->kallsyms.data, text, len);
+	if (r)
+		tdr_close(r);
+	return ok;
+}
+
+/*
+ * Kernel symbols larger than the journal's slack: finishing still moves everything down over
+ * the journal (in three copies: compact() in tracedat_journal.c), where the file used to keep
+ * the journal and its copy. Options 2 then sit where the journal began, the symbols read back
+ * whole and every event is there. And a crash after any write of finishing leaves a file that
+ * is complete, with its symbols, or that recover completes: every event survives.
+ */
+static void test_big_tail(const char *path, enum td_compression c, const char *cname)
+{
+	const int want[NB][NC] = { { 5000, 5000 }, { 5000, 5000 } };
+	char *ks = xasprintf("%s.kallsyms", path);	/* synth_tmp()'s buffer holds path */
+	int fd, n, complete = 0, recovered = 0, bad = 0, finished = -1;
+	uint64_t opts2 = 0, journal = 0;
+	struct tdw *w;
+	size_t len;
+	char *text = write_symbols(ks, &len);
+
+	w = text ? journal_with_symbols(path, c, ks, &fd) : NULL;
+	CHECK(w && !tdw_finish(w) && done_link(path, &opts2, &journal) && opts2 >= journal &&
+	      opts2 - journal < 8192,
+	      "%s: %zu bytes of symbols: options 2 where the journal began (%" PRIu64 " after it)",
+	      cname, len, opts2 - journal);
+	if (w)
+		close(fd);
+	CHECK(check_buffers(path, want) == 20000, "%s: big symbols: every event read back", cname);
+	CHECK(text && symbols_read_back(path, text, len),
+	      "%s: big symbols: the KALLSYMS section reads back whole", cname);
+
+	for (n = 0; text && n < 400 && finished < 0; n++) {
+		w = journal_with_symbols(path, c, ks, &fd);
+		if (!w) {
+			bad++;
+			break;
+		}
+		__atomic_store_n(&crash_after, n, __ATOMIC_RELAXED);
+		tdw_finish(w);
+		if (__atomic_load_n(&crash_after, __ATOMIC_RELAXED))
+			finished = n;
+		__atomic_store_n(&crash_after, -1, __ATOMIC_RELAXED);
+		close(fd);
+		if (!done_link(path, &opts2, &journal)) {
+			bad++;
+		} else if (opts2) {
+			complete++;
+			bad += check_buffers(path, want) != 20000 ||
+			       !symbols_read_back(path, text, len);
+		} else {
+			recovered++;
+			bad += run_recover(path) || check_buffers(path, want) != 20000;
+		}
+	}
+	CHECK(finished > 10 && !bad && complete && recovered,
+	      "%s: a crash after each of finishing's %d writes: %d complete files with their "
+	      "symbols, %d journals recover completes, %d wrong", cname, finished, complete,
+	      recovered, bad);
+	unlink(ks);
+	free(ks);
+	free(text);
+}
+
 /*
  * Given up half-way (tdw_abort() after a flush and more data): recover keeps every event but
  * those of the sub-buffer held back for the instance's CPU 3, fed in pieces (tdw_add_unit():
@@ -521,6 +709,7 @@ int main(void)
 		test_aborted(path, c, name);
 		test_cut(path, c, name);
 		test_miscounted(path, c, name);
+		test_big_tail(path, c, name);
 	}
 	test_old_journals(path);
 	test_refusals(path);

@@ -247,7 +247,8 @@ int td_journal_scan(int fd, uint64_t meta_off, uint64_t file_end, struct td_jour
 		if (verify && j->compressed &&
 		    !chunk_decompresses(fd, pos + sizeof(h), csize, usize))
 			break;
-		td_journal_add_chunks(j, buffer, cpu, 1, td_chunk_stored_size(j->compressed, csize));
+		td_journal_add_chunks(j, buffer, cpu, 1,
+				      td_chunk_stored_size(j->compressed, csize));
 		pos += TD_SEC_HDR_SIZE + size;
 		j->end = pos;
 	}
@@ -491,10 +492,12 @@ static void put_cpustats(struct tdbuf *b, const struct td_final *fin)
 
 /*
  * Options 2: a BUFFER option per buffer (their sections laid out: j->bufs[].sec), CPUSTATs,
- * CMDLINES, KALLSYMS; offsets lowered by delta.
+ * CMDLINES, KALLSYMS; the BUFFER sections' offsets lowered by delta, the others' by
+ * tail_delta (modulo 2^64: a "lowering" may raise them).
  */
 static void build_options2(struct tdbuf *b, const struct td_journal *j,
-			   const struct td_tail *t, const struct td_final *fin, uint64_t delta)
+			   const struct td_tail *t, const struct td_final *fin, uint64_t delta,
+			   uint64_t tail_delta)
 {
 	struct tdbuf o = { 0 };
 	int i, k;
@@ -519,9 +522,9 @@ static void build_options2(struct tdbuf *b, const struct td_journal *j,
 	tdbuf_free(&o);
 	put_cpustats(b, fin);
 	if (t->cmdlines)
-		tdbuf_option_u64(b, TD_SEC_CMDLINES, t->cmdlines - delta);
+		tdbuf_option_u64(b, TD_SEC_CMDLINES, t->cmdlines - tail_delta);
 	if (t->kallsyms)
-		tdbuf_option_u64(b, TD_SEC_KALLSYMS, t->kallsyms - delta);
+		tdbuf_option_u64(b, TD_SEC_KALLSYMS, t->kallsyms - tail_delta);
 	tdbuf_option_u64(b, TD_OPT_DONE, 0);
 }
 
@@ -647,38 +650,85 @@ static uint64_t move_unit(const struct td_journal *j)
 }
 
 /*
- * Move options 2, CMDLINES, KALLSYMS, EVENT_FORMATS and the BUFFER sections down over the
- * journal (keeping the data page-aligned) when the copy does not overlap the copy the file
- * still points at; then cut the file. Returns how far they moved (0: not at all).
+ * Where a block now at from lands when moved down to lo or above: the same place modulo
+ * unit, with room for a padding section before it when it is not at lo. 0: it would not move.
+ */
+static uint64_t landing(uint64_t lo, uint64_t from, uint64_t unit)
+{
+	uint64_t at = lo + (from - lo) % unit;
+
+	if (at != lo && at - lo < TD_SEC_HDR_SIZE)
+		at += unit;
+	return at < from ? at : 0;
+}
+
+/*
+ * Options 2 (built with the offsets lowered by delta, tail_delta) at opts, then options 1 and
+ * their EVENT_FORMATS link pointed at what they describe; once options 1 point there,
+ * *linked is tail_delta. Each step leaves a file whose links name complete sections.
+ */
+static int relink(int fd, uint64_t done_pos, const struct td_journal *j, const struct td_tail *t,
+		  const struct td_final *fin, uint64_t formats, uint64_t opts, uint64_t delta,
+		  uint64_t tail_delta, uint64_t *linked)
+{
+	struct tdbuf b = { 0 };
+	int ret;
+
+	build_options2(&b, j, t, fin, delta, tail_delta);
+	ret = write_options(fd, opts, &b);
+	tdbuf_free(&b);
+	if (!ret)
+		ret = link_options(fd, done_pos, opts);
+	if (ret)
+		return ret;
+	*linked = tail_delta;
+	return formats ? link_options(fd, fin->formats_opt, formats - tail_delta) : 0;
+}
+
+/*
+ * Move options 2, CMDLINES, KALLSYMS, EVENT_FORMATS (the metadata, from opts2 to sec) and the
+ * BUFFER sections (from sec to end) down over the journal, keeping the data page-aligned,
+ * never over a section the file still points at; then cut the file. Returns how far the
+ * metadata the file points at has moved (modulo 2^64; 0: not at all), for its EVENT_FORMATS.
+ *
+ * In one copy when they fit below opts2. When they do not (kernel symbols, a few MB, or
+ * uncompressed CMDLINES outgrow the journal's slack; the file was then the journal and its
+ * copy, twice the data), in three: the metadata copied to the end and pointed at, the BUFFER
+ * sections copied down, the metadata copied from the end in front of them and pointed at.
  */
 static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
-			const struct td_tail *t, uint64_t end, const struct td_final *fin,
-			uint8_t *buf, int *cut_err)
+			uint64_t sec, const struct td_tail *t, uint64_t end,
+			const struct td_final *fin, uint64_t formats, uint8_t *buf, int *cut_err)
 {
-	uint64_t base = j->meta_off, dst, delta, unit = move_unit(j);
-	struct tdbuf b = { 0 };
+	uint64_t base = j->meta_off, unit = move_unit(j), meta = sec - opts2, dst, delta;
+	uint64_t linked = 0;
 
 	if (!unit)
 		return 0;
-	dst = base + (opts2 - base) % unit;
-	if (dst != base && dst - base < TD_SEC_HDR_SIZE)
-		dst += unit;
-	if (dst >= opts2 || dst + (end - opts2) > opts2)
-		return 0;
-	delta = opts2 - dst;
-	if (dst != base && td_write_section_header(fd, base, TD_SEC_RC_PAD, 0,
-						   dst - base - TD_SEC_HDR_SIZE))
-		return 0;
-	if (copy_range(fd, opts2, dst, end - opts2, buf))
-		return 0;
-	build_options2(&b, j, t, fin, delta);
-	if (write_options(fd, dst, &b) || link_options(fd, done_pos, dst)) {
-		tdbuf_free(&b);
-		return 0;
+	dst = landing(base, opts2, unit);
+	if (dst && dst + (end - opts2) <= opts2) {
+		delta = opts2 - dst;
+		if (copy_range(fd, opts2, dst, end - opts2, buf))
+			return 0;
+	} else {
+		/* The BUFFER sections' place, the metadata right before it. */
+		dst = landing(base + meta, sec, unit);
+		if (!dst || dst + (end - sec) > sec)
+			return 0;
+		delta = sec - dst;
+		if (copy_range(fd, opts2, end, meta, buf) ||
+		    relink(fd, done_pos, j, t, fin, formats, end, 0, opts2 - end, &linked) ||
+		    copy_range(fd, sec, dst, end - sec, buf) ||
+		    copy_range(fd, end, dst - meta, meta, buf))
+			return linked;
+		dst -= meta;
 	}
+	if ((dst != base && td_write_section_header(fd, base, TD_SEC_RC_PAD, 0,
+						    dst - base - TD_SEC_HDR_SIZE)) ||
+	    relink(fd, done_pos, j, t, fin, formats, dst, delta, delta, &linked))
+		return linked;
 	if (ftruncate(fd, end - delta))
 		*cut_err = errno;
-	tdbuf_free(&b);
 	return delta;
 }
 
@@ -702,7 +752,7 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		build_meta(&f, TD_SEC_EVENT_FORMATS, fin->formats, fin->formats_len,
 			   j->compressed, fin->level);
 	/* The options' size does not depend on the offsets they hold. */
-	build_options2(&b, j, &t, fin, 0);
+	build_options2(&b, j, &t, fin, 0, 0);
 	sec = opts2 + TD_SEC_HDR_SIZE + b.len;
 	if (c.len) {
 		tail = sec;
@@ -722,7 +772,7 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 	if (!ret && f.len)
 		ret = td_pwrite(fd, f.p, f.len, formats);
 	if (!ret) {
-		build_options2(&b, j, &t, fin, 0);
+		build_options2(&b, j, &t, fin, 0, 0);
 		ret = write_options(fd, opts2, &b);
 	}
 	if (!ret)
@@ -739,7 +789,7 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		free(buf);
 		return -1;
 	}
-	delta = compact(fd, done_pos, j, opts2, &t, end, fin, buf, &cut_err);
+	delta = compact(fd, done_pos, j, opts2, sec, &t, end, fin, formats, buf, &cut_err);
 	free(buf);
 	ret = formats ? relink_formats(fd, fin, formats - delta) : 0;
 	if (ret) {

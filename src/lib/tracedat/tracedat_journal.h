@@ -24,11 +24,12 @@
  * Every byte is an ordinary v7 section, so the file can be walked section by section at any
  * moment. Finishing appends options 2 (a BUFFER option per buffer, CPUSTAT, CMDLINES), a
  * fresh CMDLINES section and a BUFFER section per buffer (each CPU's chunks copied together,
- * as the format requires), points options 1's DONE at options 2, and then, when it fits
- * without overwriting anything still referenced, moves them down over the journal and
- * truncates the file. A crash at any point leaves either a complete file or a journal that
- * `recover` completes, losing only chunks that were never written. Options before data: a
- * complete file cut short later still describes its data, so the intact chunks stay readable.
+ * as the format requires), points options 1's DONE at options 2, and then moves them down
+ * over the journal, never over anything still referenced (in one copy, or in three when the
+ * metadata outgrows the journal's slack), and truncates the file. A crash at any point leaves
+ * either a complete file or a journal that `recover` completes, losing only chunks that were
+ * never written. Options before data: a complete file cut short later still describes its
+ * data, so the intact chunks stay readable.
  */
 #ifndef REMOTECTL_TRACEDAT_JOURNAL_H
 #define REMOTECTL_TRACEDAT_JOURNAL_H
