@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * trace.dat files of several buffers: written through every data call, read back buffer by
- * buffer and merged as report prints them; given up half-way or cut, then recovered; and the
- * journals of one buffer that earlier builds wrote, recovered as before.
+ * buffer and merged as report prints them; given up half-way or cut, then recovered; the
+ * journals of one buffer that earlier builds wrote, recovered as before; and finishing: with
+ * counts that do not match the journal, with kernel symbols larger than the journal's slack,
+ * and stopped by a crash after each of its writes.
  */
 #include <errno.h>
 #include <fcntl.h>
