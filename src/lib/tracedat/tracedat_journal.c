@@ -343,6 +343,12 @@ static int copy_range(int fd, uint64_t from, uint64_t to, uint64_t len, uint8_t 
 	return 0;
 }
 
+/* Where a CPU's chunks start in its BUFFER section: after their count when compressed. */
+static uint64_t chunks_start(const struct td_journal *j, const struct td_cpu_data *c)
+{
+	return c->offset + (j->compressed ? 4 : 0);
+}
+
 /* Write-behind per CPU: up to 256 KiB, less when there are many CPUs (16 MiB in all). */
 static size_t write_behind(int nr_cpus)
 {
@@ -388,7 +394,7 @@ static uint64_t write_buffer_sections(int fd, struct td_journal *j, uint64_t sec
 			block_writer_init(&out[k], fd, write_behind(n));
 			/* Like trace-cmd, the stored size leaves out the u32 chunk count. */
 			c->offset = align_up(cursor, jb->page_size);
-			wr[k] = c->offset + (j->compressed ? 4 : 0);
+			wr[k] = chunks_start(j, c);
 			cursor = wr[k] + c->size;
 			if (j->compressed) {
 				uint8_t cnt[4];
@@ -402,8 +408,8 @@ static uint64_t write_buffer_sections(int fd, struct td_journal *j, uint64_t sec
 	/* Copy every chunk of the journal to its CPU's place, in journal order. */
 	for (pos = j->meta_off; !ret && pos < j->end;) {
 		uint8_t h[TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE];
-		uint64_t size;
-		uint32_t csize, buffer;
+		uint64_t size, stored;
+		uint32_t buffer;
 
 		ret = block_read(&r, h, sizeof(h) <= j->end - pos ? sizeof(h) : TD_SEC_HDR_SIZE,
 				 pos);
@@ -426,18 +432,17 @@ static uint64_t write_buffer_sections(int fd, struct td_journal *j, uint64_t sec
 				break;
 			}
 			i = first[buffer] + (c - j->bufs[buffer].cpus);
-			csize = bo_get32(h + 24, BO_LITTLE);
+			/* Compressed, the chunk's two sizes go along. */
+			stored = td_chunk_stored_size(j->compressed, bo_get32(h + 24, BO_LITTLE));
 			if (copied[i] == c->chunks ||
-			    wr[i] + td_chunk_stored_size(j->compressed, csize) >
-			    c->offset + (j->compressed ? 4 : 0) + c->size) {
+			    wr[i] + stored > chunks_start(j, c) + c->size) {
 				ret = -EIO;
 				break;
 			}
-			if (j->compressed)
-				ret = block_copy(&r, &out[i], pos + 24, wr[i], 8 + (uint64_t)csize);
-			else
-				ret = block_copy(&r, &out[i], pos + 32, wr[i], csize);
-			wr[i] += td_chunk_stored_size(j->compressed, csize);
+			ret = block_copy(&r, &out[i],
+					 pos + sizeof(h) - (j->compressed ? TD_CHUNK_HDR_SIZE : 0),
+					 wr[i], stored);
+			wr[i] += stored;
 			copied[i]++;
 		}
 		pos += TD_SEC_HDR_SIZE + size;
@@ -448,8 +453,7 @@ static uint64_t write_buffer_sections(int fd, struct td_journal *j, uint64_t sec
 			const struct td_cpu_data *c = &j->bufs[b].cpus[i];
 			int k = first[b] + i;
 
-			if (copied[k] != c->chunks ||
-			    wr[k] != c->offset + (j->compressed ? 4 : 0) + c->size)
+			if (copied[k] != c->chunks || wr[k] != chunks_start(j, c) + c->size)
 				ret = -EIO;
 		}
 	for (i = 0; i < n; i++) {
@@ -664,12 +668,12 @@ static uint64_t landing(uint64_t lo, uint64_t from, uint64_t unit)
 
 /*
  * Options 2 (built with the offsets lowered by delta, tail_delta) at opts, then options 1 and
- * their EVENT_FORMATS link pointed at what they describe; once options 1 point there,
- * *linked is tail_delta. Each step leaves a file whose links name complete sections.
+ * their EVENT_FORMATS link pointed at what they describe. Each step leaves a file whose links
+ * name complete sections (either copy of the metadata is complete until the cut).
  */
 static int relink(int fd, uint64_t done_pos, const struct td_journal *j, const struct td_tail *t,
 		  const struct td_final *fin, uint64_t formats, uint64_t opts, uint64_t delta,
-		  uint64_t tail_delta, uint64_t *linked)
+		  uint64_t tail_delta)
 {
 	struct tdbuf b = { 0 };
 	int ret;
@@ -679,57 +683,54 @@ static int relink(int fd, uint64_t done_pos, const struct td_journal *j, const s
 	tdbuf_free(&b);
 	if (!ret)
 		ret = link_options(fd, done_pos, opts);
-	if (ret)
-		return ret;
-	*linked = tail_delta;
-	return formats ? link_options(fd, fin->formats_opt, formats - tail_delta) : 0;
+	if (!ret && formats)
+		ret = link_options(fd, fin->formats_opt, formats - tail_delta);
+	return ret;
 }
 
 /*
  * Move options 2, CMDLINES, KALLSYMS, EVENT_FORMATS (the metadata, from opts2 to sec) and the
  * BUFFER sections (from sec to end) down over the journal, keeping the data page-aligned,
- * never over a section the file still points at; then cut the file. Returns how far the
- * metadata the file points at has moved (modulo 2^64; 0: not at all), for its EVENT_FORMATS.
+ * never over a section the file still points at (options 1's EVENT_FORMATS link included);
+ * then cut the file. Where a step fails the file stays as the last link left it.
  *
  * In one copy when they fit below opts2. When they do not (kernel symbols, a few MB, or
  * uncompressed CMDLINES outgrow the journal's slack; the file was then the journal and its
  * copy, twice the data), in three: the metadata copied to the end and pointed at, the BUFFER
  * sections copied down, the metadata copied from the end in front of them and pointed at.
  */
-static uint64_t compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
-			uint64_t sec, const struct td_tail *t, uint64_t end,
-			const struct td_final *fin, uint64_t formats, uint8_t *buf, int *cut_err)
+static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
+		    uint64_t sec, const struct td_tail *t, uint64_t end, const struct td_final *fin,
+		    uint64_t formats, uint8_t *buf, int *cut_err)
 {
 	uint64_t base = j->meta_off, unit = move_unit(j), meta = sec - opts2, dst, delta;
-	uint64_t linked = 0;
 
 	if (!unit)
-		return 0;
+		return;
 	dst = landing(base, opts2, unit);
 	if (dst && dst + (end - opts2) <= opts2) {
 		delta = opts2 - dst;
 		if (copy_range(fd, opts2, dst, end - opts2, buf))
-			return 0;
+			return;
 	} else {
 		/* The BUFFER sections' place, the metadata right before it. */
 		dst = landing(base + meta, sec, unit);
 		if (!dst || dst + (end - sec) > sec)
-			return 0;
+			return;
 		delta = sec - dst;
 		if (copy_range(fd, opts2, end, meta, buf) ||
-		    relink(fd, done_pos, j, t, fin, formats, end, 0, opts2 - end, &linked) ||
+		    relink(fd, done_pos, j, t, fin, formats, end, 0, opts2 - end) ||
 		    copy_range(fd, sec, dst, end - sec, buf) ||
 		    copy_range(fd, end, dst - meta, meta, buf))
-			return linked;
+			return;
 		dst -= meta;
 	}
 	if ((dst != base && td_write_section_header(fd, base, TD_SEC_RC_PAD, 0,
 						    dst - base - TD_SEC_HDR_SIZE)) ||
-	    relink(fd, done_pos, j, t, fin, formats, dst, delta, delta, &linked))
-		return linked;
+	    relink(fd, done_pos, j, t, fin, formats, dst, delta, delta))
+		return;
 	if (ftruncate(fd, end - delta))
 		*cut_err = errno;
-	return delta;
 }
 
 /*
@@ -741,7 +742,7 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		      const struct td_final *fin, char *msg, size_t msglen)
 {
 	uint8_t *buf = xmalloc(COPY_BLOCK);
-	uint64_t opts2 = j->end, tail = 0, formats = 0, sec, end, delta;
+	uint64_t opts2 = j->end, tail = 0, formats = 0, sec, end;
 	struct tdbuf b = { 0 }, c = { 0 }, f = { 0 };
 	int ret, failed = 0, cut_err = 0;
 	struct td_tail t = { 0 };
@@ -789,14 +790,16 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		free(buf);
 		return -1;
 	}
-	delta = compact(fd, done_pos, j, opts2, sec, &t, end, fin, formats, buf, &cut_err);
-	free(buf);
-	ret = formats ? relink_formats(fd, fin, formats - delta) : 0;
+	/* compact() moves this link along with the sections. */
+	ret = formats ? relink_formats(fd, fin, formats) : 0;
 	if (ret) {
 		snprintf(msg, msglen, "pointing the file at every system's event formats: %s",
 			 strerror(-ret));
+		free(buf);
 		return -1;
 	}
+	compact(fd, done_pos, j, opts2, sec, &t, end, fin, formats, buf, &cut_err);
+	free(buf);
 	if (cut_err) {
 		snprintf(msg, msglen, "cannot shorten the file: %s", strerror(cut_err));
 		return 1;

@@ -793,8 +793,10 @@ uint64_t tdw_bytes(const struct tdw *w)
 	return w->chunks ? td_chunks_end(w->chunks) : w->pos;
 }
 
-/* Stop the writer threads; the file position is again the writer's own. */
-/* Stop the writer threads; with j, the chunks they wrote go into it (td_chunks_stop()). */
+/*
+ * Stop the writer threads; the file position is again the writer's own. With j, the chunks
+ * they wrote go into it (td_chunks_stop()).
+ */
 static int stop_chunks(struct tdw *w, struct td_journal *j)
 {
 	uint64_t stalls;
