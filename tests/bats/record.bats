@@ -416,15 +416,32 @@ check_backlog() {
 	done
 }
 
+# The backlog came many sub-buffers per readv(), and whole: on every CPU exactly as many as its
+# markers fill (4080 bytes of events per 4 KiB sub-buffer, 32 bytes per marker: 8 of entry
+# header, the 4-byte id, 16 of payload, 4 of ring-buffer header), in under half as many calls.
+# One call per sub-buffer would be 158 and the idle looks (~20 in the second); doubling from
+# one while they come full, up to 64, takes 8 for the backlog.
+check_batched() {
+	local cpu subbufs calls
+	for ((cpu = 0; cpu < NCPU; cpu++)); do
+		read -r subbufs calls < <(sed -En "s/^remotectl: instances\/$INST: CPU $cpu: \
+([0-9]+) sub-buffers in ([0-9]+) calls\$/\1 \2/p" "$ERR")
+		[ "$subbufs" -eq $(((N + 126) / 127)) ]
+		[ $((calls * 2)) -lt "$subbufs" ]
+	done
+}
+
 @test "read(): a backlog, every marker once and in order (text)" {
 	N=20000
 	record_backlog txt
 	check_backlog "$OUTF"
+	check_batched
 }
 
 @test "read(): a backlog read in runs of sub-buffers straight into trace.dat chunks; trace-cmd agrees" {
 	N=20000
 	record_backlog dat
+	check_batched
 	"$RCTL" report "$OUTF" > "$BATS_TEST_TMPDIR/report.txt"
 	check_backlog "$BATS_TEST_TMPDIR/report.txt"
 	trace-cmd report "$OUTF" 2>/dev/null | sed -n 's/^ *//; /raw_data/p' |

@@ -4,7 +4,9 @@
 # get_snapshot_map(); the host kernel is built without CONFIG_TRACER_SNAPSHOT). An armed
 # snapshot trigger holds the snapshot in use; writing 1 to the snapshot file does not (checked
 # on 7.2: it only allocates). The trigger's filter never matches, so no snapshot is taken and
-# the instance's buffer is never swapped away under the capture.
+# the instance's buffer is never swapped away under the capture. And how this kernel answers
+# a readv() of several sub-buffers of trace_pipe_raw (the read() transport's one call for a run
+# of them), which the host suites see only on the host's kernel and Debian's 6.1.
 
 load guest/remote
 
@@ -101,4 +103,21 @@ check_markers()
 	grep -qx "remotectl: instances/$NAME: transport mmap" "$err"
 	remotectl report "$BATS_TEST_TMPDIR/cap.dat" >"$out"
 	check_markers
+}
+
+@test "read(): a backlog taken in runs of sub-buffers, several per readv(); every marker once and in order" {
+	local subbufs calls
+	echo 1 >"$INST/tracing_on"
+	markers 0 12000
+	run remotectl -v record -r "$NAME" --transport read -d 1 --format text -o "$out"
+	expect_eq "$status" 0
+	grep -o 'tracing_mark_write: mk-0-[0-9]*' "$out" | sed 's/.*-//' >"$BATS_TEST_TMPDIR/ids"
+	seq 12000 | cmp - "$BATS_TEST_TMPDIR/ids"
+	read -r subbufs calls < <(sed -En "s/^remotectl: instances\/$NAME: CPU 0: \
+([0-9]+) sub-buffers in ([0-9]+) calls\$/\1 \2/p" <<<"$output")
+	# ~30 bytes a marker: some 90 sub-buffers. One call each would be as many calls and the
+	# idle looks (~20 in the second); doubling from one while they come full, up to 64, takes
+	# 7 for the backlog.
+	[ "$subbufs" -ge 80 ]
+	[ $((calls * 2)) -lt "$subbufs" ]
 }

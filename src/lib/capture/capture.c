@@ -1274,6 +1274,10 @@ static void release(struct capture *c)
 		if (!cs->src)
 			continue;
 		cs->bytes = cs->src->stats.bytes;
+		if (!cs->p->remote)
+			note_debug("%s: CPU %d: %" PRIu64 " sub-buffers in %" PRIu64 " calls",
+				   cs->p->t->label, cs->cpu, cs->src->stats.units,
+				   cs->src->stats.ioctls);
 		cs->switched_epp = cs->src->stats.switched_epp;
 		cs->reader_refused = cs->src->stats.reader_refused;
 		source_close(cs->src);

@@ -55,7 +55,7 @@ struct mmap_priv {
 	uint32_t win_units;	/* units handed out in the window */
 	bool unmap_next;	/* go over to read() at the next call */
 	bool reading;		/* gone over to read() */
-	uint8_t *rbuf;		/* the read() buffer, for mmap_next() */
+	struct read_batch *batch;	/* read() copies, for mmap_next() */
 };
 
 static void unmap(struct mmap_priv *m)
@@ -115,9 +115,9 @@ static int mmap_next(struct source *s, struct source_unit *u)
 
 	go_over_to_read(m);
 	if (m->reading) {
-		if (!m->rbuf)
-			m->rbuf = xmalloc(s->p.subbuf_size);
-		return raw_read_unit(s, m->rbuf, 1, u);
+		if (!m->batch)
+			m->batch = read_batch_new(s);
+		return read_batch_next(s, m->batch, u);
 	}
 	s->stats.ioctls++;
 	/*
@@ -206,7 +206,7 @@ static void mmap_close(struct source *s)
 
 	if (m) {
 		unmap(m);
-		free(m->rbuf);
+		read_batch_free(m->batch);
 		free(m);
 	}
 	if (s->fd >= 0)

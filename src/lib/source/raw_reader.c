@@ -10,14 +10,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/uio.h>
 
 #include "source_internal.h"
 #include "subbuf.h"
 #include "util.h"
 
 struct raw_priv {
-	uint8_t *buf;		/* one sub-buffer */
+	struct read_batch *batch;	/* copies for raw_next() */
 	int64_t stats0;		/* stats file losses at open */
+};
+
+/*
+ * A readv() asks for at most this many sub-buffers: the kernel loops over them one read() at
+ * a time inside one system call (trace_pipe_raw has .read, not .read_iter), and stops at the
+ * first that comes back short or finds nothing. The system call is the dear part on some
+ * hosts: on a 6.18 guest whose system calls go through its hypervisor, one readv() per run of
+ * full sub-buffers cost a fifth to a third less CPU than a read() each (bench/RESULTS.md,
+ * "readv").
+ */
+#define READ_BATCH_MAX		64
+/* The copies next() reads ahead take no more memory than this (or one sub-buffer). */
+#define READ_BATCH_BYTES	(256u << 10)
+
+struct read_batch {
+	uint8_t *buf;
+	unsigned int room;	/* sub-buffers buf holds */
+	unsigned int n;		/* read into it */
+	unsigned int next;	/* handed out */
+	struct source_unit u[READ_BATCH_MAX];
 };
 
 /* u for a sub-buffer copy of n bytes at buf. */
@@ -46,74 +67,110 @@ static void copied_unit(const struct source *s, const uint8_t *buf, size_t n,
 }
 
 /*
- * One read() of trace_pipe_raw: into buf, described in u. 1: a copy, 0: nothing now, else
- * as raw_read_unit().
+ * Up to room sub-buffers, one after the other in buf, in one readv() of whole sub-buffers: the
+ * kernel swaps a full one for its spare page rather than copying it, and copies it out once
+ * (splice() into a pipe cost more on 6.18: a page allocated and freed per sub-buffer, then the
+ * pipe's copy). How many are asked for grows from one, doubling while they all come full, and
+ * goes back to one when the reader catches up with the writer: sub-buffers read after the
+ * writer's own in the same call would be fragments of a few events each (the writer's page
+ * again, as it grows), so only a reader that is behind asks for many. What the call returned
+ * is kept whatever it was; an error or the end is said only by a call that returned nothing,
+ * so it comes alone.
  */
-static int read_one(struct source *s, uint8_t *buf, struct source_unit *u)
+int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u)
 {
+	struct iovec iov[READ_BATCH_MAX];
+	unsigned int i, asked = s->reads_next > 1 ? s->reads_next : 1, want = asked;
+	bool whole = true;
+	size_t len;
 	ssize_t n;
 
+	if (want > room)
+		want = room;
+	for (i = 0; i < want; i++) {
+		iov[i].iov_base = buf + (size_t)i * s->p.subbuf_size;
+		iov[i].iov_len = s->p.subbuf_size;
+	}
 	s->stats.ioctls++;
 	do {
-		n = read(s->fd, buf, s->p.subbuf_size);
+		n = readv(s->fd, iov, want);
 	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
+	if (n <= 0) {
+		s->reads_next = 1;
 		/*
-		 * Nothing now. A read-only backup has no writer: it is drained. Linux 7.2 returns
-		 * EOF only once, on the one read that finds the whole buffer (every CPU) empty,
-		 * and EAGAIN to every other non-blocking read, before and after.
+		 * A live instance can return 0 under load with data still there (seen on 6.18):
+		 * wait and retry. Only a drained read-only backup instance really ends. Linux
+		 * 7.2 returns its EOF only once, on the one read that finds the whole buffer
+		 * (every CPU) empty, and EAGAIN to every other non-blocking read, before and
+		 * after; a drained backup may also vanish under us.
 		 */
-		if (errno == EAGAIN && s->p.eof_ends)
+		if (n == 0)
+			return s->p.eof_ends ? -ENODATA : 0;
+		if (s->p.eof_ends && (errno == EAGAIN || errno == ENODEV))
 			return -ENODATA;
 		if (errno == EAGAIN) {
 			s->caught_up = true;
 			return 0;
 		}
-		/* A drained backup instance may vanish under us. */
-		if (s->p.eof_ends && errno == ENODEV)
-			return -ENODATA;
 		return -errno;
 	}
-	if (n == 0) {
-		/*
-		 * Only a drained read-only backup instance really ends. A live instance can
-		 * return 0 under load with data still there (seen on 6.18): wait and retry.
-		 */
-		return s->p.eof_ends ? -ENODATA : 0;
+	for (i = 0; n > 0; i++, n -= len) {
+		len = (size_t)n < s->p.subbuf_size ? (size_t)n : s->p.subbuf_size;
+		copied_unit(s, buf + (size_t)i * s->p.subbuf_size, len, &u[i]);
+		if (u[i].partial || len < s->p.subbuf_size)
+			whole = false;
 	}
-	copied_unit(s, buf, n, u);
+	if (!whole || i < want)
+		s->reads_next = 1;
+	else if (want == asked)
+		s->reads_next = want * 2 < READ_BATCH_MAX ? want * 2 : READ_BATCH_MAX;
+	return i;
+}
+
+struct read_batch *read_batch_new(const struct source *s)
+{
+	struct read_batch *b = xcalloc(1, sizeof(*b));
+
+	b->room = READ_BATCH_BYTES / s->p.subbuf_size;
+	if (b->room < 1)
+		b->room = 1;
+	if (b->room > READ_BATCH_MAX)
+		b->room = READ_BATCH_MAX;
+	b->buf = xmalloc((size_t)b->room * s->p.subbuf_size);
+	return b;
+}
+
+int read_batch_next(struct source *s, struct read_batch *b, struct source_unit *u)
+{
+	int ret;
+
+	if (b->next == b->n) {
+		b->n = b->next = 0;
+		ret = raw_read_unit(s, b->buf, b->room, b->u);
+		if (ret <= 0)
+			return ret;
+		b->n = ret;
+	}
+	*u = b->u[b->next++];
+	/* More was read after it: no reason to rest, whatever it held. */
+	if (b->next < b->n)
+		u->partial = false;
 	return 1;
 }
 
-/*
- * Up to room sub-buffers, one read() each, one after the other in buf: the kernel hands a
- * reader one sub-buffer per read(), swapping a full one for its spare page rather than
- * copying it, and copies it out once. splice() into a pipe cost more on 6.18 (a page
- * allocated and freed per sub-buffer, then the pipe's copy): bench/RESULTS.md. Stops after a
- * partial sub-buffer (the reader has caught up with the writer) and after a short read (only
- * the last unit of a batch may be short); what a later read() finds is left to the next call,
- * so an error or the end comes alone.
- */
-int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u)
+void read_batch_free(struct read_batch *b)
 {
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < room; i++) {
-		ret = read_one(s, buf + (size_t)i * s->p.subbuf_size, &u[i]);
-		if (ret != 1)
-			return i ? (int)i : ret;
-		if (u[i].partial || u[i].len < s->p.subbuf_size)
-			return i + 1;
+	if (b) {
+		free(b->buf);
+		free(b);
 	}
-	return i;
 }
 
 static int raw_next(struct source *s, struct source_unit *u)
 {
 	struct raw_priv *r = s->priv;
 
-	return raw_read_unit(s, r->buf, 1, u);
+	return read_batch_next(s, r->batch, u);
 }
 
 static bool raw_copies(const struct source *s)
@@ -138,7 +195,7 @@ static void raw_close(struct source *s)
 	struct raw_priv *r = s->priv;
 
 	if (r) {
-		free(r->buf);
+		read_batch_free(r->batch);
 		free(r);
 	}
 	if (s->fd >= 0)
@@ -177,7 +234,7 @@ int source_raw_open(const struct source_params *p, struct source **out, char *wh
 		return ret;
 	}
 	r = s->priv = xcalloc(1, sizeof(*r));
-	r->buf = xmalloc(p->subbuf_size);
+	r->batch = read_batch_new(s);
 	r->stats0 = stats_file_lost(p->stats_path);
 	*out = s;
 	return 0;

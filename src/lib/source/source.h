@@ -32,7 +32,7 @@ struct source_unit {
 struct source_stats {
 	uint64_t units;		/* units delivered */
 	uint64_t bytes;		/* new event bytes delivered */
-	uint64_t ioctls;	/* GET_READER and read() calls */
+	uint64_t ioctls;	/* GET_READER and readv() calls */
 	uint64_t waits;		/* times the source asked to wait */
 	uint32_t switched_epp;	/* mmap went over to read() at this many events per sub-buffer */
 	int reader_refused;	/* errno of a failed GET_READER: mmap went over to read() */
@@ -63,6 +63,7 @@ struct source {
 	 * reader sets it only when sure; "partial" is only a hint to wait.
 	 */
 	bool caught_up;
+	unsigned int reads_next;	/* read(): sub-buffers the next call asks for (raw_reader.c) */
 	struct source_stats stats;
 	const char *failed_call;	/* the call behind an error next() returned, if named */
 	void *priv;

@@ -37,11 +37,18 @@ struct source_ops {
 
 /* Helpers for the readers. */
 /*
- * Up to room whole sub-buffers into buf, one read() each: the read() source's step, also
- * taken by the mmap source once it has gone over to read().
- * Returns as source_next_into().
+ * Up to room whole sub-buffers into buf, in one readv(): the read() source's step, also taken
+ * by the mmap source once it has gone over to read(). Returns as source_next_into().
  */
 int raw_read_unit(struct source *s, uint8_t *buf, unsigned int room, struct source_unit *u);
+/*
+ * For next(), which hands out one unit per call: the copies of one raw_read_unit() call,
+ * handed out in turn, each valid until the next call.
+ */
+struct read_batch;
+struct read_batch *read_batch_new(const struct source *s);
+int read_batch_next(struct source *s, struct read_batch *b, struct source_unit *u);
+void read_batch_free(struct read_batch *b);
 /* Sum of "overrun" and "dropped events" in a per-CPU stats file, or -1. */
 int64_t stats_file_lost(const char *path);
 void source_params_copy(struct source_params *dst, const struct source_params *src);
