@@ -2,6 +2,7 @@
 /* The handler every message goes through (note.h), and the exit codes. */
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "messages.h"
 #include "note.h"
@@ -37,10 +38,16 @@ static enum note_level most_said(void)
 	return verbosity < 0 ? NOTE_ERROR : verbosity == 0 ? NOTE_INFO : NOTE_DEBUG;
 }
 
-/* Every message, the commands' and the library's: "remotectl: " and one whole line. */
+/*
+ * Every message, the commands' and the library's: "remotectl: " and one whole line, after what
+ * the main thread wrote to stdout. Only the main thread flushes stdout: a reader thread (-v
+ * says when one goes over to read()) waited there for stdout's lock while the main thread sat
+ * in write() to a stream nobody was reading yet, and its CPU's buffer overflowed meanwhile.
+ */
 static void say(enum note_level level, const char *msg)
 {
-	fflush(stdout);
+	if (gettid() == getpid())
+		fflush(stdout);
 	/* Reader threads say things too: one whole line at a time, never mixed with another. */
 	flockfile(stderr);
 	fprintf(stderr, "remotectl: %s%s\n", level == NOTE_WARN ? "warning: " : "", msg);

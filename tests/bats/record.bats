@@ -275,6 +275,36 @@ stream_stalled_output() {
 	grep -q "^  output: $((NCPU * N)) events, [0-9]* bytes to stdout, formatted in " "$ERR"
 }
 
+@test "stream -v: a reader that says something while the text cannot be written goes on reading" {
+	[ "$NCPU" -ge 2 ] || skip "needs two CPUs"
+	local fifo="$BATS_TEST_TMPDIR/fifo" reader
+	echo 2048 > "$IDIR/buffer_size_kb"
+	mkfifo "$fifo"
+	ERR="$BATS_TEST_TMPDIR/err"
+	OUT="$BATS_TEST_TMPDIR/out"
+	: > "$ERR"
+	(sleep 4; cat) < "$fifo" > "$OUT" &
+	reader=$!
+	"$RCTL" -v stream -r "$INST" > "$fifo" 2> "$ERR" &
+	RPID=$!
+	wait_capturing
+	# CPU 0's 2000 lines (~240 KB) fill the pipe: from here the text waits in write().
+	write_raw 0 2000 0
+	sleep 1
+	# Meanwhile CPU 1's reader says that it goes over to read() (127 markers a sub-buffer),
+	# and 80000 markers are more than its 2 MiB buffer holds: a reader held up by its message
+	# (it waited for stdout's lock to flush it) lost some 12,700 of them.
+	write_raw 1 80000 100000
+	sleep 3
+	stop_record INT
+	wait "$reader"
+	[ "$RC" -eq 0 ] || { cat "$ERR"; false; }
+	grep -Eqx "remotectl: instances/$INST: CPU 1: [0-9]+ events per sub-buffer: going over to read\(\) \(GET_READER steps over every event\)" "$ERR"
+	cpu_kept_all 0 0 2000
+	cpu_kept_all 1 100000 80000
+	check_sorted_complete "$OUT"
+}
+
 @test "stream --spool-size: what the text is too far behind for is dropped, counted and shown as lost" {
 	# All of it fits in the buffer: the kernel loses nothing, whatever the readers' speed.
 	N=20000 KIB=4096
