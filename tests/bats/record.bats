@@ -447,16 +447,18 @@ check_backlog() {
 }
 
 # The backlog came many sub-buffers per readv(), and whole: on every CPU exactly as many as its
-# markers fill (4080 bytes of events per 4 KiB sub-buffer, 32 bytes per marker: 8 of entry
-# header, the 4-byte id, 16 of payload, 4 of ring-buffer header), in under half as many calls.
-# One call per sub-buffer would be 158 and the idle looks (~20 in the second); doubling from
-# one while they come full, up to 64, takes 8 for the backlog.
+# markers fill (4080 bytes of events per 4 KiB sub-buffer; a marker's size, from the bytes the
+# summary counts, is 32 bytes on 6.18 and 36 on Debian's 6.1), in under half as many calls. One call per
+# sub-buffer would be 158 or more and the idle looks (~20 in the second); doubling from one
+# while they come full, up to 64, takes 8 for the backlog.
 check_batched() {
-	local cpu subbufs calls
+	local cpu subbufs calls size per
 	for ((cpu = 0; cpu < NCPU; cpu++)); do
 		read -r subbufs calls < <(sed -En "s/^remotectl: instances\/$INST: CPU $cpu: \
 ([0-9]+) sub-buffers in ([0-9]+) calls\$/\1 \2/p" "$ERR")
-		[ "$subbufs" -eq $(((N + 126) / 127)) ]
+		size=$(($(awk -v c="$cpu" '$1 == c && NF >= 4 { print $3; exit }' "$ERR") / N))
+		per=$((4080 / size))
+		[ "$subbufs" -eq $(((N + per - 1) / per)) ]
 		[ $((calls * 2)) -lt "$subbufs" ]
 	done
 }
