@@ -63,7 +63,7 @@ struct source {
 	 * reader sets it only when sure; "partial" is only a hint to wait.
 	 */
 	bool caught_up;
-	unsigned int reads_next;	/* read(): sub-buffers the next call asks for (raw_reader.c) */
+	unsigned int reads_next;	/* read(): sub-buffers the next call asks for */
 	struct source_stats stats;
 	const char *failed_call;	/* the call behind an error next() returned, if named */
 	void *priv;
