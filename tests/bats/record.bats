@@ -276,6 +276,8 @@ stream_stalled_output() {
 }
 
 @test "stream -v: a reader that says something while the text cannot be written goes on reading" {
+	# The reader's message: going over from mmap to read().
+	require_mmap
 	[ "$NCPU" -ge 2 ] || skip "needs two CPUs"
 	local fifo="$BATS_TEST_TMPDIR/fifo" reader
 	echo 2048 > "$IDIR/buffer_size_kb"
