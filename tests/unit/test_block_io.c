@@ -109,6 +109,41 @@ static void test_reads(void)
 	close(fd);
 }
 
+/* Records used where they lie: one pread() per window, refilled at a record across its end. */
+static void test_peeks(void)
+{
+	struct block_reader r;
+	const uint8_t *p;
+	int fd = make_file(), bad = 0, err;
+
+	block_reader_init(&r, fd, 9000, 1000);
+	preads = 0;
+	/* 300-byte records: 0, 300, 600 in the first window, 900 across it (refilled at 900). */
+	for (uint64_t off = 0; off < 9000; off += 300) {
+		p = block_peek(&r, 300, off, &err);
+		bad += !p || !matches(p, off, 300);
+	}
+	CHECK(bad == 0);
+	/* Windows at 0, 900, 1800, ... 8100: ten. */
+	CHECK(preads == 10);
+	/* Already in the window: no read; backwards: read again. */
+	preads = 0;
+	p = block_peek(&r, 100, 8200, &err);
+	CHECK(p && matches(p, 8200, 100) && preads == 0);
+	p = block_peek(&r, 10, 5, &err);
+	CHECK(p && matches(p, 5, 10) && preads == 1);
+	/* Larger than the window, past the limit, past the end of the file. */
+	CHECK(!block_peek(&r, 1001, 0, &err) && err == -EINVAL);
+	CHECK(block_peek(&r, 1000, 0, &err) != NULL);
+	CHECK(!block_peek(&r, 10, 8995, &err) && err == -EIO);
+	CHECK(!block_peek(&r, 1, UINT64_MAX, &err) && err == -EIO);
+	block_reader_free(&r);
+	block_reader_init(&r, fd, 20000, 1000);
+	CHECK(!block_peek(&r, 20, 9990, &err) && err == -EIO);
+	block_reader_free(&r);
+	close(fd);
+}
+
 static void test_writes(void)
 {
 	uint8_t model[2000] = { 0 }, back[2000], big[500];
@@ -181,6 +216,7 @@ static void test_copy(void)
 int main(void)
 {
 	test_reads();
+	test_peeks();
 	test_writes();
 	test_copy();
 	CHECK_DONE();

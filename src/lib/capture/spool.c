@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The capture spool: an unlinked temporary file of fixed-header records (capture_internal.h). */
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -21,12 +19,15 @@
  * does the write() calls, so a reader never waits for the page cache or the disk.
  */
 #define SPOOL_RING	(2u << 20)
-/* A spool read while it is written (stream) is read through a window this large. */
+/*
+ * The spool is read back through a window this large, records used where they lie in it.
+ * Not mapped: on a host whose page tables cost a trip through its hypervisor, touching a
+ * mapped spool cost eight times as much as pread() into a window that stays in the cache
+ * (bench/RESULTS.md, eighteenth session).
+ */
 #define SPOOL_WINDOW	(1u << 20)
 /* The disk space of what was read is given back in steps this large. */
 #define SPOOL_RELEASE_STEP	(8u << 20)
-/* A mapped spool's pages are let go in steps this large as the replay reads on. */
-#define SPOOL_UNMAP_STEP	(1u << 20)
 
 /*
  * On-disk record header; the unit's bytes follow for SPOOL_UNIT, the time (u64) and the loss
@@ -51,18 +52,8 @@ struct spool {
 	uint64_t rpos;		/* atomic: the next record to read */
 	uint64_t released;	/* disk space given back below this offset */
 	uint64_t held;		/* where the record last read starts */
-	uint8_t *buf;		/* the last record read, when not mapped */
+	uint8_t *buf;		/* the last record read, when larger than the window */
 	size_t buf_size;
-	/*
-	 * Once no more records come, the file mapped whole: a record's bytes are used where they
-	 * lie instead of being copied by pread() into the reader's window and from there into
-	 * buf (two copies of every captured byte, a few % of `record --format text`'s CPU). The
-	 * file is unlinked and ours: nothing else can shorten it.
-	 */
-	const uint8_t *map;
-	uint64_t map_len;
-	uint64_t unmapped;	/* the mapping's pages below this offset let go */
-	bool map_tried;
 };
 
 /* An unlinked file in dir, or -errno. */
@@ -116,8 +107,6 @@ void spool_free(struct spool *sp)
 	if (!sp)
 		return;
 	appender_stop(sp->app);
-	if (sp->map)
-		munmap((void *)sp->map, sp->map_len);
 	block_reader_free(&sp->rd);
 	close(sp->fd);
 	free(sp->buf);
@@ -231,37 +220,20 @@ uint64_t spool_written(struct spool *sp)
 	return sp->app ? appender_written(sp->app) : spool_bytes(sp);
 }
 
-/* Map the file once it is whole; where that fails, it is read with pread() as before. */
-static void map_whole(struct spool *sp)
-{
-	struct stat st;
-	uint64_t len = spool_bytes(sp);
-	void *p;
-
-	sp->map_tried = true;
-	/* A write that failed left the file short: never map beyond its end (SIGBUS). */
-	if (fstat(sp->fd, &st) || (uint64_t)st.st_size < len)
-		return;
-	if (!len || len > SIZE_MAX)
-		return;
-	p = mmap(NULL, len, PROT_READ, MAP_SHARED, sp->fd, 0);
-	if (p == MAP_FAILED)
-		return;
-	madvise(p, len, MADV_SEQUENTIAL);
-	sp->map = p;
-	sp->map_len = len;
-}
-
-/* len bytes at pos into *at: where they lie in the mapping, or read into buf. 0 or -errno. */
+/*
+ * len bytes at pos: where they lie in the window, or copied into buf (a record larger than
+ * the window). 0 or -errno.
+ */
 static int bytes_at(struct spool *sp, uint64_t pos, size_t len, uint8_t *buf,
 		    const uint8_t **at)
 {
-	if (sp->map) {
-		*at = sp->map + pos;
-		return 0;
-	}
+	int err;
+
+	*at = block_peek(&sp->rd, len, pos, &err);
+	if (*at || err != -EINVAL)
+		return *at ? 0 : err;
 	*at = buf;
-	return len ? block_read(&sp->rd, buf, len, pos) : 0;
+	return block_read(&sp->rd, buf, len, pos);
 }
 
 int spool_read(struct spool *sp, struct spool_rec *rec)
@@ -271,9 +243,7 @@ int spool_read(struct spool *sp, struct spool_rec *rec)
 	struct rec_hdr h;
 	int ret;
 
-	if (!sp->app && !sp->map_tried)
-		map_whole(sp);
-	avail = sp->map ? sp->map_len : spool_written(sp);
+	avail = spool_written(sp);
 	if (avail - pos < sizeof(h))
 		return avail == pos || sp->app ? 0 : -EBADMSG;
 	sp->rd.limit = avail;
@@ -288,7 +258,7 @@ int spool_read(struct spool *sp, struct spool_rec *rec)
 		return -EBADMSG;
 	if (avail - pos - sizeof(h) < h.len)
 		return sp->app ? 0 : -EBADMSG;
-	if (!sp->map && h.len > sp->buf_size) {
+	if (h.len > SPOOL_WINDOW && h.len > sp->buf_size) {
 		sp->buf_size = h.len;
 		sp->buf = xrealloc(sp->buf, sp->buf_size);
 	}
@@ -321,15 +291,9 @@ int spool_read(struct spool *sp, struct spool_rec *rec)
 
 void spool_release(struct spool *sp)
 {
-	/* Not the record last read: the caller has yet to use it, maybe where it lies. */
+	/* Not the record last read: the caller has yet to use it. */
 	uint64_t upto = sp->held & ~(uint64_t)(SPOOL_RELEASE_STEP - 1);
-	uint64_t unmap = sp->held & ~(uint64_t)(SPOOL_UNMAP_STEP - 1);
 
-	/* Mapped pages read count in the process's memory (its RSS) until they are let go. */
-	if (sp->map && unmap > sp->unmapped) {
-		madvise((void *)(sp->map + sp->unmapped), unmap - sp->unmapped, MADV_DONTNEED);
-		sp->unmapped = unmap;
-	}
 	if (upto <= sp->released)
 		return;
 	/* Where holes cannot be punched the file keeps its size: the space comes back at the end. */

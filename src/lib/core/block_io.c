@@ -123,6 +123,26 @@ int block_read(struct block_reader *r, void *dst, size_t len, uint64_t off)
 	return 0;
 }
 
+const void *block_peek(struct block_reader *r, size_t len, uint64_t off, int *err)
+{
+	*err = -EINVAL;
+	if (len > r->cap)
+		return NULL;
+	*err = -EIO;
+	if (off > r->limit || len > r->limit - off)
+		return NULL;
+	if (off < r->off || off + len > r->off + r->len) {
+		*err = refill(r, off);
+		if (*err)
+			return NULL;
+		if (r->len < len) {
+			*err = -EIO;
+			return NULL;
+		}
+	}
+	return r->buf + (off - r->off);
+}
+
 void block_writer_init(struct block_writer *w, int fd, size_t cap)
 {
 	memset(w, 0, sizeof(*w));

@@ -29,6 +29,11 @@ void block_reader_init(struct block_reader *r, int fd, uint64_t limit, size_t ca
 void block_reader_free(struct block_reader *r);
 /* len bytes at off into dst: 0, or -errno (-EIO past limit or the end of the file). */
 int block_read(struct block_reader *r, void *dst, size_t len, uint64_t off);
+/*
+ * The len bytes at off where they lie in the window (read there first if they are not all in
+ * it), valid until the next call on r: NULL with *err (-EINVAL when len exceeds the window).
+ */
+const void *block_peek(struct block_reader *r, size_t len, uint64_t off, int *err);
 
 /* Writes gathered while they are contiguous, written when the buffer is full or on a jump. */
 struct block_writer {
