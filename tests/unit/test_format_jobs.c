@@ -4,7 +4,8 @@
  * (text_format_event() in order), byte for byte, over batches that different jobs make: a
  * comm a sched_switch or sched_wakeup line registered in one batch shown in a later one, a
  * registration that loses to an earlier one, a saved comm that stays, function-plugin lines
- * (made in order by the caller), loss lines and ready-made lines in between, and pids that
+ * (made in order by the caller), loss lines and ready-made lines in between, a pid whose comm
+ * is registered twice before any line looked one up, and pids that
  * saved_cmdlines names only once the formatters are made (read again at the first pid
  * without a comm, so the file's comm for 502 comes before a wakeup line's). The formats are
  * files of a directory laid out as tracefs; the sched_switch plugin must be installed.
@@ -74,6 +75,10 @@ static void fill(int cpu)
 /* The events in the merge's order, with the comm each checked line must show. */
 static void scenario(void)
 {
+	/* Registered twice before any line looked a comm up (the idle task's need none). */
+	add(SWITCH, 0, 0, "swapper/0", 700, "first", NULL);
+	add(SWITCH, 1, 0, "swapper/1", 700, "second", NULL);
+	add(PRINT, 2, 700, "c2 first", 0, NULL, "first-700");
 	add(PRINT, 1, 500, "c1 a", 0, NULL, "<...>-500");
 	add(PRINT, 0, 600, "c0 late", 0, NULL, "late-600");
 	add(SWITCH, 0, 501, "early", 500, "bbb", NULL);

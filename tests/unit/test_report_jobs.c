@@ -3,7 +3,8 @@
  * report on several threads (tracedat_text_jobs.c) prints what one thread prints, where the
  * comm a line shows was registered by a sched_switch or sched_wakeup line of another CPU, where
  * a CPU's own registration loses to an earlier one elsewhere, where a saved comm stays, and
- * where a plugin that keeps state (the function plugin) prints lines. The events are laid out
+ * where a plugin that keeps state (the function plugin) prints lines, and where a pid's comm
+ * is registered twice before any line looked one up. The events are laid out
  * below with the comm each line must show; the sched_switch plugin must be installed.
  */
 #include <fcntl.h>
@@ -30,6 +31,13 @@ static const struct ev {
 	const char *comm2;	/* switch: next_comm */
 	const char *shows;	/* print: "comm-pid" its line must show */
 } evs[] = {
+	/*
+	 * Two registrations of one pid before any line looked a comm up (the idle task's
+	 * switches need none): the first wins here too.
+	 */
+	{ 0, 1, SWITCH, 0, "swapper/0", 600, "first", NULL },
+	{ 1, 2, SWITCH, 0, "swapper/1", 600, "second", NULL },
+	{ 2, 3, PRINT, 600, "c2 first", 0, NULL, "first-600" },
 	{ 1, 5, PRINT, 500, "c1 a", 0, NULL, "<...>-500" },
 	{ 0, 10, SWITCH, 501, "early", 500, "bbb", NULL },
 	{ 1, 20, PRINT, 500, "c1 b", 0, NULL, "bbb-500" },

@@ -116,6 +116,7 @@ static void load_cmdlines(struct text_format *f, const char *text)
 
 	if (buf)
 		tep_parse_saved_cmdlines(f->tep, buf);
+	text_comms_first_wins(f->tep);
 	text_fast_comms_changed(f->fast);
 	free(f->cmdlines);
 	f->cmdlines = buf;

@@ -29,6 +29,12 @@ bool text_comms_any_register(struct tep_handle *tep)
 	return false;
 }
 
+void text_comms_first_wins(struct tep_handle *tep)
+{
+	/* Any pid but 0, which libtraceevent answers without looking. */
+	tep_is_pid_registered(tep, 1);
+}
+
 void text_comms_set_saved(struct text_comms *c, struct tep_handle *tep, const char *cmdlines,
 			  bool registers)
 {

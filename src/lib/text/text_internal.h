@@ -153,6 +153,15 @@ struct text_comms {
 
 /* Does any event tep knows print lines that may register comms? */
 bool text_comms_any_register(struct tep_handle *tep);
+/*
+ * Make the first comm registered for a pid the one it keeps, from now on. libtraceevent keeps
+ * the comms registered before its first look-up in a list that takes a pid twice; that look-up
+ * sorts the list into an array and then finds either comm of such a pid (which one depends on
+ * how many others there are), so a formatter that registered a pid's comm twice before looking
+ * one up (the jobs' main thread, or lines of the idle task) showed the second. After it, a
+ * second registration of a pid fails. Called once the saved cmdlines are in.
+ */
+void text_comms_first_wins(struct tep_handle *tep);
 /* The saved pids: those of cmdlines ("pid comm" lines) that tep has a comm for. */
 void text_comms_set_saved(struct text_comms *c, struct tep_handle *tep, const char *cmdlines,
 			  bool registers);

@@ -162,6 +162,7 @@ struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn
 		tep_parse_saved_cmdlines(f->tep, cmdlines);
 		free(cmdlines);
 	}
+	text_comms_first_wins(f->tep);
 	f->plugins = tep_load_plugins(f->tep);
 	text_user_events_register(f->tep, in->kallsyms.data && in->kallsyms.len);
 	f->nsecs = raw_timestamps(in->trace_clock);
