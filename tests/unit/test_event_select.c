@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "event_select.h"
+#include "events.h"
 #include "util.h"
 
 static char root[128];
@@ -125,6 +126,31 @@ static void check_restored(char saved[][16])
 		CHECK_STR(get(files[i]), saved[i]);
 }
 
+/* The events set_event lists, then the ftrace system's, from names alone. */
+static void test_likely(const struct target *t)
+{
+	struct target_event_list l;
+	char got[512] = "";
+
+	event("ftrace", "raw_data", NULL);
+	put("set_event", "a:a2\nd:d1\nftrace:print\nbad\n:x\ny:\n");
+	CHECK(target_events_likely(t, &l) == 0);
+	for (int i = 0; i < l.nr; i++) {
+		size_t n = strlen(got);
+
+		snprintf(got + n, sizeof(got) - n, "%s:%s:%d:%d ", l.ev[i].system, l.ev[i].name,
+			 l.ev[i].id, l.ev[i].enabled);
+	}
+	/* readdir()'s order for the ftrace system. */
+	CHECK(!strcmp(got, "a:a2:-1:1 d:d1:-1:1 ftrace:print:-1:-1 ftrace:raw_data:-1:-1 ") ||
+	      !strcmp(got, "a:a2:-1:1 d:d1:-1:1 ftrace:raw_data:-1:-1 ftrace:print:-1:-1 "));
+	target_events_free(&l);
+	/* Without set_event: the ftrace system's alone. */
+	put("set_event", "");
+	CHECK(target_events_likely(t, &l) == 0 && l.nr == 2);
+	target_events_free(&l);
+}
+
 int main(void)
 {
 	const char *globs[] = { "a:a1", "b1", "c2", "ftrace:print", "e:e[1-4]" };
@@ -186,6 +212,7 @@ int main(void)
 	target_undo_free(u);
 	target_event_selection_free(s);
 
+	test_likely(&t);
 	remove_tree();
 	CHECK_DONE();
 }

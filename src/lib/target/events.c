@@ -35,6 +35,15 @@ static int read_int(const char *path, int *val)
 	return 0;
 }
 
+static void add_event(struct target_event_list *list, const char *system, const char *name,
+		      int id, int enabled)
+{
+	struct target_event_info ev = { xstrdup(system), xstrdup(name), id, enabled };
+
+	list->ev = xrealloc(list->ev, (list->nr + 1) * sizeof(*list->ev));
+	list->ev[list->nr++] = ev;
+}
+
 static void add_system(struct target_event_list *list, const char *events_dir, const char *system)
 {
 	char *sysdir = xasprintf("%s/%s", events_dir, system);
@@ -71,10 +80,7 @@ static void add_system(struct target_event_list *list, const char *events_dir, c
 			ev.enabled = -1;
 		free(path);
 		free(evdir);
-		ev.system = xstrdup(system);
-		ev.name = xstrdup(de->d_name);
-		list->ev = xrealloc(list->ev, (list->nr + 1) * sizeof(*list->ev));
-		list->ev[list->nr++] = ev;
+		add_event(list, system, de->d_name, ev.id, ev.enabled);
 	}
 	closedir(d);
 	free(sysdir);
@@ -108,6 +114,44 @@ int target_events_load(const struct target *t, struct target_event_list *list)
 	free(dir);
 	qsort(list->ev, list->nr, sizeof(*list->ev), cmp_event);
 	return 0;
+}
+
+int target_events_likely(const struct target *t, struct target_event_list *list)
+{
+	char *path = target_path(t, "set_event"), *text, *line, *next, *colon;
+	struct dirent *de;
+	size_t len;
+	DIR *d;
+
+	memset(list, 0, sizeof(*list));
+	text = read_whole_file(path, 0, 1 << 14, &len);
+	free(path);
+	for (line = text; line && *line; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = '\0';
+		colon = strchr(line, ':');
+		if (!colon || colon == line || !colon[1] || strchr(colon + 1, '/'))
+			continue;
+		*colon = '\0';
+		if (strcmp(line, "ftrace") && !strchr(line, '/'))
+			add_event(list, line, colon + 1, -1, 1);
+	}
+	free(text);
+	path = target_path(t, "events/ftrace");
+	d = opendir(path);
+	while (d && (de = readdir(d))) {
+		char *p = xasprintf("%s/%s", path, de->d_name);
+
+		if (de->d_name[0] != '.' && (de->d_type == DT_DIR ||
+					     (de->d_type == DT_UNKNOWN && is_dir(p))))
+			add_event(list, "ftrace", de->d_name, -1, -1);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	free(path);
+	return list->nr ? 0 : -ENOENT;
 }
 
 void target_events_free(struct target_event_list *list)

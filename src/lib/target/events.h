@@ -21,6 +21,13 @@ struct target_event_list {
 
 /* All events of t, sorted by system then name. Returns 0 or -errno. */
 int target_events_load(const struct target *t, struct target_event_list *list);
+/*
+ * The events a capture of t most likely meets, without reading every event's id and enable
+ * files (a few thousand files, an eventfs lookup each): those set_event lists, and the ftrace
+ * system's (raw markers and prints, which have no id file). Names only: id and enabled -1.
+ * Returns 0, or -ENOENT when there are none.
+ */
+int target_events_likely(const struct target *t, struct target_event_list *list);
 void target_events_free(struct target_event_list *list);
 
 /* Does "system:event" match ev, or "name" its event or system name? Globs allowed. */

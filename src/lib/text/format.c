@@ -26,6 +26,7 @@ struct text_format {
 	struct target_event_list events;	/* id -> system/name, for lazy parsing */
 	bool events_loaded;
 	bool idless_parsed;
+	bool likely_parsed;		/* parse_likely() was called */
 	uint8_t *tried;			/* ids whose format was looked for */
 	int tried_size;
 	bool ns_clock;			/* print seconds.microseconds */
@@ -158,10 +159,15 @@ static bool is_user_event(const struct target_event_info *e)
 	return !strcmp(e->system, "user_events");
 }
 
+static bool parsed(struct text_format *f, const struct target_event_info *e)
+{
+	return tep_find_event_by_name(f->tep, e->system, e->name) != NULL;
+}
+
 /* Was e, a user event, parsed already (parse_user_formats())? */
 static bool user_event_parsed(struct text_format *f, const struct target_event_info *e)
 {
-	return is_user_event(e) && tep_find_event_by_name(f->tep, e->system, e->name);
+	return is_user_event(e) && parsed(f, e);
 }
 
 /* Parse one event's format file from the target; a failure leaves the event unknown. */
@@ -310,6 +316,24 @@ void text_format_free(struct text_format *f)
 	free(f);
 }
 
+/*
+ * The formats of the events a capture most likely meets (target_events_likely()), before
+ * finding an id among all of the target's events: that reads an id and an enable file of
+ * each (2,307 events on 6.18 here), ~15 % of a small-event text record's CPU.
+ */
+static void parse_likely(struct text_format *f)
+{
+	struct target_event_list l;
+
+	f->likely_parsed = true;
+	if (target_events_likely(f->t, &l))
+		return;
+	for (int i = 0; i < l.nr; i++)
+		if (!parsed(f, &l.ev[i]))
+			parse_format(f, &l.ev[i]);
+	target_events_free(&l);
+}
+
 /* Parse the format of event id the first time it is met. */
 static struct tep_event *find_event(struct text_format *f, int id)
 {
@@ -328,6 +352,12 @@ static struct tep_event *find_event(struct text_format *f, int id)
 	if (f->tried[id])
 		return NULL;
 	f->tried[id] = 1;
+	if (!f->likely_parsed) {
+		parse_likely(f);
+		ev = tep_find_event(f->tep, id);
+		if (ev)
+			return ev;
+	}
 	load_events(f);
 	for (i = 0; i < f->events.nr; i++) {
 		if (f->events.ev[i].id == id) {
@@ -339,7 +369,7 @@ static struct tep_event *find_event(struct text_format *f, int id)
 	if (!f->idless_parsed) {
 		f->idless_parsed = true;
 		for (i = 0; i < f->events.nr; i++)
-			if (f->events.ev[i].id < 0 && !user_event_parsed(f, &f->events.ev[i]))
+			if (f->events.ev[i].id < 0 && !parsed(f, &f->events.ev[i]))
 				parse_format(f, &f->events.ev[i]);
 	}
 	return tep_find_event(f->tep, id);
