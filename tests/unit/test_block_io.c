@@ -136,6 +136,9 @@ static void test_peeks(void)
 	CHECK(!block_peek(&r, 1001, 0, &err) && err == -EINVAL);
 	CHECK(block_peek(&r, 1000, 0, &err) != NULL);
 	CHECK(!block_peek(&r, 10, 8995, &err) && err == -EIO);
+	/* No bytes at the limit, outside the window: nothing read, no error. */
+	preads = 0;
+	CHECK(block_peek(&r, 0, 9000, &err) != NULL && preads == 0);
 	CHECK(!block_peek(&r, 1, UINT64_MAX, &err) && err == -EIO);
 	block_reader_free(&r);
 	block_reader_init(&r, fd, 20000, 1000);

@@ -131,6 +131,9 @@ const void *block_peek(struct block_reader *r, size_t len, uint64_t off, int *er
 	*err = -EIO;
 	if (off > r->limit || len > r->limit - off)
 		return NULL;
+	/* Nothing to read (a record without data at the very end): no window to refill. */
+	if (!len)
+		return r->buf;
 	if (off < r->off || off + len > r->off + r->len) {
 		*err = refill(r, off);
 		if (*err)
