@@ -15,6 +15,11 @@
 
 #define MAX_CPU		65536
 #define POOL_BYTES	(16u << 20)
+/*
+ * The compressed chunks' way to the file, populated at the start: the compressor's copies
+ * into it faulted it in page by page, a page fault per 4 KiB of output (perf of a getpid1
+ * capture: half of its page faults), each dearer than populating many pages at once.
+ */
 #define APPEND_RING	(8u << 20)
 #define TICK_NS		1000000000ull
 /*
@@ -182,25 +187,25 @@ static void flush_idle(struct td_chunks *ch)
 
 /*
  * One chunk of zeros compressed before the first real one: zstd allocates its tables on first
- * use, and the output buffer is faulted in, now rather than during the first burst.
+ * use, now rather than during the first burst. The zeros are populated, not faulted in page by
+ * page (populated.c).
  */
 static void warm_up(struct td_chunks *ch, ZSTD_CCtx *cctx, uint8_t *out, size_t cap)
 {
-	uint8_t *zeros = calloc(1, ch->slot_size);
+	uint8_t *zeros = populated_alloc(ch->slot_size, ch->slot_size);
 
 	if (!zeros)
 		return;
-	memset(out, 0, cap);
 	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, ch->level);
 	ZSTD_compress2(cctx, out, cap, zeros, ch->slot_size);
-	free(zeros);
+	populated_free(zeros, ch->slot_size);
 }
 
 static void *compressor(void *arg)
 {
 	struct td_chunks *ch = arg;
 	size_t cap = CHUNK_PREFIX + ZSTD_compressBound(ch->slot_size);
-	uint8_t *out = malloc(cap);
+	uint8_t *out = populated_alloc(cap, cap);
 	ZSTD_CCtx *cctx = ch->zstd ? ZSTD_createCCtx() : NULL;
 	uint64_t last_tick = monotonic_ns();
 
@@ -267,7 +272,7 @@ static void *compressor(void *arg)
 	}
 	pthread_mutex_unlock(&ch->lock);
 	ZSTD_freeCCtx(cctx);
-	free(out);
+	populated_free(out, cap);
 	return NULL;
 }
 
@@ -340,7 +345,7 @@ struct td_chunks *td_chunks_start(const struct td_chunks_opts *o)
 	}
 	for (i = 0; i < ch->nr_slots; i++)
 		ch->free[ch->nr_free++] = ch->nr_slots - 1 - i;
-	ch->app = appender_start(o->fd, o->pos, APPEND_RING, o->sync, false);
+	ch->app = appender_start(o->fd, o->pos, APPEND_RING, o->sync, true);
 	if (!ch->app) {
 		free_chunks(ch);
 		return NULL;

@@ -359,6 +359,15 @@ struct td_final {
 };
 
 /*
+ * A metadata section's body compressed: [u32 compressed size][u32 size][zstd frame] in a
+ * buffer of its own (*out, to free()); its length, 0 (and *out NULL) when it could not be.
+ * *cctx is made on first use and kept for the next section (ZSTD_freeCCtx() it): a context
+ * per section faulted its tables in again each time.
+ */
+size_t td_meta_compress(ZSTD_CCtx **cctx, int level, const void *body, size_t len,
+			uint8_t **out);
+
+/*
  * The body of a text section (KALLSYMS, PRINTK: u32 size; CMDLINES: u64) from the file at
  * path, its length in *len; NULL with errno when it cannot be read. The size goes in front of
  * the text in the same buffer, and the first read asks for 1 MiB: /proc/kallsyms is MiBs, and

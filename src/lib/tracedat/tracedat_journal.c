@@ -540,24 +540,17 @@ static int write_options(int fd, uint64_t off, const struct tdbuf *b)
 }
 
 /* A metadata section, header included, of body (len bytes) in c; compressed with zstd. */
-static void build_meta(struct tdbuf *c, uint16_t id, const void *body, size_t len, bool zstd,
-		       int level)
+static void build_meta(struct tdbuf *c, uint16_t id, const void *body, size_t len,
+		       ZSTD_CCtx **zstd, int level)
 {
 	uint8_t h[TD_SEC_HDR_SIZE], *z = NULL;
 	uint16_t flags = 0;
+	size_t n = zstd ? td_meta_compress(zstd, level, body, len, &z) : 0;
 
-	if (zstd) {
-		size_t cap = ZSTD_compressBound(len), n;
-
-		z = xmalloc(cap + 8);
-		n = ZSTD_compress(z + 8, cap, body, len, level);
-		if (!ZSTD_isError(n)) {
-			bo_put32(z, n, BO_LITTLE);
-			bo_put32(z + 4, len, BO_LITTLE);
-			body = z;
-			len = n + 8;
-			flags = TD_SEC_FL_COMPRESS;
-		}
+	if (n) {
+		body = z;
+		len = n;
+		flags = TD_SEC_FL_COMPRESS;
 	}
 	bo_put16(h, id, BO_LITTLE);
 	bo_put16(h + 2, flags, BO_LITTLE);
@@ -572,7 +565,8 @@ static void build_meta(struct tdbuf *c, uint16_t id, const void *body, size_t le
  * The CMDLINES and KALLSYMS sections (headers included) in c, in that order; where each
  * starts in c, +1 (0: absent) in t.
  */
-static void build_tail(struct tdbuf *c, struct td_tail *t, const struct td_final *fin, bool zstd)
+static void build_tail(struct tdbuf *c, struct td_tail *t, const struct td_final *fin,
+		       ZSTD_CCtx **zstd)
 {
 	struct tdbuf b = { 0 };
 
@@ -743,15 +737,17 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 {
 	uint8_t *buf = xmalloc(COPY_BLOCK);
 	uint64_t opts2 = j->end, tail = 0, formats = 0, sec, end;
+	ZSTD_CCtx *cctx = NULL, **zstd = j->compressed ? &cctx : NULL;
 	struct tdbuf b = { 0 }, c = { 0 }, f = { 0 };
 	int ret, failed = 0, cut_err = 0;
 	struct td_tail t = { 0 };
 
 	msg[0] = 0;
-	build_tail(&c, &t, fin, j->compressed);
+	build_tail(&c, &t, fin, zstd);
 	if (fin && fin->formats)
-		build_meta(&f, TD_SEC_EVENT_FORMATS, fin->formats, fin->formats_len,
-			   j->compressed, fin->level);
+		build_meta(&f, TD_SEC_EVENT_FORMATS, fin->formats, fin->formats_len, zstd,
+			   fin->level);
+	ZSTD_freeCCtx(cctx);
 	/* The options' size does not depend on the offsets they hold. */
 	build_options2(&b, j, &t, fin, 0, 0);
 	sec = opts2 + TD_SEC_HDR_SIZE + b.len;

@@ -66,6 +66,7 @@ struct tdw {
 	bool failed;
 	uint64_t pages;
 	struct td_chunks *chunks;	/* the data, from tdw_begin_data() to finishing */
+	ZSTD_CCtx *meta_cctx;		/* the metadata sections' (td_meta_compress()) */
 
 	char *cmdlines_path;
 	char *kallsyms_path;	/* read at the end, when symbols_needed() */
@@ -248,18 +249,26 @@ int tdw_add_buffer(struct tdw *w, const struct tdw_buffer_opts *b)
 }
 
 /* Compress src into dst (capacity cap) with the chunk header; returns bytes or 0. */
-static size_t compress_block(ZSTD_CCtx *cctx, int level, uint8_t *dst, size_t cap,
-			     const void *src, size_t len)
+size_t td_meta_compress(ZSTD_CCtx **cctx, int level, const void *body, size_t len,
+			uint8_t **out)
 {
-	size_t n;
+	size_t cap = ZSTD_compressBound(len) + TD_CHUNK_HDR_SIZE, n;
+	uint8_t *z;
 
-	ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
-	n = ZSTD_compress2(cctx, dst + TD_CHUNK_HDR_SIZE, cap - TD_CHUNK_HDR_SIZE, src, len);
-	if (ZSTD_isError(n))
+	*out = NULL;
+	if (len >= UINT32_MAX || (!*cctx && !(*cctx = ZSTD_createCCtx())))
 		return 0;
-	bo_put32(dst, n, BO_LITTLE);
-	bo_put32(dst + 4, len, BO_LITTLE);
+	z = xmalloc(cap);
+	ZSTD_CCtx_reset(*cctx, ZSTD_reset_session_only);
+	ZSTD_CCtx_setParameter(*cctx, ZSTD_c_compressionLevel, level);
+	n = ZSTD_compress2(*cctx, z + TD_CHUNK_HDR_SIZE, cap - TD_CHUNK_HDR_SIZE, body, len);
+	if (ZSTD_isError(n)) {
+		free(z);
+		return 0;
+	}
+	bo_put32(z, n, BO_LITTLE);
+	bo_put32(z + 4, len, BO_LITTLE);
+	*out = z;
 	return n + TD_CHUNK_HDR_SIZE;
 }
 
@@ -273,13 +282,9 @@ int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len)
 
 	if (w->data || w->failed)
 		return -1;
-	if (w->comp == TD_COMP_ZSTD && len < UINT32_MAX) {
-		ZSTD_CCtx *cctx = ZSTD_createCCtx();
-		size_t cap = ZSTD_compressBound(len) + TD_CHUNK_HDR_SIZE, n;
+	if (w->comp == TD_COMP_ZSTD) {
+		size_t n = td_meta_compress(&w->meta_cctx, w->level, body, len, &z);
 
-		z = xmalloc(cap);
-		n = cctx ? compress_block(cctx, w->level, z, cap, body, len) : 0;
-		ZSTD_freeCCtx(cctx);
 		if (n) {
 			body = z;
 			len = n;
@@ -983,5 +988,6 @@ void tdw_abort(struct tdw *w)
 	free(w->trace_clock);
 	free(w->cmdlines_path);
 	free(w->kallsyms_path);
+	ZSTD_freeCCtx(w->meta_cctx);
 	free(w);
 }
