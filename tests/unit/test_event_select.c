@@ -151,6 +151,37 @@ static void test_likely(const struct target *t)
 	target_events_free(&l);
 }
 
+/* set_event's one reader: sorted names, look-ups by event and by system, its limits. */
+static void test_set_event(void)
+{
+	struct target_event_list l;
+	char *path;
+	FILE *f;
+
+	put("set_event", "d:d1\nb:b2\na:a2\nb:b1\nbad\n:x\ny:\nsys/x:e\n");
+	CHECK(target_set_event_read(root, &l) == 0 && l.nr == 4);
+	CHECK_STR(l.ev[0].system, "a");
+	CHECK_STR(l.ev[1].name, "b1");
+	CHECK_STR(l.ev[2].name, "b2");
+	CHECK_STR(l.ev[3].name, "d1");
+	CHECK(target_event_listed(&l, "b", "b2") && target_event_listed(&l, "a", "a2"));
+	CHECK(target_event_listed(&l, "d", "d1") && target_event_listed(&l, "b", NULL));
+	CHECK(!target_event_listed(&l, "a", "a1") && !target_event_listed(&l, "c", NULL));
+	CHECK(!target_event_listed(&l, "e", "d1") && !target_event_listed(&l, "bad", NULL));
+	target_events_free(&l);
+	/* Nothing enabled: known, and empty. */
+	put("set_event", "");
+	CHECK(target_set_event_read(root, &l) == 0 && l.nr == 0);
+	CHECK(!target_event_listed(&l, "a", NULL));
+	/* A last line without its newline (put() adds one): not the kernel's format. */
+	path = xasprintf("%s/set_event", root);
+	f = fopen(path, "w");
+	fputs("a:a1\na:a2", f);
+	fclose(f);
+	CHECK(target_set_event_read(root, &l) == -EBADMSG && l.nr == 0);
+	free(path);
+}
+
 int main(void)
 {
 	const char *globs[] = { "a:a1", "b1", "c2", "ftrace:print", "e:e[1-4]" };
@@ -213,6 +244,7 @@ int main(void)
 	target_event_selection_free(s);
 
 	test_likely(&t);
+	test_set_event();
 	remove_tree();
 	CHECK_DONE();
 }

@@ -116,28 +116,78 @@ int target_events_load(const struct target *t, struct target_event_list *list)
 	return 0;
 }
 
-int target_events_likely(const struct target *t, struct target_event_list *list)
+/* A set_event line's "system:event" as names: both parts there, no '/' in either. */
+static bool split_set_event_line(char *line, char **ev)
 {
-	char *path = target_path(t, "set_event"), *text, *line, *next, *colon;
-	struct dirent *de;
+	char *colon = strchr(line, ':');
+
+	if (!colon || colon == line || !colon[1] || strchr(line, '/'))
+		return false;
+	*colon = '\0';
+	*ev = colon + 1;
+	return true;
+}
+
+int target_set_event_read(const char *dir, struct target_event_list *list)
+{
+	char *path = xasprintf("%s/set_event", dir), *text, *line, *next, *ev;
 	size_t len;
-	DIR *d;
 
 	memset(list, 0, sizeof(*list));
 	text = read_whole_file(path, 0, 1 << 14, &len);
 	free(path);
-	for (line = text; line && *line; line = next) {
+	if (!text)
+		return -errno;
+	/* The kernel ends every line with a newline: anything else is a format we do not know. */
+	if (len && text[len - 1] != '\n') {
+		free(text);
+		return -EBADMSG;
+	}
+	for (line = text; *line; line = next) {
 		next = strchrnul(line, '\n');
 		if (*next)
 			*next++ = '\0';
-		colon = strchr(line, ':');
-		if (!colon || colon == line || !colon[1] || strchr(colon + 1, '/'))
-			continue;
-		*colon = '\0';
-		if (strcmp(line, "ftrace") && !strchr(line, '/'))
-			add_event(list, line, colon + 1, -1, 1);
+		if (split_set_event_line(line, &ev))
+			add_event(list, line, ev, -1, 1);
 	}
 	free(text);
+	qsort(list->ev, list->nr, sizeof(*list->ev), cmp_event);
+	return 0;
+}
+
+bool target_event_listed(const struct target_event_list *list, const char *sys, const char *ev)
+{
+	int lo = 0, hi = list->nr;
+
+	/* The first entry of sys (and ev): entries are sorted by system, then name. */
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2, c = strcmp(list->ev[mid].system, sys);
+
+		if (!c && ev)
+			c = strcmp(list->ev[mid].name, ev);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < list->nr && !strcmp(list->ev[lo].system, sys) &&
+	       (!ev || !strcmp(list->ev[lo].name, ev));
+}
+
+int target_events_likely(const struct target *t, struct target_event_list *list)
+{
+	char *path;
+	struct target_event_list set;
+	struct dirent *de;
+	DIR *d;
+
+	memset(list, 0, sizeof(*list));
+	if (!target_set_event_read(t->dir, &set)) {
+		for (int i = 0; i < set.nr; i++)
+			if (strcmp(set.ev[i].system, "ftrace"))
+				add_event(list, set.ev[i].system, set.ev[i].name, -1, 1);
+		target_events_free(&set);
+	}
 	path = target_path(t, "events/ftrace");
 	d = opendir(path);
 	while (d && (de = readdir(d))) {

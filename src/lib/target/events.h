@@ -29,6 +29,14 @@ int target_events_load(const struct target *t, struct target_event_list *list);
  */
 int target_events_likely(const struct target *t, struct target_event_list *list);
 void target_events_free(struct target_event_list *list);
+/*
+ * The events the set_event file of the target directory dir lists, sorted, names only (id -1,
+ * enabled 1); the one reader of set_event. Returns 0 (an empty list when nothing is enabled),
+ * -errno when it cannot be read, -EBADMSG when its text is not newline-ended lines.
+ */
+int target_set_event_read(const char *dir, struct target_event_list *list);
+/* Does a sorted list hold sys:ev, or with ev NULL any event of sys? */
+bool target_event_listed(const struct target_event_list *list, const char *sys, const char *ev);
 
 /* Does "system:event" match ev, or "name" its event or system name? Globs allowed. */
 bool target_event_matches(const struct target_event_info *ev, const char *glob);

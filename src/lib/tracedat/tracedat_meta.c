@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "note.h"
 #include "tracedat_internal.h"
 #include "tracedat_write.h"
@@ -66,47 +67,15 @@ static void free_names(char **v, int nr)
 	free(v);
 }
 
-/*
- * The events the target's set_event lists as enabled, one "system:event" per line, as
- * "\nsys:ev\n...sys:ev\n" so that a whole line can be searched for; NULL when the target has
- * no set_event (remotes, hypervisor/).
- */
+/* The events a target's set_event lists as enabled; remotes and hypervisor/ have none. */
 struct enabled_list {
-	char *text;
-	size_t len;
+	struct target_event_list ev;
+	bool known;	/* set_event read, in the format we know: else take whole systems */
 };
 
 static void read_enabled(const char *dir, struct enabled_list *l)
 {
-	char *path = xasprintf("%s/set_event", dir);
-	size_t len;
-
-	l->text = read_whole_file(path, 1, 1 << 14, &len);
-	free(path);
-	if (!l->text)
-		return;
-	l->text[0] = '\n';
-	l->len = len + 1;
-	if (l->text[l->len - 1] != '\n')
-		l->len = 0;	/* not the format we know: take whole systems */
-}
-
-static bool listed(const struct enabled_list *l, const char *sys, const char *ev)
-{
-	char *line = xasprintf("\n%s:%s\n", sys, ev);
-	bool found = memmem(l->text, l->len, line, strlen(line)) != NULL;
-
-	free(line);
-	return found;
-}
-
-static bool any_listed(const struct enabled_list *l, const char *sys)
-{
-	char *prefix = xasprintf("\n%s:", sys);
-	bool found = memmem(l->text, l->len, prefix, strlen(prefix)) != NULL;
-
-	free(prefix);
-	return found;
+	l->known = !target_set_event_read(dir, &l->ev);
 }
 
 /* The enabled events of every target whose events the file is to describe. */
@@ -118,7 +87,7 @@ struct enabled_set {
 static bool set_lists(const struct enabled_set *set, const char *sys, const char *ev)
 {
 	for (int i = 0; i < set->nr; i++)
-		if (listed(&set->l[i], sys, ev))
+		if (set->l[i].known && target_event_listed(&set->l[i].ev, sys, ev))
 			return true;
 	return false;
 }
@@ -189,7 +158,7 @@ static enum want system_wanted(const char *events, const char *sys, unsigned int
 	 * Not in set_event: nothing of it enabled. Its enable file would say so too, but each
 	 * read of one walks every event of the target (bench/RESULTS.md, "set_event").
 	 */
-	if (enabled->len && !any_listed(enabled, sys))
+	if (enabled->known && !target_event_listed(&enabled->ev, sys, NULL))
 		return WANT_NONE;
 	path = xasprintf("%s/%s/enable", events, sys);
 	n = read_line_file(path, buf, sizeof(buf));
@@ -199,7 +168,7 @@ static enum want system_wanted(const char *events, const char *sys, unsigned int
 		return WANT_ALL;
 	if (!strcmp(buf, "0"))
 		return WANT_NONE;
-	if (strcmp(buf, "1") && enabled->len)
+	if (strcmp(buf, "1") && enabled->known)
 		return WANT_ENABLED;
 	return WANT_ALL;
 }
@@ -294,7 +263,7 @@ static void build_event_formats(struct tdbuf *b, const char *dir, const char *co
 	bo_put32(b->p, nr_sys, BO_LITTLE);
 	free_names(sys, nr);
 	for (j = 0; j < set.nr; j++) {
-		free(set.l[j].text);
+		target_events_free(&set.l[j].ev);
 		free(events[j]);
 	}
 	free(set.l);
