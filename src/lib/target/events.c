@@ -112,7 +112,8 @@ int target_events_load(const struct target *t, struct target_event_list *list)
 	}
 	closedir(d);
 	free(dir);
-	qsort(list->ev, list->nr, sizeof(*list->ev), cmp_event);
+	if (list->nr > 1)
+		qsort(list->ev, list->nr, sizeof(*list->ev), cmp_event);
 	return 0;
 }
 
@@ -151,7 +152,8 @@ int target_set_event_read(const char *dir, struct target_event_list *list)
 			add_event(list, line, ev, -1, 1);
 	}
 	free(text);
-	qsort(list->ev, list->nr, sizeof(*list->ev), cmp_event);
+	if (list->nr > 1)
+		qsort(list->ev, list->nr, sizeof(*list->ev), cmp_event);
 	return 0;
 }
 
