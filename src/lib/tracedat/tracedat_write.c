@@ -248,7 +248,6 @@ int tdw_add_buffer(struct tdw *w, const struct tdw_buffer_opts *b)
 	return new_buf(w, name, b->clock, b->page_size, b->populate);
 }
 
-/* Compress src into dst (capacity cap) with the chunk header; returns bytes or 0. */
 size_t td_meta_compress(ZSTD_CCtx **cctx, int level, const void *body, size_t len,
 			uint8_t **out)
 {
