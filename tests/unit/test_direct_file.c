@@ -15,7 +15,8 @@
 #include "check.h"
 #include "direct_file.h"
 
-#define MIB	(1u << 20)
+/* stdio's buffer: every whole one goes to the disk with O_DIRECT. */
+#define BUF	DIRECT_FILE_BUF
 
 /* The expected bytes: lines of 1..200 characters, each ending in '\n'. */
 static char *pattern(size_t len)
@@ -77,11 +78,11 @@ static bool local_disk(const char *dir)
 	return false;
 }
 
-/* In dir: 2 MiB and 100 bytes of lines; then 3.5 MiB, a 2.5 MiB write, 1000 bytes. */
+/* In dir: 2 buffers and 100 bytes of lines; then 3.5 buffers, a 2.5-buffer write, 1000 bytes. */
 static void test_in(const char *dir, bool direct)
 {
 	char tmpl[256], path[300];
-	size_t len = 2 * MIB + 100, long_len = 3 * MIB + MIB / 2 + 5 * MIB / 2 + 1000;
+	size_t len = 2 * BUF + 100, long_len = 3 * BUF + BUF / 2 + 5 * BUF / 2 + 1000;
 	char *p = pattern(long_len + 1);
 	struct direct_file *d;
 	FILE *f;
@@ -98,23 +99,23 @@ static void test_in(const char *dir, bool direct)
 	CHECK(d != NULL);
 	if (d) {
 		put_lines(direct_file_stream(d), p, len);
-		CHECK(direct_file_direct_bytes(d) == (direct ? 2 * MIB : 0));
+		CHECK(direct_file_direct_bytes(d) == (direct ? 2 * BUF : 0));
 		CHECK(direct_file_close(d) == 0);
 		CHECK(file_is(path, p, len));
 	}
 
-	/* The 2.5 MiB write starts one byte past an aligned address: O_DIRECT is over. */
+	/* The 2.5-buffer write starts one byte past an aligned address: O_DIRECT is over. */
 	d = direct_file_create(path, 16384);
 	CHECK(d != NULL);
 	if (d) {
-		char *big = aligned_alloc(4096, 3 * MIB);
+		char *big = aligned_alloc(4096, 3 * BUF);
 
 		f = direct_file_stream(d);
-		put_lines(f, p, 3 * MIB + MIB / 2);
-		memcpy(big + 1, p + 3 * MIB + MIB / 2, 5 * MIB / 2);
-		CHECK(fwrite_unlocked(big + 1, 1, 5 * MIB / 2, f) == 5 * MIB / 2);
-		put_lines(f, p + 6 * MIB, 1000);
-		CHECK(direct_file_direct_bytes(d) == (direct ? 4 * MIB : 0));
+		put_lines(f, p, 3 * BUF + BUF / 2);
+		memcpy(big + 1, p + 3 * BUF + BUF / 2, 5 * BUF / 2);
+		CHECK(fwrite_unlocked(big + 1, 1, 5 * BUF / 2, f) == 5 * BUF / 2);
+		put_lines(f, p + 6 * BUF, 1000);
+		CHECK(direct_file_direct_bytes(d) == (direct ? 4 * BUF : 0));
 		CHECK(direct_file_close(d) == 0);
 		CHECK(file_is(path, p, long_len));
 		free(big);
