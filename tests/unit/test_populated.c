@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* populated_alloc(): the asked-for start is resident before first use, the rest is not. */
+/*
+ * populated_alloc(): the asked-for start is resident before first use, the rest is not.
+ * populate_range(): the whole pages inside the range become resident, bytes unchanged.
+ */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,9 +63,40 @@ static void test_edges(void)
 	populated_free(NULL, 0);
 }
 
+static void test_range(void)
+{
+	size_t page = getpagesize(), pages = 16;
+	uint8_t *p = mmap(NULL, pages * page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t same = 0;
+
+	CHECK(p != MAP_FAILED);
+	if (p == MAP_FAILED)
+		return;
+	/* Written bytes in page 2; the range from inside page 1 to inside page 9. */
+	for (size_t i = 0; i < page; i++)
+		p[2 * page + i] = (uint8_t)(i * 7 + 1);
+	populate_range(p + page + 1, 8 * page + 10);
+	/* Pages 2-8: whole pages in the range. Page 1 and page 9 are only partly in it. */
+	CHECK(resident_pages(p, 1) == 0);
+	CHECK(resident_pages(p + page, 1) == 0);
+	CHECK(resident_pages(p + 2 * page, 7) == 7);
+	CHECK(resident_pages(p + 9 * page, pages - 9) == 0);
+	for (size_t i = 0; i < page; i++)
+		same += p[2 * page + i] == (uint8_t)(i * 7 + 1);
+	CHECK(same == page);
+	CHECK(p[5 * page] == 0);
+	/* Less than a page: nothing; nothing at all: nothing. */
+	populate_range(p + 12 * page + 1, page);
+	populate_range(p + 14 * page, 0);
+	CHECK(resident_pages(p + 12 * page, 4) == 0);
+	munmap(p, pages * page);
+}
+
 int main(void)
 {
 	test_prefix();
 	test_edges();
+	test_range();
 	CHECK_DONE();
 }

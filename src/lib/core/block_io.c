@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "block_io.h"
+#include "populated.h"
 #include "util.h"
 
 int pread_full(int fd, void *buf, size_t len, uint64_t off)
@@ -56,6 +57,8 @@ void block_reader_init(struct block_reader *r, int fd, uint64_t limit, size_t ca
 	r->limit = limit;
 	r->cap = cap;
 	r->buf = xmalloc(cap);
+	/* Each window is read into whole: its pages in at once, not one fault at a time. */
+	populate_range(r->buf, cap);
 }
 
 void block_reader_free(struct block_reader *r)
@@ -152,6 +155,7 @@ void block_writer_init(struct block_writer *w, int fd, size_t cap)
 	w->fd = fd;
 	w->cap = cap;
 	w->buf = xmalloc(cap);
+	populate_range(w->buf, cap);
 }
 
 int block_flush(struct block_writer *w)

@@ -10,6 +10,7 @@
 
 #include "block_io.h"
 #include "direct_file.h"
+#include "populated.h"
 
 /*
  * Alignment of the buffer, the length and the file offset of a direct write: the page size,
@@ -108,6 +109,9 @@ struct direct_file *direct_file_create(const char *path, size_t buffered)
 	d->direct = fl >= 0 && local_disk(d->fd) && !fcntl(d->fd, F_SETFL, fl | O_DIRECT);
 	if (d->direct) {
 		d->buf = aligned_alloc(DIO_ALIGN, DIRECT_FILE_BUF);
+		/* All of it is filled before the first write: its pages in at once. */
+		if (d->buf)
+			populate_range(d->buf, DIRECT_FILE_BUF);
 		d->f = d->buf ? fopencookie(d, "w", io) : NULL;
 	} else {
 		d->buf = malloc(buffered);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Anonymous mappings with a populated start. The trace.dat chunk pool and the text spools'
+ * Anonymous mappings with a populated start, and populating part of any buffer. The trace.dat chunk pool and the text spools'
  * rings are megabytes that readers copy sub-buffers into while a burst fills the ring buffer;
  * faulting them in page by page then took milliseconds the readers did not have, and events
  * were lost early in a burst (bench/RESULTS.md, "Populated staging memory"). Faulting in is
@@ -8,8 +8,10 @@
  * ever use.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "populated.h"
 
@@ -36,4 +38,15 @@ void populated_free(void *p, size_t len)
 {
 	if (p)
 		munmap(p, len);
+}
+
+void populate_range(void *p, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)p + len) & ~(page - 1);
+
+	/* Without MADV_POPULATE_WRITE (before 5.14) the pages come on first use, as before. */
+	if (end > start)
+		madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 }

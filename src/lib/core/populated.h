@@ -16,4 +16,10 @@
 void *populated_alloc(size_t len, size_t populate);
 void populated_free(void *p, size_t len);
 
+/*
+ * Fault in now the whole pages of [p, p + len), memory of any private writable mapping (a
+ * malloc()ed buffer just grown, say), leaving its bytes as they are; best effort.
+ */
+void populate_range(void *p, size_t len);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "populated.h"
 #include "ring_internal.h"
 #include "util.h"
 
@@ -140,6 +141,7 @@ static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lo
 		if (s->nr == s->alloc) {
 			s->alloc = s->alloc ? 2 * s->alloc : 256;
 			s->ent = xrealloc(s->ent, s->alloc * sizeof(*s->ent));
+			populate_range(s->ent + s->nr, (s->alloc - s->nr) * sizeof(*s->ent));
 		}
 	}
 	if (s->bytes_len + stored > s->bytes_alloc) {
@@ -153,6 +155,11 @@ static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lo
 		while (s->bytes_len + stored > s->bytes_alloc)
 			s->bytes_alloc = s->bytes_alloc ? 2 * s->bytes_alloc : 65536;
 		s->bytes = xrealloc(s->bytes, s->bytes_alloc);
+		/*
+		 * A stream holds megabytes while another CPU's events lag behind: its grown
+		 * part faulted in at once, not a page at a time (populated.c).
+		 */
+		populate_range(s->bytes + s->bytes_len, s->bytes_alloc - s->bytes_len);
 	}
 	e = &s->ent[s->nr++];
 	e->ts = ts;
