@@ -18,9 +18,11 @@
 /*
  * The compressed chunks' way to the file, populated at the start: the compressor's copies
  * into it faulted it in page by page, a page fault per 4 KiB of output (perf of a getpid1
- * capture: half of its page faults), each dearer than populating many pages at once.
+ * capture: half of its page faults), each dearer than populating many pages at once. Small,
+ * because populating and unmapping cost too: it holds compressed chunks, and a slow disk is
+ * absorbed by the chunk pool in front of the compressor.
  */
-#define APPEND_RING	(8u << 20)
+#define APPEND_RING	(2u << 20)
 #define TICK_NS		1000000000ull
 /*
  * The compressor is woken when an eighth of the slots are queued, else it looks every
