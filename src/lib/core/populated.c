@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Anonymous mappings with a populated start, and populating part of any buffer. The trace.dat chunk pool and the text spools'
- * rings are megabytes that readers copy sub-buffers into while a burst fills the ring buffer;
- * faulting them in page by page then took milliseconds the readers did not have, and events
- * were lost early in a burst (bench/RESULTS.md, "Populated staging memory"). Faulting in is
- * not free either, so callers populate what a first burst fills, not everything they may
- * ever use.
+ * Anonymous mappings with a populated start, and populating part of any buffer. The trace.dat
+ * chunk pool and the text spools' rings are megabytes that readers copy sub-buffers into while
+ * a burst fills the ring buffer; faulting them in page by page then took milliseconds the
+ * readers did not have, and events were lost early in a burst (bench/RESULTS.md, "Populated
+ * staging memory"). Faulting in is not free either, so callers populate what a first burst
+ * fills, not everything they may ever use.
  */
 #include <errno.h>
 #include <stdint.h>
