@@ -155,7 +155,6 @@ void block_writer_init(struct block_writer *w, int fd, size_t cap)
 	w->fd = fd;
 	w->cap = cap;
 	w->buf = xmalloc(cap);
-	populate_range(w->buf, cap);
 }
 
 int block_flush(struct block_writer *w)
