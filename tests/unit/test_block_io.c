@@ -2,11 +2,14 @@
 /*
  * block_io: what is read and written is byte-exact across window and buffer edges, nothing
  * past the limit is read, and the syscalls are the few large ones the module exists for
- * (counted by wrapping pread() and pwrite(), which the executable's definitions preempt).
+ * (counted by wrapping pread(), pwrite(), pwritev() and copy_file_range(), which the
+ * executable's definitions preempt; copy_file_range() also made to refuse, as some file
+ * systems do, or to copy less).
  */
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -16,8 +19,11 @@
 #include "block_io.h"
 #include "check.h"
 
-static int preads, pwrites;
-static size_t pwrite_len[64];	/* the length of each pwrite() */
+static int preads, pwrites, copies;
+static size_t pwrite_len[64];	/* the length of each pwrite() or pwritev() */
+static size_t short_write;	/* pwritev() writes at most this much when set */
+static bool refuse_copy;
+static size_t short_copy;	/* copy_file_range() copies at most this much when set */
 
 ssize_t pread(int fd, void *buf, size_t len, off_t off)
 {
@@ -31,6 +37,42 @@ ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 		pwrite_len[pwrites] = len;
 	pwrites++;
 	return syscall(SYS_pwrite64, fd, buf, len, off);
+}
+
+/* A short write stops inside a segment: the caller must go on from there. */
+ssize_t pwritev(int fd, const struct iovec *iov, int nr, off_t off)
+{
+	struct iovec cut[64];
+	size_t len = 0, room = short_write;
+	int i;
+
+	for (i = 0; i < nr; i++)
+		len += iov[i].iov_len;
+	if (pwrites < 64)
+		pwrite_len[pwrites] = short_write && len > short_write ? short_write : len;
+	pwrites++;
+	if (!short_write || nr > 64)
+		return syscall(SYS_pwritev, fd, iov, nr, (long)off, 0L);
+	for (i = 0; i < nr && room; i++) {
+		cut[i] = iov[i];
+		if (cut[i].iov_len > room)
+			cut[i].iov_len = room;
+		room -= cut[i].iov_len;
+	}
+	return syscall(SYS_pwritev, fd, cut, i, (long)off, 0L);
+}
+
+ssize_t copy_file_range(int in, loff_t *in_off, int out, loff_t *out_off, size_t len,
+			unsigned int flags)
+{
+	copies++;
+	if (refuse_copy) {
+		errno = EXDEV;
+		return -1;
+	}
+	if (short_copy && len > short_copy)
+		len = short_copy;
+	return syscall(SYS_copy_file_range, in, in_off, out, out_off, len, flags);
 }
 
 #define FILE_LEN 10000
@@ -216,11 +258,114 @@ static void test_copy(void)
 	close(fd);
 }
 
+/*
+ * Copies from an attached reader go out as listed windows' bytes: the writers' buffers hold
+ * only what block_write() gave them, each writer is flushed as the window moves, and the file
+ * ends up as if every byte had been copied.
+ */
+static void test_attached_copy(void)
+{
+	uint8_t model[2][3000], back[3000];
+	struct block_writer w[2];
+	struct block_reader r;
+	int fd = make_file(), i, k, writes;
+
+	block_reader_init(&r, fd, FILE_LEN, 1000);
+	/* Room for 64 segments: the list does not fill. */
+	block_writer_init(&w[0], fd, 4096);
+	block_writer_init(&w[1], fd, 4096);
+	block_reader_attach(&r, w, 2);
+	preads = pwrites = 0;
+	/*
+	 * Records of 90 bytes from 100 on, dealt to two places in turn (20000 and 30000), each
+	 * after a 2-byte tag written through the writer's buffer: windows at 100, 1100 (record
+	 * 11 from 1090 in two pieces), 2100 (record 22).
+	 */
+	for (i = 0, k = 0; i < 30; i++) {
+		uint64_t from = 100 + 90 * i, to = (i % 2 ? 30000 : 20000) + 92 * (i / 2);
+		uint8_t tag[2] = { (uint8_t)i, 0xee };
+
+		CHECK(block_write(&w[i % 2], tag, 2, to) == 0);
+		CHECK(block_copy(&r, &w[i % 2], from, to + 2, 90) == 0);
+		memcpy(model[i % 2] + 92 * (i / 2), tag, 2);
+		for (k = 0; k < 90; k++)
+			model[i % 2][92 * (i / 2) + 2 + k] = byte_at(from + k);
+	}
+	/* Tags only in the buffers, those since the window last moved (24-28, 23-29). */
+	CHECK(w[0].used == 2 * 3 && w[1].used == 2 * 4);
+	writes = pwrites;
+	CHECK(block_writer_close(&w[0]) == 0 && block_writer_close(&w[1]) == 0);
+	/*
+	 * A write per writer holding something as a window comes: the first tag alone as the
+	 * first window came, two as each of the other two came; two now.
+	 */
+	CHECK(writes == 5 && pwrites == 7);
+	CHECK(preads == 3);
+	CHECK(pread_full(fd, back, 92 * 15, 20000) == 0 && !memcmp(back, model[0], 92 * 15));
+	CHECK(pread_full(fd, back, 92 * 15, 30000) == 0 && !memcmp(back, model[1], 92 * 15));
+	block_reader_free(&r);
+
+	/* Short writes end inside a segment: the rest goes out from there. */
+	block_reader_init(&r, fd, FILE_LEN, 4000);
+	block_writer_init(&w[0], fd, 4096);
+	block_reader_attach(&r, w, 1);
+	for (i = 0; i < 20; i++) {
+		CHECK(block_write(&w[0], "xy", 2, 40000 + 52 * i) == 0);
+		CHECK(block_copy(&r, &w[0], 7 + 100 * i, 40000 + 52 * i + 2, 50) == 0);
+		memcpy(model[0] + 52 * i, "xy", 2);
+		for (k = 0; k < 50; k++)
+			model[0][52 * i + 2 + k] = byte_at(7 + 100 * i + k);
+	}
+	short_write = 33;
+	pwrites = 0;
+	CHECK(block_writer_close(&w[0]) == 0);
+	short_write = 0;
+	CHECK(pwrites == (52 * 20 + 32) / 33 && pwrite_len[0] == 33);
+	CHECK(pread_full(fd, back, 52 * 20, 40000) == 0 && !memcmp(back, model[0], 52 * 20));
+	block_reader_free(&r);
+	close(fd);
+}
+
+/* In the kernel, in pieces when it copies less, by read and write where it refuses. */
+static void test_copy_range(void)
+{
+	uint8_t back[4000];
+	int fd = make_file();
+
+	copies = preads = pwrites = 0;
+	CHECK(file_copy_range(fd, 1000, 20000, 4000) == 0);
+	CHECK(copies == 1 && preads == 0 && pwrites == 0);
+	CHECK(pread_full(fd, back, 4000, 20000) == 0 && matches(back, 1000, 4000));
+
+	short_copy = 1500;
+	copies = 0;
+	CHECK(file_copy_range(fd, 2000, 30000, 4000) == 0);
+	short_copy = 0;
+	CHECK(copies == 3);
+	CHECK(pread_full(fd, back, 4000, 30000) == 0 && matches(back, 2000, 4000));
+
+	/* Moved down over itself (to below from): the kernel refuses; copied forward. */
+	CHECK(file_copy_range(fd, 3000, 2500, 4000) == 0);
+	CHECK(pread_full(fd, back, 4000, 2500) == 0 && matches(back, 3000, 4000));
+
+	refuse_copy = true;
+	copies = preads = pwrites = 0;
+	CHECK(file_copy_range(fd, 6600, 50000, 3000) == 0);
+	refuse_copy = false;
+	CHECK(copies == 1 && preads == 1 && pwrites == 1);
+	CHECK(pread_full(fd, back, 3000, 50000) == 0 && matches(back, 6600, 3000));
+	/* Past the end of the file: an error, however copied. */
+	CHECK(file_copy_range(fd, 60000, 70000, 10) == -EIO);
+	close(fd);
+}
+
 int main(void)
 {
 	test_reads();
 	test_peeks();
+	test_attached_copy();
 	test_writes();
 	test_copy();
+	test_copy_range();
 	CHECK_DONE();
 }

@@ -25,20 +25,38 @@
 #include "util.h"
 
 /*
- * A crash simulated in finishing: once crash_after pwrite()s have been made, every pwrite()
- * and ftruncate() fails, so the file stays as the crash left it. -1: no crash.
+ * A crash simulated in finishing: once crash_after writes (pwrite(), pwritev(),
+ * copy_file_range()) have been made, every write and ftruncate() fails, so the file stays as
+ * the crash left it. -1: no crash.
  */
 static int crash_after = -1;
 
-ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+/* Whether the crash came: otherwise one more write counted. */
+static bool crashed(void)
 {
 	if (!__atomic_load_n(&crash_after, __ATOMIC_RELAXED)) {
 		errno = EIO;
-		return -1;
+		return true;
 	}
 	if (__atomic_load_n(&crash_after, __ATOMIC_RELAXED) > 0)
 		__atomic_sub_fetch(&crash_after, 1, __ATOMIC_RELAXED);
-	return syscall(SYS_pwrite64, fd, buf, n, off);
+	return false;
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	return crashed() ? -1 : syscall(SYS_pwrite64, fd, buf, n, off);
+}
+
+ssize_t pwritev(int fd, const struct iovec *iov, int nr, off_t off)
+{
+	return crashed() ? -1 : syscall(SYS_pwritev, fd, iov, nr, (long)off, 0L);
+}
+
+ssize_t copy_file_range(int in, loff_t *in_off, int out, loff_t *out_off, size_t len,
+			unsigned int flags)
+{
+	return crashed() ? -1 : syscall(SYS_copy_file_range, in, in_off, out, out_off, len, flags);
 }
 
 int ftruncate(int fd, off_t len)

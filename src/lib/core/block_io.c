@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Buffered positional I/O (block_io.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +51,70 @@ int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+int pwritev_full(int fd, struct iovec *iov, int nr, uint64_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwritev(fd, iov, nr > IOV_MAX ? IOV_MAX : nr, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -EIO;
+		len -= n;
+		off += n;
+		/* Past what was written; a short write leaves the rest of one segment. */
+		while (nr && (size_t)n >= iov->iov_len) {
+			n -= iov->iov_len;
+			iov++;
+			nr--;
+		}
+		if (nr) {
+			iov->iov_base = (uint8_t *)iov->iov_base + n;
+			iov->iov_len -= n;
+		}
+	}
+	return 0;
+}
+
+#define COPY_BLOCK	(256u << 10)
+
+int file_copy_range(int fd, uint64_t from, uint64_t to, uint64_t len)
+{
+	uint8_t *buf;
+	int err = 0;
+
+	/* The kernel copies page cache to page cache; any refusal falls back to the copy below. */
+	while (len) {
+		loff_t in = from, out = to;
+		ssize_t n = copy_file_range(fd, &in, fd, &out, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		from += n;
+		to += n;
+		len -= n;
+	}
+	if (!len)
+		return 0;
+	buf = xmalloc(len < COPY_BLOCK ? len : COPY_BLOCK);
+	while (len && !err) {
+		size_t n = len < COPY_BLOCK ? len : COPY_BLOCK;
+
+		err = pread_full(fd, buf, n, from);
+		if (!err)
+			err = pwrite_full(fd, buf, n, to);
+		from += n;
+		to += n;
+		len -= n;
+	}
+	free(buf);
+	return err;
+}
+
 void block_reader_init(struct block_reader *r, int fd, uint64_t limit, size_t cap)
 {
 	memset(r, 0, sizeof(*r));
@@ -59,6 +124,12 @@ void block_reader_init(struct block_reader *r, int fd, uint64_t limit, size_t ca
 	r->buf = xmalloc(cap);
 	/* Each window is read into whole: its pages in at once, not one fault at a time. */
 	populate_range(r->buf, cap);
+}
+
+void block_reader_attach(struct block_reader *r, struct block_writer *ws, int nr)
+{
+	r->writers = ws;
+	r->nr_writers = nr;
 }
 
 void block_reader_free(struct block_reader *r)
@@ -72,7 +143,14 @@ void block_reader_free(struct block_reader *r)
 static int refill(struct block_reader *r, uint64_t off)
 {
 	size_t want = r->limit - off < r->cap ? r->limit - off : r->cap;
+	int i, err;
 
+	/* What the writers list of the window goes out before the window changes. */
+	for (i = 0; i < r->nr_writers; i++) {
+		err = block_flush(&r->writers[i]);
+		if (err)
+			return err;
+	}
 	r->off = off;
 	r->len = 0;
 	while (r->len < want) {
@@ -151,19 +229,54 @@ const void *block_peek(struct block_reader *r, size_t len, uint64_t off, int *er
 
 void block_writer_init(struct block_writer *w, int fd, size_t cap)
 {
+	size_t iov = cap / 64;
+
 	memset(w, 0, sizeof(*w));
 	w->fd = fd;
 	w->cap = cap;
 	w->buf = xmalloc(cap);
+	/* A listed record is rarely under 64 bytes: the list fills with the buffer, or later. */
+	w->max_iov = iov < 8 ? 8 : iov > IOV_MAX ? IOV_MAX : (int)iov;
+	w->iov = xcalloc(w->max_iov, sizeof(*w->iov));
 }
 
 int block_flush(struct block_writer *w)
 {
-	int err = w->len ? pwrite_full(w->fd, w->buf, w->len, w->off) : 0;
+	int err = 0;
 
+	if (w->nr_iov == 1)
+		err = pwrite_full(w->fd, w->iov[0].iov_base, w->len, w->off);
+	else if (w->nr_iov)
+		err = pwritev_full(w->fd, w->iov, w->nr_iov, w->len, w->off);
 	w->off += w->len;
 	w->len = 0;
+	w->used = 0;
+	w->nr_iov = 0;
 	return err;
+}
+
+/* Where what is gathered does not run on to off, it is written first. */
+static int start_at(struct block_writer *w, uint64_t off)
+{
+	int err;
+
+	if (w->len && off != w->off + w->len && (err = block_flush(w)))
+		return err;
+	if (!w->len)
+		w->off = off;
+	return 0;
+}
+
+/* List n bytes at p, next in the file (room in the list checked by the caller). */
+static void list(struct block_writer *w, const uint8_t *p, size_t n)
+{
+	struct iovec *last = w->nr_iov ? &w->iov[w->nr_iov - 1] : NULL;
+
+	if (last && (const uint8_t *)last->iov_base + last->iov_len == p)
+		last->iov_len += n;
+	else
+		w->iov[w->nr_iov++] = (struct iovec){ .iov_base = (void *)p, .iov_len = n };
+	w->len += n;
 }
 
 int block_write(struct block_writer *w, const void *src, size_t len, uint64_t off)
@@ -171,29 +284,54 @@ int block_write(struct block_writer *w, const void *src, size_t len, uint64_t of
 	const uint8_t *s = src;
 	int err;
 
-	if (w->len && off != w->off + w->len && (err = block_flush(w)))
+	if ((err = start_at(w, off)))
 		return err;
-	if (!w->len)
-		w->off = off;
 	while (len) {
-		size_t n = w->cap - w->len < len ? w->cap - w->len : len;
+		size_t n = w->cap - w->used < len ? w->cap - w->used : len;
 
 		if (!w->len && len >= w->cap)
 			return pwrite_full(w->fd, s, len, off);
-		memcpy(w->buf + w->len, s, n);
-		w->len += n;
+		if (w->nr_iov == w->max_iov) {
+			if ((err = block_flush(w)))
+				return err;
+			w->off = off;
+			continue;
+		}
+		memcpy(w->buf + w->used, s, n);
+		list(w, w->buf + w->used, n);
+		w->used += n;
 		s += n;
 		off += n;
 		len -= n;
-		if (w->len == w->cap && (err = block_flush(w)))
-			return err;
+		if (w->used == w->cap) {
+			if ((err = block_flush(w)))
+				return err;
+			w->off = off;
+		}
 	}
+	return 0;
+}
+
+/* n bytes of an attached reader's window listed, not copied. */
+static int write_ref(struct block_writer *w, const uint8_t *p, size_t n, uint64_t off)
+{
+	int err;
+
+	if ((err = start_at(w, off)))
+		return err;
+	if (w->nr_iov == w->max_iov) {
+		if ((err = block_flush(w)))
+			return err;
+		w->off = off;
+	}
+	list(w, p, n);
 	return 0;
 }
 
 int block_copy(struct block_reader *r, struct block_writer *w, uint64_t from, uint64_t to,
 	       uint64_t len)
 {
+	bool attached = w >= r->writers && w < r->writers + r->nr_writers;
 	int err = 0;
 
 	if (from > r->limit || len > r->limit - from)
@@ -202,7 +340,10 @@ int block_copy(struct block_reader *r, struct block_writer *w, uint64_t from, ui
 		size_t n;
 		const uint8_t *p = window_at(r, from, len, &n, &err);
 
-		if (!p || (err = block_write(w, p, n, to)))
+		if (!p)
+			return err;
+		err = attached ? write_ref(w, p, n, to) : block_write(w, p, n, to);
+		if (err)
 			return err;
 		from += n;
 		to += n;
@@ -216,6 +357,8 @@ int block_writer_close(struct block_writer *w)
 	int err = block_flush(w);
 
 	free(w->buf);
+	free(w->iov);
 	w->buf = NULL;
+	w->iov = NULL;
 	return err;
 }

@@ -15,7 +15,6 @@
 #include "tracedat_read.h"
 #include "util.h"
 
-#define COPY_BLOCK	(256u << 10)
 #define JOURNAL_WINDOW	(1u << 20)	/* read-ahead over the journal's chunks */
 #define CPU_WRITE_BEHIND (256u << 10)	/* per CPU, when the BUFFER section is filled */
 #define META_MAX	4096
@@ -326,23 +325,6 @@ void td_journal_free(struct td_journal *j)
 	memset(j, 0, sizeof(*j));
 }
 
-static int copy_range(int fd, uint64_t from, uint64_t to, uint64_t len, uint8_t *buf)
-{
-	while (len) {
-		size_t n = len < COPY_BLOCK ? len : COPY_BLOCK;
-		int ret = td_pread(fd, buf, n, from);
-
-		if (!ret)
-			ret = td_pwrite(fd, buf, n, to);
-		if (ret)
-			return ret;
-		from += n;
-		to += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* Where a CPU's chunks start in its BUFFER section: after their count when compressed. */
 static uint64_t chunks_start(const struct td_journal *j, const struct td_cpu_data *c)
 {
@@ -359,9 +341,10 @@ static size_t write_behind(int nr_cpus)
 
 /*
  * Lay out and fill the BUFFER sections, one per buffer in journal order, from sec; returns
- * their end or 0 after a message. The journal is read once, ahead, and each CPU's data
- * written behind: a capture leaves thousands of chunks, and a pread() and a pwrite() for each
- * cost more than the copy.
+ * their end or 0 after a message. The journal is read a window at a time and each CPU's
+ * chunks written from it in one pwritev() per window: a capture leaves thousands of chunks,
+ * a pread() and a pwrite() for each cost more than the copy, and copying them into buffers
+ * of our own cost as much again as writing them.
  */
 static uint64_t write_buffer_sections(int fd, struct td_journal *j, uint64_t sec, int *failed)
 {
@@ -405,6 +388,7 @@ static uint64_t write_buffer_sections(int fd, struct td_journal *j, uint64_t sec
 		}
 		ends[b] = cursor;
 	}
+	block_reader_attach(&r, out, n);
 	/* Copy every chunk of the journal to its CPU's place, in journal order. */
 	for (pos = j->meta_off; !ret && pos < j->end;) {
 		uint8_t h[TD_SEC_HDR_SIZE + TD_RC_CHUNK_PREFIX + TD_CHUNK_HDR_SIZE];
@@ -695,7 +679,7 @@ static int relink(int fd, uint64_t done_pos, const struct td_journal *j, const s
  */
 static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
 		    uint64_t sec, const struct td_tail *t, uint64_t end, const struct td_final *fin,
-		    uint64_t formats, uint8_t *buf, int *cut_err)
+		    uint64_t formats, int *cut_err)
 {
 	uint64_t base = j->meta_off, unit = move_unit(j), meta = sec - opts2, dst, delta;
 
@@ -704,7 +688,7 @@ static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint6
 	dst = landing(base, opts2, unit);
 	if (dst && dst + (end - opts2) <= opts2) {
 		delta = opts2 - dst;
-		if (copy_range(fd, opts2, dst, end - opts2, buf))
+		if (file_copy_range(fd, opts2, dst, end - opts2))
 			return;
 	} else {
 		/* The BUFFER sections' place, the metadata right before it. */
@@ -712,10 +696,10 @@ static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint6
 		if (!dst || dst + (end - sec) > sec)
 			return;
 		delta = sec - dst;
-		if (copy_range(fd, opts2, end, meta, buf) ||
+		if (file_copy_range(fd, opts2, end, meta) ||
 		    relink(fd, done_pos, j, t, fin, formats, end, 0, opts2 - end) ||
-		    copy_range(fd, sec, dst, end - sec, buf) ||
-		    copy_range(fd, end, dst - meta, meta, buf))
+		    file_copy_range(fd, sec, dst, end - sec) ||
+		    file_copy_range(fd, end, dst - meta, meta))
 			return;
 		dst -= meta;
 	}
@@ -735,7 +719,6 @@ static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint6
 int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		      const struct td_final *fin, char *msg, size_t msglen)
 {
-	uint8_t *buf = xmalloc(COPY_BLOCK);
 	uint64_t opts2 = j->end, tail = 0, formats = 0, sec, end;
 	ZSTD_CCtx *cctx = NULL, **zstd = j->compressed ? &cctx : NULL;
 	struct tdbuf b = { 0 }, c = { 0 }, f = { 0 };
@@ -783,7 +766,6 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		else
 			snprintf(msg, msglen, "writing the trace data section: %s",
 				 strerror(-failed));
-		free(buf);
 		return -1;
 	}
 	/* compact() moves this link along with the sections. */
@@ -791,11 +773,9 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 	if (ret) {
 		snprintf(msg, msglen, "pointing the file at every system's event formats: %s",
 			 strerror(-ret));
-		free(buf);
 		return -1;
 	}
-	compact(fd, done_pos, j, opts2, sec, &t, end, fin, formats, buf, &cut_err);
-	free(buf);
+	compact(fd, done_pos, j, opts2, sec, &t, end, fin, formats, &cut_err);
 	if (cut_err) {
 		snprintf(msg, msglen, "cannot shorten the file: %s", strerror(cut_err));
 		return 1;
