@@ -45,17 +45,6 @@ static unsigned int part_page_size(const struct target *t)
 	return size;
 }
 
-/* A burst after a quiet spell brings up to every captured CPU's buffer at once. */
-static size_t part_populate(const struct sink *k, int part)
-{
-	struct buffer_size bs;
-	size_t cpus = 0;
-
-	for (int i = 0; i < k->nr; i++)
-		cpus += k->part_of[i] == part;
-	return !target_buffer_size(k->parts[part].t, &bs) ? bs.kib * 1024 * cpus : 0;
-}
-
 /* The kernel's ring buffers: the top level, instances; not a remote, not Android's hyp. */
 static bool is_kernel(const struct target *t)
 {
@@ -159,7 +148,6 @@ static int dat_open(struct sink *k)
 	wo.clock = k->clock && k->clock[0] ? k->clock : "local";
 	wo.trace_clock = trace_clock;
 	wo.nr_cpus = t->nr_cpus;
-	wo.populate = p->remote[0] ? 0 : part_populate(k, 0);
 	fflush(k->out);
 	p->w = tdw_create(fileno(k->out), &wo);
 	free(trace_clock);
@@ -170,7 +158,6 @@ static int dat_open(struct sink *k)
 			.name = target_buffer_name(k->parts[i].t),
 			.clock = wo.clock,
 			.page_size = page_size(k, i),
-			.populate = p->remote[i] ? 0 : part_populate(k, i),
 		};
 
 		if (tdw_add_buffer(p->w, &bo) != i)

@@ -16,6 +16,13 @@
 #define MAX_CPU		65536
 #define POOL_BYTES	(16u << 20)
 /*
+ * The pool is faulted in a step at a time as its slots are first taken, lowest first: a
+ * burst pays ~0.7 us a page populated instead of ~11 us a page fault on this project's
+ * guests, and a capture that never needs most of the pool does not populate and unmap it
+ * (8 MiB up front were ~2 ms of every capture, idle or not).
+ */
+#define POPULATE_STEP	(1u << 20)
+/*
  * The compressed chunks' way to the file, populated at the start: the compressor's copies
  * into it faulted it in page by page, a page fault per 4 KiB of output (perf of a getpid1
  * capture: half of its page faults), each dearer than populating many pages at once. Small,
@@ -69,6 +76,7 @@ struct td_chunks {
 	pthread_cond_t work;	/* to the compressor: a chunk queued, or stop */
 	pthread_cond_t freed;	/* to readers and flush: a slot is free again */
 	uint8_t *pool;
+	size_t populated;	/* the pool's first bytes, faulted in or being so */
 	int nr_slots;
 	int *free;		/* stack of free slot numbers */
 	int nr_free;
@@ -336,8 +344,8 @@ struct td_chunks *td_chunks_start(const struct td_chunks_opts *o)
 	pthread_cond_init(&ch->work, &attr);
 	pthread_condattr_destroy(&attr);
 	pthread_cond_init(&ch->freed, NULL);
-	/* Slots are taken lowest first (a stack), so the populated start is where bursts land. */
-	ch->pool = populated_alloc((size_t)ch->nr_slots * ch->slot_size, o->populate);
+	/* Slots are taken lowest first (a stack): the pool is populated from its start on. */
+	ch->pool = populated_alloc((size_t)ch->nr_slots * ch->slot_size, 0);
 	ch->free = calloc(ch->nr_slots, sizeof(*ch->free));
 	ch->queue = calloc(ch->nr_slots, sizeof(*ch->queue));
 	if (!ch->bufs || !ch->pool || !ch->free || !ch->queue) {
@@ -395,6 +403,7 @@ static struct chunk_cpu *get_cpu(struct td_chunks *ch, int buffer, int cpu)
 /* A free slot for c (locks: c's, then ch's); waits while none is free. */
 static int take_slot(struct td_chunks *ch, struct chunk_cpu *c)
 {
+	size_t from = 0, to = 0, end;
 	int ret;
 
 	pthread_mutex_lock(&ch->lock);
@@ -403,9 +412,21 @@ static int take_slot(struct td_chunks *ch, struct chunk_cpu *c)
 	while (!ch->nr_free && !ch->err)
 		pthread_cond_wait(&ch->freed, &ch->lock);
 	ret = ch->err;
-	if (!ret)
+	if (!ret) {
 		c->slot = ch->free[--ch->nr_free];
+		end = (size_t)(c->slot + 1) * ch->slot_size;
+		if (end > ch->populated) {
+			from = ch->populated;
+			to = (end + POPULATE_STEP - 1) / POPULATE_STEP * POPULATE_STEP;
+			if (to > (size_t)ch->nr_slots * ch->slot_size)
+				to = (size_t)ch->nr_slots * ch->slot_size;
+			ch->populated = to;
+		}
+	}
 	pthread_mutex_unlock(&ch->lock);
+	/* Outside the lock: another reader taking a slot of the step meanwhile faults it in. */
+	if (to > from)
+		populate_range(ch->pool + from, to - from);
 	return ret;
 }
 

@@ -122,7 +122,6 @@ struct td_chunks_opts {
 	bool zstd;
 	int level;
 	bool sync;		/* fdatasync() once a second (not for a spool) */
-	size_t populate;	/* bytes of the slot pool to fault in now (populated.h) */
 };
 
 struct td_chunks;

@@ -35,7 +35,6 @@ struct tdw_buf {
 	char *name;
 	char *clock;
 	uint32_t page_size;
-	size_t populate;
 	struct tdw_cpu **cpus;	/* grown under tdw.lock */
 	int nr_slots;
 	char **cpustats;	/* per CPU, "CPU: N" and the stats text */
@@ -159,8 +158,7 @@ static bool bad_page_size(uint32_t page_size)
 	return true;
 }
 
-static int new_buf(struct tdw *w, const char *name, const char *clock, uint32_t page_size,
-		   size_t populate)
+static int new_buf(struct tdw *w, const char *name, const char *clock, uint32_t page_size)
 {
 	struct tdw_buf *b;
 
@@ -170,7 +168,6 @@ static int new_buf(struct tdw *w, const char *name, const char *clock, uint32_t 
 	b->name = xstrdup(name ? name : "");
 	b->clock = xstrdup(clock ? clock : "local");
 	b->page_size = page_size;
-	b->populate = populate;
 	return w->nr_bufs++;
 }
 
@@ -183,7 +180,7 @@ struct tdw *tdw_create(int fd, const struct tdw_opts *o)
 	w->out_fd = fd;
 	w->comp = o->compression;
 	w->level = o->level ? o->level : TD_ZSTD_LEVEL;
-	new_buf(w, o->buffer_name, o->clock, o->page_size, o->populate);
+	new_buf(w, o->buffer_name, o->clock, o->page_size);
 	w->trace_clock = o->trace_clock ? xstrdup(o->trace_clock) : NULL;
 	w->nr_cpus = o->nr_cpus;
 	pthread_mutex_init(&w->lock, NULL);
@@ -245,7 +242,7 @@ int tdw_add_buffer(struct tdw *w, const struct tdw_buffer_opts *b)
 	}
 	if (bad_page_size(b->page_size))
 		return -1;
-	return new_buf(w, name, b->clock, b->page_size, b->populate);
+	return new_buf(w, name, b->clock, b->page_size);
 }
 
 size_t td_meta_compress(ZSTD_CCtx **cctx, int level, const void *body, size_t len,
@@ -453,7 +450,6 @@ int tdw_begin_data(struct tdw *w)
 	uint8_t ptr[8], n[4];
 	uint64_t off = w->pos;
 	uint32_t *page_sizes;
-	size_t populate = 0;
 	char *s;
 	int ret = 0, i;
 
@@ -505,7 +501,6 @@ int tdw_begin_data(struct tdw *w)
 		struct tdw_buf *b = &w->bufs[i];
 
 		page_sizes[i] = b->page_size;
-		populate += b->populate;
 		meta.len = 0;
 		td_journal_meta(&meta, w->nr_bufs > 1 ? i : -1, b->name, b->clock, b->page_size,
 				w->comp == TD_COMP_ZSTD, w->kallsyms_path ? w->boot_id : NULL);
@@ -530,7 +525,6 @@ int tdw_begin_data(struct tdw *w)
 			.nr_cpus = w->nr_cpus, .zstd = w->comp == TD_COMP_ZSTD, .level = w->level,
 			/* A spool is read back at the end: no need to sync it. */
 			.sync = !w->spool,
-			.populate = populate,
 		};
 
 		w->chunks = td_chunks_start(&co);

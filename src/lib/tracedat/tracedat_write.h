@@ -59,8 +59,6 @@ struct tdw_opts {
 	const char *clock;		/* current clock name ("local", "boot", ...) */
 	const char *trace_clock;	/* text of trace_clock for TRACECLOCK, or NULL */
 	int nr_cpus;			/* CPUs of the system, for CPUCOUNT */
-	size_t populate;		/* staging memory to fault in before the capture: what
-					 * a first burst brings (td_chunks_opts) */
 };
 
 struct tdw;
@@ -76,7 +74,6 @@ struct tdw_buffer_opts {
 	const char *name;		/* "" = the top level; unique in the file */
 	const char *clock;		/* "local", "boot", ... */
 	uint32_t page_size;		/* may differ from the first buffer's */
-	size_t populate;		/* as tdw_opts.populate */
 };
 /*
  * Before tdw_begin_data(). Returns the buffer's number (1, 2, ...) for the data calls below,
