@@ -445,6 +445,39 @@ td_loss_capture() {
 	wait "$RPID"
 }
 
+@test "record to .dat: a task renamed during the capture has one name in the file, its last" {
+	td_need_trace_cmd
+	local d="$BATS_TEST_TMPDIR" pid
+	make_instance
+	mkfifo "$d/go"
+	# The kernel notes the comms of tasks that switch out after an event: a shell's child
+	# marks, waits (noted as bash), then runs sh, which marks again and exits (noted as sh).
+	echo 1 > "$IDIR/events/sched/sched_switch/enable"
+	bash -c 'echo "renamemark before" > "$1"; read -r _ < "$2"
+		exec sh -c "echo renamemark after > \"\$1\"" sh "$1"' bash "$IDIR/trace_marker" "$d/go" &
+	pid=$!
+	for _ in $(seq 1 200); do
+		grep -qx "$pid bash" "$TRACEFS/saved_cmdlines" && break
+		sleep 0.05
+	done
+	# The comms as the capture starts: bash.
+	grep -qx "$pid bash" "$TRACEFS/saved_cmdlines"
+	td_record_bg -r "$INST" -e sched:sched_switch -o "$d/r.dat"
+	echo go > "$d/go"
+	wait "$pid"
+	grep -qx "$pid sh" "$TRACEFS/saved_cmdlines"
+	sleep 0.3
+	kill -INT "$RPID"
+	wait "$RPID"
+	# One table, named by both options sections (trace-cmd lists it for each): sh only. Two
+	# tables that disagree made trace-cmd print either name (it keeps both and finds one).
+	trace-cmd dump --cmd-lines "$d/r.dat" > "$d/comms" 2>/dev/null
+	[ "$(grep -c "^$pid " "$d/comms")" -eq 2 ]
+	[ "$(grep -c "^$pid sh$" "$d/comms")" -eq 2 ]
+	"$RCTL" report "$d/r.dat" > "$d/r.txt"
+	[ "$(grep -c "^ *sh-$pid .*renamemark \(before\|after\)$" "$d/r.txt")" -eq 2 ]
+}
+
 @test "record --format text and report print the same bytes for the same data, losses included" {
 	d="$BATS_TEST_TMPDIR"
 	td_loss_capture

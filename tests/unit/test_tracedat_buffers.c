@@ -139,6 +139,9 @@ static int feed_all(struct feed *f, const int max[NB])
 }
 
 /* A writer of the two buffers on a new file at path; NULL on failure. */
+/* The comms writer() stores at the start, and saved_cmdlines for the end (NULL: none). */
+static const char *first_comms, *end_comms_path;
+
 static struct tdw *writer(const char *path, enum td_compression c, int *fd)
 {
 	struct tdw_opts o = { .compression = c, .page_size = pages[0], .buffer_name = names[0],
@@ -146,11 +149,24 @@ static struct tdw *writer(const char *path, enum td_compression c, int *fd)
 			      .nr_cpus = 4 };
 	struct tdw_buffer_opts bo = { .name = names[1], .clock = clocks[1],
 				      .page_size = pages[1] };
+	struct tdbuf comms = { 0 };
 	struct tdw *w;
+	int ret;
 
 	*fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	w = *fd >= 0 ? tdw_create(*fd, &o) : NULL;
-	if (w && (tdw_add_buffer(w, &bo) != 1 || synth_meta(w) || tdw_begin_data(w))) {
+	if (!w)
+		return NULL;
+	ret = tdw_add_buffer(w, &bo) != 1 || synth_meta(w);
+	if (!ret && first_comms) {
+		tdbuf_u64(&comms, strlen(first_comms));
+		tdbuf_put(&comms, first_comms, strlen(first_comms));
+		ret = tdw_add_section(w, TD_SEC_CMDLINES, comms.p, comms.len);
+		tdbuf_free(&comms);
+	}
+	if (end_comms_path)
+		tdw_set_cmdlines_path(w, end_comms_path);
+	if (ret || tdw_begin_data(w)) {
 		tdw_abort(w);
 		return NULL;
 	}
@@ -451,6 +467,19 @@ static bool done_link(const char *path, uint64_t *opts2, uint64_t *journal)
 	return ret >= 0;
 }
 
+/* The file's comms are want's. */
+static bool comms_read_back(const char *path, const char *want)
+{
+	char err[256];
+	struct tdr *r = tdr_open(path, err, sizeof(err));
+	bool ok = r && tdr_info(r)->cmdlines.len == strlen(want) &&
+		  !memcmp(tdr_info(r)->cmdlines.data, want, strlen(want));
+
+	if (r)
+		tdr_close(r);
+	return ok;
+}
+
 static bool symbols_read_back(const char *path, const char *text, size_t len)
 {
 	struct tdr *r;
@@ -469,19 +498,27 @@ static bool symbols_read_back(const char *path, const char *text, size_t len)
  * Kernel symbols larger than the journal's slack: finishing still moves everything down over
  * the journal (in three copies: compact() in tracedat_journal.c), where the file used to keep
  * the journal and its copy. Options 2 then sit where the journal began, the symbols read back
- * whole and every event is there. And a crash after any write of finishing leaves a file that
- * is complete, with its symbols, or that recover completes: every event survives.
+ * whole and every event is there, with the comms of the start merged into the end's. And a
+ * crash after any write of finishing leaves a file that is complete, with its symbols and
+ * either table of comms, or that recover completes: every event survives.
  */
 static void test_big_tail(const char *path, enum td_compression c, const char *cname)
 {
 	const int want[NB][NC] = { { 5000, 5000 }, { 5000, 5000 } };
 	char *ks = xasprintf("%s.kallsyms", path);	/* synth_tmp()'s buffer holds path */
+	char *comms = xasprintf("%s.comms", path);
+	const char *first = "7 sh\n8 old\n", *end = "8 new\n9 born\n";
+	const char *merged = "8 new\n9 born\n7 sh\n";
 	int fd, n, complete = 0, recovered = 0, bad = 0, finished = -1;
+	FILE *f = fopen(comms, "w");
 	uint64_t opts2 = 0, journal = 0;
 	struct tdw *w;
 	size_t len;
 	char *text = write_symbols(ks, &len);
 
+	CHECK(f && fputs(end, f) >= 0 && !fclose(f), "%s: saved_cmdlines of the end", cname);
+	first_comms = first;
+	end_comms_path = comms;
 	w = text ? journal_with_symbols(path, c, ks, &fd) : NULL;
 	CHECK(w && !tdw_finish(w) && done_link(path, &opts2, &journal) && opts2 >= journal &&
 	      opts2 - journal < 8192,
@@ -492,6 +529,7 @@ static void test_big_tail(const char *path, enum td_compression c, const char *c
 	CHECK(check_buffers(path, want) == 20000, "%s: big symbols: every event read back", cname);
 	CHECK(text && symbols_read_back(path, text, len),
 	      "%s: big symbols: the KALLSYMS section reads back whole", cname);
+	CHECK(comms_read_back(path, merged), "%s: big symbols: the comms merged", cname);
 
 	for (n = 0; text && n < 400 && finished < 0; n++) {
 		w = journal_with_symbols(path, c, ks, &fd);
@@ -510,7 +548,8 @@ static void test_big_tail(const char *path, enum td_compression c, const char *c
 		} else if (opts2) {
 			complete++;
 			bad += check_buffers(path, want) != 20000 ||
-			       !symbols_read_back(path, text, len);
+			       !symbols_read_back(path, text, len) ||
+			       !comms_read_back(path, merged);
 		} else {
 			recovered++;
 			bad += run_recover(path) || check_buffers(path, want) != 20000;
@@ -520,6 +559,9 @@ static void test_big_tail(const char *path, enum td_compression c, const char *c
 	      "%s: a crash after each of finishing's %d writes: %d complete files with their "
 	      "symbols, %d journals recover completes, %d wrong", cname, finished, complete,
 	      recovered, bad);
+	first_comms = end_comms_path = NULL;
+	unlink(comms);
+	free(comms);
 	unlink(ks);
 	free(ks);
 	free(text);

@@ -431,6 +431,89 @@ static void test_late_formats(const char *path)
 	tdbuf_free(&b);
 }
 
+/* td_merge_cmdlines(): now's lines as they are, then before's of pids now lacks. */
+static void test_merge_cmdlines(void)
+{
+	static const struct {
+		const char *now, *before, *want;
+	} t[] = {
+		{ "20 new\n40 born\n", "10 bash\n20 old\n30 gone\n",
+		  "20 new\n40 born\n10 bash\n30 gone\n" },
+		/* A last line without its newline; before's too. */
+		{ "20 new", "10 bash\n20 old", "20 new\n10 bash\n" },
+		{ "", "10 bash\n", "10 bash\n" },
+		{ "10 bash\n", "", "10 bash\n" },
+		/* Not "PID COMM" lines: now's kept as they are, before's dropped. */
+		{ "x y\n5 five\n", "5 old\n\n12\n7 seven\nabc 1\n", "x y\n5 five\n7 seven\n" },
+		/* A pid of 1 is not one of 10 or 100. */
+		{ "10 ten\n100 hundred\n", "1 one\n10 other\n", "10 ten\n100 hundred\n1 one\n" },
+	};
+	size_t i, len;
+	char *m;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		m = td_merge_cmdlines(t[i].now, strlen(t[i].now), t[i].before, strlen(t[i].before),
+				      &len);
+		CHECK(m && len == strlen(t[i].want) && !memcmp(m, t[i].want, len),
+		      "merged comms, case %zu (%zu bytes)", i, m ? len : 0);
+		free(m);
+	}
+	m = td_merge_cmdlines(NULL, 0, "", 0, &len);
+	CHECK(!m && !len, "nothing merged from nothing");
+}
+
+/*
+ * A capture's first CMDLINES (the comms at its start) and saved_cmdlines at its end: the
+ * file's comms are the end's, with the start's of pids it no longer has.
+ */
+static void test_final_cmdlines(const char *path)
+{
+	const char *first = "10 bash\n20 old\n30 gone\n", *now = "20 new\n40 born\n";
+	const char *want = "20 new\n40 born\n10 bash\n30 gone\n";
+	char *end_path = xasprintf("%s.cmdlines", path), err[256];
+	uint8_t page[SYNTH_PAGE];
+	struct tdbuf b = { 0 };
+	FILE *f = fopen(end_path, "w");
+	int c;
+
+	CHECK(f && fputs(now, f) >= 0 && !fclose(f), "saved_cmdlines of the end written");
+	tdbuf_u64(&b, strlen(first));
+	tdbuf_put(&b, first, strlen(first));
+	for (c = TD_COMP_NONE; c <= TD_COMP_ZSTD; c++) {
+		const char *name = c == TD_COMP_NONE ? "none" : "zstd";
+		struct tdw_opts o = { .compression = c, .page_size = SYNTH_PAGE,
+				      .buffer_name = "synth", .clock = "local", .nr_cpus = 1 };
+		int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), n = 0, i, ok;
+		struct tdw *w = tdw_create(fd, &o);
+		const struct tdr_info *in;
+		struct tdr *r;
+
+		ok = w && !synth_meta(w) && !tdw_add_section(w, TD_SEC_CMDLINES, b.p, b.len);
+		if (ok)
+			tdw_set_cmdlines_path(w, end_path);
+		ok = ok && !tdw_begin_data(w);
+		/* 25 pages: compacting moves the sections down over the journal. */
+		for (i = 0; ok && i < 25; i++) {
+			synth_page(page, 0, &n, 40 * (i + 1));
+			ok = !tdw_add_subbuf(w, 0, 0, page, SYNTH_PAGE);
+		}
+		ok = w && ok && !tdw_finish(w);
+		close(fd);
+		CHECK(ok, "%s: file with two comm tables written", name);
+		r = tdr_open(path, err, sizeof(err));
+		in = r ? tdr_info(r) : NULL;
+		CHECK(in && in->cmdlines.data && in->cmdlines.len == strlen(want) &&
+		      !memcmp(in->cmdlines.data, want, in->cmdlines.len),
+		      "%s: the file's comms: the end's, then the start's forgotten ones (%s)", name,
+		      r ? "" : err);
+		tdr_close(r);
+		CHECK(check_file(path, 1, 1000, true) == 1000, "%s: every event read", name);
+	}
+	tdbuf_free(&b);
+	unlink(end_path);
+	free(end_path);
+}
+
 int main(void)
 {
 	const char *path = synth_tmp("rt.dat");
@@ -445,6 +528,8 @@ int main(void)
 	test_reserved_runs(path);
 	test_idle_flush(path);
 	test_late_formats(path);
+	test_merge_cmdlines();
+	test_final_cmdlines(path);
 
 	for (c = TD_COMP_NONE; c <= TD_COMP_ZSTD; c++) {
 		const char *name = c == TD_COMP_NONE ? "none" : "zstd";

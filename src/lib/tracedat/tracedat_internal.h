@@ -353,6 +353,9 @@ struct td_final {
 	size_t formats_len;
 	uint64_t formats_opt;	/* where options 1 hold the EVENT_FORMATS offset */
 	uint64_t formats_old;	/* the section replaced: made padding */
+	uint64_t cmdlines_opt;	/* where options 1 hold a CMDLINES offset, pointed at cmdlines
+				 * too (0: none, options 1 keep theirs) */
+	uint64_t cmdlines_old;	/* the section it pointed at: made padding */
 	const void *kallsyms;	/* a KALLSYMS body (u32 size, the text), or NULL */
 	size_t kallsyms_len;
 };
@@ -374,6 +377,12 @@ size_t td_meta_compress(ZSTD_CCtx **cctx, int level, const void *body, size_t le
  * bench/RESULTS.md, "One buffer for kallsyms").
  */
 char *td_read_text_body(const char *path, bool size64, size_t *len);
+/*
+ * saved_cmdlines texts ("PID COMM" lines) merged: every line of now, then those of before
+ * whose pid now lacks. A new text (*len bytes), NULL when both are empty.
+ */
+char *td_merge_cmdlines(const char *now, size_t now_len, const char *before, size_t before_len,
+			size_t *len);
 /* fin's kallsyms from the file at path (nothing when it cannot be read). */
 void td_final_read_kallsyms(struct td_final *fin, const char *path);
 

@@ -572,35 +572,68 @@ void td_final_read_kallsyms(struct td_final *fin, const char *path)
 	fin->kallsyms = td_read_text_body(path, false, &fin->kallsyms_len);
 }
 
-/* Make the u64 file offset at pos (a DONE or section option) point at target, durably. */
-static int link_options(int fd, uint64_t pos, uint64_t target)
+/* A u64 file offset (of a DONE or a section option) and where it is to point. */
+struct link {
+	uint64_t pos;
+	uint64_t target;
+};
+
+/*
+ * Point each of n links at its target, durably: the targets reach the disk before the links
+ * do. A crash may keep some of the links and not the others: each target must be complete,
+ * and stay so until the links that replace these are durable too.
+ */
+static int link_options(int fd, const struct link *l, int n)
 {
 	uint8_t v[8];
+	int i;
 
-	bo_put64(v, target, BO_LITTLE);
 	if (fdatasync(fd) && errno != EINVAL)
 		return -errno;
-	if (td_pwrite(fd, v, 8, pos))
-		return -EIO;
+	for (i = 0; i < n; i++) {
+		bo_put64(v, l[i].target, BO_LITTLE);
+		if (td_pwrite(fd, v, 8, l[i].pos))
+			return -EIO;
+	}
 	if (fdatasync(fd) && errno != EINVAL)
 		return -errno;
 	return 0;
 }
 
 /*
- * Point options 1 at the replacing EVENT_FORMATS section (at formats), then make the one it
- * replaces padding: a file cut in between still names a complete section.
+ * Options 1's links to the sections finishing replaces, in l: EVENT_FORMATS at formats and
+ * CMDLINES at cmdlines (0: not replaced), lowered by delta; how many.
  */
-static int relink_formats(int fd, const struct td_final *fin, uint64_t formats)
+static int first_links(const struct td_final *fin, uint64_t formats, uint64_t cmdlines,
+		       uint64_t delta, struct link *l)
 {
-	uint8_t v[4];
-	int ret = link_options(fd, fin->formats_opt, formats);
+	int n = 0;
 
-	if (ret)
-		return ret;
+	if (formats)
+		l[n++] = (struct link){ fin->formats_opt, formats - delta };
+	if (cmdlines && fin && fin->cmdlines_opt)
+		l[n++] = (struct link){ fin->cmdlines_opt, cmdlines - delta };
+	return n;
+}
+
+/*
+ * Point options 1 at the replacing EVENT_FORMATS and CMDLINES sections, then make those they
+ * replace padding: a file cut in between still names complete sections. Only once options
+ * 2 are linked: until then a recover cuts the file after the journal, where these are.
+ */
+static int relink_first(int fd, const struct td_final *fin, uint64_t formats, uint64_t cmdlines)
+{
+	struct link l[2];
+	int n = first_links(fin, formats, cmdlines, 0, l), ret = n ? link_options(fd, l, n) : 0;
+	uint8_t v[4];
+
 	bo_put16(v, TD_SEC_RC_PAD, BO_LITTLE);
 	bo_put16(v + 2, 0, BO_LITTLE);
-	return td_pwrite(fd, v, 4, fin->formats_old) ? -EIO : 0;
+	if (!ret && formats && td_pwrite(fd, v, 4, fin->formats_old))
+		ret = -EIO;
+	if (!ret && n > (formats ? 1 : 0) && td_pwrite(fd, v, 4, fin->cmdlines_old))
+		ret = -EIO;
+	return ret;
 }
 
 static uint64_t gcd(uint64_t a, uint64_t b)
@@ -645,14 +678,15 @@ static uint64_t landing(uint64_t lo, uint64_t from, uint64_t unit)
 }
 
 /*
- * Options 2 (built with the offsets lowered by delta, tail_delta) at opts, then options 1 and
- * their EVENT_FORMATS link pointed at what they describe. Each step leaves a file whose links
- * name complete sections (either copy of the metadata is complete until the cut).
+ * Options 2 (built with the offsets lowered by delta, tail_delta) at opts, then options 1's
+ * DONE, EVENT_FORMATS and CMDLINES links pointed at what they describe, together: either copy
+ * of the metadata is complete until the cut, so any of the links may land without the others.
  */
 static int relink(int fd, uint64_t done_pos, const struct td_journal *j, const struct td_tail *t,
 		  const struct td_final *fin, uint64_t formats, uint64_t opts, uint64_t delta,
 		  uint64_t tail_delta)
 {
+	struct link l[3] = { { done_pos, opts } };
 	struct tdbuf b = { 0 };
 	int ret;
 
@@ -660,9 +694,8 @@ static int relink(int fd, uint64_t done_pos, const struct td_journal *j, const s
 	ret = write_options(fd, opts, &b);
 	tdbuf_free(&b);
 	if (!ret)
-		ret = link_options(fd, done_pos, opts);
-	if (!ret && formats)
-		ret = link_options(fd, fin->formats_opt, formats - tail_delta);
+		ret = link_options(fd, l, 1 + first_links(fin, formats, t->cmdlines, tail_delta,
+							    l + 1));
 	return ret;
 }
 
@@ -756,7 +789,7 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 		ret = write_options(fd, opts2, &b);
 	}
 	if (!ret)
-		ret = link_options(fd, done_pos, opts2);
+		ret = link_options(fd, &(struct link){ done_pos, opts2 }, 1);
 	tdbuf_free(&b);
 	tdbuf_free(&c);
 	tdbuf_free(&f);
@@ -768,10 +801,10 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 				 strerror(-failed));
 		return -1;
 	}
-	/* compact() moves this link along with the sections. */
-	ret = formats ? relink_formats(fd, fin, formats) : 0;
+	/* compact() moves these links along with the sections. */
+	ret = relink_first(fd, fin, formats, t.cmdlines);
 	if (ret) {
-		snprintf(msg, msglen, "pointing the file at every system's event formats: %s",
+		snprintf(msg, msglen, "pointing the first options at the final sections: %s",
 			 strerror(-ret));
 		return -1;
 	}

@@ -332,6 +332,65 @@ char *td_read_text_body(const char *path, bool size64, size_t *len)
 	return s;
 }
 
+static int cmp_pid(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The pid a line starts with, -1 for none; *end past its newline (or at the text's end). */
+static long line_pid(const char *p, const char *limit, const char **end)
+{
+	const char *nl = memchr(p, '\n', limit - p);
+	long pid = 0;
+	int digits = 0;
+
+	*end = nl ? nl + 1 : limit;
+	for (; p < *end && *p >= '0' && *p <= '9' && digits < 10; p++, digits++)
+		pid = pid * 10 + (*p - '0');
+	return digits && p < *end && *p == ' ' ? pid : -1;
+}
+
+char *td_merge_cmdlines(const char *now, size_t now_len, const char *before, size_t before_len,
+			size_t *len)
+{
+	const char *p, *end, *limit = now + now_len;
+	size_t nr = 0, cap = 0;
+	struct tdbuf b = { 0 };
+	long *pids = NULL, pid;
+
+	for (p = now; p && p < limit; p = end) {
+		pid = line_pid(p, limit, &end);
+		if (pid < 0)
+			continue;
+		if (nr == cap) {
+			cap = cap ? 2 * cap : 1024;
+			pids = xrealloc(pids, cap * sizeof(*pids));
+		}
+		pids[nr++] = pid;
+	}
+	if (nr)
+		qsort(pids, nr, sizeof(*pids), cmp_pid);
+	if (now_len)
+		tdbuf_put(&b, now, now_len);
+	/* A last line without its newline gets one before more lines follow. */
+	if (now_len && now[now_len - 1] != '\n')
+		tdbuf_put(&b, "\n", 1);
+	limit = before + before_len;
+	for (p = before; p && p < limit; p = end) {
+		pid = line_pid(p, limit, &end);
+		if (pid < 0 || (nr && bsearch(&pid, pids, nr, sizeof(*pids), cmp_pid)))
+			continue;
+		tdbuf_put(&b, p, end - p);
+		if (end[-1] != '\n')
+			tdbuf_put(&b, "\n", 1);
+	}
+	free(pids);
+	*len = b.len;
+	return (char *)b.p;
+}
+
 static int add_text_file(struct tdw *w, uint16_t id, const char *path, bool size64)
 {
 	size_t len;

@@ -79,6 +79,9 @@ struct tdw {
 	uint64_t formats_sec;		/* the EVENT_FORMATS section, 0 for none */
 	size_t formats_opt;		/* its option's value: offset in opts1, then in the file */
 	struct tdbuf late_formats;	/* a replacing EVENT_FORMATS body, for tdw_finish() */
+	uint64_t cmdlines_sec;		/* the first CMDLINES section, 0 for none */
+	size_t cmdlines_opt;		/* as formats_opt */
+	struct tdbuf first_cmdlines;	/* its text, merged into the last (tdw_finish()) */
 };
 
 int tdw_parse_compression(const char *s, enum td_compression *c)
@@ -278,6 +281,11 @@ int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len)
 
 	if (w->data || w->failed)
 		return -1;
+	/* The body is the u64 size, then the text. */
+	if (id == TD_SEC_CMDLINES && !w->cmdlines_sec && len >= 8) {
+		w->first_cmdlines.len = 0;
+		tdbuf_put(&w->first_cmdlines, (const uint8_t *)body + 8, len - 8);
+	}
 	if (w->comp == TD_COMP_ZSTD) {
 		size_t n = td_meta_compress(&w->meta_cctx, w->level, body, len, &z);
 
@@ -298,6 +306,10 @@ int tdw_add_section(struct tdw *w, uint16_t id, const void *body, size_t len)
 	if (!ret && id == TD_SEC_EVENT_FORMATS) {
 		w->formats_sec = off;
 		w->formats_opt = w->opts1.len + 6;	/* past the option's u16 id, u32 size */
+	}
+	if (!ret && id == TD_SEC_CMDLINES && !w->cmdlines_sec) {
+		w->cmdlines_sec = off;
+		w->cmdlines_opt = w->opts1.len + 6;
 	}
 	if (!ret)
 		tdbuf_option_u64(&w->opts1, id, off);
@@ -486,6 +498,8 @@ int tdw_begin_data(struct tdw *w)
 	w->done_pos = w->pos - 8;
 	if (w->formats_sec)
 		w->formats_opt += off + TD_SEC_HDR_SIZE;
+	if (w->cmdlines_sec)
+		w->cmdlines_opt += off + TD_SEC_HDR_SIZE;
 	bo_put64(ptr, off, BO_LITTLE);
 	ret = td_pwrite(w->fd, ptr, 8, w->options_ptr);
 	if (ret)
@@ -880,6 +894,31 @@ static char **cpustats(struct tdw *w, int *n)
 	return all;
 }
 
+/*
+ * The comms at the end, with those the first CMDLINES had of tasks the kernel has forgotten
+ * since (its table keeps a task's latest name, and as many tasks as it holds). The first
+ * CMDLINES is then pointed at this one too: trace-cmd keeps the first name it reads for a
+ * pid, remotectl the last, and a task renamed during the capture (a shell's child that ran
+ * grep) read differently.
+ */
+static char *final_cmdlines(struct tdw *w, struct td_final *fin)
+{
+	size_t len = 0;
+	char *now = read_whole_file(w->cmdlines_path, 0, 1 << 16, &len);
+	char *all;
+
+	if (!w->cmdlines_sec) {
+		fin->cmdlines_len = len;
+		return now;
+	}
+	all = td_merge_cmdlines(now, now ? len : 0, (const char *)w->first_cmdlines.p,
+				w->first_cmdlines.len, &fin->cmdlines_len);
+	free(now);
+	fin->cmdlines_opt = w->cmdlines_opt;
+	fin->cmdlines_old = w->cmdlines_sec;
+	return all;
+}
+
 int tdw_finish(struct tdw *w)
 {
 	struct td_final fin = { .level = w->level };
@@ -914,8 +953,7 @@ int tdw_finish(struct tdw *w)
 		goto out;
 	}
 	if (w->cmdlines_path)
-		fin.cmdlines = read_whole_file(w->cmdlines_path, 0, 1 << 16,
-						&fin.cmdlines_len);
+		fin.cmdlines = final_cmdlines(w, &fin);
 	if (w->kallsyms_path && symbols_needed(w))
 		td_final_read_kallsyms(&fin, w->kallsyms_path);
 	if (w->late_formats.len) {
@@ -977,6 +1015,7 @@ void tdw_abort(struct tdw *w)
 	pthread_mutex_destroy(&w->lock);
 	tdbuf_free(&w->opts1);
 	tdbuf_free(&w->late_formats);
+	tdbuf_free(&w->first_cmdlines);
 	free(w->bufs);
 	free(w->trace_clock);
 	free(w->cmdlines_path);
