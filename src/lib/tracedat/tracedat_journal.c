@@ -617,23 +617,20 @@ static int first_links(const struct td_final *fin, uint64_t formats, uint64_t cm
 }
 
 /*
- * Point options 1 at the replacing EVENT_FORMATS and CMDLINES sections, then make those they
- * replace padding: a file cut in between still names complete sections. Only once options
- * 2 are linked: until then a recover cuts the file after the journal, where these are.
+ * Make the EVENT_FORMATS and CMDLINES sections options 1 no longer name padding, once the
+ * links to their replacements are durable: a file cut in between still names complete ones.
  */
-static int relink_first(int fd, const struct td_final *fin, uint64_t formats, uint64_t cmdlines)
+static int pad_replaced(int fd, const struct td_final *fin, uint64_t formats, uint64_t cmdlines)
 {
-	struct link l[2];
-	int n = first_links(fin, formats, cmdlines, 0, l), ret = n ? link_options(fd, l, n) : 0;
 	uint8_t v[4];
 
 	bo_put16(v, TD_SEC_RC_PAD, BO_LITTLE);
 	bo_put16(v + 2, 0, BO_LITTLE);
-	if (!ret && formats && td_pwrite(fd, v, 4, fin->formats_old))
-		ret = -EIO;
-	if (!ret && n > (formats ? 1 : 0) && td_pwrite(fd, v, 4, fin->cmdlines_old))
-		ret = -EIO;
-	return ret;
+	if (formats && td_pwrite(fd, v, 4, fin->formats_old))
+		return -EIO;
+	if (cmdlines && fin && fin->cmdlines_opt && td_pwrite(fd, v, 4, fin->cmdlines_old))
+		return -EIO;
+	return 0;
 }
 
 static uint64_t gcd(uint64_t a, uint64_t b)
@@ -702,7 +699,8 @@ static int relink(int fd, uint64_t done_pos, const struct td_journal *j, const s
 /*
  * Move options 2, CMDLINES, KALLSYMS, EVENT_FORMATS (the metadata, from opts2 to sec) and the
  * BUFFER sections (from sec to end) down over the journal, keeping the data page-aligned,
- * never over a section the file still points at (options 1's EVENT_FORMATS link included);
+ * never over a section the file still points at (options 1's links included), pointing
+ * options 1 at the replacing EVENT_FORMATS and CMDLINES as it goes (*relinked once it did);
  * then cut the file. Where a step fails the file stays as the last link left it.
  *
  * In one copy when they fit below opts2. When they do not (kernel symbols, a few MB, or
@@ -712,7 +710,7 @@ static int relink(int fd, uint64_t done_pos, const struct td_journal *j, const s
  */
 static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint64_t opts2,
 		    uint64_t sec, const struct td_tail *t, uint64_t end, const struct td_final *fin,
-		    uint64_t formats, int *cut_err)
+		    uint64_t formats, bool *relinked, int *cut_err)
 {
 	uint64_t base = j->meta_off, unit = move_unit(j), meta = sec - opts2, dst, delta;
 
@@ -730,8 +728,11 @@ static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint6
 			return;
 		delta = sec - dst;
 		if (file_copy_range(fd, opts2, end, meta) ||
-		    relink(fd, done_pos, j, t, fin, formats, end, 0, opts2 - end) ||
-		    file_copy_range(fd, sec, dst, end - sec) ||
+		    relink(fd, done_pos, j, t, fin, formats, end, 0, opts2 - end))
+			return;
+		/* Options 1 name the copies at the end now, whatever fails below. */
+		*relinked = true;
+		if (file_copy_range(fd, sec, dst, end - sec) ||
 		    file_copy_range(fd, end, dst - meta, meta))
 			return;
 		dst -= meta;
@@ -740,6 +741,7 @@ static void compact(int fd, uint64_t done_pos, const struct td_journal *j, uint6
 						    dst - base - TD_SEC_HDR_SIZE)) ||
 	    relink(fd, done_pos, j, t, fin, formats, dst, delta, delta))
 		return;
+	*relinked = true;
 	if (ftruncate(fd, end - delta))
 		*cut_err = errno;
 }
@@ -755,7 +757,9 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 	uint64_t opts2 = j->end, tail = 0, formats = 0, sec, end;
 	ZSTD_CCtx *cctx = NULL, **zstd = j->compressed ? &cctx : NULL;
 	struct tdbuf b = { 0 }, c = { 0 }, f = { 0 };
-	int ret, failed = 0, cut_err = 0;
+	int ret, failed = 0, cut_err = 0, n;
+	bool relinked = false;
+	struct link l[2];
 	struct td_tail t = { 0 };
 
 	msg[0] = 0;
@@ -801,14 +805,21 @@ int td_journal_finish(int fd, uint64_t done_pos, struct td_journal *j,
 				 strerror(-failed));
 		return -1;
 	}
-	/* compact() moves these links along with the sections. */
-	ret = relink_first(fd, fin, formats, t.cmdlines);
+	/*
+	 * Options 1's EVENT_FORMATS and CMDLINES point at the replacing sections where compact()
+	 * leaves them, or here where it moved nothing: only now that DONE is durable, since until
+	 * then a recover cuts the file after the journal, where they are.
+	 */
+	compact(fd, done_pos, j, opts2, sec, &t, end, fin, formats, &relinked, &cut_err);
+	n = relinked ? 0 : first_links(fin, formats, t.cmdlines, 0, l);
+	ret = n ? link_options(fd, l, n) : 0;
+	if (!ret)
+		ret = pad_replaced(fd, fin, formats, t.cmdlines);
 	if (ret) {
 		snprintf(msg, msglen, "pointing the first options at the final sections: %s",
 			 strerror(-ret));
 		return -1;
 	}
-	compact(fd, done_pos, j, opts2, sec, &t, end, fin, formats, &cut_err);
 	if (cut_err) {
 		snprintf(msg, msglen, "cannot shorten the file: %s", strerror(cut_err));
 		return 1;
