@@ -32,34 +32,23 @@ int pread_full(int fd, void *buf, size_t len, uint64_t off)
 
 int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 {
-	const uint8_t *p = buf;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 
+	return pwritev_full(fd, &iov, 1, len, off);
+}
+
+int pwritev_full(int fd, struct iovec *iov, int nr, uint64_t len, uint64_t off)
+{
 	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
+		/* One segment by pwrite(), as pwrite_full() has always written. */
+		ssize_t n = nr == 1 ? pwrite(fd, iov->iov_base, iov->iov_len, off) :
+			    pwritev(fd, iov, nr > IOV_MAX ? IOV_MAX : nr, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
 		/* Nothing written and no error: it would only loop. */
-		if (!n)
-			return -EIO;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
-int pwritev_full(int fd, struct iovec *iov, int nr, uint64_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwritev(fd, iov, nr > IOV_MAX ? IOV_MAX : nr, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
 		if (!n)
 			return -EIO;
 		len -= n;
@@ -244,9 +233,7 @@ int block_flush(struct block_writer *w)
 {
 	int err = 0;
 
-	if (w->nr_iov == 1)
-		err = pwrite_full(w->fd, w->iov[0].iov_base, w->len, w->off);
-	else if (w->nr_iov)
+	if (w->nr_iov)
 		err = pwritev_full(w->fd, w->iov, w->nr_iov, w->len, w->off);
 	w->off += w->len;
 	w->len = 0;
