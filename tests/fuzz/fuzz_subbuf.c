@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u.len = size;
 	u.end = end;
 	u.skip = skip;
-	ring_subbuf_merge(NULL, 0, &u, hdr, swap, &cnt);
+	ring_subbuf_merge(NULL, 0, &u, hdr, swap, false, &cnt);
 	if (cnt.events != n || (n && cnt.last_ts != last_ts) || cnt.corrupt != 0 ||
 	    memcmp(types, counted, sizeof(types)))
 		abort();

@@ -189,6 +189,48 @@ static void test_peeks(void)
 	close(fd);
 }
 
+struct mover {
+	struct block_reader *r;
+	int calls, stale;	/* calls that found the window already changed */
+	uint64_t off;		/* the window's offset at the last call */
+};
+
+static void moving(void *ctx)
+{
+	struct mover *mv = ctx;
+
+	mv->calls++;
+	mv->off = mv->r->off;
+	mv->stale += mv->r->len && !matches(mv->r->buf, mv->r->off, mv->r->len);
+}
+
+/* The hook runs before every read into the window, while it still holds the old bytes. */
+static void test_on_move(void)
+{
+	struct block_reader r;
+	struct mover mv = { .r = &r };
+	const uint8_t *p;
+	uint8_t dst[2500];
+	int fd = make_file(), err;
+
+	block_reader_init(&r, fd, FILE_LEN, 1000);
+	block_reader_on_move(&r, moving, &mv);
+	p = block_peek(&r, 300, 0, &err);
+	CHECK(p && matches(p, 0, 300) && mv.calls == 1);
+	/* In the window: no move. */
+	p = block_peek(&r, 300, 600, &err);
+	CHECK(p && matches(p, 600, 300) && mv.calls == 1);
+	preads = 0;
+	p = block_peek(&r, 300, 900, &err);
+	CHECK(p && matches(p, 900, 300) && mv.calls == 2 && mv.off == 0 && preads == 1);
+	/* A read through the window moves it three times. */
+	CHECK(block_read(&r, dst, sizeof(dst), 1900) == 0 && matches(dst, 1900, sizeof(dst)));
+	CHECK(mv.calls == 5 && mv.off == 2900);
+	CHECK(mv.stale == 0);
+	block_reader_free(&r);
+	close(fd);
+}
+
 static void test_writes(void)
 {
 	uint8_t model[2000] = { 0 }, back[2000], big[500];
@@ -368,6 +410,7 @@ int main(void)
 {
 	test_reads();
 	test_peeks();
+	test_on_move();
 	test_attached_copy();
 	test_writes();
 	test_copy();

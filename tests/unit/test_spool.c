@@ -173,6 +173,63 @@ static void test_follow(void)
 	spool_free(sp);
 }
 
+struct held {
+	const uint8_t *last;	/* the last record read, held in the window */
+	int value;		/* its bytes */
+	int moves, stale;	/* window moves, and those that found the record changed */
+};
+
+static void spool_moving(void *ctx)
+{
+	struct held *h = ctx;
+
+	h->moves++;
+	if (h->last)
+		h->stale += h->last[0] != h->value || h->last[4095] != h->value;
+}
+
+/*
+ * Records in the read window are held there until it moves, and the hook hears of the move
+ * while they are; a record larger than the window is in a buffer of its own, not held.
+ */
+static void test_held(void)
+{
+	static uint8_t page[4096], big[3 << 19];
+	struct source_unit u = { .buf = page, .len = sizeof(page) };
+	struct held h = { 0 };
+	struct spool_rec rec;
+	struct spool *sp;
+	char err[256];
+	int i, held = 0;
+
+	sp = spool_new(NULL, err, sizeof(err));
+	CHECK(sp != NULL);
+	if (!sp)
+		return;
+	spool_on_move(sp, spool_moving, &h);
+	/* 600 records of 4136 bytes: 2.4 MiB, three windows. */
+	for (i = 0; i < 600; i++) {
+		memset(page, i & 0xff, sizeof(page));
+		CHECK(spool_unit_seq(sp, 0, &u, i + 1) == 0);
+	}
+	memset(big, 0x77, sizeof(big));
+	u.buf = big;
+	u.len = sizeof(big);
+	CHECK(spool_unit_seq(sp, 0, &u, 601) == 0);
+	CHECK(spool_rewind(sp) == 0);
+	for (i = 0; i < 600; i++) {
+		CHECK(spool_read(sp, &rec) == 1 && rec.unit.len == sizeof(page));
+		held += rec.held;
+		h.last = rec.unit.buf;
+		h.value = i & 0xff;
+	}
+	CHECK(held == 600);
+	CHECK(h.moves == 3 && h.stale == 0);
+	CHECK(spool_read(sp, &rec) == 1 && rec.unit.len == sizeof(big) && !rec.held);
+	CHECK(((const uint8_t *)rec.unit.buf)[sizeof(big) - 1] == 0x77);
+	spool_free(sp);
+}
+
 /*
  * After the capture the replay uses records where they lie in the file: giving back the space
  * read must spare the record last read, even where it straddles a release step.
@@ -217,6 +274,7 @@ int main(void)
 {
 	test_roundtrip();
 	test_release_spares_last();
+	test_held();
 	test_follow();
 	test_header_page();
 	CHECK_DONE();

@@ -570,7 +570,7 @@ static void test_random(void)
 		memset(cnt_types, 0, sizeof(cnt_types));
 		u.buf = buf;
 		u.len = len;
-		ring_subbuf_merge(NULL, 0, &u, (i & 2) ? 12 : 16, other, &cnt);
+		ring_subbuf_merge(NULL, 0, &u, (i & 2) ? 12 : 16, other, false, &cnt);
 		CHECK(cnt.events == (uint64_t)n && (!n || cnt.last_ts == last_ts));
 		CHECK(cnt.corrupt == (uint64_t)(sb.corrupt || ret < 0));
 		CHECK(!memcmp(types, cnt_types, sizeof(types)));

@@ -179,7 +179,7 @@ static void count(struct sink *k, int idx, const struct source_unit *u,
 	uint64_t before = n->events;
 
 	n->types = p->types[idx];
-	ring_subbuf_merge(NULL, idx, u, sink_part_of(k, idx)->hdr_size, false, n);
+	ring_subbuf_merge(NULL, idx, u, sink_part_of(k, idx)->hdr_size, false, false, n);
 	p->events[idx] += n->events - before;
 }
 

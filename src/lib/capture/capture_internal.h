@@ -245,7 +245,8 @@ struct spool_rec {
 	enum spool_kind kind;
 	int stream;
 	struct source_unit unit;	/* SPOOL_UNIT, SPOOL_LINE (buf, len): valid until the next
-					 * spool_read() */
+					 * spool_read() ... */
+	bool held;			/* ... or, when set, until the read window moves */
 	uint64_t seq;		/* the writer's stamp (0 when none was given) */
 	uint64_t ts;		/* SPOOL_LINE: the line's time; SPOOL_LOST: the time of the last
 				 * event missing ... */
@@ -288,6 +289,11 @@ int spool_close_writing(struct spool *sp);
 int spool_rewind(struct spool *sp);
 /* Give the disk space of the records read back to the file system, where it can. */
 void spool_release(struct spool *sp);
+/*
+ * fn(ctx) is called before the window records are read through moves: the data of a held
+ * record (spool_rec.held) stays where spool_read() said until then.
+ */
+void spool_on_move(struct spool *sp, void (*fn)(void *ctx), void *ctx);
 
 /*
  * stream's output on stdout: when its reader goes away (`remotectl stream | head`), the

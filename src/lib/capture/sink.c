@@ -414,7 +414,7 @@ static int stream_open(struct sink *k)
 static int stream_unit(struct sink *k, int idx, const struct source_unit *u,
 		       struct ring_subbuf_counts *n)
 {
-	ring_subbuf_merge(k->merge, idx, u, sink_part_of(k, idx)->hdr_size, false, n);
+	ring_subbuf_merge(k->merge, idx, u, sink_part_of(k, idx)->hdr_size, false, false, n);
 	return 0;
 }
 
@@ -527,7 +527,28 @@ struct spool_priv {
 	/* A remote's lines: */
 	int64_t *remote_lost;	/* per stream: a LOST line waiting for the CPU's next event */
 	uint64_t *last_ts;	/* per stream: the last line's time */
+	struct spool_mover *movers;	/* per stream: its spool's window is about to move */
 };
+
+/*
+ * The replay queues a spool's events in the merge by reference into the spool's read
+ * window, and the merge copies those still queued when the window is about to move: a CPU's
+ * events wait there only until the other CPUs' records of the same time are replayed, so
+ * most go out before, where copying each into the merge was most of the merge's cost
+ * (bench/RESULTS.md, twenty-second session).
+ */
+struct spool_mover {
+	struct sink *k;
+	int stream;
+};
+
+static void spool_moving(void *ctx)
+{
+	struct spool_mover *mv = ctx;
+
+	if (mv->k->merge)
+		ring_merge_own(mv->k->merge, mv->stream);
+}
 
 static int spsink_open(struct sink *k)
 {
@@ -548,12 +569,16 @@ static int spsink_open(struct sink *k)
 	p->drop_ts = xcalloc(n, sizeof(*p->drop_ts));
 	p->remote_lost = xcalloc(n, sizeof(*p->remote_lost));
 	p->last_ts = xcalloc(n, sizeof(*p->last_ts));
+	p->movers = xcalloc(n, sizeof(*p->movers));
 	for (int i = 0; i < k->nr && !rc; i++) {
 		p->sp[i] = spool_new(NULL, err, sizeof(err));
 		if (!p->sp[i]) {
 			note_error("%s", err);
 			rc = -EIO;
+			break;
 		}
+		p->movers[i] = (struct spool_mover){ k, i };
+		spool_on_move(p->sp[i], spool_moving, &p->movers[i]);
 	}
 	return rc;
 }
@@ -620,7 +645,7 @@ static int spsink_unit(struct sink *k, int idx, const struct source_unit *u,
 	uint64_t before = n->events;
 	int ret;
 
-	ring_subbuf_merge(NULL, idx, u, sink_part_of(k, idx)->hdr_size, false, n);
+	ring_subbuf_merge(NULL, idx, u, sink_part_of(k, idx)->hdr_size, false, false, n);
 	ret = spool_room(k, idx, u->len, n->events - before, u->end - u->skip, n->last_ts);
 	if (ret <= 0)
 		return ret;
@@ -696,7 +721,7 @@ static int replay_one(struct sink *k, int i, const struct spool_rec *rec)
 	case SPOOL_UNIT:
 		ring_merge_advance_seq(k->merge, MERGE_SEQ(rec->seq));
 		ring_subbuf_merge(k->merge, i, &rec->unit, sink_part_of(k, i)->hdr_size, false,
-				  NULL);
+				  rec->held, NULL);
 		break;
 	case SPOOL_LOST:
 		ring_merge_advance_seq(k->merge, MERGE_SEQ(rec->seq));
@@ -884,6 +909,7 @@ static void spsink_destroy(struct sink *k)
 	free(p->drop_ts);
 	free(p->remote_lost);
 	free(p->last_ts);
+	free(p->movers);
 	free(p);
 }
 

@@ -266,6 +266,7 @@ int spool_read(struct spool *sp, struct spool_rec *rec)
 	if (ret)
 		return ret;
 	memset(rec, 0, sizeof(*rec));
+	rec->held = data != sp->buf;
 	rec->kind = h.kind;
 	rec->stream = h.stream;
 	rec->seq = h.seq;
@@ -301,4 +302,9 @@ void spool_release(struct spool *sp)
 		sp->released = upto;
 	else
 		sp->released = UINT64_MAX;
+}
+
+void spool_on_move(struct spool *sp, void (*fn)(void *ctx), void *ctx)
+{
+	block_reader_on_move(&sp->rd, fn, ctx);
 }

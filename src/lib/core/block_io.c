@@ -121,6 +121,12 @@ void block_reader_attach(struct block_reader *r, struct block_writer *ws, int nr
 	r->nr_writers = nr;
 }
 
+void block_reader_on_move(struct block_reader *r, void (*fn)(void *ctx), void *ctx)
+{
+	r->moving = fn;
+	r->moving_ctx = ctx;
+}
+
 void block_reader_free(struct block_reader *r)
 {
 	free(r->buf);
@@ -140,6 +146,8 @@ static int refill(struct block_reader *r, uint64_t off)
 		if (err)
 			return err;
 	}
+	if (r->moving)
+		r->moving(r->moving_ctx);
 	r->off = off;
 	r->len = 0;
 	while (r->len < want) {

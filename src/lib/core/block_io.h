@@ -39,6 +39,8 @@ struct block_reader {
 	size_t len;		/* bytes in the window */
 	struct block_writer *writers;	/* flushed before the window moves */
 	int nr_writers;
+	void (*moving)(void *ctx);	/* called before the window moves */
+	void *moving_ctx;
 };
 
 void block_reader_init(struct block_reader *r, int fd, uint64_t limit, size_t cap);
@@ -48,6 +50,11 @@ void block_reader_init(struct block_reader *r, int fd, uint64_t limit, size_t ca
  * r is freed.
  */
 void block_reader_attach(struct block_reader *r, struct block_writer *ws, int nr);
+/*
+ * fn(ctx) is called before the window's bytes change, for a caller that keeps pointers into
+ * it beyond the next call (block_peek()) and copies what it still needs then.
+ */
+void block_reader_on_move(struct block_reader *r, void (*fn)(void *ctx), void *ctx);
 void block_reader_free(struct block_reader *r);
 /* len bytes at off into dst: 0, or -errno (-EIO past limit or the end of the file). */
 int block_read(struct block_reader *r, void *dst, size_t len, uint64_t off);

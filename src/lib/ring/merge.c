@@ -124,6 +124,31 @@ static void sift_down(struct ring_merge *m, int pos)
 	heap_set(m, pos, stream);
 }
 
+/*
+ * Room for more bytes after the stream's store: the popped front given back first, then the
+ * store grown. Offsets of the queued entries follow a move.
+ */
+static void reserve_bytes(struct stream *s, size_t more)
+{
+	if (s->bytes_len + more <= s->bytes_alloc)
+		return;
+	if (s->bytes_head) {
+		memmove(s->bytes, s->bytes + s->bytes_head, s->bytes_len - s->bytes_head);
+		for (size_t i = s->head; i < s->nr; i++)
+			s->ent[i].off -= s->bytes_head;
+		s->bytes_len -= s->bytes_head;
+		s->bytes_head = 0;
+	}
+	while (s->bytes_len + more > s->bytes_alloc)
+		s->bytes_alloc = s->bytes_alloc ? 2 * s->bytes_alloc : 65536;
+	s->bytes = xrealloc(s->bytes, s->bytes_alloc);
+	/*
+	 * A stream holds megabytes while another CPU's events lag behind: its grown part
+	 * faulted in at once, not a page at a time (populated.c).
+	 */
+	populate_range(s->bytes + s->bytes_len, s->bytes_alloc - s->bytes_len);
+}
+
 static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lost,
 		       const void *data, uint32_t len, bool copy)
 {
@@ -144,23 +169,7 @@ static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lo
 			populate_range(s->ent + s->nr, (s->alloc - s->nr) * sizeof(*s->ent));
 		}
 	}
-	if (s->bytes_len + stored > s->bytes_alloc) {
-		if (s->bytes_head) {
-			memmove(s->bytes, s->bytes + s->bytes_head, s->bytes_len - s->bytes_head);
-			for (size_t i = s->head; i < s->nr; i++)
-				s->ent[i].off -= s->bytes_head;
-			s->bytes_len -= s->bytes_head;
-			s->bytes_head = 0;
-		}
-		while (s->bytes_len + stored > s->bytes_alloc)
-			s->bytes_alloc = s->bytes_alloc ? 2 * s->bytes_alloc : 65536;
-		s->bytes = xrealloc(s->bytes, s->bytes_alloc);
-		/*
-		 * A stream holds megabytes while another CPU's events lag behind: its grown
-		 * part faulted in at once, not a page at a time (populated.c).
-		 */
-		populate_range(s->bytes + s->bytes_len, s->bytes_alloc - s->bytes_len);
-	}
+	reserve_bytes(s, stored);
 	e = &s->ent[s->nr++];
 	e->ts = ts;
 	e->seq = ++m->seq;
@@ -187,6 +196,35 @@ void ring_merge_push_ref(struct ring_merge *m, int stream, uint64_t ts, const vo
 			 uint32_t len)
 {
 	push_entry(m, stream, ts, 0, data, len, false);
+}
+
+/*
+ * The entries from the first reference on are stored again, in order, at the end of the
+ * store: a pop gives back every byte below the popped entry's, so the offsets of queued
+ * entries must grow with their order.
+ */
+void ring_merge_own(struct ring_merge *m, int stream)
+{
+	struct stream *s = &m->s[stream];
+	size_t i, first = s->head, more = 0;
+
+	while (first < s->nr && !s->ent[first].ref)
+		first++;
+	if (first == s->nr)
+		return;
+	for (i = first; i < s->nr; i++)
+		more += s->ent[i].len;
+	reserve_bytes(s, more);
+	for (i = first; i < s->nr; i++) {
+		struct entry *e = &s->ent[i];
+
+		if (e->len)
+			memcpy(s->bytes + s->bytes_len, e->ref ? e->ref : s->bytes + e->off,
+			       e->len);
+		e->off = s->bytes_len;
+		e->ref = NULL;
+		s->bytes_len += e->len;
+	}
 }
 
 void ring_merge_push_lost(struct ring_merge *m, int stream, uint64_t ts, int64_t lost)

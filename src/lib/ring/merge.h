@@ -32,11 +32,17 @@ void ring_merge_free(struct ring_merge *m);
 void ring_merge_push(struct ring_merge *m, int stream, uint64_t ts, const void *data, uint32_t len);
 /*
  * Queue an event without copying it: data stays the caller's and must stay valid until the
- * event has been popped (ring_merge_event.data then points at it).
+ * event has been popped (ring_merge_event.data then points at it) or ring_merge_own() was
+ * called on its stream.
  */
 void ring_merge_push_ref(struct ring_merge *m, int stream, uint64_t ts, const void *data,
 			 uint32_t len);
 void ring_merge_push_lost(struct ring_merge *m, int stream, uint64_t ts, int64_t lost);
+/*
+ * The stream's events queued by reference get copies of their payloads now, before the
+ * caller's memory they point into changes.
+ */
+void ring_merge_own(struct ring_merge *m, int stream);
 
 /* The stream's reader has caught up: everything it had is queued. */
 void ring_merge_caught_up(struct ring_merge *m, int stream);

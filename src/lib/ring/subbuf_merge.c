@@ -74,8 +74,7 @@ static int count_events(struct ring_subbuf *sb, bool swap, struct ring_subbuf_co
 }
 
 int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit *u,
-		      unsigned int hdr_size,
-		 bool swap, struct ring_subbuf_counts *cnt)
+		      unsigned int hdr_size, bool swap, bool ref, struct ring_subbuf_counts *cnt)
 {
 	struct ring_subbuf_counts none = { 0 };
 	struct ring_subbuf_event ev;
@@ -112,7 +111,10 @@ int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit
 		if (cnt->types && ev.len >= 2)
 			note_type(cnt->types, ev.payload, swap);
 		if (m) {
-			ring_merge_push(m, stream, ev.ts, ev.payload, ev.len);
+			if (ref)
+				ring_merge_push_ref(m, stream, ev.ts, ev.payload, ev.len);
+			else
+				ring_merge_push(m, stream, ev.ts, ev.payload, ev.len);
 			queued++;
 		}
 		cnt->events++;

@@ -74,7 +74,7 @@ int td_src_fill(struct td_src *s, struct ring_merge *m, int stream)
 			return 0;
 		s->st.pages++;
 		u.buf = page;
-		if (ring_subbuf_merge(m, stream, &u, s->hdr_size, s->swap, &s->st.n) > 0)
+		if (ring_subbuf_merge(m, stream, &u, s->hdr_size, s->swap, false, &s->st.n) > 0)
 			return 1;
 	}
 }
