@@ -534,7 +534,7 @@ struct spool_priv {
  * The replay queues a spool's events in the merge by reference into the spool's read
  * window, and the merge copies those still queued when the window is about to move: a CPU's
  * events wait there only until the other CPUs' records of the same time are replayed, so
- * most go out before, where copying each into the merge was most of the merge's cost
+ * most go out before; copying each into the merge was a third of the merge's cost
  * (bench/RESULTS.md, twenty-second session).
  */
 struct spool_mover {
