@@ -18,6 +18,7 @@
 
 #include "block_io.h"
 #include "check.h"
+#include "file_appender.h"
 
 static int preads, pwrites, copies;
 static size_t pwrite_len[64];	/* the length of each pwrite() or pwritev() */
@@ -406,6 +407,93 @@ static void test_copy_range(void)
 	close(fd);
 }
 
+/* A file of FRAMES_LEN bytes of byte_at() written as zstd frames by an appender. */
+#define FRAMES_LEN	((1u << 20) + 12345)
+
+static int make_frames(void)
+{
+	int fd = memfd_create("block_io_frames", 0);
+	struct file_appender *a;
+	uint8_t piece[1000];
+	uint64_t done = 0;
+
+	/* A 1 MiB ring: its writes of 128 KiB are two frames of 64 KiB each. */
+	a = fd < 0 ? NULL : appender_start(fd, 0, 1 << 20, APPENDER_ZSTD);
+	if (!a)
+		abort();
+	while (done < FRAMES_LEN) {
+		size_t n = FRAMES_LEN - done < sizeof(piece) ? FRAMES_LEN - done : sizeof(piece);
+
+		for (size_t i = 0; i < n; i++)
+			piece[i] = byte_at(done + i);
+		if (appender_push(a, piece, n, true))
+			abort();
+		done += n;
+	}
+	if (appender_stop(a))
+		abort();
+	return fd;
+}
+
+/*
+ * A file of frames reads back byte-exact across frame and window edges, forwards and back;
+ * a record that straddles frames is peeked whole; one that cannot fit from the start of its
+ * frame is -EINVAL (for the caller's own buffer); what is past the limit is not read; a
+ * frame that is damaged or cut short is -EBADMSG.
+ */
+static void test_frames(void)
+{
+	const size_t cap = 200 << 10;
+	struct block_reader r;
+	static uint8_t buf[100 << 10];
+	uint64_t off, file_len;
+	const uint8_t *p;
+	int fd = make_frames(), bad = 0, err;
+
+	file_len = lseek(fd, 0, SEEK_END);
+	/* byte_at() repeats every 251 bytes: frames of 64 KiB take a few hundred bytes. */
+	CHECK(file_len > 0 && file_len < 64 << 10);
+	block_reader_init_frames(&r, fd, FRAMES_LEN, cap);
+	for (off = 0; off < FRAMES_LEN; off += 7777) {
+		size_t n = FRAMES_LEN - off < 7777 ? FRAMES_LEN - off : 7777;
+
+		CHECK(block_read(&r, buf, n, off) == 0);
+		bad += !matches(buf, off, n);
+	}
+	CHECK(bad == 0);
+	CHECK(block_reader_file_below(&r) > 0 && block_reader_file_below(&r) < file_len);
+	/* Back to the start, then across a frame's edge. */
+	CHECK(block_read(&r, buf, 100, 0) == 0 && matches(buf, 0, 100));
+	CHECK(block_reader_file_below(&r) == 0);
+	p = block_peek(&r, 1000, (64 << 10) - 500, &err);
+	CHECK(p && matches(p, (64 << 10) - 500, 1000));
+	/* From inside a frame a window holds cap less a frame, not cap. */
+	p = block_peek(&r, cap - (64 << 10), (128 << 10) + 1, &err);
+	CHECK(p && matches(p, (128 << 10) + 1, cap - (64 << 10)));
+	CHECK(!block_peek(&r, cap, (128 << 10) + 1, &err) && err == -EINVAL);
+	CHECK(!block_peek(&r, cap + 1, 0, &err) && err == -EINVAL);
+	CHECK(block_read(&r, buf, sizeof(buf), (128 << 10) + 1) == 0);
+	CHECK(matches(buf, (128 << 10) + 1, sizeof(buf)));
+	/* A limit below the end (a file still written): nothing past it. */
+	r.limit = 300000;
+	CHECK(!block_peek(&r, 2000, 299000, &err) && err == -EIO);
+	CHECK(block_read(&r, buf, 1000, 299000) == 0 && matches(buf, 299000, 1000));
+	block_reader_free(&r);
+
+	/* Cut inside its last frame: the frames before it still read, that one is -EBADMSG. */
+	CHECK(ftruncate(fd, file_len - 10) == 0);
+	block_reader_init_frames(&r, fd, FRAMES_LEN, cap);
+	CHECK(block_read(&r, buf, 1000, 0) == 0 && matches(buf, 0, 1000));
+	CHECK(block_read(&r, buf, 1000, FRAMES_LEN - 1000) == -EBADMSG);
+	block_reader_free(&r);
+	/* A frame's magic number damaged. */
+	CHECK(pwrite_full(fd, "XXXX", 4, 0) == 0);
+	block_reader_init_frames(&r, fd, FRAMES_LEN, cap);
+	CHECK(block_read(&r, buf, 1000, 0) == -EBADMSG);
+	block_reader_free(&r);
+	close(fd);
+}
+
 int main(void)
 {
 	test_reads();
@@ -415,5 +503,6 @@ int main(void)
 	test_writes();
 	test_copy();
 	test_copy_range();
+	test_frames();
 	CHECK_DONE();
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "check.h"
 #include "file_appender.h"
@@ -58,7 +59,7 @@ static void push_through(size_t ring, size_t piece, size_t total, unsigned int s
 	delay_us = slow_us;
 	/* A header before the stream: the appender starts at the offset it is given. */
 	CHECK(syscall(SYS_pwrite64, fd, "HDR!", 4, 0) == 4);
-	a = appender_start(fd, 4, ring, false, false);
+	a = appender_start(fd, 4, ring, 0);
 	CHECK(a != NULL);
 	if (!a)
 		goto out;
@@ -88,6 +89,70 @@ out:
 	free(back);
 }
 
+/*
+ * APPENDER_ZSTD: the file is zstd frames from pos on, each of at most APPENDER_FRAME bytes
+ * and with its size in its header, that decompress to the stream; offsets are the stream's.
+ */
+static void push_zstd(void)
+{
+	const size_t total = 3 << 20, piece = 40000;
+	char path[] = "/tmp/remotectl-test-appender-XXXXXX";
+	int fd = mkstemp(path), frames = 0, big = 0, sized = 0;
+	uint8_t *buf = malloc(piece), *file = malloc(total), *back = malloc(total);
+	struct file_appender *a;
+	uint64_t done = 0, i;
+	size_t n, at, len = 0;
+	ssize_t got;
+	bool same = true;
+
+	CHECK(fd >= 0 && buf && file && back);
+	if (fd < 0 || !buf || !file || !back)
+		goto out;
+	unlink(path);
+	CHECK(syscall(SYS_pwrite64, fd, "HDR!", 4, 0) == 4);
+	a = appender_start(fd, 4, 1 << 20, APPENDER_ZSTD);
+	CHECK(a != NULL);
+	if (!a)
+		goto out;
+	while (done < total) {
+		n = total - done < piece ? total - done : piece;
+		for (i = 0; i < n; i++)
+			buf[i] = pattern(done + i);
+		CHECK(appender_push(a, buf, n, true) == 0);
+		done += n;
+		CHECK(appender_end(a) == 4 + done);
+	}
+	CHECK(appender_drain(a) == 0);
+	CHECK(appender_written(a) == 4 + total);
+	CHECK(appender_stop(a) == 0);
+	got = pread(fd, file, total, 4);
+	CHECK(got > 0 && got < (ssize_t)total / 4);
+	for (at = 0; got > 0 && at < (size_t)got; at += n, frames++) {
+		unsigned long long size;
+
+		n = ZSTD_findFrameCompressedSize(file + at, got - at);
+		if (ZSTD_isError(n))
+			break;
+		size = ZSTD_getFrameContentSize(file + at, n);
+		sized += size != ZSTD_CONTENTSIZE_UNKNOWN && size != ZSTD_CONTENTSIZE_ERROR;
+		big += size > APPENDER_FRAME;
+	}
+	CHECK(got > 0 && at == (size_t)got && frames >= (int)(total / APPENDER_FRAME));
+	CHECK(sized == frames && big == 0);
+	if (got > 0)
+		len = ZSTD_decompress(back, total, file, got);
+	CHECK(len == total);
+	for (i = 0; i < total && same; i++)
+		same = back[i] == pattern(i);
+	CHECK(same);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	free(file);
+	free(back);
+}
+
 int main(void)
 {
 	/*
@@ -99,5 +164,6 @@ int main(void)
 	push_through(1 << 20, 300000, 3 << 20, 1000);
 	/* A fast disk, small pieces. */
 	push_through(256 << 10, 1000, 2 << 20, 0);
+	push_zstd();
 	CHECK_DONE();
 }

@@ -16,7 +16,10 @@
 /*
  * Records go to a file_appender while the capture runs: the reader thread that owns the
  * spool copies them into memory and goes back to its ring buffer, and the appender's thread
- * does the write() calls, so a reader never waits for the page cache or the disk.
+ * does the write() calls, so a reader never waits for the page cache or the disk. It writes
+ * them as zstd frames: on this project's guests every page the page cache takes anew cost
+ * about as much to fault in as compressing it costs, and a trace compresses tens of times
+ * (bench/RESULTS.md, "compressed spools").
  */
 #define SPOOL_RING	(2u << 20)
 /*
@@ -51,7 +54,6 @@ struct spool {
 	struct block_reader rd;
 	uint64_t rpos;		/* atomic: the next record to read */
 	uint64_t released;	/* disk space given back below this offset */
-	uint64_t held;		/* where the record last read starts */
 	uint8_t *buf;		/* the last record read, when larger than the window */
 	size_t buf_size;
 };
@@ -91,14 +93,15 @@ struct spool *spool_new(const char *dir, char *err, size_t len)
 	}
 	sp = xcalloc(1, sizeof(*sp));
 	sp->fd = fd;
-	sp->app = appender_start(fd, 0, SPOOL_RING, false, true);
+	sp->app = appender_start(fd, 0, SPOOL_RING, APPENDER_POPULATE | APPENDER_ZSTD);
 	if (!sp->app) {
 		snprintf(err, len, "spool: %s", strerror(errno));
 		close(fd);
 		free(sp);
 		return NULL;
 	}
-	block_reader_init(&sp->rd, fd, 0, SPOOL_WINDOW);
+	/* Room for a record of SPOOL_WINDOW bytes that starts anywhere in a frame. */
+	block_reader_init_frames(&sp->rd, fd, 0, SPOOL_WINDOW + APPENDER_FRAME);
 	return sp;
 }
 
@@ -285,15 +288,14 @@ int spool_read(struct spool *sp, struct spool_rec *rec)
 		rec->unit.end = h.end;
 		rec->unit.partial = h.partial;
 	}
-	sp->held = pos;
 	__atomic_store_n(&sp->rpos, pos + sizeof(h) + h.len, __ATOMIC_RELAXED);
 	return 1;
 }
 
 void spool_release(struct spool *sp)
 {
-	/* Not the record last read: the caller has yet to use it. */
-	uint64_t upto = sp->held & ~(uint64_t)(SPOOL_RELEASE_STEP - 1);
+	/* Below the window nothing is read again (the record last read is in it, or copied). */
+	uint64_t upto = block_reader_file_below(&sp->rd) & ~(uint64_t)(SPOOL_RELEASE_STEP - 1);
 
 	if (upto <= sp->released)
 		return;

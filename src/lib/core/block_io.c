@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "block_io.h"
 #include "populated.h"
@@ -115,6 +117,45 @@ void block_reader_init(struct block_reader *r, int fd, uint64_t limit, size_t ca
 	populate_range(r->buf, cap);
 }
 
+/* Where a frame of block_reader_init_frames()'s file starts, and where its bytes go. */
+struct frame_at {
+	uint64_t off;		/* of its first decompressed byte */
+	uint64_t file;
+};
+
+struct block_frames {
+	ZSTD_DCtx *dctx;
+	uint8_t *in;		/* bytes of the file from in_file on */
+	size_t in_cap, in_len;
+	uint64_t in_file;
+	struct frame_at *win;	/* the window's frames, in order */
+	int nr, max;
+	struct frame_at next;	/* the first frame after the window */
+};
+
+/* Compressed bytes are read this many at a time: a few hundred frames of a trace. */
+#define FRAMES_IN	(256u << 10)
+
+void block_reader_init_frames(struct block_reader *r, int fd, uint64_t limit, size_t cap)
+{
+	struct block_frames *fr = xcalloc(1, sizeof(*fr));
+
+	block_reader_init(r, fd, limit, cap);
+	fr->dctx = ZSTD_createDCtx();	/* NULL: refills fail with -ENOMEM */
+	fr->in_cap = FRAMES_IN;
+	fr->in = xmalloc(fr->in_cap);
+	r->frames = fr;
+}
+
+uint64_t block_reader_file_below(const struct block_reader *r)
+{
+	const struct block_frames *fr = r->frames;
+
+	if (!fr)
+		return r->off;
+	return fr->nr ? fr->win[0].file : fr->next.file;
+}
+
 void block_reader_attach(struct block_reader *r, struct block_writer *ws, int nr)
 {
 	r->writers = ws;
@@ -129,12 +170,140 @@ void block_reader_on_move(struct block_reader *r, void (*fn)(void *ctx), void *c
 
 void block_reader_free(struct block_reader *r)
 {
+	if (r->frames) {
+		ZSTD_freeDCtx(r->frames->dctx);
+		free(r->frames->in);
+		free(r->frames->win);
+		free(r->frames);
+		r->frames = NULL;
+	}
 	free(r->buf);
 	r->buf = NULL;
 	r->len = 0;
 }
 
-/* Make the window start at off: 0, or -errno (-EIO when nothing is there). */
+/*
+ * The frame at file offset file, whole in the input buffer: its bytes (*csize of them) and
+ * its decompressed size (*dsize, at most the window), or NULL with *err.
+ */
+static const uint8_t *frame_bytes(struct block_reader *r, uint64_t file, size_t *csize,
+				  size_t *dsize, int *err)
+{
+	struct block_frames *fr = r->frames;
+	unsigned long long d;
+	const uint8_t *p;
+	size_t avail, n;
+	ssize_t got;
+
+	for (;;) {
+		if (file >= fr->in_file && file - fr->in_file <= fr->in_len) {
+			p = fr->in + (file - fr->in_file);
+			avail = fr->in_len - (file - fr->in_file);
+			n = ZSTD_findFrameCompressedSize(p, avail);
+			if (!ZSTD_isError(n))
+				break;
+			if (avail && ZSTD_getErrorCode(n) != ZSTD_error_srcSize_wrong)
+				goto bad;
+			/* Cut short by the end of what was read: the rest read after it. */
+			memmove(fr->in, p, avail);
+			fr->in_len = avail;
+			if (avail == fr->in_cap) {
+				if (fr->in_cap >= ZSTD_compressBound(r->cap))
+					goto bad;
+				fr->in_cap *= 2;
+				fr->in = xrealloc(fr->in, fr->in_cap);
+			}
+		} else {
+			fr->in_len = 0;
+		}
+		fr->in_file = file;
+		got = pread(r->fd, fr->in + fr->in_len, fr->in_cap - fr->in_len,
+			    fr->in_file + fr->in_len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			*err = -errno;
+			return NULL;
+		}
+		if (!got)
+			goto bad;	/* a frame cut short by the end of the file */
+		fr->in_len += got;
+	}
+	d = ZSTD_getFrameContentSize(p, n);
+	if (d == ZSTD_CONTENTSIZE_UNKNOWN || d == ZSTD_CONTENTSIZE_ERROR || !d || d > r->cap)
+		goto bad;
+	*csize = n;
+	*dsize = d;
+	return p;
+bad:
+	*err = -EBADMSG;
+	return NULL;
+}
+
+/*
+ * refill() of a file of frames: the window from the start of the frame that holds off on,
+ * whole frames decompressed into it while they fit. What of the window is still wanted is
+ * moved to its start rather than decompressed again.
+ */
+static int refill_frames(struct block_reader *r, uint64_t off)
+{
+	struct block_frames *fr = r->frames;
+	const uint8_t *p;
+	size_t csize, dsize, n;
+	uint64_t keep;
+	int k, err;
+
+	if (!fr->dctx)
+		return -ENOMEM;
+	if (off >= r->off && off - r->off < r->len) {
+		for (k = fr->nr - 1; fr->win[k].off > off; k--)
+			;
+		keep = r->off + r->len - fr->win[k].off;
+		memmove(r->buf, r->buf + (fr->win[k].off - r->off), keep);
+		memmove(fr->win, fr->win + k, (fr->nr - k) * sizeof(*fr->win));
+		fr->nr -= k;
+		r->off = fr->win[0].off;
+		r->len = keep;
+	} else {
+		if (off < r->off)
+			fr->next = (struct frame_at){ 0, 0 };
+		fr->nr = 0;
+		r->len = 0;
+		/* Frames that end before off are passed over without decompressing them. */
+		while (fr->next.off < r->limit) {
+			p = frame_bytes(r, fr->next.file, &csize, &dsize, &err);
+			if (!p)
+				return err;
+			if (fr->next.off + dsize > off)
+				break;
+			fr->next.off += dsize;
+			fr->next.file += csize;
+		}
+		r->off = fr->next.off;
+	}
+	while (fr->next.off < r->limit) {
+		p = frame_bytes(r, fr->next.file, &csize, &dsize, &err);
+		if (!p)
+			return err;
+		if (dsize > r->cap - r->len)
+			break;
+		n = ZSTD_decompressDCtx(fr->dctx, r->buf + r->len, dsize, p, csize);
+		if (n != dsize)
+			return -EBADMSG;
+		if (fr->nr == fr->max) {
+			fr->max = fr->max ? 2 * fr->max : 32;
+			fr->win = xrealloc(fr->win, fr->max * sizeof(*fr->win));
+		}
+		fr->win[fr->nr++] = fr->next;
+		r->len += dsize;
+		fr->next.off += dsize;
+		fr->next.file += csize;
+	}
+	return off >= r->off && off - r->off < r->len ? 0 : -EIO;
+}
+
+/* Make the window start at off (or before it, for frames): 0, or -errno (-EIO when nothing
+ * is there). */
 static int refill(struct block_reader *r, uint64_t off)
 {
 	size_t want = r->limit - off < r->cap ? r->limit - off : r->cap;
@@ -148,6 +317,8 @@ static int refill(struct block_reader *r, uint64_t off)
 	}
 	if (r->moving)
 		r->moving(r->moving_ctx);
+	if (r->frames)
+		return refill_frames(r, off);
 	r->off = off;
 	r->len = 0;
 	while (r->len < want) {
@@ -216,8 +387,9 @@ const void *block_peek(struct block_reader *r, size_t len, uint64_t off, int *er
 		*err = refill(r, off);
 		if (*err)
 			return NULL;
-		if (r->len < len) {
-			*err = -EIO;
+		if (off + len > r->off + r->len) {
+			/* Frames: more to read, but not in a window that starts where off's does. */
+			*err = r->frames && r->off + r->len < r->limit ? -EINVAL : -EIO;
 			return NULL;
 		}
 	}

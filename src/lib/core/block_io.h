@@ -28,8 +28,13 @@ int pwritev_full(int fd, struct iovec *iov, int nr, uint64_t len, uint64_t off);
 int file_copy_range(int fd, uint64_t from, uint64_t to, uint64_t len);
 
 struct block_writer;
+struct block_frames;
 
-/* Reads of [0, limit) through a window of cap bytes; nothing past limit is ever read. */
+/*
+ * Reads of [0, limit) through a window of cap bytes; nothing past limit is ever read. Offsets
+ * are of the file, or for a file of zstd frames (block_reader_init_frames()) of what they
+ * decompress to.
+ */
 struct block_reader {
 	int fd;
 	uint64_t limit;
@@ -41,9 +46,23 @@ struct block_reader {
 	int nr_writers;
 	void (*moving)(void *ctx);	/* called before the window moves */
 	void *moving_ctx;
+	struct block_frames *frames;	/* a file of zstd frames */
 };
 
 void block_reader_init(struct block_reader *r, int fd, uint64_t limit, size_t cap);
+/*
+ * The same for a file that is a sequence of zstd frames from its start (file_appender.h's
+ * APPENDER_ZSTD), each with its size in its header and no larger than a window: the window
+ * holds whole frames, decompressed. Made for reading forwards: moving back starts again from
+ * the first frame. A frame that does not decompress is -EBADMSG. A record of up to cap less
+ * the largest frame fits in one window wherever it starts.
+ */
+void block_reader_init_frames(struct block_reader *r, int fd, uint64_t limit, size_t cap);
+/*
+ * The file offset below which r reads nothing again unless it is moved back: what a caller
+ * done with the bytes before the window may give back (FALLOC_FL_PUNCH_HOLE).
+ */
+uint64_t block_reader_file_below(const struct block_reader *r);
 /*
  * block_copy() into one of the nr writers at ws then passes the window's bytes on without
  * copying them: each writer is flushed before the window moves, and must be closed before

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "block_io.h"
 #include "file_appender.h"
@@ -28,10 +29,20 @@
  * writes, did not (bench/RESULTS.md, "Spool writes in eighths").
  */
 #define WRITE_PART	8
+/*
+ * APPENDER_ZSTD's level. Its point is fewer bytes through the page cache, whose every new
+ * page cost this project's guests a trip to the host (bench/RESULTS.md): the fastest level
+ * that still finds a trace's repeats.
+ */
+#define ZSTD_LEVEL	(-1)
 
 struct file_appender {
 	int fd;
 	bool sync;
+	ZSTD_CCtx *cctx;	/* APPENDER_ZSTD: the thread's, with its frames' buffer */
+	uint8_t *frames;
+	size_t frames_cap;
+	uint64_t fpos;		/* APPENDER_ZSTD: where the next frame goes */
 	pthread_t thread;
 	pthread_t syncer;
 	bool syncing;		/* syncer started */
@@ -54,10 +65,26 @@ struct file_appender {
 	uint64_t stalls;
 };
 
+/* len bytes at p as zstd frames into a->frames: their size, or 0 if zstd failed. */
+static size_t compress_span(struct file_appender *a, const uint8_t *p, size_t len)
+{
+	size_t out = 0, n, z;
+
+	for (; len; p += n, len -= n) {
+		n = len < APPENDER_FRAME ? len : APPENDER_FRAME;
+		z = ZSTD_compressCCtx(a->cctx, a->frames + out, a->frames_cap - out, p, n,
+				      ZSTD_LEVEL);
+		if (ZSTD_isError(z))
+			return 0;
+		out += z;
+	}
+	return out;
+}
+
 /* Write the ring's oldest contiguous span; called with the lock held, returns with it. */
 static void write_span(struct file_appender *a)
 {
-	size_t at = a->head % a->size, len = a->tail - a->head;
+	size_t at = a->head % a->size, len = a->tail - a->head, z;
 	uint64_t off = a->base + a->head;
 	int ret;
 
@@ -67,7 +94,13 @@ static void write_span(struct file_appender *a)
 		len = a->size / WRITE_PART;
 	a->busy = true;
 	pthread_mutex_unlock(&a->lock);
-	ret = pwrite_full(a->fd, a->ring + at, len, off);
+	if (a->cctx) {
+		z = compress_span(a, a->ring + at, len);
+		ret = z ? pwrite_full(a->fd, a->frames, z, a->fpos) : -EIO;
+		a->fpos += z;
+	} else {
+		ret = pwrite_full(a->fd, a->ring + at, len, off);
+	}
 	pthread_mutex_lock(&a->lock);
 	a->busy = false;
 	if (ret && !a->err)
@@ -138,10 +171,31 @@ static void free_ring(struct file_appender *a)
 		populated_free(a->ring, a->size);
 	else
 		free(a->ring);
+	ZSTD_freeCCtx(a->cctx);
+	free(a->frames);
 }
 
-struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, bool sync,
-				     bool populate)
+/* The ring and, for APPENDER_ZSTD, the compressor: 0 or -ENOMEM. */
+static int alloc_buffers(struct file_appender *a, size_t ring_size, unsigned int flags)
+{
+	/* The most one write_span() takes. */
+	size_t part = ring_size >= WRITE_PART ? ring_size / WRITE_PART : ring_size;
+
+	a->size = ring_size;
+	a->populated = flags & APPENDER_POPULATE;
+	a->ring = a->populated ? populated_alloc(ring_size, ring_size) : malloc(ring_size);
+	if (!a->ring)
+		return -ENOMEM;
+	if (!(flags & APPENDER_ZSTD))
+		return 0;
+	/* A span is cut into frames of APPENDER_FRAME bytes, the last one shorter. */
+	a->frames_cap = (part / APPENDER_FRAME + 1) * ZSTD_compressBound(APPENDER_FRAME);
+	a->frames = malloc(a->frames_cap);
+	a->cctx = ZSTD_createCCtx();
+	return a->frames && a->cctx ? 0 : -ENOMEM;
+}
+
+struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, unsigned int flags)
 {
 	struct file_appender *a = calloc(1, sizeof(*a));
 	pthread_condattr_t attr;
@@ -149,17 +203,16 @@ struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, boo
 
 	if (!a)
 		return NULL;
-	a->populated = populate;
-	a->ring = populate ? populated_alloc(ring_size, ring_size) : malloc(ring_size);
-	if (!a->ring) {
+	if (alloc_buffers(a, ring_size, flags)) {
+		free_ring(a);
 		free(a);
 		errno = ENOMEM;
 		return NULL;
 	}
 	a->fd = fd;
-	a->size = ring_size;
 	a->base = pos;
-	a->sync = sync;
+	a->fpos = pos;
+	a->sync = flags & APPENDER_SYNC;
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -168,7 +221,7 @@ struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, boo
 	pthread_condattr_destroy(&attr);
 	pthread_cond_init(&a->room, NULL);
 	ret = pthread_create(&a->thread, NULL, run, a);
-	if (!ret && sync) {
+	if (!ret && a->sync) {
 		ret = pthread_create(&a->syncer, NULL, sync_run, a);
 		if (ret) {
 			pthread_mutex_lock(&a->lock);

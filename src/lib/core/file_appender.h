@@ -22,14 +22,29 @@
 
 struct file_appender;
 
+/* What appender_start() is asked for. */
+enum {
+	/* fdatasync() once a second. */
+	APPENDER_SYNC = 1 << 0,
+	/* Fault the ring in now, for producers that push while a burst fills a ring buffer
+	 * (populated.h). */
+	APPENDER_POPULATE = 1 << 1,
+	/*
+	 * Write the stream as zstd frames of at most APPENDER_FRAME bytes each, at the fastest
+	 * level, for a reader that decompresses it (block_reader_init_frames()). Offsets given
+	 * by appender_end() and appender_written() are then of the uncompressed stream.
+	 */
+	APPENDER_ZSTD = 1 << 2,
+};
+
+/* The most stream bytes one zstd frame holds. */
+#define APPENDER_FRAME	(64u << 10)
+
 /*
  * Start appending to fd at offset pos, with a ring of ring_size bytes (no single push may be
- * larger). sync: fdatasync() once a second. populate: fault the ring in now, for producers
- * that push while a burst fills a ring buffer (populated.h). NULL (with errno) if the thread
- * cannot start.
+ * larger), as flags ask. NULL (with errno) if the thread cannot start.
  */
-struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, bool sync,
-				     bool populate);
+struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, unsigned int flags);
 
 /*
  * Queue len bytes to follow everything queued before. wait: block while the ring is full;

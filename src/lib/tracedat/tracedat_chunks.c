@@ -355,7 +355,8 @@ struct td_chunks *td_chunks_start(const struct td_chunks_opts *o)
 	}
 	for (i = 0; i < ch->nr_slots; i++)
 		ch->free[ch->nr_free++] = ch->nr_slots - 1 - i;
-	ch->app = appender_start(o->fd, o->pos, APPEND_RING, o->sync, true);
+	ch->app = appender_start(o->fd, o->pos, APPEND_RING,
+				 APPENDER_POPULATE | (o->sync ? APPENDER_SYNC : 0));
 	if (!ch->app) {
 		free_chunks(ch);
 		return NULL;
