@@ -17,9 +17,10 @@
  * Records go to a file_appender while the capture runs: the reader thread that owns the
  * spool copies them into memory and goes back to its ring buffer, and the appender's thread
  * does the write() calls, so a reader never waits for the page cache or the disk. It writes
- * them as zstd frames: on this project's guests every page the page cache takes anew cost
- * about as much to fault in as compressing it costs, and a trace compresses tens of times
- * (bench/RESULTS.md, "compressed spools").
+ * them as zstd frames, compressed where that is quicker than writing the bytes as they are
+ * (file_appender.c): raw markers compress at GB/s and tens of times, and on this project's
+ * guests every page the page cache takes anew can cost more than that (bench/RESULTS.md,
+ * "compressed spools").
  */
 #define SPOOL_RING	(2u << 20)
 /*

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -30,12 +31,30 @@
  */
 #define WRITE_PART	8
 /*
- * APPENDER_ZSTD's level. Its point is fewer bytes through the page cache, whose every new
- * page cost this project's guests a trip to the host (bench/RESULTS.md): the fastest level
- * that still finds a trace's repeats.
+ * APPENDER_ZSTD's level: the fastest that still finds a trace's repeats (on a raw-marker
+ * sample 3.6 GB/s and 58:1 against 2.5 GB/s and 60:1 at level 1).
  */
 #define ZSTD_LEVEL	(-1)
+/*
+ * Compressing is not always the cheaper way to the file. Raw markers compress at ~3 GB/s,
+ * getpid events at under 1; writing a MiB into the page cache took this project's guests 0.3
+ * to 1.6 ms, dearer where its pages came fresh from the host (bench/RESULTS.md, "compressed
+ * spools"), and a phone's flash can hold a writer back once its dirty pages pile up. So the
+ * thread times both ways, span by span, and writes each span the way that took it less time
+ * lately: compressed, or stored in zstd frames of raw blocks (a header, then the ring's
+ * bytes, no copy). Time, not CPU time: a write that sleeps holds the ring up as much as one
+ * that computes. Reading compressed frames back costs about half of making them
+ * (ZSTD_DCOST_HALVES); stored ones, a copy. Every EXPLORE-th span goes the other way, so
+ * that a change in the data or the host is noticed.
+ */
+#define ZSTD_DCOST_HALVES	3
+#define EXPLORE			32
+/* "Lately": the time and bytes of a way are halved once it has this many bytes. */
+#define RECENT_BYTES		(16u << 20)
+/* A stored frame's header: magic, descriptor (single segment, 4-byte size), size, block. */
+#define STORED_HDR		12
 
+enum { STORED, COMPRESSED };
 struct file_appender {
 	int fd;
 	bool sync;
@@ -43,6 +62,9 @@ struct file_appender {
 	uint8_t *frames;
 	size_t frames_cap;
 	uint64_t fpos;		/* APPENDER_ZSTD: where the next frame goes */
+	uint64_t ns[2], bytes[2];	/* spent on the spans lately, stored and compressed */
+	uint64_t spans[2];	/* written each way */
+	struct iovec *iov;	/* a stored span's headers and bytes */
 	pthread_t thread;
 	pthread_t syncer;
 	bool syncing;		/* syncer started */
@@ -81,10 +103,86 @@ static size_t compress_span(struct file_appender *a, const uint8_t *p, size_t le
 	return out;
 }
 
+/*
+ * len bytes at p as stored frames: their headers into a->frames, listed in iov (room for two
+ * per frame) with the bytes between them. Returns the number of iov entries.
+ */
+static int store_span(struct file_appender *a, const uint8_t *p, size_t len, struct iovec *iov)
+{
+	uint8_t *h = a->frames;
+	uint32_t n, block;
+	int nr = 0;
+
+	for (; len; p += n, len -= n, h += STORED_HDR) {
+		n = len < APPENDER_FRAME ? len : APPENDER_FRAME;
+		/* Last block, type raw, n bytes (RFC 8878 3.1.1.2). */
+		block = 1 | n << 3;
+		memcpy(h, "\x28\xb5\x2f\xfd\xa0", 5);
+		h[5] = n;
+		h[6] = n >> 8;
+		h[7] = n >> 16;
+		h[8] = n >> 24;
+		h[9] = block;
+		h[10] = block >> 8;
+		h[11] = block >> 16;
+		iov[nr++] = (struct iovec){ .iov_base = h, .iov_len = STORED_HDR };
+		iov[nr++] = (struct iovec){ .iov_base = (void *)p, .iov_len = n };
+	}
+	return nr;
+}
+
+/* ns per MiB written way lately; 0 before the first span. */
+static uint64_t cost(const struct file_appender *a, int way)
+{
+	return a->bytes[way] ? a->ns[way] * (1 << 20) / a->bytes[way] + 1 : 0;
+}
+
+/* Which way the next span goes: each once first, then the one that cost less lately. */
+static int next_way(const struct file_appender *a)
+{
+	uint64_t stored = cost(a, STORED), compressed = cost(a, COMPRESSED);
+	int way;
+
+	if (!stored || !compressed)
+		return compressed ? STORED : COMPRESSED;
+	way = compressed * ZSTD_DCOST_HALVES / 2 < stored ? COMPRESSED : STORED;
+	if ((a->spans[STORED] + a->spans[COMPRESSED]) % EXPLORE == EXPLORE - 1)
+		way = !way;
+	return way;
+}
+
+/* len bytes at p as frames at a->fpos, the way that costs less: 0 or -errno. */
+static int write_frames(struct file_appender *a, const uint8_t *p, size_t len)
+{
+	struct iovec *iov = a->iov;
+	int way = next_way(a), nr, ret;
+	uint64_t t = monotonic_ns(), out = 0;
+	size_t z;
+
+	if (way == COMPRESSED) {
+		z = compress_span(a, p, len);
+		ret = z ? pwrite_full(a->fd, a->frames, z, a->fpos) : -EIO;
+		out = z;
+	} else {
+		nr = store_span(a, p, len, iov);
+		out = len + (uint64_t)nr / 2 * STORED_HDR;
+		ret = pwritev_full(a->fd, iov, nr, out, a->fpos);
+	}
+	a->fpos += out;
+	a->ns[way] += monotonic_ns() - t;
+	a->bytes[way] += len;
+	if (a->bytes[way] > RECENT_BYTES) {
+		a->ns[way] /= 2;
+		a->bytes[way] /= 2;
+	}
+	a->spans[way]++;
+	return ret;
+}
+
 /* Write the ring's oldest contiguous span; called with the lock held, returns with it. */
 static void write_span(struct file_appender *a)
 {
-	size_t at = a->head % a->size, len = a->tail - a->head, z;
+	size_t at = a->head % a->size, len = a->tail - a->head;
 	uint64_t off = a->base + a->head;
 	int ret;
 
@@ -95,9 +193,7 @@ static void write_span(struct file_appender *a)
 	a->busy = true;
 	pthread_mutex_unlock(&a->lock);
 	if (a->cctx) {
-		z = compress_span(a, a->ring + at, len);
-		ret = z ? pwrite_full(a->fd, a->frames, z, a->fpos) : -EIO;
-		a->fpos += z;
+		ret = write_frames(a, a->ring + at, len);
 	} else {
 		ret = pwrite_full(a->fd, a->ring + at, len, off);
 	}
@@ -173,6 +269,7 @@ static void free_ring(struct file_appender *a)
 		free(a->ring);
 	ZSTD_freeCCtx(a->cctx);
 	free(a->frames);
+	free(a->iov);
 }
 
 /* The ring and, for APPENDER_ZSTD, the compressor: 0 or -ENOMEM. */
@@ -191,8 +288,9 @@ static int alloc_buffers(struct file_appender *a, size_t ring_size, unsigned int
 	/* A span is cut into frames of APPENDER_FRAME bytes, the last one shorter. */
 	a->frames_cap = (part / APPENDER_FRAME + 1) * ZSTD_compressBound(APPENDER_FRAME);
 	a->frames = malloc(a->frames_cap);
+	a->iov = calloc(2 * (part / APPENDER_FRAME + 1), sizeof(*a->iov));
 	a->cctx = ZSTD_createCCtx();
-	return a->frames && a->cctx ? 0 : -ENOMEM;
+	return a->frames && a->iov && a->cctx ? 0 : -ENOMEM;
 }
 
 struct file_appender *appender_start(int fd, uint64_t pos, size_t ring_size, unsigned int flags)
@@ -309,6 +407,14 @@ int appender_drain(struct file_appender *a)
 	ret = a->err;
 	pthread_mutex_unlock(&a->lock);
 	return ret;
+}
+
+void appender_ways(struct file_appender *a, uint64_t *stored, uint64_t *compressed)
+{
+	pthread_mutex_lock(&a->lock);
+	*stored = a->spans[STORED];
+	*compressed = a->spans[COMPRESSED];
+	pthread_mutex_unlock(&a->lock);
 }
 
 uint64_t appender_stalls(struct file_appender *a)

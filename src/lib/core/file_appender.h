@@ -30,9 +30,10 @@ enum {
 	 * (populated.h). */
 	APPENDER_POPULATE = 1 << 1,
 	/*
-	 * Write the stream as zstd frames of at most APPENDER_FRAME bytes each, at the fastest
-	 * level, for a reader that decompresses it (block_reader_init_frames()). Offsets given
-	 * by appender_end() and appender_written() are then of the uncompressed stream.
+	 * Write the stream as zstd frames of at most APPENDER_FRAME bytes each, for a reader
+	 * that decompresses it (block_reader_init_frames()): compressed, or stored where that
+	 * costs less CPU (measured as it goes). Offsets given by appender_end() and
+	 * appender_written() are then of the stream as pushed.
 	 */
 	APPENDER_ZSTD = 1 << 2,
 };
@@ -65,6 +66,9 @@ uint64_t appender_written(struct file_appender *a);
 
 /* Wait until everything queued is written; 0 or the -errno of a failed write. */
 int appender_drain(struct file_appender *a);
+
+/* APPENDER_ZSTD: how many spans were written stored, and how many compressed. */
+void appender_ways(struct file_appender *a, uint64_t *stored, uint64_t *compressed);
 
 /* How often a producer found the ring full. */
 uint64_t appender_stalls(struct file_appender *a);
