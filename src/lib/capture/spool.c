@@ -17,7 +17,7 @@
  * Records go to a file_appender while the capture runs: the reader thread that owns the
  * spool copies them into memory and goes back to its ring buffer, and the appender's thread
  * does the write() calls, so a reader never waits for the page cache or the disk. It writes
- * them as zstd frames, compressed where that is quicker than writing the bytes as they are
+ * them as zstd frames, compressed where that costs less CPU than writing the bytes as they are
  * (file_appender.c): raw markers compress at GB/s and tens of times, and on this project's
  * guests every page the page cache takes anew can cost more than that (bench/RESULTS.md,
  * "compressed spools").

@@ -39,11 +39,12 @@
  * Compressing is not always the cheaper way to the file. Raw markers compress at ~3 GB/s,
  * getpid events at under 1; writing a MiB into the page cache took this project's guests 0.3
  * to 1.6 ms, dearer where its pages came fresh from the host (bench/RESULTS.md, "compressed
- * spools"), and a phone's flash can hold a writer back once its dirty pages pile up. So the
- * thread times both ways, span by span, and writes each span the way that took it less time
- * lately: compressed, or stored in zstd frames of raw blocks (a header, then the ring's
- * bytes, no copy). Time, not CPU time: a write that sleeps holds the ring up as much as one
- * that computes. Reading compressed frames back costs about half of making them
+ * spools"). So the thread times both ways on its CPU clock, span by span, and writes each
+ * span the way that cost less lately: compressed, or stored in zstd frames of raw blocks (a
+ * header, then the ring's bytes, no copy). CPU time, not time: on two busy CPUs the thread is
+ * preempted often enough that timing spans by the clock chose worse (bench/RESULTS.md). A
+ * write that sleeps (a disk holding dirty pages back) is not counted, as before compressing
+ * was tried at all. Reading compressed frames back costs about half of making them
  * (ZSTD_DCOST_HALVES); stored ones, a copy. Every EXPLORE-th span goes the other way, so
  * that a change in the data or the host is noticed.
  */
@@ -131,6 +132,14 @@ static int store_span(struct file_appender *a, const uint8_t *p, size_t len, str
 	return nr;
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 /* ns per MiB written way lately; 0 before the first span. */
 static uint64_t cost(const struct file_appender *a, int way)
 {
@@ -156,7 +165,7 @@ static int write_frames(struct file_appender *a, const uint8_t *p, size_t len)
 {
 	struct iovec *iov = a->iov;
 	int way = next_way(a), nr, ret;
-	uint64_t t = monotonic_ns(), out = 0;
+	uint64_t t = thread_cpu_ns(), out = 0;
 	size_t z;
 
 	if (way == COMPRESSED) {
@@ -169,7 +178,7 @@ static int write_frames(struct file_appender *a, const uint8_t *p, size_t len)
 		ret = pwritev_full(a->fd, iov, nr, out, a->fpos);
 	}
 	a->fpos += out;
-	a->ns[way] += monotonic_ns() - t;
+	a->ns[way] += thread_cpu_ns() - t;
 	a->bytes[way] += len;
 	if (a->bytes[way] > RECENT_BYTES) {
 		a->ns[way] /= 2;
