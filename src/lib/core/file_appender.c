@@ -56,6 +56,7 @@
 #define STORED_HDR		12
 
 enum { STORED, COMPRESSED };
+
 struct file_appender {
 	int fd;
 	bool sync;
@@ -201,11 +202,10 @@ static void write_span(struct file_appender *a)
 		len = a->size / WRITE_PART;
 	a->busy = true;
 	pthread_mutex_unlock(&a->lock);
-	if (a->cctx) {
+	if (a->cctx)
 		ret = write_frames(a, a->ring + at, len);
-	} else {
+	else
 		ret = pwrite_full(a->fd, a->ring + at, len, off);
-	}
 	pthread_mutex_lock(&a->lock);
 	a->busy = false;
 	if (ret && !a->err)
