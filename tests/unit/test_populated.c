@@ -2,6 +2,7 @@
 /*
  * populated_alloc(): the asked-for start is resident before first use, the rest is not.
  * populate_range(): the whole pages inside the range become resident, bytes unchanged.
+ * populated_pages(): page-aligned (where malloc() is not), all of it resident, free()d.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -93,10 +94,32 @@ static void test_range(void)
 	munmap(p, pages * page);
 }
 
+static void test_pages(void)
+{
+	size_t page = getpagesize(), len = 64 * page + 100;
+	uint8_t *m = malloc(len), *p = populated_pages(len);
+
+	/* What it is for: malloc()'s block of this size does not start on a page. */
+	CHECK(m && (uintptr_t)m % page != 0);
+	free(m);
+	CHECK(p && (uintptr_t)p % page == 0);
+	if (!p)
+		return;
+	/* 64 whole pages; the last, partial one comes on first use. */
+	CHECK(resident_pages(p, 64) == 64);
+	p[len - 1] = 1;
+	CHECK(p[len - 1] == 1);
+	free(p);
+	p = populated_pages(0);
+	CHECK(p != NULL);
+	free(p);
+}
+
 int main(void)
 {
 	test_prefix();
 	test_edges();
 	test_range();
+	test_pages();
 	CHECK_DONE();
 }

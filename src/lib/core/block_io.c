@@ -112,9 +112,8 @@ void block_reader_init(struct block_reader *r, int fd, uint64_t limit, size_t ca
 	r->fd = fd;
 	r->limit = limit;
 	r->cap = cap;
-	r->buf = xmalloc(cap);
-	/* Each window is read into whole: its pages in at once, not one fault at a time. */
-	populate_range(r->buf, cap);
+	/* Each window is read into whole: aligned, its pages in at once (populated.h). */
+	r->buf = populated_pages(cap);
 }
 
 /* Where a frame of block_reader_init_frames()'s file starts, and where its bytes go. */
@@ -143,7 +142,7 @@ void block_reader_init_frames(struct block_reader *r, int fd, uint64_t limit, si
 	block_reader_init(r, fd, limit, cap);
 	fr->dctx = ZSTD_createDCtx();	/* NULL: refills fail with -ENOMEM */
 	fr->in_cap = FRAMES_IN;
-	fr->in = xmalloc(fr->in_cap);
+	fr->in = populated_pages(fr->in_cap);
 	r->frames = fr;
 }
 

@@ -9,11 +9,13 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "populated.h"
+#include "util.h"
 
 void *populated_alloc(size_t len, size_t populate)
 {
@@ -49,4 +51,14 @@ void populate_range(void *p, size_t len)
 	/* Without MADV_POPULATE_WRITE (before 5.14) the pages come on first use, as before. */
 	if (end > start)
 		madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
+
+void *populated_pages(size_t len)
+{
+	void *p;
+
+	if (posix_memalign(&p, (size_t)sysconf(_SC_PAGESIZE), len ? len : 1))
+		p = xmalloc(len);
+	populate_range(p, len);
+	return p;
 }

@@ -17,6 +17,14 @@ void *populated_alloc(size_t len, size_t populate);
 void populated_free(void *p, size_t len);
 
 /*
+ * len bytes from a page boundary, faulted in now, for free(): a buffer the kernel copies
+ * into. Its copies (rep movsb) into malloc()'s large blocks, which start 16 bytes past a page,
+ * took up to seven times as long here (bench/RESULTS.md, "aligned copies"). Out of memory,
+ * the message and the end, as xmalloc().
+ */
+void *populated_pages(size_t len);
+
+/*
  * Fault in now the whole pages of [p, p + len), memory of any private writable mapping (a
  * malloc()ed buffer just grown, say), leaving its bytes as they are; best effort.
  */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/uio.h>
 
+#include "populated.h"
 #include "source_internal.h"
 #include "subbuf.h"
 #include "util.h"
@@ -136,7 +137,8 @@ struct read_batch *read_batch_new(const struct source *s)
 		b->room = 1;
 	if (b->room > READ_BATCH_MAX)
 		b->room = READ_BATCH_MAX;
-	b->buf = xmalloc((size_t)b->room * s->p.subbuf_size);
+	/* Page-aligned for the kernel's copies, and filled by the first burst (populated.h). */
+	b->buf = populated_pages((size_t)b->room * s->p.subbuf_size);
 	return b;
 }
 
