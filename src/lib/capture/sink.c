@@ -14,6 +14,7 @@
 #include "monotonic.h"
 #include "capture_internal.h"
 #include "direct_file.h"
+#include "line_out.h"
 #include "merge.h"
 #include "note.h"
 #include "remote_text.h"
@@ -263,10 +264,10 @@ static int text_open(struct sink *k)
 	return k->o->jobs > 1 ? open_jobs(k) : 0;
 }
 
-/* fwrite(), or with the output locked by the caller already, fwrite_unlocked(). */
+/* fwrite(), or with the output locked by the caller already, line_out(). */
 static size_t put(const char *s, size_t len, FILE *out, bool locked)
 {
-	return locked ? fwrite_unlocked(s, 1, len, out) : fwrite(s, 1, len, out);
+	return locked ? line_out(s, len, out) : fwrite(s, 1, len, out);
 }
 
 struct emit {

@@ -29,6 +29,13 @@ struct text_format {
 	bool likely_parsed;		/* parse_likely() was called */
 	uint8_t *tried;			/* ids whose format was looked for */
 	int tried_size;
+	/*
+	 * Events by id once found, and where common_pid is: libtraceevent's lookups by id and
+	 * of the pid (tep_find_event(), tep_data_pid()) were ~8 % of a getpid text record.
+	 */
+	struct tep_event **by_id;
+	int by_id_size;
+	int pid_off, pid_size;		/* pid_size 0: not known (yet) */
 	bool ns_clock;			/* print seconds.microseconds */
 	struct trace_seq seq;
 	struct tep_plugin_list *plugins;
@@ -313,6 +320,7 @@ void text_format_free(struct text_format *f)
 	if (f->events_loaded)
 		target_events_free(&f->events);
 	free(f->tried);
+	free(f->by_id);
 	free(f);
 }
 
@@ -335,7 +343,7 @@ static void parse_likely(struct text_format *f)
 }
 
 /* Parse the format of event id the first time it is met. */
-static struct tep_event *find_event(struct text_format *f, int id)
+static struct tep_event *look_up_event(struct text_format *f, int id)
 {
 	struct tep_event *ev = tep_find_event(f->tep, id);
 	int i;
@@ -375,6 +383,27 @@ static struct tep_event *find_event(struct text_format *f, int id)
 	return tep_find_event(f->tep, id);
 }
 
+/* The event of id, from the table or looked up (and then kept: tep never drops one). */
+static struct tep_event *find_event(struct text_format *f, int id)
+{
+	struct tep_event *ev;
+
+	if (id < f->by_id_size && f->by_id[id])
+		return f->by_id[id];
+	ev = look_up_event(f, id);
+	if (!ev)
+		return NULL;
+	if (id >= f->by_id_size) {
+		int size = id + 256;
+
+		f->by_id = xrealloc(f->by_id, size * sizeof(*f->by_id));
+		memset(f->by_id + f->by_id_size, 0, (size - f->by_id_size) * sizeof(*f->by_id));
+		f->by_id_size = size;
+	}
+	f->by_id[id] = ev;
+	return ev;
+}
+
 /*
  * Before a line of a known event by pid: a process started since the saved names were read
  * gets them read again, once a second at most, but at once the first time: record formats
@@ -412,6 +441,29 @@ static void check_pid(struct text_format *f, int pid)
 	}
 }
 
+/* The record's common_pid, read where ev's format puts it. */
+static int event_pid(struct text_format *f, struct tep_event *ev, struct tep_record *rec)
+{
+	struct tep_format_field *fl;
+	int32_t pid;
+
+	if (!f->pid_size) {
+		fl = tep_find_common_field(ev, "common_pid");
+		/* Another byte order than ours (never for a live target) goes the long way. */
+		if (!fl || fl->size != 4 || tep_is_file_bigendian(f->tep) !=
+		    tep_is_local_bigendian(f->tep)) {
+			f->pid_size = -1;
+		} else {
+			f->pid_off = fl->offset;
+			f->pid_size = 4;
+		}
+	}
+	if (f->pid_size < 0 || rec->size < f->pid_off + 4)
+		return tep_data_pid(f->tep, rec);
+	memcpy(&pid, (const char *)rec->data + f->pid_off, 4);
+	return pid;
+}
+
 /*
  * ev's line, and with d what it depends on (line_deps.c); NULL after an error message.
  * check: the line's pid goes through check_pid() first (not for a line format_jobs.c
@@ -437,9 +489,11 @@ static const char *format_event(struct text_format *f, int cpu, uint64_t ts, con
 	rec.size = len;
 	rec.record_size = len;
 	rec.data = (void *)data;
-	trace_seq_reset(seq);
+	/* Reset only when used: the fast path's lines are made in a buffer of its own. */
+	if (seq->len || seq->readpos)
+		trace_seq_reset(seq);
 	if (ev && check)
-		check_pid(f, tep_data_pid(f->tep, &rec));
+		check_pid(f, event_pid(f, ev, &rec));
 	if (d) {
 		nr_pids = text_comms_before(&f->comms, f->tep, &rec, ev, d, pids, known);
 		d->checked_pid = ev ? d->pid : 0;

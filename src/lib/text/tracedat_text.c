@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "line_out.h"
 #include "merge.h"
 #include "note.h"
 #include "subbuf_merge.h"
@@ -302,7 +303,7 @@ static int write_entry(struct text_report *t, FILE *out, struct trace_seq *s,
 		if (text_dat_fmt_event_ref(t->fmt, s, &ev, &line, &len))
 			return -EPROTO;
 	}
-	fwrite_unlocked(line, 1, len, out);
+	line_out(line, len, out);
 	return 0;
 }
 

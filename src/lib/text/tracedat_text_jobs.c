@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "line_out.h"
 #include "note.h"
 #include "text_internal.h"
 #include "util.h"
@@ -355,7 +356,7 @@ static int write_line(struct text_report *t, FILE *out, struct trace_seq *s, int
 							   b->bytes + jl->reg[k]);
 		}
 	}
-	fwrite_unlocked(line, 1, len, out);
+	line_out(line, len, out);
 	return 0;
 }
 
