@@ -75,11 +75,14 @@
 #define MIN_REST_S		0.001	/* shortest rest of a caught-up CPU */
 /*
  * The text's merge holds the other CPUs' events back until a caught-up CPU says again that
- * it has caught up: it rests no longer than the others take to deliver HOLD_BYTES at their
- * last rate, and no longer than stream's interval when they start after a quiet spell.
- * A 200 ms rest held up to 256 MB of raw1 in memory (bench/RESULTS.md, "Idle CPUs").
+ * it has caught up: it rests no longer than the others take to deliver HOLD_BYTES or
+ * HOLD_EVENTS at their last rate, and no longer than stream's interval when they start after
+ * a quiet spell. A 200 ms rest held up to 256 MB of raw1 in memory (bench/RESULTS.md, "Idle
+ * CPUs"). The bytes bound what the merge copies when a spool's window moves (1 MiB), the
+ * events its own memory (48 bytes each, fresh memory being dear on this project's guests).
  */
-#define HOLD_BYTES		(8u << 20)
+#define HOLD_BYTES		(1u << 20)
+#define HOLD_EVENTS		16384
 /*
  * Remotes: the kernel polls a remote every 100 ms per reader, so an event reaches us at most
  * that long (plus our own loop) after it was written. An event queued LATE_NS ago can go out:
@@ -101,7 +104,11 @@ struct cpu_state {
 	double deadline;	/* when resting ends */
 	double cycle_start;	/* when the last rest began, and the bytes taken then */
 	uint64_t cycle_bytes;
-	uint64_t cycle_others;	/* ... and those of the other CPUs (text only) */
+	double rate;		/* bytes a second lately (rest_time()) */
+	uint64_t cycle_others;	/* text only: the other CPUs' bytes and events then, */
+	uint64_t cycle_others_ev;
+	double others_rate;	/* ... and their rates lately */
+	double others_ev_rate;
 	bool failed;
 	struct ring_subbuf_counts n;	/* events captured, losses the sub-buffers counted */
 	int64_t kernel_lost;	/* at the end: the kernel's count, -1 unknown */
@@ -499,21 +506,34 @@ static void publish(struct cpu_state *cs)
 	__atomic_store_n(&cs->pub_lost, cs->n.stored_lost, __ATOMIC_RELAXED);
 }
 
+/* A rate per second of the last cycle (delta in elapsed s), or half the one before if more. */
+static double lately(double *rate, double delta, double elapsed)
+{
+	double r = elapsed > 0 ? delta / elapsed : 0;
+
+	*rate = r > *rate / 2 ? r : *rate / 2;
+	return *rate;
+}
+
 /*
  * How long a caught-up CPU may rest: the interval, or less when its writer would fill a
- * sixteenth of the buffer sooner at the rate of the last cycle. POLLIN (buffer_percent) wakes
- * it earlier anyway, but waiting for half a buffer leaves too little margin when the reader
- * shares the CPUs with busy writers; a short timer keeps it far from overflow without
- * changing buffer_percent and without chasing the writer. A quarter lost more on 2 CPUs
- * saturated by writers (bench/RESULTS.md, "Rest a sixteenth"), for a few more wake-ups.
+ * sixteenth of the buffer sooner at its recent rate. POLLIN (buffer_percent) wakes it earlier
+ * anyway, but waiting for half a buffer leaves too little margin when the reader shares the
+ * CPUs with busy writers; a short timer keeps it far from overflow without changing
+ * buffer_percent and without chasing the writer. A quarter lost more on 2 CPUs saturated by
+ * writers (bench/RESULTS.md, "Rest a sixteenth"), for a few more wake-ups.
+ *
+ * The recent rate is the last cycle's, but falls by half a cycle at most: a short cycle in
+ * which the writer hardly ran (its CPU taken by the reader) made the next rest the whole
+ * interval, and half of getpid1's buffer piled up in it every other cycle.
  */
 static double rest_time(struct capture *c, struct cpu_state *cs, double now)
 {
-	uint64_t got = cs->src->stats.bytes - cs->cycle_bytes, others = 0;
+	uint64_t got = cs->src->stats.bytes - cs->cycle_bytes, others = 0, others_ev = 0;
 	double elapsed = now - cs->cycle_start, rest = c->interval, fill;
 
-	if (elapsed > 0 && got) {
-		fill = cs->p->buffer_bytes / 16.0 / (got / elapsed);
+	if (lately(&cs->rate, got, elapsed) > 0) {
+		fill = cs->p->buffer_bytes / 16.0 / cs->rate;
 		if (fill < rest)
 			rest = fill > MIN_REST_S ? fill : MIN_REST_S;
 	}
@@ -523,17 +543,25 @@ static double rest_time(struct capture *c, struct cpu_state *cs, double now)
 	 * rested the whole record interval and held 2 M getpid events in the merge).
 	 */
 	if (c->k->merge) {
-		for (int i = 0; i < c->nr; i++)
-			if (&c->cs[i] != cs)
-				others += __atomic_load_n(&c->cs[i].pub_bytes, __ATOMIC_RELAXED);
+		for (int i = 0; i < c->nr; i++) {
+			if (&c->cs[i] == cs)
+				continue;
+			others += __atomic_load_n(&c->cs[i].pub_bytes, __ATOMIC_RELAXED);
+			others_ev += __atomic_load_n(&c->cs[i].pub_events, __ATOMIC_RELAXED);
+		}
 		if (rest > STREAM_INTERVAL_MS / 1000.0)
 			rest = STREAM_INTERVAL_MS / 1000.0;
-		if (elapsed > 0 && others > cs->cycle_others) {
-			fill = HOLD_BYTES / ((others - cs->cycle_others) / elapsed);
+		/* Their rates, as the CPU's own, fall by half a cycle at most. */
+		lately(&cs->others_ev_rate, others_ev - cs->cycle_others_ev, elapsed);
+		if (lately(&cs->others_rate, others - cs->cycle_others, elapsed) > 0) {
+			fill = HOLD_BYTES / cs->others_rate;
+			if (cs->others_ev_rate > 0 && HOLD_EVENTS / cs->others_ev_rate < fill)
+				fill = HOLD_EVENTS / cs->others_ev_rate;
 			if (fill < rest)
 				rest = fill > MIN_REST_S ? fill : MIN_REST_S;
 		}
 		cs->cycle_others = others;
+		cs->cycle_others_ev = others_ev;
 	}
 	cs->cycle_start = now;
 	cs->cycle_bytes = cs->src->stats.bytes;
