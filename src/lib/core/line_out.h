@@ -11,6 +11,7 @@
 #ifndef REMOTECTL_LINE_OUT_H
 #define REMOTECTL_LINE_OUT_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +19,8 @@
 static inline size_t line_out(const char *s, size_t n, FILE *f)
 {
 #ifdef __GLIBC__
-	if ((size_t)(f->_IO_write_end - f->_IO_write_ptr) >= n) {
+	/* Signed: a line-buffered stream's end can be below its write pointer. */
+	if (f->_IO_write_end - f->_IO_write_ptr >= (ptrdiff_t)n) {
 		memcpy(f->_IO_write_ptr, s, n);
 		f->_IO_write_ptr += n;
 		return n;
