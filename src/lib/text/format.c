@@ -27,14 +27,16 @@ struct text_format {
 	bool events_loaded;
 	bool idless_parsed;
 	bool likely_parsed;		/* parse_likely() was called */
-	uint8_t *tried;			/* ids whose format was looked for */
-	int tried_size;
 	/*
-	 * Events by id once found, and where common_pid is: libtraceevent's lookups by id and
-	 * of the pid (tep_find_event(), tep_data_pid()) were ~8 % of a getpid text record.
+	 * Per event id: the event once found, or that its format was looked for in vain; and
+	 * where common_pid is. libtraceevent's lookups by id and of the pid (tep_find_event(),
+	 * tep_data_pid()) for every line were ~8 % of a getpid text record.
 	 */
-	struct tep_event **by_id;
-	int by_id_size;
+	struct id_slot {
+		struct tep_event *ev;
+		bool tried;
+	} *ids;
+	int nr_ids;
 	int pid_off, pid_size;		/* pid_size 0: not known (yet) */
 	bool ns_clock;			/* print seconds.microseconds */
 	struct trace_seq seq;
@@ -319,8 +321,7 @@ void text_format_free(struct text_format *f)
 	text_comms_free(&f->comms);
 	if (f->events_loaded)
 		target_events_free(&f->events);
-	free(f->tried);
-	free(f->by_id);
+	free(f->ids);
 	free(f);
 }
 
@@ -342,24 +343,32 @@ static void parse_likely(struct text_format *f)
 	target_events_free(&l);
 }
 
+/* Event id's slot (0 <= id <= 65535), the table grown to hold it. */
+static struct id_slot *id_slot(struct text_format *f, int id)
+{
+	if (id >= f->nr_ids) {
+		int n = id + 256;
+
+		f->ids = xrealloc(f->ids, n * sizeof(*f->ids));
+		memset(f->ids + f->nr_ids, 0, (n - f->nr_ids) * sizeof(*f->ids));
+		f->nr_ids = n;
+	}
+	return &f->ids[id];
+}
+
 /* Parse the format of event id the first time it is met. */
 static struct tep_event *look_up_event(struct text_format *f, int id)
 {
 	struct tep_event *ev = tep_find_event(f->tep, id);
+	struct id_slot *slot;
 	int i;
 
 	if (ev || id < 0 || id > 65535)
 		return ev;
-	if (id >= f->tried_size) {
-		int size = id + 256;
-
-		f->tried = xrealloc(f->tried, size);
-		memset(f->tried + f->tried_size, 0, size - f->tried_size);
-		f->tried_size = size;
-	}
-	if (f->tried[id])
+	slot = id_slot(f, id);
+	if (slot->tried)
 		return NULL;
-	f->tried[id] = 1;
+	slot->tried = true;
 	if (!f->likely_parsed) {
 		parse_likely(f);
 		ev = tep_find_event(f->tep, id);
@@ -384,23 +393,15 @@ static struct tep_event *look_up_event(struct text_format *f, int id)
 }
 
 /* The event of id, from the table or looked up (and then kept: tep never drops one). */
-static struct tep_event *find_event(struct text_format *f, int id)
+static struct tep_event *find_event(struct text_format *f, uint16_t id)
 {
 	struct tep_event *ev;
 
-	if (id < f->by_id_size && f->by_id[id])
-		return f->by_id[id];
+	if (id < f->nr_ids && f->ids[id].ev)
+		return f->ids[id].ev;
 	ev = look_up_event(f, id);
-	if (!ev)
-		return NULL;
-	if (id >= f->by_id_size) {
-		int size = id + 256;
-
-		f->by_id = xrealloc(f->by_id, size * sizeof(*f->by_id));
-		memset(f->by_id + f->by_id_size, 0, (size - f->by_id_size) * sizeof(*f->by_id));
-		f->by_id_size = size;
-	}
-	f->by_id[id] = ev;
+	if (ev)
+		id_slot(f, id)->ev = ev;
 	return ev;
 }
 
