@@ -3,8 +3,9 @@
  * libFuzzer harness for the sub-buffer decoder: any bytes, both header sizes, both byte orders,
  * with and without a reader end and a skip offset taken from the input. ASan/UBSan catch any read
  * outside the input; the checks below catch payloads outside it, iterations that do not
- * progress, and a count (ring_subbuf_merge() without a merge, as a trace.dat capture counts)
- * that differs from the events the loop took.
+ * progress, a count (ring_subbuf_merge() without a merge, as a trace.dat capture counts)
+ * that differs from the events the loop took, and a merge (the text's, which decodes as it
+ * pops) that gives other events than the loop, by reference or copied and owned half way.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +15,29 @@
 #include "subbuf_merge.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The events the merge gives for u, compared with the loop's first n (stamps and payloads). */
+static void through_merge(const struct source_unit *u, unsigned int hdr, bool swap, bool ref,
+			  const struct ring_subbuf_event *want, size_t n)
+{
+	struct ring_merge *m = ring_merge_new(1);
+	struct ring_merge_event me;
+	size_t got = 0;
+
+	ring_subbuf_merge(m, 0, u, hdr, swap, ref, NULL);
+	while (ring_merge_pop(m, true, &me) == 1) {
+		if (me.lost)
+			continue;
+		if (got >= n || me.ts != want[got].ts || me.len != want[got].len ||
+		    memcmp(me.data, want[got].payload, me.len))
+			abort();
+		if (++got == n / 2)
+			ring_merge_own(m, 0);
+	}
+	if (got != n)
+		abort();
+	ring_merge_free(m);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -26,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t last_ts = 0;
 	unsigned int hdr = SUBBUF_HDR_SIZE_64;
 	bool swap = false;
+	struct ring_subbuf_event *all;
 	uint8_t *buf;
 	size_t n = 0;
 	int ret;
@@ -43,8 +68,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* An exact-size heap copy so that ASan sees any overrun. */
 	buf = malloc(size ? size : 1);
-	if (!buf)
+	all = malloc((size / 4 + 1) * sizeof(*all));
+	if (!buf || !all) {
+		free(buf);
+		free(all);
 		return 0;
+	}
 	memcpy(buf, data, size);
 
 	memset(types, 0, sizeof(types));
@@ -68,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			types[id >> 3] |= 1 << (id & 7);
 		}
 		last_ts = ev.ts;
+		all[n - 1] = ev;
 	}
 	if (ret != 0 && !sb.corrupt)
 		abort();
@@ -82,6 +112,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cnt.events != n || (n && cnt.last_ts != last_ts) || cnt.corrupt != 0 ||
 	    memcmp(types, counted, sizeof(types)))
 		abort();
+	through_merge(&u, hdr, swap, false, all, n);
+	through_merge(&u, hdr, swap, true, all, n);
+	free(all);
 	free(buf);
 	return 0;
 }

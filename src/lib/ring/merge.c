@@ -7,13 +7,27 @@
 #include "ring_internal.h"
 #include "util.h"
 
+/*
+ * An event, a loss marker, or a sub-buffer whose events are decoded one at a time as they
+ * are popped (ring_merge_push_subbuf()): a CPU's events wait for the other CPUs' next mark,
+ * tens of thousands of them, and an entry written and read back for each was most of the
+ * merge's cost (bench/RESULTS.md, twenty-fifth session).
+ */
 struct entry {
-	uint64_t ts;
+	uint64_t ts;		/* an event's; a sub-buffer's running stamp (its head's event's) */
 	uint64_t seq;		/* merge-wide arrival counter */
-	int64_t lost;
-	uint32_t len;
-	size_t off;		/* payload offset in the stream's byte buffer */
-	const void *ref;	/* or the caller's payload (ring_merge_push_ref()) */
+	union {
+		int64_t lost;	/* an event or loss: see ring_merge_event */
+		struct {
+			uint32_t pos;	/* a sub-buffer: its next record, from data ... */
+			uint32_t end;	/* ... and where decoding stops */
+		} sb;
+	};
+	uint32_t len;		/* bytes stored: the payload's, or the sub-buffer's events' */
+	bool subbuf;
+	bool swap;		/* a sub-buffer in the other byte order */
+	size_t off;		/* the bytes' offset in the stream's byte buffer */
+	const void *ref;	/* or the caller's (ring_merge_push_ref(), a sub-buffer's data) */
 };
 
 struct stream {
@@ -24,6 +38,12 @@ struct stream {
 	uint64_t caught_seq;	/* seq value when last found caught up */
 	bool ended;
 	int heap_pos;		/* index in the heap, -1 when empty */
+	/*
+	 * A sub-buffer at the head: its decoder (data set again before each use: the bytes
+	 * move when the store grows or is owned), and its event to pop next, from data.
+	 */
+	struct ring_subbuf dec;
+	uint32_t cur_off, cur_len;
 };
 
 struct ring_merge {
@@ -149,11 +169,64 @@ static void reserve_bytes(struct stream *s, size_t more)
 	populate_range(s->bytes + s->bytes_len, s->bytes_alloc - s->bytes_len);
 }
 
-static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lost,
-		       const void *data, uint32_t len, bool copy)
+static const uint8_t *entry_bytes(const struct stream *s, const struct entry *e)
 {
-	struct stream *s = &m->s[stream];
-	uint32_t stored = copy ? len : 0;
+	if (e->ref)
+		return e->ref;
+	/* A stream that only ever stored nothing (losses, empty payloads) has no store yet. */
+	return s->bytes ? s->bytes + e->off : (const uint8_t *)"";
+}
+
+/*
+ * Decode the next event of sub-buffer e, the stream's head: its stamp into e, where it is
+ * into cur_off and cur_len. false when there is none (the end, or a corrupt record: the
+ * events before it went out, as a decoder of the whole sub-buffer would have given them).
+ */
+static inline bool next_in_subbuf(struct stream *s, struct entry *e)
+{
+	struct ring_subbuf_event ev;
+
+	s->dec.data = entry_bytes(s, e);
+	if (ring_subbuf_next(&s->dec, &ev) != 1)
+		return false;
+	e->ts = ev.ts;
+	s->cur_off = (const uint8_t *)ev.payload - s->dec.data;
+	s->cur_len = ev.len;
+	return true;
+}
+
+/* Sub-buffer e becomes the stream's head: its decoder set where e was left. */
+static void start_subbuf(struct stream *s, const struct entry *e)
+{
+	memset(&s->dec, 0, sizeof(s->dec));
+	s->dec.pos = e->sb.pos;
+	s->dec.end = e->sb.end;
+	s->dec.ts = e->ts;
+	s->dec.swap = e->swap;
+}
+
+/*
+ * The stream's head made ready to pop: a sub-buffer's first event decoded, and a sub-buffer
+ * with none left given up. false when nothing is left.
+ */
+static bool load_head(struct ring_merge *m, struct stream *s)
+{
+	for (; s->head < s->nr; s->head++, m->queued--) {
+		struct entry *e = &s->ent[s->head];
+
+		if (!e->subbuf)
+			return true;
+		start_subbuf(s, e);
+		if (next_in_subbuf(s, e))
+			return true;
+		s->bytes_head = e->off + (e->ref ? 0 : e->len);
+	}
+	return false;
+}
+
+/* A new entry at the stream's tail with room for stored bytes after its store. */
+static struct entry *add_entry(struct ring_merge *m, struct stream *s, uint32_t stored)
+{
 	struct entry *e;
 
 	if (s->nr == s->alloc) {
@@ -171,20 +244,56 @@ static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lo
 	}
 	reserve_bytes(s, stored);
 	e = &s->ent[s->nr++];
-	e->ts = ts;
+	memset(e, 0, sizeof(*e));
 	e->seq = ++m->seq;
-	e->lost = lost;
-	e->len = len;
+	e->len = stored;
 	e->off = s->bytes_len;
-	e->ref = copy ? NULL : data;
-	if (stored)
-		memcpy(s->bytes + s->bytes_len, data, stored);
 	s->bytes_len += stored;
 	m->queued++;
-	if (s->heap_pos < 0) {
-		heap_set(m, m->heap_nr++, stream);
-		sift_up(m, m->heap_nr - 1);
-	}
+	return e;
+}
+
+/* The stream's first entry was just queued: into the heap once it holds something to pop. */
+static void now_queued(struct ring_merge *m, int stream)
+{
+	struct stream *s = &m->s[stream];
+
+	if (s->heap_pos >= 0 || !load_head(m, s))
+		return;
+	heap_set(m, m->heap_nr++, stream);
+	sift_up(m, m->heap_nr - 1);
+}
+
+static void push_entry(struct ring_merge *m, int stream, uint64_t ts, int64_t lost,
+		       const void *data, uint32_t len, bool copy)
+{
+	struct stream *s = &m->s[stream];
+	struct entry *e = add_entry(m, s, copy ? len : 0);
+
+	e->ts = ts;
+	e->lost = lost;
+	e->len = len;
+	if (copy && len)
+		memcpy(s->bytes + e->off, data, len);
+	else if (!copy)
+		e->ref = data;
+	now_queued(m, stream);
+}
+
+/*
+ * The bytes entry i keeps when stored again, from *from of its own: a sub-buffer's events
+ * not popped yet (the head's current one included).
+ */
+static uint32_t own_span(const struct stream *s, size_t i, uint32_t *from)
+{
+	const struct entry *e = &s->ent[i];
+	uint32_t start = 0;
+
+	if (e->subbuf)
+		start = i == s->head ? s->cur_off : e->sb.pos;	/* the head's: in dec */
+	if (from)
+		*from = start;
+	return e->subbuf ? e->sb.end - start : e->len;
 }
 
 void ring_merge_push(struct ring_merge *m, int stream, uint64_t ts, const void *data, uint32_t len)
@@ -196,6 +305,34 @@ void ring_merge_push_ref(struct ring_merge *m, int stream, uint64_t ts, const vo
 			 uint32_t len)
 {
 	push_entry(m, stream, ts, 0, data, len, false);
+}
+
+void ring_merge_push_subbuf(struct ring_merge *m, int stream, const struct ring_subbuf *sb,
+			    bool ref)
+{
+	struct stream *s = &m->s[stream];
+	struct ring_subbuf probe = *sb;
+	struct ring_subbuf_event ev;
+	struct entry *e;
+	uint32_t n;
+
+	/* Only a sub-buffer with an event left is queued: a stream with entries has one. */
+	if (ring_subbuf_next(&probe, &ev) != 1)
+		return;
+	n = ref ? 0 : sb->end - sb->pos;
+	e = add_entry(m, s, n);
+	e->subbuf = true;
+	e->swap = sb->swap;
+	e->ts = sb->ts;
+	if (ref) {
+		e->ref = sb->data;
+		e->sb.pos = sb->pos;
+		e->sb.end = sb->end;
+	} else {
+		memcpy(s->bytes + e->off, sb->data + sb->pos, n);
+		e->sb.end = n;
+	}
+	now_queued(m, stream);
 }
 
 /*
@@ -213,17 +350,27 @@ void ring_merge_own(struct ring_merge *m, int stream)
 	if (first == s->nr)
 		return;
 	for (i = first; i < s->nr; i++)
-		more += s->ent[i].len;
+		more += own_span(s, i, NULL);
 	reserve_bytes(s, more);
 	for (i = first; i < s->nr; i++) {
 		struct entry *e = &s->ent[i];
+		uint32_t from, n = own_span(s, i, &from);
 
-		if (e->len)
-			memcpy(s->bytes + s->bytes_len, e->ref ? e->ref : s->bytes + e->off,
-			       e->len);
+		if (n)
+			memcpy(s->bytes + s->bytes_len, entry_bytes(s, e) + from, n);
+		if (e->subbuf && i == s->head) {
+			s->dec.pos -= from;
+			s->dec.end -= from;
+			s->cur_off -= from;
+			e->sb.end -= from;
+		} else if (e->subbuf) {
+			e->sb.pos -= from;
+			e->sb.end -= from;
+		}
 		e->off = s->bytes_len;
+		e->len = n;
 		e->ref = NULL;
-		s->bytes_len += e->len;
+		s->bytes_len += n;
 	}
 }
 
@@ -292,14 +439,26 @@ int ring_merge_pop(struct ring_merge *m, bool drain, struct ring_merge_event *ev
 		return 0;
 	ev->ts = e->ts;
 	ev->stream = stream;
-	ev->lost = e->lost;
-	ev->len = e->len;
-	/* A stream that only ever held empty entries (losses) has no byte store yet. */
-	ev->data = e->ref ? e->ref : s->bytes ? s->bytes + e->off : (const void *)"";
+	if (e->subbuf) {
+		ev->lost = 0;
+		ev->len = s->cur_len;
+		ev->data = entry_bytes(s, e) + s->cur_off;
+		s->bytes_head = e->off;
+		if (next_in_subbuf(s, e)) {
+			if (m->heap_nr > 1)
+				sift_down(m, 0);
+			return 1;
+		}
+		s->bytes_head = e->off + (e->ref ? 0 : e->len);
+	} else {
+		ev->lost = e->lost;
+		ev->len = e->len;
+		ev->data = entry_bytes(s, e);
+		s->bytes_head = e->off + (e->ref ? 0 : e->len);
+	}
 	s->head++;
-	s->bytes_head = e->off + (e->ref ? 0 : e->len);
 	m->queued--;
-	if (s->head == s->nr) {
+	if (!load_head(m, s)) {
 		/* Empty: start over (the bytes just returned stay until the next push). */
 		s->head = s->nr = 0;
 		s->bytes_len = s->bytes_head = 0;

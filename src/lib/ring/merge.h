@@ -69,7 +69,7 @@ void ring_merge_end(struct ring_merge *m, int stream);
  */
 int ring_merge_pop(struct ring_merge *m, bool drain, struct ring_merge_event *ev);
 
-/* Events queued in one stream. */
+/* Entries queued in one stream (events, losses, sub-buffers of events): 0 when none. */
 uint64_t ring_merge_stream_queued(const struct ring_merge *m, int stream);
 
 #endif

@@ -34,7 +34,15 @@ int ring_subbuf_init_order(struct ring_subbuf *sb, const void *buf, size_t len,
 /* Decode no further than end bytes of event data (a page the writer is still filling). */
 void ring_subbuf_set_end(struct ring_subbuf *sb, uint32_t end);
 
-/* Events queued in all streams (merge.h). */
+/*
+ * Queue sb's events from where it stands on stream, decoded one at a time as they are popped
+ * (subbuf_merge.h): copied now, or with ref read where sb's data is, which the caller then
+ * keeps as ring_merge_push_ref() says. Nothing is queued when no event is left.
+ */
+void ring_merge_push_subbuf(struct ring_merge *m, int stream, const struct ring_subbuf *sb,
+			    bool ref);
+
+/* Entries queued in all streams (merge.h). */
 uint64_t ring_merge_queued(const struct ring_merge *m);
 
 #endif

@@ -77,9 +77,8 @@ int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit
 		      unsigned int hdr_size, bool swap, bool ref, struct ring_subbuf_counts *cnt)
 {
 	struct ring_subbuf_counts none = { 0 };
-	struct ring_subbuf_event ev;
 	struct ring_subbuf sb;
-	int ret, queued = 0;
+	int queued = 0;
 
 	if (!cnt)
 		cnt = &none;
@@ -102,25 +101,18 @@ int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit
 		cnt->corrupt++;
 		return queued;
 	}
-	if (!m) {
-		if (count_events(&sb, swap, cnt) < 0)
+	/* Counted ahead (the merge decodes the events only as they go out), when asked. */
+	if (cnt != &none || !m) {
+		struct ring_subbuf ahead = sb;
+
+		if (count_events(&ahead, swap, cnt) < 0)
 			cnt->corrupt++;
-		return queued;
 	}
-	while ((ret = ring_subbuf_next(&sb, &ev)) == 1) {
-		if (cnt->types && ev.len >= 2)
-			note_type(cnt->types, ev.payload, swap);
-		if (m) {
-			if (ref)
-				ring_merge_push_ref(m, stream, ev.ts, ev.payload, ev.len);
-			else
-				ring_merge_push(m, stream, ev.ts, ev.payload, ev.len);
-			queued++;
-		}
-		cnt->events++;
-		cnt->last_ts = ev.ts;
+	if (m) {
+		uint64_t before = ring_merge_queued(m);
+
+		ring_merge_push_subbuf(m, stream, &sb, ref);
+		queued += ring_merge_queued(m) - before;
 	}
-	if (ret < 0)
-		cnt->corrupt++;
 	return queued;
 }

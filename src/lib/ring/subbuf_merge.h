@@ -27,9 +27,11 @@ struct ring_subbuf_counts {
 
 /*
  * Decode unit u (hdr_size 16 or 12; swap: written in the other byte order), add to cnt and,
- * when m is not NULL, queue the loss marker and events on stream. Either may be NULL. ref:
- * the events are queued by reference into u->buf, which the caller keeps until they are
- * popped or it calls ring_merge_own() on the stream. Returns the number of entries queued.
+ * when m is not NULL, queue the loss marker and events on stream. Either may be NULL (with m,
+ * the events are counted only for a cnt given: the merge decodes them as they are popped).
+ * ref: the events are queued by reference into u->buf, which the caller keeps until they are
+ * popped or it calls ring_merge_own() on the stream. Returns the number of entries queued:
+ * the loss marker, and the sub-buffer when an event is left in it.
  */
 int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit *u,
 		      unsigned int hdr_size, bool swap, bool ref, struct ring_subbuf_counts *cnt);
