@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * direct_file: the bytes in the file are those written, whichever way they went; full
- * buffers go with O_DIRECT on a local disk file system, and the first write that cannot
- * (unaligned, or longer than the buffer) turns it off for the rest; tmpfs never uses it.
+ * buffers go with O_DIRECT on a local disk file system, a partial one (a flush, the close)
+ * up to its last whole block, and the first write that cannot (unaligned, or longer than
+ * the buffer) turns it off for the rest; tmpfs never uses it.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -78,7 +79,10 @@ static bool local_disk(const char *dir)
 	return false;
 }
 
-/* In dir: 2 buffers and 100 bytes of lines; then 3.5 buffers, a 2.5-buffer write, 1000 bytes. */
+/*
+ * In dir: 2 buffers and 100 bytes of lines; 2 buffers, 2 blocks and 100 bytes flushed, then
+ * 100 more; 3.5 buffers, a 2.5-buffer write, 1000 bytes.
+ */
 static void test_in(const char *dir, bool direct)
 {
 	char tmpl[256], path[300];
@@ -102,6 +106,21 @@ static void test_in(const char *dir, bool direct)
 		CHECK(direct_file_direct_bytes(d) == (direct ? 2 * BUF : 0));
 		CHECK(direct_file_close(d) == 0);
 		CHECK(file_is(path, p, len));
+	}
+
+	/* The flush: the whole blocks with O_DIRECT, the rest and everything after without. */
+	d = direct_file_create(path, 16384);
+	CHECK(d != NULL);
+	if (d) {
+		f = direct_file_stream(d);
+		put_lines(f, p, 2 * BUF + 8192 + 100);
+		CHECK(fflush(f) == 0);
+		CHECK(direct_file_direct_bytes(d) == (direct ? 2 * BUF + 8192 : 0));
+		put_lines(f, p + 2 * BUF + 8192 + 100, 100);
+		CHECK(fflush(f) == 0);
+		CHECK(direct_file_direct_bytes(d) == (direct ? 2 * BUF + 8192 : 0));
+		CHECK(direct_file_close(d) == 0);
+		CHECK(file_is(path, p, 2 * BUF + 8192 + 200));
 	}
 
 	/* The 2.5-buffer write starts one byte past an aligned address: O_DIRECT is over. */
