@@ -265,7 +265,7 @@ static int text_open(struct sink *k)
 }
 
 /* fwrite(), or with the output locked by the caller already, line_out(). */
-static size_t put(const char *s, size_t len, FILE *out, bool locked)
+static inline size_t put(const char *s, size_t len, FILE *out, bool locked)
 {
 	return locked ? line_out(s, len, out) : fwrite(s, 1, len, out);
 }
@@ -291,7 +291,7 @@ static int emit_line(void *ctx, uint32_t idx, const char *line, size_t len, bool
 			k->dropped_max++;
 		return 0;
 	}
-	if (put(p->prefix, p->prefix_len, k->out, e->batch) != p->prefix_len ||
+	if ((p->prefix_len && put(p->prefix, p->prefix_len, k->out, e->batch) != p->prefix_len) ||
 	    put(line, len, k->out, e->batch) != len) {
 		e->err = errno;
 		return -EIO;

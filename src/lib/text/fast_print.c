@@ -138,6 +138,10 @@ struct fp_buf {
 
 /* Line starts kept (text_fast.heads): a task per CPU of a 4-CPU load. */
 #define HEADS_KEPT	4
+#define HEAD_TEXT	48
+#define SECS_TEXT	32
+/* A line's head after its task: its whole kept text, the CPU, the seconds kept, the rest. */
+#define HEAD_ROOM	(HEAD_TEXT + 8 + SECS_TEXT + 8)
 
 struct text_fast {
 	struct tep_handle *tep;
@@ -161,13 +165,13 @@ struct text_fast {
 	struct {
 		int pid;
 		unsigned int len;	/* 0: none */
-		char text[48];
+		char text[HEAD_TEXT];
 	} heads[HEADS_KEPT];
 	unsigned int next_head;		/* the slot to reuse next */
 	/* The last line's " %5llu." of its seconds. */
 	uint64_t secs;
 	size_t secs_len;
-	char secs_txt[32];
+	char secs_txt[SECS_TEXT];
 	/* Kernel symbols into tep, called once before the first line that may need them. */
 	void (*load_syms)(void *ctx);
 	void *syms_ctx;
@@ -184,12 +188,17 @@ struct fp_run {
 
 /* Buffer */
 
-static void buf_reserve(struct fp_buf *b, size_t more)
+static void __attribute__((noinline)) buf_grow(struct fp_buf *b, size_t more)
 {
-	if (b->cap - b->len > more)
-		return;
 	b->cap = (b->len + more + 1) * 2;
 	b->p = xrealloc(b->p, b->cap);
+}
+
+/* Room for more bytes (and a NUL) after the buffer's text. */
+static inline void buf_reserve(struct fp_buf *b, size_t more)
+{
+	if (b->cap - b->len <= more)
+		buf_grow(b, more);
 }
 
 static void buf_put(struct fp_buf *b, const void *p, size_t n)
@@ -1754,11 +1763,17 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 		return -1;
 	if (p->syms)
 		need_syms(ft);
+	/*
+	 * The head's parts are copied whole from their fixed-size arrays into room reserved
+	 * once, a few stores each instead of a call: they are most of a short line.
+	 */
 	b->len = 0;
+	buf_reserve(b, HEAD_ROOM + p->name_len);
 	for (i = 0; i < HEADS_KEPT && !(ft->heads[i].len && ft->heads[i].pid == (int)pid); i++)
 		;
 	if (i < HEADS_KEPT) {
-		buf_put(b, ft->heads[i].text, ft->heads[i].len);
+		memcpy(b->p, ft->heads[i].text, sizeof(ft->heads[i].text));
+		b->len = ft->heads[i].len;
 	} else {
 		comm = tep_data_comm_from_pid(ft->tep, (int)pid);
 		put_str(b, comm, strlen(comm), 16, false);
@@ -1772,8 +1787,8 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 			ft->heads[i].len = b->len;
 			memcpy(ft->heads[i].text, b->p, b->len);
 		}
+		buf_reserve(b, HEAD_ROOM + p->name_len);
 	}
-	buf_reserve(b, 8);
 	if (rec->cpu >= 0 && rec->cpu < 1000) {
 		q = b->p + b->len;
 		q[0] = '0' + rec->cpu / 100;
@@ -1784,16 +1799,19 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 		put_num(b, rec->cpu < 0 ? -(uint64_t)rec->cpu : (uint64_t)rec->cpu, rec->cpu < 0,
 			10, false, 3, false, true);
 		buf_putc(b, ']');
+		buf_reserve(b, HEAD_ROOM + p->name_len);
 	}
 	if (raw_time) {
 		put_num(b, rec->ts, false, 10, false, 12, false, false);
+		buf_reserve(b, HEAD_ROOM + p->name_len);
 	} else {
 		/* Microseconds, rounded to the nearest as libtraceevent divides. */
 		t = (rec->ts + 500) / 1000;
 		us = t % 1000000;
 		/* The seconds change rarely from one line to the next: kept as text. */
 		if (ft->secs_len && ft->secs == t / 1000000) {
-			buf_put(b, ft->secs_txt, ft->secs_len);
+			memcpy(b->p + b->len, ft->secs_txt, sizeof(ft->secs_txt));
+			b->len += ft->secs_len;
 		} else {
 			at = b->len;
 			buf_putc(b, ' ');
@@ -1802,8 +1820,8 @@ static int make_line(struct text_fast *ft, struct tep_record *rec, struct tep_ev
 			ft->secs = t / 1000000;
 			ft->secs_len = b->len - at <= sizeof(ft->secs_txt) ? b->len - at : 0;
 			memcpy(ft->secs_txt, b->p + at, ft->secs_len);
+			buf_reserve(b, HEAD_ROOM + p->name_len);
 		}
-		buf_reserve(b, 8);
 		q = b->p + b->len;
 		memcpy(q, dec_pairs + 2 * (us / 10000), 2);
 		memcpy(q + 2, dec_pairs + 2 * (us / 100 % 100), 2);
