@@ -612,6 +612,52 @@ static void test_other_byte_order(void)
 	fast = host_fast;
 }
 
+/*
+ * Saved cmdlines registered by hand (line_deps.c) as tep_parse_saved_cmdlines() registers
+ * them: blanks before and after the pid, tabs, empty lines, a name with spaces, one longer
+ * than a kernel's, a negative pid, no newline at the end; the first line without a name or
+ * pid ends the text; before libtraceevent's first look-up and after it (the first
+ * registration wins).
+ */
+static void test_saved_cmdlines(void)
+{
+	static const char *const texts[] = {
+		"1 init\n  22 two words \n\n\t333\tbash\n-7 neg\n"
+		"88 a-name-longer-than-sixty-four-characters-that-no-kernel-would-save-anyway\n"
+		"4444\n55555 other\n",
+		"66 six\n  \n77 seven\n",
+		"x9 bad\n99 after",
+		"22 other\n100 new\n\n101 \t new too",
+	};
+	static const int pids[] = { 1, 22, 333, -7, 88, 4444, 55555, 66, 77, 9, 99, 100, 101, 5 };
+	struct tep_handle *mine = tep_alloc(), *theirs = tep_alloc();
+	int bad = 0, known = 0;
+
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		text_comms_register_saved(mine, texts[t]);
+		tep_parse_saved_cmdlines(theirs, texts[t]);
+		for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+			if (!tep_is_pid_registered(theirs, pids[i])) {
+				bad += tep_is_pid_registered(mine, pids[i]);
+				continue;
+			}
+			known++;
+			bad += !tep_is_pid_registered(mine, pids[i]) ||
+			       strcmp(tep_data_comm_from_pid(mine, pids[i]),
+				      tep_data_comm_from_pid(theirs, pids[i]));
+		}
+	}
+	CHECK(bad == 0);
+	/* 5, 6, 6 and 8 pids known after each text: the blank line stops the second. */
+	CHECK(known == 25);
+	CHECK(!strcmp(tep_data_comm_from_pid(mine, 22), "two words "));
+	CHECK(!strcmp(tep_data_comm_from_pid(mine, 88), "a-name-longer-than-sixty-four-characters-"
+		      "that-no-kernel-would-save-anyway"));
+	CHECK(!strcmp(tep_data_comm_from_pid(mine, 101), "new too"));
+	tep_free(mine);
+	tep_free(theirs);
+}
+
 int main(void)
 {
 	tep = tep_alloc();
@@ -631,6 +677,7 @@ int main(void)
 	test_check_mode();
 	test_plugins();
 	test_other_byte_order();
+	test_saved_cmdlines();
 	text_fast_free(fast);
 	tep_free(tep);
 	CHECK_DONE();

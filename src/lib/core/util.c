@@ -43,6 +43,11 @@ char *xstrdup(const char *s)
 	return oom(strdup(s));
 }
 
+char *xstrndup(const char *s, size_t n)
+{
+	return oom(strndup(s, n));
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;

@@ -80,11 +80,6 @@ struct remote_encoder {
 	struct remote_encode_stats stats;
 };
 
-static char *xstrndup(const char *s, size_t n)
-{
-	return xasprintf("%.*s", (int)n, s);
-}
-
 static bool is_ident_char(char c)
 {
 	return isalnum((unsigned char)c) || c == '_';

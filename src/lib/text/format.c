@@ -124,8 +124,7 @@ static void load_cmdlines(struct text_format *f, const char *text)
 {
 	char *buf = text ? xstrdup(text) : read_cmdlines();
 
-	if (buf)
-		tep_parse_saved_cmdlines(f->tep, buf);
+	text_comms_register_saved(f->tep, buf);
 	text_comms_first_wins(f->tep);
 	text_fast_comms_changed(f->fast);
 	free(f->cmdlines);

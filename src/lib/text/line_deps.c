@@ -4,6 +4,7 @@
  * changes (text_internal.h): report's jobs (tracedat_fmt.c) and record's (format.c) both
  * ask it here, so that both make the same lines as one thread.
  */
+#include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,20 +36,76 @@ void text_comms_first_wins(struct tep_handle *tep)
 	tep_is_pid_registered(tep, 1);
 }
 
+/*
+ * The next line of saved cmdlines from *p, as libtraceevent's parser reads one with
+ * sscanf("%d %m[^\n]s"): a number, blanks, then a name of the rest of the line. Empty lines
+ * are passed over, and like that parser it stops at a line that does not read so. 1 with
+ * *pid, *comm and *len set, 0 at the end.
+ */
+static int next_cmdline(const char **p, int *pid, const char **comm, size_t *len)
+{
+	const char *q, *eol;
+	char *end;
+	long n;
+
+	while (**p == '\n')
+		(*p)++;
+	eol = strchrnul(*p, '\n');
+	for (q = *p; q < eol && isspace((unsigned char)*q); q++)
+		;
+	if (q == eol)
+		return 0;
+	n = strtol(q, &end, 10);
+	if (end == q)
+		return 0;
+	for (q = end; q < eol && isspace((unsigned char)*q); q++)
+		;
+	if (q == eol)
+		return 0;
+	*pid = (int)n;
+	*comm = q;
+	*len = eol - q;
+	*p = *eol ? eol + 1 : eol;
+	return 1;
+}
+
+/*
+ * By hand rather than with tep_parse_saved_cmdlines(), whose sscanf() costs ~2,800
+ * instructions a line: a 6.x kernel saves 6,552 of them, and record reads them again when a
+ * process it has no name for shows up (format.c).
+ */
+void text_comms_register_saved(struct tep_handle *tep, const char *cmdlines)
+{
+	const char *p = cmdlines, *comm;
+	char name[64], *copy;
+	size_t len;
+	int pid;
+
+	while (p && next_cmdline(&p, &pid, &comm, &len)) {
+		if (len < sizeof(name)) {
+			memcpy(name, comm, len);
+			name[len] = 0;
+			tep_register_comm(tep, name, pid);
+			continue;
+		}
+		copy = xstrndup(comm, len);
+		tep_register_comm(tep, copy, pid);
+		free(copy);
+	}
+}
+
 void text_comms_set_saved(struct text_comms *c, struct tep_handle *tep, const char *cmdlines,
 			  bool registers)
 {
-	const char *p;
-	char *end;
-	size_t alloc = 0;
-	long pid;
+	const char *p = cmdlines, *comm;
+	size_t alloc = 0, len;
+	int pid;
 
 	c->ready = true;
 	c->registers = registers;
 	c->nr_saved = 0;
-	for (p = cmdlines; p && *p; p = strchrnul(p, '\n'), p += !!*p) {
-		pid = strtol(p, &end, 10);
-		if (end == p || pid <= 0 || pid > INT32_MAX || !tep_is_pid_registered(tep, pid))
+	while (p && next_cmdline(&p, &pid, &comm, &len)) {
+		if (pid <= 0 || !tep_is_pid_registered(tep, pid))
 			continue;
 		if (c->nr_saved == alloc) {
 			alloc = alloc ? 2 * alloc : 256;

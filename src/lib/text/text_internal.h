@@ -162,7 +162,9 @@ bool text_comms_any_register(struct tep_handle *tep);
  * second registration of a pid fails. Called once the saved cmdlines are in.
  */
 void text_comms_first_wins(struct tep_handle *tep);
-/* The saved pids: those of cmdlines ("pid comm" lines) that tep has a comm for. */
+/* The comms of saved cmdlines ("pid comm" lines), as tep_parse_saved_cmdlines() reads them. */
+void text_comms_register_saved(struct tep_handle *tep, const char *cmdlines);
+/* The saved pids: those of cmdlines that tep has a comm for. */
 void text_comms_set_saved(struct text_comms *c, struct tep_handle *tep, const char *cmdlines,
 			  bool registers);
 void text_comms_free(struct text_comms *c);

@@ -159,7 +159,7 @@ struct text_dat_fmt *text_dat_fmt_new(const struct tdr_info *in, td_warn_fn warn
 	if (in->cmdlines.data) {
 		char *cmdlines = td_cmdline_lines(in->cmdlines.data, in->cmdlines.len);
 
-		tep_parse_saved_cmdlines(f->tep, cmdlines);
+		text_comms_register_saved(f->tep, cmdlines);
 		free(cmdlines);
 	}
 	text_comms_first_wins(f->tep);
