@@ -6,7 +6,8 @@
  * it was ~8 % of a getpid text record, for lines of ~66 bytes. While the stream's buffer has
  * room the line is copied into it here, as glibc's own putc_unlocked() does with the same
  * public fields of its FILE; a line-buffered or unbuffered stream never shows room there, so
- * it still flushes as it should. Other C libraries take fwrite_unlocked().
+ * it still flushes as it should. Other C libraries take fwrite_unlocked(). Lines can also be
+ * made straight in that room (line_room()), which spares even the copy.
  */
 #ifndef REMOTECTL_LINE_OUT_H
 #define REMOTECTL_LINE_OUT_H
@@ -27,6 +28,34 @@ static inline size_t line_out(const char *s, size_t n, FILE *f)
 	}
 #endif
 	return fwrite_unlocked(s, 1, n, f);
+}
+
+/*
+ * Where a line may be made in place, in the free part of the stream's buffer (*size bytes,
+ * never 0), or NULL; line_made() then says how much of it was made. The caller holds the
+ * lock from one to the other.
+ */
+static inline char *line_room(FILE *f, size_t *size)
+{
+#ifdef __GLIBC__
+	if (f->_IO_write_end - f->_IO_write_ptr > 0) {
+		*size = f->_IO_write_end - f->_IO_write_ptr;
+		return f->_IO_write_ptr;
+	}
+#endif
+	(void)f;
+	*size = 0;
+	return NULL;
+}
+
+static inline void line_made(FILE *f, size_t n)
+{
+#ifdef __GLIBC__
+	f->_IO_write_ptr += n;
+#else
+	(void)f;
+	(void)n;
+#endif
 }
 
 #endif

@@ -134,6 +134,10 @@ struct fp_prog {
 struct fp_buf {
 	char *p;
 	size_t len, cap;
+	/* p is the caller's room (text_fast_make_in()); the buffer's own is kept here. */
+	bool lent;
+	char *own;
+	size_t own_cap;
 };
 
 /* Line starts kept (text_fast.heads): a task per CPU of a 4-CPU load. */
@@ -150,6 +154,9 @@ struct text_fast {
 	struct fp_prog **progs;		/* by event id */
 	int nr_progs;
 	struct fp_buf line, tmp;
+	/* text_fast_make_in()'s room for the next line, or NULL. */
+	char *room;
+	size_t room_size;
 	/* The plugin's comms, registered once the line is done (its header looked them up). */
 	struct fp_buf comm[2];
 	int comm_pid[2], nr_comms;
@@ -190,8 +197,41 @@ struct fp_run {
 
 static void __attribute__((noinline)) buf_grow(struct fp_buf *b, size_t more)
 {
-	b->cap = (b->len + more + 1) * 2;
-	b->p = xrealloc(b->p, b->cap);
+	size_t cap = (b->len + more + 1) * 2;
+
+	if (!b->lent) {
+		b->cap = cap;
+		b->p = xrealloc(b->p, b->cap);
+		return;
+	}
+	/* A line that does not fit the caller's room goes on in the buffer's own. */
+	if (b->own_cap < cap) {
+		b->own = xrealloc(b->own, cap);
+		b->own_cap = cap;
+	}
+	memcpy(b->own, b->p, b->len);
+	b->p = b->own;
+	b->cap = b->own_cap;
+	b->lent = false;
+}
+
+static void buf_lend(struct fp_buf *b, char *room, size_t size)
+{
+	b->own = b->p;
+	b->own_cap = b->cap;
+	b->p = room;
+	b->cap = size;
+	b->lent = true;
+}
+
+/* The buffer's own back after a line made in the caller's room. */
+static void buf_unlend(struct fp_buf *b)
+{
+	if (b->lent) {
+		b->p = b->own;
+		b->cap = b->own_cap;
+		b->lent = false;
+	}
 }
 
 /* Room for more bytes (and a NUL) after the buffer's text. */
@@ -1897,24 +1937,31 @@ int text_fast_line_ref(struct text_fast *ft, struct tep_handle *tep, struct trac
 		       const char **line, size_t *len)
 {
 	unsigned int start = s->len;
-	char *mine, *theirs;
+	char *mine, *theirs, *room = ft ? ft->room : NULL;
 	int ok;
 
 	if (!ft || ft->mode == TEXT_FAST_OFF || !e) {
-		if (ft)
+		if (ft) {
+			ft->room = NULL;
 			ft->total++;
+		}
 		tep_line(ft, tep, s, rec, e, raw_time);
 		goto theirs;
 	}
+	ft->room = NULL;
 	ft->total++;
+	if (room && ft->mode == TEXT_FAST_ON)
+		buf_lend(&ft->line, room, ft->room_size);
 	ok = !make_line(ft, rec, e, raw_time);
 	if (ok && ft->mode == TEXT_FAST_ON) {
 		ft->fast++;
 		register_comms(ft);
 		*line = ft->line.p;
 		*len = ft->line.len;
+		buf_unlend(&ft->line);
 		return 1;
 	}
+	buf_unlend(&ft->line);
 	tep_line(ft, tep, s, rec, e, raw_time);
 	if (!ok)
 		goto theirs;
@@ -1952,6 +1999,14 @@ int text_fast_line(struct text_fast *ft, struct tep_handle *tep, struct trace_se
 	if (ret == 1 && ft->mode == TEXT_FAST_ON)
 		put_line(s, &ft->line);
 	return ret;
+}
+
+void text_fast_make_in(struct text_fast *ft, char *room, size_t size)
+{
+	if (ft) {
+		ft->room = room;
+		ft->room_size = size;
+	}
 }
 
 void text_fast_on_syms(struct text_fast *ft, void (*load)(void *ctx), void *ctx)

@@ -498,6 +498,7 @@ static const char *format_event(struct text_format *f, int cpu, uint64_t ts, con
 		nr_pids = text_comms_before(&f->comms, f->tep, &rec, ev, d, pids, known);
 		d->checked_pid = ev ? d->pid : 0;
 		if (d->ordered) {
+			text_fast_make_in(f->fast, NULL, 0);
 			*line_len = 0;
 			return "";
 		}
@@ -517,6 +518,11 @@ const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const
 			 uint32_t len, size_t *line_len)
 {
 	return format_event(f, cpu, ts, data, len, line_len, NULL, true);
+}
+
+void text_format_make_in(struct text_format *f, char *room, size_t size)
+{
+	text_fast_make_in(f->fast, room, size);
 }
 
 const char *text_format_event_checked(struct text_format *f, int cpu, uint64_t ts,

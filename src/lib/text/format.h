@@ -29,6 +29,12 @@ void text_format_free(struct text_format *f);
 const char *text_format_event(struct text_format *f, int cpu, uint64_t ts, const void *data,
 			 uint32_t len, size_t *line_len);
 /*
+ * The next event's line (text_format_event()) is made in room, size bytes, when the fast path
+ * makes it and it fits: the line returned is then room, and nothing need be copied. room may
+ * hold anything afterwards when the line is somewhere else.
+ */
+void text_format_make_in(struct text_format *f, char *room, size_t size);
+/*
  * Lines of several buffers (targets) start as trace-cmd's do: the buffer's name right-aligned
  * to width (the longest name) and ": ", or as many spaces for the top level's (""). Into buf;
  * returns its length.

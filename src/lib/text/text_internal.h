@@ -88,6 +88,12 @@ int text_fast_line_ref(struct text_fast *fast, struct tep_handle *tep, struct tr
 		       struct tep_record *rec, struct tep_event *e, bool raw_time,
 		       const char **line, size_t *len);
 /*
+ * The next line text_fast_line_ref() makes (that one only) is made in room, size bytes, when
+ * the fast path makes it (not in check mode) and it fits: *line is then room. A line that
+ * does not fit goes on in the fast path's own buffer; room may then hold part of it.
+ */
+void text_fast_make_in(struct text_fast *fast, char *room, size_t size);
+/*
  * text_dat_fmt_event() without copying the fast path's line into s: the line (a buffer
  * name's prefix included) in *line and *len, valid until the next call or until s changes.
  */
