@@ -368,40 +368,47 @@ static const char hex3[256][4] = {
 
 #if defined(__x86_64__)
 /*
- * 16 bytes as " hh" each, 48 characters, with SSSE3's byte shuffle: raw markers print every
- * byte so, and the table loop below was the largest part of their text (bench/RESULTS.md,
- * "Hex of raw markers"). SSSE3 is not in the x86-64 baseline: used where the CPU has it.
+ * n blocks of 16 bytes as " hh" each, 48 characters a block, with SSSE3's byte shuffle: raw
+ * markers print every byte so, and the table loop below was the largest part of their text
+ * (bench/RESULTS.md, "Hex of raw markers"). SSSE3 is not in the x86-64 baseline: used where
+ * the CPU has it. The loop is in here, its constants loaded once: a call per block was a
+ * third of the work (bench/RESULTS.md, twenty-fifth session).
  */
 __attribute__((target("ssse3")))
-static void hex16_spaced(char *q, const uint8_t *p)
+static void hex16_spaced(char *q, const uint8_t *p, size_t n)
 {
 	const __m128i digits = _mm_setr_epi8('0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
 					      'a', 'b', 'c', 'd', 'e', 'f');
 	const __m128i nibble = _mm_set1_epi8(0x0f);
-	__m128i v = _mm_loadu_si128((const __m128i *)p);
-	__m128i hi = _mm_shuffle_epi8(digits, _mm_and_si128(_mm_srli_epi16(v, 4), nibble));
-	__m128i lo = _mm_shuffle_epi8(digits, _mm_and_si128(v, nibble));
 	/* Digit pairs of bytes 0-7 and 8-15; index -1 (high bit) makes a 0 the space goes in. */
-	__m128i p0 = _mm_unpacklo_epi8(hi, lo), p1 = _mm_unpackhi_epi8(hi, lo);
-	__m128i o0 = _mm_shuffle_epi8(p0, _mm_setr_epi8(-1, 0, 1, -1, 2, 3, -1, 4, 5, -1, 6, 7,
-							 -1, 8, 9, -1));
-	__m128i o1 = _mm_or_si128(
-		_mm_shuffle_epi8(p0, _mm_setr_epi8(10, 11, -1, 12, 13, -1, 14, 15, -1, -1, -1, -1,
-						   -1, -1, -1, -1)),
-		_mm_shuffle_epi8(p1, _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, -1, 2,
-						   3, -1, 4)));
-	__m128i o2 = _mm_shuffle_epi8(p1, _mm_setr_epi8(5, -1, 6, 7, -1, 8, 9, -1, 10, 11, -1, 12,
-							 13, -1, 14, 15));
+	const __m128i s0 = _mm_setr_epi8(-1, 0, 1, -1, 2, 3, -1, 4, 5, -1, 6, 7, -1, 8, 9, -1);
+	const __m128i s1a = _mm_setr_epi8(10, 11, -1, 12, 13, -1, 14, 15, -1, -1, -1, -1, -1, -1,
+					  -1, -1);
+	const __m128i s1b = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, -1, 2, 3, -1,
+					  4);
+	const __m128i s2 = _mm_setr_epi8(5, -1, 6, 7, -1, 8, 9, -1, 10, 11, -1, 12, 13, -1, 14,
+					 15);
+	const __m128i sp0 = _mm_setr_epi8(' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0,
+					  ' ');
+	const __m128i sp1 = _mm_setr_epi8(0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ',
+					  0);
+	const __m128i sp2 = _mm_setr_epi8(0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0,
+					  0);
 
-	o0 = _mm_or_si128(o0, _mm_setr_epi8(' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0,
-					    0, ' '));
-	o1 = _mm_or_si128(o1, _mm_setr_epi8(0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ',
-					    0));
-	o2 = _mm_or_si128(o2, _mm_setr_epi8(0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0,
-					    0));
-	_mm_storeu_si128((__m128i *)q, o0);
-	_mm_storeu_si128((__m128i *)(q + 16), o1);
-	_mm_storeu_si128((__m128i *)(q + 32), o2);
+	for (; n; n--, p += 16, q += 48) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		__m128i hi = _mm_shuffle_epi8(digits, _mm_and_si128(_mm_srli_epi16(v, 4), nibble));
+		__m128i lo = _mm_shuffle_epi8(digits, _mm_and_si128(v, nibble));
+		__m128i p0 = _mm_unpacklo_epi8(hi, lo), p1 = _mm_unpackhi_epi8(hi, lo);
+		__m128i o0 = _mm_or_si128(_mm_shuffle_epi8(p0, s0), sp0);
+		__m128i o1 = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(p0, s1a),
+						       _mm_shuffle_epi8(p1, s1b)), sp1);
+		__m128i o2 = _mm_or_si128(_mm_shuffle_epi8(p1, s2), sp2);
+
+		_mm_storeu_si128((__m128i *)q, o0);
+		_mm_storeu_si128((__m128i *)(q + 16), o1);
+		_mm_storeu_si128((__m128i *)(q + 32), o2);
+	}
 }
 
 static bool hex_ssse3(void)
@@ -444,9 +451,11 @@ static void put_hex_bytes(struct fp_buf *b, const uint8_t *p, size_t n, bool spa
 		i = 1;
 	}
 #if defined(__x86_64__)
-	if (n - i >= 16 && hex_ssse3())
-		for (; i + 16 <= n; i += 16, q += 48)
-			hex16_spaced(q, p + i);
+	if (n - i >= 16 && hex_ssse3()) {
+		hex16_spaced(q, p + i, (n - i) / 16);
+		q += (n - i) / 16 * 48;
+		i += (n - i) / 16 * 16;
+	}
 #endif
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* Two bytes' six characters per 8-byte store (the next store overwrites the rest). */

@@ -71,8 +71,8 @@ static int next_cmdline(const char **p, int *pid, const char **comm, size_t *len
 
 /*
  * By hand rather than with tep_parse_saved_cmdlines(), whose sscanf() costs ~2,800
- * instructions a line: a 6.x kernel saves 6,552 of them, and record reads them again when a
- * process it has no name for shows up (format.c).
+ * instructions a line: a 6.18 kernel keeps 6,552 of them, and record reads them again when
+ * a process it has no name for shows up (format.c).
  */
 void text_comms_register_saved(struct tep_handle *tep, const char *cmdlines)
 {
