@@ -278,7 +278,8 @@ struct emit {
 
 /*
  * One line of stream idx (a loss line when lost) out, or cut at --max-size: 0 or -EIO. made:
- * the line was made in place in the output's buffer (line_room()), and only goes out now.
+ * the line was made in place in the output's buffer (line_room()) after its prefix, and
+ * only goes out now.
  */
 static int out_line(struct emit *e, uint32_t idx, const char *line, size_t len, bool lost,
 		    bool made)
@@ -295,7 +296,7 @@ static int out_line(struct emit *e, uint32_t idx, const char *line, size_t len, 
 		return 0;
 	}
 	if (made) {
-		line_made(k->out, len);
+		line_made(k->out, p->prefix_len + len);
 	} else if ((p->prefix_len &&
 		    put(p->prefix, p->prefix_len, k->out, e->batch) != p->prefix_len) ||
 		   put(line, len, k->out, e->batch) != len) {
@@ -315,7 +316,7 @@ static int emit_line(void *ctx, uint32_t idx, const char *line, size_t len, bool
 
 /*
  * ev's line from the merge: made now, or given to the jobs (text_jobs_add()). With the
- * output locked and no prefix, it is made in the output's buffer: raw markers' lines are
+ * output locked, it is made in the output's buffer after its prefix: raw markers' lines are
  * ~830 bytes, and copying them was a tenth of their text.
  */
 static int emit_event(struct sink *k, struct emit *e, const struct ring_merge_event *ev)
@@ -339,9 +340,15 @@ static int emit_event(struct sink *k, struct emit *e, const struct ring_merge_ev
 	}
 	if (!p->fmt)
 		return emit_line(e, ev->stream, ev->data, ev->len, false);
-	if (e->batch && !p->prefix_len) {
+	if (e->batch) {
 		room = line_room(k->out, &size);
-		text_format_make_in(p->fmt, room, size);
+		if (room && size > p->prefix_len) {
+			memcpy(room, p->prefix, p->prefix_len);
+			room += p->prefix_len;
+			text_format_make_in(p->fmt, room, size - p->prefix_len);
+		} else {
+			room = NULL;
+		}
 	}
 	line = text_format_event(p->fmt, cpu, ev->ts, ev->data, ev->len, &len);
 	if (!line)
