@@ -2,7 +2,9 @@
 /*
  * line_out(): the bytes of every line reach the file in order, whether the stream's buffer
  * had room (the copy) or not (fwrite_unlocked()); a line-buffered stream still hands each
- * line to the kernel at its newline, and an unbuffered one each line at once.
+ * line to the kernel at its newline, and an unbuffered one each line at once. line_room() and
+ * line_made(): lines made in the buffer go out once, in order, also when the stream was
+ * flushed between the two (a message flushing stdout first).
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -83,10 +85,51 @@ static void test_flushing(int mode)
 	close(p[0]);
 }
 
+/* The file's bytes after a flush, NUL-terminated. */
+static const char *file_text(FILE *f)
+{
+	static char buf[8192];
+	ssize_t n;
+
+	fflush(f);
+	n = pread(fileno(f), buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	return buf;
+}
+
+static void test_made_in_place(void)
+{
+	FILE *f = tmpfile();
+	char *room;
+	size_t size;
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	setvbuf(f, NULL, _IOFBF, 4096);
+	line_out("first\n", 6, f);
+	room = line_room(f, &size);
+	CHECK(room && size == 4096 - 6);
+	memcpy(room, "made\n", 5);
+	CHECK(line_made(f, room, 5) == 5);
+	/* Flushed between: the bytes move to the buffer's start. */
+	room = line_room(f, &size);
+	memcpy(room, "after a flush\n", 14);
+	CHECK(fflush(f) == 0);
+	CHECK(line_made(f, room, 14) == 14);
+	room = line_room(f, &size);
+	CHECK(room && size == 4096 - 14);
+	memcpy(room, "last\n", 5);
+	CHECK(line_made(f, room, 5) == 5);
+	CHECK_STR(file_text(f), "first\nmade\nafter a flush\nlast\n");
+	fclose(f);
+}
+
 int main(void)
 {
 	test_full_buffer();
 	test_flushing(_IOLBF);
 	test_flushing(_IONBF);
+	test_made_in_place();
 	CHECK_DONE();
 }

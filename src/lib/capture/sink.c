@@ -296,7 +296,11 @@ static int out_line(struct emit *e, uint32_t idx, const char *line, size_t len, 
 		return 0;
 	}
 	if (made) {
-		line_made(k->out, p->prefix_len + len);
+		if (line_made(k->out, line - p->prefix_len, p->prefix_len + len) !=
+		    p->prefix_len + len) {
+			e->err = errno;
+			return -EIO;
+		}
 	} else if ((p->prefix_len &&
 		    put(p->prefix, p->prefix_len, k->out, e->batch) != p->prefix_len) ||
 		   put(line, len, k->out, e->batch) != len) {

@@ -12,6 +12,7 @@
 #ifndef REMOTECTL_LINE_OUT_H
 #define REMOTECTL_LINE_OUT_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static inline size_t line_out(const char *s, size_t n, FILE *f)
 
 /*
  * Where a line may be made in place, in the free part of the stream's buffer (*size bytes,
- * never 0), or NULL; line_made() then says how much of it was made. The caller holds the
+ * never 0), or NULL; line_made() then puts out what was made there. The caller holds the
  * lock from one to the other.
  */
 static inline char *line_room(FILE *f, size_t *size)
@@ -48,14 +49,29 @@ static inline char *line_room(FILE *f, size_t *size)
 	return NULL;
 }
 
-static inline void line_made(FILE *f, size_t n)
+/*
+ * The n bytes made at room (line_room()) go out. Only a flush may come between (a message
+ * flushes stdout first, and the lock is recursive): it leaves the bytes where they are but
+ * moves the write pointer back to the buffer's start, with at least as much room after it,
+ * and the bytes are moved there. Returns n, or 0 with errno EIO where there is less room
+ * than that (the stream written meanwhile: not something to do).
+ */
+static inline size_t line_made(FILE *f, const char *room, size_t n)
 {
 #ifdef __GLIBC__
+	if (f->_IO_write_ptr != room) {
+		if (f->_IO_write_end - f->_IO_write_ptr < (ptrdiff_t)n) {
+			errno = EIO;
+			return 0;
+		}
+		memmove(f->_IO_write_ptr, room, n);
+	}
 	f->_IO_write_ptr += n;
 #else
 	(void)f;
-	(void)n;
+	(void)room;
 #endif
+	return n;
 }
 
 #endif
