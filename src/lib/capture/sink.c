@@ -277,15 +277,14 @@ struct emit {
 };
 
 /*
- * One line of stream idx (a loss line when lost) out, or cut at --max-size: 0 or -EIO. made:
+ * One line of part p (a loss line when lost) out, or cut at --max-size: 0 or -EIO. made:
  * the line was made in place in the output's buffer (line_room()) after its prefix, and
  * only goes out now.
  */
-static int out_line(struct emit *e, uint32_t idx, const char *line, size_t len, bool lost,
-		    bool made)
+static int out_line(struct emit *e, const struct sink_part *p, const char *line, size_t len,
+		    bool lost, bool made)
 {
 	struct sink *k = e->k;
-	const struct sink_part *p = sink_part_of(k, idx);
 	uint64_t max = k->o->max_bytes;
 
 	if (k->cut || (max && k->bytes + p->prefix_len + len > max)) {
@@ -315,7 +314,9 @@ static int out_line(struct emit *e, uint32_t idx, const char *line, size_t len, 
 
 static int emit_line(void *ctx, uint32_t idx, const char *line, size_t len, bool lost)
 {
-	return out_line(ctx, idx, line, len, lost, false);
+	struct emit *e = ctx;
+
+	return out_line(e, sink_part_of(e->k, idx), line, len, lost, false);
 }
 
 /*
@@ -357,7 +358,7 @@ static int emit_event(struct sink *k, struct emit *e, const struct ring_merge_ev
 	line = text_format_event(p->fmt, cpu, ev->ts, ev->data, ev->len, &len);
 	if (!line)
 		return -EIO;
-	return out_line(e, ev->stream, line, len, false, room && line == room);
+	return out_line(e, p, line, len, false, room && line == room);
 }
 
 /*

@@ -307,7 +307,7 @@ void ring_merge_push_ref(struct ring_merge *m, int stream, uint64_t ts, const vo
 	push_entry(m, stream, ts, 0, data, len, false);
 }
 
-void ring_merge_push_subbuf(struct ring_merge *m, int stream, const struct ring_subbuf *sb,
+bool ring_merge_push_subbuf(struct ring_merge *m, int stream, const struct ring_subbuf *sb,
 			    bool ref)
 {
 	struct stream *s = &m->s[stream];
@@ -318,7 +318,7 @@ void ring_merge_push_subbuf(struct ring_merge *m, int stream, const struct ring_
 
 	/* Only a sub-buffer with an event left is queued: a stream with entries has one. */
 	if (ring_subbuf_next(&probe, &ev) != 1)
-		return;
+		return false;
 	n = ref ? 0 : sb->end - sb->pos;
 	e = add_entry(m, s, n);
 	e->subbuf = true;
@@ -333,6 +333,7 @@ void ring_merge_push_subbuf(struct ring_merge *m, int stream, const struct ring_
 		e->sb.end = n;
 	}
 	now_queued(m, stream);
+	return true;
 }
 
 /*

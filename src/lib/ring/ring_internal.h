@@ -37,9 +37,9 @@ void ring_subbuf_set_end(struct ring_subbuf *sb, uint32_t end);
 /*
  * Queue sb's events from where it stands on stream, decoded one at a time as they are popped
  * (subbuf_merge.h): copied now, or with ref read where sb's data is, which the caller then
- * keeps as ring_merge_push_ref() says. Nothing is queued when no event is left.
+ * keeps as ring_merge_push_ref() says. Nothing is queued when no event is left: false.
  */
-void ring_merge_push_subbuf(struct ring_merge *m, int stream, const struct ring_subbuf *sb,
+bool ring_merge_push_subbuf(struct ring_merge *m, int stream, const struct ring_subbuf *sb,
 			    bool ref);
 
 /* Entries queued in all streams (merge.h). */

@@ -108,11 +108,7 @@ int ring_subbuf_merge(struct ring_merge *m, int stream, const struct source_unit
 		if (count_events(&ahead, swap, cnt) < 0)
 			cnt->corrupt++;
 	}
-	if (m) {
-		uint64_t before = ring_merge_queued(m);
-
-		ring_merge_push_subbuf(m, stream, &sb, ref);
-		queued += ring_merge_queued(m) - before;
-	}
+	if (m && ring_merge_push_subbuf(m, stream, &sb, ref))
+		queued++;
 	return queued;
 }
